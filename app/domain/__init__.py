@@ -1,0 +1,1 @@
+"""Plain-Python domain of OneSeal: no Flask, SQLAlchemy or engine imports here."""
