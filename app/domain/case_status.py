@@ -1,0 +1,74 @@
+"""The coarse status of a case (办件状态) and the transitions it allows.
+
+BPMN owns the detailed flow; this enum is what lists, counts and reports use. Every change of
+status goes through :func:`check_transition`, so an unexpected jump is an error, not data.
+"""
+from __future__ import annotations
+
+from enum import StrEnum
+
+from app.domain.errors import Conflict
+
+
+class CaseStatus(StrEnum):
+    REGISTERED = "registered"
+    IN_REVIEW = "in_review"
+    PENDING_DECISION = "pending_decision"
+    CERTIFYING = "certifying"
+    READY_TO_ISSUE = "ready_to_issue"
+    COMPLETED = "completed"
+    NOT_ACCEPTED = "not_accepted"
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+    @property
+    def is_final(self) -> bool:
+        return self in (CaseStatus.COMPLETED, CaseStatus.NOT_ACCEPTED)
+
+
+class CaseResult(StrEnum):
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    NOT_ACCEPTED = "not_accepted"
+
+    @property
+    def label(self) -> str:
+        return RESULT_LABELS[self]
+
+
+STATUS_LABELS = {
+    CaseStatus.REGISTERED: "待受理",
+    CaseStatus.IN_REVIEW: "审查中",
+    CaseStatus.PENDING_DECISION: "待决定",
+    CaseStatus.CERTIFYING: "制证中",
+    CaseStatus.READY_TO_ISSUE: "待出件",
+    CaseStatus.COMPLETED: "已办结",
+    CaseStatus.NOT_ACCEPTED: "不予受理",
+}
+RESULT_LABELS = {
+    CaseResult.APPROVED: "准予许可",
+    CaseResult.REJECTED: "不予许可",
+    CaseResult.NOT_ACCEPTED: "不予受理",
+}
+
+_S = CaseStatus
+ALLOWED_TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
+    _S.REGISTERED: frozenset({_S.IN_REVIEW, _S.PENDING_DECISION, _S.READY_TO_ISSUE, _S.NOT_ACCEPTED,
+                              _S.COMPLETED}),
+    _S.IN_REVIEW: frozenset({_S.PENDING_DECISION, _S.READY_TO_ISSUE, _S.REGISTERED}),
+    _S.PENDING_DECISION: frozenset({_S.IN_REVIEW, _S.CERTIFYING, _S.READY_TO_ISSUE}),
+    _S.CERTIFYING: frozenset({_S.READY_TO_ISSUE}),
+    _S.READY_TO_ISSUE: frozenset({_S.COMPLETED}),
+    _S.COMPLETED: frozenset(),
+    _S.NOT_ACCEPTED: frozenset(),
+}
+
+
+def check_transition(current: CaseStatus, target: CaseStatus) -> None:
+    """Raise :class:`Conflict` unless ``current`` may become ``target`` (staying is allowed)."""
+    if target != current and target not in ALLOWED_TRANSITIONS[current]:
+        raise Conflict("status_transition_not_allowed",
+                       f"办件状态不能从“{current.label}”变为“{target.label}”",
+                       current=current.value, target=target.value)

@@ -1,0 +1,206 @@
+"""The engine object: SpiffWorkflow behind one small interface.
+
+Parser (via :class:`DefinitionCatalogue`), serializer and a restricted script environment
+are injected here; nothing else in the application imports SpiffWorkflow. Services see
+:class:`WorkflowRun` and :class:`ReadyTask`, never SpiffWorkflow objects.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from app.domain.errors import Conflict, InvalidInput, OneSealError
+from app.workflow.definitions import ProcessDefinition
+from app.workflow.expressions import ExpressionError, RestrictedEvaluator
+from app.workflow.serializer import StateSerializer
+from app.workflow.task_metadata import HumanTaskSpec
+
+MAX_DATA_DEPTH = 8
+MAX_DATA_ITEMS = 2_000
+
+
+class WorkflowFailure(OneSealError):
+    """The diagram could not advance (an expression failed, no outgoing flow matched).
+
+    The transaction is rolled back; nothing is lost. ``details`` names the element.
+    """
+
+    kind = "unprocessable"
+
+
+class TaskNotReady(Conflict):
+    """The task is not ready in this workflow (done, cancelled, unknown)."""
+
+
+def ensure_plain_data(value: Any, path: str = "data", depth: int = 0, budget: list[int] | None = None) -> None:
+    """Refuse anything the serializer cannot store faithfully (Decimal, bytes, sets, NaN...)."""
+    budget = budget if budget is not None else [MAX_DATA_ITEMS]
+    budget[0] -= 1
+    if budget[0] < 0 or depth > MAX_DATA_DEPTH:
+        raise InvalidInput("data_too_complex", "提交的数据过大或嵌套过深", field=path)
+    if value is None or isinstance(value, (bool, int, str)):
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise InvalidInput("invalid_data", f"“{path}”不是有效的数值", field=path)
+        return
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            ensure_plain_data(item, f"{path}[{index}]", depth + 1, budget)
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str) or key.startswith("_") or key == "typename":
+                raise InvalidInput("invalid_data_key", f"“{path}”中的键“{key}”不被允许", field=path)
+            ensure_plain_data(item, f"{path}.{key}", depth + 1, budget)
+        return
+    raise InvalidInput("invalid_data", f"“{path}”的数据类型不受支持", field=path)
+
+
+class _RestrictedEnvironment(BasePythonScriptEngineEnvironment):
+    def __init__(self, evaluator: RestrictedEvaluator) -> None:
+        super().__init__({})
+        self.evaluator = evaluator
+
+    def evaluate(self, expression: str, context: dict[str, Any],
+                 external_context: Mapping[str, Any] | None = None) -> Any:
+        names = {**(external_context or {}), **context}
+        return self.evaluator.evaluate(expression, names)
+
+    def execute(self, script: str, context: dict[str, Any],
+                external_context: Mapping[str, Any] | None = None) -> bool:
+        names = {**(external_context or {}), **context}
+        context.update(self.evaluator.execute(script, names))
+        return True
+
+    def call_service(self, context: dict[str, Any], **kwargs: Any) -> Any:
+        raise WorkflowFailure("service_task_unsupported", "流程中的服务任务未配置")
+
+
+class RestrictedScriptEngine(PythonScriptEngine):
+    """SpiffWorkflow's script engine with every expression and script under the allow-list."""
+
+    def __init__(self, evaluator: RestrictedEvaluator) -> None:
+        super().__init__(environment=_RestrictedEnvironment(evaluator))
+        self.evaluator = evaluator
+
+    def validate(self, expression: str) -> None:
+        self.evaluator.check_expression(expression)
+
+
+@dataclass(frozen=True)
+class ReadyTask:
+    id: str
+    element_id: str
+    name: str
+    lane: str | None
+    spec: HumanTaskSpec
+
+
+@dataclass(frozen=True)
+class SavedState:
+    state: str
+    serializer_version: str
+
+
+def _failure(err: Exception, task: Any | None) -> WorkflowFailure:
+    spec = getattr(err, "task_spec", None) or (task.task_spec if task is not None else None)
+    element_id = getattr(spec, "bpmn_id", None) or getattr(spec, "name", "") or ""
+    element_name = getattr(spec, "bpmn_name", None) or ""
+    cause = getattr(err, "exception", None) or err.__cause__ or err
+    reason = cause.message if isinstance(cause, OneSealError) else str(err).split("\n")[0]
+    return WorkflowFailure("workflow_step_failed",
+                           f"流程在元素 {element_id}（{element_name}）处无法继续：{reason}",
+                           element_id=element_id, element_name=element_name)
+
+
+class WorkflowRun:
+    """One running instance, live for the duration of a unit of work."""
+
+    def __init__(self, definition: ProcessDefinition, workflow: BpmnWorkflow,
+                 serializer: StateSerializer) -> None:
+        self.definition = definition
+        self._workflow = workflow
+        self._serializer = serializer
+
+    @property
+    def is_completed(self) -> bool:
+        return self._workflow.is_completed()
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return dict(self._workflow.data)
+
+    def ready_tasks(self) -> list[ReadyTask]:
+        tasks = []
+        for task in self._workflow.get_tasks(state=TaskState.READY, manual=True):
+            spec = self.definition.human_tasks.get(task.task_spec.name)
+            if spec is None or not isinstance(task.task_spec, UserTask):
+                continue
+            tasks.append(ReadyTask(str(task.id), spec.element_id, spec.name, spec.lane, spec))
+        return tasks
+
+    def complete(self, task_id: str, data: Mapping[str, Any]) -> None:
+        """Merge ``data`` into the ready task and run the workflow forward."""
+        ensure_plain_data(dict(data))
+        try:
+            task = self._workflow.get_task_from_id(UUID(task_id))
+        except Exception:
+            task = None
+        if task is None or task.state != TaskState.READY or not isinstance(task.task_spec, UserTask):
+            raise TaskNotReady("task_not_ready", "该任务已办理或已不在待办状态", task_id=task_id)
+        task.data.update(data)
+        self._advance(lambda: task.run(), task)
+
+    def advance(self) -> None:
+        self._advance(lambda: None, None)
+
+    def _advance(self, step: Any, task: Any | None) -> None:
+        try:
+            step()
+            self._workflow.do_engine_steps()
+            self._workflow.refresh_waiting_tasks()
+            self._workflow.do_engine_steps()
+        except (ExpressionError, SpiffWorkflowException) as err:
+            raise _failure(err, task) from None
+
+    def completed_elements(self) -> list[str]:
+        """Element ids of completed tasks, in completion order (for path coverage)."""
+        done = self._workflow.get_tasks(state=TaskState.COMPLETED)
+        done.sort(key=lambda t: t.last_state_change)
+        return [t.task_spec.bpmn_id for t in done if getattr(t.task_spec, "bpmn_id", None)]
+
+    def save(self) -> SavedState:
+        return SavedState(self._serializer.dump(self._workflow), self._serializer.version)
+
+
+class WorkflowEngine:
+    def __init__(self, evaluator: RestrictedEvaluator, serializer: StateSerializer | None = None) -> None:
+        self.script_engine = RestrictedScriptEngine(evaluator)
+        self.serializer = serializer or StateSerializer()
+
+    def start(self, definition: ProcessDefinition, data: Mapping[str, Any]) -> WorkflowRun:
+        ensure_plain_data(dict(data))
+        workflow = BpmnWorkflow(definition.spec, definition.subprocess_specs,
+                                script_engine=self.script_engine)
+        workflow.data.update(data)
+        start = workflow.task_tree
+        start.data.update(data)
+        run = WorkflowRun(definition, workflow, self.serializer)
+        run.advance()
+        return run
+
+    def restore(self, definition: ProcessDefinition, saved: SavedState) -> WorkflowRun:
+        workflow = self.serializer.load(saved.state, saved.serializer_version, definition)
+        workflow.script_engine = self.script_engine
+        return WorkflowRun(definition, workflow, self.serializer)

@@ -1,0 +1,92 @@
+"""Workflow state as SpiffWorkflow's serializer JSON, with the spec stored by reference.
+
+The stock serializer embeds the whole process spec in every saved instance. Here the
+workflow converter is replaced (on a private registry; the library's global configuration
+is never mutated) by one that leaves the spec out and takes it back from the cached
+:class:`~app.workflow.definitions.ProcessDefinition` on restore. The JSON is UTF-8 without
+``\\u`` escapes and is stored together with :data:`SERIALIZER_VERSION`; SpiffWorkflow's own
+migrations run on load for instances saved by an older serializer.
+"""
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
+from SpiffWorkflow.bpmn.serializer.migration.version_migration import MIGRATIONS
+from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_SERIALIZER_VERSION
+from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+from app.workflow.definitions import ProcessDefinition
+
+#: Stored with every instance: the library's serializer version and our spec-by-reference layout.
+SERIALIZER_VERSION = f"{SPIFF_SERIALIZER_VERSION}+ref1"
+
+
+class _SpecByReferenceConverter(BpmnWorkflowConverter):
+    """Converts a top-level workflow without its spec; restores with a given definition."""
+
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct: dict[str, Any], definition: ProcessDefinition | None = None,
+                  **_: Any) -> BpmnWorkflow:
+        if definition is None:
+            raise ValueError("restoring a workflow needs its process definition")
+        workflow = self.target_class(definition.spec, definition.subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+class _Codec:
+    """One registry and encoder; kept per thread because the registry holds a mode flag."""
+
+    def __init__(self) -> None:
+        config = dict(SPIFF_CONFIG)
+        config.pop(BpmnWorkflow, None)
+        self.registry = BpmnWorkflowSerializer.configure(config)
+        _SpecByReferenceConverter(BpmnWorkflow, self.registry)
+        self.encoder = create_encoder(self.registry)
+
+
+class StateSerializer:
+    """Dumps and loads workflow state; safe to share between threads."""
+
+    version = SERIALIZER_VERSION
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def _codec(self) -> _Codec:
+        codec = getattr(self._local, "codec", None)
+        if codec is None:
+            codec = self._local.codec = _Codec()
+        return codec
+
+    def dump(self, workflow: BpmnWorkflow) -> str:
+        codec = self._codec()
+        codec.registry._encoder_mode = True
+        try:
+            dct = codec.registry.convert(workflow)
+            return json.dumps(dct, cls=codec.encoder, ensure_ascii=False, separators=(",", ":"))
+        finally:
+            codec.registry._encoder_mode = False
+
+    def load(self, state: str, version: str, definition: ProcessDefinition) -> BpmnWorkflow:
+        dct = json.loads(state)
+        library_version = version.split("+", 1)[0]
+        if library_version != SPIFF_SERIALIZER_VERSION and library_version in MIGRATIONS:
+            MIGRATIONS[library_version](dct)
+        return self._codec().registry.restore(dct, definition=definition)

@@ -1,0 +1,140 @@
+"""What a human task in a diagram declares: its stage, decisions, opinion rule and fields.
+
+Declared in the diagram as ``spiffworkflow:property`` entries on the task. This module is
+plain parsing of those strings; it has no SpiffWorkflow import so services and tests can
+use the types freely.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from app.domain.errors import InvalidInput
+
+STAGES = ("registered", "in_review", "pending_decision", "certifying", "ready_to_issue")
+CASE_RESULTS = ("approved", "rejected", "not_accepted")
+FIELD_TYPES = ("text", "bool", "int", "date", "enum")
+MAX_TEXT = 2_000
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+_ENUM = re.compile(r"^enum\((.+)\)$")
+
+
+class MetadataError(ValueError):
+    """A property value in a diagram is malformed; the message is Chinese."""
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    type: str
+    choices: tuple[str, ...] = ()
+
+    def coerce(self, value: Any) -> Any:
+        """Validate a submitted value for this field; raise InvalidInput in Chinese."""
+        def bad(expected: str) -> InvalidInput:
+            return InvalidInput("invalid_field", f"字段“{self.name}”应为{expected}", field=self.name)
+
+        if value is None:
+            return None
+        if self.type == "text":
+            if not isinstance(value, str):
+                raise bad("文本")
+            if len(value) > MAX_TEXT:
+                raise InvalidInput("field_too_long", f"字段“{self.name}”超过 {MAX_TEXT} 个字符",
+                                   field=self.name)
+            return value
+        if self.type == "bool":
+            if not isinstance(value, bool):
+                raise bad("是/否（true/false）")
+            return value
+        if self.type == "int":
+            if isinstance(value, bool) or not isinstance(value, int) or abs(value) > 10**12:
+                raise bad("整数")
+            return value
+        if self.type == "date":
+            if not isinstance(value, str):
+                raise bad("日期（YYYY-MM-DD）")
+            try:
+                return date.fromisoformat(value).isoformat()
+            except ValueError:
+                raise bad("日期（YYYY-MM-DD）") from None
+        if value not in self.choices:
+            raise bad("以下之一：" + "、".join(self.choices))
+        return value
+
+
+@dataclass(frozen=True)
+class HumanTaskSpec:
+    """A user task as the application sees it."""
+
+    element_id: str
+    name: str
+    lane: str | None
+    stage: str | None
+    decisions: dict[str, str] = field(default_factory=dict)
+    results: dict[str, str] = field(default_factory=dict)
+    opinion: str = "optional"
+    fields: tuple[FieldSpec, ...] = ()
+
+    def field_spec(self, name: str) -> FieldSpec | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+
+def _pairs(text: str, what: str) -> dict[str, str]:
+    result: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key, sep, value = part.partition(":")
+        if not sep or not key.strip() or not value.strip():
+            raise MetadataError(f"{what}格式应为“值:标签”，逗号分隔：{part}")
+        if not _NAME.match(key.strip()):
+            raise MetadataError(f"{what}中的值“{key}”应为小写英文标识")
+        result[key.strip()] = value.strip()
+    return result
+
+
+def parse_fields(text: str) -> tuple[FieldSpec, ...]:
+    fields: list[FieldSpec] = []
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        name, sep, kind = part.partition(":")
+        name, kind = name.strip(), kind.strip()
+        if not sep or not _NAME.match(name):
+            raise MetadataError(f"字段声明应为“名称:类型”，名称为小写英文标识：{part}")
+        if name in ("decision", "opinion"):
+            raise MetadataError(f"字段名“{name}”为保留字")
+        match = _ENUM.match(kind)
+        if match:
+            choices = tuple(c.strip() for c in match.group(1).split("|") if c.strip())
+            if not choices:
+                raise MetadataError(f"字段“{name}”的枚举值为空")
+            fields.append(FieldSpec(name, "enum", choices))
+        elif kind in FIELD_TYPES and kind != "enum":
+            fields.append(FieldSpec(name, kind))
+        else:
+            raise MetadataError(f"字段“{name}”的类型“{kind}”不受支持（text/bool/int/date/enum(...)）")
+    if len({f.name for f in fields}) != len(fields):
+        raise MetadataError("字段名重复")
+    return tuple(fields)
+
+
+def human_task_from_properties(element_id: str, name: str, lane: str | None,
+                               properties: dict[str, str]) -> HumanTaskSpec:
+    """Build a :class:`HumanTaskSpec`; raise :class:`MetadataError` on malformed properties."""
+    stage = properties.get("stage") or None
+    if stage is not None and stage not in STAGES:
+        raise MetadataError(f"阶段“{stage}”无效，应为：{'、'.join(STAGES)}")
+    decisions = _pairs(properties.get("decisions", ""), "决定选项")
+    results = _pairs(properties.get("results", ""), "办理结果")
+    for decision, result in results.items():
+        if decision not in decisions:
+            raise MetadataError(f"办理结果引用了未声明的决定“{decision}”")
+        if result not in CASE_RESULTS:
+            raise MetadataError(f"办理结果“{result}”无效，应为：{'、'.join(CASE_RESULTS)}")
+    opinion = properties.get("opinion", "optional")
+    if opinion not in ("required", "optional"):
+        raise MetadataError("意见要求应为 required 或 optional")
+    return HumanTaskSpec(
+        element_id=element_id, name=name, lane=lane, stage=stage, decisions=decisions,
+        results=results, opinion=opinion, fields=parse_fields(properties.get("fields", "")),
+    )

@@ -1,0 +1,573 @@
+"""Checks on the BPMN diagrams shipped in ``processes/``.
+
+Every shipped diagram must:
+
+* be well-formed XML without a DOCTYPE and validate against the BPMN 2.0 XSD
+  bundled with SpiffWorkflow (with the spiffworkflow extension schema imported);
+* parse with :class:`SpiffBpmnParser` into an executable process spec;
+* carry full BPMNDI: a shape for every flow node and lane, an edge for every
+  sequence flow, with lanes stacked as horizontal bands inside one pool, no
+  overlapping shapes and orthogonal edges that start and end on their shapes;
+* use English snake_case ids and Chinese names;
+* put every user task in a lane and declare its properties with the project's
+  vocabulary (stage / decisions / results / opinion / fields);
+* reach an end event on every decision path when run end to end.
+
+The end-to-end runs use SpiffWorkflow's default script engine: they only ever
+evaluate the gateway conditions of our own diagrams.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.util.task import TaskState
+
+PROCESSES_DIR = Path(__file__).resolve().parents[2] / "processes"
+
+NS = {
+    "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+    "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
+    "dc": "http://www.omg.org/spec/DD/20100524/DC",
+    "di": "http://www.omg.org/spec/DD/20100524/DI",
+    "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core",
+}
+TARGET_NAMESPACE = "http://oneseal.example/bpmn"
+
+FLOW_NODE_TAGS = (
+    "startEvent", "endEvent", "userTask", "exclusiveGateway",
+    "task", "manualTask", "scriptTask", "serviceTask",
+    "parallelGateway", "inclusiveGateway", "eventBasedGateway",
+    "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent",
+    "callActivity", "subProcess",
+)
+
+STAGES = {"registered", "in_review", "pending_decision", "certifying", "ready_to_issue"}
+CASE_RESULTS = {"approved", "rejected", "not_accepted"}
+OPINIONS = {"required", "optional"}
+KNOWN_PROPERTIES = {"stage", "decisions", "results", "opinion", "fields"}
+FIELD_TYPE = re.compile(r"^(text|bool|int|date|enum\([^|()]+(\|[^|()]+)*\))$")
+
+SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+ASCII_LETTER = re.compile(r"[A-Za-z]")
+
+DELIVERY_FIELD = "delivery:enum(窗口领取|邮寄送达|电子送达)"
+
+# Expected content of each shipped diagram: process id/name, lanes top to
+# bottom, and for every user task its lane and exact properties.
+EXPECTED = {
+    "standard_promised.bpmn": {
+        "process_id": "standard_promised",
+        "process_name": "承诺件标准流程",
+        "pool_name": "县行政审批服务局",
+        "lanes": [("lane_window", "综合窗口"), ("lane_review", "审查股室"), ("lane_leader", "分管领导")],
+        "user_tasks": {
+            "accept_application": ("综合窗口", {
+                "stage": "registered",
+                "decisions": "approve:受理,reject:不予受理",
+                "results": "reject:not_accepted",
+                "opinion": "optional",
+            }),
+            "review_application": ("审查股室", {
+                "stage": "in_review",
+                "decisions": "approve:建议准予,reject:建议不予",
+                "opinion": "required",
+            }),
+            "decide_application": ("分管领导", {
+                "stage": "pending_decision",
+                "decisions": "approve:准予,reject:不予",
+                "results": "approve:approved,reject:rejected",
+                "opinion": "required",
+            }),
+            "make_certificate": ("审查股室", {
+                "stage": "certifying",
+                "opinion": "optional",
+                "fields": "certificate_no:text",
+            }),
+            "issue_result": ("综合窗口", {
+                "stage": "ready_to_issue",
+                "opinion": "optional",
+                "fields": DELIVERY_FIELD,
+            }),
+        },
+    },
+    "immediate.bpmn": {
+        "process_id": "immediate",
+        "process_name": "即办件流程",
+        "pool_name": "县行政审批服务局",
+        "lanes": [("lane_window", "综合窗口")],
+        "user_tasks": {
+            "accept_and_decide": ("综合窗口", {
+                "stage": "registered",
+                "decisions": "approve:准予,reject:不予",
+                "results": "approve:approved,reject:rejected",
+                "opinion": "optional",
+            }),
+            "issue_result": ("综合窗口", {
+                "stage": "ready_to_issue",
+                "opinion": "optional",
+                "fields": DELIVERY_FIELD,
+            }),
+        },
+    },
+}
+
+# Decision paths: the decision given at each user task (None: the task takes no
+# decision), the user tasks visited in order, and the end event reached.
+PATHS = [
+    ("standard_promised.bpmn", "not_accepted", [
+        ("accept_application", "reject"),
+    ], "not_accepted_end"),
+    ("standard_promised.bpmn", "approved", [
+        ("accept_application", "approve"),
+        ("review_application", "approve"),
+        ("decide_application", "approve"),
+        ("make_certificate", None),
+        ("issue_result", None),
+    ], "case_closed"),
+    ("standard_promised.bpmn", "rejected", [
+        ("accept_application", "approve"),
+        ("review_application", "reject"),
+        ("decide_application", "reject"),
+        ("issue_result", None),
+    ], "case_closed"),
+    ("standard_promised.bpmn", "leader_overrides_reject", [
+        ("accept_application", "approve"),
+        ("review_application", "reject"),
+        ("decide_application", "approve"),
+        ("make_certificate", None),
+        ("issue_result", None),
+    ], "case_closed"),
+    ("standard_promised.bpmn", "leader_overrides_approve", [
+        ("accept_application", "approve"),
+        ("review_application", "approve"),
+        ("decide_application", "reject"),
+        ("issue_result", None),
+    ], "case_closed"),
+    ("immediate.bpmn", "approved", [
+        ("accept_and_decide", "approve"),
+        ("issue_result", None),
+    ], "case_closed"),
+    ("immediate.bpmn", "rejected", [
+        ("accept_and_decide", "reject"),
+        ("issue_result", None),
+    ], "case_closed"),
+]
+
+DIAGRAMS = sorted(EXPECTED)
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _load(filename: str) -> etree._ElementTree:
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    return etree.parse(str(PROCESSES_DIR / filename), parser)
+
+
+def _spec(filename: str):
+    expected = EXPECTED[filename]
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    parser.add_bpmn_xml(_load(filename), filename=filename)
+    return parser.get_spec(expected["process_id"])
+
+
+def _process(tree):
+    processes = tree.xpath("/bpmn:definitions/bpmn:process", namespaces=NS)
+    assert len(processes) == 1
+    return processes[0]
+
+
+def _flow_nodes(process):
+    return [el for el in process if etree.QName(el).localname in FLOW_NODE_TAGS]
+
+
+def _properties(node) -> dict[str, str]:
+    props = node.xpath(
+        "./bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", namespaces=NS
+    )
+    return {p.get("name"): p.get("value") for p in props}
+
+
+def _pairs(value: str, sep: str = ",") -> list[tuple[str, str]]:
+    pairs = []
+    for item in value.split(sep):
+        key, colon, label = item.partition(":")
+        assert colon and key and label, f"malformed pair {item!r} in {value!r}"
+        pairs.append((key, label))
+    return pairs
+
+
+class _Box:
+    def __init__(self, bounds):
+        self.x = float(bounds.get("x"))
+        self.y = float(bounds.get("y"))
+        self.w = float(bounds.get("width"))
+        self.h = float(bounds.get("height"))
+
+    @property
+    def right(self):
+        return self.x + self.w
+
+    @property
+    def bottom(self):
+        return self.y + self.h
+
+    def contains(self, other: "_Box") -> bool:
+        return (self.x <= other.x and self.y <= other.y
+                and other.right <= self.right and other.bottom <= self.bottom)
+
+    def overlaps(self, other: "_Box") -> bool:
+        return (self.x < other.right and other.x < self.right
+                and self.y < other.bottom and other.y < self.bottom)
+
+    def on_border(self, px: float, py: float) -> bool:
+        on_vertical = px in (self.x, self.right) and self.y <= py <= self.bottom
+        on_horizontal = py in (self.y, self.bottom) and self.x <= px <= self.right
+        return on_vertical or on_horizontal
+
+    def diamond_corner(self, px: float, py: float) -> bool:
+        cx, cy = self.x + self.w / 2, self.y + self.h / 2
+        return (px, py) in {(cx, self.y), (cx, self.bottom), (self.x, cy), (self.right, cy)}
+
+    def crossed_by(self, a, b) -> bool:
+        """Does the axis-aligned segment a-b pass through this box's interior?"""
+        (x1, y1), (x2, y2) = a, b
+        if y1 == y2:
+            return self.y < y1 < self.bottom and min(x1, x2) < self.right and self.x < max(x1, x2)
+        return self.x < x1 < self.right and min(y1, y2) < self.bottom and self.y < max(y1, y2)
+
+
+def _shapes(tree) -> dict[str, etree._Element]:
+    shapes = {}
+    for shape in tree.xpath("//bpmndi:BPMNShape", namespaces=NS):
+        element = shape.get("bpmnElement")
+        assert element not in shapes, f"two shapes for {element}"
+        shapes[element] = shape
+    return shapes
+
+
+def _edges(tree) -> dict[str, etree._Element]:
+    edges = {}
+    for edge in tree.xpath("//bpmndi:BPMNEdge", namespaces=NS):
+        element = edge.get("bpmnElement")
+        assert element not in edges, f"two edges for {element}"
+        edges[element] = edge
+    return edges
+
+
+def _box(di_element) -> _Box:
+    return _Box(di_element.find("dc:Bounds", NS))
+
+
+def _label_box(di_element) -> _Box | None:
+    bounds = di_element.find("bpmndi:BPMNLabel/dc:Bounds", NS)
+    return None if bounds is None else _Box(bounds)
+
+
+# --------------------------------------------------------------------------- XML / schema
+
+@pytest.mark.parametrize("filename", DIAGRAMS)
+def test_diagram_is_plain_xml_without_doctype(filename):
+    raw = (PROCESSES_DIR / filename).read_bytes()
+    assert b"<!DOCTYPE" not in raw.upper()
+    tree = _load(filename)
+    assert tree.docinfo.doctype == ""
+    root = tree.getroot()
+    assert root.tag == f"{{{NS['bpmn']}}}definitions"
+    assert root.get("targetNamespace") == TARGET_NAMESPACE
+    for prefix, uri in NS.items():
+        assert root.nsmap.get(prefix) == uri, prefix
+    assert root.nsmap.get("xsi") == "http://www.w3.org/2001/XMLSchema-instance"
+
+
+@pytest.mark.parametrize("filename", DIAGRAMS)
+def test_diagram_validates_against_bpmn_xsd(filename):
+    # VALIDATOR is SpiffWorkflow's BpmnValidator over BPMN20.xsd with the
+    # spiffworkflow extension schema imported, so the properties are checked too.
+    VALIDATOR.validate(_load(filename), filename)
+
+
+@pytest.mark.parametrize("filename", DIAGRAMS)
+def test_diagram_parses_into_executable_spec(filename):
+    expected = EXPECTED[filename]
+    tree = _load(filename)
+    process = _process(tree)
+    assert process.get("id") == expected["process_id"]
+    assert process.get("name") == expected["process_name"]
+    assert process.get("isExecutable") == "true"
+
+    spec = _spec(filename)
+    assert spec.name == expected["process_id"]
+    assert spec.description == expected["process_name"]
+    bpmn_ids = {ts.bpmn_id for ts in spec.task_specs.values() if ts.bpmn_id}
+    assert {n.get("id") for n in _flow_nodes(process)} <= bpmn_ids
+
+
+# --------------------------------------------------------------------------- naming
+
+@pytest.mark.parametrize("filename", DIAGRAMS)
+def test_ids_are_snake_case_and_names_are_chinese(filename):
+    tree = _load(filename)
+    ids = tree.xpath("//@id")
+    assert ids
+    for value in ids:
+        assert SNAKE_CASE.match(value), f"id {value!r} is not snake_case ASCII"
+    assert len(ids) == len(set(ids)), "duplicate ids"
+
+    model = tree.xpath("/bpmn:definitions/bpmn:*[not(self::bpmndi:BPMNDiagram)]", namespaces=NS)
+    for top in model:
+        for element in top.iter():
+            if not isinstance(element.tag, str) or etree.QName(element).namespace != NS["bpmn"]:
+                continue
+            name = element.get("name")
+            local = etree.QName(element).localname
+            must_be_named = local in FLOW_NODE_TAGS or local in ("process", "participant", "lane")
+            if must_be_named:
+                assert name, f"{local} {element.get('id')} has no name"
+            if name is not None:
+                assert name.strip() == name and name, f"{element.get('id')}: bad name {name!r}"
+                assert CJK.search(name), f"{element.get('id')}: name {name!r} is not Chinese"
+                assert not ASCII_LETTER.search(name), f"{element.get('id')}: name {name!r} mixes in ASCII"
+
+
+@pytest.mark.parametrize("filename", DIAGRAMS)
+def test_flows_out_of_gateways_are_named_and_conditioned(filename):
+    tree = _load(filename)
+    process = _process(tree)
+    gateways = {g.get("id") for g in process.findall("bpmn:exclusiveGateway", NS)}
+    nodes = {n.get("id"): n for n in _flow_nodes(process)}
+    for flow in process.findall("bpmn:sequenceFlow", NS):
+        assert flow.get("sourceRef") in nodes and flow.get("targetRef") in nodes
+        if flow.get("sourceRef") not in gateways:
+            continue
+        assert flow.get("name"), f"{flow.get('id')} leaves a gateway without a name"
+        condition = flow.find("bpmn:conditionExpression", NS)
+        assert condition is not None, f"{flow.get('id')} leaves a gateway without a condition"
+        assert condition.get(f"{{http://www.w3.org/2001/XMLSchema-instance}}type") == "bpmn:tFormalExpression"
+        assert re.fullmatch(r'decision (==|!=) "[a-z_]+"', condition.text.strip())
+
+    for gateway_id in gateways:
+        gateway = nodes[gateway_id]
+        outgoing = [f for f in process.findall("bpmn:sequenceFlow", NS) if f.get("sourceRef") == gateway_id]
+        assert len(outgoing) >= 2
+        # the gateway's conditions must cover exactly the decisions of the task feeding it
+        (incoming,) = [f for f in process.findall("bpmn:sequenceFlow", NS) if f.get("targetRef") == gateway_id]
+        feeder = nodes[incoming.get("sourceRef")]
+        decisions = {key for key, _ in _pairs(_properties(feeder)["decisions"])}
+        covered = {re.search(r'"([a-z_]+)"', f.find("bpmn:conditionExpression", NS).text).group(1)
+                   for f in outgoing}
+        assert covered == decisions or gateway.get("default"), gateway_id
+
+
+# --------------------------------------------------------------------------- lanes and properties
+
+@pytest.mark.parametrize("filename", DIAGRAMS)
+def test_pool_and_lanes(filename):
+    expected = EXPECTED[filename]
+    tree = _load(filename)
+    participants = tree.xpath("//bpmn:collaboration/bpmn:participant", namespaces=NS)
+    assert len(participants) == 1
+    assert participants[0].get("name") == expected["pool_name"]
+    assert participants[0].get("processRef") == expected["process_id"]
+
+    process = _process(tree)
+    lanes = process.xpath("bpmn:laneSet/bpmn:lane", namespaces=NS)
+    assert [(lane.get("id"), lane.get("name")) for lane in lanes] == expected["lanes"]
+
+    # every flow node sits in exactly one lane
+    refs = [ref.text for ref in process.xpath("bpmn:laneSet/bpmn:lane/bpmn:flowNodeRef", namespaces=NS)]
+    assert sorted(refs) == sorted(n.get("id") for n in _flow_nodes(process))
+
+
+@pytest.mark.parametrize("filename", DIAGRAMS)
+def test_user_task_properties_use_the_vocabulary(filename):
+    expected = EXPECTED[filename]
+    process = _process(_load(filename))
+    user_tasks = {t.get("id"): t for t in process.findall("bpmn:userTask", NS)}
+    assert set(user_tasks) == set(expected["user_tasks"])
+
+    for task_id, task in user_tasks.items():
+        props = _properties(task)
+        assert props == expected["user_tasks"][task_id][1], task_id
+        assert set(props) <= KNOWN_PROPERTIES
+        assert props["stage"] in STAGES
+        assert props.get("opinion", "optional") in OPINIONS
+        decisions = dict(_pairs(props["decisions"])) if "decisions" in props else {}
+        for value, label in decisions.items():
+            assert SNAKE_CASE.match(value) and CJK.search(label)
+        if "results" in props:
+            for decision, result in _pairs(props["results"]):
+                assert decision in decisions, f"{task_id}: result for unknown decision {decision}"
+                assert result in CASE_RESULTS
+        if props.get("fields"):
+            for name, ftype in _pairs(props["fields"], sep=";"):
+                assert SNAKE_CASE.match(name)
+                assert FIELD_TYPE.match(ftype), f"{task_id}: bad field type {ftype!r}"
+
+
+@pytest.mark.parametrize("filename", DIAGRAMS)
+def test_spiffworkflow_exposes_lanes_and_properties(filename):
+    expected = EXPECTED[filename]
+    spec = _spec(filename)
+    for task_id, (lane_name, props) in expected["user_tasks"].items():
+        task_spec = spec.task_specs[task_id]
+        # SpiffWorkflow reports the lane *name*, not the lane id
+        assert task_spec.lane == lane_name
+        assert task_spec.extensions["properties"] == props
+        assert task_spec.manual
+
+
+# --------------------------------------------------------------------------- diagram interchange
+
+@pytest.mark.parametrize("filename", DIAGRAMS)
+def test_every_element_has_diagram_interchange(filename):
+    tree = _load(filename)
+    process = _process(tree)
+    shapes, edges = _shapes(tree), _edges(tree)
+
+    diagrams = tree.xpath("//bpmndi:BPMNDiagram", namespaces=NS)
+    assert len(diagrams) == 1
+    plane = diagrams[0].find("bpmndi:BPMNPlane", NS)
+    collaboration = tree.find("bpmn:collaboration", NS)
+    assert plane.get("bpmnElement") == collaboration.get("id")
+
+    expected_shapes = {n.get("id") for n in _flow_nodes(process)}
+    expected_shapes |= {lane.get("id") for lane in process.iterfind("bpmn:laneSet/bpmn:lane", NS)}
+    expected_shapes |= {p.get("id") for p in collaboration.iterfind("bpmn:participant", NS)}
+    assert set(shapes) == expected_shapes
+    assert set(edges) == {f.get("id") for f in process.findall("bpmn:sequenceFlow", NS)}
+
+
+@pytest.mark.parametrize("filename", DIAGRAMS)
+def test_lanes_are_horizontal_bands_inside_the_pool(filename):
+    tree = _load(filename)
+    process = _process(tree)
+    shapes = _shapes(tree)
+    participant = tree.find("bpmn:collaboration/bpmn:participant", NS)
+    pool_shape = shapes[participant.get("id")]
+    assert pool_shape.get("isHorizontal") == "true"
+    pool = _box(pool_shape)
+
+    lanes = list(process.iterfind("bpmn:laneSet/bpmn:lane", NS))
+    boxes = [_box(shapes[lane.get("id")]) for lane in lanes]
+    for lane, box in zip(lanes, boxes):
+        assert shapes[lane.get("id")].get("isHorizontal") == "true"
+        assert pool.contains(box)
+        assert box.x == pool.x + 30 and box.right == pool.right, "lane must span the pool"
+    # stacked top to bottom in declaration order, no gaps, filling the pool
+    assert boxes[0].y == pool.y and boxes[-1].bottom == pool.bottom
+    for upper, lower in zip(boxes, boxes[1:]):
+        assert upper.bottom == lower.y
+
+    # every flow node is drawn inside its own lane
+    for lane, box in zip(lanes, boxes):
+        for ref in lane.iterfind("bpmn:flowNodeRef", NS):
+            assert box.contains(_box(shapes[ref.text])), f"{ref.text} drawn outside {lane.get('id')}"
+
+
+@pytest.mark.parametrize("filename", DIAGRAMS)
+def test_shapes_and_labels_do_not_overlap(filename):
+    tree = _load(filename)
+    process = _process(tree)
+    shapes = _shapes(tree)
+    edges = _edges(tree)
+    node_ids = [n.get("id") for n in _flow_nodes(process)]
+
+    boxes = {node_id: _box(shapes[node_id]) for node_id in node_ids}
+    labels = {}
+    for node_id in node_ids:
+        label = _label_box(shapes[node_id])
+        if label is not None:
+            labels[f"label of {node_id}"] = label
+    for flow_id, edge in edges.items():
+        label = _label_box(edge)
+        if label is not None:
+            labels[f"label of {flow_id}"] = label
+
+    everything = list(boxes.items()) + list(labels.items())
+    for i, (name_a, a) in enumerate(everything):
+        for name_b, b in everything[i + 1:]:
+            assert not a.overlaps(b), f"{name_a} overlaps {name_b}"
+
+
+@pytest.mark.parametrize("filename", DIAGRAMS)
+def test_edges_are_orthogonal_and_attached(filename):
+    tree = _load(filename)
+    process = _process(tree)
+    shapes, edges = _shapes(tree), _edges(tree)
+    node_ids = [n.get("id") for n in _flow_nodes(process)]
+    gateways = {g.get("id") for g in process.findall("bpmn:exclusiveGateway", NS)}
+
+    for flow in process.findall("bpmn:sequenceFlow", NS):
+        flow_id, source, target = flow.get("id"), flow.get("sourceRef"), flow.get("targetRef")
+        points = [(float(w.get("x")), float(w.get("y")))
+                  for w in edges[flow_id].findall("di:waypoint", NS)]
+        assert len(points) >= 2, flow_id
+        for a, b in zip(points, points[1:]):
+            assert a != b, f"{flow_id}: zero-length segment"
+            assert a[0] == b[0] or a[1] == b[1], f"{flow_id}: diagonal segment {a}->{b}"
+
+        for end, node_id in ((points[0], source), (points[-1], target)):
+            box = _box(shapes[node_id])
+            if node_id in gateways:
+                assert box.diamond_corner(*end), f"{flow_id}: not attached to a corner of {node_id}"
+            else:
+                assert box.on_border(*end), f"{flow_id}: not attached to {node_id}"
+
+        for other in node_ids:
+            if other in (source, target):
+                continue
+            box = _box(shapes[other])
+            for a, b in zip(points, points[1:]):
+                assert not box.crossed_by(a, b), f"{flow_id} runs through {other}"
+
+
+# --------------------------------------------------------------------------- execution
+
+def _ready_user_tasks(workflow):
+    return workflow.get_tasks(state=TaskState.READY, manual=True)
+
+
+@pytest.mark.parametrize(
+    "filename,path,expected_end",
+    [(f, steps, end) for f, _, steps, end in PATHS],
+    ids=[f"{f.removesuffix('.bpmn')}-{label}" for f, label, _, _ in PATHS],
+)
+def test_every_decision_path_reaches_an_end_event(filename, path, expected_end):
+    spec = _spec(filename)
+    workflow = BpmnWorkflow(spec)
+    workflow.do_engine_steps()
+
+    for task_id, decision in path:
+        ready = _ready_user_tasks(workflow)
+        assert [t.task_spec.bpmn_id for t in ready] == [task_id]
+        task = ready[0]
+        if decision is not None:
+            task.data["decision"] = decision
+        task.run()
+        workflow.do_engine_steps()
+
+    assert _ready_user_tasks(workflow) == []
+    assert workflow.is_completed()
+    end_events = {
+        t.task_spec.bpmn_id
+        for t in workflow.get_tasks(state=TaskState.COMPLETED)
+        if t.task_spec.__class__.__name__ == "EndEvent"
+    }
+    assert end_events == {expected_end}
+
+
+def test_every_user_task_is_visited_by_some_path():
+    for filename, expected in EXPECTED.items():
+        visited = {task_id for f, _, steps, _ in PATHS if f == filename for task_id, _ in steps}
+        assert visited == set(expected["user_tasks"]), filename
+        ends = {end for f, _, _, end in PATHS if f == filename}
+        declared = {e.get("id") for e in _process(_load(filename)).findall("bpmn:endEvent", NS)}
+        assert ends == declared, filename
