@@ -101,8 +101,10 @@ def _lunar_dates(year: int) -> dict[str, date | None]:
         from holidays.calendars.chinese import _ChineseLunisolar
 
         cal = _ChineseLunisolar()
-        return {"new_year": cal.lunar_new_year_date(year)[0], "qingming": cal.qingming_date(year)[0],
-                "dragon_boat": cal.dragon_boat_date(year)[0], "mid_autumn": cal.mid_autumn_date(year)[0]}
+        return {"new_year": cal.lunar_new_year_date(year)[0],
+                "qingming": cal.qingming_date(year)[0],
+                "dragon_boat": cal.dragon_boat_date(year)[0],
+                "mid_autumn": cal.mid_autumn_date(year)[0]}
     except Exception:  # never crash on a library change; weekends and fixed dates still apply
         log.exception("工作日历：无法计算 %d 年农历节日日期", year)
         return {"new_year": None, "qingming": None, "dragon_boat": None, "mid_autumn": None}
@@ -198,7 +200,8 @@ class WorkingDayCalendar:
     def _build(self, year: int) -> _Year:
         first = date(year, 1, 1).toordinal()
         size = date(year, 12, 31).toordinal() - first + 1
-        flags = bytearray(1 if date.fromordinal(first + i).weekday() < 5 else 0 for i in range(size))
+        weekday = date(year, 1, 1).weekday()
+        flags = bytearray(1 if (weekday + i) % 7 < 5 else 0 for i in range(size))
 
         def put(d: date, workday: bool) -> None:
             if d.year == year:
@@ -235,7 +238,7 @@ class WorkingDayCalendar:
         return bool(y.flags[d.toordinal() - y.first_ordinal])
 
     def is_provisional(self, d: date) -> bool:
-        """Whether the status of ``d`` is an estimate (its year has no official data, no override)."""
+        """Whether ``d``'s status is an estimate: its year has no official data, no override."""
         d = _as_date(d)
         return self._year(d.year).provisional and d not in self._overrides
 
