@@ -31,6 +31,17 @@ class FieldSpec:
     type: str
     choices: tuple[str, ...] = ()
 
+    def from_form(self, raw: str) -> Any:
+        """Turn a form string into the field's type; ``coerce`` then validates it."""
+        if self.type == "bool":
+            return raw in ("true", "1", "on", "是")
+        if self.type == "int":
+            try:
+                return int(raw)
+            except ValueError:
+                return raw
+        return raw
+
     def coerce(self, value: Any) -> Any:
         """Validate a submitted value for this field; raise InvalidInput in Chinese."""
         def bad(expected: str) -> InvalidInput:

@@ -1,0 +1,69 @@
+"""OneSeal — 一枚印章管审批. ``create_app`` builds the Flask application."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+
+from app.config import Settings
+from app.domain.clock import Clock
+from app.persistence.db import Database
+from app.services.runtime import Runtime, build_runtime
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Extension:
+    """What the app keeps for request handlers: the database and the runtime."""
+
+    db: Database
+    runtime: Runtime
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
+               warm: bool = True) -> Flask:
+    settings = settings or Settings.load()
+    app = Flask(__name__, instance_path=str(settings.instance_dir))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        JSON_AS_ASCII=False,
+        TESTING=settings.testing,
+    )
+    db = Database(settings.database_url)
+    runtime = build_runtime(settings, clock)
+    app.extensions["oneseal"] = Extension(db, runtime)
+    if warm:
+        _warm(db, runtime)
+
+    from app.web import api_routes, errors, pages
+
+    app.register_blueprint(api_routes.bp)
+    app.register_blueprint(pages.bp)
+    errors.register(app)
+    return app
+
+
+def _warm(db: Database, runtime: Runtime) -> None:
+    """Parse deployed diagrams once, before the first request (a fresh database has none)."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from app.services.processes import warm_cache
+
+    session = db.session(write=False)
+    try:
+        count = warm_cache(session, runtime)
+        log.info("parsed %d deployed process versions", count)
+    except (OperationalError, ProgrammingError):
+        log.warning("database has no schema yet; run `oneseal init-db`")
+    finally:
+        session.close()
+
+
+def extension(app: Flask) -> Any:
+    return app.extensions["oneseal"]

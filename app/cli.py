@@ -1,0 +1,154 @@
+"""The ``oneseal`` command: serve, init-db, validate, calendar."""
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from app.config import Settings
+from app.domain.errors import OneSealError
+
+
+def _fail(err: OneSealError) -> None:
+    click.echo(f"错误：{err}", err=True)
+    for problem in err.details.get("problems", []) or []:
+        click.echo(f"  - {problem}", err=True)
+    sys.exit(1)
+
+
+@click.group(help="一枚印章管审批（OneSeal）命令行")
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("spiff").setLevel(logging.WARNING)
+
+
+@main.command(help="启动服务")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+def serve(host: str, port: int, threads: int) -> None:
+    from waitress import serve as waitress_serve
+
+    from app import create_app
+
+    app = create_app()
+    click.echo(f"OneSeal 已启动：http://{host}:{port}/")
+    waitress_serve(app, host=host, port=port, threads=threads, ident="OneSeal")
+
+
+@main.command("init-db", help="建立数据库结构并部署随版本发布的流程；--demo 同时载入演示数据")
+@click.option("--demo", is_flag=True, help="载入演示用户和演示办件（切勿用于生产库）")
+def init_db(demo: bool) -> None:
+    from app.persistence.db import Database
+    from app.services.actor import SYSTEM
+    from app.services.demo import load_demo
+    from app.services.processes import deploy_shipped
+    from app.services.runtime import build_runtime
+
+    settings = Settings.load()
+    try:
+        runtime = build_runtime(settings)
+    except OneSealError as err:
+        _fail(err)
+    db = Database(settings.database_url)
+    if db.is_sqlite:
+        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    db.create_schema()
+    try:
+        with db.unit_of_work() as session:
+            versions = deploy_shipped(session, runtime, SYSTEM)
+            created = load_demo(session, runtime, settings.demo_password) if demo else []
+    except OneSealError as err:
+        _fail(err)
+    click.echo(f"数据库已就绪：{len(versions)} 个流程已部署" + (f"，演示用户 {len(created)} 个" if demo else ""))
+
+
+@main.command(help="校验流程图文件；有问题时列出元素编号和名称并以 1 退出")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def validate(files: tuple[Path, ...]) -> None:
+    from app.services.processes import check_executable
+    from app.workflow.definitions import DefinitionCatalogue, Document
+    from app.workflow.expressions import RestrictedEvaluator
+
+    catalogue = DefinitionCatalogue(RestrictedEvaluator())
+    failed = False
+    for path in files:
+        try:
+            content = path.read_bytes()
+            process_id = _process_id(content, path)
+            check_executable(catalogue.compile([Document(path.name, content)], process_id))
+        except OneSealError as err:
+            failed = True
+            d = err.details
+            where = f"{d.get('element_id') or ''}（{d.get('element_name') or ''}）" if d.get("element_id") else ""
+            click.echo(f"{path}: 错误 [{err.code}] {where}{err.message}")
+        else:
+            click.echo(f"{path}: 通过")
+    sys.exit(1 if failed else 0)
+
+
+def _process_id(content: bytes, path: Path) -> str:
+    from app.workflow.definitions import BPMN_NS, DefinitionError
+    from app.workflow.safe_xml import parse_untrusted
+
+    root = parse_untrusted(content, filename=path.name)
+    executable = [p for p in root.iter(f"{{{BPMN_NS}}}process") if p.get("isExecutable") == "true"]
+    processes = executable or list(root.iter(f"{{{BPMN_NS}}}process"))
+    if not processes:
+        raise DefinitionError("bpmn_no_process", "文件中没有流程（bpmn:process）", file=path.name)
+    return processes[0].get("id", "")
+
+
+@main.group(help="工作日历")
+def calendar() -> None:
+    pass
+
+
+def _calendar():  # type: ignore[no-untyped-def]
+    from app.bureau_data.calendar_file import load_calendar
+
+    try:
+        return load_calendar(Settings.load().calendar_file)
+    except OneSealError as err:
+        _fail(err)
+
+
+def _parse_date(raw: str) -> date:
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise click.BadParameter(f"日期格式应为 YYYY-MM-DD：{raw}") from None
+
+
+@calendar.command("add-working-days", help="DATE 之后第 N 个工作日（受理当日不计）")
+@click.argument("day")
+@click.argument("count", type=click.IntRange(min=0))
+def add_working_days(day: str, count: int) -> None:
+    deadline = _calendar().add_working_days(_parse_date(day), count)
+    click.echo(deadline.date.isoformat() + (" provisional" if deadline.provisional else ""))
+
+
+@calendar.command("is-workday", help="DATE 是否为工作日：yes 或 no")
+@click.argument("day")
+def is_workday(day: str) -> None:
+    click.echo("yes" if _calendar().is_workday(_parse_date(day)) else "no")
+
+
+@calendar.command("import", help="导入国务院办公厅公布的下一年度放假安排")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="替换已导入的同一年度")
+def import_schedule(source: Path, replace: bool) -> None:
+    from app.bureau_data.calendar_file import import_official_schedule
+
+    try:
+        year = import_official_schedule(Settings.load().calendar_file, source, replace=replace)
+    except OneSealError as err:
+        _fail(err)
+    click.echo(f"已导入 {year.year} 年放假安排")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

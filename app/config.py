@@ -1,0 +1,61 @@
+"""Settings, validated once: defaults, then ``ONESEAL_*`` environment variables, then overrides."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = f"sqlite:///{ROOT / 'instance' / 'oneseal.db'}"
+    secret_key: str = ""
+    demo_password: str = "oneseal-demo"
+    processes_dir: Path = ROOT / "processes"
+    catalogue_file: Path = ROOT / "data" / "catalogue.toml"
+    calendar_file: Path = ROOT / "data" / "calendar.toml"
+    rules_dir: Path = ROOT / "rules"
+    instance_dir: Path = ROOT / "instance"
+    token_ttl_hours: int = 12
+    password_method: str = "scrypt"
+    max_upload_bytes: int = 5 * 1024 * 1024
+    testing: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, **overrides: Any) -> Settings:
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = os.environ.get(f"ONESEAL_{f.name.upper()}")
+            if raw is None or f.name == "extra":
+                continue
+            if f.type in ("int",):
+                values[f.name] = int(raw)
+            elif f.type in ("bool",):
+                values[f.name] = raw.lower() in ("1", "true", "yes", "on")
+            elif f.type in ("Path",):
+                values[f.name] = Path(raw)
+            else:
+                values[f.name] = raw
+        values.update(overrides)
+        settings = cls(**values)
+        if not settings.secret_key:
+            settings = replace(settings, secret_key=_instance_secret(settings.instance_dir))
+        return settings
+
+
+def _instance_secret(instance_dir: Path) -> str:
+    """A per-installation secret kept in the instance folder, so sessions survive restarts."""
+    path = instance_dir / "secret_key"
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        instance_dir.mkdir(parents=True, exist_ok=True)
+        secret = secrets.token_urlsafe(48)
+        path.write_text(secret, encoding="utf-8")
+        path.chmod(0o600)
+        return secret

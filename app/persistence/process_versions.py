@@ -1,0 +1,31 @@
+"""Deployed process versions (immutable rows)."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.domain.errors import NotFound
+from app.persistence.models import ProcessVersion
+
+
+def latest_version(session: Session, process_id: str) -> ProcessVersion:
+    row = session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == process_id)
+                         .order_by(ProcessVersion.version.desc()).limit(1))
+    if row is None:
+        raise NotFound("process_not_deployed", f"流程“{process_id}”尚未部署", process_id=process_id)
+    return row
+
+
+def find_by_hash(session: Session, process_id: str, content_hash: str) -> ProcessVersion | None:
+    return session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == process_id,
+                                                       ProcessVersion.content_hash == content_hash))
+
+
+def next_version_number(session: Session, process_id: str) -> int:
+    current = session.scalar(select(func.max(ProcessVersion.version))
+                             .where(ProcessVersion.process_id == process_id))
+    return (current or 0) + 1
+
+
+def all_versions(session: Session) -> list[ProcessVersion]:
+    return list(session.scalars(select(ProcessVersion).order_by(ProcessVersion.id)))

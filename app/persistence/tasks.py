@@ -1,0 +1,107 @@
+"""Queries over the inbox projection (the ``tasks`` table). Never touches workflow state."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from app.domain.errors import NotFound
+from app.persistence.models import Case, TaskRecord
+
+READY = "ready"
+COMPLETED = "completed"
+CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class InboxQuery:
+    username: str
+    role: str
+    department: str | None
+    tab: str = "mine"  # mine | department | done
+    search: str | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+def get_task(session: Session, task_id: str) -> TaskRecord:
+    task = session.get(TaskRecord, task_id)
+    if task is None:
+        raise NotFound("task_not_found", "任务不存在", task_id=task_id)
+    return task
+
+
+def ready_tasks_of_case(session: Session, case_id: int) -> list[TaskRecord]:
+    return list(session.scalars(select(TaskRecord).where(
+        TaskRecord.case_id == case_id, TaskRecord.status == READY).order_by(TaskRecord.created_at)))
+
+
+def tasks_of_case(session: Session, case_id: int) -> list[TaskRecord]:
+    return list(session.scalars(select(TaskRecord).where(TaskRecord.case_id == case_id)
+                                .order_by(TaskRecord.created_at, TaskRecord.id)))
+
+
+def _inbox_statement(query: InboxQuery) -> Select[tuple[TaskRecord, Case]]:
+    statement = select(TaskRecord, Case).join(Case, Case.id == TaskRecord.case_id)
+    if query.tab == "done":
+        statement = statement.where(TaskRecord.completed_by == query.username,
+                                    TaskRecord.status == COMPLETED)
+    else:
+        statement = statement.where(TaskRecord.status == READY, TaskRecord.role == query.role,
+                                    TaskRecord.department == (query.department or ""))
+        if query.tab == "mine":
+            statement = statement.where(TaskRecord.claimed_by == query.username)
+        else:
+            statement = statement.where(or_(TaskRecord.claimed_by.is_(None),
+                                            TaskRecord.claimed_by != query.username))
+    if query.search:
+        pattern = f"%{query.search}%"
+        statement = statement.where(or_(Case.number.like(pattern), Case.applicant_name.like(pattern),
+                                        Case.item_name.like(pattern)))
+    return statement
+
+
+def inbox(session: Session, query: InboxQuery) -> tuple[list[tuple[TaskRecord, Case]], int]:
+    statement = _inbox_statement(query)
+    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    order = (TaskRecord.completed_at.desc(),) if query.tab == "done" else (
+        TaskRecord.due_at.asc().nulls_last(), TaskRecord.created_at.asc())
+    rows = session.execute(statement.order_by(*order).limit(query.limit).offset(query.offset)).all()
+    return [(row[0], row[1]) for row in rows], total
+
+
+def claim(session: Session, task_id: str, username: str) -> bool:
+    """Compare-and-set: claim an unclaimed ready task; False if someone else got it."""
+    result = session.execute(update(TaskRecord).where(
+        TaskRecord.id == task_id, TaskRecord.status == READY,
+        or_(TaskRecord.claimed_by.is_(None), TaskRecord.claimed_by == username),
+    ).values(claimed_by=username).execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def release(session: Session, task_id: str, username: str) -> bool:
+    result = session.execute(update(TaskRecord).where(
+        TaskRecord.id == task_id, TaskRecord.status == READY, TaskRecord.claimed_by == username,
+    ).values(claimed_by=None).execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def usernames_for(session: Session, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], list[str]]:
+    """Active usernames per (role, department)."""
+    from app.persistence.models import User
+
+    wanted = set(pairs)
+    result: dict[tuple[str, str], list[str]] = {pair: [] for pair in wanted}
+    if not wanted:
+        return result
+    roles = {role for role, _ in wanted}
+    rows = session.execute(select(User.username, User.role, User.department)
+                           .where(User.active.is_(True), User.role.in_(roles))
+                           .order_by(User.username))
+    for username, role, department in rows:
+        key = (role, department or "")
+        if key in result:
+            result[key].append(username)
+    return result

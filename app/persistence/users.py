@@ -1,0 +1,32 @@
+"""Users and API tokens."""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from app.persistence.models import ApiToken, User
+
+
+def find_user(session: Session, username: str) -> User | None:
+    return session.scalar(select(User).where(User.username == username))
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def store_token(session: Session, user: User, token: str, now: datetime, expires_at: datetime) -> None:
+    session.execute(delete(ApiToken).where(ApiToken.expires_at < now))
+    session.add(ApiToken(token_hash=token_digest(token), user_id=user.id, created_at=now,
+                         expires_at=expires_at))
+
+
+def user_for_token(session: Session, token: str, now: datetime) -> User | None:
+    row = session.execute(select(User, ApiToken.expires_at).join(ApiToken, ApiToken.user_id == User.id)
+                          .where(ApiToken.token_hash == token_digest(token))).first()
+    if row is None or row[1] <= now or not row[0].active:
+        return None
+    return row[0]

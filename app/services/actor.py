@@ -1,0 +1,26 @@
+"""Who is acting: passed explicitly to every service call."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.domain.errors import Forbidden
+from app.domain.roles import Role
+
+
+@dataclass(frozen=True)
+class Actor:
+    username: str
+    role: Role
+    department: str | None
+    display_name: str = ""
+
+    def require(self, *roles: Role) -> None:
+        if self.role not in roles:
+            raise Forbidden("role_not_allowed", "当前角色无权执行此操作", role=self.role.value)
+
+    @property
+    def sees_all_cases(self) -> bool:
+        return self.role in (Role.WINDOW, Role.ADMIN, Role.AUDITOR, Role.DESIGNER)
+
+
+SYSTEM = Actor("system", Role.ADMIN, None, "系统")

@@ -1,0 +1,73 @@
+"""Log-in and API tokens."""
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.domain.errors import InvalidInput, NotAuthenticated
+from app.domain.roles import Role
+from app.persistence import users
+from app.persistence.audit import append_event
+from app.persistence.models import User
+from app.services.actor import Actor
+from app.services.runtime import Runtime
+
+# Compared against when the user does not exist, so timing does not reveal usernames.
+_DUMMY_HASH = generate_password_hash("not-a-password", method="pbkdf2:sha256:1000")
+
+
+def actor_of(user: User) -> Actor:
+    return Actor(user.username, Role(user.role), user.department, user.display_name)
+
+
+def hash_password(runtime: Runtime, password: str) -> str:
+    return generate_password_hash(password, method=runtime.settings.password_method)
+
+
+def authenticate(session: Session, runtime: Runtime, username: object, password: object) -> Actor:
+    if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
+        raise InvalidInput("credentials_required", "请输入用户名和密码", field="username")
+    user = users.find_user(session, username[:64])
+    if user is None or not user.active:
+        check_password_hash(_DUMMY_HASH, password)
+        raise NotAuthenticated("bad_credentials", "用户名或密码错误")
+    if not check_password_hash(user.password_hash, password):
+        raise NotAuthenticated("bad_credentials", "用户名或密码错误")
+    actor = actor_of(user)
+    append_event(session, occurred_at=runtime.clock.now(), actor=user.username, action="login",
+                 after={"role": user.role, "department": user.department})
+    return actor
+
+
+def issue_token(session: Session, runtime: Runtime, actor: Actor) -> str:
+    user = users.find_user(session, actor.username)
+    assert user is not None
+    token = secrets.token_urlsafe(32)
+    now = runtime.clock.now()
+    users.store_token(session, user, token, now, now + timedelta(hours=runtime.settings.token_ttl_hours))
+    return token
+
+
+def actor_for_token(session: Session, runtime: Runtime, token: str) -> Actor:
+    user = users.user_for_token(session, token, runtime.clock.now())
+    if user is None:
+        raise NotAuthenticated("bad_token", "登录凭证无效或已过期，请重新登录")
+    return actor_of(user)
+
+
+def actor_for_username(session: Session, username: str) -> Actor | None:
+    user = users.find_user(session, username)
+    return actor_of(user) if user is not None and user.active else None
+
+
+def create_user(session: Session, runtime: Runtime, *, username: str, display_name: str,
+                password: str, role: Role, department: str | None) -> User:
+    user = User(username=username, display_name=display_name,
+                password_hash=hash_password(runtime, password), role=role.value,
+                department=department, active=True, created_at=runtime.clock.now())
+    session.add(user)
+    session.flush()
+    return user

@@ -1,0 +1,75 @@
+"""Demo data for a trial installation: users for every role and department, a few cases.
+
+Loaded only on request (``oneseal init-db --demo``, ``make run``), never by default.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from app.domain.roles import WINDOW_DEPARTMENT, Role
+from app.persistence import users as user_queries
+from app.services.actor import SYSTEM, Actor
+from app.services.auth import create_user
+from app.services.intake import Application, register_case
+from app.services.runtime import Runtime
+from app.services.task_work import Completion, claim_task, complete_task
+from app.persistence import tasks as task_queries
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    display_name: str
+    role: Role
+    department: str | None
+
+
+def demo_users(runtime: Runtime) -> list[DemoUser]:
+    people = [
+        DemoUser("window", "王窗口", Role.WINDOW, WINDOW_DEPARTMENT),
+        DemoUser("window2", "李窗口", Role.WINDOW, WINDOW_DEPARTMENT),
+        DemoUser("designer", "赵设计", Role.DESIGNER, None),
+        DemoUser("auditor", "钱审计", Role.AUDITOR, None),
+        DemoUser("admin", "系统管理员", Role.ADMIN, None),
+    ]
+    for code, department in runtime.catalogue.departments.items():
+        if code == WINDOW_DEPARTMENT:
+            continue
+        short = department.name.removesuffix("局").removesuffix("管理")
+        people += [
+            DemoUser(f"reviewer_{code}", f"{short}审查员", Role.REVIEWER, code),
+            DemoUser(f"reviewer2_{code}", f"{short}审查员二", Role.REVIEWER, code),
+            DemoUser(f"leader_{code}", f"{short}分管领导", Role.LEADER, code),
+            DemoUser(f"inspector_{code}", f"{short}核查员", Role.INSPECTOR, code),
+        ]
+    return people
+
+
+def load_demo(session: Session, runtime: Runtime, password: str) -> list[DemoUser]:
+    """Create missing demo users and, on an empty database, a few demo cases."""
+    created = []
+    for person in demo_users(runtime):
+        if user_queries.find_user(session, person.username) is None:
+            create_user(session, runtime, username=person.username, display_name=person.display_name,
+                        password=password, role=person.role, department=person.department)
+            created.append(person)
+    if created and created[0].username == "window":
+        _demo_cases(session, runtime)
+    return created
+
+
+def _demo_cases(session: Session, runtime: Runtime) -> None:
+    window = Actor("window", Role.WINDOW, WINDOW_DEPARTMENT, "王窗口")
+    applicants = ["县城南便民超市", "张三餐饮店", "河畔宾馆", "康宁大药房", "星光KTV", "绿源林场"]
+    items = [i for i in runtime.catalogue.items.values() if i.kind.value == "promised"][:6]
+    for index, (item, applicant) in enumerate(zip(items, applicants)):
+        case = register_case(session, runtime, window, Application(
+            item_code=item.code, applicant={"name": applicant, "contact": "0910-1234567"},
+            materials=[m.code for m in item.materials]))
+        if index % 2 == 0:
+            task = task_queries.ready_tasks_of_case(session, case.id)[0]
+            claim_task(session, runtime, window, task.id)
+            complete_task(session, runtime, window, task.id, Completion(decision="approve", opinion="材料齐全，予以受理"))
+    _ = SYSTEM

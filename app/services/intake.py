@@ -1,0 +1,88 @@
+"""Registering an application at the window (一窗受理): the case and its workflow start."""
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.domain.case_status import CaseStatus
+from app.domain.errors import InvalidInput
+from app.domain.roles import Role
+from app.persistence import process_versions
+from app.persistence.audit import append_event
+from app.persistence.cases import next_case_number
+from app.persistence.models import Case
+from app.services.actor import Actor
+from app.services.processes import compile_version
+from app.services.projection import apply_run
+from app.services.runtime import Runtime
+from app.workflow.engine import ensure_plain_data
+
+_FACT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+MAX_APPLICANT_FIELD = 200
+
+
+@dataclass(frozen=True)
+class Application:
+    item_code: str
+    applicant: dict[str, Any]
+    materials: list[str] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+def _validate(runtime: Runtime, application: Application) -> None:
+    item = runtime.catalogue.item(application.item_code)
+    name = application.applicant.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidInput("applicant_name_required", "请填写申请人名称", field="applicant.name")
+    for key, value in application.applicant.items():
+        if not isinstance(value, str) or len(value) > MAX_APPLICANT_FIELD:
+            raise InvalidInput("invalid_applicant", f"申请人信息“{key}”应为不超过 {MAX_APPLICANT_FIELD} 字的文本",
+                               field=f"applicant.{key}")
+    seen = set()
+    for code in application.materials:
+        if not isinstance(code, str) or item.material(code) is None:
+            raise InvalidInput("unknown_material", f"材料“{code}”不属于事项“{item.name}”",
+                               field="materials", material=str(code)[:64])
+        if code in seen:
+            raise InvalidInput("duplicate_material", f"材料“{code}”重复提交", field="materials")
+        seen.add(code)
+    for key in application.facts:
+        if not isinstance(key, str) or not _FACT_NAME.match(key):
+            raise InvalidInput("invalid_fact_name", f"事实字段名“{key}”无效（应为小写英文标识）", field="facts")
+    ensure_plain_data(application.facts, "facts")
+
+
+def register_case(session: Session, runtime: Runtime, actor: Actor, application: Application) -> Case:
+    """Create the case, start its process, project its first tasks, record the event."""
+    actor.require(Role.WINDOW, Role.ADMIN)
+    _validate(runtime, application)
+    item = runtime.catalogue.item(application.item_code)
+    version = process_versions.latest_version(session, item.process)
+    definition = compile_version(runtime, version)
+    now = runtime.clock.now()
+    case = Case(
+        number=next_case_number(session, now.year), query_code=secrets.token_hex(3).upper(),
+        item_code=item.code, item_name=item.name, department=item.department,
+        applicant_name=application.applicant["name"].strip(), applicant=dict(application.applicant),
+        materials=list(application.materials), facts=dict(application.facts),
+        status=CaseStatus.REGISTERED.value, result=None, process_version_id=version.id,
+        created_by=actor.username, created_at=now, updated_at=now, completed_at=None,
+    )
+    session.add(case)
+    session.flush()
+    run = runtime.engine.start(definition, {
+        "item_code": item.code, "item_kind": item.kind.value, "site_inspection": item.site_inspection,
+        "facts": dict(application.facts),
+    })
+    apply_run(session, case, run, now)
+    append_event(session, occurred_at=now, actor=actor.username, action="case_registered",
+                 case_id=case.id, after={"number": case.number, "item_code": item.code,
+                                         "applicant": case.applicant_name,
+                                         "materials": case.materials, "status": case.status,
+                                         "process_version": version.version})
+    session.flush()
+    return case

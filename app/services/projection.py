@@ -1,0 +1,79 @@
+"""Keep the inbox projection and the coarse case status in step with the workflow.
+
+Called in the same transaction as every engine step, so the inbox never disagrees with
+the saved workflow state.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from app.domain.case_status import CaseResult, CaseStatus, check_transition
+from app.domain.roles import WINDOW_DEPARTMENT, Role, role_for_lane
+from app.persistence import tasks as task_queries
+from app.persistence.models import Case, TaskRecord, WorkflowState
+from app.workflow.engine import ReadyTask, WorkflowFailure, WorkflowRun
+from app.workflow.task_metadata import STAGES
+
+
+def _department_for(role: Role, case: Case) -> str:
+    return WINDOW_DEPARTMENT if role is Role.WINDOW else case.department
+
+
+def sync_tasks(session: Session, case: Case, run: WorkflowRun, now: datetime) -> list[TaskRecord]:
+    """Insert newly ready tasks, cancel projected ones the workflow no longer has ready."""
+    ready = {t.id: t for t in run.ready_tasks()}
+    projected = {row.id: row for row in task_queries.ready_tasks_of_case(session, case.id)}
+    for task_id, row in projected.items():
+        if task_id not in ready:
+            row.status = task_queries.CANCELLED
+            row.completed_at = now
+    created = []
+    for task_id, task in ready.items():
+        if task_id in projected:
+            continue
+        created.append(_new_record(case, task, now))
+    session.add_all(created)
+    return created
+
+
+def _new_record(case: Case, task: ReadyTask, now: datetime) -> TaskRecord:
+    role = role_for_lane(task.lane)
+    if role is None:
+        raise WorkflowFailure("task_lane_unknown",
+                              f"任务 {task.element_id}（{task.name}）所在泳道未对应任何角色",
+                              element_id=task.element_id)
+    return TaskRecord(id=task.id, case_id=case.id, element_id=task.element_id, name=task.name,
+                      role=role.value, department=_department_for(role, case),
+                      status=task_queries.READY, claimed_by=None, created_at=now, data={})
+
+
+def next_status(case: Case, run: WorkflowRun) -> CaseStatus:
+    if run.is_completed:
+        return CaseStatus.NOT_ACCEPTED if case.result == CaseResult.NOT_ACCEPTED else CaseStatus.COMPLETED
+    stages = [t.spec.stage for t in run.ready_tasks() if t.spec.stage]
+    if not stages:
+        return CaseStatus(case.status)
+    return CaseStatus(min(stages, key=STAGES.index))
+
+
+def apply_run(session: Session, case: Case, run: WorkflowRun, now: datetime) -> None:
+    """Project tasks, move the case status, and save the workflow state."""
+    sync_tasks(session, case, run, now)
+    target = next_status(case, run)
+    check_transition(CaseStatus(case.status), target)
+    case.status = target.value
+    if target.is_final and case.completed_at is None:
+        case.completed_at = now
+    case.updated_at = now
+    saved = run.save()
+    state = session.get(WorkflowState, case.id)
+    if state is None:
+        session.add(WorkflowState(case_id=case.id, process_version_id=case.process_version_id,
+                                  serializer_version=saved.serializer_version, state=saved.state,
+                                  updated_at=now))
+    else:
+        state.state = saved.state
+        state.serializer_version = saved.serializer_version
+        state.updated_at = now

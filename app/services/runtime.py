@@ -1,0 +1,38 @@
+"""What a running service builds once: catalogue, definitions, engine, clock.
+
+Services receive the :class:`Runtime` plus a session and an actor for each call.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.config import Settings
+from app.domain.catalogue import Catalogue
+from app.domain.clock import Clock, SystemClock
+from app.workflow.definitions import DefinitionCatalogue
+from app.workflow.engine import WorkflowEngine
+from app.workflow.expressions import RestrictedEvaluator
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    catalogue: Catalogue
+    definitions: DefinitionCatalogue
+    engine: WorkflowEngine
+    clock: Clock
+
+
+def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
+    from app.bureau_data.catalogue_file import load_catalogue
+
+    evaluator = RestrictedEvaluator()
+    known = {p.stem for p in settings.processes_dir.glob("*.bpmn")}
+    catalogue = load_catalogue(settings.catalogue_file, known_processes=known)
+    return Runtime(
+        settings=settings,
+        catalogue=catalogue,
+        definitions=DefinitionCatalogue(evaluator),
+        engine=WorkflowEngine(evaluator),
+        clock=clock or SystemClock(),
+    )

@@ -1,0 +1,167 @@
+"""Reviewers' work on tasks: claim, release, complete.
+
+Completion is one unit of work: lock the case, check the task is still ready and the
+actor may act, validate the submission against what the diagram declares, advance the
+workflow, update the projection and the case, and record the audit event. A stale or
+concurrent completion raises :class:`Conflict` (HTTP 409); nothing is half-written.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.domain.acceptance import missing_main_materials
+from app.domain.errors import Conflict, Forbidden, InvalidInput
+from app.persistence import tasks as task_queries
+from app.persistence.audit import append_event
+from app.persistence.cases import get_case, get_workflow_state
+from app.persistence.models import Case, ProcessVersion, TaskRecord
+from app.services.actor import Actor
+from app.services.processes import compile_version
+from app.services.projection import apply_run
+from app.services.runtime import Runtime
+from app.workflow.engine import SavedState
+from app.workflow.task_metadata import HumanTaskSpec
+
+MAX_OPINION = 2_000
+
+
+@dataclass(frozen=True)
+class Completion:
+    decision: str | None = None
+    opinion: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    expected_version: int | None = None
+
+
+def can_act(actor: Actor, task: TaskRecord) -> bool:
+    return actor.role.value == task.role and (actor.department or "") == task.department
+
+
+def _authorize(actor: Actor, task: TaskRecord) -> None:
+    if not can_act(actor, task):
+        raise Forbidden("task_not_yours", "该任务不属于您的角色或部门", task_id=task.id)
+
+
+def _require_ready(task: TaskRecord, actor: Actor) -> None:
+    if task.status != task_queries.READY:
+        raise Conflict("task_done", "该任务已办理或已取消", task_id=task.id, status=task.status)
+    if task.claimed_by is not None and task.claimed_by != actor.username:
+        raise Conflict("task_claimed_by_other", f"该任务已由 {task.claimed_by} 签收",
+                       task_id=task.id, claimed_by=task.claimed_by)
+
+
+def claim_task(session: Session, runtime: Runtime, actor: Actor, task_id: str) -> TaskRecord:
+    task = task_queries.get_task(session, task_id)
+    _authorize(actor, task)
+    _require_ready(task, actor)
+    if task.claimed_by == actor.username:
+        return task
+    if not task_queries.claim(session, task_id, actor.username):
+        session.refresh(task)
+        _require_ready(task, actor)
+        raise Conflict("task_claim_failed", "签收失败，请刷新后重试", task_id=task_id)
+    session.refresh(task)
+    append_event(session, occurred_at=runtime.clock.now(), actor=actor.username,
+                 action="task_claimed", case_id=task.case_id, element_id=task.element_id,
+                 after={"task_id": task.id, "claimed_by": actor.username})
+    return task
+
+
+def release_task(session: Session, runtime: Runtime, actor: Actor, task_id: str) -> TaskRecord:
+    task = task_queries.get_task(session, task_id)
+    _authorize(actor, task)
+    if task.status != task_queries.READY:
+        raise Conflict("task_done", "该任务已办理或已取消", task_id=task.id)
+    if not task_queries.release(session, task_id, actor.username):
+        raise Conflict("task_not_claimed_by_you", "该任务不是由您签收的，不能退回", task_id=task_id)
+    session.refresh(task)
+    append_event(session, occurred_at=runtime.clock.now(), actor=actor.username,
+                 action="task_released", case_id=task.case_id, element_id=task.element_id,
+                 before={"claimed_by": actor.username}, after={"task_id": task.id})
+    return task
+
+
+def _validate_submission(spec: HumanTaskSpec, completion: Completion) -> dict[str, Any]:
+    """Check decision, opinion and fields against the diagram; return the data for the engine."""
+    if not isinstance(completion.data, dict):
+        raise InvalidInput("invalid_data", "data 应为对象", field="data")
+    decision = completion.decision
+    if spec.decisions:
+        if decision not in spec.decisions:
+            options = "、".join(f"{k}（{v}）" for k, v in spec.decisions.items())
+            raise InvalidInput("invalid_decision", f"请选择办理决定：{options}", field="decision")
+    elif decision not in (None, ""):
+        raise InvalidInput("decision_not_expected", "此环节不作办理决定", field="decision")
+    opinion = (completion.opinion or "").strip()
+    if len(opinion) > MAX_OPINION:
+        raise InvalidInput("opinion_too_long", f"意见不能超过 {MAX_OPINION} 字", field="opinion")
+    if not opinion and (spec.opinion == "required" or decision == "reject"):
+        raise InvalidInput("opinion_required", "请填写办理意见（不予/不同意时须说明理由）", field="opinion")
+    data: dict[str, Any] = {}
+    for name, value in completion.data.items():
+        field_spec = spec.field_spec(name)
+        if field_spec is None:
+            raise InvalidInput("unknown_field", f"此环节不接受字段“{name}”", field=str(name)[:64])
+        data[name] = field_spec.coerce(value)
+    if spec.decisions:
+        data["decision"] = decision
+    return data
+
+
+def _check_acceptance(runtime: Runtime, case: Case, spec: HumanTaskSpec, decision: str | None) -> None:
+    if spec.stage != "registered" or decision != "approve":
+        return
+    item = runtime.catalogue.item(case.item_code)
+    missing = missing_main_materials(item, case.materials)
+    if missing:
+        names = "、".join(m.name for m in missing)
+        raise InvalidInput("main_materials_missing", f"主要材料不齐，不能受理：缺少{names}",
+                           field="decision", missing=[m.code for m in missing])
+
+
+def complete_task(session: Session, runtime: Runtime, actor: Actor, task_id: str,
+                  completion: Completion) -> TaskRecord:
+    task = task_queries.get_task(session, task_id)
+    _authorize(actor, task)
+    case = get_case(session, task.case_id, for_update=True)
+    session.refresh(task)  # re-read after the case lock: another completion may have landed
+    _require_ready(task, actor)
+    if completion.expected_version is not None and completion.expected_version != case.version:
+        raise Conflict("case_version_stale", "办件已被他人更新，请刷新后重试",
+                       expected=completion.expected_version, current=case.version)
+    version = session.get(ProcessVersion, case.process_version_id)
+    assert version is not None
+    definition = compile_version(runtime, version)
+    spec = definition.human_task(task.element_id)
+    data = _validate_submission(spec, completion)
+    _check_acceptance(runtime, case, spec, completion.decision)
+
+    state = get_workflow_state(session, case.id)
+    run = runtime.engine.restore(definition, SavedState(state.state, state.serializer_version))
+    run.complete(task.id, data)
+
+    now = runtime.clock.now()
+    before = {"status": case.status, "version": case.version, "result": case.result}
+    opinion = (completion.opinion or "").strip() or None
+    task.status = task_queries.COMPLETED
+    task.claimed_by = task.claimed_by or actor.username
+    task.completed_by = actor.username
+    task.completed_at = now
+    task.decision = completion.decision or None
+    task.opinion = opinion
+    task.data = {k: v for k, v in data.items() if k != "decision"}
+    if completion.decision and completion.decision in spec.results:
+        case.result = spec.results[completion.decision]
+    apply_run(session, case, run, now)
+    session.flush()
+    append_event(session, occurred_at=now, actor=actor.username, action="task_completed",
+                 case_id=case.id, element_id=task.element_id,
+                 before=before,
+                 after={"task_id": task.id, "task": task.name, "decision": task.decision,
+                        "opinion": opinion, "data": task.data, "status": case.status,
+                        "result": case.result, "version": case.version})
+    return task
+

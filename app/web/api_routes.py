@@ -1,0 +1,134 @@
+"""JSON API under ``/api/v1``. Handlers: load-or-404, authorize, one service call, serialize."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, request
+
+from app.domain.errors import InvalidInput
+from app.services import case_views, inbox as inbox_service
+from app.services.auth import authenticate, issue_token
+from app.services.intake import Application, register_case
+from app.services.task_work import Completion, claim_task, complete_task, release_task
+from app.web.edge import Call, api, json_body, json_response
+from app.web.openapi import openapi_document
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def _int_arg(name: str, default: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise InvalidInput("invalid_query", f"查询参数“{name}”应为整数", field=name) from None
+
+
+def _item_view(item: Any, call: Call) -> dict[str, Any]:
+    return {
+        "code": item.code, "name": item.name, "department": item.department,
+        "department_name": call.runtime.catalogue.department_name(item.department),
+        "kind": item.kind.value, "kind_label": item.kind.label,
+        "statutory_limit": item.statutory_limit, "promised_limit": item.promised_limit,
+        "materials": [{"code": m.code, "name": m.name, "main": m.main} for m in item.materials],
+        "site_inspection": item.site_inspection, "process": item.process,
+        "legal_basis": item.legal_basis, "fee": item.fee,
+    }
+
+
+@bp.get("/health")
+def health() -> Any:
+    return json_response({"status": "ok"})
+
+
+@bp.get("/openapi.json")
+def openapi() -> Any:
+    return json_response(openapi_document())
+
+
+@bp.post("/auth/token")
+@api(write=True, authenticated=False)
+def create_token(call: Call) -> tuple[Any, int]:
+    body = json_body()
+    actor = authenticate(call.session, call.runtime, body.get("username"), body.get("password"))
+    token = issue_token(call.session, call.runtime, actor)
+    return {"token": token, "username": actor.username, "role": actor.role.value,
+            "department": actor.department,
+            "expires_in": call.runtime.settings.token_ttl_hours * 3600}, 200
+
+
+@bp.get("/items")
+@api()
+def list_items(call: Call) -> tuple[Any, int]:
+    return {"items": [_item_view(i, call) for i in call.runtime.catalogue.items.values()]}, 200
+
+
+@bp.post("/cases")
+@api(write=True)
+def create_case(call: Call) -> tuple[Any, int]:
+    body = json_body()
+    item_code, applicant = body.get("item_code"), body.get("applicant")
+    materials, facts = body.get("materials", []), body.get("facts", {})
+    if not isinstance(item_code, str) or not item_code:
+        raise InvalidInput("item_code_required", "请选择事项（item_code）", field="item_code")
+    if not isinstance(applicant, dict):
+        raise InvalidInput("applicant_required", "请填写申请人信息（applicant 应为对象）", field="applicant")
+    if not isinstance(materials, list):
+        raise InvalidInput("invalid_materials", "materials 应为材料编码列表", field="materials")
+    if not isinstance(facts, dict):
+        raise InvalidInput("invalid_facts", "facts 应为对象", field="facts")
+    case = register_case(call.session, call.runtime, call.actor,
+                         Application(item_code, applicant, materials, facts))
+    return case_views.case_detail(call.session, call.runtime, call.actor, case.id), 201
+
+
+@bp.get("/cases/<int:case_id>")
+@api()
+def get_case(call: Call, case_id: int) -> tuple[Any, int]:
+    return case_views.case_detail(call.session, call.runtime, call.actor, case_id), 200
+
+
+@bp.get("/tasks")
+@api()
+def list_tasks(call: Call) -> tuple[Any, int]:
+    page = inbox_service.inbox(call.session, call.actor, tab=request.args.get("tab", "mine"),
+                               search=request.args.get("q"), page=_int_arg("page", 1),
+                               page_size=_int_arg("page_size", 20))
+    return {"tab": page.tab, "items": page.items, "total": page.total, "counts": page.counts,
+            "page": page.page, "page_size": page.page_size}, 200
+
+
+@bp.post("/tasks/<task_id>/claim")
+@api(write=True)
+def claim(call: Call, task_id: str) -> tuple[Any, int]:
+    task = claim_task(call.session, call.runtime, call.actor, task_id)
+    return case_views.task_view(task), 200
+
+
+@bp.post("/tasks/<task_id>/release")
+@api(write=True)
+def release(call: Call, task_id: str) -> tuple[Any, int]:
+    task = release_task(call.session, call.runtime, call.actor, task_id)
+    return case_views.task_view(task), 200
+
+
+@bp.post("/tasks/<task_id>/complete")
+@api(write=True)
+def complete(call: Call, task_id: str) -> tuple[Any, int]:
+    body = json_body()
+    decision, opinion = body.get("decision"), body.get("opinion")
+    data, version = body.get("data", {}), body.get("version")
+    if decision is not None and not isinstance(decision, str):
+        raise InvalidInput("invalid_decision", "decision 应为文本", field="decision")
+    if opinion is not None and not isinstance(opinion, str):
+        raise InvalidInput("invalid_opinion", "opinion 应为文本", field="opinion")
+    if not isinstance(data, dict):
+        raise InvalidInput("invalid_data", "data 应为对象", field="data")
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+        raise InvalidInput("invalid_version", "version 应为整数", field="version")
+    task = complete_task(call.session, call.runtime, call.actor, task_id,
+                         Completion(decision, opinion, data, version))
+    detail = case_views.case_detail(call.session, call.runtime, call.actor, task.case_id)
+    return {"task": case_views.task_view(task), "case": detail}, 200

@@ -1,0 +1,167 @@
+"""The transaction edge of the JSON API.
+
+Every handler is four beats: load-or-404, authorize, call one service, serialize. This
+module supplies what surrounds them: the session, the bearer token, the commit, the
+``Idempotency-Key`` replay, retries on a busy SQLite database, and the mapping of errors
+to HTTP statuses with a Chinese message and a machine code. A 500 is a bug.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from flask import Response, current_app, request
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.domain.errors import Conflict, InvalidInput, NotAuthenticated, OneSealError, Unavailable
+from app.persistence.models import IdempotencyRecord
+from app.services.actor import Actor
+from app.services.auth import actor_for_token
+from app.services.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+STATUS_BY_KIND = {
+    "invalid": 400, "unauthenticated": 401, "forbidden": 403, "not_found": 404,
+    "conflict": 409, "too_large": 413, "unprocessable": 422, "unavailable": 503,
+}
+WRITE_ATTEMPTS = 3
+
+
+@dataclass
+class Call:
+    """What a handler receives."""
+
+    session: Session
+    runtime: Runtime
+    actor: Actor
+
+
+def json_response(body: Any, status: int = 200) -> Response:
+    return Response(json.dumps(body, ensure_ascii=False), status=status,
+                    mimetype="application/json")
+
+
+def error_body(err: OneSealError) -> dict[str, Any]:
+    details = {k: v for k, v in err.details.items() if v is not None}
+    return {"code": err.code, "message": err.message, "details": details}
+
+
+def error_response(err: OneSealError) -> Response:
+    response = json_response(error_body(err), STATUS_BY_KIND.get(err.kind, 400))
+    if err.kind == "unauthenticated":
+        response.headers["WWW-Authenticate"] = 'Bearer realm="oneseal"'
+    return response
+
+
+def json_body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidInput("body_not_object", "请求体应为 JSON 对象")
+    return body
+
+
+def _bearer_actor(session: Session, runtime: Runtime) -> Actor:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NotAuthenticated("token_required", "请先登录（缺少 Bearer 凭证）")
+    return actor_for_token(session, runtime, token.strip())
+
+
+def _request_hash() -> str:
+    digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
+    digest.update(request.get_data(cache=True))
+    return digest.hexdigest()
+
+
+def _replay(session: Session, actor: Actor, key: str) -> Response | None:
+    record = session.scalar(select(IdempotencyRecord).where(
+        IdempotencyRecord.actor == actor.username, IdempotencyRecord.key == key))
+    if record is None:
+        return None
+    if record.request_hash != _request_hash():
+        raise Conflict("idempotency_key_reused", "该幂等键已用于另一个请求")
+    return Response(record.body, status=record.status_code, mimetype="application/json",
+                    headers={"Idempotent-Replay": "true"})
+
+
+def _idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    key = key.strip()
+    if not 1 <= len(key) <= 128:
+        raise InvalidInput("invalid_idempotency_key", "幂等键长度应为 1 至 128 个字符")
+    return key
+
+
+def _is_busy(err: OperationalError) -> bool:
+    text = str(err.orig).lower()
+    return "locked" in text or "busy" in text or "deadlock" in text or "could not serialize" in text
+
+
+def _run(view: Callable[..., tuple[Any, int]], kwargs: dict[str, Any], *, write: bool,
+         authenticated: bool) -> Response:
+    ext = current_app.extensions["oneseal"]
+    attempts = WRITE_ATTEMPTS if write else 1
+    for attempt in range(1, attempts + 1):
+        session: Session = ext.db.session(write=write)
+        try:
+            actor = _bearer_actor(session, ext.runtime) if authenticated else None
+            key = _idempotency_key() if write and actor is not None else None
+            if key is not None:
+                replay = _replay(session, actor, key)
+                if replay is not None:
+                    session.rollback()
+                    return replay
+            body, status = view(Call(session, ext.runtime, actor), **kwargs)  # type: ignore[arg-type]
+            payload = json.dumps(body, ensure_ascii=False)
+            if write:
+                if key is not None:
+                    session.add(IdempotencyRecord(actor=actor.username, key=key,
+                                                  request_hash=_request_hash(), status_code=status,
+                                                  body=payload, created_at=ext.runtime.clock.now()))
+                session.commit()
+            else:
+                session.rollback()
+            return Response(payload, status=status, mimetype="application/json")
+        except OneSealError as err:
+            session.rollback()
+            return error_response(err)
+        except StaleDataError:
+            session.rollback()
+            return error_response(Conflict("case_version_stale", "办件已被他人同时更新，请刷新后重试"))
+        except IntegrityError as err:
+            session.rollback()
+            log.info("integrity conflict: %s", err.orig)
+            return error_response(Conflict("conflict", "数据已被他人同时修改，请刷新后重试"))
+        except OperationalError as err:
+            session.rollback()
+            if _is_busy(err) and attempt < attempts:
+                time.sleep(0.05 * attempt)
+                continue
+            log.warning("database busy: %s", err.orig)
+            return error_response(Unavailable("database_busy", "系统繁忙，请稍后重试"))
+        finally:
+            session.close()
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def api(*, write: bool = False, authenticated: bool = True) -> Callable[..., Callable[..., Response]]:
+    """Decorate an API handler ``(call, **url_args) -> (body, status)``."""
+    def decorator(view: Callable[..., tuple[Any, int]]) -> Callable[..., Response]:
+        @wraps(view)
+        def wrapper(**kwargs: Any) -> Response:
+            return _run(view, kwargs, write=write, authenticated=authenticated)
+        return wrapper
+    return decorator

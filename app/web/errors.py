@@ -1,0 +1,39 @@
+"""Error pages and JSON errors for whatever Flask itself refuses (404, 405, 413…)."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from app.web.edge import json_response
+
+log = logging.getLogger(__name__)
+
+_MESSAGES = {
+    400: ("bad_request", "请求格式有误"),
+    401: ("unauthenticated", "请先登录"),
+    403: ("forbidden", "无权访问"),
+    404: ("not_found", "页面或资源不存在"),
+    405: ("method_not_allowed", "不支持该请求方法"),
+    413: ("too_large", "上传内容过大"),
+    415: ("unsupported_media_type", "不支持的内容类型"),
+    429: ("too_many_requests", "请求过于频繁"),
+}
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def _http_error(err: HTTPException):  # type: ignore[no-untyped-def]
+        status = err.code or 500
+        code, message = _MESSAGES.get(status, ("http_error", "请求无法处理"))
+        if request.path.startswith("/api/"):
+            return json_response({"code": code, "message": message, "details": {}}, status)
+        return render_template("error.html", status=status, message=message), status
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception):  # type: ignore[no-untyped-def]
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        if request.path.startswith("/api/"):
+            return json_response({"code": "internal_error", "message": "服务器内部错误，已记录", "details": {}}, 500)
+        return render_template("error.html", status=500, message="服务器内部错误，已记录"), 500

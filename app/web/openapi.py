@@ -1,0 +1,106 @@
+"""The OpenAPI 3.1 description of ``/api/v1``, served at ``/api/v1/openapi.json``."""
+from __future__ import annotations
+
+from typing import Any
+
+_ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    labels = {400: "输入有误", 401: "未登录", 403: "无权操作", 404: "不存在", 409: "冲突（已办理、已被签收、已过期）",
+              413: "过大", 422: "流程无法继续", 503: "系统繁忙"}
+    return {str(c): {"description": labels[c], "content": {"application/json": {"schema": _ERROR}}}
+            for c in codes}
+
+
+def _ok(description: str, schema: dict[str, Any] | None = None, status: str = "200") -> dict[str, Any]:
+    content = {"application/json": {"schema": schema or {"type": "object"}}}
+    return {status: {"description": description, "content": content}}
+
+
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+_IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": False,
+                "schema": {"type": "string", "maxLength": 128},
+                "description": "重放同一键的请求返回首次结果且不重复写入"}
+_TASK_ID = {"name": "task_id", "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def openapi_document() -> dict[str, Any]:
+    task = {"$ref": "#/components/schemas/Task"}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "OneSeal 一枚印章管审批 API", "version": "1.0.0"},
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Error": {"type": "object", "required": ["code", "message"], "properties": {
+                    "code": {"type": "string"}, "message": {"type": "string"},
+                    "details": {"type": "object"}}},
+                "Task": {"type": "object", "required": ["id", "name", "role", "department"],
+                         "properties": {"id": {"type": "string"}, "name": {"type": "string"},
+                                        "element_id": {"type": "string"}, "role": {"type": "string"},
+                                        "department": {"type": "string"},
+                                        "claimed_by": {"type": ["string", "null"]},
+                                        "candidates": {"type": "array", "items": {"type": "string"}}}},
+                "Case": {"type": "object", "required": ["id", "number", "status"], "properties": {
+                    "id": {"type": "integer"}, "number": {"type": "string"},
+                    "status": {"type": "string"}, "result": {"type": ["string", "null"]},
+                    "version": {"type": "integer"},
+                    "tasks": {"type": "array", "items": task},
+                    "history": {"type": "array", "items": {"type": "object"}}}},
+            },
+        },
+        "security": [{"bearer": []}],
+        "paths": {
+            "/api/v1/health": {"get": {"summary": "健康检查", "security": [],
+                                       "responses": _ok("正常")}},
+            "/api/v1/auth/token": {"post": {
+                "summary": "登录并获取凭证", "security": [],
+                "requestBody": _body({"type": "object", "required": ["username", "password"],
+                                      "properties": {"username": {"type": "string"},
+                                                     "password": {"type": "string"}}}),
+                "responses": {**_ok("凭证", {"type": "object", "properties": {"token": {"type": "string"}}}),
+                              **_errors(400, 401)}}},
+            "/api/v1/items": {"get": {"summary": "事项目录", "responses": {**_ok("事项列表"), **_errors(401)}}},
+            "/api/v1/cases": {"post": {
+                "summary": "登记办件", "parameters": [_IDEMPOTENCY],
+                "requestBody": _body({"type": "object", "required": ["item_code", "applicant"], "properties": {
+                    "item_code": {"type": "string"},
+                    "applicant": {"type": "object", "required": ["name"],
+                                  "properties": {"name": {"type": "string"}}},
+                    "materials": {"type": "array", "items": {"type": "string"}},
+                    "facts": {"type": "object"}}}),
+                "responses": {**_ok("已登记", {"$ref": "#/components/schemas/Case"}, "201"),
+                              **_errors(400, 401, 403, 404, 409)}}},
+            "/api/v1/cases/{case_id}": {"get": {
+                "summary": "办件详情（待办任务、办理历史）",
+                "parameters": [{"name": "case_id", "in": "path", "required": True,
+                                "schema": {"type": "integer"}}],
+                "responses": {**_ok("办件", {"$ref": "#/components/schemas/Case"}),
+                              **_errors(401, 403, 404)}}},
+            "/api/v1/tasks": {"get": {
+                "summary": "我的待办",
+                "parameters": [
+                    {"name": "tab", "in": "query", "schema": {"enum": ["mine", "department", "done"]}},
+                    {"name": "q", "in": "query", "schema": {"type": "string"}},
+                    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                    {"name": "page_size", "in": "query", "schema": {"type": "integer", "maximum": 100}}],
+                "responses": {**_ok("待办列表"), **_errors(400, 401)}}},
+            "/api/v1/tasks/{task_id}/claim": {"post": {
+                "summary": "签收任务", "parameters": [_TASK_ID, _IDEMPOTENCY],
+                "responses": {**_ok("已签收", task), **_errors(401, 403, 404, 409)}}},
+            "/api/v1/tasks/{task_id}/release": {"post": {
+                "summary": "退回签收", "parameters": [_TASK_ID, _IDEMPOTENCY],
+                "responses": {**_ok("已退回", task), **_errors(401, 403, 404, 409)}}},
+            "/api/v1/tasks/{task_id}/complete": {"post": {
+                "summary": "办理任务（决定与意见）", "parameters": [_TASK_ID, _IDEMPOTENCY],
+                "requestBody": _body({"type": "object", "properties": {
+                    "decision": {"type": "string", "description": "决定环节为 approve 或 reject"},
+                    "opinion": {"type": "string"}, "data": {"type": "object"},
+                    "version": {"type": "integer", "description": "办件版本（乐观锁，可选）"}}}),
+                "responses": {**_ok("已办理"), **_errors(400, 401, 403, 404, 409, 422)}}},
+        },
+    }
