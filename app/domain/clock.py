@@ -15,13 +15,16 @@ class SystemClock:
 
 
 class FixedClock:
-    """A clock that stands still until moved; for tests and simulations."""
+    """A clock that stands still until moved (or ticks ``step`` per reading); for tests."""
 
-    def __init__(self, at: datetime) -> None:
+    def __init__(self, at: datetime, step: timedelta = timedelta(0)) -> None:
         self._at = at if at.tzinfo else at.replace(tzinfo=UTC)
+        self._step = step
 
     def now(self) -> datetime:
-        return self._at
+        at = self._at
+        self._at += self._step
+        return at
 
     def set(self, at: datetime) -> None:
         self._at = at if at.tzinfo else at.replace(tzinfo=UTC)

@@ -6,8 +6,9 @@ which rule fired (or that none did), on which facts, and with which outcome.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 FactValue = bool | int | str
 

@@ -8,10 +8,18 @@ type (``OPS_BY_TYPE``); ``in`` takes a non-empty list of alternatives.
 from __future__ import annotations
 
 import json
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 from app.rules_engine.spec import (
-    INT_LIMIT, OPS, OPS_BY_TYPE, TYPE_TITLES, Comparison, Condition, FactSpec, Group, preview,
+    INT_LIMIT,
+    OPS,
+    OPS_BY_TYPE,
+    TYPE_TITLES,
+    Comparison,
+    Condition,
+    FactSpec,
+    Group,
+    preview,
     value_kind,
 )
 

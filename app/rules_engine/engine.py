@@ -1,19 +1,23 @@
 """``RulesEngine``: the rulesets of a ``rules/`` directory, compiled into durable_rules."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from app.domain.errors import DataFileError, NotFound
 from app.domain.rule_decision import (
-    FactSummary, RuleDecision, RulesetDescription, RulesetSummary, RuleSummary,
+    FactSummary,
+    RuleDecision,
+    RulesetDescription,
+    RulesetSummary,
+    RuleSummary,
 )
 from app.rules_engine import host
 from app.rules_engine.conditions import render_condition
 from app.rules_engine.facts import validate_facts
 from app.rules_engine.ruleset_file import load_ruleset_file, read_ruleset_file
-from app.rules_engine.spec import RuleSpec, RulesetSpec, cited_facts
+from app.rules_engine.spec import RulesetSpec, RuleSpec, cited_facts
 
 RULES_GLOB = "*.toml"
 MAX_FILES = 100
@@ -65,9 +69,9 @@ class RulesEngine:
 
     def rulesets(self) -> list[RulesetSummary]:
         """Names, titles and versions of the loaded rulesets, by name."""
-        return [RulesetSummary(name=item.spec.name, title=item.spec.title, version=item.spec.full_version,
-                               file=item.spec.file, rule_count=len(item.spec.rules))
-                for _, item in sorted(self._loaded.items())]
+        specs = [self._loaded[name].spec for name in sorted(self._loaded)]
+        return [RulesetSummary(name=s.name, title=s.title, version=s.full_version, file=s.file,
+                               rule_count=len(s.rules)) for s in specs]
 
     def describe(self, ruleset: str) -> RulesetDescription:
         """One ruleset for display: its facts and its rules in evaluation order."""

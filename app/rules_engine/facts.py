@@ -8,7 +8,7 @@ its length, and messages quote at most a few characters of a value.
 """
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from app.domain.errors import InvalidInput
 from app.domain.rule_decision import FactValue
@@ -30,9 +30,9 @@ def validate_facts(spec: RulesetSpec, raw: object) -> dict[str, FactValue]:
     declared = {fact.name: fact for fact in spec.facts}
     for key in raw:  # stops at the first unknown name, however many keys were sent
         if not isinstance(key, str) or key not in declared:
+            field = key[:64] if isinstance(key, str) else None  # never echo a huge key
             raise _fail(spec, f"未知的事实 {preview(key)}：规则集「{spec.title}」只接受 "
-                        f"{', '.join(declared)}", key if isinstance(key, str) else None,
-                        "unknown", allowed=list(declared))
+                        f"{', '.join(declared)}", field, "unknown", allowed=list(declared))
     facts: dict[str, FactValue] = {}
     for fact in spec.facts:
         if fact.name not in raw:

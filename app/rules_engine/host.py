@@ -21,7 +21,8 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from durable import engine as durable
 
@@ -36,9 +37,13 @@ NO_MATCH = "_no_match"  # rule ids start with a letter, so this name cannot coll
 
 
 class RuleEngineFailure(OneSealError):
-    """The rules engine failed while deciding (an action raised, the engine refused)."""
+    """The rules engine failed while deciding (an action raised, the engine refused).
 
-    kind = "error"
+    A server-side fault, not the client's: the web layer should answer 500. The engine's own
+    text (which may hold a traceback) is logged, never put in ``details``.
+    """
+
+    kind = "internal"
 
 
 class _QuietHost(durable.Host):
@@ -50,7 +55,7 @@ class _QuietHost(durable.Host):
 
 _registry_lock = threading.Lock()
 _host: _QuietHost | None = None
-_registered: dict[str, "DurableRuleset"] = {}
+_registered: dict[str, DurableRuleset] = {}
 _session_ids = itertools.count(1)
 
 
@@ -63,7 +68,7 @@ def process_host() -> durable.Host:
         return _host
 
 
-def register(spec: RulesetSpec) -> "DurableRuleset":
+def register(spec: RulesetSpec) -> DurableRuleset:
     """Compile ``spec`` into the process host (once per file content) and return its handle."""
     name = f"oneseal_{spec.name}_{spec.content_hash[:16]}"
     host = process_host()
@@ -124,7 +129,7 @@ class DurableRuleset:
                     return None  # cannot happen with the catch-all rule; treated as no match
                 except Exception as exc:
                     raise self._failure("rules_engine_failure", exc) from exc
-                acted = True
+                acted = state is not None  # the host returns the state only after an action ran
                 if isinstance(state, dict) and state.get("exception"):
                     raise self._failure("rule_action_failed", state["exception"])
                 return self._pick(fired)
@@ -153,5 +158,6 @@ class DurableRuleset:
             self._fired.pop(sid, None)
 
     def _failure(self, code: str, error: object) -> RuleEngineFailure:
+        log.error("rules engine failure (%s) in %s: %s", code, self.name, str(error)[:2000])
         return RuleEngineFailure(code, f"规则引擎执行失败（{self.name}），请联系管理员",
-                                 ruleset=self.name, error=str(error)[:500])
+                                 ruleset=self.name)

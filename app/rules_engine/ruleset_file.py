@@ -10,15 +10,22 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from app.domain.errors import DataFileError
 from app.rules_engine.conditions import parse_condition, value_problem
 from app.rules_engine.schema_file import (
-    NAME_RE, Checker, parse_extras, parse_facts, parse_outcomes, text,
+    NAME_RE,
+    Checker,
+    parse_extras,
+    parse_facts,
+    parse_outcomes,
+    text,
 )
-from app.rules_engine.spec import RuleSpec, RulesetSpec
+from app.rules_engine.spec import RulesetSpec, RuleSpec
 
 MAX_FILE_BYTES = 256 * 1024
 MAX_RULES = 200
@@ -33,12 +40,11 @@ MAX_PRIORITY = 1_000_000
 def load_ruleset_file(path: Path) -> RulesetSpec:
     """Parse and check ``path``; raise the first problem as ``DataFileError``."""
     spec, problems = read_ruleset_file(path)
-    if problems:
+    if problems or spec is None:
         first = problems[0]
         if len(problems) > 1:
             first.details["more_problems"] = len(problems) - 1
         raise first
-    assert spec is not None
     return spec
 
 
@@ -123,10 +129,13 @@ def _parse_rules(raw: object, check: Checker, facts: dict, outcomes: dict,
     rules: list[RuleSpec] = []
     seen_ids: dict[str, int | None] = {}
     seen_priorities: dict[int, str] = {}
+    occurrences: Counter[str] = Counter()
     for index, item in enumerate(raw):
         rule_id = item.get("id") if isinstance(item, dict) else None
         label = rule_id if isinstance(rule_id, str) and RULE_ID_RE.match(rule_id) else None
-        line = check.rule_line(index, label)
+        line = check.rule_line(index, label, occurrences[label] if label else 0)
+        if label:
+            occurrences[label] += 1
         entry = label or f"rules[{index + 1}]"
         before = len(check.problems)
 
@@ -174,7 +183,8 @@ def _parse_rules(raw: object, check: Checker, facts: dict, outcomes: dict,
     return rules
 
 
-def _rule_extras(raw: object, declared: dict, report: Callable[[str, str], None]) -> tuple[tuple[str, Any], ...]:
+def _rule_extras(raw: object, declared: dict,
+                 report: Callable[[str, str], None]) -> tuple[tuple[str, Any], ...]:
     if not isinstance(raw, dict):
         report("rule_bad_extras", "extras 应为表，如 { invite_experts = true }")
         return ()

@@ -6,7 +6,13 @@ from typing import Any
 
 from app.domain.errors import DataFileError
 from app.rules_engine.conditions import value_problem
-from app.rules_engine.spec import FACT_TYPES, INT_LIMIT, RESERVED_FACT_NAMES, STR_LIMIT, FactSpec
+from app.rules_engine.spec import (
+    FACT_TYPES,
+    INT_LIMIT,
+    RESERVED_FACT_NAMES,
+    STR_LIMIT,
+    FactSpec,
+)
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 MAX_FACTS = 24  # the C engine holds at most 32 properties per message, sid and id included
@@ -46,10 +52,10 @@ class Checker:
     def key_line(self, key: str) -> int | None:
         return self.line_of(rf"^\s*{re.escape(key)}\s*=")
 
-    def rule_line(self, index: int, rule_id: str | None) -> int | None:
-        """The line of ``id = "<rule_id>"``, else of the ``index``-th ``[[rules]]``."""
+    def rule_line(self, index: int, rule_id: str | None, nth: int = 0) -> int | None:
+        """The line of the ``nth`` ``id = "<rule_id>"``, else of the ``index``-th ``[[rules]]``."""
         if rule_id:
-            found = self.line_of(rf"""^\s*id\s*=\s*["']{re.escape(rule_id)}["']""")
+            found = self.line_of(rf"""^\s*id\s*=\s*["']{re.escape(rule_id)}["']""", nth)
             if found:
                 return found
         return self.line_of(r"^\s*\[\[\s*rules\s*\]\]", nth=index)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
 from app.domain.rule_decision import FactValue
 
@@ -67,10 +66,10 @@ class Group:
     """``all`` (every item holds) or ``any`` (at least one holds) of conditions."""
 
     kind: str
-    items: tuple["Condition", ...]
+    items: tuple[Condition, ...]
 
 
-Condition = Union[Comparison, Group]
+Condition = Comparison | Group
 
 
 @dataclass(frozen=True)
@@ -98,7 +97,7 @@ class RulesetSpec:
     default_outcome: str
     default_basis: str
     facts: tuple[FactSpec, ...]
-    extras: tuple[FactSpec, ...]  # declared flags a rule may set (e.g. invite_experts), all optional
+    extras: tuple[FactSpec, ...]  # flags a rule may set (e.g. invite_experts), with defaults
     rules: tuple[RuleSpec, ...]
 
     @property

@@ -1,7 +1,6 @@
 """Read models of cases for the API and the pages: what a user may see, nothing more."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -86,7 +85,9 @@ def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) 
         missing_materials=[m.code for m in missing],
         facts=case.facts,
         tasks=[task_view(t, candidates[(t.role, t.department)]) for t in ready],
-        opinions=[task_view(t) for t in tasks if t.status == task_queries.COMPLETED],
+        opinions=[task_view(t) for t in sorted(
+            (t for t in tasks if t.status == task_queries.COMPLETED),
+            key=lambda t: (t.completed_at, t.created_at))],
         history=history(session, case.id),
     )
     return detail

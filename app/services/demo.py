@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.roles import WINDOW_DEPARTMENT, Role
 from app.persistence import users as user_queries
-from app.services.actor import SYSTEM, Actor
+from app.services.actor import Actor
 from app.services.auth import create_user
 from app.services.intake import Application, register_case
 from app.services.runtime import Runtime
@@ -47,7 +47,8 @@ def demo_users(runtime: Runtime) -> list[DemoUser]:
     return people
 
 
-def load_demo(session: Session, runtime: Runtime, password: str) -> list[DemoUser]:
+def load_demo(session: Session, runtime: Runtime, password: str, *,
+              with_cases: bool = True) -> list[DemoUser]:
     """Create missing demo users and, on an empty database, a few demo cases."""
     created = []
     for person in demo_users(runtime):
@@ -55,7 +56,7 @@ def load_demo(session: Session, runtime: Runtime, password: str) -> list[DemoUse
             create_user(session, runtime, username=person.username, display_name=person.display_name,
                         password=password, role=person.role, department=person.department)
             created.append(person)
-    if created and created[0].username == "window":
+    if with_cases and created and created[0].username == "window":
         _demo_cases(session, runtime)
     return created
 
@@ -72,4 +73,3 @@ def _demo_cases(session: Session, runtime: Runtime) -> None:
             task = task_queries.ready_tasks_of_case(session, case.id)[0]
             claim_task(session, runtime, window, task.id)
             complete_task(session, runtime, window, task.id, Completion(decision="approve", opinion="材料齐全，予以受理"))
-    _ = SYSTEM

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 STATUS_BY_KIND = {
     "invalid": 400, "unauthenticated": 401, "forbidden": 403, "not_found": 404,
-    "conflict": 409, "too_large": 413, "unprocessable": 422, "unavailable": 503,
+    "conflict": 409, "too_large": 413, "unprocessable": 422, "unavailable": 503, "internal": 500,
 }
 WRITE_ATTEMPTS = 3
 

@@ -169,7 +169,7 @@ class WorkflowRun:
         try:
             step()
             self._workflow.do_engine_steps()
-            self._workflow.refresh_waiting_tasks()
+            self._workflow.refresh_timers()
             self._workflow.do_engine_steps()
         except (ExpressionError, SpiffWorkflowException) as err:
             raise _failure(err, task) from None

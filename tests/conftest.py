@@ -1,0 +1,124 @@
+"""Shared fixtures: a fresh app and database per test, on SQLite or PostgreSQL.
+
+Set ``ONESEAL_DATABASE_URL=postgresql+psycopg://…`` to run the suite on PostgreSQL: a
+dedicated database is created for the run and emptied between tests.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from app import create_app
+from app.config import Settings
+from app.domain.clock import FixedClock
+from app.persistence.db import Database
+from app.persistence.models import Base
+from app.services.actor import SYSTEM
+from app.services.demo import load_demo
+from app.services.processes import deploy_shipped
+from tests.steps.common import *  # noqa: F401,F403  (pytest-bdd step fixtures shared by all features)
+
+PASSWORD = "test-password"
+BASE_URL = os.environ.get("ONESEAL_DATABASE_URL", "")
+ON_POSTGRES = BASE_URL.startswith("postgresql")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str | None]:
+    if not ON_POSTGRES:
+        yield None
+        return
+    name = f"oneseal_test_{uuid.uuid4().hex[:8]}"
+    admin_url = BASE_URL.rsplit("/", 1)[0] + "/postgres"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = BASE_URL.rsplit("/", 1)[0] + f"/{name}"
+    Database(url).create_schema()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, postgres_url: str | None) -> Iterator[str]:
+    if postgres_url is None:
+        url = f"sqlite:///{tmp_path / 'oneseal.db'}"
+        Database(url).create_schema()
+        yield url
+        return
+    engine = create_engine(postgres_url)
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    yield postgres_url
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    # Monday 09:30 Beijing time; each reading moves one second so events keep their order.
+    return FixedClock(datetime(2026, 3, 2, 1, 30, tzinfo=UTC), step=timedelta(seconds=1))
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings.load(database_url=database_url, instance_dir=tmp_path / "instance",
+                         secret_key="test-secret", password_method="pbkdf2:sha256:1000",
+                         demo_password=PASSWORD, testing=True)
+
+
+@pytest.fixture
+def app(settings: Settings, clock: FixedClock) -> Iterator[Any]:
+    app = create_app(settings, clock=clock, warm=False)
+    ext = app.extensions["oneseal"]
+    with ext.db.unit_of_work() as session:
+        deploy_shipped(session, ext.runtime, SYSTEM)
+        load_demo(session, ext.runtime, PASSWORD, with_cases=False)
+    yield app
+    ext.db.dispose()
+
+
+@pytest.fixture
+def ext(app: Any) -> Any:
+    return app.extensions["oneseal"]
+
+
+class ApiClient:
+    """A JSON client that logs in as demo users and keeps one token per user."""
+
+    def __init__(self, flask_client: Any) -> None:
+        self.http = flask_client
+        self.tokens: dict[str, str] = {}
+
+    def token(self, username: str) -> str:
+        if username not in self.tokens:
+            response = self.http.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
+            assert response.status_code == 200, response.get_json()
+            self.tokens[username] = response.get_json()["token"]
+        return self.tokens[username]
+
+    def _headers(self, username: str | None, extra: dict[str, str] | None) -> dict[str, str]:
+        headers = dict(extra or {})
+        if username:
+            headers["Authorization"] = f"Bearer {self.token(username)}"
+        return headers
+
+    def get(self, path: str, as_user: str | None = None, **kwargs: Any) -> Any:
+        return self.http.get(path, headers=self._headers(as_user, kwargs.pop("headers", None)), **kwargs)
+
+    def post(self, path: str, as_user: str | None = None, **kwargs: Any) -> Any:
+        return self.http.post(path, headers=self._headers(as_user, kwargs.pop("headers", None)), **kwargs)
+
+
+@pytest.fixture
+def api(app: Any) -> ApiClient:
+    return ApiClient(app.test_client())

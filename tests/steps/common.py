@@ -1,0 +1,175 @@
+"""Shared step vocabulary for the Chinese scenarios (办件、待办、决定).
+
+Steps call the services directly on the test database with the real diagrams and the real
+catalogue; each step's docstring is its entry in the step catalogue.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from pytest_bdd import given, parsers, then, when
+
+from app.domain.errors import OneSealError
+from app.persistence import tasks as task_queries
+from app.persistence.cases import get_case
+from app.services.auth import actor_for_username
+from app.services.case_views import case_detail
+from app.services.intake import Application, register_case
+from app.services.task_work import Completion, claim_task, complete_task
+
+DECISIONS = {"受理": "approve", "不予受理": "reject", "准予": "approve", "不予": "reject",
+             "建议准予": "approve", "建议不予": "reject", "同意": "approve", "不同意": "reject"}
+
+
+@dataclass
+class Desk:
+    """What a scenario remembers: the current case and the last error."""
+
+    ext: Any
+    case_id: int | None = None
+    error: OneSealError | None = None
+    seen: dict[str, Any] = field(default_factory=dict)
+
+    def run(self, action: Any) -> Any:
+        with self.ext.db.unit_of_work() as session:
+            return action(session, self.ext.runtime)
+
+    def actor(self, username: str) -> Any:
+        with self.ext.db.unit_of_work() as session:
+            actor = actor_for_username(session, username)
+        assert actor is not None, f"没有用户 {username}"
+        return actor
+
+    def detail(self) -> dict[str, Any]:
+        window = self.actor("window")
+        return self.run(lambda s, rt: case_detail(s, rt, window, self.case_id))
+
+
+@pytest.fixture
+def desk(ext: Any) -> Desk:
+    return Desk(ext)
+
+
+def _item_code(desk: Desk, name: str) -> str:
+    for item in desk.ext.runtime.catalogue.items.values():
+        if item.name == name:
+            return item.code
+    raise AssertionError(f"事项目录中没有“{name}”")
+
+
+@given(parsers.parse("综合窗口收到“{applicant}”申请“{item}”的全部材料"))
+def application_with_all_materials(desk: Desk, applicant: str, item: str) -> None:
+    """登记一件办件，收取该事项的全部材料。"""
+    code = _item_code(desk, item)
+    materials = [m.code for m in desk.ext.runtime.catalogue.item(code).materials]
+    window = desk.actor("window")
+    desk.case_id = desk.run(lambda s, rt: register_case(
+        s, rt, window, Application(code, {"name": applicant}, materials)).id)
+
+
+@given(parsers.parse("综合窗口收到“{applicant}”申请“{item}”但缺少主要材料“{material}”"))
+def application_missing_material(desk: Desk, applicant: str, item: str, material: str) -> None:
+    """登记一件办件，缺少指定的主要材料。"""
+    code = _item_code(desk, item)
+    materials = [m.code for m in desk.ext.runtime.catalogue.item(code).materials if m.name != material]
+    window = desk.actor("window")
+    desk.case_id = desk.run(lambda s, rt: register_case(
+        s, rt, window, Application(code, {"name": applicant}, materials)).id)
+
+
+def _work(desk: Desk, username: str, step: str, decision: str | None, opinion: str,
+          data: dict[str, Any] | None = None) -> None:
+    actor = desk.actor(username)
+
+    def action(session: Any, runtime: Any) -> None:
+        ready = [t for t in task_queries.ready_tasks_of_case(session, desk.case_id) if t.name == step]
+        assert ready, f"办件当前没有待办环节“{step}”"
+        claim_task(session, runtime, actor, ready[0].id)
+        complete_task(session, runtime, actor, ready[0].id,
+                      Completion(decision=DECISIONS.get(decision or "", decision), opinion=opinion,
+                                 data=data or {}))
+
+    desk.error = None
+    try:
+        desk.run(action)
+    except OneSealError as err:
+        desk.error = err
+
+
+@when(parsers.parse("“{username}”在“{step}”环节作出“{decision}”决定，意见为“{opinion}”"))
+def decide(desk: Desk, username: str, step: str, decision: str, opinion: str) -> None:
+    """某用户签收并办理某环节，给出决定和意见。"""
+    _work(desk, username, step, decision, opinion)
+
+
+@when(parsers.parse("“{username}”办理“{step}”环节，意见为“{opinion}”"))
+def work_without_decision(desk: Desk, username: str, step: str, opinion: str) -> None:
+    """某用户签收并办理一个不作决定的环节。"""
+    _work(desk, username, step, None, opinion)
+
+
+@when(parsers.parse("“{username}”办理“{step}”环节，填写{field_name}为“{value}”"))
+def work_with_field(desk: Desk, username: str, step: str, field_name: str, value: str) -> None:
+    """某用户签收并办理某环节，填写一个字段（字段名用英文标识）。"""
+    _work(desk, username, step, None, "", {field_name: value})
+
+
+@then(parsers.parse("办件状态为“{label}”"))
+def status_is(desk: Desk, label: str) -> None:
+    """办件的状态（中文）。"""
+    detail = desk.detail()
+    assert detail["status_label"] == label, detail["status_label"]
+
+
+@then(parsers.parse("办理结果为“{label}”"))
+def result_is(desk: Desk, label: str) -> None:
+    """办件的办理结果（准予许可、不予许可、不予受理）。"""
+    assert desk.detail()["result_label"] == label
+
+
+@then(parsers.parse("当前待办环节为“{step}”，由“{role}”办理"))
+def current_step(desk: Desk, step: str, role: str) -> None:
+    """办件当前唯一的待办环节及其角色（window/reviewer/leader 或中文泳道名）。"""
+    tasks = desk.detail()["tasks"]
+    assert [t["name"] for t in tasks] == [step], tasks
+    roles = {"综合窗口": "window", "审查股室": "reviewer", "分管领导": "leader"}
+    assert tasks[0]["role"] == roles.get(role, role)
+
+
+@then("办件没有待办环节")
+def no_open_tasks(desk: Desk) -> None:
+    """办件已无待办环节。"""
+    assert desk.detail()["tasks"] == []
+
+
+@then(parsers.parse("系统拒绝办理，提示“{message}”"))
+def refused(desk: Desk, message: str) -> None:
+    """上一步被拒绝，错误提示包含给定文字。"""
+    assert desk.error is not None, "预期被拒绝，但办理成功了"
+    assert message in desk.error.message, desk.error.message
+
+
+@then(parsers.parse("办理过程记录了{count:d}条“{action}”事件"))
+def history_count(desk: Desk, count: int, action: str) -> None:
+    """办件历史中某类事件的条数（事件名为中文，如“办理完成”）。"""
+    events = [e for e in desk.detail()["history"] if e["action_label"] == action]
+    assert len(events) == count, [e["action_label"] for e in desk.detail()["history"]]
+
+
+@then(parsers.parse("“{step}”环节的意见为“{opinion}”"))
+def opinion_kept(desk: Desk, step: str, opinion: str) -> None:
+    """某环节保存的办理意见。"""
+    opinions = {o["name"]: o["opinion"] for o in desk.detail()["opinions"]}
+    assert opinions.get(step) == opinion, opinions
+
+
+def _case(desk: Desk) -> Any:
+    return desk.run(lambda s, rt: get_case(s, desk.case_id))
+
+
+@when(parsers.parse("“{username}”在“{step}”环节作出“{decision}”决定但未填写意见"))
+def decide_without_opinion(desk: Desk, username: str, step: str, decision: str) -> None:
+    """某用户办理某环节，作出决定但不填写意见。"""
+    _work(desk, username, step, decision, "")

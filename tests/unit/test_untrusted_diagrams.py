@@ -1,0 +1,67 @@
+"""Uploaded diagrams are never trusted: DTDs, entities, oversize, deep nesting, code."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.domain.errors import InvalidInput, TooLarge
+from app.workflow.definitions import DefinitionCatalogue, DefinitionError, Document
+from app.workflow.expressions import RestrictedEvaluator
+from app.workflow.safe_xml import XmlLimits, parse_untrusted
+
+STANDARD = Path(__file__).resolve().parents[2] / "processes" / "standard_promised.bpmn"
+
+
+def compile_text(text: str) -> object:
+    catalogue = DefinitionCatalogue(RestrictedEvaluator())
+    return catalogue.compile([Document("upload.bpmn", text.encode("utf-8"))], "standard_promised")
+
+
+def test_shipped_diagram_compiles():
+    definition = compile_text(STANDARD.read_text(encoding="utf-8"))
+    assert set(definition.human_tasks) == {"accept_application", "review_application",
+                                           "decide_application", "make_certificate", "issue_result"}
+
+
+@pytest.mark.parametrize("prolog", [
+    '<!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>',
+    '<!DOCTYPE d [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>',
+    '<!DOCTYPE definitions SYSTEM "http://example.invalid/x.dtd">',
+])
+def test_doctype_and_entities_are_refused(prolog):
+    text = STANDARD.read_text(encoding="utf-8").replace("?>", "?>" + prolog, 1)
+    with pytest.raises(InvalidInput) as err:
+        compile_text(text)
+    assert err.value.code == "xml_doctype_forbidden"
+
+
+def test_condition_reaching_for_import_is_refused():
+    text = STANDARD.read_text(encoding="utf-8").replace(
+        'decision == "reject"', "__import__('os').system('id') or decision == \"reject\"", 1)
+    with pytest.raises(DefinitionError) as err:
+        compile_text(text)
+    assert err.value.code == "expression_function_not_allowed"
+    assert err.value.details["element_id"]
+
+
+def test_script_task_with_subclasses_escape_is_refused():
+    text = STANDARD.read_text(encoding="utf-8").replace(
+        'decision == "reject"', "().__class__.__base__.__subclasses__()", 1)
+    with pytest.raises(DefinitionError):
+        compile_text(text)
+
+
+def test_size_depth_and_count_limits():
+    limits = XmlLimits(max_bytes=10_000, max_depth=20, max_elements=100)
+    with pytest.raises(TooLarge):
+        parse_untrusted(b"<a>" + b"x" * 20_000 + b"</a>", limits=limits)
+    with pytest.raises(InvalidInput) as err:
+        parse_untrusted(b"<a>" * 30 + b"</a>" * 30, limits=limits)
+    assert err.value.code == "xml_too_deep"
+    with pytest.raises(InvalidInput) as err:
+        parse_untrusted(b"<a>" + b"<b/>" * 200 + b"</a>", limits=limits)
+    assert err.value.code == "xml_too_many_elements"
+    with pytest.raises(InvalidInput) as err:
+        parse_untrusted(b"<a><b></a>")
+    assert err.value.code == "xml_malformed"
