@@ -102,6 +102,42 @@ def _process_id(content: bytes, path: Path) -> str:
     return processes[0].get("id", "")
 
 
+@main.group(help="规则")
+def rules() -> None:
+    pass
+
+
+@rules.command("check", help="校验 rules/ 下的全部规则文件")
+def rules_check() -> None:
+    from app.rules_engine import check_rules_dir
+
+    problems = check_rules_dir(Settings.load().rules_dir)
+    for problem in problems:
+        click.echo(str(problem))
+    click.echo("规则文件全部通过" if not problems else f"共 {len(problems)} 处问题")
+    sys.exit(1 if problems else 0)
+
+
+@rules.command("explain", help="用给定事实（JSON）求值规则集并说明命中的规则")
+@click.argument("ruleset")
+@click.option("--facts", "facts_json", required=True, help='例如 {"requires_site_inspection": true, ...}')
+def rules_explain(ruleset: str, facts_json: str) -> None:
+    import json
+
+    from app.rules_engine import load_rules_engine
+
+    try:
+        facts = json.loads(facts_json)
+    except json.JSONDecodeError as err:
+        raise click.BadParameter(f"facts 不是合法的 JSON：{err.msg}") from None
+    try:
+        decision = load_rules_engine(Settings.load().rules_dir).evaluate(ruleset, facts)
+    except OneSealError as err:
+        _fail(err)
+    click.echo(decision.explain())
+    click.echo(json.dumps(decision.to_dict(), ensure_ascii=False, indent=2))
+
+
 @main.group(help="工作日历")
 def calendar() -> None:
     pass

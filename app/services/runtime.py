@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from app.config import Settings
 from app.domain.catalogue import Catalogue
 from app.domain.clock import Clock, SystemClock
+from app.rules_engine import RulesEngine, load_rules_engine
 from app.workflow.definitions import DefinitionCatalogue
 from app.workflow.engine import WorkflowEngine
 from app.workflow.expressions import RestrictedEvaluator
@@ -20,6 +21,7 @@ class Runtime:
     catalogue: Catalogue
     definitions: DefinitionCatalogue
     engine: WorkflowEngine
+    rules: RulesEngine
     clock: Clock
 
 
@@ -34,5 +36,6 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         catalogue=catalogue,
         definitions=DefinitionCatalogue(evaluator),
         engine=WorkflowEngine(evaluator),
+        rules=load_rules_engine(settings.rules_dir),
         clock=clock or SystemClock(),
     )

@@ -8,6 +8,7 @@ from flask import Blueprint, request
 from app.domain.errors import InvalidInput
 from app.services import case_views, inbox as inbox_service
 from app.services.auth import authenticate, issue_token
+from app.services.inspection import decision_view, evaluate_inspection
 from app.services.intake import Application, register_case
 from app.services.task_work import Completion, claim_task, complete_task, release_task
 from app.web.edge import Call, api, json_body, json_response
@@ -132,3 +133,12 @@ def complete(call: Call, task_id: str) -> tuple[Any, int]:
                          Completion(decision, opinion, data, version))
     detail = case_views.case_detail(call.session, call.runtime, call.actor, task.case_id)
     return {"task": case_views.task_view(task), "case": detail}, 200
+
+
+@bp.post("/rules/inspection/evaluate")
+@api()
+def evaluate_inspection_rules(call: Call) -> tuple[Any, int]:
+    body = json_body()
+    if "facts" not in body:
+        raise InvalidInput("facts_required", "请提供 facts 对象", field="facts")
+    return decision_view(evaluate_inspection(call.runtime, call.actor, body["facts"])), 200

@@ -75,6 +75,17 @@ def openapi_document() -> dict[str, Any]:
                     "facts": {"type": "object"}}}),
                 "responses": {**_ok("已登记", {"$ref": "#/components/schemas/Case"}, "201"),
                               **_errors(400, 401, 403, 404, 409)}}},
+            "/api/v1/rules/inspection/evaluate": {"post": {
+                "summary": "按现场核查规则求值（独立/联合/委托核查），设计人员和管理员可用",
+                "requestBody": _body({"type": "object", "required": ["facts"], "properties": {
+                    "facts": {"type": "object", "properties": {
+                        "requires_site_inspection": {"type": "boolean"},
+                        "departments_involved": {"type": "integer", "minimum": 1},
+                        "parallel_approval": {"type": "boolean"},
+                        "risk_level": {"enum": ["low", "medium", "high"]},
+                        "technical": {"type": "boolean"}, "bureau_qualified": {"type": "boolean"}}}}}),
+                "responses": {**_ok("决定", {"type": "object", "required": ["outcome", "rule", "facts", "ruleset_version"]}),
+                              **_errors(400, 401, 403)}}},
             "/api/v1/cases/{case_id}": {"get": {
                 "summary": "办件详情（待办任务、办理历史）",
                 "parameters": [{"name": "case_id", "in": "path", "required": True,
