@@ -64,8 +64,7 @@ def _unit(write: bool) -> Iterator[Session]:
         yield db_session
         if write:
             db_session.commit()
-        else:
-            db_session.rollback()
+        # a read unit just closes: close() ends the transaction without expiring loaded rows
     except BaseException:
         db_session.rollback()
         raise

@@ -1,0 +1,86 @@
+"""Server-rendered pages: login, CSRF, the Chinese inbox, completing a task from its page."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tests.api.test_cases_api import register, work
+from tests.conftest import PASSWORD
+
+
+def csrf(client: Any, path: str) -> str:
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, html[:500]
+    return match.group(1)
+
+
+def login(client: Any, username: str) -> None:
+    token = csrf(client, "/login")
+    response = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+
+
+def test_login_rotates_session_and_inbox_shows_chinese_tabs(app):
+    client = app.test_client()
+    assert client.get("/").status_code == 302
+    anonymous_token = csrf(client, "/login")
+    login(client, "reviewer_market")
+    with client.session_transaction() as session:
+        assert session["csrf"] != anonymous_token and session["username"] == "reviewer_market"
+    html = client.get("/").get_data(as_text=True)
+    for label in ("我的待办", "部门待办", "已办", "审查人员", "市场监督管理局"):
+        assert label in html
+
+
+def test_bad_password_shows_error_and_post_without_csrf_is_refused(app):
+    client = app.test_client()
+    token = csrf(client, "/login")
+    response = client.post("/login", data={"username": "window", "password": "x", "csrf_token": token})
+    assert response.status_code == 401 and "用户名或密码错误" in response.get_data(as_text=True)
+    assert client.post("/login", data={"username": "window", "password": PASSWORD}).status_code == 400
+
+
+def test_reviewer_claims_and_completes_from_the_task_page(app, api):
+    case = register(api)
+    case = work(api, case, "window", "approve")
+    task_id = case["tasks"][0]["id"]
+    client = app.test_client()
+    login(client, "reviewer_market")
+    assert case["number"] in client.get("/?tab=department").get_data(as_text=True)
+    token = csrf(client, f"/tasks/{task_id}")
+    assert client.post(f"/tasks/{task_id}/claim", data={"csrf_token": token}).status_code == 302
+    page = client.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert "建议准予" in page and "办理意见" in page
+    response = client.post(f"/tasks/{task_id}/complete", data={"csrf_token": token, "decision": "approve", "opinion": ""})
+    assert response.status_code == 302
+    assert "请填写办理意见" in client.get(f"/tasks/{task_id}").get_data(as_text=True)
+    response = client.post(f"/tasks/{task_id}/complete",
+                           data={"csrf_token": token, "decision": "approve", "opinion": "经审查，符合条件"})
+    assert response.status_code == 302
+    detail = api.get(f"/api/v1/cases/{case['id']}", as_user="window").get_json()
+    assert detail["status"] == "pending_decision"
+    case_page = client.get(f"/cases/{case['id']}").get_data(as_text=True)
+    assert "经审查，符合条件" in case_page and "办理过程" in case_page
+
+
+def test_other_department_cannot_open_the_task_page(app, api):
+    case = register(api)
+    case = work(api, case, "window", "approve")
+    client = app.test_client()
+    login(client, "reviewer_health")
+    assert client.get(f"/tasks/{case['tasks'][0]['id']}").status_code == 403
+    assert client.get(f"/cases/{case['id']}").status_code == 403
+
+
+def test_window_registers_a_case_from_the_form(app):
+    client = app.test_client()
+    login(client, "window")
+    token = csrf(client, "/cases/new?item_code=XK-0001")
+    response = client.post("/cases/new", data={"csrf_token": token, "item_code": "XK-0001",
+                                               "applicant_name": "", "materials": ["M01"]})
+    assert response.status_code == 400 and "请填写申请人名称" in response.get_data(as_text=True)
+    response = client.post("/cases/new", data={"csrf_token": token, "item_code": "XK-0001",
+                                               "applicant_name": "城南超市", "materials": ["M01", "M02"]})
+    assert response.status_code == 302
+    assert "城南超市" in client.get(response.headers["Location"]).get_data(as_text=True)

@@ -1,0 +1,41 @@
+"""The audit trail is append-only and chained; `oneseal validate` names the bad element."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select, text
+from sqlalchemy.exc import DatabaseError
+
+from app.cli import main
+from app.persistence.audit import verify_chain
+from app.persistence.models import AuditEvent
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_audit_rows_cannot_be_updated_or_deleted(ext, api):
+    api.token("window")  # the login is an audit event
+    with ext.db.session() as session:
+        assert session.scalars(select(AuditEvent)).first() is not None
+    for statement in ("UPDATE audit_events SET actor = 'mallory'", "DELETE FROM audit_events"):
+        with pytest.raises(DatabaseError):
+            with ext.db.unit_of_work() as session:
+                session.execute(text(statement))
+    with ext.db.session() as session:
+        checked, broken = verify_chain(session)
+        assert checked >= 1 and broken is None
+
+
+def test_validate_accepts_shipped_and_names_bad_elements(tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(main, ["validate", *map(str, sorted((ROOT / "processes").glob("*.bpmn")))])
+    assert result.exit_code == 0, result.output
+    bad = (ROOT / "processes" / "standard_promised.bpmn").read_text(encoding="utf-8").replace(
+        'decision == "reject"', "__import__('os').system('id')", 1)
+    path = tmp_path / "坏流程.bpmn"
+    path.write_text(bad, encoding="utf-8")
+    result = runner.invoke(main, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert "flow_to_not_accepted_end" in result.output and "不予受理" in result.output
