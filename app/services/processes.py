@@ -28,8 +28,11 @@ def check_executable(definition: ProcessDefinition) -> None:
 
 def compile_version(runtime: Runtime, version: ProcessVersion) -> ProcessDefinition:
     """The definition of a stored version: from the cache, or parsed once on a miss."""
-    document = Document(version.filename, version.bpmn_xml.encode("utf-8"))
-    definition = runtime.definitions.compile([document], version.process_id)
+    definition = runtime.by_version.get(version.id)
+    if definition is None:
+        document = Document(version.filename, version.bpmn_xml.encode("utf-8"))
+        definition = runtime.by_version[version.id] = runtime.definitions.compile(
+            [document], version.process_id)
     return definition
 
 

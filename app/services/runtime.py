@@ -4,13 +4,13 @@ Services receive the :class:`Runtime` plus a session and an actor for each call.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.config import Settings
 from app.domain.catalogue import Catalogue
 from app.domain.clock import Clock, SystemClock
 from app.rules_engine import RulesEngine, load_rules_engine
-from app.workflow.definitions import DefinitionCatalogue
+from app.workflow.definitions import DefinitionCatalogue, ProcessDefinition
 from app.workflow.engine import WorkflowEngine
 from app.workflow.expressions import RestrictedEvaluator
 
@@ -23,6 +23,8 @@ class Runtime:
     engine: WorkflowEngine
     rules: RulesEngine
     clock: Clock
+    #: deployed version id → its definition (versions are immutable, so this never goes stale)
+    by_version: dict[int, ProcessDefinition] = field(default_factory=dict)
 
 
 def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:

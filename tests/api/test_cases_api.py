@@ -195,3 +195,15 @@ def test_unknown_routes_and_methods_are_json(api):
     response = api.get("/api/v1/nothing-here", as_user="window")
     assert response.status_code == 404 and response.get_json()["code"] == "not_found"
     assert api.http.put("/api/v1/cases").status_code == 405
+
+
+def test_no_diagram_is_parsed_on_the_request_path(api, ext, monkeypatch):
+    case = register(api)  # first use after deployment fills the cache
+    calls = []
+    original = type(ext.runtime.definitions)._build
+    monkeypatch.setattr(type(ext.runtime.definitions), "_build",
+                        lambda self, *a, **k: calls.append(1) or original(self, *a, **k))
+    case = register(api)
+    case = work(api, case, "window", "approve")
+    work(api, case, "reviewer_market", "approve")
+    assert calls == []
