@@ -1,0 +1,383 @@
+"""Measure task completions through the service layer against SpiffWorkflow's default usage.
+
+Usage: python scripts/bench_engine.py [--cases N] [--db-dir DIR] [--seed S] [--warmup W]
+                                     [--baseline-first] [--profile]
+
+Both sides run the standard promised-item flow (processes/standard_promised.bpmn:
+受理 → 审查 → 决定 → 制证 → 出件) on their own SQLite file in WAL mode, opened with the same
+engine settings (``app.persistence.db.Database``: WAL, synchronous=NORMAL, BEGIN IMMEDIATE).
+
+* ours: ``complete_task`` of the service layer, one committed unit of work per completion
+  (case lock, checks, restore from the spec-by-reference state, run, projection, audit).
+  The claim (``claim_task``, its own unit of work) is NOT in the timed section; it is
+  timed separately and printed for information.
+* baseline: SpiffWorkflow's default usage: ``BpmnWorkflowSerializer`` on the SPIFF_CONFIG
+  registry with the spec embedded in the JSON, the default ``PythonScriptEngine``, and one
+  ORM row holding the JSON: load row → deserialize_json → run the ready user task →
+  do_engine_steps → serialize_json → update row → commit.
+
+All N cases are registered first (untimed), then advanced round-robin one step at a time
+(in a seeded random order per round), so each completion runs against a database that
+holds all the cases. A few warm-up cases go through the whole flow first on each side.
+An extra "engine only" line times just the workflow part of each side in memory (no
+database): ours = restore → complete → save with the spec by reference and the restricted
+script engine; baseline = deserialize_json → run → do_engine_steps → serialize_json.
+``--profile`` runs our timed completions under cProfile and prints the top functions.
+The last line is ``completions_per_s=<n> p99_ms=<n> baseline_ratio=<ours/baseline>``.
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import pstats
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import Integer, LargeBinary, String, Text, func, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from app.config import Settings
+from app.persistence import process_versions
+from app.persistence import tasks as task_queries
+from app.persistence.db import Database
+from app.persistence.models import Case, WorkflowState
+from app.services.actor import SYSTEM
+from app.services.auth import actor_for_username
+from app.services.demo import load_demo
+from app.services.intake import Application, register_case
+from app.services.processes import compile_version, deploy_shipped
+from app.services.runtime import build_runtime
+from app.services.task_work import Completion, claim_task, complete_task
+
+PROCESS_ID = "standard_promised"
+ITEM_CODE = "XK-0001"  # 食品经营许可, department "market", standard promised flow
+#: What register_case puts into a new workflow for this item (the baseline starts with the same).
+START_DATA = {"item_code": ITEM_CODE, "item_kind": "promised", "site_inspection": False, "facts": {}}
+
+#: (task name, username, completion) for the five steps, in order.
+STEPS: list[tuple[str, str, Completion]] = [
+    ("受理", "window", Completion(decision="approve", opinion="材料齐全，予以受理")),
+    ("审查", "reviewer_market", Completion(decision="approve", opinion="符合条件，建议准予")),
+    ("决定", "leader_market", Completion(decision="approve", opinion="同意")),
+    ("制证", "reviewer_market", Completion(data={"certificate_no": "JY-BENCH"})),
+    ("出件", "window", Completion(data={"delivery": "窗口领取"})),
+]
+
+
+@dataclass
+class Result:
+    label: str
+    latencies: list[float] = field(default_factory=list)  # seconds per completion
+    state_bytes: list[int] = field(default_factory=list)  # mean saved-state size per round
+    elapsed: float = 0.0  # sum of timed sections
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.elapsed
+
+    def pct_ms(self, q: float) -> float:
+        ordered = sorted(self.latencies)
+        index = min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))
+        return ordered[index] * 1000
+
+    def line(self) -> str:
+        mean_ms = statistics.fmean(self.latencies) * 1000
+        size = statistics.fmean(self.state_bytes) if self.state_bytes else 0
+        return (f"{self.label:<9} completions={len(self.latencies)} completions_per_s={self.rate:.1f} "
+                f"mean_ms={mean_ms:.2f} p50_ms={self.pct_ms(0.50):.2f} p99_ms={self.pct_ms(0.99):.2f} "
+                f"max_ms={max(self.latencies) * 1000:.2f} mean_state_bytes={size:.0f}")
+
+
+def _orders(ids: list[int], seed: int) -> list[list[int]]:
+    rng = random.Random(seed)
+    orders = []
+    for _ in STEPS:
+        order = list(ids)
+        rng.shuffle(order)
+        orders.append(order)
+    return orders
+
+
+# --------------------------------------------------------------------------- ours
+
+
+class Ours:
+    profiler: cProfile.Profile | None = None
+
+    def __init__(self, db_dir: Path) -> None:
+        path = db_dir / "oneseal_bench.db"
+        self.settings = Settings.load(database_url=f"sqlite:///{path}", instance_dir=db_dir / "instance",
+                                      password_method="pbkdf2:sha256:1000", secret_key="bench")
+        self.db = Database(self.settings.database_url)
+        self.db.create_schema()
+        self.runtime = build_runtime(self.settings)
+        with self.db.unit_of_work() as session:
+            deploy_shipped(session, self.runtime, SYSTEM)
+            load_demo(session, self.runtime, "bench-password", with_cases=False)
+        with self.db.unit_of_work() as session:
+            self.actors = {name: actor_for_username(session, name)
+                           for name in ("window", "reviewer_market", "leader_market")}
+        item = self.runtime.catalogue.item(ITEM_CODE)
+        assert item.process == PROCESS_ID, item.process
+        self.materials = [m.code for m in item.materials]
+
+    def register(self, index: int) -> int:
+        with self.db.unit_of_work() as session:
+            case = register_case(session, self.runtime, self.actors["window"],
+                                 Application(ITEM_CODE, {"name": f"基准申请人{index}"}, self.materials))
+            return case.id
+
+    def step(self, case_id: int, step: int, claim_times: list[float]) -> float:
+        name, username, completion = STEPS[step]
+        actor = self.actors[username]
+        started = time.perf_counter()
+        with self.db.unit_of_work() as session:
+            ready = [t for t in task_queries.ready_tasks_of_case(session, case_id) if t.name == name]
+            assert ready, f"case {case_id}: no ready task {name}"
+            task_id = ready[0].id
+            claim_task(session, self.runtime, actor, task_id)
+        claim_times.append(time.perf_counter() - started)
+        if self.profiler is not None:
+            self.profiler.enable()
+        started = time.perf_counter()
+        with self.db.unit_of_work() as session:
+            complete_task(session, self.runtime, actor, task_id, completion)
+        elapsed = time.perf_counter() - started
+        if self.profiler is not None:
+            self.profiler.disable()
+        return elapsed
+
+    def mean_state_bytes(self, ids: list[int]) -> float:
+        with self.db.unit_of_work() as session:
+            return float(session.scalar(
+                select(func.avg(func.length(func.cast(WorkflowState.state, _blob()))))
+                .where(WorkflowState.case_id.in_(ids))) or 0)
+
+    def engine_only(self, rounds: int) -> list[float]:
+        """Per completion: restore → complete → save, in memory."""
+        with self.db.unit_of_work() as session:
+            definition = compile_version(self.runtime, process_versions.latest_version(session, PROCESS_ID))
+        engine, latencies = self.runtime.engine, []
+        for _ in range(rounds):
+            saved = engine.start(definition, START_DATA).save()
+            for _name, _user, completion in STEPS:
+                data = dict(completion.data)
+                if completion.decision:
+                    data["decision"] = completion.decision
+                started = time.perf_counter()
+                run = engine.restore(definition, saved)
+                run.complete(run.ready_tasks()[0].id, data)
+                saved = run.save()
+                latencies.append(time.perf_counter() - started)
+            assert run.is_completed
+        return latencies
+
+    def check_done(self, ids: list[int]) -> None:
+        with self.db.unit_of_work() as session:
+            statuses = set(session.scalars(select(Case.status).where(Case.id.in_(ids))))
+        assert statuses == {"completed"}, statuses
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def _blob() -> LargeBinary:
+    return LargeBinary()  # length() of the UTF-8 bytes, not of the characters
+
+
+# --------------------------------------------------------------------------- baseline
+
+
+class _BaselineBase(DeclarativeBase):
+    pass
+
+
+class BaselineInstance(_BaselineBase):
+    __tablename__ = "baseline_instances"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(Text)
+
+
+class Baseline:
+    """SpiffWorkflow as its documentation shows it: default serializer, spec in the JSON."""
+
+    profiler: cProfile.Profile | None = None  # never set: only our side is profiled
+
+    def __init__(self, db_dir: Path) -> None:
+        self.db = Database(f"sqlite:///{db_dir / 'baseline_bench.db'}")  # same engine settings
+        _BaselineBase.metadata.create_all(self.db.write_engine)
+        parser = SpiffBpmnParser()
+        parser.add_bpmn_file(str(ROOT / "processes" / f"{PROCESS_ID}.bpmn"))
+        self.spec = parser.get_spec(PROCESS_ID)
+        self.subprocess_specs = parser.get_subprocess_specs(PROCESS_ID)
+        self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+
+    def register(self, index: int) -> int:
+        workflow = BpmnWorkflow(self.spec, self.subprocess_specs)
+        workflow.data.update(START_DATA)
+        workflow.do_engine_steps()
+        with self.db.unit_of_work() as session:
+            row = BaselineInstance(name=f"基准申请人{index}", state=self.serializer.serialize_json(workflow))
+            session.add(row)
+            session.flush()
+            return row.id
+
+    def step(self, instance_id: int, step: int, _claim_times: list[float]) -> float:
+        name, _username, completion = STEPS[step]
+        data = dict(completion.data)
+        if completion.decision:
+            data["decision"] = completion.decision
+        started = time.perf_counter()
+        with self.db.unit_of_work() as session:
+            row = session.get(BaselineInstance, instance_id)
+            workflow = self.serializer.deserialize_json(row.state)
+            task = workflow.get_tasks(state=TaskState.READY, manual=True)[0]
+            assert task.task_spec.bpmn_name == name, (task.task_spec.bpmn_name, name)
+            task.data.update(data)
+            task.run()
+            workflow.do_engine_steps()
+            row.state = self.serializer.serialize_json(workflow)
+        return time.perf_counter() - started
+
+    def mean_state_bytes(self, ids: list[int]) -> float:
+        with self.db.unit_of_work() as session:
+            return float(session.scalar(
+                select(func.avg(func.length(func.cast(BaselineInstance.state, _blob()))))
+                .where(BaselineInstance.id.in_(ids))) or 0)
+
+    def engine_only(self, rounds: int) -> list[float]:
+        """Per completion: deserialize_json → run → do_engine_steps → serialize_json, in memory."""
+        latencies = []
+        for _ in range(rounds):
+            workflow = BpmnWorkflow(self.spec, self.subprocess_specs)
+            workflow.data.update(START_DATA)
+            workflow.do_engine_steps()
+            saved = self.serializer.serialize_json(workflow)
+            for _name, _user, completion in STEPS:
+                data = dict(completion.data)
+                if completion.decision:
+                    data["decision"] = completion.decision
+                started = time.perf_counter()
+                workflow = self.serializer.deserialize_json(saved)
+                task = workflow.get_tasks(state=TaskState.READY, manual=True)[0]
+                task.data.update(data)
+                task.run()
+                workflow.do_engine_steps()
+                saved = self.serializer.serialize_json(workflow)
+                latencies.append(time.perf_counter() - started)
+            assert workflow.is_completed()
+        return latencies
+
+    def check_done(self, ids: list[int]) -> None:
+        with self.db.unit_of_work() as session:
+            for row in session.scalars(select(BaselineInstance).where(BaselineInstance.id.in_(ids))):
+                assert self.serializer.deserialize_json(row.state).is_completed(), row.id
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+# --------------------------------------------------------------------------- driver
+
+
+def run_side(side: Any, label: str, cases: int, warmup: int, seed: int,
+             profiler: cProfile.Profile | None = None) -> Result:
+    result = Result(label)
+    claim_times: list[float] = []
+    warm_ids = [side.register(-i - 1) for i in range(warmup)]
+    for step in range(len(STEPS)):
+        for case_id in warm_ids:
+            side.step(case_id, step, [])
+    side.check_done(warm_ids)
+
+    started = time.perf_counter()
+    ids = [side.register(i) for i in range(cases)]
+    result.extra["register_s"] = time.perf_counter() - started
+    gc.collect()
+    side.profiler = profiler
+    for step, order in enumerate(_orders(ids, seed)):
+        for case_id in order:
+            result.latencies.append(side.step(case_id, step, claim_times))
+        result.state_bytes.append(side.mean_state_bytes(ids))
+    side.profiler = None
+    result.elapsed = sum(result.latencies)
+    side.check_done(ids)
+    if claim_times:
+        result.extra["claim_mean_ms"] = statistics.fmean(claim_times) * 1000
+    engine = side.engine_only(max(20, cases // 5))
+    result.extra["engine_mean_ms"] = statistics.fmean(engine) * 1000
+    result.extra["engine_p99_ms"] = sorted(engine)[max(0, round(0.99 * len(engine)) - 1)] * 1000
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=300)
+    parser.add_argument("--warmup", type=int, default=20, help="cases run through the flow before timing")
+    parser.add_argument("--db-dir", type=Path, default=None, help="where the SQLite files go (default: a temp dir)")
+    parser.add_argument("--seed", type=int, default=20260302)
+    parser.add_argument("--baseline-first", action="store_true", help="run the baseline side first")
+    parser.add_argument("--profile", action="store_true",
+                        help="cProfile our timed completions (not claims) and print the top functions")
+    args = parser.parse_args()
+    profiler = cProfile.Profile() if args.profile else None
+
+    with tempfile.TemporaryDirectory(prefix="oneseal-bench-") as tmp:
+        db_dir = args.db_dir or Path(tmp)
+        db_dir.mkdir(parents=True, exist_ok=True)
+        for name in ("oneseal_bench.db", "baseline_bench.db"):
+            for suffix in ("", "-wal", "-shm"):
+                (db_dir / f"{name}{suffix}").unlink(missing_ok=True)
+        sides: list[tuple[str, Callable[[Path], Any]]] = [("ours", Ours), ("baseline", Baseline)]
+        if args.baseline_first:
+            sides.reverse()
+        results = {}
+        for label, factory in sides:
+            side = factory(db_dir)
+            try:
+                results[label] = run_side(side, label, args.cases, args.warmup, args.seed,
+                                          profiler if label == "ours" else None)
+            finally:
+                side.close()
+            gc.collect()
+
+    ours, base = results["ours"], results["baseline"]
+    print(f"{args.cases} cases x {len(STEPS)} completions per side (+{args.warmup} warm-up cases), "
+          f"seed {args.seed}, SQLite WAL, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+    print("timed: one completion = one committed unit of work; ours excludes claim_task "
+          f"(claim mean {ours.extra['claim_mean_ms']:.2f} ms, separate unit of work)")
+    print(ours.line())
+    print(base.line())
+    for result in (ours, base):
+        print(f"{result.label:<9} engine only (in memory, no DB): mean_ms={result.extra['engine_mean_ms']:.3f} "
+              f"p99_ms={result.extra['engine_p99_ms']:.3f}")
+    if profiler is not None:
+        stats = pstats.Stats(profiler, stream=sys.stdout)
+        stats.sort_stats("cumulative").print_stats(r"app/", 30)
+        stats.sort_stats("tottime").print_stats(25)
+    ratio = ours.rate / base.rate
+    print(f"completions_per_s={ours.rate:.0f} p99_ms={ours.pct_ms(0.99):.2f} baseline_ratio={ratio:.2f}")
+
+
+if __name__ == "__main__":
+    main()
