@@ -43,8 +43,8 @@ def append_event(session: Session, *, occurred_at: datetime, actor: str, action:
                  before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> AuditEvent:
     """Add an event to the session; it commits (or not) with the change it records."""
     _lock_chain(session)
-    session.flush()
-    prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS
+    with session.no_autoflush:  # every earlier event of this session was flushed when appended
+        prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS
     before = json.loads(_canonical(before or {}))
     after = json.loads(_canonical(after or {}))
     occurred_at = occurred_at.astimezone(UTC)

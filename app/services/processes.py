@@ -36,6 +36,17 @@ def compile_version(runtime: Runtime, version: ProcessVersion) -> ProcessDefinit
     return definition
 
 
+def definition_for(session: Session, runtime: Runtime, version_id: int) -> ProcessDefinition:
+    """The definition a case runs on, without loading the stored XML when it is cached."""
+    definition = runtime.by_version.get(version_id)
+    if definition is None:
+        version = session.get(ProcessVersion, version_id)
+        if version is None:
+            raise DefinitionError("process_version_missing", "办件所用的流程版本不存在", version_id=version_id)
+        definition = compile_version(runtime, version)
+    return definition
+
+
 def deploy(session: Session, runtime: Runtime, actor: Actor, *, filename: str, content: bytes,
            process_id: str, comment: str = "") -> ProcessVersion:
     """Store a new immutable version unless identical content is already deployed."""

@@ -24,7 +24,10 @@ def _department_for(role: Role, case: Case) -> str:
 def sync_tasks(session: Session, case: Case, run: WorkflowRun, now: datetime) -> list[TaskRecord]:
     """Insert newly ready tasks, cancel projected ones the workflow no longer has ready."""
     ready = {t.id: t for t in run.ready_tasks()}
-    projected = {row.id: row for row in task_queries.ready_tasks_of_case(session, case.id)}
+    with session.no_autoflush:
+        rows = task_queries.ready_tasks_of_case(session, case.id)
+    # rows changed in this unit of work but not yet flushed (a task just completed) are skipped
+    projected = {row.id: row for row in rows if row.status == task_queries.READY}
     for task_id, row in projected.items():
         if task_id not in ready:
             row.status = task_queries.CANCELLED

@@ -17,9 +17,9 @@ from app.domain.errors import Conflict, Forbidden, InvalidInput
 from app.persistence import tasks as task_queries
 from app.persistence.audit import append_event
 from app.persistence.cases import get_case, get_workflow_state
-from app.persistence.models import Case, ProcessVersion, TaskRecord
+from app.persistence.models import Case, TaskRecord
 from app.services.actor import Actor
-from app.services.processes import compile_version
+from app.services.processes import definition_for
 from app.services.projection import apply_run
 from app.services.runtime import Runtime
 from app.workflow.engine import SavedState
@@ -127,14 +127,15 @@ def complete_task(session: Session, runtime: Runtime, actor: Actor, task_id: str
     task = task_queries.get_task(session, task_id)
     _authorize(actor, task)
     case = get_case(session, task.case_id, for_update=True)
-    session.refresh(task)  # re-read after the case lock: another completion may have landed
+    if session.get_bind().dialect.name != "sqlite":
+        # Re-read after the case lock: another completion may have landed meanwhile. (SQLite
+        # writers hold the database lock from their first statement, so the read is current.)
+        session.refresh(task)
     _require_ready(task, actor)
     if completion.expected_version is not None and completion.expected_version != case.version:
         raise Conflict("case_version_stale", "办件已被他人更新，请刷新后重试",
                        expected=completion.expected_version, current=case.version)
-    version = session.get(ProcessVersion, case.process_version_id)
-    assert version is not None
-    definition = compile_version(runtime, version)
+    definition = definition_for(session, runtime, case.process_version_id)
     spec = definition.human_task(task.element_id)
     data = _validate_submission(spec, completion)
     _check_acceptance(runtime, case, spec, completion.decision)
@@ -146,6 +147,21 @@ def complete_task(session: Session, runtime: Runtime, actor: Actor, task_id: str
     now = runtime.clock.now()
     before = {"status": case.status, "version": case.version, "result": case.result}
     opinion = (completion.opinion or "").strip() or None
+    with session.no_autoflush:  # one flush at the end: the case row is updated (and versioned) once
+        _record_completion(session, case, task, spec, run, actor, completion, data, opinion, now)
+    session.flush()
+    append_event(session, occurred_at=now, actor=actor.username, action="task_completed",
+                 case_id=case.id, element_id=task.element_id,
+                 before=before,
+                 after={"task_id": task.id, "task": task.name, "decision": task.decision,
+                        "opinion": opinion, "data": task.data, "status": case.status,
+                        "result": case.result, "version": case.version})
+    return task
+
+
+def _record_completion(session: Session, case: Case, task: TaskRecord, spec: HumanTaskSpec,
+                       run: Any, actor: Actor, completion: Completion, data: dict[str, Any],
+                       opinion: str | None, now: Any) -> None:
     task.status = task_queries.COMPLETED
     task.claimed_by = task.claimed_by or actor.username
     task.completed_by = actor.username
@@ -156,12 +172,4 @@ def complete_task(session: Session, runtime: Runtime, actor: Actor, task_id: str
     if completion.decision and completion.decision in spec.results:
         case.result = spec.results[completion.decision]
     apply_run(session, case, run, now)
-    session.flush()
-    append_event(session, occurred_at=now, actor=actor.username, action="task_completed",
-                 case_id=case.id, element_id=task.element_id,
-                 before=before,
-                 after={"task_id": task.id, "task": task.name, "decision": task.decision,
-                        "opinion": opinion, "data": task.data, "status": case.status,
-                        "result": case.result, "version": case.version})
-    return task
 

@@ -160,12 +160,10 @@ def task_page(task_id: str) -> Any:
 
 def _task_spec(db_session: Session, task: Any) -> Any:
     from app.persistence.cases import get_case
-    from app.persistence.models import ProcessVersion
-    from app.services.processes import compile_version
+    from app.services.processes import definition_for
 
     case = get_case(db_session, task.case_id)
-    version = db_session.get(ProcessVersion, case.process_version_id)
-    return compile_version(_ext().runtime, version).human_tasks.get(task.element_id)
+    return definition_for(db_session, _ext().runtime, case.process_version_id).human_tasks.get(task.element_id)
 
 
 def _act(task_id: str, action: Callable[[Session, Actor], Any], done: str) -> Any:
