@@ -119,16 +119,37 @@ def _orders(ids: list[int], seed: int) -> list[list[int]]:
 # --------------------------------------------------------------------------- ours
 
 
+class _EmbeddedSpecSerializer:
+    """SpiffWorkflow's default serializer: the whole spec embedded in every saved instance."""
+
+    def __init__(self) -> None:
+        from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+        from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+        self._inner = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+        self.version = self._inner.VERSION
+
+    def dump(self, workflow: Any) -> str:
+        return self._inner.serialize_json(workflow)
+
+    def load(self, state: str, version: str, definition: Any) -> Any:
+        return self._inner.deserialize_json(state)
+
+
 class Ours:
     profiler: cProfile.Profile | None = None
+    db_name = "oneseal_bench.db"
+    embed_spec = False
 
     def __init__(self, db_dir: Path) -> None:
-        path = db_dir / "oneseal_bench.db"
+        path = db_dir / self.db_name
         self.settings = Settings.load(database_url=f"sqlite:///{path}", instance_dir=db_dir / "instance",
                                       password_method="pbkdf2:sha256:1000", secret_key="bench")
         self.db = Database(self.settings.database_url)
         self.db.create_schema()
         self.runtime = build_runtime(self.settings)
+        if self.embed_spec:
+            self.runtime.engine.serializer = _EmbeddedSpecSerializer()  # type: ignore[assignment]
         with self.db.unit_of_work() as session:
             deploy_shipped(session, self.runtime, SYSTEM)
             load_demo(session, self.runtime, "bench-password", with_cases=False)
@@ -297,6 +318,13 @@ class Baseline:
         self.db.dispose()
 
 
+class SameServiceEmbedded(Ours):
+    """Our service layer unchanged, but workflows saved the default way (spec embedded)."""
+
+    db_name = "same_service_bench.db"
+    embed_spec = True
+
+
 # --------------------------------------------------------------------------- driver
 
 
@@ -345,10 +373,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="oneseal-bench-") as tmp:
         db_dir = args.db_dir or Path(tmp)
         db_dir.mkdir(parents=True, exist_ok=True)
-        for name in ("oneseal_bench.db", "baseline_bench.db"):
+        for name in ("oneseal_bench.db", "baseline_bench.db", "same_service_bench.db"):
             for suffix in ("", "-wal", "-shm"):
                 (db_dir / f"{name}{suffix}").unlink(missing_ok=True)
-        sides: list[tuple[str, Callable[[Path], Any]]] = [("ours", Ours), ("baseline", Baseline)]
+        sides: list[tuple[str, Callable[[Path], Any]]] = [("ours", Ours), ("baseline", Baseline),
+                                                          ("embedded", SameServiceEmbedded)]
         if args.baseline_first:
             sides.reverse()
         results = {}
@@ -375,6 +404,10 @@ def main() -> None:
         stats = pstats.Stats(profiler, stream=sys.stdout)
         stats.sort_stats("cumulative").print_stats(r"app/", 30)
         stats.sort_stats("tottime").print_stats(25)
+    same = results["embedded"]
+    print(same.line())
+    print(f"like-for-like (same service, projection, audit and locking; only the spec embedded): "
+          f"ours/embedded ratio={ours.rate / same.rate:.2f}")
     ratio = ours.rate / base.rate
     print(f"completions_per_s={ours.rate:.0f} p99_ms={ours.pct_ms(0.99):.2f} baseline_ratio={ratio:.2f}")
 
