@@ -1,26 +1,16 @@
 """Facts are checked against the schema before they reach durable_rules."""
 from __future__ import annotations
 
-import re
 import time
-from pathlib import Path
 
 import pytest
 
 from app.domain.errors import InvalidInput
 from app.rules_engine import RulesEngine, host, load_rules_engine
 from app.rules_engine.ruleset_file import load_ruleset_file
+from tests.unit.rules_support import CJK, PLAIN_FACTS, RULES_DIR
 
-RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
-CJK = re.compile(r"[\u4e00-\u9fff]")
-VALID = {
-    "requires_site_inspection": True,
-    "departments_involved": 1,
-    "parallel_approval": False,
-    "risk_level": "low",
-    "technical": False,
-    "bureau_qualified": True,
-}
+VALID = PLAIN_FACTS
 TEN_MB = "x" * (10 * 1024 * 1024)
 
 

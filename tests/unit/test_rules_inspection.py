@@ -3,26 +3,14 @@ from __future__ import annotations
 
 import itertools
 import re
-from pathlib import Path
 
 import pytest
 
 from app.domain.rule_decision import RuleDecision
 from app.rules_engine import RulesEngine, check_rules_dir, load_rules_engine
+from tests.unit.rules_support import CJK, PLAIN_FACTS, RULES_DIR
 
-RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
-CJK = re.compile(r"[\u4e00-\u9fff]")
-
-# An inspection that no rule but R5 claims: one department, no parallel approval, low risk,
-# not technical, bureau qualified.
-PLAIN = {
-    "requires_site_inspection": True,
-    "departments_involved": 1,
-    "parallel_approval": False,
-    "risk_level": "low",
-    "technical": False,
-    "bureau_qualified": True,
-}
+PLAIN = PLAIN_FACTS
 
 
 def policy(f: dict) -> tuple[str, str]:

@@ -350,7 +350,7 @@ def test_flows_out_of_gateways_are_named_and_conditioned(filename):
         assert flow.get("name"), f"{flow.get('id')} leaves a gateway without a name"
         condition = flow.find("bpmn:conditionExpression", NS)
         assert condition is not None, f"{flow.get('id')} leaves a gateway without a condition"
-        assert condition.get(f"{{http://www.w3.org/2001/XMLSchema-instance}}type") == "bpmn:tFormalExpression"
+        assert condition.get("{http://www.w3.org/2001/XMLSchema-instance}type") == "bpmn:tFormalExpression"
         assert re.fullmatch(r'decision (==|!=) "[a-z_]+"', condition.text.strip())
 
     for gateway_id in gateways:
