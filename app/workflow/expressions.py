@@ -162,14 +162,14 @@ class _Interpreter:
         self.names = names
         self.functions = functions
 
-    def eval(self, node: ast.AST) -> Any:
+    def value_of(self, node: ast.AST) -> Any:
         method = getattr(self, f"_{type(node).__name__}", None)
         if method is None:  # pragma: no cover - the allow-list check rules this out
             raise _reject("expression_not_allowed", "表达式结构不受支持", self.source, node)
         return _bounded(method(node), self.source)
 
     def _Expression(self, node: ast.Expression) -> Any:
-        return self.eval(node.body)
+        return self.value_of(node.body)
 
     def _Constant(self, node: ast.Constant) -> Any:
         return node.value
@@ -186,7 +186,7 @@ class _Interpreter:
         is_and = isinstance(node.op, ast.And)
         value: Any = None
         for item in node.values:
-            value = self.eval(item)
+            value = self.value_of(item)
             if is_and and not value:
                 return value
             if not is_and and value:
@@ -194,10 +194,10 @@ class _Interpreter:
         return value
 
     def _UnaryOp(self, node: ast.UnaryOp) -> Any:
-        return _UNARY_OPS[type(node.op)](self.eval(node.operand))
+        return _UNARY_OPS[type(node.op)](self.value_of(node.operand))
 
     def _BinOp(self, node: ast.BinOp) -> Any:
-        left, right = self.eval(node.left), self.eval(node.right)
+        left, right = self.value_of(node.left), self.value_of(node.right)
         if isinstance(node.op, ast.Mult) and (
                 isinstance(left, (str, list, tuple)) or isinstance(right, (str, list, tuple))):
             size = len(left) * right if isinstance(left, (str, list, tuple)) else len(right) * left
@@ -209,9 +209,9 @@ class _Interpreter:
             raise _reject("expression_failed", f"表达式计算失败：{err}", self.source, node) from None
 
     def _Compare(self, node: ast.Compare) -> bool:
-        left = self.eval(node.left)
+        left = self.value_of(node.left)
         for op, comparator in zip(node.ops, node.comparators):
-            right = self.eval(comparator)
+            right = self.value_of(comparator)
             try:
                 ok = _COMPARE_OPS[type(op)](left, right)
             except TypeError as err:
@@ -222,27 +222,27 @@ class _Interpreter:
         return True
 
     def _IfExp(self, node: ast.IfExp) -> Any:
-        return self.eval(node.body) if self.eval(node.test) else self.eval(node.orelse)
+        return self.value_of(node.body) if self.value_of(node.test) else self.value_of(node.orelse)
 
     def _List(self, node: ast.List) -> list[Any]:
-        return [self.eval(e) for e in node.elts]
+        return [self.value_of(e) for e in node.elts]
 
     def _Tuple(self, node: ast.Tuple) -> tuple[Any, ...]:
-        return tuple(self.eval(e) for e in node.elts)
+        return tuple(self.value_of(e) for e in node.elts)
 
     def _Dict(self, node: ast.Dict) -> dict[Any, Any]:
         if any(k is None for k in node.keys):
             raise _reject("expression_not_allowed", "表达式中不允许展开字典", self.source, node)
-        return {self.eval(k): self.eval(v) for k, v in zip(node.keys, node.values)}  # type: ignore[arg-type]
+        return {self.value_of(k): self.value_of(v) for k, v in zip(node.keys, node.values)}  # type: ignore[arg-type]
 
     def _Subscript(self, node: ast.Subscript) -> Any:
-        container = self.eval(node.value)
+        container = self.value_of(node.value)
         if isinstance(node.slice, ast.Slice):
-            parts = [None if p is None else self.eval(p)
+            parts = [None if p is None else self.value_of(p)
                      for p in (node.slice.lower, node.slice.upper, node.slice.step)]
             key: Any = slice(*parts)
         else:
-            key = self.eval(node.slice)
+            key = self.value_of(node.slice)
         if not isinstance(container, (list, tuple, dict, str)):
             raise _reject("expression_failed", "只能对列表、字典或文本取下标", self.source, node)
         try:
@@ -252,8 +252,8 @@ class _Interpreter:
 
     def _Call(self, node: ast.Call) -> Any:
         func = self.functions[node.func.id]  # type: ignore[attr-defined]
-        args = [self.eval(a) for a in node.args]
-        kwargs = {k.arg: self.eval(k.value) for k in node.keywords}
+        args = [self.value_of(a) for a in node.args]
+        kwargs = {k.arg: self.value_of(k.value) for k in node.keywords}
         try:
             return func(*args, **kwargs)
         except ExpressionError:
@@ -286,7 +286,7 @@ class RestrictedEvaluator:
 
     def evaluate(self, source: str, names: Mapping[str, Any]) -> Any:
         tree = _compile(source, "eval", self._names)
-        return _Interpreter(source, names, self.functions).eval(tree)
+        return _Interpreter(source, names, self.functions).value_of(tree)
 
     def execute(self, source: str, names: dict[str, Any]) -> dict[str, Any]:
         """Run assignments against ``names``; returns the names assigned (also set in ``names``)."""
@@ -296,9 +296,9 @@ class RestrictedEvaluator:
         for statement in tree.body:  # type: ignore[attr-defined]
             if isinstance(statement, ast.Assign):
                 target = statement.targets[0].id  # type: ignore[attr-defined]
-                value = interpreter.eval(statement.value)
+                value = interpreter.value_of(statement.value)
                 names[target] = value
                 assigned[target] = value
             elif isinstance(statement, ast.Expr):
-                interpreter.eval(statement.value)
+                interpreter.value_of(statement.value)
         return assigned
