@@ -6,6 +6,8 @@ token; GET never changes state. Errors are shown next to the form, in Chinese.
 from __future__ import annotations
 
 import hmac
+from datetime import datetime
+from zoneinfo import ZoneInfo
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -41,6 +43,18 @@ def csrf_token() -> str:
     if not token:
         token = session["csrf"] = secrets.token_urlsafe(32)
     return token
+
+
+LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
+
+
+@bp.app_template_filter("local_time")
+def local_time(value: str | None, precision: int = 16) -> str:
+    """An ISO timestamp (UTC) shown in Beijing time: ``2026-03-02 09:30``."""
+    if not value:
+        return ""
+    moment = datetime.fromisoformat(value).astimezone(LOCAL_ZONE)
+    return moment.isoformat(sep=" ")[:precision]
 
 
 @bp.app_context_processor

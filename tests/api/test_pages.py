@@ -84,3 +84,11 @@ def test_window_registers_a_case_from_the_form(app):
                                                "applicant_name": "城南超市", "materials": ["M01", "M02"]})
     assert response.status_code == 302
     assert "城南超市" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_pages_show_beijing_time(app, api):
+    register(api)  # the test clock stands at 01:30 UTC, i.e. 09:30 in Beijing
+    client = app.test_client()
+    login(client, "window")
+    html = client.get("/?tab=department").get_data(as_text=True)
+    assert "2026-03-02 09:3" in html and "2026-03-02 01:3" not in html
