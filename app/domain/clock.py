@@ -1,8 +1,17 @@
 """Time as an argument: services take a clock so tests control it."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
+
+#: The bureau's civil time: working days and deadlines are counted in it.
+BUREAU_ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def local_date(moment: datetime) -> date:
+    """The bureau's calendar date at ``moment``."""
+    return moment.astimezone(BUREAU_ZONE).date()
 
 
 class Clock(Protocol):

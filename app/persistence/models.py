@@ -1,7 +1,7 @@
 """Typed SQLAlchemy 2.0 models. Plain tables; behaviour lives in services and domain."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String,
@@ -106,6 +106,9 @@ class Case(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
+    accepted_on: Mapped[date | None]
+    due_date: Mapped[date | None]
+    deadline_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}

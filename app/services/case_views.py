@@ -15,6 +15,7 @@ from app.persistence.cases import get_case
 from app.persistence.models import Case, TaskRecord
 from app.services.actor import Actor
 from app.services.runtime import Runtime
+from app.services.time_limits import time_limit_view
 
 ACTION_LABELS = {
     "case_registered": "登记办件",
@@ -84,6 +85,7 @@ def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) 
                     "received": m.code in case.materials} for m in (item.materials if item else ())],
         missing_materials=[m.code for m in missing],
         facts=case.facts,
+        time_limit=time_limit_view(case, item, runtime.calendar, runtime.clock.now()),
         tasks=[task_view(t, candidates[(t.role, t.department)]) for t in ready],
         opinions=[task_view(t) for t in sorted(
             (t for t in tasks if t.status == task_queries.COMPLETED),

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.domain.case_status import CaseStatus
+from app.domain.catalogue import ItemKind
 from app.domain.errors import InvalidInput
 from app.domain.roles import Role
 from app.persistence import process_versions
@@ -19,6 +20,7 @@ from app.services.actor import Actor
 from app.services.processes import compile_version
 from app.services.projection import apply_run
 from app.services.runtime import Runtime
+from app.services.time_limits import start_clock
 from app.workflow.engine import ensure_plain_data
 
 _FACT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -72,6 +74,8 @@ def register_case(session: Session, runtime: Runtime, actor: Actor, application:
         status=CaseStatus.REGISTERED.value, result=None, process_version_id=version.id,
         created_by=actor.username, created_at=now, updated_at=now, completed_at=None,
     )
+    if item.kind is ItemKind.IMMEDIATE:
+        start_clock(case, item, runtime.calendar, now)  # 即办件: due the same working day
     session.add(case)
     session.flush()
     run = runtime.engine.start(definition, {

@@ -13,6 +13,7 @@ from app.domain.case_status import CaseResult, CaseStatus, check_transition
 from app.domain.roles import WINDOW_DEPARTMENT, Role, role_for_lane
 from app.persistence import tasks as task_queries
 from app.persistence.models import Case, TaskRecord, WorkflowState
+from app.services.time_limits import due_moment
 from app.workflow.engine import ReadyTask, WorkflowFailure, WorkflowRun
 from app.workflow.task_metadata import STAGES
 
@@ -49,7 +50,8 @@ def _new_record(case: Case, task: ReadyTask, now: datetime) -> TaskRecord:
                               element_id=task.element_id)
     return TaskRecord(id=task.id, case_id=case.id, element_id=task.element_id, name=task.name,
                       role=role.value, department=_department_for(role, case),
-                      status=task_queries.READY, claimed_by=None, created_at=now, data={})
+                      status=task_queries.READY, claimed_by=None, created_at=now,
+                      due_at=due_moment(case), data={})
 
 
 def next_status(case: Case, run: WorkflowRun) -> CaseStatus:

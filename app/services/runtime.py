@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from app.config import Settings
 from app.domain.catalogue import Catalogue
 from app.domain.clock import Clock, SystemClock
+from app.domain.working_days import WorkingDayCalendar
 from app.rules_engine import RulesEngine, load_rules_engine
 from app.workflow.definitions import DefinitionCatalogue, ProcessDefinition
 from app.workflow.engine import WorkflowEngine
@@ -22,12 +23,14 @@ class Runtime:
     definitions: DefinitionCatalogue
     engine: WorkflowEngine
     rules: RulesEngine
+    calendar: WorkingDayCalendar
     clock: Clock
     #: deployed version id → its definition (versions are immutable, so this never goes stale)
     by_version: dict[int, ProcessDefinition] = field(default_factory=dict)
 
 
 def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
+    from app.bureau_data.calendar_file import load_calendar
     from app.bureau_data.catalogue_file import load_catalogue
 
     evaluator = RestrictedEvaluator()
@@ -39,5 +42,6 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         definitions=DefinitionCatalogue(evaluator),
         engine=WorkflowEngine(evaluator),
         rules=load_rules_engine(settings.rules_dir),
+        calendar=load_calendar(settings.calendar_file),
         clock=clock or SystemClock(),
     )

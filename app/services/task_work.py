@@ -22,6 +22,7 @@ from app.services.actor import Actor
 from app.services.processes import definition_for
 from app.services.projection import apply_run
 from app.services.runtime import Runtime
+from app.services.time_limits import start_clock
 from app.workflow.engine import SavedState
 from app.workflow.task_metadata import HumanTaskSpec
 
@@ -148,7 +149,7 @@ def complete_task(session: Session, runtime: Runtime, actor: Actor, task_id: str
     before = {"status": case.status, "version": case.version, "result": case.result}
     opinion = (completion.opinion or "").strip() or None
     with session.no_autoflush:  # one flush at the end: the case row is updated (and versioned) once
-        _record_completion(session, case, task, spec, run, actor, completion, data, opinion, now)
+        _record_completion(session, runtime, case, task, spec, run, actor, completion, data, opinion, now)
     session.flush()
     append_event(session, occurred_at=now, actor=actor.username, action="task_completed",
                  case_id=case.id, element_id=task.element_id,
@@ -159,8 +160,8 @@ def complete_task(session: Session, runtime: Runtime, actor: Actor, task_id: str
     return task
 
 
-def _record_completion(session: Session, case: Case, task: TaskRecord, spec: HumanTaskSpec,
-                       run: Any, actor: Actor, completion: Completion, data: dict[str, Any],
+def _record_completion(session: Session, runtime: Runtime, case: Case, task: TaskRecord,
+                       spec: HumanTaskSpec, run: Any, actor: Actor, completion: Completion, data: dict[str, Any],
                        opinion: str | None, now: Any) -> None:
     task.status = task_queries.COMPLETED
     task.claimed_by = task.claimed_by or actor.username
@@ -171,5 +172,7 @@ def _record_completion(session: Session, case: Case, task: TaskRecord, spec: Hum
     task.data = {k: v for k, v in data.items() if k != "decision"}
     if completion.decision and completion.decision in spec.results:
         case.result = spec.results[completion.decision]
+    if spec.stage == "registered" and completion.decision == "approve" and case.accepted_on is None:
+        start_clock(case, runtime.catalogue.item(case.item_code), runtime.calendar, now)
     apply_run(session, case, run, now)
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hmac
 from datetime import datetime
-from zoneinfo import ZoneInfo
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,6 +18,7 @@ from flask import (Blueprint, abort, current_app, flash, redirect, render_templa
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.domain.clock import BUREAU_ZONE
 from app.domain.errors import Conflict, OneSealError
 from app.domain.roles import Role
 from app.persistence import tasks as task_queries
@@ -45,15 +45,12 @@ def csrf_token() -> str:
     return token
 
 
-LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
-
-
 @bp.app_template_filter("local_time")
 def local_time(value: str | None, precision: int = 16) -> str:
     """An ISO timestamp (UTC) shown in Beijing time: ``2026-03-02 09:30``."""
     if not value:
         return ""
-    moment = datetime.fromisoformat(value).astimezone(LOCAL_ZONE)
+    moment = datetime.fromisoformat(value).astimezone(BUREAU_ZONE)
     return moment.isoformat(sep=" ")[:precision]
 
 

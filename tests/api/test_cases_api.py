@@ -207,3 +207,21 @@ def test_no_diagram_is_parsed_on_the_request_path(api, ext, monkeypatch):
     case = work(api, case, "window", "approve")
     work(api, case, "reviewer_market", "approve")
     assert calls == []
+
+
+def test_deadline_counts_working_days_from_acceptance(api):
+    case = register(api)  # accepted Monday 2026-03-02; 食品经营许可 promises 10 working days
+    assert case["time_limit"]["due_date"] is None
+    case = work(api, case, "window", "approve")
+    limit = case["time_limit"]
+    assert limit["accepted_on"] == "2026-03-02" and limit["due_date"] == "2026-03-16"
+    assert limit["provisional"] is False
+    assert limit["working_days_used"] == 0 and limit["working_days_left"] == 10
+    assert case["tasks"][0]["due_at"].startswith("2026-03-16T09:30")  # 17:30 Beijing time
+    inbox = api.get("/api/v1/tasks?tab=department", as_user="reviewer_market").get_json()
+    assert inbox["items"][0]["due_at"] == case["tasks"][0]["due_at"]
+
+
+def test_immediate_item_is_due_the_same_working_day(api):
+    case = register(api, FOOD_REPLACEMENT)
+    assert case["time_limit"]["due_date"] == "2026-03-02"
