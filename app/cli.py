@@ -102,6 +102,26 @@ def _process_id(content: bytes, path: Path) -> str:
     return processes[0].get("id", "")
 
 
+@main.group(help="审计")
+def audit() -> None:
+    pass
+
+
+@audit.command("verify", help="重新计算审计事件的哈希链，指出第一处被篡改、删除、插入或调换的事件")
+def audit_verify() -> None:
+    from app.persistence.audit import verify_chain
+    from app.persistence.db import Database
+
+    db = Database(Settings.load().database_url)
+    with db.session(write=False) as session:
+        checked, broken = verify_chain(session)
+    if broken is None:
+        click.echo(f"审计链完整：已核验 {checked} 条事件")
+        return
+    click.echo(f"审计链断裂：事件 #{broken.event_id}，{broken.reason}（此前 {checked} 条完好）")
+    sys.exit(1)
+
+
 @main.group(help="规则")
 def rules() -> None:
     pass

@@ -39,3 +39,25 @@ def test_validate_accepts_shipped_and_names_bad_elements(tmp_path):
     result = runner.invoke(main, ["validate", str(path)])
     assert result.exit_code == 1
     assert "flow_to_not_accepted_end" in result.output and "不予受理" in result.output
+
+
+@pytest.mark.skipif(__import__("os").environ.get("ONESEAL_DATABASE_URL", "").startswith("postgresql"),
+                    reason="tampering is simulated by lifting the SQLite guard")
+def test_audit_verify_names_the_first_tampered_event(ext, api, settings, monkeypatch):
+    for user in ("window", "reviewer_market", "leader_market"):
+        api.token(user)  # three login events
+    monkeypatch.setenv("ONESEAL_DATABASE_URL", settings.database_url)
+    runner = CliRunner()
+    result = runner.invoke(main, ["audit", "verify"])
+    assert result.exit_code == 0 and "审计链完整" in result.output
+    with ext.db.unit_of_work() as session:  # someone with direct database access edits event 2
+        session.execute(text("DROP TRIGGER audit_events_no_update"))
+        session.execute(text("UPDATE audit_events SET actor = 'mallory' WHERE id = 2"))
+    result = runner.invoke(main, ["audit", "verify"])
+    assert result.exit_code == 1 and "#2" in result.output and "篡改" in result.output
+    with ext.db.unit_of_work() as session:  # restore it, then delete event 2 instead
+        session.execute(text("UPDATE audit_events SET actor = 'reviewer_market' WHERE id = 2"))
+        session.execute(text("DROP TRIGGER audit_events_no_delete"))
+        session.execute(text("DELETE FROM audit_events WHERE id = 2"))
+    result = runner.invoke(main, ["audit", "verify"])
+    assert result.exit_code == 1 and "#3" in result.output and "删除" in result.output
