@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 from flask import Flask
 
@@ -64,6 +63,3 @@ def _warm(db: Database, runtime: Runtime) -> None:
     finally:
         session.close()
 
-
-def extension(app: Flask) -> Any:
-    return app.extensions["oneseal"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,14 +24,13 @@ class Settings:
     password_method: str = "scrypt"
     max_upload_bytes: int = 5 * 1024 * 1024
     testing: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def load(cls, **overrides: Any) -> Settings:
         values: dict[str, Any] = {}
         for f in fields(cls):
             raw = os.environ.get(f"ONESEAL_{f.name.upper()}")
-            if raw is None or f.name == "extra":
+            if raw is None:
                 continue
             if f.type in ("int",):
                 values[f.name] = int(raw)

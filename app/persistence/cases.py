@@ -31,10 +31,6 @@ def get_case(session: Session, case_id: int, *, for_update: bool = False) -> Cas
     return case
 
 
-def find_case_by_number(session: Session, number: str) -> Case | None:
-    return session.scalar(select(Case).where(Case.number == number))
-
-
 def get_workflow_state(session: Session, case_id: int) -> WorkflowState:
     state = session.get(WorkflowState, case_id)
     if state is None:

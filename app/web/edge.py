@@ -22,7 +22,13 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.domain.errors import Conflict, InvalidInput, NotAuthenticated, OneSealError, Unavailable
+from app.domain.errors import (
+    Conflict,
+    InvalidInput,
+    NotAuthenticated,
+    OneSealError,
+    Unavailable,
+)
 from app.persistence.models import IdempotencyRecord
 from app.services.actor import Actor
 from app.services.auth import actor_for_token
@@ -84,12 +90,12 @@ def _request_hash() -> str:
     return digest.hexdigest()
 
 
-def _replay(session: Session, actor: Actor, key: str) -> Response | None:
+def _replay(session: Session, actor: Actor, key: str, request_hash: str) -> Response | None:
     record = session.scalar(select(IdempotencyRecord).where(
         IdempotencyRecord.actor == actor.username, IdempotencyRecord.key == key))
     if record is None:
         return None
-    if record.request_hash != _request_hash():
+    if record.request_hash != request_hash:
         raise Conflict("idempotency_key_reused", "该幂等键已用于另一个请求")
     return Response(record.body, status=record.status_code, mimetype="application/json",
                     headers={"Idempotent-Replay": "true"})
@@ -119,8 +125,9 @@ def _run(view: Callable[..., tuple[Any, int]], kwargs: dict[str, Any], *, write:
         try:
             actor = _bearer_actor(session, ext.runtime) if authenticated else None
             key = _idempotency_key() if write and actor is not None else None
+            request_hash = _request_hash() if key is not None else ""
             if key is not None:
-                replay = _replay(session, actor, key)
+                replay = _replay(session, actor, key, request_hash)
                 if replay is not None:
                     session.rollback()
                     return replay
@@ -129,7 +136,7 @@ def _run(view: Callable[..., tuple[Any, int]], kwargs: dict[str, Any], *, write:
             if write:
                 if key is not None:
                     session.add(IdempotencyRecord(actor=actor.username, key=key,
-                                                  request_hash=_request_hash(), status_code=status,
+                                                  request_hash=request_hash, status_code=status,
                                                   body=payload, created_at=ext.runtime.clock.now()))
                 session.commit()
             else:

@@ -6,28 +6,42 @@ token; GET never changes state. Errors are shown next to the form, in Chinese.
 from __future__ import annotations
 
 import hmac
-from datetime import datetime
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from functools import wraps
 from typing import Any
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
-                   session, url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.domain.clock import BUREAU_ZONE
 from app.domain.errors import Conflict, OneSealError
-from app.domain.roles import Role
 from app.persistence import tasks as task_queries
 from app.services import case_views
 from app.services import inbox as inbox_service
 from app.services.actor import Actor
 from app.services.auth import actor_for_username, authenticate
 from app.services.intake import Application, register_case
-from app.services.task_work import Completion, can_act, claim_task, complete_task, release_task
+from app.services.task_work import (
+    Completion,
+    can_act,
+    claim_task,
+    complete_task,
+    release_task,
+)
 from app.web.edge import STATUS_BY_KIND
 
 bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
@@ -149,8 +163,15 @@ def inbox() -> Any:
                                        page=page_number)
         except OneSealError as err:
             abort(STATUS_BY_KIND.get(err.kind, 400))
-    return render_template("inbox.html", page=page, actor=actor, q=request.args.get("q", ""),
-                           is_window=actor.role in (Role.WINDOW, Role.ADMIN))
+    return render_template("inbox.html", page=page, actor=actor, q=request.args.get("q", ""))
+
+
+def _or_abort(load: Callable[[], Any]) -> Any:
+    """Run a read; a domain error becomes the matching HTTP error page."""
+    try:
+        return load()
+    except OneSealError as err:
+        abort(STATUS_BY_KIND.get(err.kind, 400))
 
 
 @bp.get("/tasks/<task_id>")
@@ -158,11 +179,8 @@ def inbox() -> Any:
 def task_page(task_id: str) -> Any:
     with _unit(write=False) as db_session:
         actor = _actor_or_logout(db_session)
-        try:
-            task = task_queries.get_task(db_session, task_id)
-            detail = case_views.case_detail(db_session, _ext().runtime, actor, task.case_id)
-        except OneSealError as err:
-            abort(STATUS_BY_KIND.get(err.kind, 400))
+        task = _or_abort(lambda: task_queries.get_task(db_session, task_id))
+        detail = _or_abort(lambda: case_views.case_detail(db_session, _ext().runtime, actor, task.case_id))
         spec = _task_spec(db_session, task)
     return render_template("task.html", task=task, case=detail, spec=spec, actor=actor,
                            may_act=can_act(actor, task) and task.status == task_queries.READY,
@@ -170,10 +188,10 @@ def task_page(task_id: str) -> Any:
 
 
 def _task_spec(db_session: Session, task: Any) -> Any:
-    from app.persistence.cases import get_case
+    from app.persistence.models import Case
     from app.services.processes import definition_for
 
-    case = get_case(db_session, task.case_id)
+    case = db_session.get(Case, task.case_id)  # already in the session: no query
     return definition_for(db_session, _ext().runtime, case.process_version_id).human_tasks.get(task.element_id)
 
 
@@ -236,10 +254,7 @@ def _int_or_none(raw: str | None) -> int | None:
 def case_page(case_id: int) -> Any:
     with _unit(write=False) as db_session:
         actor = _actor_or_logout(db_session)
-        try:
-            detail = case_views.case_detail(db_session, _ext().runtime, actor, case_id)
-        except OneSealError as err:
-            abort(STATUS_BY_KIND.get(err.kind, 400))
+        detail = _or_abort(lambda: case_views.case_detail(db_session, _ext().runtime, actor, case_id))
     return render_template("case.html", case=detail)
 
 

@@ -13,7 +13,6 @@ from pytest_bdd import given, parsers, then, when
 
 from app.domain.errors import OneSealError
 from app.persistence import tasks as task_queries
-from app.persistence.cases import get_case
 from app.services.auth import actor_for_username
 from app.services.case_views import case_detail
 from app.services.intake import Application, register_case
@@ -164,9 +163,6 @@ def opinion_kept(desk: Desk, step: str, opinion: str) -> None:
     opinions = {o["name"]: o["opinion"] for o in desk.detail()["opinions"]}
     assert opinions.get(step) == opinion, opinions
 
-
-def _case(desk: Desk) -> Any:
-    return desk.run(lambda s, rt: get_case(s, desk.case_id))
 
 
 @when(parsers.parse("“{username}”在“{step}”环节作出“{decision}”决定但未填写意见"))
