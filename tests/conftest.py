@@ -23,8 +23,8 @@ from app.persistence.models import Base
 from app.services.actor import SYSTEM
 from app.services.demo import load_demo
 from app.services.processes import deploy_shipped
-from tests.steps.common import *  # noqa: F401,F403  (pytest-bdd step fixtures shared by all features)
 from tests.steps.clock import *  # noqa: F401,F403
+from tests.steps.common import *  # noqa: F401,F403  (pytest-bdd step fixtures shared by all features)
 from tests.steps.rules import *  # noqa: F401,F403
 
 PASSWORD = "test-password"

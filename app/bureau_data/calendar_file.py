@@ -23,8 +23,14 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from app.domain.errors import Conflict, DataFileError
-from app.domain.working_days import (OfficialSource, Override, WorkingDayCalendar, YearSchedule,
-                                     chain_sources, chinese_calendar_source)
+from app.domain.working_days import (
+    OfficialSource,
+    Override,
+    WorkingDayCalendar,
+    YearSchedule,
+    chain_sources,
+    chinese_calendar_source,
+)
 
 KINDS = {"holiday": False, "放假": False, "workday": True, "上班": True}
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from app.domain.roles import WINDOW_DEPARTMENT, Role
+from app.persistence import tasks as task_queries
 from app.persistence import users as user_queries
 from app.services.actor import Actor
 from app.services.auth import create_user
 from app.services.intake import Application, register_case
 from app.services.runtime import Runtime
 from app.services.task_work import Completion, claim_task, complete_task
-from app.persistence import tasks as task_queries
 
 
 @dataclass(frozen=True)

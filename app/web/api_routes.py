@@ -6,7 +6,8 @@ from typing import Any
 from flask import Blueprint, request
 
 from app.domain.errors import InvalidInput
-from app.services import case_views, inbox as inbox_service
+from app.services import case_views
+from app.services import inbox as inbox_service
 from app.services.auth import authenticate, issue_token
 from app.services.inspection import decision_view, evaluate_inspection
 from app.services.intake import Application, register_case

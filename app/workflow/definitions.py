@@ -21,7 +21,11 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from app.domain.errors import InvalidInput
 from app.workflow.expressions import ExpressionError, RestrictedEvaluator
 from app.workflow.safe_xml import XmlLimits, parse_untrusted
-from app.workflow.task_metadata import HumanTaskSpec, MetadataError, human_task_from_properties
+from app.workflow.task_metadata import (
+    HumanTaskSpec,
+    MetadataError,
+    human_task_from_properties,
+)
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 

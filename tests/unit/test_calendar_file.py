@@ -7,8 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from app.bureau_data.calendar_file import (import_official_schedule, load_calendar, parse_calendar,
-                                           parse_import, read_calendar_file)
+from app.bureau_data.calendar_file import (
+    import_official_schedule,
+    load_calendar,
+    parse_calendar,
+    parse_import,
+    read_calendar_file,
+)
 from app.domain.errors import Conflict, DataFileError
 from app.domain.working_days import Deadline
 

@@ -6,7 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from app.bureau_data.catalogue_file import CATALOGUE_FILE_HELP, load_catalogue, parse_catalogue
+from app.bureau_data.catalogue_file import (
+    CATALOGUE_FILE_HELP,
+    load_catalogue,
+    parse_catalogue,
+)
 from app.domain.catalogue import ItemKind, Material
 from app.domain.errors import DataFileError
 

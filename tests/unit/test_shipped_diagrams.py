@@ -24,7 +24,6 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
-
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState

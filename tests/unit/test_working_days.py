@@ -9,8 +9,15 @@ import chinese_calendar
 import pytest
 
 from app.domain.errors import InvalidInput
-from app.domain.working_days import (Deadline, Override, WorkingDayCalendar, YearSchedule,
-                                     chain_sources, chinese_calendar_source, statutory_holidays)
+from app.domain.working_days import (
+    Deadline,
+    Override,
+    WorkingDayCalendar,
+    YearSchedule,
+    chain_sources,
+    chinese_calendar_source,
+    statutory_holidays,
+)
 
 D = date.fromisoformat
 
