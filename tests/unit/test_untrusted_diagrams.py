@@ -65,3 +65,16 @@ def test_size_depth_and_count_limits():
     with pytest.raises(InvalidInput) as err:
         parse_untrusted(b"<a><b></a>")
     assert err.value.code == "xml_malformed"
+
+
+def test_doctype_is_refused_whatever_its_case_or_spacing():
+    for prolog in (b"<!doctype a>", b"<!DocType a>", b"<!  ENTITY x 'y'>"):
+        with pytest.raises(InvalidInput) as err:
+            parse_untrusted(b'<?xml version="1.0"?>' + prolog + b"<a/>")
+        assert err.value.code == "xml_doctype_forbidden"
+
+
+def test_parsed_tree_keeps_comments_and_drops_processing_instructions():
+    root = parse_untrusted("<a><!-- note --><?pi x?><b>文本</b></a>".encode())
+    assert [child.tag for child in root if isinstance(child.tag, str)] == ["b"]
+    assert root.find("b").text == "文本"
