@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -43,8 +44,7 @@ def tasks_of_case(session: Session, case_id: int) -> list[TaskRecord]:
                                 .order_by(TaskRecord.created_at, TaskRecord.id)))
 
 
-def _inbox_statement(query: InboxQuery) -> Select[tuple[TaskRecord, Case]]:
-    statement = select(TaskRecord, Case).join(Case, Case.id == TaskRecord.case_id)
+def _inbox_filter(statement: Select[Any], query: InboxQuery) -> Select[Any]:
     if query.tab == "done":
         statement = statement.where(TaskRecord.completed_by == query.username,
                                     TaskRecord.status == COMPLETED)
@@ -63,13 +63,21 @@ def _inbox_statement(query: InboxQuery) -> Select[tuple[TaskRecord, Case]]:
     return statement
 
 
-def inbox(session: Session, query: InboxQuery) -> tuple[list[tuple[TaskRecord, Case]], int]:
-    statement = _inbox_statement(query)
-    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+def count_inbox(session: Session, query: InboxQuery) -> int:
+    """How many tasks the tab holds (joins cases only when searching)."""
+    statement = select(func.count()).select_from(TaskRecord)
+    if query.search:
+        statement = statement.join(Case, Case.id == TaskRecord.case_id)
+    return session.scalar(_inbox_filter(statement, query)) or 0
+
+
+def inbox_page(session: Session, query: InboxQuery) -> list[tuple[TaskRecord, Case]]:
+    """One page of the tab: most urgent first (done: most recent first)."""
+    statement = _inbox_filter(select(TaskRecord, Case).join(Case, Case.id == TaskRecord.case_id), query)
     order = (TaskRecord.completed_at.desc(),) if query.tab == "done" else (
         TaskRecord.due_at.asc().nulls_last(), TaskRecord.created_at.asc())
     rows = session.execute(statement.order_by(*order).limit(query.limit).offset(query.offset)).all()
-    return [(row[0], row[1]) for row in rows], total
+    return [(row[0], row[1]) for row in rows]
 
 
 def claim(session: Session, task_id: str, username: str) -> bool:

@@ -38,11 +38,9 @@ def inbox(session: Session, actor: Actor, *, tab: str = "mine", search: str | No
                                        department=actor.department, tab=which, search=search,
                                        limit=limit, offset=offset)
 
-    rows, total = task_queries.inbox(session, query(tab, page_size, (page - 1) * page_size))
-    counts = {tab: total}
-    for other in TABS:
-        if other != tab:
-            counts[other] = task_queries.inbox(session, query(other, 0, 0))[1]
+    rows = task_queries.inbox_page(session, query(tab, page_size, (page - 1) * page_size))
+    counts = {which: task_queries.count_inbox(session, query(which, 0, 0)) for which in TABS}
+    total = counts[tab]
     items = []
     for task, case in rows:
         view = task_view(task)

@@ -225,3 +225,17 @@ def test_deadline_counts_working_days_from_acceptance(api):
 def test_immediate_item_is_due_the_same_working_day(api):
     case = register(api, FOOD_REPLACEMENT)
     assert case["time_limit"]["due_date"] == "2026-03-02"
+
+
+def test_tab_counts_match_what_each_tab_lists(api):
+    first, second = register(api), register(api)
+    work(api, first, "window", "approve")
+    for query in ("", f"&q={second['number']}", "&q=没有这个申请人"):
+        listing = {tab: api.get(f"/api/v1/tasks?tab={tab}{query}", as_user="window").get_json()
+                   for tab in ("mine", "department", "done")}
+        for tab, body in listing.items():
+            assert body["counts"][tab] == body["total"] == len(body["items"]), (tab, query)
+            assert body["counts"] == listing["mine"]["counts"]
+    done = api.get("/api/v1/tasks?tab=done", as_user="window").get_json()
+    assert done["total"] == 1 and done["items"][0]["case"]["number"] == first["number"]
+    assert api.get(f"/api/v1/tasks?tab=department&q={second['number']}", as_user="window").get_json()["total"] == 1
