@@ -1,0 +1,89 @@
+"""The engine object: state format, data it refuses, and clear failures naming the element."""
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from app.domain.case_status import ALLOWED_TRANSITIONS, CaseStatus, check_transition
+from app.domain.errors import Conflict, InvalidInput
+from app.workflow.definitions import DefinitionCatalogue, Document
+from app.workflow.engine import TaskNotReady, WorkflowEngine, WorkflowFailure
+from app.workflow.expressions import RestrictedEvaluator
+from app.workflow.serializer import SERIALIZER_VERSION
+
+STANDARD = Path(__file__).resolve().parents[2] / "processes" / "standard_promised.bpmn"
+
+
+def setup(text: str | None = None):
+    evaluator = RestrictedEvaluator()
+    content = (text or STANDARD.read_text(encoding="utf-8")).encode("utf-8")
+    definition = DefinitionCatalogue(evaluator).compile([Document("s.bpmn", content)], "standard_promised")
+    return WorkflowEngine(evaluator), definition
+
+
+def test_state_is_utf8_json_with_version_and_no_embedded_spec():
+    engine, definition = setup()
+    run = engine.start(definition, {"applicant": "张三餐饮店"})
+    saved = run.save()
+    assert saved.serializer_version == SERIALIZER_VERSION
+    assert "张三餐饮店" in saved.state and "\\u" not in saved.state
+    state = json.loads(saved.state)
+    assert "spec" not in state and "subprocess_specs" not in state
+    # the diagram is referenced, not copied: text only the spec holds is absent
+    assert "approve" not in saved.state and "准予或不予" not in saved.state
+    restored = engine.restore(definition, saved)
+    assert [t.element_id for t in restored.ready_tasks()] == ["accept_application"]
+
+
+@pytest.mark.parametrize("value", [Decimal("1.5"), b"bytes", {1, 2}, float("nan"), object()])
+def test_data_the_serializer_cannot_keep_is_refused_before_the_engine_moves(value):
+    engine, definition = setup()
+    run = engine.start(definition, {})
+    before = run.save().state
+    task = run.ready_tasks()[0]
+    with pytest.raises(InvalidInput):
+        run.complete(task.id, {"decision": "approve", "amount": value})
+    assert run.save().state == before
+
+
+def test_reserved_keys_are_refused():
+    engine, definition = setup()
+    with pytest.raises(InvalidInput):
+        engine.start(definition, {"__builtins__": {}})
+    with pytest.raises(InvalidInput):
+        engine.start(definition, {"nested": {"typename": "BpmnWorkflow"}})
+
+
+def test_completing_a_finished_task_is_refused():
+    engine, definition = setup()
+    run = engine.start(definition, {})
+    task = run.ready_tasks()[0]
+    run.complete(task.id, {"decision": "approve"})
+    with pytest.raises(TaskNotReady):
+        run.complete(task.id, {"decision": "approve"})
+
+
+def test_a_diagram_that_cannot_advance_names_the_element():
+    text = STANDARD.read_text(encoding="utf-8").replace('decision == "approve"', "approval_level > 2", 1)
+    engine, definition = setup(text)
+    run = engine.start(definition, {})
+    with pytest.raises(WorkflowFailure) as err:
+        run.complete(run.ready_tasks()[0].id, {"decision": "approve"})
+    assert err.value.details["element_id"] and "approval_level" in err.value.message
+
+
+def test_status_transitions_follow_the_table():
+    for current, allowed in ALLOWED_TRANSITIONS.items():
+        check_transition(current, current)
+        for target in CaseStatus:
+            if target in allowed or target == current:
+                check_transition(current, target)
+            else:
+                with pytest.raises(Conflict):
+                    check_transition(current, target)
+    with pytest.raises(Conflict) as err:
+        check_transition(CaseStatus.COMPLETED, CaseStatus.IN_REVIEW)
+    assert "已办结" in err.value.message
