@@ -9,7 +9,7 @@ from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.domain.errors import NotFound
-from app.persistence.models import Case, TaskRecord
+from app.persistence.models import Case, TaskRecord, User
 
 READY = "ready"
 COMPLETED = "completed"
@@ -98,8 +98,6 @@ def release(session: Session, task_id: str, username: str) -> bool:
 
 def usernames_for(session: Session, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], list[str]]:
     """Active usernames per (role, department)."""
-    from app.persistence.models import User
-
     wanted = set(pairs)
     result: dict[tuple[str, str], list[str]] = {pair: [] for pair in wanted}
     if not wanted:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from app.bureau_data.calendar_file import load_calendar
+from app.bureau_data.catalogue_file import load_catalogue
 from app.config import Settings
 from app.domain.catalogue import Catalogue
 from app.domain.clock import Clock, SystemClock
@@ -30,9 +32,6 @@ class Runtime:
 
 
 def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
-    from app.bureau_data.calendar_file import load_calendar
-    from app.bureau_data.catalogue_file import load_catalogue
-
     evaluator = RestrictedEvaluator()
     known = {p.stem for p in settings.processes_dir.glob("*.bpmn")}
     catalogue = load_catalogue(settings.catalogue_file, known_processes=known)

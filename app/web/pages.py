@@ -30,11 +30,13 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.domain.clock import BUREAU_ZONE
 from app.domain.errors import Conflict, OneSealError
 from app.persistence import tasks as task_queries
+from app.persistence.models import Case
 from app.services import case_views
 from app.services import inbox as inbox_service
 from app.services.actor import Actor
 from app.services.auth import actor_for_username, authenticate
 from app.services.intake import Application, register_case
+from app.services.processes import definition_for
 from app.services.task_work import (
     Completion,
     can_act,
@@ -188,9 +190,6 @@ def task_page(task_id: str) -> Any:
 
 
 def _task_spec(db_session: Session, task: Any) -> Any:
-    from app.persistence.models import Case
-    from app.services.processes import definition_for
-
     case = db_session.get(Case, task.case_id)  # already in the session: no query
     return definition_for(db_session, _ext().runtime, case.process_version_id).human_tasks.get(task.element_id)
 
