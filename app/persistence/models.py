@@ -120,12 +120,17 @@ class Case(Base):
     accepted_on: Mapped[date | None]
     due_date: Mapped[date | None]
     deadline_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: ``normal`` | ``warning`` (预警) | ``overdue`` (超期); moved forward by the deadline checks only
+    deadline_state: Mapped[str] = mapped_column(String(16), default="normal")
+    #: set while the clock is stopped (退回补正, 专家评审, 听证, 整改): time limits do not run
+    clock_suspended_since: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         Index("ix_cases_status", "status"),
         Index("ix_cases_department_status", "department", "status"),
+        Index("ix_cases_deadline", "deadline_state", "due_date"),
     )
 
 
@@ -152,6 +157,8 @@ class TaskRecord(Base):
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(32))
     department: Mapped[str] = mapped_column(String(64))
+    #: ``workflow`` (a BPMN user task) or ``escalation`` (超期督办, outside the diagram)
+    kind: Mapped[str] = mapped_column(String(16), default="workflow")
     status: Mapped[str] = mapped_column(String(16))
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]

@@ -49,7 +49,7 @@ def _new_record(case: Case, task: ReadyTask, now: datetime) -> TaskRecord:
                               f"任务 {task.element_id}（{task.name}）所在泳道未对应任何角色",
                               element_id=task.element_id)
     return TaskRecord(id=task.id, case_id=case.id, element_id=task.element_id, name=task.name,
-                      role=role.value, department=_department_for(role, case),
+                      role=role.value, department=_department_for(role, case), kind="workflow",
                       status=task_queries.READY, claimed_by=None, created_at=now,
                       due_at=due_moment(case), data={})
 
