@@ -46,6 +46,10 @@ class RulesEngine:
                 rules={r.id: r for r in spec.rules},
                 cited={r.id: cited_facts(r.when) for r in spec.rules})
 
+    def check_facts(self, ruleset: str, facts: object) -> dict[str, object]:
+        """Validate ``facts`` against the ruleset's schema (``InvalidInput`` if they do not fit)."""
+        return dict(validate_facts(self._get(ruleset).spec, facts))
+
     def evaluate(self, ruleset: str, facts: object) -> RuleDecision:
         """Decide on ``facts``; raises ``InvalidInput`` (bad facts), ``NotFound`` (no such
         ruleset) or ``RuleEngineFailure`` (the engine failed)."""
