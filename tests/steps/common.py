@@ -85,6 +85,8 @@ def _work(desk: Desk, username: str, step: str, decision: str | None, opinion: s
     def action(session: Any, runtime: Any) -> None:
         ready = [t for t in task_queries.ready_tasks_of_case(session, desk.case_id) if t.name == step]
         assert ready, f"办件当前没有待办环节“{step}”"
+        # several departments may each have this step (并联、联合核查): take the actor's own
+        ready.sort(key=lambda t: (t.role, t.department) != (actor.role.value, actor.department or ""))
         claim_task(session, runtime, actor, ready[0].id)
         complete_task(session, runtime, actor, ready[0].id,
                       Completion(decision=DECISIONS.get(decision or "", decision), opinion=opinion,
