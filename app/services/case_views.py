@@ -16,6 +16,7 @@ from app.persistence.models import Case, RuleDecisionRecord, TaskRecord
 from app.persistence.users import display_names
 from app.services.actor import Actor
 from app.services.case_history import history
+from app.services.parallel_review import parallel_view
 from app.services.processes import definition_for
 from app.services.runtime import Runtime
 from app.services.supplement import notices_view
@@ -126,6 +127,7 @@ def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) 
                    "completed_by_name": names.get(t.completed_by or "", t.completed_by)} for t in done],
         rule_decisions=decisions,
         inspection=inspection_view(runtime, decisions, tasks),
+        parallel=parallel_view(runtime.catalogue, item, definition, tasks),
         diagram={"version_id": case.process_version_id,
                  "completed": sorted({t.element_id for t in done}),
                  "active": sorted({t.element_id for t in ready})},

@@ -1,7 +1,8 @@
 """Rules a step must respect whatever the diagram says (checked before the engine moves).
 
 * 受理: the main materials must all be there (容缺受理 allows only secondary gaps).
-* 决定: a site inspection that found the premises 不合格 cannot end in 准予.
+* 决定: a site inspection that found the premises 不合格 cannot end in 准予, nor can a
+  parallel review that did not pass (会签 with a rejection, 或签 with none approving…).
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 from app.domain.acceptance import missing_main_materials
 from app.domain.errors import InvalidInput
+from app.domain.parallel import ParallelMode
 from app.persistence.models import Case
 from app.services.runtime import Runtime
 from app.workflow.task_metadata import HumanTaskSpec
@@ -31,3 +33,12 @@ def check_step(runtime: Runtime, case: Case, spec: HumanTaskSpec, decision: str 
             and task_data.get("finding") == FAILED_FINDING:
         raise InvalidInput("inspection_failed", "现场核查结论为“不合格”，不能作出准予决定",
                            field="decision", finding=FAILED_FINDING)
+    if spec.stage == "pending_decision" and decision == "approve" \
+            and task_data.get("parallel_decision") == "reject":
+        refused = [r.get("review_department") for r in task_data.get("reviews", [])
+                   if isinstance(r, dict) and r.get("decision") == "reject"]
+        names = "、".join(runtime.catalogue.department_name(d) for d in refused if d)
+        mode = ParallelMode(task_data.get("parallel_mode", "countersign")).label
+        raise InvalidInput("parallel_review_failed",
+                           f"并联审查未通过（{mode}；{names or '同意的部门不足'}不同意），不能作出准予决定",
+                           field="decision", refused=refused)
