@@ -97,8 +97,11 @@ def verify_chain(session: Session, batch: int = 2_000) -> tuple[int, ChainBreak 
 
 def _diagnose(session: Session, event: AuditEvent, previous: AuditEvent | None) -> ChainBreak:
     """``event`` does not follow ``previous``: find what its recorded predecessor became."""
-    named_id = session.scalar(select(AuditEvent.id).where(AuditEvent.hash == event.prev_hash))
     after = f"#{previous.id}" if previous else "链首"
+    if event.prev_hash == GENESIS:  # it claims to open the chain: whatever precedes it was inserted
+        first = session.scalar(select(func.min(AuditEvent.id)))
+        return ChainBreak(first, "inserted", f"该事件是插入的：#{event.id} 原本是链首，其前的事件不属于原链")
+    named_id = session.scalar(select(AuditEvent.id).where(AuditEvent.hash == event.prev_hash))
     if named_id is None:
         return ChainBreak(event.id, "removed",
                           f"前一事件缺失：{after}与本事件之间的事件被删除（或{after}被改动后重算了哈希）")
