@@ -87,6 +87,7 @@ def clock() -> FixedClock:
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
     return Settings.load(database_url=database_url, instance_dir=tmp_path / "instance",
+                         reports_dir=tmp_path / "reports",
                          secret_key="test-secret", password_method="pbkdf2:sha256:1000",
                          demo_password=PASSWORD, testing=True)
 
