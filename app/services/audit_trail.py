@@ -25,26 +25,16 @@ from app.persistence.audit import ChainBreak, verify_chain
 from app.persistence.audit_queries import EventFilter
 from app.persistence.models import AuditEvent
 from app.services.actor import Actor
-from app.services.case_views import ACTION_LABELS as CASE_ACTION_LABELS
+from app.services.case_history import ACTION_LABELS as CASE_ACTION_LABELS
 
 AUDIT_ROLES = (Role.AUDITOR, Role.ADMIN)
 MAX_PAGE_SIZE = 200
 
-#: Chinese names of every action the trail records; the case history's names take precedence.
+#: Chinese names of every action the trail records: the case history's, and those of no case.
 ACTION_LABELS = {
-    "login": "登录",
-    "case_registered": "登记办件",
-    "task_claimed": "签收任务",
-    "task_released": "退回签收",
-    "task_completed": "办理完成",
-    "model_deployed": "部署流程",
-    "rules_changed": "规则变更",
-    "rule_decided": "规则判定",
-    "clock_suspended": "计时暂停",
-    "clock_resumed": "计时恢复",
-    "deadline_warning": "时限预警",
-    "deadline_overdue": "超期",
     **CASE_ACTION_LABELS,
+    "login": "登录",
+    "rules_changed": "规则变更",
 }
 
 #: (field, CSV column header) in export order

@@ -154,20 +154,47 @@ def _empty_entry(version: ProcessVersion, diagram: DiagramOutline) -> ProcessCov
                            tasks={tid: name or tid for tid, name in diagram.activities.items()})
 
 
+def _owners(version: ProcessVersion, versions: dict[int, ProcessVersion]) -> dict[str, ProcessVersion]:
+    """Process or subprocess id → the deployed version whose file defines it, for ``version``
+    and, transitively, the versions of the processes it calls (as pinned at deployment)."""
+    owners: dict[str, ProcessVersion] = {}
+    pending, seen = [version], set()
+    while pending:
+        current = pending.pop(0)
+        if current.id in seen:
+            continue
+        seen.add(current.id)
+        for process_id in _outline_of(current).processes:
+            owners.setdefault(process_id, current)
+        pending += [versions[vid] for vid in (current.calls or {}).values() if vid in versions]
+    return owners
+
+
 def collect(session: Session, runtime: Runtime) -> CoverageReport:
-    """Coverage of every deployed version by the saved workflows of this database."""
-    report = CoverageReport()
+    """Coverage of every deployed version by the saved workflows of this database.
+
+    A called process is measured on its own deployed version (the one its caller pinned):
+    a case of 承诺件标准流程 that runs 现场核查 adds to the coverage of 现场核查.
+    """
     versions = {v.id: v for v in process_versions.all_versions(session)}
     entries = {vid: _empty_entry(v, _outline_of(v)) for vid, v in versions.items()}
     for state in iter_workflow_states(session):
         version = versions[state.process_version_id]
-        diagram = _outline_of(version)
-        exercised = trace(runtime.engine.serializer, definition_for(session, runtime, version.id),
-                          SavedState(state.state, state.serializer_version), diagram)
-        entry = entries[version.id]
-        entry.covered_flows |= exercised.flows
-        entry.covered_tasks |= exercised.completed & diagram.activities.keys()
-        entry.cases += 1
+        owners = _owners(version, versions)
+        traces = trace(runtime.engine.serializer, definition_for(session, runtime, version.id),
+                       SavedState(state.state, state.serializer_version))
+        touched = {version.id}
+        for process_id, exercised in traces.items():
+            owner = owners.get(process_id)
+            if owner is None:
+                continue
+            diagram, entry = _outline_of(owner), entries[owner.id]
+            entry.covered_flows |= diagram.flows_of(exercised.steps)
+            entry.covered_tasks |= exercised.completed & diagram.activities.keys()
+            touched.add(owner.id)
+        for version_id in touched:
+            entries[version_id].cases += 1
+    report = CoverageReport()
     for entry in entries.values():
         report.add(entry)
     return report

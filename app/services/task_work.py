@@ -12,7 +12,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.domain.acceptance import missing_main_materials
 from app.domain.errors import Conflict, Forbidden, InvalidInput
 from app.persistence import tasks as task_queries
 from app.persistence.audit import append_event
@@ -20,7 +19,8 @@ from app.persistence.cases import get_case, get_workflow_state
 from app.persistence.models import Case, TaskRecord
 from app.services.actor import Actor
 from app.services.processes import definition_for
-from app.services.projection import apply_run
+from app.services.advance import advance_case
+from app.services.guards import check_step
 from app.services.runtime import Runtime
 from app.services.time_limits import start_clock
 from app.workflow.engine import SavedState
@@ -67,7 +67,7 @@ def claim_task(session: Session, runtime: Runtime, actor: Actor, task_id: str) -
     session.refresh(task)
     append_event(session, occurred_at=runtime.clock.now(), actor=actor.username,
                  action="task_claimed", case_id=task.case_id, element_id=task.element_id,
-                 after={"task_id": task.id, "claimed_by": actor.username})
+                 after={"task_id": task.id, "task": task.name, "claimed_by": actor.username})
     return task
 
 
@@ -81,7 +81,7 @@ def release_task(session: Session, runtime: Runtime, actor: Actor, task_id: str)
     session.refresh(task)
     append_event(session, occurred_at=runtime.clock.now(), actor=actor.username,
                  action="task_released", case_id=task.case_id, element_id=task.element_id,
-                 before={"claimed_by": actor.username}, after={"task_id": task.id})
+                 before={"claimed_by": actor.username}, after={"task_id": task.id, "task": task.name})
     return task
 
 
@@ -112,17 +112,6 @@ def _validate_submission(spec: HumanTaskSpec, completion: Completion) -> dict[st
     return data
 
 
-def _check_acceptance(runtime: Runtime, case: Case, spec: HumanTaskSpec, decision: str | None) -> None:
-    if spec.stage != "registered" or decision != "approve":
-        return
-    item = runtime.catalogue.item(case.item_code)
-    missing = missing_main_materials(item, case.materials)
-    if missing:
-        names = "、".join(m.name for m in missing)
-        raise InvalidInput("main_materials_missing", f"主要材料不齐，不能受理：缺少{names}",
-                           field="decision", missing=[m.code for m in missing])
-
-
 def complete_task(session: Session, runtime: Runtime, actor: Actor, task_id: str,
                   completion: Completion) -> TaskRecord:
     task = task_queries.get_task(session, task_id)
@@ -139,17 +128,20 @@ def complete_task(session: Session, runtime: Runtime, actor: Actor, task_id: str
     definition = definition_for(session, runtime, case.process_version_id)
     spec = definition.human_task(task.element_id)
     data = _validate_submission(spec, completion)
-    _check_acceptance(runtime, case, spec, completion.decision)
-
     state = get_workflow_state(session, case.id)
     run = runtime.engine.restore(definition, SavedState(state.state, state.serializer_version))
-    run.complete(task.id, data)
+    check_step(runtime, case, spec, completion.decision, run.task_data(task.id))
 
     now = runtime.clock.now()
     before = {"status": case.status, "version": case.version, "result": case.result}
     opinion = (completion.opinion or "").strip() or None
+    def step() -> Any:
+        run.complete(task.id, data)
+        return run
+
     with session.no_autoflush:  # one flush at the end: the case row is updated (and versioned) once
-        _record_completion(session, runtime, case, task, spec, run, actor, completion, data, opinion, now)
+        _record_completion(runtime, case, task, spec, actor, completion, data, opinion, now)
+        advance_case(session, runtime, case, step, now=now, actor=actor.username)
     session.flush()
     append_event(session, occurred_at=now, actor=actor.username, action="task_completed",
                  case_id=case.id, element_id=task.element_id,
@@ -160,8 +152,8 @@ def complete_task(session: Session, runtime: Runtime, actor: Actor, task_id: str
     return task
 
 
-def _record_completion(session: Session, runtime: Runtime, case: Case, task: TaskRecord,
-                       spec: HumanTaskSpec, run: Any, actor: Actor, completion: Completion, data: dict[str, Any],
+def _record_completion(runtime: Runtime, case: Case, task: TaskRecord, spec: HumanTaskSpec,
+                       actor: Actor, completion: Completion, data: dict[str, Any],
                        opinion: str | None, now: Any) -> None:
     task.status = task_queries.COMPLETED
     task.claimed_by = task.claimed_by or actor.username
@@ -174,5 +166,4 @@ def _record_completion(session: Session, runtime: Runtime, case: Case, task: Tas
         case.result = spec.results[completion.decision]
     if spec.stage == "registered" and completion.decision == "approve" and case.accepted_on is None:
         start_clock(case, runtime.catalogue.item(case.item_code), runtime.calendar, now)
-    apply_run(session, case, run, now)
 

@@ -1,9 +1,11 @@
 """Path coverage: which sequence flows and tasks of a diagram one workflow exercised.
 
-Two halves. :func:`outline` reads a diagram's XML (with the safe parser) into what can be
+Two halves. :func:`outline` reads a diagram file's XML (with the safe parser) into what can be
 covered: its sequence flows (id, name, source, target), its activities and its other flow
-nodes, called and embedded subprocesses included. :func:`trace` reads one saved workflow and
-returns the elements it completed and the flows it took.
+nodes, embedded subprocesses included. :func:`trace` reads one saved workflow and returns, for
+each process it ran (the top process, every called process, every embedded subprocess), the
+steps its token took between elements and the elements it completed; the outline of the file
+that defines that process turns the steps into sequence-flow ids.
 
 A flow ``S → T`` was taken when a task of ``T`` has, as its nearest ancestor in the task tree
 that stands for another BPMN element, a completed task of ``S``, and the ``T`` task was
@@ -19,7 +21,7 @@ arrive through the flow.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +56,8 @@ class Flow:
 class DiagramOutline:
     """What can be covered in one diagram file (every process it holds)."""
 
+    #: ids of the processes and embedded subprocesses the file defines
+    processes: frozenset[str]
     flows: dict[str, Flow]
     #: activity id → name (tasks, call activities, subprocesses): the "tasks" of the figures
     activities: dict[str, str]
@@ -64,10 +68,15 @@ class DiagramOutline:
     def flows_between(self, source: str, target: str) -> tuple[str, ...]:
         return self._by_ends.get((source, target), ())
 
+    def flows_of(self, steps: Iterable[tuple[str, str]]) -> set[str]:
+        """The sequence flows that ``(source, target)`` steps of a trace went along."""
+        return {flow for source, target in steps for flow in self.flows_between(source, target)}
+
 
 def outline(xml: str | bytes, *, filename: str = "<diagram>") -> DiagramOutline:
     """Read the flows, activities and flow nodes of a diagram (untrusted XML, parsed safely)."""
     root = parse_untrusted(xml, filename=filename)
+    processes: set[str] = set()
     flows: dict[str, Flow] = {}
     activities: dict[str, str] = {}
     nodes: dict[str, str] = {}
@@ -77,6 +86,8 @@ def outline(xml: str | bytes, *, filename: str = "<diagram>") -> DiagramOutline:
         if not element_id:
             continue
         name = node.get("name") or ""
+        if local in ("process", "subProcess", "transaction", "adHocSubProcess"):
+            processes.add(element_id)
         if local == "sequenceFlow":
             flows[element_id] = Flow(element_id, name, node.get("sourceRef", ""), node.get("targetRef", ""))
         elif local in FLOW_NODES:
@@ -86,21 +97,16 @@ def outline(xml: str | bytes, *, filename: str = "<diagram>") -> DiagramOutline:
     by_ends: dict[tuple[str, str], tuple[str, ...]] = {}
     for flow in flows.values():
         by_ends[(flow.source, flow.target)] = (*by_ends.get((flow.source, flow.target), ()), flow.id)
-    return DiagramOutline(flows, activities, nodes, by_ends)
+    return DiagramOutline(frozenset(processes), flows, activities, nodes, by_ends)
 
 
 @dataclass(frozen=True)
 class Trace:
-    """What one workflow exercised: flows taken and elements completed (by BPMN id)."""
+    """What one process of a workflow exercised, by BPMN element id."""
 
-    flows: frozenset[str]
+    #: (source element, target element): the token moved along a flow between them
+    steps: frozenset[tuple[str, str]]
     completed: frozenset[str]
-
-
-def _all_tasks(workflow: Any) -> Iterator[Any]:
-    yield from workflow.tasks.values()
-    for subworkflow in workflow.subprocesses.values():
-        yield from subworkflow.tasks.values()
 
 
 def _previous_element(task: Any) -> Any | None:
@@ -119,26 +125,32 @@ def _reached(task: Any) -> bool:
             and task.parent.state == TaskState.COMPLETED)
 
 
-def _taken(task: Any, diagram: DiagramOutline) -> Iterable[str]:
-    if not _reached(task):
-        return ()
-    previous = _previous_element(task)
-    if previous is None or previous.state != TaskState.COMPLETED:
-        return ()
-    return diagram.flows_between(previous.task_spec.bpmn_id, task.task_spec.bpmn_id)
-
-
-def trace(serializer: StateSerializer, definition: ProcessDefinition, saved: SavedState,
-          diagram: DiagramOutline) -> Trace:
-    """The flows and elements one saved workflow of ``definition`` exercised."""
-    workflow = serializer.load(saved.state, saved.serializer_version, definition)
-    flows: set[str] = set()
+def _trace_one(tasks: Iterable[Any]) -> Trace:
+    steps: set[tuple[str, str]] = set()
     completed: set[str] = set()
-    for task in _all_tasks(workflow):
+    for task in tasks:
         element = task.task_spec.bpmn_id
         if element is None:
             continue
         if task.state == TaskState.COMPLETED:
             completed.add(element)
-        flows.update(_taken(task, diagram))
-    return Trace(frozenset(flows), frozenset(completed))
+        if _reached(task):
+            previous = _previous_element(task)
+            if previous is not None and previous.state == TaskState.COMPLETED:
+                steps.add((previous.task_spec.bpmn_id, element))
+    return Trace(frozenset(steps), frozenset(completed))
+
+
+def trace(serializer: StateSerializer, definition: ProcessDefinition, saved: SavedState) -> dict[str, Trace]:
+    """Process id → what one saved workflow of ``definition`` exercised in that process.
+
+    The keys are the top process, each called process and each embedded subprocess the
+    workflow entered (a process entered several times is merged).
+    """
+    workflow = serializer.load(saved.state, saved.serializer_version, definition)
+    found: dict[str, Trace] = {workflow.spec.name: _trace_one(workflow.tasks.values())}
+    for subworkflow in workflow.subprocesses.values():
+        one, name = _trace_one(subworkflow.tasks.values()), subworkflow.spec.name
+        earlier = found.get(name)
+        found[name] = one if earlier is None else Trace(earlier.steps | one.steps, earlier.completed | one.completed)
+    return found

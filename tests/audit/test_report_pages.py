@@ -6,7 +6,7 @@ from typing import Any
 
 from app.scenarios.report import write_run
 from app.scenarios.results import RunSummary, ScenarioResult, StepResult
-from app.services.path_coverage import collect
+from app.services.path_coverage import collect, read_report
 from tests.api.test_cases_api import register, work
 from tests.api.test_pages import login
 
@@ -39,7 +39,9 @@ def test_pages_say_there_is_no_report_yet(app):
 def test_coverage_page_marks_covered_and_uncovered_paths_and_falls_back_to_tables(app, ext, api):
     _write_latest_run(ext, api)
     html = _auditor(app).get("/audit/coverage").get_data(as_text=True)
-    assert "承诺件标准流程" in html and "流转 3/10（30.0%），任务 1/5（20.0%）" in html
+    standard = next(p for p in read_report(ext.runtime.settings.reports_dir / "coverage.json").by_process()
+                    if p.process_id == "standard_promised")
+    assert "承诺件标准流程" in html and standard.figure() in html and standard.figure().startswith("流转 3/")
     assert "<code>flow_to_not_accepted_end</code></td><td>不予受理</td><td class=\"yes\">已覆盖" in html
     assert "<code>flow_to_review</code></td><td>受理</td><td class=\"no\">未覆盖" in html
     assert VIEWER in html and "/audit/static/coverage.js" in html

@@ -16,7 +16,15 @@ from app.scenarios.recorder import ScenarioRecorder
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 
 #: process id → ids of sequence flows and tasks that no scenario exercises yet
-KNOWN_GAPS: dict[str, set[str]] = {}
+KNOWN_GAPS: dict[str, set[str]] = {
+    # 退回补正 and its 30-day limit: the step vocabulary has no Chinese sentence for the
+    # 审查 decision "退回补正" yet (DECISIONS in tests/steps/common.py), nor for the limit expiring
+    "standard_promised": {"flow_to_supplement", "supplement_materials", "flow_supplement_to_review",
+                          "flow_to_withdrawn_end"},
+    # 无需核查 inside 现场核查: standard_promised only calls it when the item needs an inspection,
+    # so no shipped caller takes this branch (it guards callers that ask without checking)
+    "site_inspection": {"flow_mode_none"},
+}
 
 
 def test_scenarios_cover_every_flow_and_task_of_the_shipped_processes(request):

@@ -20,12 +20,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 NEW_SCENARIO = """# language: zh-CN
 功能: 督查人员新写的检查
-  场景: 公共场所卫生许可经受理、审查、决定后准予
+  场景: 出版物零售许可经受理、审查、决定后准予
     假如今天是“2026-04-01”
-    而且综合窗口收到“河畔宾馆”申请“公共场所卫生许可”的全部材料
+    而且综合窗口收到“新华书店城南店”申请“出版物零售业务经营许可”的全部材料
     当“window”在“受理”环节作出“受理”决定，意见为“材料齐全”
-    而且“reviewer_health”在“审查”环节作出“建议准予”决定，意见为“卫生设施符合要求”
-    而且“leader_health”在“决定”环节作出“准予”决定，意见为“同意”
+    而且“reviewer_culture_tourism”在“审查”环节作出“建议准予”决定，意见为“经营场所符合要求”
+    而且“leader_culture_tourism”在“决定”环节作出“准予”决定，意见为“同意”
     那么办件状态为“制证中”
     而且办理结果为“准予许可”
     而且“auditor”可以查看办件的全部办理过程
@@ -63,13 +63,13 @@ def test_a_new_scenario_written_from_catalogued_steps_runs_without_code_changes(
     assert "场景 1 个：通过 1" in result.stdout and str(out / "report.html") in result.stdout
 
     html = (out / "report.html").read_text(encoding="utf-8")
-    for text in ("场景运行报告", "全部通过", "功能：督查人员新写的检查", "公共场所卫生许可经受理、审查、决定后准予",
-                 "“leader_health”在“决定”环节作出“准予”决定", "流程路径覆盖率", "承诺件标准流程"):
+    for text in ("场景运行报告", "全部通过", "功能：督查人员新写的检查", "出版物零售许可经受理、审查、决定后准予",
+                 "“leader_culture_tourism”在“决定”环节作出“准予”决定", "流程路径覆盖率", "承诺件标准流程"):
         assert text in html, text
     suite = ET.parse(out / "junit.xml").getroot().find("testsuite")
     assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("1", "0", "0")
     properties = {p.get("name"): p.get("value") for p in suite.iter("property")}
-    assert properties == {"功能": "督查人员新写的检查", "场景": "公共场所卫生许可经受理、审查、决定后准予"}
+    assert properties == {"功能": "督查人员新写的检查", "场景": "出版物零售许可经受理、审查、决定后准予"}
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert [s["status"] for s in results["scenarios"]] == ["passed"]
     assert all(step["status"] == "passed" for step in results["scenarios"][0]["steps"])
