@@ -17,6 +17,13 @@ STEP_PACKAGE = "tests.steps"
 KEYWORDS = {"given": "假如", "when": "当", "then": "那么", None: "任意"}
 KIND_ORDER = {"given": 0, "when": 1, "then": 2, None: 3}
 _PLACEHOLDER = re.compile(r"\{(\w+)(?::(\w+))?\}")
+#: section titles for auditors; other modules are titled by the first line of their docstring
+SECTION_TITLES = {
+    "common": "办件与办理：登记、受理、审查、决定、出件",
+    "clock": "时限：日期、工作日、计时暂停与恢复",
+    "rules": "规则：按规则文件判断",
+    "inspection": "现场核查：核查方式与各部门结论",
+}
 
 
 @dataclass(frozen=True)
@@ -72,9 +79,10 @@ def load_catalogue(root: Path) -> list[StepSection]:
     for name in modules:
         if not entries[name]:
             continue
-        doc = (sys.modules[name].__doc__ or name).strip().splitlines()[0]
+        title = SECTION_TITLES.get(name.rsplit(".", 1)[-1]) or (
+            (sys.modules[name].__doc__ or name).strip().splitlines()[0].rstrip("。."))
         found = sorted(set(entries[name]), key=lambda e: (KIND_ORDER[e.kind], e.pattern))
-        sections.append(StepSection(name, doc, tuple(found)))
+        sections.append(StepSection(name, title, tuple(found)))
     return sections
 
 
