@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from app.persistence.batches import in_batches
 from app.persistence.models import AuditEvent
 
 GENESIS = "0" * 64
@@ -114,15 +115,7 @@ def _diagnose(session: Session, event: AuditEvent, previous: AuditEvent | None) 
 
 
 def _iter_events(session: Session, batch: int) -> Iterator[AuditEvent]:
-    last_id = 0
-    while True:
-        rows = session.scalars(select(AuditEvent).where(AuditEvent.id > last_id)
-                               .order_by(AuditEvent.id).limit(batch)).all()
-        if not rows:
-            return
-        yield from rows
-        last_id = rows[-1].id
-        session.expunge_all()  # memory stays flat however long the trail
+    return (row[0] for row in in_batches(session, select(AuditEvent), AuditEvent.id, batch))
 
 
 def stored_hash(session: Session, event_id: int) -> str | None:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from app.persistence.batches import in_batches
 from app.persistence.models import AuditEvent, Case
 
 
@@ -56,17 +57,9 @@ def iter_events(session: Session, criteria: EventFilter,
                 batch: int = 1_000) -> Iterator[tuple[AuditEvent, str | None]]:
     """Matching events in chain order, ``batch`` at a time, as of the moment the export began."""
     upper = session.scalar(select(func.max(AuditEvent.id))) or 0
-    last_id = 0
-    while True:
-        statement = _where(_with_case_number(), criteria).where(
-            AuditEvent.id > last_id, AuditEvent.id <= upper).order_by(AuditEvent.id).limit(batch)
-        rows = session.execute(statement).all()
-        if not rows:
-            return
-        for event, number in rows:
-            yield event, number
-        last_id = rows[-1][0].id
-        session.expunge_all()  # keep memory flat over long exports
+    statement = _where(_with_case_number(), criteria).where(AuditEvent.id <= upper)
+    for event, number in in_batches(session, statement, AuditEvent.id, batch):
+        yield event, number
 
 
 def case_id_for_number(session: Session, number: str) -> int | None:
