@@ -17,12 +17,10 @@ PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 
 #: process id → ids of sequence flows and tasks that no scenario exercises yet
 KNOWN_GAPS: dict[str, set[str]] = {
-    # 退回补正 (with its 30-day limit), 提请专家评审 and 组织听证: covered by API tests
-    # (tests/api/test_time_limits.py) but no scenario yet; the step vocabulary has no Chinese
-    # sentence for these decisions (DECISIONS in tests/steps/common.py), for the one-time notice,
-    # or for the supplement limit expiring
+    # 提请专家评审 and 组织听证: covered by API tests (tests/api/test_time_limits.py) but by no
+    # scenario yet; the decision step translates only the words in DECISIONS
+    # (tests/steps/common.py), which has no entry for these two decisions
     "standard_promised": {
-        "flow_to_supplement", "supplement_materials", "flow_supplement_to_review", "flow_to_withdrawn_end",
         "flow_to_expert_review", "expert_review", "flow_expert_to_review",
         "flow_to_hearing", "hold_hearing", "flow_hearing_to_decide",
     },
