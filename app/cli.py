@@ -5,11 +5,13 @@ import logging
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 
 from app.config import Settings
 from app.domain.errors import OneSealError
+from app.scenarios.cli import scenarios
 
 
 def _fail(err: OneSealError) -> None:
@@ -67,6 +69,7 @@ def init_db(demo: bool) -> None:
     from app.services.actor import SYSTEM
     from app.services.demo import load_demo
     from app.services.processes import deploy_shipped
+    from app.services.rules_audit import record_rules_versions
     from app.services.runtime import build_runtime
 
     settings = Settings.load()
@@ -81,6 +84,7 @@ def init_db(demo: bool) -> None:
     try:
         with db.unit_of_work() as session:
             versions = deploy_shipped(session, runtime, SYSTEM)
+            record_rules_versions(session, runtime, SYSTEM)
             created = load_demo(session, runtime, settings.demo_password) if demo else []
     except OneSealError as err:
         _fail(err)
@@ -152,18 +156,36 @@ def audit() -> None:
 
 
 @audit.command("verify", help="重新计算审计事件的哈希链，指出第一处被篡改、删除、插入或调换的事件")
-def audit_verify() -> None:
-    from app.persistence.audit import verify_chain
+@click.option("--anchor", "anchors", multiple=True, metavar="编号:哈希",
+              help="此前记下的链尾（如 120:3fa9…）；核对它仍在链中，可发现链尾被截断或整链被重算")
+def audit_verify(anchors: tuple[str, ...]) -> None:
+    from app.persistence.audit import chain_head, verify_chain
     from app.persistence.db import Database
 
     db = Database(Settings.load().database_url)
     with db.session(write=False) as session:
         checked, broken = verify_chain(session)
-    if broken is None:
-        click.echo(f"审计链完整：已核验 {checked} 条事件")
-        return
-    click.echo(f"审计链断裂：事件 #{broken.event_id}，{broken.reason}（此前 {checked} 条完好）")
-    sys.exit(1)
+        head = chain_head(session)
+        moved = [a for a in anchors if not _anchor_holds(session, a)]
+    if broken is not None:
+        click.echo(f"审计链断裂：事件 #{broken.event_id}，{broken.reason}（此前 {checked} 条完好）")
+        sys.exit(1)
+    for anchor in moved:
+        click.echo(f"锚点不符：{anchor} 已不在链中（链尾被截断，或整条链被重算）")
+    if moved:
+        sys.exit(1)
+    click.echo(f"审计链完整：已核验 {checked} 条事件")
+    if head is not None:
+        click.echo(f"链尾：{head.id}:{head.hash}（请在系统外记下，日后用 --anchor 核对）")
+
+
+def _anchor_holds(session: Any, anchor: str) -> bool:
+    from app.persistence.audit import stored_hash
+
+    event_id, _, digest = anchor.partition(":")
+    if not event_id.isdigit() or len(digest) != 64:
+        raise click.BadParameter(f"锚点格式应为 编号:64位哈希：{anchor}", param_hint="--anchor")
+    return stored_hash(session, int(event_id)) == digest.lower()
 
 
 @main.group(help="规则")
@@ -249,6 +271,8 @@ def import_schedule(source: Path, replace: bool) -> None:
         _fail(err)
     click.echo(f"已导入 {year.year} 年放假安排")
 
+
+main.add_command(scenarios)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -76,7 +76,7 @@ def json_body() -> dict[str, Any]:
     return body
 
 
-def _bearer_actor(session: Session, runtime: Runtime) -> Actor:
+def bearer_actor(session: Session, runtime: Runtime) -> Actor:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -123,7 +123,9 @@ def _run(view: Callable[..., tuple[Any, int]], kwargs: dict[str, Any], *, write:
     for attempt in range(1, attempts + 1):
         session: Session = ext.db.session(write=write)
         try:
-            actor = _bearer_actor(session, ext.runtime) if authenticated else None
+            actor = bearer_actor(session, ext.runtime) if authenticated else None
+            if write and actor is not None:
+                actor.require_write()  # auditors are read-only on every write route
             key = _idempotency_key() if write and actor is not None else None
             request_hash = _request_hash() if key is not None else ""
             if key is not None:
@@ -170,5 +172,6 @@ def api(*, write: bool = False, authenticated: bool = True) -> Callable[..., Cal
         @wraps(view)
         def wrapper(**kwargs: Any) -> Response:
             return _run(view, kwargs, write=write, authenticated=authenticated)
+        wrapper.writes = write  # type: ignore[attr-defined]  # read by the authorization tests
         return wrapper
     return decorator
