@@ -40,10 +40,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     if warm:
         _warm(db, runtime)
 
-    from app.web import api_routes, errors, pages
+    from app.web import api_routes, errors, modeler_pages, pages, process_models_api
 
     app.register_blueprint(api_routes.bp)
+    app.register_blueprint(process_models_api.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(modeler_pages.bp)
     errors.register(app)
     return app
 

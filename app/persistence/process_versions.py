@@ -8,9 +8,13 @@ from app.domain.errors import NotFound
 from app.persistence.models import ProcessVersion
 
 
+def find_latest(session: Session, process_id: str) -> ProcessVersion | None:
+    return session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == process_id)
+                          .order_by(ProcessVersion.version.desc()).limit(1))
+
+
 def latest_version(session: Session, process_id: str) -> ProcessVersion:
-    row = session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == process_id)
-                         .order_by(ProcessVersion.version.desc()).limit(1))
+    row = find_latest(session, process_id)
     if row is None:
         raise NotFound("process_not_deployed", f"流程“{process_id}”尚未部署", process_id=process_id)
     return row
