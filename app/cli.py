@@ -45,7 +45,7 @@ def init_db(demo: bool) -> None:
     from app.persistence.db import Database
     from app.services.actor import SYSTEM
     from app.services.demo import load_demo
-    from app.services.process_models import deploy_shipped
+    from app.services.processes import deploy_shipped
     from app.services.runtime import build_runtime
 
     settings = Settings.load()

@@ -62,8 +62,7 @@ from app.services.actor import SYSTEM
 from app.services.auth import actor_for_username
 from app.services.demo import load_demo
 from app.services.intake import Application, register_case
-from app.services.process_models import deploy_shipped
-from app.services.processes import compile_version
+from app.services.processes import compile_version, deploy_shipped
 from app.services.runtime import build_runtime
 from app.services.task_work import Completion, claim_task, complete_task
 

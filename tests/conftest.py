@@ -22,7 +22,7 @@ from app.persistence.db import Database
 from app.persistence.models import Base
 from app.services.actor import SYSTEM
 from app.services.demo import load_demo
-from app.services.process_models import deploy_shipped
+from app.services.processes import deploy_shipped
 from tests.steps.clock import *  # noqa: F401,F403
 from tests.steps.common import *  # noqa: F401,F403  (pytest-bdd step fixtures shared by all features)
 from tests.steps.rules import *  # noqa: F401,F403

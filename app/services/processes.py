@@ -218,3 +218,14 @@ def warm_cache(session: Session, runtime: Runtime) -> int:
     for version in versions:
         compile_version(session, runtime, version)
     return len(versions)
+
+
+def deploy_shipped(session: Session, runtime: Runtime, actor: Actor) -> list[ProcessVersion]:
+    """Deploy the diagrams in ``processes/`` as versions of their process models.
+
+    The work is :func:`app.services.process_models.deploy_shipped`'s (models build on this
+    module, hence the import here); the name stays where ``init-db`` and the tests call it.
+    """
+    from app.services.process_models import deploy_shipped as deploy_shipped_models
+
+    return deploy_shipped_models(session, runtime, actor)
