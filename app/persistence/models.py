@@ -102,7 +102,7 @@ class ProcessModel(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80))
-    #: the name folded for comparison (NFKC, case, spaces), so names never collide
+    #: the name folded for comparison (NFKC, case, no spaces), so names never collide
     name_key: Mapped[str] = mapped_column(String(80), unique=True)
     process_id: Mapped[str | None] = mapped_column(String(128), unique=True)
     created_by: Mapped[str] = mapped_column(String(64))

@@ -42,3 +42,8 @@ def latest_versions(session: Session) -> list[ProcessVersion]:
     return list(session.scalars(select(ProcessVersion).join(
         newest, (ProcessVersion.process_id == newest.c.process_id)
         & (ProcessVersion.version == newest.c.version)).order_by(ProcessVersion.process_id)))
+
+
+def callers_of(session: Session, process_id: str) -> list[str]:
+    """The processes whose latest deployed version calls ``process_id``."""
+    return [v.process_id for v in latest_versions(session) if process_id in v.calls]

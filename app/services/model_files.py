@@ -73,9 +73,11 @@ def validate_files(paths: list[Path], settings: Settings) -> list[FileResult]:
         notes.append(Finding(Severity.INFO, "catalogue_unavailable", f"事项目录无法读取，未检查事项绑定：{err.message}"))
     evaluator = build_evaluator(None)[0]
     shipped = sorted(Path(settings.processes_dir).glob("*.bpmn"))
-    context = ValidationContext(evaluator=evaluator, catalogue=catalogue,
-                                compile=DefinitionCatalogue(evaluator).build,
-                                resolve_calls=_resolver(_index([*paths, *shipped])))
+    index = _index([*paths, *shipped])
+    context = ValidationContext(
+        evaluator=evaluator, catalogue=catalogue, compile=DefinitionCatalogue(evaluator).build,
+        resolve_calls=_resolver(index),
+        callers=lambda process_id: [pid for pid, (_doc, calls) in index.items() if process_id in calls])
     results = []
     for path in paths:
         try:

@@ -44,7 +44,10 @@ _NAME = re.compile(r"^[\w \-.()（）·、—《》【】，,]+$")
 
 
 def normalize_name(raw: object) -> tuple[str, str]:
-    """The display name as shown, and the key it must not share with any other model."""
+    """The display name as shown, and the key it must not share with any other model.
+
+    The key folds full-width forms, case and every space: 县审批流程（一） and 县审批流程 (一) are one name.
+    """
     if not isinstance(raw, str) or not raw.strip():
         raise InvalidInput("model_name_required", "请填写模型名称（name）", field="name")
     name = " ".join(raw.split())
@@ -54,7 +57,7 @@ def normalize_name(raw: object) -> tuple[str, str]:
         raise InvalidInput("model_name_invalid",
                            "模型名称只能包含文字、数字、空格和 -_.()（）·、—《》【】，，不能含路径符号（/ \\ ..）",
                            field="name")
-    return name, " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+    return name, "".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
 def _comment(raw: object) -> str:
@@ -92,7 +95,8 @@ def validation_context(session: Session, runtime: Runtime, *, for_deployment: bo
     return ValidationContext(
         evaluator=definitions.evaluator, catalogue=runtime.catalogue,
         compile=definitions.compile if for_deployment else definitions.build,
-        resolve_calls=lambda called: resolve_calls(session, called))
+        resolve_calls=lambda called: resolve_calls(session, called),
+        callers=lambda process_id: process_versions.callers_of(session, process_id))
 
 
 def _binding_findings(session: Session, model: ProcessModel, validation: ModelValidation) -> list[Finding]:

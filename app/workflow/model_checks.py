@@ -222,15 +222,16 @@ def declared_items(process: etree._Element) -> list[str]:
     return []
 
 
-def item_findings(process: etree._Element, names: Mapping[str, str], catalogue: Catalogue | None) -> list[Finding]:
+def item_findings(process: etree._Element, names: Mapping[str, str], catalogue: Catalogue | None,
+                  callers: Iterable[str] = ()) -> list[Finding]:
     """The items a process declares and the items the catalogue routes to it must agree.
 
     The catalogue decides which process an item runs (its ``process`` field names the BPMN
     process id); a process may list the items it is made for in a process-level property
     ``items`` (codes separated by commas). A declared code must exist; a declared item that
     the catalogue routes elsewhere, or a routed item missing from the declaration, is a
-    warning; a process no item runs is a warning too (cases can only reach it as a
-    subprocess).
+    warning; a process no item runs is a warning too, unless other processes call it
+    (``callers``: it is a subprocess).
     """
     findings = []
     for prop in _process_properties(process):
@@ -258,10 +259,14 @@ def item_findings(process: etree._Element, names: Mapping[str, str], catalogue: 
                 findings.append(_finding(Severity.WARNING, "item_not_declared",
                                          f"事项 {item.code}（{item.name}）在事项目录中由本流程办理，但流程未声明该事项",
                                          process, names))
-    if not served:
+    callers = sorted(set(callers))
+    if not served and callers:
+        findings.append(_finding(Severity.INFO, "process_called_only",
+                                 "本流程不直接办理事项，作为子流程被“" + "”“".join(callers) + "”调用", process, names))
+    elif not served:
         findings.append(_finding(Severity.WARNING, "process_not_in_catalogue",
-                                 f"事项目录中没有事项由流程“{process_id}”办理：新办件不会从本流程开始"
-                                 "（仅作为子流程被调用时可忽略）", process, names))
+                                 f"事项目录中没有事项由流程“{process_id}”办理，也没有流程调用它：新办件不会到达本流程",
+                                 process, names))
     elif not declared:
         listed = "、".join(f"{i.code} {i.name}" for i in served[:5]) + ("等" if len(served) > 5 else "")
         findings.append(_finding(Severity.INFO, "process_serves_items",
@@ -281,10 +286,10 @@ def lane_findings(definition: ProcessDefinition) -> list[Finding]:
 
 
 def executable_findings(root: etree._Element, main: etree._Element, names: Mapping[str, str],
-                        catalogue: Catalogue | None) -> list[Finding]:
+                        catalogue: Catalogue | None, callers: Iterable[str] = ()) -> list[Finding]:
     """The drawing-level checks of an executable model: fan-outs and catalogue items."""
     findings: list[Finding] = []
     for process in executable_processes(root):
         findings.extend(fan_out_findings(process, names))
-    findings.extend(item_findings(main, names, catalogue))
+    findings.extend(item_findings(main, names, catalogue, callers))
     return findings

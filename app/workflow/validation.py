@@ -53,6 +53,8 @@ class ValidationContext:
     compile: Callable[[Sequence[Document], str], ProcessDefinition]
     #: the deployed processes behind a list of called process ids
     resolve_calls: Callable[[list[str]], CalledProcesses]
+    #: the processes (deployed, or given with the file) that call a process id
+    callers: Callable[[str], list[str]] = lambda _process_id: []
     limits: XmlLimits = DEFAULT_LIMITS
 
 
@@ -110,7 +112,8 @@ def validate_model(content: bytes, context: ValidationContext, filename: str = "
         blocking.append(Finding(Severity.ERROR, "called_process_cycle",
                                 f"流程“{process_id}”通过调用活动循环调用了自身", process_id, result.process_name))
         findings.append(blocking[-1])
-    findings.extend(model_checks.executable_findings(root, main, names, context.catalogue))
+    findings.extend(model_checks.executable_findings(root, main, names, context.catalogue,
+                                                     context.callers(process_id)))
     if not errors_in(blocking):
         result.definition = _parse(context, [Document(filename, content), *calls.documents], process_id, findings)
     if result.definition is not None:
