@@ -143,6 +143,8 @@ async function openVersion(version) {
   if (!response.ok) return status(`无法读取第 ${version} 版（${response.status}）`, "error");
   try {
     const { warnings } = await modeler.importXML(decodeXml(await response.arrayBuffer()));
+    if (!state.opened) modeler.get("canvas").zoom("fit-viewport", "auto"); // later versions keep the view
+    state.opened = true;
     state.version = version;
     setDirty(false);
     history.replaceState(null, "", `?version=${version}`);
