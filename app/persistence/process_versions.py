@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from app.domain.errors import NotFound
 from app.persistence.models import ProcessVersion
@@ -36,12 +36,13 @@ def all_versions(session: Session) -> list[ProcessVersion]:
 
 
 def latest_versions(session: Session) -> list[ProcessVersion]:
-    """The newest version of every deployed process."""
+    """The newest version of every deployed process (the XML is loaded when first read)."""
     newest = (select(ProcessVersion.process_id, func.max(ProcessVersion.version).label("version"))
               .group_by(ProcessVersion.process_id).subquery())
     return list(session.scalars(select(ProcessVersion).join(
         newest, (ProcessVersion.process_id == newest.c.process_id)
-        & (ProcessVersion.version == newest.c.version)).order_by(ProcessVersion.process_id)))
+        & (ProcessVersion.version == newest.c.version)).options(defer(ProcessVersion.bpmn_xml))
+        .order_by(ProcessVersion.process_id)))
 
 
 def callers_of(session: Session, process_id: str) -> list[str]:

@@ -190,8 +190,8 @@ class ModelSummary:
 def list_models(session: Session, actor: Actor) -> list[ModelSummary]:
     actor.require(*READERS)
     latest = store.latest_revisions(session)
-    return [ModelSummary(model, latest.get(model.id),
-                         process_versions.find_latest(session, model.process_id) if model.process_id else None)
+    deployed = {v.process_id: v for v in process_versions.latest_versions(session)}
+    return [ModelSummary(model, latest.get(model.id), deployed.get(model.process_id or ""))
             for model in store.all_models(session)]
 
 

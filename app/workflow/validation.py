@@ -91,35 +91,40 @@ def validate_model(content: bytes, context: ValidationContext, filename: str = "
     """Run the whole pipeline; raise only for stage 1, otherwise return every finding."""
     root = parse_model(content, filename, context.limits)
     names = element_names(root)
-    findings: list[Finding] = []
+    main, findings = model_checks.process_inventory(root, names)
+    if not _is_utf8(content):
+        findings.append(Finding(Severity.ERROR, "bpmn_not_utf8",
+                                "流程文件须为 UTF-8 编码才能部署（在建模器中打开后保存即转换为 UTF-8）"))
+    calls = context.resolve_calls(called_process_ids(root))
+    # what the engine's parser would stop at (its first error only): reported in full here
+    blocking = [*model_checks.schema_findings(root, names),
+                *model_checks.expression_findings(root, context.evaluator, names),
+                *model_checks.call_findings(root, names, calls.missing)]
+    result = ModelValidation(findings)
+    if main is not None:
+        result.process_id = main.get("id", "")
+        result.process_name = main.get("name") or result.process_id
+        if result.process_id in calls.reached:
+            blocking.append(Finding(Severity.ERROR, "called_process_cycle",
+                                    f"流程“{result.process_id}”通过调用活动循环调用了自身",
+                                    result.process_id, result.process_name))
+        findings.extend(model_checks.executable_findings(root, main, names, context.catalogue,
+                                                         context.callers(result.process_id)))
+        if not errors_in(blocking):
+            documents = [Document(filename, content), *calls.documents]
+            result.definition = _parse(context, documents, result.process_id, findings)
+        if result.definition is not None:
+            findings.extend(model_checks.lane_findings(result.definition))
+    result.findings = _ordered(findings + blocking)
+    return result
+
+
+def _is_utf8(content: bytes) -> bool:
     try:
         content.decode("utf-8")
     except UnicodeDecodeError:
-        findings.append(Finding(Severity.ERROR, "bpmn_not_utf8",
-                                "流程文件须为 UTF-8 编码才能部署（在建模器中打开后保存即转换为 UTF-8）"))
-    main, inventory = model_checks.process_inventory(root, names)
-    findings.extend(inventory)
-    blocking = model_checks.schema_findings(root, names)
-    blocking += model_checks.expression_findings(root, context.evaluator, names)
-    calls = context.resolve_calls(called_process_ids(root))
-    blocking += model_checks.call_findings(root, names, calls.missing)
-    findings.extend(blocking)
-    if main is None:
-        return ModelValidation(_ordered(findings))
-    process_id = main.get("id", "")
-    result = ModelValidation([], process_id, main.get("name") or process_id)
-    if process_id in calls.reached:
-        blocking.append(Finding(Severity.ERROR, "called_process_cycle",
-                                f"流程“{process_id}”通过调用活动循环调用了自身", process_id, result.process_name))
-        findings.append(blocking[-1])
-    findings.extend(model_checks.executable_findings(root, main, names, context.catalogue,
-                                                     context.callers(process_id)))
-    if not errors_in(blocking):
-        result.definition = _parse(context, [Document(filename, content), *calls.documents], process_id, findings)
-    if result.definition is not None:
-        findings.extend(model_checks.lane_findings(result.definition))
-    result.findings = _ordered(findings)
-    return result
+        return False
+    return True
 
 
 def _parse(context: ValidationContext, documents: list[Document], process_id: str,
