@@ -346,7 +346,7 @@ class Layout:
             if label is not None:
                 _label(edge, label)
         etree.indent(diagram, space="  ", level=1)
-        diagram.tail = "\n"
+        self.diagram = diagram
 
 
 def _simplify(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -385,13 +385,20 @@ def _shape(plane: etree._Element, element_id: str, box: Box, *, horizontal: bool
 
 
 def layout(path: Path) -> bytes:
+    """The file's text up to its diagram, as written, followed by the new diagram."""
+    original = path.read_bytes()
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, remove_blank_text=False)
     tree = etree.parse(str(path), parser)
     engine = Layout(tree)
     engine.rank()
     engine.place()
     engine.write()
-    return etree.tostring(tree, xml_declaration=True, encoding="UTF-8", pretty_print=False) + b"\n"
+    start = original.find(b"<bpmndi:BPMNDiagram")
+    if start < 0:
+        start = original.rfind(b"</bpmn:definitions>")
+    head = original[:start].rstrip() + b"\n  "
+    diagram = etree.tostring(engine.diagram, encoding="unicode").strip()
+    return head + diagram.encode("utf-8") + b"\n</bpmn:definitions>\n"
 
 
 def main() -> int:

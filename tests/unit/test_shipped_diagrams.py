@@ -79,8 +79,20 @@ EXPECTED = {
             }),
             "review_application": ("审查股室", {
                 "stage": "in_review",
-                "decisions": "approve:建议准予,reject:建议不予,return:退回补正",
+                "decisions": "approve:建议准予,reject:建议不予,return:退回补正,expert:提请专家评审",
                 "opinion": "required",
+            }),
+            "expert_review": ("审查股室", {
+                "stage": "in_review",
+                "suspends_clock": "expert_review",
+                "opinion": "required",
+                "fields": "expert_conclusion:text",
+            }),
+            "hold_hearing": ("审查股室", {
+                "stage": "pending_decision",
+                "suspends_clock": "hearing",
+                "opinion": "required",
+                "fields": "hearing_date:date",
             }),
             "supplement_materials": ("综合窗口", {
                 "stage": "awaiting_supplement",
@@ -89,7 +101,7 @@ EXPECTED = {
             }),
             "decide_application": ("分管领导", {
                 "stage": "pending_decision",
-                "decisions": "approve:准予,reject:不予",
+                "decisions": "approve:准予,reject:不予,hearing:组织听证",
                 "results": "approve:approved,reject:rejected",
                 "opinion": "required",
             }),

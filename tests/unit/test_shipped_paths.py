@@ -67,6 +67,12 @@ PATHS = [
         ("supplement_materials", {}, None), ("review_application", APPROVE, None),
         ("decide_application", APPROVE, None), ("make_certificate", {}, None),
         ("issue_result", {}, None)], "case_closed"),
+    ("standard_promised", "expert_review_then_hearing", NO_INSPECTION, [
+        ("accept_application", APPROVE, None), ("review_application", {"decision": "expert"}, None),
+        ("expert_review", {"expert_conclusion": "技术方案可行"}, None), ("review_application", APPROVE, None),
+        ("decide_application", {"decision": "hearing"}, None), ("hold_hearing", {"hearing_date": "2026-03-20"}, None),
+        ("decide_application", APPROVE, None), ("make_certificate", {}, None),
+        ("issue_result", {}, None)], "case_closed"),
     ("standard_promised", "inspected_on_site", WITH_INSPECTION, [
         ("accept_application", APPROVE, None), ("review_application", APPROVE, None),
         ("inspect_independently", {"finding": "合格"}, ["site_survey"]),

@@ -23,7 +23,8 @@ def compile_text(text: str) -> object:
 def test_shipped_diagram_compiles():
     definition = compile_text(STANDARD.read_text(encoding="utf-8"))
     assert set(definition.human_tasks) == {
-        "accept_application", "review_application", "supplement_materials", "decide_application",
+        "accept_application", "review_application", "supplement_materials", "expert_review",
+        "decide_application", "hold_hearing",
         "make_certificate", "issue_result",
         # from the called site-inspection process, compiled in
         "inspect_independently", "inspect_on_commission", "inspect_jointly",
