@@ -26,7 +26,6 @@ function translator(table) {
 const zh = (await import(app.dataset.i18n)).default;
 const modeler = new window.BpmnJS({
   container: "#canvas",
-  keyboard: { bindTo: document },
   additionalModules: [{ translate: ["value", translator({ ...zh, ...EXTRA_LABELS })] }],
 });
 window.onesealModeler = modeler; // for the browser tests and the console
