@@ -38,13 +38,12 @@ def _bpmn(local: str) -> str:
 
 
 def _finding(severity: Severity, code: str, message: str, element: etree._Element | None = None,
-             names: Mapping[str, str] | None = None, element_id: str = "") -> Finding:
-    element_id = element_id or (element.get("id", "") if element is not None else "")
-    name = (names or {}).get(element_id, "") if element_id else ""
-    if element is not None and not name:
-        name = element.get("name") or ""
-    line = element.sourceline if element is not None else None
-    return Finding(severity, code, message, element_id, name, line)
+             line: int | None = None) -> Finding:
+    """A finding about ``element`` (its id, name and line), or about the whole model."""
+    if element is None:
+        return Finding(severity, code, message, line=line)
+    return Finding(severity, code, message, element.get("id", ""), element.get("name") or "",
+                   line or element.sourceline)
 
 
 def _label(element_id: str, names: Mapping[str, str]) -> str:
@@ -67,7 +66,7 @@ def process_inventory(root: etree._Element, names: Mapping[str, str]) -> tuple[e
     mains = [p for p in executable if p.get("id") not in called]
     findings = [_finding(Severity.INFO, "process_descriptive",
                          f"流程 {_label(p.get('id', ''), names)} 是描述性流程（未标记为可执行），只保存、不执行",
-                         p, names) for p in processes if p not in executable]
+                         p) for p in processes if p not in executable]
     if not processes:
         findings.append(_finding(Severity.ERROR, "model_without_process", "模型中没有流程（bpmn:process）"))
         return None, findings
@@ -79,7 +78,7 @@ def process_inventory(root: etree._Element, names: Mapping[str, str]) -> tuple[e
         ids = "、".join(_label(p.get("id", ""), names) for p in mains)
         findings.append(_finding(Severity.ERROR, "model_several_main_processes",
                                  f"模型中有多个可执行的主流程（{ids}）：一个模型只能部署一个主流程，"
-                                 "其余请标记为不可执行或作为被调用的子流程", mains[1], names))
+                                 "其余请标记为不可执行或作为被调用的子流程", mains[1]))
         return None, findings
     return mains[0], findings
 
@@ -129,7 +128,7 @@ def schema_findings(root: etree._Element, names: Mapping[str, str]) -> list[Find
     for line, message in errors[:MAX_SCHEMA_FINDINGS]:
         element = by_line.get(line)
         found = _finding(Severity.ERROR, "bpmn_schema_invalid",
-                         f"第 {line} 行不符合 BPMN 2.0 XML 架构：{_short(message)}", element, names)
+                         f"第 {line} 行不符合 BPMN 2.0 XML 架构：{_short(message)}", element)
         findings.append(Finding(found.severity, found.code, found.message, found.element_id,
                                 found.element_name, line))
     if len(errors) > MAX_SCHEMA_FINDINGS:
@@ -169,11 +168,11 @@ def call_findings(root: etree._Element, names: Mapping[str, str], missing: Itera
         if not target:
             findings.append(_finding(Severity.ERROR, "called_element_missing",
                                      f"调用活动 {_label(node.get('id', ''), names)} 未指定被调用的流程（calledElement）",
-                                     node, names))
+                                     node))
         elif target in missing:
             findings.append(_finding(Severity.ERROR, "called_process_missing",
                                      f"调用活动 {_label(node.get('id', ''), names)} 引用的子流程“{target}”尚未部署，"
-                                     "请先部署该子流程", node, names))
+                                     "请先部署该子流程", node))
     return findings
 
 
@@ -200,7 +199,7 @@ def fan_out_findings(process: etree._Element, names: Mapping[str, str]) -> list[
                     Severity.ERROR, "fan_out_too_wide",
                     f"网关 {_label(gateway_id, names)} 分出 {len(branches)} 条分支，超过 {MAX_EXPLICIT_BRANCHES} 条："
                     "请改用一个多实例任务（按集合逐项展开，inputDataItem；承办部门用 department_from），"
-                    "由数据决定参与的部门", gateway, names))
+                    "由数据决定参与的部门", gateway))
     return findings
 
 
@@ -222,7 +221,7 @@ def declared_items(process: etree._Element) -> list[str]:
     return []
 
 
-def item_findings(process: etree._Element, names: Mapping[str, str], catalogue: Catalogue | None,
+def item_findings(process: etree._Element, catalogue: Catalogue | None,
                   callers: Iterable[str] = ()) -> list[Finding]:
     """The items a process declares and the items the catalogue routes to it must agree.
 
@@ -238,7 +237,7 @@ def item_findings(process: etree._Element, names: Mapping[str, str], catalogue: 
         if prop.get("name") not in PROCESS_PROPERTIES:
             findings.append(_finding(Severity.ERROR, "process_property_unknown",
                                      f"流程属性“{prop.get('name')}”未知，可用属性：{'、'.join(sorted(PROCESS_PROPERTIES))}",
-                                     process, names))
+                                     process))
     if catalogue is None:
         return findings
     process_id = process.get("id", "")
@@ -247,30 +246,30 @@ def item_findings(process: etree._Element, names: Mapping[str, str], catalogue: 
         item = catalogue.items.get(code)
         if item is None:
             findings.append(_finding(Severity.ERROR, "item_unknown",
-                                     f"流程声明办理的事项“{code}”不在事项目录中", process, names))
+                                     f"流程声明办理的事项“{code}”不在事项目录中", process))
         elif item.process != process_id:
             findings.append(_finding(Severity.WARNING, "item_routed_elsewhere",
                                      f"事项 {code}（{item.name}）在事项目录中由流程“{item.process}”办理，"
-                                     "本流程的声明不起作用；请同时修改事项目录", process, names))
+                                     "本流程的声明不起作用；请同时修改事项目录", process))
     served = [item for item in catalogue.items.values() if item.process == process_id]
     if declared:
         for item in served:
             if item.code not in declared:
                 findings.append(_finding(Severity.WARNING, "item_not_declared",
                                          f"事项 {item.code}（{item.name}）在事项目录中由本流程办理，但流程未声明该事项",
-                                         process, names))
+                                         process))
     callers = sorted(set(callers))
     if not served and callers:
         findings.append(_finding(Severity.INFO, "process_called_only",
-                                 "本流程不直接办理事项，作为子流程被“" + "”“".join(callers) + "”调用", process, names))
+                                 "本流程不直接办理事项，作为子流程被“" + "”“".join(callers) + "”调用", process))
     elif not served:
         findings.append(_finding(Severity.WARNING, "process_not_in_catalogue",
                                  f"事项目录中没有事项由流程“{process_id}”办理，也没有流程调用它：新办件不会到达本流程",
-                                 process, names))
+                                 process))
     elif not declared:
         listed = "、".join(f"{i.code} {i.name}" for i in served[:5]) + ("等" if len(served) > 5 else "")
         findings.append(_finding(Severity.INFO, "process_serves_items",
-                                 f"事项目录中有 {len(served)} 个事项由本流程办理：{listed}", process, names))
+                                 f"事项目录中有 {len(served)} 个事项由本流程办理：{listed}", process))
     return findings
 
 
@@ -291,5 +290,5 @@ def executable_findings(root: etree._Element, main: etree._Element, names: Mappi
     findings: list[Finding] = []
     for process in executable_processes(root):
         findings.extend(fan_out_findings(process, names))
-    findings.extend(item_findings(main, names, catalogue, callers))
+    findings.extend(item_findings(main, catalogue, callers))
     return findings
