@@ -41,12 +41,22 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         _warm(db, runtime)
         _record_rules(db, runtime)
 
-    from app.web import api_routes, audit_api, audit_pages, errors, pages
+    from app.web import (
+        api_routes,
+        audit_api,
+        audit_pages,
+        errors,
+        modeler_pages,
+        pages,
+        process_models_api,
+    )
 
     app.register_blueprint(api_routes.bp)
+    app.register_blueprint(process_models_api.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(audit_api.bp)
     app.register_blueprint(audit_pages.bp)
+    app.register_blueprint(modeler_pages.bp)
     errors.register(app)
     return app
 

@@ -23,7 +23,7 @@ WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 #: signing in and out: they create a session or a token, never change a case
 SESSION_ENDPOINTS = {"api.create_token", "pages.login", "pages.logout"}
 #: POST routes that compute an answer and store nothing (auditors may use them)
-READ_ONLY_POSTS = {"api.evaluate_inspection_rules"}
+READ_ONLY_POSTS = {"api.evaluate_inspection_rules", "process_models_api.validate", "modeler.api.validate"}
 FACTS = {"requires_site_inspection": True, "departments_involved": 1, "parallel_approval": False,
          "risk_level": "low", "technical": False, "bureau_qualified": True}
 
