@@ -7,19 +7,19 @@
 """
 from __future__ import annotations
 
-from app.domain.catalogue import GapPoint, Item, Material
+from app.domain.catalogue import GapPoint, Material, Subject
 
 
-def missing_materials(item: Item, received: list[str]) -> list[Material]:
+def missing_materials(item: Subject, received: list[str]) -> list[Material]:
     have = set(received)
     return [m for m in item.materials if m.code not in have]
 
 
-def missing_main_materials(item: Item, received: list[str]) -> list[Material]:
+def missing_main_materials(item: Subject, received: list[str]) -> list[Material]:
     return [m for m in missing_materials(item, received) if m.main]
 
 
-def acceptance_blockers(item: Item, received: list[str]) -> tuple[str, list[Material]]:
+def acceptance_blockers(item: Subject, received: list[str]) -> tuple[str, list[Material]]:
     """Why the case cannot be accepted yet (a Chinese reason) and the materials it needs."""
     main = missing_main_materials(item, received)
     if main:
@@ -31,14 +31,14 @@ def acceptance_blockers(item: Item, received: list[str]) -> tuple[str, list[Mate
     return "", []
 
 
-def gaps(item: Item, received: list[str]) -> list[Material]:
+def gaps(item: Subject, received: list[str]) -> list[Material]:
     """The secondary materials an item accepted with gaps still lacks."""
     if item.gaps_until is None:
         return []
     return [m for m in missing_materials(item, received) if not m.main]
 
 
-def gap_blocks(item: Item, received: list[str], stage: str | None, decision: str | None) -> list[Material]:
+def gap_blocks(item: Subject, received: list[str], stage: str | None, decision: str | None) -> list[Material]:
     """The gaps that stop a step at the item's point (an approval there, or the certificate)."""
     point = item.gaps_until
     if point is None or stage != point.stage:

@@ -35,6 +35,9 @@ class CaseResult(StrEnum):
     REJECTED = "rejected"
     NOT_ACCEPTED = "not_accepted"
     WITHDRAWN = "withdrawn"
+    #: a case of several items, some approved and some not
+    PARTIAL = "partial"
+    REVOKED = "revoked"
 
     @property
     def label(self) -> str:
@@ -57,7 +60,21 @@ RESULT_LABELS = {
     CaseResult.REJECTED: "不予许可",
     CaseResult.NOT_ACCEPTED: "不予受理",
     CaseResult.WITHDRAWN: "视为撤回申请",
+    CaseResult.PARTIAL: "部分准予",
+    CaseResult.REVOKED: "撤销许可",
 }
+
+
+def combined_result(results: list[str | None]) -> CaseResult | None:
+    """The result of a case of several items, from each item's result (None: none decided)."""
+    decided = [r for r in results if r is not None]
+    if not decided:
+        return None
+    if all(r == CaseResult.APPROVED for r in decided) and len(decided) == len(results):
+        return CaseResult.APPROVED
+    if all(r != CaseResult.APPROVED for r in decided):
+        return CaseResult.REJECTED
+    return CaseResult.PARTIAL
 
 _S = CaseStatus
 ALLOWED_TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {

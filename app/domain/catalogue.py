@@ -1,7 +1,7 @@
 """The item catalogue (事项目录): departments, items and their materials."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from app.domain.errors import NotFound
@@ -30,6 +30,8 @@ class Material:
     main: bool
     #: the same document across items (e.g. ``business_licence``): asked once in a bundle
     shared: str | None = None
+    #: in a bundle: the items that ask for this material
+    items: tuple[str, ...] = ()
 
 
 RISK_LABELS = {"low": "低", "medium": "中", "high": "高"}
@@ -104,6 +106,58 @@ class Item:
         return next((m for m in self.materials if m.code == code), None)
 
 
+def bundle_materials(items: tuple[Item, ...]) -> tuple[Material, ...]:
+    """One application's materials for several items: a shared document once, the rest per item.
+
+    A material marked ``shared`` (e.g. ``business_licence``) is asked once, under that code, and
+    is main if any item needs it as main; any other material keeps its item: ``XK-0001-M01``.
+    """
+    merged: dict[str, Material] = {}
+    for item in items:
+        for material in item.materials:
+            code = material.shared or f"{item.code}-{material.code}"
+            known = merged.get(code)
+            if known is None:
+                merged[code] = Material(code, material.name, material.main, material.shared, (item.code,))
+            else:
+                merged[code] = Material(code, known.name, known.main or material.main, known.shared,
+                                        (*known.items, item.code))
+    return tuple(merged.values())
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """One-thing bundle (一件事): one application, one form and one set of materials for several
+    related items, decided in parallel, each keeping its own result and certificate."""
+
+    code: str
+    name: str
+    department: str
+    items: tuple[Item, ...]
+    promised_limit: int
+    process: str = "bundle_approval"
+    materials: tuple[Material, ...] = ()
+    kind: ItemKind = ItemKind.PROMISED
+    site_inspection: bool = False
+    inspection: InspectionProfile | None = None
+    parallel: ParallelProfile | None = None
+    gaps_until: GapPoint | None = None
+    commitment: CommitmentProfile | None = None
+    legal_basis: str = ""
+    fee: str = "不收费"
+
+    @property
+    def statutory_limit(self) -> int:
+        return max(item.statutory_limit for item in self.items)
+
+    def material(self, code: str) -> Material | None:
+        return next((m for m in self.materials if m.code == code), None)
+
+
+#: what a case is about: one item, or a bundle of items (they answer the same questions)
+Subject = Item | Bundle
+
+
 @dataclass(frozen=True)
 class Catalogue:
     departments: dict[str, Department]
@@ -112,12 +166,19 @@ class Catalogue:
     bureau_name: str = "行政审批服务局"
     #: the bureau's own site-survey section (现场勘验): independent and joint inspections
     inspection_department: str | None = None
+    bundles: dict[str, Bundle] = field(default_factory=dict)
 
     def item(self, code: str) -> Item:
         try:
             return self.items[code]
         except KeyError:
             raise NotFound("item_not_found", f"事项“{code}”不在事项目录中", item_code=code) from None
+
+    def subject(self, code: str) -> Subject:
+        """The item, or the bundle, a case is about."""
+        if code in self.bundles:
+            return self.bundles[code]
+        return self.item(code)
 
     def department_name(self, code: str | None) -> str:
         if code is None:

@@ -157,6 +157,9 @@ class Case(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(16), unique=True)
     query_code: Mapped[str] = mapped_column(String(16))
+    #: ``item`` (one licensing item), ``bundle`` (一件事) or ``project`` (工程建设项目)
+    kind: Mapped[str] = mapped_column(String(16), default="item")
+    #: the item, bundle or project type code in the catalogue
     item_code: Mapped[str] = mapped_column(String(32))
     item_name: Mapped[str] = mapped_column(String(200))
     department: Mapped[str] = mapped_column(String(64))
@@ -335,3 +338,24 @@ class Incident(Base):
     resolved_at: Mapped[datetime | None]
 
     __table_args__ = (UniqueConstraint("kind", "case_id", name="uq_incident_job"),)
+
+
+class CaseItem(Base):
+    """One licensing item decided inside a case of several (一件事, 工程建设项目): each keeps
+    its own result and certificate."""
+
+    __tablename__ = "case_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    item_code: Mapped[str] = mapped_column(String(32))
+    item_name: Mapped[str] = mapped_column(String(200))
+    department: Mapped[str] = mapped_column(String(64))
+    #: the construction-project stage the item belongs to (1–4), if any
+    stage: Mapped[int | None] = mapped_column(Integer)
+    result: Mapped[str | None] = mapped_column(String(32))
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    certificate_no: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (UniqueConstraint("case_id", "item_code", name="uq_case_item"),)

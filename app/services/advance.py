@@ -24,9 +24,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.domain.case_status import CaseResult, CaseStatus, check_transition
+from app.domain.case_status import CaseResult, CaseStatus, check_transition, combined_result
 from app.persistence import tasks as task_queries
 from app.persistence.audit import append_event
+from app.persistence.case_items import items_of_case
 from app.persistence.models import Case, RuleDecisionRecord, TaskRecord, WorkflowState
 from app.services.decisions import RecordedDecision
 from app.services.projection import next_status, sync_tasks
@@ -63,6 +64,9 @@ def advance_case(session: Session, runtime: Runtime, case: Case, step: Callable[
         _store_decision(session, case, recorded, now, actor, effects)
     if run.is_completed and case.result is None:
         result = run.end_result()
+        if result is None and case.kind != "item":  # several items: what they add up to
+            combined = combined_result([i.result for i in items_of_case(session, case.id)])
+            result = combined.value if combined else None
         if result is not None:
             case.result = CaseResult(result).value
     _follow_clock(session, runtime, case, run, effects, now, actor)

@@ -11,6 +11,7 @@ from app.domain.case_status import CaseResult, CaseStatus
 from app.domain.errors import Forbidden
 from app.domain.roles import Role
 from app.persistence import tasks as task_queries
+from app.persistence.case_items import items_of_case
 from app.persistence.cases import get_case
 from app.persistence.models import Case, RuleDecisionRecord, TaskRecord
 from app.persistence.users import display_names
@@ -106,7 +107,7 @@ def gaps_view(item: Any, received: list[str]) -> dict[str, Any] | None:
 
 def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) -> dict[str, Any]:
     case = load_visible_case(session, actor, case_id)
-    item = runtime.catalogue.items.get(case.item_code)
+    item = runtime.catalogue.items.get(case.item_code) or runtime.catalogue.bundles.get(case.item_code)
     definition = definition_for(session, runtime, case.process_version_id)
     tasks = task_queries.tasks_of_case(session, case.id)
     ready = [t for t in tasks if t.status == task_queries.READY]
@@ -138,6 +139,13 @@ def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) 
         rule_decisions=decisions,
         inspection=inspection_view(runtime, decisions, tasks),
         parallel=parallel_view(runtime.catalogue, item, definition, tasks),
+        kind=case.kind,
+        items=[{"code": i.item_code, "name": i.item_name, "department": i.department,
+                "department_name": runtime.catalogue.department_name(i.department), "stage": i.stage,
+                "result": i.result, "result_label": CaseResult(i.result).label if i.result else None,
+                "certificate_no": i.certificate_no,
+                "decided_at": i.decided_at.isoformat() if i.decided_at else None}
+               for i in items_of_case(session, case.id)],
         diagram={"version_id": case.process_version_id,
                  "completed": sorted({t.element_id for t in done}),
                  "active": sorted({t.element_id for t in ready})},

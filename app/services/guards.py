@@ -23,7 +23,7 @@ FAILED_FINDING = "不合格"
 def check_step(runtime: Runtime, case: Case, spec: HumanTaskSpec, decision: str | None,
                task_data: Mapping[str, Any]) -> None:
     """Raise ``InvalidInput`` (with the reason, in Chinese) if the step may not be taken."""
-    item = runtime.catalogue.item(case.item_code)
+    item = runtime.catalogue.subject(case.item_code)
     if spec.stage == "registered" and decision == "approve":
         reason, missing = acceptance_blockers(item, case.materials)
         if missing:

@@ -27,7 +27,7 @@ def receive_materials(session: Session, runtime: Runtime, actor: Actor, case_id:
     case = get_case(session, case_id, for_update=True)
     if CaseStatus(case.status).is_final:
         raise Conflict("case_closed", "办件已办结，不再收取材料", case_id=case_id)
-    item = runtime.catalogue.item(case.item_code)
+    item = runtime.catalogue.subject(case.item_code)
     if not isinstance(materials, list) or not materials or not all(isinstance(m, str) for m in materials):
         raise InvalidInput("invalid_materials", "请勾选收到的材料（materials 应为非空的材料编码列表）",
                            field="materials")

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.catalogue import Item
+from app.domain.catalogue import Subject
 from app.domain.errors import InvalidInput
 from app.persistence.models import Case, SupplementNotice
 
@@ -21,7 +21,7 @@ RETURN_DECISION = "return"
 MAX_REASON = 200
 
 
-def check_notice(item: Item, notice: Any) -> list[dict[str, str]]:
+def check_notice(item: Subject, notice: Any) -> list[dict[str, str]]:
     """Validate a notice against the item's materials; return its items with material names."""
     if not isinstance(notice, list) or not notice:
         raise InvalidInput("notice_required", "退回补正须出具一次性告知：列明需补正的全部材料及理由",
@@ -60,7 +60,7 @@ def issue_notice(session: Session, case: Case, task_id: str, items: list[dict[st
     return notice
 
 
-def check_resubmission(item: Item, notice: SupplementNotice | None, materials: Any) -> list[str]:
+def check_resubmission(item: Subject, notice: SupplementNotice | None, materials: Any) -> list[str]:
     """The materials brought back; all of the notice's must be among them (一次补齐)."""
     if not isinstance(materials, list) or not all(isinstance(m, str) for m in materials):
         raise InvalidInput("invalid_materials", "请勾选申请人补交的材料（materials 应为材料编码列表）",

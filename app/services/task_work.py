@@ -12,10 +12,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.domain.catalogue import Item
+from app.domain.catalogue import Subject
 from app.domain.errors import Conflict, Forbidden, InvalidInput
 from app.persistence import tasks as task_queries
 from app.persistence.audit import append_event
+from app.persistence.case_items import case_item
 from app.persistence.cases import get_case, get_workflow_state
 from app.persistence.models import Case, TaskRecord
 from app.services.actor import Actor
@@ -142,7 +143,7 @@ def complete_task(session: Session, runtime: Runtime, actor: Actor, task_id: str
     definition = definition_for(session, runtime, case.process_version_id)
     spec = definition.human_task(task.element_id)
     data = _validate_submission(spec, completion)
-    item = runtime.catalogue.item(case.item_code)
+    item = runtime.catalogue.subject(case.item_code)
     notice_items, resubmitted, notice = _supplement(session, item, case, spec, completion)
     state = get_workflow_state(session, case.id)
     run = runtime.engine.restore(definition, SavedState(state.state, state.serializer_version))
@@ -157,7 +158,7 @@ def complete_task(session: Session, runtime: Runtime, actor: Actor, task_id: str
         return run
 
     with session.no_autoflush:  # one flush at the end: the case row is updated (and versioned) once
-        _record_completion(runtime, case, task, spec, actor, completion, data, opinion, now)
+        _record_completion(session, runtime, case, task, spec, actor, completion, data, opinion, now)
         if resubmitted is not None:
             case.materials = [m.code for m in item.materials if m.code in {*case.materials, *resubmitted}]
             if notice is not None:
@@ -202,7 +203,7 @@ def _complete_escalation(session: Session, runtime: Runtime, actor: Actor, case:
     return task
 
 
-def _supplement(session: Session, item: Item, case: Case, spec: HumanTaskSpec,
+def _supplement(session: Session, item: Subject, case: Case, spec: HumanTaskSpec,
                 completion: Completion) -> tuple[list[dict[str, str]] | None, list[str] | None, Any]:
     """The notice a return issues, or the materials a resubmission brings (and its notice)."""
     notice_items = None
@@ -219,8 +220,8 @@ def _supplement(session: Session, item: Item, case: Case, spec: HumanTaskSpec,
     return notice_items, None, None
 
 
-def _record_completion(runtime: Runtime, case: Case, task: TaskRecord, spec: HumanTaskSpec,
-                       actor: Actor, completion: Completion, data: dict[str, Any],
+def _record_completion(session: Session, runtime: Runtime, case: Case, task: TaskRecord,
+                       spec: HumanTaskSpec, actor: Actor, completion: Completion, data: dict[str, Any],
                        opinion: str | None, now: Any) -> None:
     task.status = task_queries.COMPLETED
     task.claimed_by = task.claimed_by or actor.username
@@ -229,8 +230,14 @@ def _record_completion(runtime: Runtime, case: Case, task: TaskRecord, spec: Hum
     task.decision = completion.decision or None
     task.opinion = opinion
     task.data = {k: v for k, v in data.items() if k != "decision"}
+    item = case_item(session, case.id, task.item_code) if task.item_code else None
     if completion.decision and completion.decision in spec.results:
-        case.result = spec.results[completion.decision]
+        if item is not None:  # one item of a bundle or project: its own result
+            item.result, item.decided_at, item.decided_by = spec.results[completion.decision], now, actor.username
+        else:
+            case.result = spec.results[completion.decision]
+    if item is not None and data.get("certificate_no"):
+        item.certificate_no = data["certificate_no"]
     if spec.stage == "registered" and completion.decision == "approve" and case.accepted_on is None:
-        start_clock(case, runtime.catalogue.item(case.item_code), runtime.calendar, now)
+        start_clock(case, runtime.catalogue.subject(case.item_code), runtime.calendar, now)
 

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.catalogue import Item, ItemKind
+from app.domain.catalogue import Item, ItemKind, Subject
 from app.domain.clock import BUREAU_ZONE, local_date
 from app.domain.working_days import WorkingDayCalendar
 from app.persistence.models import Case, ClockSuspension
@@ -36,7 +36,7 @@ SUSPENSION_LABELS = {
 END_OF_WORKING_DAY = time(17, 30)
 
 
-def start_clock(case: Case, item: Item, calendar: WorkingDayCalendar, at: datetime) -> None:
+def start_clock(case: Case, item: Subject, calendar: WorkingDayCalendar, at: datetime) -> None:
     """Fix the case's deadline from the day it is accepted."""
     accepted_on = local_date(at)
     if item.kind is ItemKind.IMMEDIATE:

@@ -23,7 +23,7 @@ KNOWN_PROPERTIES = frozenset({"stage", "decisions", "results", "opinion", "field
                               "opens_case"})
 #: a task-data variable, or one key inside it: ``department`` or ``stage_item.department``
 _PATH = re.compile(r"^[a-z][a-z0-9_]{0,63}(\.[a-z][a-z0-9_]{0,63})?$")
-CASE_RESULTS = ("approved", "rejected", "not_accepted", "withdrawn")
+CASE_RESULTS = ("approved", "rejected", "not_accepted", "withdrawn", "revoked")
 FIELD_TYPES = ("text", "bool", "int", "date", "enum")
 MAX_TEXT = 2_000
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
