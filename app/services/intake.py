@@ -9,13 +9,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.domain.case_status import CaseStatus
-from app.domain.catalogue import ItemKind
+from app.domain.catalogue import Bundle, ItemKind
 from app.domain.errors import InvalidInput
 from app.domain.roles import Role
 from app.persistence import process_versions
 from app.persistence.audit import append_event
 from app.persistence.cases import next_case_number
-from app.persistence.models import Case
+from app.persistence.models import Case, CaseItem
 from app.services.actor import Actor
 from app.services.inspection import inspection_start_data
 from app.services.parallel_review import parallel_start_data
@@ -38,7 +38,7 @@ class Application:
 
 
 def _validate(runtime: Runtime, application: Application) -> None:
-    item = runtime.catalogue.item(application.item_code)
+    item = runtime.catalogue.subject(application.item_code)
     name = application.applicant.get("name")
     if not isinstance(name, str) or not name.strip():
         raise InvalidInput("applicant_name_required", "请填写申请人名称", field="applicant.name")
@@ -64,12 +64,13 @@ def register_case(session: Session, runtime: Runtime, actor: Actor, application:
     """Create the case, start its process, project its first tasks, record the event."""
     actor.require(Role.WINDOW, Role.ADMIN)
     _validate(runtime, application)
-    item = runtime.catalogue.item(application.item_code)
+    item = runtime.catalogue.subject(application.item_code)
     version = process_versions.latest_version(session, item.process)
     definition = compile_version(session, runtime, version)
     now = runtime.clock.now()
     case = Case(
         number=next_case_number(session, now.year), query_code=secrets.token_hex(3).upper(),
+        kind="bundle" if isinstance(item, Bundle) else "item",
         item_code=item.code, item_name=item.name, department=item.department,
         applicant_name=application.applicant["name"].strip(), applicant=dict(application.applicant),
         materials=list(application.materials), facts=dict(application.facts),
@@ -80,12 +81,15 @@ def register_case(session: Session, runtime: Runtime, actor: Actor, application:
         start_clock(case, item, runtime.calendar, now)  # 即办件: due the same working day
     session.add(case)
     session.flush()
-    start_data = {
-        "item_code": item.code, "item_kind": item.kind.value, "site_inspection": item.site_inspection,
-        "facts": dict(application.facts),
-        **inspection_start_data(runtime.catalogue, runtime.rules, item, application.facts),
-        **parallel_start_data(item),
-    }
+    if isinstance(item, Bundle):
+        start_data = _bundle_start(session, runtime, case, item, application.facts)
+    else:
+        start_data = {
+            "item_code": item.code, "item_kind": item.kind.value, "site_inspection": item.site_inspection,
+            "facts": dict(application.facts),
+            **inspection_start_data(runtime.catalogue, runtime.rules, item, application.facts),
+            **parallel_start_data(item),
+        }
     effects = advance_case(session, runtime, case, lambda: runtime.engine.start(definition, start_data),
                            now=now, actor=actor.username)
     append_event(session, occurred_at=now, actor=actor.username, action="case_registered",
@@ -96,3 +100,17 @@ def register_case(session: Session, runtime: Runtime, actor: Actor, application:
     effects.write(session)
     session.flush()
     return case
+
+
+def _bundle_start(session: Session, runtime: Runtime, case: Case, bundle: Bundle,
+                  facts: dict[str, Any]) -> dict[str, Any]:
+    """一件事: a row per item (its own result and certificate) and what each item's approval needs."""
+    entries = []
+    for item in bundle.items:
+        session.add(CaseItem(case_id=case.id, item_code=item.code, item_name=item.name,
+                             department=item.department, stage=None))
+        entries.append({"item": item.code, "department": item.department, "site_inspection": item.site_inspection,
+                        "inspection_facts": None, "inspection_lead": None, "qualified_department": None,
+                        "joint_departments": [],
+                        **inspection_start_data(runtime.catalogue, runtime.rules, item, facts)})
+    return {"item_code": bundle.code, "item_kind": "bundle", "bundle_items": entries, "facts": dict(facts)}

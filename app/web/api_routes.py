@@ -65,17 +65,24 @@ def create_token(call: Call) -> tuple[Any, int]:
 @bp.get("/items")
 @api()
 def list_items(call: Call) -> tuple[Any, int]:
-    return {"items": [_item_view(i, call) for i in call.runtime.catalogue.items.values()]}, 200
+    catalogue = call.runtime.catalogue
+    bundles = [{"code": b.code, "name": b.name, "department": b.department,
+                "department_name": catalogue.department_name(b.department), "kind": "bundle",
+                "promised_limit": b.promised_limit, "items": [i.code for i in b.items],
+                "materials": [{"code": m.code, "name": m.name, "main": m.main, "items": list(m.items)}
+                              for m in b.materials]} for b in catalogue.bundles.values()]
+    return {"items": [_item_view(i, call) for i in catalogue.items.values()], "bundles": bundles}, 200
 
 
 @bp.post("/cases")
 @api(write=True)
 def create_case(call: Call) -> tuple[Any, int]:
     body = json_body()
-    item_code, applicant = body.get("item_code"), body.get("applicant")
+    item_code, applicant = body.get("item_code") or body.get("bundle_code"), body.get("applicant")
     materials, facts = body.get("materials", []), body.get("facts", {})
     if not isinstance(item_code, str) or not item_code:
-        raise InvalidInput("item_code_required", "请选择事项（item_code）", field="item_code")
+        raise InvalidInput("item_code_required", "请选择事项（item_code）或“一件事”（bundle_code）",
+                           field="item_code")
     if not isinstance(applicant, dict):
         raise InvalidInput("applicant_required", "请填写申请人信息（applicant 应为对象）", field="applicant")
     if not isinstance(materials, list):

@@ -53,17 +53,18 @@ def desk(ext: Any) -> Desk:
 
 
 def _item_code(desk: Desk, name: str) -> str:
-    for item in desk.ext.runtime.catalogue.items.values():
-        if item.name == name:
-            return item.code
-    raise AssertionError(f"事项目录中没有“{name}”")
+    catalogue = desk.ext.runtime.catalogue
+    for subject in (*catalogue.items.values(), *catalogue.bundles.values()):
+        if subject.name == name:
+            return subject.code
+    raise AssertionError(f"事项目录中没有事项或“一件事”“{name}”")
 
 
 @given(parsers.parse("综合窗口收到“{applicant}”申请“{item}”的全部材料"))
 def application_with_all_materials(desk: Desk, applicant: str, item: str) -> None:
-    """登记一件办件，收取该事项的全部材料。"""
+    """登记一件办件，收取该事项（或“一件事”）的全部材料。"""
     code = _item_code(desk, item)
-    materials = [m.code for m in desk.ext.runtime.catalogue.item(code).materials]
+    materials = [m.code for m in desk.ext.runtime.catalogue.subject(code).materials]
     window = desk.actor("window")
     desk.case_id = desk.run(lambda s, rt: register_case(
         s, rt, window, Application(code, {"name": applicant}, materials)).id)

@@ -117,6 +117,47 @@ EXPECTED = {
             }),
         },
     },
+    "bundle_approval.bpmn": {
+        "process_id": "bundle_approval",
+        "process_name": "一件事联办流程",
+        "pool_name": "县行政审批服务局",
+        "lanes": [("lane_window", "综合窗口"), ("lane_review", "审查股室")],
+        "user_tasks": {
+            "accept_application": ("综合窗口", {
+                "stage": "registered",
+                "decisions": "approve:受理,reject:不予受理",
+                "results": "reject:not_accepted",
+                "opinion": "optional",
+            }),
+            "issue_results": ("综合窗口", {
+                "stage": "ready_to_issue",
+                "opinion": "optional",
+                "fields": DELIVERY_FIELD,
+            }),
+        },
+    },
+    "bundle_item.bpmn": {
+        "process_id": "bundle_item",
+        "process_name": "一件事分项办理",
+        "pool_name": "县行政审批服务局",
+        "lanes": [("lane_review", "审查股室"), ("lane_leader", "分管领导")],
+        "user_tasks": {
+            "review_item": ("审查股室", {
+                "stage": "in_review", "department_from": "bundle_item.department",
+                "item_from": "bundle_item.item", "decisions": "approve:建议准予,reject:建议不予",
+                "opinion": "required",
+            }),
+            "decide_item": ("分管领导", {
+                "stage": "pending_decision", "department_from": "bundle_item.department",
+                "item_from": "bundle_item.item", "decisions": "approve:准予,reject:不予",
+                "results": "approve:approved,reject:rejected", "opinion": "required",
+            }),
+            "make_item_certificate": ("审查股室", {
+                "stage": "certifying", "department_from": "bundle_item.department",
+                "item_from": "bundle_item.item", "opinion": "optional", "fields": "certificate_no:text",
+            }),
+        },
+    },
     "parallel_approval.bpmn": {
         "process_id": "parallel_approval",
         "process_name": "并联审批流程",

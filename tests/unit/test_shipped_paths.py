@@ -25,6 +25,8 @@ START = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
 DOCUMENTS = {
     "standard_promised": ["standard_promised", "site_inspection"],
     "parallel_approval": ["parallel_approval", "site_inspection"],
+    "bundle_approval": ["bundle_approval", "bundle_item", "site_inspection"],
+    "bundle_item": ["bundle_item", "site_inspection"],
     "site_inspection": ["site_inspection"],
     "immediate": ["immediate"],
 }
@@ -42,6 +44,18 @@ def inspection_data(**fact_overrides):
 
 
 NO_INSPECTION = {"site_inspection": False}
+
+
+def BUNDLE_ITEM(site_inspection, department="market", item="XK-0004"):  # noqa: N802
+    data = {"item": item, "department": department, "site_inspection": site_inspection,
+            "inspection_facts": None, "inspection_lead": None, "qualified_department": None,
+            "joint_departments": []}
+    if site_inspection:
+        data.update(inspection_data())
+    return data
+
+
+BUNDLE = {"bundle_items": [BUNDLE_ITEM(False, "culture_tourism", "XK-0009"), BUNDLE_ITEM(False)]}
 
 
 def PARALLEL(mode, ratio=None, site_inspection=False):  # noqa: N802 - reads like the constants above
@@ -106,6 +120,19 @@ PATHS = [
         ("accept_application", APPROVE, None),
         ("parallel_review", [APPROVE, REJECT, APPROVE], ["housing", "emergency", "fire_rescue"]),
         ("decide_application", REJECT, None), ("issue_result", {}, None)], "case_closed"),
+    ("bundle_approval", "not_accepted", BUNDLE, [("accept_application", REJECT, None)], "not_accepted_end"),
+    ("bundle_approval", "each_item_then_one_issue", BUNDLE, [
+        ("accept_application", APPROVE, None),
+        ("review_item", APPROVE, ["culture_tourism", "market"]),
+        ("decide_item", APPROVE, ["culture_tourism", "market"]),
+        ("make_item_certificate", {"certificate_no": "X-1"}, ["culture_tourism", "market"]),
+        ("issue_results", {}, None)], "case_closed"),
+    ("bundle_item", "inspected_then_approved", {"bundle_item": BUNDLE_ITEM(True)}, [
+        ("review_item", APPROVE, ["market"]),
+        ("inspect_independently", {"finding": "合格"}, ["site_survey"]),
+        ("decide_item", APPROVE, ["market"]), ("make_item_certificate", {}, ["market"])], "item_done"),
+    ("bundle_item", "rejected_after_review", {"bundle_item": BUNDLE_ITEM(False)}, [
+        ("review_item", REJECT, ["market"]), ("decide_item", REJECT, ["market"])], "item_done"),
     ("site_inspection", "independent", inspection_data(), [
         ("inspect_independently", {"finding": "合格"}, ["site_survey"])], "inspection_finished"),
     ("site_inspection", "entrusted_then_rectified", inspection_data(technical=True, bureau_qualified=False), [
