@@ -161,6 +161,8 @@ class Case(Base):
     kind: Mapped[str] = mapped_column(String(16), default="item")
     #: the item, bundle or project type code in the catalogue
     item_code: Mapped[str] = mapped_column(String(32))
+    #: the case this one follows up (a revocation opened by a failed verification)
+    parent_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     item_name: Mapped[str] = mapped_column(String(200))
     department: Mapped[str] = mapped_column(String(64))
     applicant_name: Mapped[str] = mapped_column(String(200))
