@@ -23,8 +23,16 @@ class InboxQuery:
     department: str | None
     tab: str = "mine"  # mine | department | done
     search: str | None = None
+    #: ``warning`` (预警) or ``overdue`` (超期): only tasks of cases in that deadline state
+    deadline: str | None = None
+    #: ``deadline`` (most urgent first) or ``arrived`` (newest first); ``done`` is by completion
+    sort: str = "deadline"
     limit: int = 50
     offset: int = 0
+
+    @property
+    def joins_cases(self) -> bool:
+        return bool(self.search or self.deadline)
 
 
 def get_task(session: Session, task_id: str) -> TaskRecord:
@@ -56,27 +64,38 @@ def _inbox_filter(statement: Select[Any], query: InboxQuery) -> Select[Any]:
         else:
             statement = statement.where(or_(TaskRecord.claimed_by.is_(None),
                                             TaskRecord.claimed_by != query.username))
+    if query.deadline:
+        statement = statement.where(Case.deadline_state == query.deadline)
     if query.search:
-        pattern = f"%{query.search}%"
-        statement = statement.where(or_(Case.number.like(pattern), Case.applicant_name.like(pattern),
-                                        Case.item_name.like(pattern)))
+        pattern = "%" + query.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        statement = statement.where(or_(Case.number.like(pattern, escape="\\"),
+                                        Case.applicant_name.like(pattern, escape="\\"),
+                                        Case.item_name.like(pattern, escape="\\")))
     return statement
 
 
+def _inbox_order(query: InboxQuery) -> tuple[Any, ...]:
+    if query.tab == "done":
+        return (TaskRecord.completed_at.desc(), TaskRecord.id)
+    if query.sort == "arrived":
+        return (TaskRecord.created_at.desc(), TaskRecord.id)
+    # ``due_at IS NULL`` first key: tasks without a deadline last, in the order of ix_tasks_urgency
+    return (TaskRecord.due_at.is_(None), TaskRecord.due_at, TaskRecord.created_at, TaskRecord.id)
+
+
 def count_inbox(session: Session, query: InboxQuery) -> int:
-    """How many tasks the tab holds (joins cases only when searching)."""
+    """How many tasks the tab holds (joins cases only when searching or filtering by deadline)."""
     statement = select(func.count()).select_from(TaskRecord)
-    if query.search:
+    if query.joins_cases:
         statement = statement.join(Case, Case.id == TaskRecord.case_id)
     return session.scalar(_inbox_filter(statement, query)) or 0
 
 
 def inbox_page(session: Session, query: InboxQuery) -> list[tuple[TaskRecord, Case]]:
-    """One page of the tab: most urgent first (done: most recent first)."""
+    """One page of the tab: most urgent first by default (done: most recent first)."""
     statement = _inbox_filter(select(TaskRecord, Case).join(Case, Case.id == TaskRecord.case_id), query)
-    order = (TaskRecord.completed_at.desc(),) if query.tab == "done" else (
-        TaskRecord.due_at.asc().nulls_last(), TaskRecord.created_at.asc())
-    rows = session.execute(statement.order_by(*order).limit(query.limit).offset(query.offset)).all()
+    rows = session.execute(statement.order_by(*_inbox_order(query))
+                           .limit(query.limit).offset(query.offset)).all()
     return [(row[0], row[1]) for row in rows]
 
 
@@ -111,3 +130,12 @@ def usernames_for(session: Session, pairs: Sequence[tuple[str, str]]) -> dict[tu
         if key in result:
             result[key].append(username)
     return result
+
+
+def hand_over(session: Session, task_id: str, holder: str | None, to: str) -> bool:
+    """Compare-and-set: move a ready task from its current holder (or nobody) to ``to``."""
+    holder_is = TaskRecord.claimed_by.is_(None) if holder is None else TaskRecord.claimed_by == holder
+    result = session.execute(update(TaskRecord).where(
+        TaskRecord.id == task_id, TaskRecord.status == READY, holder_is,
+    ).values(claimed_by=to).execution_options(synchronize_session=False))
+    return result.rowcount == 1

@@ -95,9 +95,10 @@ def get_case(call: Call, case_id: int) -> tuple[Any, int]:
 @bp.get("/tasks")
 @api()
 def list_tasks(call: Call) -> tuple[Any, int]:
-    page = inbox_service.inbox(call.session, call.actor, tab=request.args.get("tab", "mine"),
-                               search=request.args.get("q"), page=_int_arg("page", 1),
-                               page_size=_int_arg("page_size", 20))
+    page = inbox_service.inbox(call.session, call.runtime, call.actor, inbox_service.InboxRequest(
+        tab=request.args.get("tab", "mine"), search=request.args.get("q"),
+        deadline=request.args.get("deadline"), sort=request.args.get("sort", "deadline"),
+        page=_int_arg("page", 1), page_size=_int_arg("page_size", 20)))
     return {"tab": page.tab, "items": page.items, "total": page.total, "counts": page.counts,
             "page": page.page, "page_size": page.page_size}, 200
 

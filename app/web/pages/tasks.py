@@ -1,0 +1,164 @@
+"""The task page and what a reviewer does there: claim, release, transfer, complete (including
+return for supplement with its one-time notice). Errors come back next to the field, in Chinese."""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.domain.errors import Conflict, InvalidInput, OneSealError
+from app.persistence import tasks as task_queries
+from app.persistence.models import Case
+from app.services import case_pages, case_views
+from app.services.actor import Actor
+from app.services.inbox import deadline_badge
+from app.services.processes import definition_for
+from app.services.task_transfer import transfer_candidates, transfer_task
+from app.services.task_work import Completion, can_act, claim_task, complete_task, release_task
+from app.web.edge import STATUS_BY_KIND, error_body, json_response
+from app.web.pages.common import (
+    FIELD_LABELS,
+    actor_or_logout,
+    bp,
+    ext,
+    login_required,
+    or_abort,
+    safe_next,
+    unit,
+    wants_json,
+)
+
+RETURN_DECISION = "return"
+
+
+@bp.get("/tasks/<task_id>")
+@login_required
+def task_page(task_id: str) -> Any:
+    runtime = ext().runtime
+    with unit(write=False) as db_session:
+        actor = actor_or_logout(db_session)
+        task = or_abort(lambda: task_queries.get_task(db_session, task_id))
+        detail = or_abort(lambda: case_views.case_detail(db_session, runtime, actor, task.case_id))
+        case = db_session.get(Case, task.case_id)  # already in the session: no query
+        labels = case_pages.decision_labels(db_session, runtime, case.process_version_id)
+        spec = definition_for(db_session, runtime, case.process_version_id).human_tasks.get(task.element_id)
+        names = case_pages.people(db_session, detail)
+        candidates = transfer_candidates(db_session, actor, task)
+        badge = deadline_badge(case, runtime.calendar, runtime.clock.now())
+    return render_template(
+        "task.html", task=task, case=detail, spec=spec, actor=actor, names=names, badge=badge,
+        may_act=can_act(actor, task) and task.status == task_queries.READY,
+        groups=case_pages.opinion_groups(detail, names, runtime.catalogue, labels),
+        diagram=case_pages.diagram_state(detail), field_labels=FIELD_LABELS,
+        candidates=candidates, return_decision=RETURN_DECISION,
+        errors=session.pop("form_errors", {}), form=session.pop("form_values", {}))
+
+
+def _remember_form(err: OneSealError) -> None:
+    field = err.details.get("field") or "_form"
+    material = err.details.get("material")
+    if field == "notice" and material:
+        field = f"notice.{material}"
+    session["form_errors"] = {field: err.message}
+    values: dict[str, Any] = {k: v for k, v in request.form.items() if k != "csrf_token"}
+    values["notice_material"] = request.form.getlist("notice_material")
+    session["form_values"] = values
+
+
+def _act(task_id: str, action: Callable[[Session, Actor], Any], done: str, *,
+         then: str | None = None) -> Any:
+    """Run one action in a write unit; answer JSON to the page's script, else redirect: to
+    ``then`` (or the ``next`` the form names) on success, back to the task page on an error."""
+    back = url_for("pages.task_page", task_id=task_id)
+    try:
+        with unit(write=True) as db_session:
+            actor = actor_or_logout(db_session)
+            task = action(db_session, actor)
+            view = case_views.task_view(task) if task is not None else None
+    except StaleDataError:
+        err: OneSealError = Conflict("case_version_stale", "办件已被他人同时更新，请刷新后重试")
+    except OneSealError as caught:
+        err = caught
+    else:
+        if wants_json():
+            return json_response({"message": done, "task": view})
+        flash(done)
+        return redirect(safe_next(then or back))
+    if wants_json():
+        return json_response(error_body(err), STATUS_BY_KIND.get(err.kind, 400))
+    if err.kind in ("not_found", "forbidden"):
+        abort(STATUS_BY_KIND[err.kind])
+    _remember_form(err)
+    return redirect(back)
+
+
+@bp.post("/tasks/<task_id>/claim")
+@login_required
+def claim(task_id: str) -> Any:
+    return _act(task_id, lambda s, a: claim_task(s, ext().runtime, a, task_id), "已签收")
+
+
+@bp.post("/tasks/<task_id>/release")
+@login_required
+def release(task_id: str) -> Any:
+    return _act(task_id, lambda s, a: release_task(s, ext().runtime, a, task_id), "已退回签收，任务回到部门待办")
+
+
+@bp.post("/tasks/<task_id>/transfer")
+@login_required
+def transfer(task_id: str) -> Any:
+    form = request.form
+    return _act(task_id, lambda s, a: transfer_task(s, ext().runtime, a, task_id, form.get("to"),
+                                                    form.get("reason")), "已转办")
+
+
+def notice_from_form(form: Any) -> list[dict[str, str]]:
+    """The one-time notice of a return for supplement: ticked materials, each with its reason."""
+    ticked = [code for code in form.getlist("notice_material") if code]
+    if not ticked:
+        raise InvalidInput("notice_required", "退回补正须勾选需要补正的材料", field="notice")
+    notice = []
+    for code in dict.fromkeys(ticked):
+        reason = (form.get(f"notice_reason_{code}") or "").strip()
+        if not reason:
+            raise InvalidInput("notice_reason_required", "请写明该材料需要补正的原因", field="notice",
+                               material=code)
+        notice.append({"material": code, "reason": reason})
+    return notice
+
+
+def completion_from_form(form: Any, spec: Any) -> Completion:
+    data = {f.name: f.from_form(form[f"field_{f.name}"]) for f in (spec.fields if spec else ())
+            if form.get(f"field_{f.name}", "") != ""}
+    decision = form.get("decision") or None
+    values: dict[str, Any] = {"decision": decision, "opinion": form.get("opinion"), "data": data,
+                              "expected_version": _int_or_none(form.get("version"))}
+    if decision == RETURN_DECISION:
+        notice = notice_from_form(form)
+        if "notice" not in {f.name for f in dataclasses.fields(Completion)}:
+            raise InvalidInput("return_not_supported", "本系统版本尚不支持退回补正", field="decision")
+        values["notice"] = notice
+    return Completion(**values)
+
+
+@bp.post("/tasks/<task_id>/complete")
+@login_required
+def complete(task_id: str) -> Any:
+    def action(db_session: Session, actor: Actor) -> Any:
+        task = task_queries.get_task(db_session, task_id)
+        case = db_session.get(Case, task.case_id)
+        spec = definition_for(db_session, ext().runtime, case.process_version_id).human_tasks.get(task.element_id)
+        return complete_task(db_session, ext().runtime, actor, task_id, completion_from_form(request.form, spec))
+
+    return _act(task_id, action, "已办理完成", then=url_for("pages.inbox"))
+
+
+def _int_or_none(raw: str | None) -> int | None:
+    try:
+        return int(raw) if raw else None
+    except ValueError:
+        return None
