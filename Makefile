@@ -1,7 +1,8 @@
 # OneSeal — 一枚印章管审批
 # make run      install, create the SQLite database with demo data, serve at http://127.0.0.1:8000
 # make test     install and run the whole suite
-# make install  install into .venv (idempotent)
+# make install  install into .venv, the bpmn-js viewer into node_modules (npm ci), and Debian's
+#               Chromium with a Chinese font for the browser tests when missing (idempotent)
 
 PYTHON ?= python3
 VENV := .venv
@@ -11,9 +12,25 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-postgres lint clean
+NPM_STAMP := node_modules/.package-lock.json
+CHROMIUM := /usr/bin/chromium
 
-install: $(STAMP)
+.PHONY: install browser run test test-postgres lint clean
+
+install: $(STAMP) $(NPM_STAMP) browser
+
+# bpmn-js (the diagram viewer) from the npm registry, exactly as package-lock.json pins it;
+# served by the pages from node_modules, never committed
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+# Debian's Chromium (never a browser download) and a CJK font, for the Playwright tests
+browser:
+	@if [ ! -x $(CHROMIUM) ] || ! fc-list :lang=zh family 2>/dev/null | grep -q .; then \
+	  echo "installing Debian's chromium and fonts-wqy-microhei"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+	    chromium fonts-wqy-microhei fontconfig; \
+	fi
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,4 +49,4 @@ test-postgres: install
 	ONESEAL_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache node_modules

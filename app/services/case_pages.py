@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.domain.case_status import CaseStatus
 from app.domain.catalogue import Catalogue
 from app.domain.errors import NotFound
 from app.persistence import tasks as task_queries
@@ -110,13 +111,14 @@ def diagram_source(session: Session, runtime: Runtime, actor: Actor, case_id: in
             "version": version.version, "xml": version.bpmn_xml, "completed": completed, "active": active}
 
 
-def _event_entry(event: dict[str, Any], names: dict[str, str],
-                 labels: dict[str, dict[str, str]]) -> dict[str, Any]:
+def _event_entry(event: dict[str, Any], names: dict[str, str], labels: dict[str, dict[str, str]],
+                 steps: dict[str, str]) -> dict[str, Any]:
     after, before = event.get("after") or {}, event.get("before") or {}
     lines: list[str] = []
     title = EVENT_LABELS.get(event["action"], event.get("action_label") or event["action"])
-    if after.get("task"):
-        title += f"：{after['task']}"
+    step = after.get("task") or steps.get(event.get("element_id") or "")
+    if step:
+        title += f"：{step}"
     decision = after.get("decision")
     if decision:
         lines.append("决定：" + labels.get(event.get("element_id") or "", {}).get(decision, decision))
@@ -128,15 +130,23 @@ def _event_entry(event: dict[str, Any], names: dict[str, str],
     if event["action"] == "case_registered" and after.get("applicant"):
         lines.append(f"申请人：{after['applicant']}")
     if after.get("status") and before.get("status") and after["status"] != before["status"]:
-        lines.append("办件状态已更新")
+        lines.append(f"办件状态：{_status_label(before['status'])} → {_status_label(after['status'])}")
     return {"at": event["at"], "kind": "event", "title": title, "lines": lines,
             "actor": names.get(event["actor"], event["actor"])}
+
+
+def _status_label(value: str) -> str:
+    try:
+        return CaseStatus(value).label
+    except ValueError:
+        return value
 
 
 def timeline(detail: dict[str, Any], names: dict[str, str],
              labels: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
     """Everything that happened to the case, oldest first."""
-    entries = [_event_entry(e, names, labels) for e in detail.get("history", [])]
+    steps = {t["element_id"]: t["name"] for t in [*detail.get("opinions", []), *detail.get("tasks", [])]}
+    entries = [_event_entry(e, names, labels, steps) for e in detail.get("history", [])]
     for decision in detail.get("rule_decisions", []):
         entries.append({"at": decision["at"], "kind": "rule",
                         "title": f"规则决定：{decision.get('outcome_title') or decision.get('outcome')}",

@@ -8,6 +8,8 @@ only registered and its step waits on the task page.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy.orm import Session
 
 from app.domain.acceptance import missing_materials
@@ -22,17 +24,26 @@ from app.services.task_work import Completion, claim_task, complete_task
 ACCEPT = "approve"
 
 
-def accept_application(session: Session, runtime: Runtime, actor: Actor, application: Application) -> Case:
+@dataclass(frozen=True)
+class Acceptance:
+    case: Case
+    #: the window's step still waiting (即办件: decide on the spot), or None when accepted
+    waiting_task_id: str | None
+
+
+def accept_application(session: Session, runtime: Runtime, actor: Actor, application: Application) -> Acceptance:
     case = register_case(session, runtime, actor, application)
     item = runtime.catalogue.item(case.item_code)
+    ours = [t for t in task_queries.ready_tasks_of_case(session, case.id)
+            if t.role == actor.role.value and t.department == (actor.department or "")]
+    if not ours:
+        return Acceptance(case, None)
+    task = ours[0]
+    claim_task(session, runtime, actor, task.id)
     if item.kind is ItemKind.IMMEDIATE:
-        return case
+        return Acceptance(case, task.id)
     missing = missing_materials(item, case.materials)
     opinion = "材料齐全，予以受理" if not missing else \
         "主要材料齐全，容缺受理，待补交：" + "、".join(m.name for m in missing)
-    for task in task_queries.ready_tasks_of_case(session, case.id):
-        if task.role == actor.role.value and task.department == (actor.department or ""):
-            claim_task(session, runtime, actor, task.id)
-            complete_task(session, runtime, actor, task.id, Completion(decision=ACCEPT, opinion=opinion))
-            break
-    return case
+    complete_task(session, runtime, actor, task.id, Completion(decision=ACCEPT, opinion=opinion))
+    return Acceptance(case, None)

@@ -1,24 +1,9 @@
 """Server-rendered pages: login, CSRF, the Chinese inbox, completing a task from its page."""
 from __future__ import annotations
 
-import re
-from typing import Any
-
+from tests.api.page_client import csrf, login
 from tests.api.test_cases_api import register, work
 from tests.conftest import PASSWORD
-
-
-def csrf(client: Any, path: str) -> str:
-    html = client.get(path).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, html[:500]
-    return match.group(1)
-
-
-def login(client: Any, username: str) -> None:
-    token = csrf(client, "/login")
-    response = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
-    assert response.status_code == 302, response.get_data(as_text=True)[:300]
 
 
 def test_login_rotates_session_and_inbox_shows_chinese_tabs(app):

@@ -51,12 +51,15 @@ def _submit(action: str, chosen: Any) -> Any:
         actor = actor_or_logout(db_session)
         require_role(actor, *DESK_ROLES)
         application = Application(item_code=chosen.code, applicant=_applicant(form), materials=materials)
-        if action == "accept":
-            case = accept_application(db_session, runtime, actor, application)
+        if action != "accept":
+            case_id = register_case(db_session, runtime, actor, application).id
         else:
-            case = register_case(db_session, runtime, actor, application)
-        case_id, accepted = case.id, case.accepted_on is not None and action == "accept"
-    if accepted:
+            acceptance = accept_application(db_session, runtime, actor, application)
+            case_id, waiting = acceptance.case.id, acceptance.waiting_task_id
+    if action == "accept" and waiting:
+        flash("已登记，请当场审核并作出决定")
+        return redirect(url_for("pages.task_page", task_id=waiting))
+    if action == "accept":
         flash("已受理，请打印受理回执交申请人")
         return redirect(url_for("pages.receipt", case_id=case_id))
     flash("办件已登记")
