@@ -70,10 +70,10 @@ def init_db(demo: bool) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def validate(files: tuple[Path, ...]) -> None:
     from app.services.processes import check_executable
+    from app.services.decisions import build_evaluator
     from app.workflow.definitions import DefinitionCatalogue, Document
-    from app.workflow.expressions import RestrictedEvaluator
 
-    catalogue = DefinitionCatalogue(RestrictedEvaluator())
+    catalogue = DefinitionCatalogue(build_evaluator(None)[0])
     failed = False
     for path in files:
         try:

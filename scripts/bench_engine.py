@@ -195,7 +195,7 @@ class Ours:
     def engine_only(self, rounds: int) -> list[float]:
         """Per completion: restore → complete → save, in memory."""
         with self.db.unit_of_work() as session:
-            definition = compile_version(self.runtime, process_versions.latest_version(session, PROCESS_ID))
+            definition = compile_version(session, self.runtime, process_versions.latest_version(session, PROCESS_ID))
         engine, latencies = self.runtime.engine, []
         for _ in range(rounds):
             saved = engine.start(definition, START_DATA).save()

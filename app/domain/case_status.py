@@ -12,6 +12,7 @@ from app.domain.errors import Conflict
 
 class CaseStatus(StrEnum):
     REGISTERED = "registered"
+    AWAITING_SUPPLEMENT = "awaiting_supplement"
     IN_REVIEW = "in_review"
     PENDING_DECISION = "pending_decision"
     CERTIFYING = "certifying"
@@ -32,6 +33,7 @@ class CaseResult(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     NOT_ACCEPTED = "not_accepted"
+    WITHDRAWN = "withdrawn"
 
     @property
     def label(self) -> str:
@@ -40,6 +42,7 @@ class CaseResult(StrEnum):
 
 STATUS_LABELS = {
     CaseStatus.REGISTERED: "待受理",
+    CaseStatus.AWAITING_SUPPLEMENT: "待补正",
     CaseStatus.IN_REVIEW: "审查中",
     CaseStatus.PENDING_DECISION: "待决定",
     CaseStatus.CERTIFYING: "制证中",
@@ -51,14 +54,18 @@ RESULT_LABELS = {
     CaseResult.APPROVED: "准予许可",
     CaseResult.REJECTED: "不予许可",
     CaseResult.NOT_ACCEPTED: "不予受理",
+    CaseResult.WITHDRAWN: "视为撤回申请",
 }
 
 _S = CaseStatus
 ALLOWED_TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
     _S.REGISTERED: frozenset({_S.IN_REVIEW, _S.PENDING_DECISION, _S.READY_TO_ISSUE, _S.NOT_ACCEPTED,
                               _S.COMPLETED}),
-    _S.IN_REVIEW: frozenset({_S.PENDING_DECISION, _S.READY_TO_ISSUE, _S.REGISTERED}),
-    _S.PENDING_DECISION: frozenset({_S.IN_REVIEW, _S.CERTIFYING, _S.READY_TO_ISSUE}),
+    _S.AWAITING_SUPPLEMENT: frozenset({_S.IN_REVIEW, _S.PENDING_DECISION, _S.COMPLETED}),
+    _S.IN_REVIEW: frozenset({_S.PENDING_DECISION, _S.READY_TO_ISSUE, _S.REGISTERED,
+                             _S.AWAITING_SUPPLEMENT}),
+    _S.PENDING_DECISION: frozenset({_S.IN_REVIEW, _S.CERTIFYING, _S.READY_TO_ISSUE,
+                                    _S.AWAITING_SUPPLEMENT}),
     _S.CERTIFYING: frozenset({_S.READY_TO_ISSUE}),
     _S.READY_TO_ISSUE: frozenset({_S.COMPLETED}),
     _S.COMPLETED: frozenset(),

@@ -84,6 +84,8 @@ class ProcessVersion(Base):
     author: Mapped[str] = mapped_column(String(64))
     comment: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime]
+    #: called process id → the deployed version id it was pinned to at deployment
+    calls: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     __table_args__ = (UniqueConstraint("process_id", "version", name="uq_process_version"),)
 
@@ -144,6 +146,8 @@ class WorkflowState(Base):
     serializer_version: Mapped[str] = mapped_column(String(32))
     state: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime]
+    #: when the earliest waiting BPMN timer fires; the worker looks for due ones
+    next_timer_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
 class TaskRecord(Base):
@@ -211,3 +215,49 @@ class IdempotencyRecord(Base):
     status_code: Mapped[int] = mapped_column(Integer)
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+
+
+class RuleDecisionRecord(Base):
+    """A rules decision made for a case: which ruleset version, which rule, on which facts."""
+
+    __tablename__ = "rule_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    element_id: Mapped[str | None] = mapped_column(String(128))
+    ruleset: Mapped[str] = mapped_column(String(64))
+    ruleset_version: Mapped[str] = mapped_column(String(64))
+    rule_id: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(64))
+    decision: Mapped[dict[str, Any]]
+    decided_at: Mapped[datetime]
+
+
+class ClockSuspension(Base):
+    """A period in which the case's time limit did not run (法定不计时)."""
+
+    __tablename__ = "clock_suspensions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    #: working days the deadline moved when the suspension ended
+    days_added: Mapped[int | None] = mapped_column(Integer)
+
+
+class SupplementNotice(Base):
+    """One-time notice (一次性告知): everything the applicant must supply or correct, at once."""
+
+    __tablename__ = "supplement_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    issued_by: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[datetime]
+    #: [{"material": code, "name": Chinese name, "reason": text}]
+    items: Mapped[list[Any]]
+    resolved_at: Mapped[datetime | None]

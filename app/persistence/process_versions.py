@@ -29,3 +29,12 @@ def next_version_number(session: Session, process_id: str) -> int:
 
 def all_versions(session: Session) -> list[ProcessVersion]:
     return list(session.scalars(select(ProcessVersion).order_by(ProcessVersion.id)))
+
+
+def latest_versions(session: Session) -> list[ProcessVersion]:
+    """The newest version of every deployed process."""
+    newest = (select(ProcessVersion.process_id, func.max(ProcessVersion.version).label("version"))
+              .group_by(ProcessVersion.process_id).subquery())
+    return list(session.scalars(select(ProcessVersion).join(
+        newest, (ProcessVersion.process_id == newest.c.process_id)
+        & (ProcessVersion.version == newest.c.version)).order_by(ProcessVersion.process_id)))

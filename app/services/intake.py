@@ -18,7 +18,7 @@ from app.persistence.cases import next_case_number
 from app.persistence.models import Case
 from app.services.actor import Actor
 from app.services.processes import compile_version
-from app.services.projection import apply_run
+from app.services.advance import advance_case
 from app.services.runtime import Runtime
 from app.services.time_limits import start_clock
 from app.workflow.engine import ensure_plain_data
@@ -64,7 +64,7 @@ def register_case(session: Session, runtime: Runtime, actor: Actor, application:
     _validate(runtime, application)
     item = runtime.catalogue.item(application.item_code)
     version = process_versions.latest_version(session, item.process)
-    definition = compile_version(runtime, version)
+    definition = compile_version(session, runtime, version)
     now = runtime.clock.now()
     case = Case(
         number=next_case_number(session, now.year), query_code=secrets.token_hex(3).upper(),
@@ -78,11 +78,12 @@ def register_case(session: Session, runtime: Runtime, actor: Actor, application:
         start_clock(case, item, runtime.calendar, now)  # 即办件: due the same working day
     session.add(case)
     session.flush()
-    run = runtime.engine.start(definition, {
+    start_data = {
         "item_code": item.code, "item_kind": item.kind.value, "site_inspection": item.site_inspection,
         "facts": dict(application.facts),
-    })
-    apply_run(session, case, run, now)
+    }
+    advance_case(session, runtime, case, lambda: runtime.engine.start(definition, start_data),
+                 now=now, actor=actor.username)
     append_event(session, occurred_at=now, actor=actor.username, action="case_registered",
                  case_id=case.id, after={"number": case.number, "item_code": item.code,
                                          "applicant": case.applicant_name,

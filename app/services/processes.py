@@ -1,19 +1,29 @@
-"""Deployed process versions and the definitions the engine runs."""
+"""Deployed process versions and the definitions the engine runs.
+
+A deployed version is immutable and complete: it pins the version of every process it calls
+(``callActivity``), resolved to the latest deployed version at deployment. Deploying a new
+version of a called process re-pins its callers in new versions of their own, so new cases
+pick the change up while running cases stay on exactly what they started with.
+"""
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from app.domain.errors import InvalidInput
+from app.domain.errors import InvalidInput, NotFound
 from app.domain.roles import role_for_lane
 from app.persistence import process_versions
 from app.persistence.audit import append_event
 from app.persistence.models import ProcessVersion
 from app.services.actor import Actor
 from app.services.runtime import Runtime
-from app.workflow.definitions import DefinitionError, Document, ProcessDefinition
+from app.workflow.definitions import DefinitionError, Document, ProcessDefinition, called_process_ids
+from app.workflow.safe_xml import parse_untrusted
+
+MAX_CALL_DEPTH = 8
 
 
 def check_executable(definition: ProcessDefinition) -> None:
@@ -26,13 +36,26 @@ def check_executable(definition: ProcessDefinition) -> None:
                 element_id=task.element_id, element_name=task.name)
 
 
-def compile_version(runtime: Runtime, version: ProcessVersion) -> ProcessDefinition:
+def _documents(session: Session, version: ProcessVersion) -> list[Document]:
+    """The version's own file and, transitively, the files of the versions it pins."""
+    documents = [Document(version.filename, version.bpmn_xml.encode("utf-8"))]
+    pending, seen = list(version.calls.values()), {version.id}
+    while pending:
+        called = session.get(ProcessVersion, pending.pop())
+        if called is None or called.id in seen:
+            continue
+        seen.add(called.id)
+        documents.append(Document(called.filename, called.bpmn_xml.encode("utf-8")))
+        pending.extend(called.calls.values())
+    return documents
+
+
+def compile_version(session: Session, runtime: Runtime, version: ProcessVersion) -> ProcessDefinition:
     """The definition of a stored version: from the cache, or parsed once on a miss."""
     definition = runtime.by_version.get(version.id)
     if definition is None:
-        document = Document(version.filename, version.bpmn_xml.encode("utf-8"))
         definition = runtime.by_version[version.id] = runtime.definitions.compile(
-            [document], version.process_id)
+            _documents(session, version), version.process_id)
     return definition
 
 
@@ -43,50 +66,119 @@ def definition_for(session: Session, runtime: Runtime, version_id: int) -> Proce
         version = session.get(ProcessVersion, version_id)
         if version is None:
             raise DefinitionError("process_version_missing", "办件所用的流程版本不存在", version_id=version_id)
-        definition = compile_version(runtime, version)
+        definition = compile_version(session, runtime, version)
     return definition
+
+
+def _pin_calls(session: Session, filename: str, process_id: str, called: list[str]) -> dict[str, int]:
+    """Resolve each called process to its latest deployed version; refuse call cycles."""
+    calls: dict[str, int] = {}
+    for target in called:
+        try:
+            version = process_versions.latest_version(session, target)
+        except NotFound:
+            raise DefinitionError("called_process_missing",
+                                  f"调用活动引用的子流程“{target}”尚未部署，请先部署该子流程",
+                                  file=filename, called=target) from None
+        calls[target] = version.id
+    reachable, pending = set(), list(calls.values())
+    while pending:
+        row = session.get(ProcessVersion, pending.pop())
+        if row is None or row.id in reachable:
+            continue
+        reachable.add(row.id)
+        if row.process_id == process_id or len(reachable) > 64:
+            raise DefinitionError("called_process_cycle",
+                                  f"流程“{process_id}”通过调用活动循环调用了自身", file=filename)
+        pending.extend(row.calls.values())
+    return calls
+
+
+def _content_hash(content: bytes, calls: dict[str, int]) -> str:
+    digest = hashlib.sha256(content)
+    digest.update(json.dumps(calls, sort_keys=True).encode())
+    return digest.hexdigest()
 
 
 def deploy(session: Session, runtime: Runtime, actor: Actor, *, filename: str, content: bytes,
            process_id: str, comment: str = "") -> ProcessVersion:
-    """Store a new immutable version unless identical content is already deployed."""
-    digest = hashlib.sha256(content).hexdigest()
-    existing = process_versions.find_by_hash(session, process_id, digest)
-    if existing is not None:
-        return existing
+    """Store a new immutable version unless identical content (and pins) is already deployed."""
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidInput("bpmn_not_utf8", "流程文件必须为 UTF-8 编码", file=filename) from None
-    definition = runtime.definitions.compile([Document(filename, content)], process_id)
+    root = parse_untrusted(content, filename=filename)
+    calls = _pin_calls(session, filename, process_id, called_process_ids(root))
+    digest = _content_hash(content, calls)
+    existing = process_versions.find_by_hash(session, process_id, digest)
+    if existing is not None:
+        return existing
+    documents = [Document(filename, content)]
+    for called_id in calls.values():
+        called = session.get(ProcessVersion, called_id)
+        assert called is not None  # just resolved by _pin_calls
+        documents.extend(_documents(session, called))
+    definition = runtime.definitions.compile(documents, process_id)
     check_executable(definition)
     now = runtime.clock.now()
     version = ProcessVersion(
         process_id=process_id, name=definition.name, filename=filename,
         version=process_versions.next_version_number(session, process_id),
-        content_hash=digest, bpmn_xml=text, author=actor.username, comment=comment, created_at=now)
+        content_hash=digest, bpmn_xml=text, author=actor.username, comment=comment, created_at=now,
+        calls=calls)
     session.add(version)
     session.flush()
+    runtime.by_version[version.id] = definition
     append_event(session, occurred_at=now, actor=actor.username, action="model_deployed",
                  element_id=process_id,
                  after={"process_id": process_id, "version": version.version, "hash": digest,
-                        "comment": comment})
+                        "calls": {k: v for k, v in calls.items()}, "comment": comment})
+    _repin_callers(session, runtime, actor, version)
     return version
 
 
+def _repin_callers(session: Session, runtime: Runtime, actor: Actor, called: ProcessVersion) -> None:
+    """New versions of the processes whose latest version pins an older ``called``."""
+    for caller in process_versions.latest_versions(session):
+        pinned = caller.calls.get(called.process_id)
+        if pinned is None or pinned == called.id:
+            continue
+        deploy(session, runtime, actor, filename=caller.filename,
+               content=caller.bpmn_xml.encode("utf-8"), process_id=caller.process_id,
+               comment=f"随子流程“{called.name}”第 {called.version} 版更新调用")
+
+
+def _called_by_file(paths: list[Path]) -> dict[str, list[str]]:
+    return {path.stem: called_process_ids(parse_untrusted(path.read_bytes(), filename=path.name))
+            for path in paths}
+
+
 def deploy_shipped(session: Session, runtime: Runtime, actor: Actor) -> list[ProcessVersion]:
-    """Deploy every diagram in ``processes/`` whose content is new."""
-    deployed = []
-    for path in sorted(Path(runtime.settings.processes_dir).glob("*.bpmn")):
-        deployed.append(deploy(session, runtime, actor, filename=path.name,
-                               content=path.read_bytes(), process_id=path.stem,
-                               comment="随版本发布的流程"))
-    return deployed
+    """Deploy every diagram in ``processes/`` whose content is new, called processes first."""
+    paths = {p.stem: p for p in sorted(Path(runtime.settings.processes_dir).glob("*.bpmn"))}
+    calls = _called_by_file(list(paths.values()))
+    order: list[str] = []
+
+    def visit(name: str, depth: int) -> None:
+        if name in order or name not in paths:
+            return
+        if depth > MAX_CALL_DEPTH:
+            raise DefinitionError("called_process_cycle", f"流程“{name}”的调用层级过深或循环调用",
+                                  file=paths[name].name)
+        for target in calls[name]:
+            visit(target, depth + 1)
+        order.append(name)
+
+    for name in paths:
+        visit(name, 0)
+    return [deploy(session, runtime, actor, filename=paths[name].name,
+                   content=paths[name].read_bytes(), process_id=name, comment="随版本发布的流程")
+            for name in order]
 
 
 def warm_cache(session: Session, runtime: Runtime) -> int:
     """Parse every deployed version once at start-up, so requests never parse."""
     versions = process_versions.all_versions(session)
     for version in versions:
-        compile_version(runtime, version)
+        compile_version(session, runtime, version)
     return len(versions)

@@ -9,48 +9,58 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from app.domain.case_status import CaseResult, CaseStatus, check_transition
+from app.domain.case_status import CaseResult, CaseStatus
+from app.domain.catalogue import Catalogue
 from app.domain.roles import WINDOW_DEPARTMENT, Role, role_for_lane
 from app.persistence import tasks as task_queries
-from app.persistence.models import Case, TaskRecord, WorkflowState
+from app.persistence.models import Case, TaskRecord
 from app.services.time_limits import due_moment
 from app.workflow.engine import ReadyTask, WorkflowFailure, WorkflowRun
 from app.workflow.task_metadata import STAGES
 
 
-def _department_for(role: Role, case: Case) -> str:
+def _department_for(role: Role, case: Case, task: ReadyTask, catalogue: Catalogue) -> str:
+    if task.department is not None:
+        if task.department not in catalogue.departments:
+            raise WorkflowFailure("task_department_unknown",
+                                  f"任务 {task.element_id}（{task.name}）的承办部门“{task.department}”"
+                                  "不在事项目录的部门中", element_id=task.element_id)
+        return task.department
     return WINDOW_DEPARTMENT if role is Role.WINDOW else case.department
 
 
-def sync_tasks(session: Session, case: Case, run: WorkflowRun, now: datetime) -> list[TaskRecord]:
-    """Insert newly ready tasks, cancel projected ones the workflow no longer has ready."""
+def sync_tasks(session: Session, case: Case, run: WorkflowRun, now: datetime,
+               catalogue: Catalogue) -> tuple[list[TaskRecord], list[TaskRecord]]:
+    """Insert newly ready tasks, cancel projected ones the workflow no longer has ready.
+
+    Returns (created, cancelled).
+    """
     ready = {t.id: t for t in run.ready_tasks()}
     with session.no_autoflush:
         rows = task_queries.ready_tasks_of_case(session, case.id)
     # rows changed in this unit of work but not yet flushed (a task just completed) are skipped
-    projected = {row.id: row for row in rows if row.status == task_queries.READY}
+    projected = {row.id: row for row in rows if row.status == task_queries.READY and row.kind == "workflow"}
+    cancelled = []
     for task_id, row in projected.items():
         if task_id not in ready:
             row.status = task_queries.CANCELLED
             row.completed_at = now
-    created = []
-    for task_id, task in ready.items():
-        if task_id in projected:
-            continue
-        created.append(_new_record(case, task, now))
+            cancelled.append(row)
+    created = [_new_record(case, task, now, catalogue) for task_id, task in ready.items()
+               if task_id not in projected]
     session.add_all(created)
-    return created
+    return created, cancelled
 
 
-def _new_record(case: Case, task: ReadyTask, now: datetime) -> TaskRecord:
+def _new_record(case: Case, task: ReadyTask, now: datetime, catalogue: Catalogue) -> TaskRecord:
     role = role_for_lane(task.lane)
     if role is None:
         raise WorkflowFailure("task_lane_unknown",
                               f"任务 {task.element_id}（{task.name}）所在泳道未对应任何角色",
                               element_id=task.element_id)
     return TaskRecord(id=task.id, case_id=case.id, element_id=task.element_id, name=task.name,
-                      role=role.value, department=_department_for(role, case), kind="workflow",
-                      status=task_queries.READY, claimed_by=None, created_at=now,
+                      role=role.value, department=_department_for(role, case, task, catalogue),
+                      kind="workflow", status=task_queries.READY, claimed_by=None, created_at=now,
                       due_at=due_moment(case), data={})
 
 
@@ -61,24 +71,3 @@ def next_status(case: Case, run: WorkflowRun) -> CaseStatus:
     if not stages:
         return CaseStatus(case.status)
     return CaseStatus(min(stages, key=STAGES.index))
-
-
-def apply_run(session: Session, case: Case, run: WorkflowRun, now: datetime) -> None:
-    """Project tasks, move the case status, and save the workflow state."""
-    sync_tasks(session, case, run, now)
-    target = next_status(case, run)
-    check_transition(CaseStatus(case.status), target)
-    case.status = target.value
-    if target.is_final and case.completed_at is None:
-        case.completed_at = now
-    case.updated_at = now
-    saved = run.save()
-    state = session.get(WorkflowState, case.id)
-    if state is None:
-        session.add(WorkflowState(case_id=case.id, process_version_id=case.process_version_id,
-                                  serializer_version=saved.serializer_version, state=saved.state,
-                                  updated_at=now))
-    else:
-        state.state = saved.state
-        state.serializer_version = saved.serializer_version
-        state.updated_at = now

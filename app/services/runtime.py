@@ -13,9 +13,9 @@ from app.domain.catalogue import Catalogue
 from app.domain.clock import Clock, SystemClock
 from app.domain.working_days import WorkingDayCalendar
 from app.rules_engine import RulesEngine, load_rules_engine
+from app.services.decisions import DecisionRecorder, build_evaluator
 from app.workflow.definitions import DefinitionCatalogue, ProcessDefinition
 from app.workflow.engine import WorkflowEngine
-from app.workflow.expressions import RestrictedEvaluator
 
 
 @dataclass
@@ -27,20 +27,24 @@ class Runtime:
     rules: RulesEngine
     calendar: WorkingDayCalendar
     clock: Clock
+    decisions: DecisionRecorder
     #: deployed version id → its definition (versions are immutable, so this never goes stale)
     by_version: dict[int, ProcessDefinition] = field(default_factory=dict)
 
 
 def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
-    evaluator = RestrictedEvaluator()
+    clock = clock or SystemClock()
     known = {p.stem for p in settings.processes_dir.glob("*.bpmn")}
     catalogue = load_catalogue(settings.catalogue_file, known_processes=known)
+    rules = load_rules_engine(settings.rules_dir)
+    evaluator, recorder = build_evaluator(rules)
     return Runtime(
         settings=settings,
         catalogue=catalogue,
         definitions=DefinitionCatalogue(evaluator),
-        engine=WorkflowEngine(evaluator),
-        rules=load_rules_engine(settings.rules_dir),
+        engine=WorkflowEngine(evaluator, clock.now),
+        rules=rules,
         calendar=load_calendar(settings.calendar_file),
-        clock=clock or SystemClock(),
+        clock=clock,
+        decisions=recorder,
     )

@@ -20,7 +20,7 @@ from app.persistence.cases import get_case, get_workflow_state
 from app.persistence.models import Case, TaskRecord
 from app.services.actor import Actor
 from app.services.processes import definition_for
-from app.services.projection import apply_run
+from app.services.advance import advance_case
 from app.services.runtime import Runtime
 from app.services.time_limits import start_clock
 from app.workflow.engine import SavedState
@@ -143,13 +143,17 @@ def complete_task(session: Session, runtime: Runtime, actor: Actor, task_id: str
 
     state = get_workflow_state(session, case.id)
     run = runtime.engine.restore(definition, SavedState(state.state, state.serializer_version))
-    run.complete(task.id, data)
 
     now = runtime.clock.now()
     before = {"status": case.status, "version": case.version, "result": case.result}
     opinion = (completion.opinion or "").strip() or None
+    def step() -> Any:
+        run.complete(task.id, data)
+        return run
+
     with session.no_autoflush:  # one flush at the end: the case row is updated (and versioned) once
-        _record_completion(session, runtime, case, task, spec, run, actor, completion, data, opinion, now)
+        _record_completion(runtime, case, task, spec, actor, completion, data, opinion, now)
+        advance_case(session, runtime, case, step, now=now, actor=actor.username)
     session.flush()
     append_event(session, occurred_at=now, actor=actor.username, action="task_completed",
                  case_id=case.id, element_id=task.element_id,
@@ -160,8 +164,8 @@ def complete_task(session: Session, runtime: Runtime, actor: Actor, task_id: str
     return task
 
 
-def _record_completion(session: Session, runtime: Runtime, case: Case, task: TaskRecord,
-                       spec: HumanTaskSpec, run: Any, actor: Actor, completion: Completion, data: dict[str, Any],
+def _record_completion(runtime: Runtime, case: Case, task: TaskRecord, spec: HumanTaskSpec,
+                       actor: Actor, completion: Completion, data: dict[str, Any],
                        opinion: str | None, now: Any) -> None:
     task.status = task_queries.COMPLETED
     task.claimed_by = task.claimed_by or actor.username
@@ -174,5 +178,4 @@ def _record_completion(session: Session, runtime: Runtime, case: Case, task: Tas
         case.result = spec.results[completion.decision]
     if spec.stage == "registered" and completion.decision == "approve" and case.accepted_on is None:
         start_clock(case, runtime.catalogue.item(case.item_code), runtime.calendar, now)
-    apply_run(session, case, run, now)
 

@@ -3,16 +3,32 @@
 The clock starts at acceptance: the day of acceptance is not counted and a limit of N
 working days ends on the N-th working day after it. Immediate items (即办件) are due the
 same working day. Deadlines in a year without an official holiday schedule are provisional.
+
+Periods the law excludes (退回补正, 专家评审, 听证, 整改) stop the clock: a suspension starts
+when such a task opens and ends when it is done; the deadline then moves by the working days
+of the suspension, counted like the limit itself (the day it starts is not counted, the day it
+ends is), so a same-day suspension moves nothing.
 """
 from __future__ import annotations
 
 from datetime import date, datetime, time
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from app.domain.catalogue import Item, ItemKind
 from app.domain.clock import BUREAU_ZONE, local_date
 from app.domain.working_days import WorkingDayCalendar
-from app.persistence.models import Case
+from app.persistence.audit import append_event
+from app.persistence.models import Case, ClockSuspension
+
+SUSPENSION_LABELS = {
+    "supplement": "退回补正",
+    "expert_review": "专家评审",
+    "hearing": "听证",
+    "rectification": "限期整改",
+}
 
 END_OF_WORKING_DAY = time(17, 30)
 
@@ -55,3 +71,59 @@ def time_limit_view(case: Case, item: Item | None, calendar: WorkingDayCalendar,
         left = -calendar.working_days_between(case.due_date, until)
     view.update(working_days_used=used, working_days_left=left)
     return view
+
+
+def open_suspension(session: Session, case_id: int) -> ClockSuspension | None:
+    return session.scalar(select(ClockSuspension).where(
+        ClockSuspension.case_id == case_id, ClockSuspension.ended_at.is_(None)))
+
+
+def suspend_clock(session: Session, case: Case, *, reason: str, task_id: str | None,
+                  at: datetime, actor: str, element_id: str | None = None) -> ClockSuspension:
+    """Stop the case's clock (idempotent: an open suspension is returned as is)."""
+    current = open_suspension(session, case.id)
+    if current is not None:
+        return current
+    suspension = ClockSuspension(case_id=case.id, reason=reason, task_id=task_id, started_at=at,
+                                 ended_at=None, days_added=None)
+    session.add(suspension)
+    case.clock_suspended_since = at
+    append_event(session, occurred_at=at, actor=actor, action="clock_suspended", case_id=case.id,
+                 element_id=element_id,
+                 after={"reason": reason, "reason_label": SUSPENSION_LABELS.get(reason, reason),
+                        "due_date": case.due_date.isoformat() if case.due_date else None})
+    return suspension
+
+
+def resume_clock(session: Session, case: Case, calendar: WorkingDayCalendar, *, at: datetime,
+                 actor: str, element_id: str | None = None) -> ClockSuspension | None:
+    """Restart the clock and move the deadline by the working days it stood still."""
+    suspension = open_suspension(session, case.id)
+    if suspension is None:
+        return None
+    before = case.due_date
+    days = calendar.working_days_between(local_date(suspension.started_at), local_date(at))
+    if case.due_date is not None and days:
+        moved = calendar.add_working_days(case.due_date, days)
+        case.due_date = moved.date
+        case.deadline_provisional = case.deadline_provisional or moved.provisional
+    suspension.ended_at = at
+    suspension.days_added = days
+    case.clock_suspended_since = None
+    append_event(session, occurred_at=at, actor=actor, action="clock_resumed", case_id=case.id,
+                 element_id=element_id,
+                 before={"due_date": before.isoformat() if before else None},
+                 after={"reason": suspension.reason,
+                        "reason_label": SUSPENSION_LABELS.get(suspension.reason, suspension.reason),
+                        "working_days_suspended": days,
+                        "due_date": case.due_date.isoformat() if case.due_date else None})
+    return suspension
+
+
+def suspensions_view(session: Session, case_id: int) -> list[dict[str, Any]]:
+    rows = session.scalars(select(ClockSuspension).where(ClockSuspension.case_id == case_id)
+                           .order_by(ClockSuspension.id))
+    return [{"reason": r.reason, "reason_label": SUSPENSION_LABELS.get(r.reason, r.reason),
+             "started_at": r.started_at.isoformat(),
+             "ended_at": r.ended_at.isoformat() if r.ended_at else None,
+             "working_days": r.days_added} for r in rows]

@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
@@ -22,10 +23,12 @@ from app.domain.errors import InvalidInput
 from app.workflow.expressions import ExpressionError, RestrictedEvaluator
 from app.workflow.safe_xml import XmlLimits, parse_untrusted
 from app.workflow.task_metadata import (
+    CASE_RESULTS,
     HumanTaskSpec,
     MetadataError,
     human_task_from_properties,
 )
+from app.workflow.timers import CycleTimerRefused, use_service_clock
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 
@@ -55,6 +58,8 @@ class ProcessDefinition:
     human_tasks: dict[str, HumanTaskSpec]
     expressions: list[tuple[str, str, str]] = field(default_factory=list)
     element_names: dict[str, str] = field(default_factory=dict)
+    #: end event id → the case result it declares (``result`` property), e.g. 视为撤回
+    end_results: dict[str, str] = field(default_factory=dict)
 
     def human_task(self, element_id: str) -> HumanTaskSpec:
         return self.human_tasks[element_id]
@@ -76,6 +81,17 @@ def _element_names(root: etree._Element) -> dict[str, str]:
         if element_id:
             names[element_id] = node.get("name") or ""
     return names
+
+
+def called_process_ids(root: etree._Element) -> list[str]:
+    """Ids of the processes this document's call activities call but does not define itself."""
+    defined = {p.get("id") for p in root.iter(f"{{{BPMN_NS}}}process")}
+    called = []
+    for node in root.iter(f"{{{BPMN_NS}}}callActivity"):
+        target = (node.get("calledElement") or "").strip()
+        if target and target not in defined and target not in called:
+            called.append(target)
+    return called
 
 
 def _collect_expressions(root: etree._Element) -> list[tuple[str, str, str]]:
@@ -139,14 +155,26 @@ class DefinitionCatalogue:
         except ValidationException as err:
             raise _definition_error(err, documents[0].filename) from None
         human_tasks: dict[str, HumanTaskSpec] = {}
+        end_results: dict[str, str] = {}
         for one_spec in (spec, *subprocess_specs.values()):
+            end_results.update(_end_results(one_spec, names))
+            try:
+                use_service_clock(one_spec)
+            except CycleTimerRefused as err:
+                name = names.get(err.element_id, "")
+                raise DefinitionError("timer_cycle_unsupported",
+                                      f"元素 {err.element_id}（{name}）使用了循环定时器（timeCycle），不受支持",
+                                      element_id=err.element_id, element_name=name) from None
+            loops = {t.task_spec: t for t in one_spec.task_specs.values()
+                     if isinstance(t, MultiInstanceTask)}
             for task_spec in one_spec.task_specs.values():
                 if isinstance(task_spec, UserTask):
-                    human_tasks[task_spec.name] = self._human_task(task_spec, names)
+                    human = self._human_task(task_spec, names, loops.get(task_spec.name))
+                    human_tasks[human.element_id] = human
         return ProcessDefinition(
             key=key, process_id=process_id, name=spec.description or process_id, spec=spec,
             subprocess_specs=subprocess_specs, human_tasks=human_tasks,
-            expressions=expressions, element_names=names,
+            expressions=expressions, element_names=names, end_results=end_results,
         )
 
     def _check_expression(self, element_id: str, element_name: str, kind: str, text: str) -> None:
@@ -162,16 +190,46 @@ class DefinitionCatalogue:
             ) from None
 
     @staticmethod
-    def _human_task(task_spec: Any, names: dict[str, str]) -> HumanTaskSpec:
+    def _human_task(task_spec: Any, names: dict[str, str], loop: Any | None) -> HumanTaskSpec:
         element_id = task_spec.bpmn_id or task_spec.name
         name = task_spec.bpmn_name or names.get(element_id, "")
         properties = dict(getattr(task_spec, "extensions", {}).get("properties", {}))
+        # a multi-instance task's lane is recorded on the loop spec, not on the instance spec
+        lane = task_spec.lane or (loop.lane if loop is not None else None)
         try:
-            return human_task_from_properties(element_id, name, task_spec.lane, properties)
+            human = human_task_from_properties(element_id, name, lane, properties)
         except MetadataError as err:
             raise DefinitionError("task_properties_invalid",
                                   f"任务 {element_id}（{name}）的属性无效：{err}",
                                   element_id=element_id, element_name=name) from None
+        if loop is None:
+            return human
+        if loop.input_item is None:
+            raise DefinitionError("multi_instance_input_missing",
+                                  f"多实例任务 {element_id}（{name}）须按集合逐项展开（inputDataItem）",
+                                  element_id=element_id, element_name=name)
+        output = loop.output_item.bpmn_id if loop.output_item is not None else None
+        return replace(human, input_item=loop.input_item.bpmn_id, output_item=output)
+
+
+def _end_results(spec: Any, names: dict[str, str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for task_spec in spec.task_specs.values():
+        if type(task_spec).__name__ != "EndEvent":
+            continue
+        properties = dict(getattr(task_spec, "extensions", {}).get("properties", {}))
+        element_id = task_spec.bpmn_id or task_spec.name
+        unknown = set(properties) - {"result"}
+        result = properties.get("result")
+        if unknown or (result is not None and result not in CASE_RESULTS):
+            name = names.get(element_id, "")
+            raise DefinitionError("end_event_properties_invalid",
+                                  f"结束事件 {element_id}（{name}）的属性无效：只能声明 result，"
+                                  f"取值为 {'、'.join(CASE_RESULTS)}",
+                                  element_id=element_id, element_name=name)
+        if result is not None:
+            found[element_id] = result
+    return found
 
 
 def _definition_error(err: ValidationException, filename: str) -> DefinitionError:

@@ -7,8 +7,11 @@ are injected here; nothing else in the application imports SpiffWorkflow. Servic
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -16,6 +19,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import (
     BasePythonScriptEngineEnvironment,
 )
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -26,6 +30,10 @@ from app.workflow.definitions import ProcessDefinition
 from app.workflow.expressions import ExpressionError, RestrictedEvaluator
 from app.workflow.serializer import StateSerializer
 from app.workflow.task_metadata import HumanTaskSpec
+from app.workflow.timers import timer_due
+
+#: The BPMN element whose expression or script is being evaluated (for decision records).
+current_element: ContextVar[tuple[str, str] | None] = ContextVar("current_element", default=None)
 
 MAX_DATA_DEPTH = 8
 MAX_DATA_ITEMS = 2_000
@@ -90,14 +98,47 @@ class _RestrictedEnvironment(BasePythonScriptEngineEnvironment):
 
 
 class RestrictedScriptEngine(PythonScriptEngine):
-    """SpiffWorkflow's script engine with every expression and script under the allow-list."""
+    """SpiffWorkflow's script engine with every expression and script under the allow-list.
 
-    def __init__(self, evaluator: RestrictedEvaluator) -> None:
+    It also tells the time (timers read :meth:`now`, see :mod:`app.workflow.timers`) and
+    publishes the element being evaluated in :data:`current_element`, so a function offered
+    to diagrams (a rules decision) knows which element asked.
+    """
+
+    def __init__(self, evaluator: RestrictedEvaluator, now: Callable[[], datetime]) -> None:
         super().__init__(environment=_RestrictedEnvironment(evaluator))
         self.evaluator = evaluator
+        self.now = now
 
     def validate(self, expression: str) -> None:
         self.evaluator.check_expression(expression)
+
+    def evaluate(self, task: Any, expression: str, external_context: Any = None) -> Any:
+        loop = task.parent.task_spec if task.parent is not None else None
+        if isinstance(loop, MultiInstanceTask) and expression is loop.condition:
+            # SpiffWorkflow evaluates a completion condition in the data of the instance that
+            # just finished, where the output collection is as it was when that instance began;
+            # BPMN means the loop's own data, in which every finished instance is collected.
+            with _element(task.parent):
+                return self.environment.evaluate(expression, {**task.data, **task.parent.data},
+                                                 external_context)
+        with _element(task):
+            return super().evaluate(task, expression, external_context)
+
+    def execute(self, task: Any, script: str, external_context: Any = None) -> Any:
+        with _element(task):
+            return super().execute(task, script, external_context)
+
+
+@contextmanager
+def _element(task: Any) -> Iterator[None]:
+    spec = task.task_spec
+    token = current_element.set((getattr(spec, "bpmn_id", None) or spec.name,
+                                 getattr(spec, "bpmn_name", None) or ""))
+    try:
+        yield
+    finally:
+        current_element.reset(token)
 
 
 @dataclass(frozen=True)
@@ -107,6 +148,10 @@ class ReadyTask:
     name: str
     lane: str | None
     spec: HumanTaskSpec
+    #: the department named by the task's ``department_from`` variable, if it declares one
+    department: str | None = None
+    #: multi-instance: the value of the input item this instance works on
+    instance_item: Any = None
 
 
 @dataclass(frozen=True)
@@ -146,10 +191,20 @@ class WorkflowRun:
     def ready_tasks(self) -> list[ReadyTask]:
         tasks = []
         for task in self._workflow.get_tasks(state=TaskState.READY, manual=True):
-            spec = self.definition.human_tasks.get(task.task_spec.name)
-            if spec is None or not isinstance(task.task_spec, UserTask):
+            if not isinstance(task.task_spec, UserTask):
                 continue
-            tasks.append(ReadyTask(str(task.id), spec.element_id, spec.name, spec.lane, spec))
+            spec = self.definition.human_tasks.get(task.task_spec.bpmn_id or task.task_spec.name)
+            if spec is None:
+                continue
+            department = task.data.get(spec.department_from) if spec.department_from else None
+            if department is not None and not isinstance(department, str):
+                raise WorkflowFailure("task_department_invalid",
+                                      f"任务 {spec.element_id}（{spec.name}）的承办部门变量"
+                                      f"“{spec.department_from}”不是部门编码",
+                                      element_id=spec.element_id, element_name=spec.name)
+            item = task.data.get(spec.input_item) if spec.input_item else None
+            tasks.append(ReadyTask(str(task.id), spec.element_id, spec.name, spec.lane, spec,
+                                   department, item))
         return tasks
 
     def complete(self, task_id: str, data: Mapping[str, Any]) -> None:
@@ -161,7 +216,12 @@ class WorkflowRun:
             task = None
         if task is None or task.state != TaskState.READY or not isinstance(task.task_spec, UserTask):
             raise TaskNotReady("task_not_ready", "该任务已办理或已不在待办状态", task_id=task_id)
+        spec = self.definition.human_tasks.get(task.task_spec.bpmn_id or task.task_spec.name)
         task.data.update(data)
+        if spec is not None and spec.output_item:
+            # each instance hands back its own record; the loop collects them, so no instance
+            # overwrites another's data (a parallel countersign keeps every department's answer)
+            task.data[spec.output_item] = {spec.input_item: task.data.get(spec.input_item), **data}
         self._advance(lambda: task.run(), task)
 
     def advance(self) -> None:
@@ -176,6 +236,21 @@ class WorkflowRun:
         except (ExpressionError, SpiffWorkflowException) as err:
             raise _failure(err, task) from None
 
+    def end_result(self) -> str | None:
+        """The case result declared by the end event the top-level process reached, if any."""
+        for task in self._workflow.get_tasks(state=TaskState.COMPLETED):
+            if task.workflow is self._workflow:
+                result = self.definition.end_results.get(getattr(task.task_spec, "bpmn_id", None) or "")
+                if result is not None:
+                    return result
+        return None
+
+    def next_timer_at(self) -> datetime | None:
+        """When the earliest waiting timer of this instance fires (None: no timer waits)."""
+        moments = [timer_due(event.value) for event in self._workflow.waiting_events()
+                   if event.event_type in ("ClockTimeDate", "ClockDuration")]
+        return min((m for m in moments if m is not None), default=None)
+
     def completed_elements(self) -> list[str]:
         """Element ids of completed tasks, in completion order (for path coverage)."""
         done = self._workflow.get_tasks(state=TaskState.COMPLETED)
@@ -187,8 +262,9 @@ class WorkflowRun:
 
 
 class WorkflowEngine:
-    def __init__(self, evaluator: RestrictedEvaluator, serializer: StateSerializer | None = None) -> None:
-        self.script_engine = RestrictedScriptEngine(evaluator)
+    def __init__(self, evaluator: RestrictedEvaluator, now: Callable[[], datetime],
+                 serializer: StateSerializer | None = None) -> None:
+        self.script_engine = RestrictedScriptEngine(evaluator, now)
         self.serializer = serializer or StateSerializer()
 
     def start(self, definition: ProcessDefinition, data: Mapping[str, Any]) -> WorkflowRun:

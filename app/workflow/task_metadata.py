@@ -13,8 +13,14 @@ from typing import Any
 
 from app.domain.errors import InvalidInput
 
-STAGES = ("registered", "in_review", "pending_decision", "certifying", "ready_to_issue")
-CASE_RESULTS = ("approved", "rejected", "not_accepted")
+STAGES = ("registered", "awaiting_supplement", "in_review", "pending_decision", "certifying",
+          "ready_to_issue")
+#: Why a task stops the clock while it is open (法定不计时): 补正, 专家评审, 听证, 整改.
+SUSPENSION_REASONS = ("supplement", "expert_review", "hearing", "rectification")
+#: Every property a user task may declare; anything else is a typo and refused.
+KNOWN_PROPERTIES = frozenset({"stage", "decisions", "results", "opinion", "fields",
+                              "department_from", "suspends_clock"})
+CASE_RESULTS = ("approved", "rejected", "not_accepted", "withdrawn")
 FIELD_TYPES = ("text", "bool", "int", "date", "enum")
 MAX_TEXT = 2_000
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -88,6 +94,18 @@ class HumanTaskSpec:
     results: dict[str, str] = field(default_factory=dict)
     opinion: str = "optional"
     fields: tuple[FieldSpec, ...] = ()
+    #: task-data variable naming the department that works this task (multi-instance item,
+    #: entrusted department); None: the case's department
+    department_from: str | None = None
+    #: the clock stops while this task is open, for this reason (one of SUSPENSION_REASONS)
+    suspends_clock: str | None = None
+    #: multi-instance: the input item (one per instance) and the output item collected
+    input_item: str | None = None
+    output_item: str | None = None
+
+    @property
+    def multi_instance(self) -> bool:
+        return self.input_item is not None
 
     def field_spec(self, name: str) -> FieldSpec | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -132,6 +150,9 @@ def parse_fields(text: str) -> tuple[FieldSpec, ...]:
 def human_task_from_properties(element_id: str, name: str, lane: str | None,
                                properties: dict[str, str]) -> HumanTaskSpec:
     """Build a :class:`HumanTaskSpec`; raise :class:`MetadataError` on malformed properties."""
+    unknown = sorted(set(properties) - KNOWN_PROPERTIES)
+    if unknown:
+        raise MetadataError(f"未知的任务属性“{'、'.join(unknown)}”，可用属性：{'、'.join(sorted(KNOWN_PROPERTIES))}")
     stage = properties.get("stage") or None
     if stage is not None and stage not in STAGES:
         raise MetadataError(f"阶段“{stage}”无效，应为：{'、'.join(STAGES)}")
@@ -145,7 +166,14 @@ def human_task_from_properties(element_id: str, name: str, lane: str | None,
     opinion = properties.get("opinion", "optional")
     if opinion not in ("required", "optional"):
         raise MetadataError("意见要求应为 required 或 optional")
+    department_from = properties.get("department_from") or None
+    if department_from is not None and not _NAME.match(department_from):
+        raise MetadataError(f"承办部门变量“{department_from}”应为小写英文标识")
+    suspends_clock = properties.get("suspends_clock") or None
+    if suspends_clock is not None and suspends_clock not in SUSPENSION_REASONS:
+        raise MetadataError(f"暂停计时原因“{suspends_clock}”无效，应为：{'、'.join(SUSPENSION_REASONS)}")
     return HumanTaskSpec(
         element_id=element_id, name=name, lane=lane, stage=stage, decisions=decisions,
         results=results, opinion=opinion, fields=parse_fields(properties.get("fields", "")),
+        department_from=department_from, suspends_clock=suspends_clock,
     )

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ def setup(text: str | None = None):
     evaluator = RestrictedEvaluator()
     content = (text or STANDARD.read_text(encoding="utf-8")).encode("utf-8")
     definition = DefinitionCatalogue(evaluator).compile([Document("s.bpmn", content)], "standard_promised")
-    return WorkflowEngine(evaluator), definition
+    return WorkflowEngine(evaluator, lambda: datetime.now(UTC)), definition
 
 
 def test_state_is_utf8_json_with_version_and_no_embedded_spec():

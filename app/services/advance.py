@@ -1,0 +1,91 @@
+"""One step of a case: run the engine, then write everything the step changed.
+
+Every engine step of a case (start at registration, a task completion, a timer fired by
+the worker) goes through :func:`advance_case`, in the caller's transaction:
+
+1. the step runs while rules decisions asked for by the diagram are recorded;
+2. the inbox projection follows the ready tasks (per-instance departments included);
+3. the clock stops while a task that suspends it is open, and restarts when none is;
+4. the coarse status moves (checked against the allowed transitions);
+5. each rules decision is stored with an audit event naming the rule and the facts;
+6. the workflow state is saved with the time its next timer fires.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from app.domain.case_status import CaseResult, CaseStatus, check_transition
+from app.persistence.audit import append_event
+from app.persistence.models import Case, RuleDecisionRecord, TaskRecord, WorkflowState
+from app.services.decisions import RecordedDecision
+from app.services.projection import next_status, sync_tasks
+from app.services.runtime import Runtime
+from app.services.time_limits import due_moment, resume_clock, suspend_clock
+from app.workflow.engine import WorkflowRun
+
+
+def advance_case(session: Session, runtime: Runtime, case: Case, step: Callable[[], WorkflowRun],
+                 *, now: datetime, actor: str) -> WorkflowRun:
+    """Run ``step`` (which returns the advanced run) and record its consequences."""
+    with runtime.decisions.recording() as decisions:
+        run = step()
+    created, _ = sync_tasks(session, case, run, now, runtime.catalogue)
+    for recorded in decisions:
+        _store_decision(session, case, recorded, now, actor)
+    if run.is_completed and case.result is None:
+        result = run.end_result()
+        if result is not None:
+            case.result = CaseResult(result).value
+    _follow_clock(session, runtime, case, run, created, now, actor)
+    target = next_status(case, run)
+    check_transition(CaseStatus(case.status), target)
+    case.status = target.value
+    if target.is_final and case.completed_at is None:
+        case.completed_at = now
+    case.updated_at = now
+    _save(session, case, run, now)
+    return run
+
+
+def _follow_clock(session: Session, runtime: Runtime, case: Case, run: WorkflowRun,
+                  created: list[TaskRecord], now: datetime, actor: str) -> None:
+    suspending = [t for t in run.ready_tasks() if t.spec.suspends_clock]
+    if suspending and case.clock_suspended_since is None and not run.is_completed:
+        first = suspending[0]
+        suspend_clock(session, case, reason=first.spec.suspends_clock or "", task_id=first.id,
+                      at=now, actor=actor, element_id=first.element_id)
+    elif not suspending and case.clock_suspended_since is not None:
+        resume_clock(session, case, runtime.calendar, at=now, actor=actor)
+        for row in created:  # tasks opened by this step carry the moved deadline
+            row.due_at = due_moment(case)
+
+
+def _store_decision(session: Session, case: Case, recorded: RecordedDecision, now: datetime,
+                    actor: str) -> None:
+    decision = recorded.decision
+    body = decision.to_dict()
+    session.add(RuleDecisionRecord(
+        case_id=case.id, element_id=recorded.element_id, ruleset=decision.ruleset,
+        ruleset_version=decision.ruleset_version, rule_id=decision.rule_id,
+        outcome=decision.outcome, decision=body, decided_at=now))
+    append_event(session, occurred_at=now, actor=actor, action="rule_decided", case_id=case.id,
+                 element_id=recorded.element_id,
+                 after={**body, "element_name": recorded.element_name})
+
+
+def _save(session: Session, case: Case, run: WorkflowRun, now: datetime) -> None:
+    saved = run.save()
+    next_timer = None if run.is_completed else run.next_timer_at()
+    state = session.get(WorkflowState, case.id)
+    if state is None:
+        session.add(WorkflowState(case_id=case.id, process_version_id=case.process_version_id,
+                                  serializer_version=saved.serializer_version, state=saved.state,
+                                  updated_at=now, next_timer_at=next_timer))
+    else:
+        state.state = saved.state
+        state.serializer_version = saved.serializer_version
+        state.updated_at = now
+        state.next_timer_at = next_timer
