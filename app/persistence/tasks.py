@@ -1,8 +1,9 @@
 """Queries over the inbox projection (the ``tasks`` table). Never touches workflow state."""
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select, update
@@ -12,6 +13,7 @@ from app.domain.errors import NotFound
 from app.persistence.models import Case, TaskRecord, User
 
 READY = "ready"
+CASE_NUMBER = re.compile(r"^\d{4}-\d{6}$")
 COMPLETED = "completed"
 CANCELLED = "cancelled"
 
@@ -21,9 +23,10 @@ class InboxQuery:
     username: str
     role: str
     department: str | None
-    tab: str = "mine"  # mine | department | done
+    tab: str = "mine"  # mine | department | done (| queue: mine and department together)
     search: str | None = None
-    #: ``warning`` (预警) or ``overdue`` (超期): only tasks of cases in that deadline state
+    #: ``warning`` (预警) or ``overdue`` (超期): only open tasks of cases in that deadline state
+    #: (已办 is not filtered by it)
     deadline: str | None = None
     #: ``deadline`` (most urgent first) or ``arrived`` (newest first); ``done`` is by completion
     sort: str = "deadline"
@@ -32,7 +35,7 @@ class InboxQuery:
 
     @property
     def joins_cases(self) -> bool:
-        return bool(self.search or self.deadline)
+        return bool(self.search)
 
 
 def get_task(session: Session, task_id: str) -> TaskRecord:
@@ -61,12 +64,16 @@ def _inbox_filter(statement: Select[Any], query: InboxQuery) -> Select[Any]:
                                     TaskRecord.department == (query.department or ""))
         if query.tab == "mine":
             statement = statement.where(TaskRecord.claimed_by == query.username)
-        else:
+        elif query.tab == "department":
             statement = statement.where(or_(TaskRecord.claimed_by.is_(None),
                                             TaskRecord.claimed_by != query.username))
-    if query.deadline:
-        statement = statement.where(Case.deadline_state == query.deadline)
-    if query.search:
+    if query.deadline and query.tab != "done":
+        # a set of case ids probed from the covering inbox index, not a join row by row
+        statement = statement.where(TaskRecord.case_id.in_(
+            select(Case.id).where(Case.deadline_state == query.deadline)))
+    if query.search and CASE_NUMBER.match(query.search):
+        statement = statement.where(Case.number == query.search)  # a whole number: the unique index
+    elif query.search:
         pattern = "%" + query.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         statement = statement.where(or_(Case.number.like(pattern, escape="\\"),
                                         Case.applicant_name.like(pattern, escape="\\"),
@@ -76,19 +83,32 @@ def _inbox_filter(statement: Select[Any], query: InboxQuery) -> Select[Any]:
 
 def _inbox_order(query: InboxQuery) -> tuple[Any, ...]:
     if query.tab == "done":
-        return (TaskRecord.completed_at.desc(), TaskRecord.id)
+        return (TaskRecord.completed_at.desc(), TaskRecord.id.desc())  # ix_tasks_done backwards
     if query.sort == "arrived":
-        return (TaskRecord.created_at.desc(), TaskRecord.id)
-    # ``due_at IS NULL`` first key: tasks without a deadline last, in the order of ix_tasks_urgency
+        return (TaskRecord.created_at.desc(), TaskRecord.id.desc())
+    # ``due_at IS NULL`` first: tasks without a deadline last; the order of ix_tasks_inbox/holder
     return (TaskRecord.due_at.is_(None), TaskRecord.due_at, TaskRecord.created_at, TaskRecord.id)
 
 
 def count_inbox(session: Session, query: InboxQuery) -> int:
-    """How many tasks the tab holds (joins cases only when searching or filtering by deadline)."""
+    """How many tasks the tab holds (joins cases only when searching)."""
     statement = select(func.count()).select_from(TaskRecord)
     if query.joins_cases:
         statement = statement.join(Case, Case.id == TaskRecord.case_id)
     return session.scalar(_inbox_filter(statement, query)) or 0
+
+
+def count_tabs(session: Session, query: InboxQuery) -> dict[str, int]:
+    """The count of every tab under the query's search and filter, in three index-only counts.
+
+    部门待办 is the actor's whole queue less what they hold, so it is counted as a plain range of
+    the queue index rather than row by row against the holder."""
+    mine = count_inbox(session, replace(query, tab="mine"))
+    statement = select(func.count()).select_from(TaskRecord)
+    if query.joins_cases:
+        statement = statement.join(Case, Case.id == TaskRecord.case_id)
+    queue = session.scalar(_inbox_filter(statement, replace(query, tab="queue"))) or 0
+    return {"mine": mine, "department": queue - mine, "done": count_inbox(session, replace(query, tab="done"))}
 
 
 def inbox_page(session: Session, query: InboxQuery) -> list[tuple[TaskRecord, Case]]:

@@ -60,6 +60,8 @@ def _validate(request: InboxRequest) -> InboxRequest:
     if request.deadline not in (None, "", *DEADLINE_FILTERS):
         raise InvalidInput("invalid_deadline_filter", "时限筛选应为 warning（预警）或 overdue（超期）",
                            field="deadline")
+    if request.deadline and request.tab == "done":
+        raise InvalidInput("deadline_filter_not_for_done", "预警、超期筛选只适用于待办，不适用于已办", field="deadline")
     if request.sort not in SORTS:
         raise InvalidInput("invalid_sort", "排序应为 deadline（按办理时限）或 arrived（按到达时间）", field="sort")
     if request.page < 1 or not 1 <= request.page_size <= MAX_PAGE_SIZE:
@@ -117,7 +119,7 @@ def inbox(session: Session, runtime: Runtime, actor: Actor, request: InboxReques
 
     offset = (request.page - 1) * request.page_size
     rows = task_queries.inbox_page(session, query(request.tab, request.page_size, offset))
-    counts = {which: task_queries.count_inbox(session, query(which)) for which in TABS}
+    counts = task_queries.count_tabs(session, query(request.tab))
     now = runtime.clock.now()
     items = []
     for task, case in rows:

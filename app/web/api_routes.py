@@ -9,9 +9,9 @@ from app.domain.errors import InvalidInput
 from app.services import case_views
 from app.services import inbox as inbox_service
 from app.services.auth import authenticate, issue_token
+from app.services.case_pages import diagram_source
 from app.services.inspection import decision_view, evaluate_inspection
 from app.services.intake import Application, register_case
-from app.services.case_pages import diagram_source
 from app.services.task_transfer import transfer_task
 from app.services.task_work import Completion, claim_task, complete_task, release_task
 from app.web.edge import Call, api, json_body, json_response

@@ -49,7 +49,7 @@ def page_actions(task_id: str) -> list[tuple[str, dict[str, Any]]]:
 
 
 def test_other_department_and_auditor_cannot_act_through_the_pages(app, ext, claimed):
-    case, task_id = claimed
+    _, task_id = claimed
     before = snapshot(ext)
     for user in (OUTSIDER, AUDITOR, "leader_market"):  # leader: same department, other role
         client, token = signed_in(app, user)

@@ -67,5 +67,5 @@ def test_a_complete_notice_reaches_the_service(app, api, returnable):
         page = text(client.get(f"/tasks/{returnable}"))
         assert "尚不支持退回补正" in page
         return
-    detail = api.get(f"/api/v1/tasks?tab=done", as_user="reviewer_market").get_json()
+    detail = api.get("/api/v1/tasks?tab=done", as_user="reviewer_market").get_json()
     assert detail["items"][0]["decision"] == "return"

@@ -46,7 +46,7 @@ def test_an_unclaimed_task_can_be_handed_to_a_colleague(api):
 
 
 def test_transfer_refusals(api, ext):
-    case, task_id = review_task(api)
+    _, task_id = review_task(api)
     url = f"/api/v1/tasks/{task_id}/transfer"
     assert api.post(f"/api/v1/tasks/{task_id}/claim", as_user="reviewer_market").status_code == 200
     cases = [

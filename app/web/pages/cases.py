@@ -12,7 +12,15 @@ from app.persistence.models import Case
 from app.services import case_pages, case_views
 from app.services.inbox import deadline_badge
 from app.web.edge import json_response
-from app.web.pages.common import FIELD_LABELS, actor_or_logout, bp, ext, login_required, or_abort, unit
+from app.web.pages.common import (
+    FIELD_LABELS,
+    actor_or_logout,
+    bp,
+    ext,
+    login_required,
+    or_abort,
+    unit,
+)
 
 #: the bpmn-js distribution files (viewer script and its stylesheets), never committed
 BPMN_JS_DIST = ROOT / "node_modules" / "bpmn-js" / "dist"

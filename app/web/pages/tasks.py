@@ -18,7 +18,13 @@ from app.services.actor import Actor
 from app.services.inbox import deadline_badge
 from app.services.processes import definition_for
 from app.services.task_transfer import transfer_candidates, transfer_task
-from app.services.task_work import Completion, can_act, claim_task, complete_task, release_task
+from app.services.task_work import (
+    Completion,
+    can_act,
+    claim_task,
+    complete_task,
+    release_task,
+)
 from app.web.edge import STATUS_BY_KIND, error_body, json_response
 from app.web.pages.common import (
     FIELD_LABELS,

@@ -12,7 +12,15 @@ from app.services import case_views
 from app.services.intake import Application, register_case
 from app.services.intake_notice import issue_intake_notice
 from app.services.window_desk import accept_application
-from app.web.pages.common import actor_or_logout, bp, ext, login_required, or_abort, require_role, unit
+from app.web.pages.common import (
+    actor_or_logout,
+    bp,
+    ext,
+    login_required,
+    or_abort,
+    require_role,
+    unit,
+)
 
 DESK_ROLES = (Role.WINDOW, Role.ADMIN)
 APPLICANT_FIELDS = {"name": "applicant_name", "id_number": "applicant_id_number",
