@@ -9,7 +9,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import update
 
-from app.persistence.models import Case
+from app.persistence.models import Case, TaskRecord
+from app.services.time_limits import due_moment
 from tests.api.test_cases_api import register, work
 from tests.browser.conftest import REPORTS, sign_in
 
@@ -22,9 +23,14 @@ def accepted_case(live_server, applicant: str = "张三餐饮店", item: str = "
 
 
 def set_case(live_server, case_id: int, **values) -> None:
+    """Move a case's clock as the deadline checks would: the case row and its open tasks' due_at."""
     with live_server.ext.db.unit_of_work() as session:
         session.execute(update(Case).where(Case.id == case_id).values(**values)
                         .execution_options(synchronize_session=False))
+        if "due_date" in values:
+            session.execute(update(TaskRecord).where(TaskRecord.case_id == case_id)
+                            .values(due_at=due_moment(session.get(Case, case_id)))
+                            .execution_options(synchronize_session=False))
 
 
 def test_reviewer_claims_from_the_department_inbox_and_approves(page, live_server):
@@ -106,6 +112,8 @@ def test_inbox_screenshot(page, live_server):
     page.click(".chip.overdue")
     expect(page.locator("table.inbox tbody tr")).to_have_count(1)
     page.goto("/?tab=mine")
+    badges = page.locator("table.inbox tbody tr td:nth-child(5) .badge").all_inner_texts()
+    assert badges[:2] == ["超期 3 个工作日", "剩 2 个工作日"], badges  # most urgent first
     REPORTS.mkdir(exist_ok=True)
     path = REPORTS / "inbox.png"
     page.screenshot(path=str(path), full_page=False)
