@@ -93,7 +93,8 @@ def diagram_state(detail: dict[str, Any]) -> dict[str, Any]:
     if detail.get("diagram"):
         return detail["diagram"]
     active = sorted({t["element_id"] for t in detail.get("tasks", [])})
-    completed = sorted({o["element_id"] for o in detail.get("opinions", [])} - set(active))
+    completed = sorted({o["element_id"] for o in detail.get("opinions", [])
+                        if o.get("kind", "workflow") == "workflow"} - set(active))
     return {"completed": completed, "active": active}
 
 

@@ -108,3 +108,32 @@ def test_inbox_page_shows_filters_pages_and_escalation(app, api, ext):
     assert client.get("/?tab=department&deadline=bogus").status_code == 400
     assert client.get("/?tab=elsewhere").status_code == 400
     assert "第 1 / 1 页" in page
+
+
+def test_escalation_tasks_stand_out_in_the_leaders_inbox_and_on_their_page(app, api, ext, clock):
+    case = accepted(api)
+    with ext.db.unit_of_work() as session:
+        session.add(TaskRecord(id="escalation-1", case_id=case["id"], element_id="escalation", name="超期督办",
+                               role="leader", department="market", kind="escalation", status="ready",
+                               claimed_by=None, created_at=clock.now(), due_at=None, data={}))
+    listed = listing(api, "leader_market", tab="department")
+    assert [(i["id"], i["kind"]) for i in listed["items"]] == [("escalation-1", "escalation")]
+    client, _ = signed_in(app, "leader_market")
+    assert '<span class="badge escalation">超期督办</span>' in text(client.get("/?tab=department"))
+    assert '超期督办 <span class="badge escalation">超期督办</span>' in text(client.get("/tasks/escalation-1"))
+
+
+def test_parallel_opinions_show_side_by_side_on_the_task_page(app, api, ext, clock):
+    case = accepted(api)
+    with ext.db.unit_of_work() as session:
+        for n, (department, opinion) in enumerate((("market", "符合市场监管要求"), ("health", "卫生条件达标"))):
+            session.add(TaskRecord(id=f"joint-{n}", case_id=case["id"], element_id="joint_review", name="联合审查",
+                                   role="reviewer", department=department, kind="workflow", status="completed",
+                                   claimed_by=f"reviewer_{department}", created_at=clock.now(), due_at=None,
+                                   completed_at=clock.now(), completed_by=f"reviewer_{department}",
+                                   decision="approve", opinion=opinion, data={}))
+    client, _ = signed_in(app, "reviewer_market")
+    page = text(client.get(f"/tasks/{case['tasks'][0]['id']}"))
+    assert "并联审批 · 2 个部门" in page and 'class="side-by-side"' in page
+    assert page.index("符合市场监管要求") < page.index("卫生条件达标")
+    assert "卫生健康局 · 卫生健康审查员" in page
