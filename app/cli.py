@@ -74,12 +74,15 @@ def validate(files: tuple[Path, ...]) -> None:
     from app.workflow.definitions import DefinitionCatalogue, Document
 
     catalogue = DefinitionCatalogue(build_evaluator(None)[0])
+    shipped = {p.stem: p for p in sorted(Settings.load().processes_dir.glob("*.bpmn"))}
+    given = {p.stem: p for p in files}
     failed = False
     for path in files:
         try:
             content = path.read_bytes()
             process_id = _process_id(content, path)
-            check_executable(catalogue.compile([Document(path.name, content)], process_id))
+            documents = [Document(path.name, content)] + _called_documents(content, path, {**shipped, **given})
+            check_executable(catalogue.compile(documents, process_id))
         except OneSealError as err:
             failed = True
             d = err.details
@@ -88,6 +91,26 @@ def validate(files: tuple[Path, ...]) -> None:
         else:
             click.echo(f"{path}: 通过")
     sys.exit(1 if failed else 0)
+
+
+def _called_documents(content: bytes, path: Path, known: dict[str, Path]) -> list:
+    """The files of the processes ``content`` calls, transitively: given files first, then shipped."""
+    from app.workflow.definitions import DefinitionError, Document, called_process_ids
+    from app.workflow.safe_xml import parse_untrusted
+
+    found, pending = {}, called_process_ids(parse_untrusted(content, filename=path.name))
+    while pending:
+        process_id = pending.pop()
+        if process_id in found:
+            continue
+        if process_id not in known:
+            raise DefinitionError("called_process_missing",
+                                  f"调用活动引用的子流程“{process_id}”既不在所给文件中，也不在随版本发布的流程中",
+                                  file=path.name, called=process_id)
+        data = known[process_id].read_bytes()
+        found[process_id] = Document(known[process_id].name, data)
+        pending.extend(called_process_ids(parse_untrusted(data, filename=known[process_id].name)))
+    return list(found.values())
 
 
 def _process_id(content: bytes, path: Path) -> str:

@@ -25,6 +25,7 @@ from app.services.demo import load_demo
 from app.services.processes import deploy_shipped
 from tests.steps.clock import *  # noqa: F401,F403
 from tests.steps.common import *  # noqa: F401,F403  (pytest-bdd step fixtures shared by all features)
+from tests.steps.inspection import *  # noqa: F401,F403
 from tests.steps.rules import *  # noqa: F401,F403
 
 PASSWORD = "test-password"

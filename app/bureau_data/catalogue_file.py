@@ -15,6 +15,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from app.bureau_data import item_profiles
+from app.bureau_data.toml_lines import TomlLines
 from app.domain.catalogue import Catalogue, Department, Item, ItemKind, Material
 from app.domain.errors import DataFileError
 
@@ -38,8 +40,20 @@ legal_basis = "《中华人民共和国食品安全法》第三十五条"   # �
 fee = "不收费"                   # 收费标准（可选，默认“不收费”）
 materials = [                   # 申请材料，至少一项，且至少一项为主要材料
   { code = "M01", name = "食品经营许可申请书", main = true },   # main：是否主要材料（容缺受理时不可缺）
-  { code = "M02", name = "食品安全管理制度", main = false },
+  { code = "M02", name = "营业执照", main = true, shared = "business_licence" },  # shared：跨事项的同一份材料
 ]
+inspection = { risk_level = "中", technical = false, bureau_qualified = true, partners = ["fire_rescue"] }
+                                # 现场核查属性（site_inspection = true 时填写）：风险等级 低/中/高；
+                                # 是否专业技术性核查；本局是否具备资质；联合核查的相关部门；
+                                # 专业技术且本局无资质时的受委托部门 qualified_department
+parallel = { departments = ["market", "fire_rescue"], mode = "会签" }
+                                # 并联审批（可选）：部门至少两个；方式 会签 / 或签 / 按比例（另填 ratio = 60）
+gaps_until = "决定前"            # 容缺受理（可选）：次要材料最迟在“决定前”或“制证前”补齐
+commitment = { verification_limit = 20 }   # 告知承诺制（可选）：当场准予，N 个工作日内完成核查
+
+[bureau]                        # 本局（一段）：名称；独立核查和联合核查的牵头股室（部门编码）
+name = "县行政审批服务局"
+inspection_department = "site_survey"
 
 不认识的键（例如把 promised_limit 误写成 promissed_limit）一律报错。
 """
@@ -48,17 +62,18 @@ _KIND_BY_LABEL = {"即办件": ItemKind.IMMEDIATE, "承诺件": ItemKind.PROMISE
 _DEPARTMENT_CODE = re.compile(r"[a-z][a-z0-9_]{0,39}")
 _ITEM_CODE = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
 _MATERIAL_CODE = re.compile(r"[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)*")
-_HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\" -]+?)\s*\]")
 _TOML_LINE = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 _LABELS = {
     "code": "编码", "name": "名称", "department": "实施部门", "kind": "办件类型",
     "statutory_limit": "法定时限", "promised_limit": "承诺时限", "site_inspection": "是否现场核查",
     "process": "办理流程", "legal_basis": "办理依据", "fee": "收费标准", "materials": "申请材料",
-    "main": "是否主要材料", "departments": "部门列表", "items": "事项列表",
+    "main": "是否主要材料", "departments": "部门列表", "items": "事项列表", "bureau": "本局设置",
+    "inspection": "现场核查属性", "parallel": "并联审批属性", "gaps_until": "容缺补齐时点",
+    "commitment": "告知承诺属性", "shared": "共用材料标识",
 }
 _TYPE_NAMES = {str: "字符串（加英文双引号）", int: "整数（不加引号）", bool: "布尔值 true 或 false",
-               list: "数组 [ ... ]"}
+               list: "数组 [ ... ]", dict: "内联表 { ... }"}
 _VALUE_NAMES = {str: "字符串", bool: "布尔值", int: "整数", float: "小数", list: "数组", dict: "表"}
 # key -> (type, required)
 _DEPARTMENT_KEYS: dict[str, tuple[type, bool]] = {"code": (str, True), "name": (str, True)}
@@ -66,10 +81,11 @@ _ITEM_KEYS: dict[str, tuple[type, bool]] = {
     "code": (str, True), "name": (str, True), "department": (str, True), "kind": (str, True),
     "statutory_limit": (int, True), "promised_limit": (int, True), "site_inspection": (bool, True),
     "process": (str, True), "materials": (list, True), "legal_basis": (str, False),
-    "fee": (str, False),
+    "fee": (str, False), **item_profiles.PROFILE_KEYS,
 }
 _MATERIAL_KEYS: dict[str, tuple[type, bool]] = {
-    "code": (str, True), "name": (str, True), "main": (bool, True)}
+    "code": (str, True), "name": (str, True), "main": (bool, True), "shared": (str, False)}
+_SHARED_KEY = re.compile(r"[a-z][a-z0-9_]{0,39}")
 _TOML_MESSAGES = {
     "Invalid value": "值无效（文字须加英文双引号，数字和 true/false 不加引号）",
     "Cannot overwrite a value": "同一个键重复定义",
@@ -129,77 +145,15 @@ def _value_name(value: Any) -> str:
 class _Loader:
     def __init__(self, text: str, file: str, known_processes: set[str] | None) -> None:
         self.file = file
-        self.lines = text.splitlines()
         self.known_processes = known_processes
         self.problems: list[dict[str, Any]] = []
         self._entries: dict[str, list[Any]] = {}
-        self.blocks: dict[str, list[int]] = {"departments": [], "items": []}
-        for number, line in enumerate(self.lines, start=1):
-            header = _HEADER.match(line)
-            if header and header.group(1) == "[[":
-                name = header.group(2).replace('"', "").replace(" ", "")
-                if name in self.blocks:
-                    self.blocks[name].append(number)
-
-    # -- locating -----------------------------------------------------------
-    def _block(self, table: str, index: int) -> tuple[int, int, bool]:
-        """First and last line of entry *index* of *table*, and whether it was found."""
-        starts = self.blocks[table]
-        if len(starts) == len(self._entries.get(table, ())) and index < len(starts):
-            first, last = starts[index], len(self.lines)
-            for number in range(first + 1, len(self.lines) + 1):
-                header = _HEADER.match(self.lines[number - 1])
-                if header and not header.group(2).replace('"', "").startswith(table + "."):
-                    last = number - 1
-                    break
-            return first, last, True
-        return 1, len(self.lines), False
-
-    def _line(self, table: str, index: int, key: str | None = None,
-              value: str | None = None) -> int | None:
-        """Line of ``key = "value"`` (or of ``key =``) inside entry *index* of *table*."""
-        first, last, found = self._block(table, index)
-        if not found:  # not written as [[table]] sections: fall back to the entry's code line
-            entries = self._entries[table]
-            code = entries[index].get("code") if isinstance(entries[index], dict) else None
-            key, value = ("code", code) if isinstance(code, str) and code else (None, None)
-        patterns = []
-        if key is not None and value is not None:
-            patterns.append(rf"(^|[{{,])\s*{re.escape(key)}\s*=\s*[\"']{re.escape(value)}[\"']")
-        if key is not None:
-            patterns.append(rf"(^|[{{,])\s*{re.escape(key)}\s*=")
-        for pattern in patterns:
-            for number in range(first, last + 1):
-                if re.search(pattern, self.lines[number - 1]):
-                    return number
-        return first if found else None
-
-    def _material_line(self, index: int, number: int, code: str | None) -> int | None:
-        """Line of material *number* (from 1) of item *index*: by its code, else by position."""
-        first, last, found = self._block("items", index)
-        if not found:
-            return self._line("items", index)
-        start = self._line("items", index, "materials") or first
-        if code is not None:
-            entries = self._entries["items"][index].get("materials", [])
-            nth = sum(1 for m in entries[:number - 1] if isinstance(m, dict) and m.get("code") == code)
-            pattern = re.compile(rf"(^|[{{,])\s*code\s*=\s*[\"']{re.escape(code)}[\"']")
-            hits = [n for n in range(start, last + 1) if pattern.search(self.lines[n - 1])]
-        else:  # one element per line after ``materials = [`` until ``]``
-            nth, hits = number - 1, []
-            for n in range(start, last + 1):
-                text = self.lines[n - 1].strip()
-                text = text.partition("[")[2].strip() if n == start else text
-                if text.startswith("]"):
-                    break
-                if text and not text.startswith("#"):
-                    hits.append(n)
-        return hits[nth] if nth < len(hits) else start
+        self.where = TomlLines(text, ("departments", "items"), self._entries)
 
     def _problem(self, table: str, index: int, entry: str, message: str,
                  key: str | None = None, value: str | None = None,
                  line: int | None = None) -> None:
-        line = line if line is not None else self._line(table, index, key, value)
+        line = line if line is not None else self.where.line(table, index, key, value)
         self.problems.append({"line": line, "entry": entry, "message": message})
 
     # -- checking -----------------------------------------------------------
@@ -226,26 +180,50 @@ class _Loader:
         return len(self.problems) == before
 
     def load(self, data: dict[str, Any]) -> Catalogue:
-        self._entries = {name: data.get(name) if isinstance(data.get(name), list) else []
-                         for name in ("departments", "items")}
+        self._entries.update({name: data.get(name) if isinstance(data.get(name), list) else []
+                              for name in ("departments", "items")})
         for key in data:
-            if key not in ("departments", "items"):
-                self.problems.append({"line": self._top_line(key), "entry": None,
-                                      "message": f"不认识的顶层键 {key}（只允许 departments 和 items）"})
+            if key not in ("departments", "items", "bureau"):
+                self.problems.append({"line": self.where.top_line(key), "entry": None,
+                                      "message": f"不认识的顶层键 {key}（只允许 departments、items 和 bureau）"})
         for key in ("departments", "items"):
             value = data.get(key)
             if not isinstance(value, list) or not value or not all(isinstance(v, dict) for v in value):
-                self.problems.append({"line": self._top_line(key), "entry": None, "message":
+                self.problems.append({"line": self.where.top_line(key), "entry": None, "message":
                                       f"{_LABELS[key]}缺失或格式不对：应写成一段或多段 [[{key}]]"})
         departments = self._departments(self._entries["departments"])
+        bureau = self._bureau(data.get("bureau", {}), departments)
         items = self._items(self._entries["items"], departments)
+        if bureau.get("inspection_department") is None and any(i.site_inspection for i in items.values()):
+            self.problems.append({"line": self.where.top_line("bureau"), "entry": None, "message":
+                                  "有事项需要现场核查，须在 [bureau] 中指定现场核查牵头股室（inspection_department）"})
         if self.problems:
             self._raise()
-        return Catalogue(departments=departments, items=items, source=self.file)
+        return Catalogue(departments=departments, items=items, source=self.file,
+                         bureau_name=bureau.get("name", "行政审批服务局"),
+                         inspection_department=bureau.get("inspection_department"))
 
-    def _top_line(self, key: str) -> int | None:
-        pattern = re.compile(rf"^\s*(\[\[?\s*)?{re.escape(key)}\b")
-        return next((n for n, line in enumerate(self.lines, 1) if pattern.match(line)), None)
+    def _bureau(self, data: Any, departments: dict[str, Department]) -> dict[str, Any]:
+        before = len(self.problems)
+        if not isinstance(data, dict):
+            self.problems.append({"line": self.where.top_line("bureau"), "entry": None,
+                                  "message": "本局设置应写成一段 [bureau]"})
+            return {}
+        if not data:
+            return {}
+        for key in data:
+            if key not in item_profiles.BUREAU_KEYS:
+                self.problems.append({"line": self.where.top_line(key), "entry": "bureau",
+                                      "message": f"[bureau] 中有不认识的键 {key}（允许的键：name、inspection_department）"})
+        for key, (kind, required) in item_profiles.BUREAU_KEYS.items():
+            if (required and key not in data) or (key in data and type(data[key]) is not kind):
+                self.problems.append({"line": self.where.top_line(key) or self.where.top_line("bureau"),
+                                      "entry": "bureau", "message": f"[bureau] 的 {key} 应为{_TYPE_NAMES[kind]}"})
+        survey = data.get("inspection_department")
+        if isinstance(survey, str) and departments and survey not in departments:
+            self.problems.append({"line": self.where.top_line("inspection_department"), "entry": "bureau",
+                                  "message": f"[bureau] 的现场核查牵头股室 {survey} 未在 [[departments]] 中定义"})
+        return data if len(self.problems) == before else {}
 
     def _departments(self, entries: list[Any]) -> dict[str, Department]:
         result: dict[str, Department] = {}
@@ -313,14 +291,56 @@ class _Loader:
                 known = "、".join(sorted(self.known_processes)) or "（无）"
                 problem(f"{what}的办理流程 {process} 不存在（已有流程：{known}）", "process")
             materials = self._materials(index, entry, what, data.get("materials"))
+            profiles = self._profiles(index, entry, what, data, departments, kind)
             if len(self.problems) == before and materials is not None:
                 result[code] = Item(
                     code=code, name=data["name"].strip(), department=department, kind=kind,
                     statutory_limit=statutory, promised_limit=promised, materials=materials,
                     site_inspection=data["site_inspection"], process=process,
                     legal_basis=data.get("legal_basis", "").strip(),
-                    fee=data.get("fee", "不收费").strip() or "不收费")
+                    fee=data.get("fee", "不收费").strip() or "不收费", **profiles)
         return result
+
+    def _profiles(self, index: int, entry: str, what: str, data: dict[str, Any],
+                  departments: dict[str, Department], kind: ItemKind | None) -> dict[str, Any]:
+        """The optional inspection / parallel / gaps / commitment tables of one item."""
+        loader = self
+
+        class _Report:
+            anchor = ""  # the profile being read: where a missing key is reported
+
+            def fields(self, label: str, value: Any, spec: dict[str, tuple[type, bool]]) -> bool:
+                if not isinstance(value, dict):
+                    self.problem(f"{label}应写成内联表 {{ ... }}", self.anchor)
+                    return False
+                return loader._fields("items", index, entry, label, value, spec,
+                                      loader.where.line("items", index, self.anchor))
+
+            def problem(self, message: str, key: str) -> None:
+                line = loader.where.line("items", index, key, fallback=self.anchor)
+                loader._problem("items", index, entry, message, line=line)
+
+        report, known, found = _Report(), set(departments), {}
+        report.anchor = "inspection"
+        if isinstance(data.get("inspection"), dict):
+            if data.get("site_inspection") is not True:
+                report.problem(f"{what}不需要现场核查（site_inspection = false），不应填写 inspection", "inspection")
+            else:
+                found["inspection"] = item_profiles.parse_inspection(
+                    report, what, data["inspection"], known, data.get("department"))
+        elif data.get("site_inspection") is True:
+            found["inspection"] = item_profiles.InspectionProfile()
+        report.anchor = "parallel"
+        if isinstance(data.get("parallel"), dict):
+            if kind is ItemKind.IMMEDIATE:
+                report.problem(f"{what}是即办件，不能并联审批", "parallel")
+            found["parallel"] = item_profiles.parse_parallel(report, what, data["parallel"], known)
+        if isinstance(data.get("gaps_until"), str):
+            found["gaps_until"] = item_profiles.parse_gaps(report, what, data["gaps_until"])
+        report.anchor = "commitment"
+        if isinstance(data.get("commitment"), dict):
+            found["commitment"] = item_profiles.parse_commitment(report, what, data["commitment"])
+        return found
 
     def _materials(self, index: int, entry: str, what: str,
                    value: Any) -> tuple[Material, ...] | None:
@@ -334,7 +354,7 @@ class _Loader:
         for number, data in enumerate(value, start=1):
             code = data.get("code") if isinstance(data, dict) else None
             anchor = code if isinstance(code, str) and code else None
-            line = self._material_line(index, number, anchor)
+            line = self.where.material_line(index, number, anchor)
             label = f"{what}的申请材料 {anchor or f'第 {number} 项'} "
             if not isinstance(data, dict):
                 self._problem("items", index, entry, f"{what}的第 {number} 项申请材料应写成 "
@@ -346,8 +366,12 @@ class _Loader:
                               "连字符和下划线", line=line)
             elif any(m.code == code for m in result):
                 self._problem("items", index, entry, f"{what}的申请材料编码 {code} 重复", line=line)
+            elif "shared" in data and not _SHARED_KEY.fullmatch(data["shared"]):
+                self._problem("items", index, entry, f"{label}的共用材料标识（shared）须为小写英文标识，"
+                              "例如 business_licence", line=line)
             else:
-                result.append(Material(code=code, name=data["name"].strip(), main=data["main"]))
+                result.append(Material(code=code, name=data["name"].strip(), main=data["main"],
+                                       shared=data.get("shared")))
         if len(self.problems) > before:
             return None
         if not any(m.main for m in result):

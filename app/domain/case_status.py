@@ -14,6 +14,7 @@ class CaseStatus(StrEnum):
     REGISTERED = "registered"
     AWAITING_SUPPLEMENT = "awaiting_supplement"
     IN_REVIEW = "in_review"
+    INSPECTING = "inspecting"
     PENDING_DECISION = "pending_decision"
     CERTIFYING = "certifying"
     READY_TO_ISSUE = "ready_to_issue"
@@ -44,6 +45,7 @@ STATUS_LABELS = {
     CaseStatus.REGISTERED: "待受理",
     CaseStatus.AWAITING_SUPPLEMENT: "待补正",
     CaseStatus.IN_REVIEW: "审查中",
+    CaseStatus.INSPECTING: "现场核查中",
     CaseStatus.PENDING_DECISION: "待决定",
     CaseStatus.CERTIFYING: "制证中",
     CaseStatus.READY_TO_ISSUE: "待出件",
@@ -63,7 +65,8 @@ ALLOWED_TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
                               _S.COMPLETED}),
     _S.AWAITING_SUPPLEMENT: frozenset({_S.IN_REVIEW, _S.PENDING_DECISION, _S.COMPLETED}),
     _S.IN_REVIEW: frozenset({_S.PENDING_DECISION, _S.READY_TO_ISSUE, _S.REGISTERED,
-                             _S.AWAITING_SUPPLEMENT}),
+                             _S.AWAITING_SUPPLEMENT, _S.INSPECTING}),
+    _S.INSPECTING: frozenset({_S.PENDING_DECISION}),
     _S.PENDING_DECISION: frozenset({_S.IN_REVIEW, _S.CERTIFYING, _S.READY_TO_ISSUE,
                                     _S.AWAITING_SUPPLEMENT}),
     _S.CERTIFYING: frozenset({_S.READY_TO_ISSUE}),

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from app.domain.errors import NotFound
+from app.domain.parallel import ParallelMode
 
 
 class ItemKind(StrEnum):
@@ -27,6 +28,58 @@ class Material:
     code: str
     name: str
     main: bool
+    #: the same document across items (e.g. ``business_licence``): asked once in a bundle
+    shared: str | None = None
+
+
+RISK_LABELS = {"low": "低", "medium": "中", "high": "高"}
+
+
+@dataclass(frozen=True)
+class InspectionProfile:
+    """What the site-inspection rules need to know of an item (现场核查属性)."""
+
+    risk_level: str = "low"
+    #: the inspection needs professional qualification
+    technical: bool = False
+    #: the bureau's own inspectors are qualified for it
+    bureau_qualified: bool = True
+    #: partner departments (相关部门) that join a joint inspection
+    partners: tuple[str, ...] = ()
+    #: the qualified department an entrusted inspection goes to (委托核查)
+    qualified_department: str | None = None
+
+
+@dataclass(frozen=True)
+class ParallelProfile:
+    """Departments that review the item at the same time (并联审批) and how they combine."""
+
+    departments: tuple[str, ...]
+    mode: ParallelMode
+    #: percent of departments that must approve (mode ``ratio`` only)
+    ratio: int | None = None
+
+
+class GapPoint(StrEnum):
+    """The point a case accepted with gaps (容缺受理) may not pass until the gaps are filled."""
+
+    DECISION = "decision"
+    CERTIFICATE = "certificate"
+
+    @property
+    def label(self) -> str:
+        return "作出决定前" if self is GapPoint.DECISION else "制证前"
+
+    @property
+    def stage(self) -> str:
+        return "pending_decision" if self is GapPoint.DECISION else "certifying"
+
+
+@dataclass(frozen=True)
+class CommitmentProfile:
+    """Commitment-based approval (告知承诺制): approve at once, verify within a limit."""
+
+    verification_limit: int
 
 
 @dataclass(frozen=True)
@@ -42,6 +95,10 @@ class Item:
     process: str
     legal_basis: str = ""
     fee: str = "不收费"
+    inspection: InspectionProfile | None = None
+    parallel: ParallelProfile | None = None
+    gaps_until: GapPoint | None = None
+    commitment: CommitmentProfile | None = None
 
     def material(self, code: str) -> Material | None:
         return next((m for m in self.materials if m.code == code), None)
@@ -52,6 +109,9 @@ class Catalogue:
     departments: dict[str, Department]
     items: dict[str, Item]
     source: str = ""
+    bureau_name: str = "行政审批服务局"
+    #: the bureau's own site-survey section (现场勘验): independent and joint inspections
+    inspection_department: str | None = None
 
     def item(self, code: str) -> Item:
         try:

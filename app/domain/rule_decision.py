@@ -18,6 +18,15 @@ def _show(value: FactValue) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _show_zh(value: FactValue, labels: Mapping[str, str]) -> str:
+    """Render a fact value for people: 是/否, an enum's Chinese label, a number."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, str):
+        return labels.get(value, value)
+    return str(value)
+
+
 @dataclass(frozen=True)
 class RuleDecision:
     """The result of evaluating one ruleset on one set of validated facts.
@@ -36,6 +45,9 @@ class RuleDecision:
     extras: Mapping[str, FactValue] = field(default_factory=dict)
     outcome_title: str = ""
     cited_facts: tuple[str, ...] = ()
+    #: Chinese titles of facts and extras, and labels of enum values, for explanations
+    titles: Mapping[str, str] = field(default_factory=dict)
+    value_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     @property
     def matched(self) -> bool:
@@ -59,6 +71,25 @@ class RuleDecision:
             return f"未命中任何规则，采用默认结果：{shown} → {result}{where}"
         return f"规则 {self.rule_id}「{self.rule_title}」命中：{shown} → {result}{where}"
 
+    def explain_zh(self) -> str:
+        """The explanation for the case history, in Chinese only: titles and labels of the facts.
+
+        ``依据规则 R2「多部门或并联审批→联合核查」：事项需要现场核查为“是”，涉及部门数为“3”
+        → 联合核查``
+        """
+        names = self.cited_facts or tuple(self.facts)
+        shown = "，".join(
+            f"{self.titles.get(n, n)}为“{_show_zh(self.facts[n], self.value_labels.get(n, {}))}”"
+            for n in names if n in self.facts)
+        result = self.outcome_title or self.outcome
+        flags = [self.titles.get(k, k) if v is True else f"{self.titles.get(k, k)}：{_show_zh(v, {})}"
+                 for k, v in self.extras.items() if v is not False]
+        if flags:
+            result += "（" + "；".join(flags) + "）"
+        if self.rule_id is None:
+            return f"未命中任何规则，按兜底规定：{shown} → {result}"
+        return f"依据规则 {self.rule_id}「{self.rule_title}」：{shown} → {result}"
+
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready form for the audit trail and the API."""
         return {
@@ -73,6 +104,7 @@ class RuleDecision:
             "cited_facts": list(self.cited_facts),
             "extras": dict(self.extras),
             "explanation": self.explain(),
+            "explanation_zh": self.explain_zh(),
         }
 
 

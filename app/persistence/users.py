@@ -14,6 +14,14 @@ def find_user(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username))
 
 
+def display_names(session: Session, usernames: set[str]) -> dict[str, str]:
+    """username → display name for the given users (unknown ones are left out)."""
+    if not usernames:
+        return {}
+    rows = session.execute(select(User.username, User.display_name).where(User.username.in_(usernames)))
+    return {username: name for username, name in rows}
+
+
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 

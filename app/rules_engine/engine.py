@@ -29,6 +29,8 @@ class _Loaded:
     durable: host.DurableRuleset
     rules: dict[str, RuleSpec]
     cited: dict[str, tuple[str, ...]]
+    titles: dict[str, str]
+    value_labels: dict[str, dict[str, str]]
 
 
 class RulesEngine:
@@ -44,7 +46,13 @@ class RulesEngine:
             self._loaded[spec.name] = _Loaded(
                 spec=spec, durable=host.register(spec),
                 rules={r.id: r for r in spec.rules},
-                cited={r.id: cited_facts(r.when) for r in spec.rules})
+                cited={r.id: cited_facts(r.when) for r in spec.rules},
+                titles={f.name: f.title for f in (*spec.facts, *spec.extras)},
+                value_labels={f.name: dict(f.labels) for f in spec.facts if f.labels})
+
+    def check_facts(self, ruleset: str, facts: object) -> dict[str, object]:
+        """Validate ``facts`` against the ruleset's schema (``InvalidInput`` if they do not fit)."""
+        return dict(validate_facts(self._get(ruleset).spec, facts))
 
     def evaluate(self, ruleset: str, facts: object) -> RuleDecision:
         """Decide on ``facts``; raises ``InvalidInput`` (bad facts), ``NotFound`` (no such
@@ -59,13 +67,15 @@ class RulesEngine:
                 outcome=spec.default_outcome, rule_id=None, rule_title="未命中任何规则",
                 basis=spec.default_basis, facts=checked, ruleset=spec.name,
                 ruleset_version=spec.full_version, extras=extras,
-                outcome_title=spec.outcome_title(spec.default_outcome))
+                outcome_title=spec.outcome_title(spec.default_outcome),
+                titles=loaded.titles, value_labels=loaded.value_labels)
         rule = loaded.rules[rule_id]
         extras.update(rule.extras)
         return RuleDecision(
             outcome=rule.outcome, rule_id=rule.id, rule_title=rule.title, basis=rule.basis,
             facts=checked, ruleset=spec.name, ruleset_version=spec.full_version, extras=extras,
-            outcome_title=spec.outcome_title(rule.outcome), cited_facts=loaded.cited[rule.id])
+            outcome_title=spec.outcome_title(rule.outcome), cited_facts=loaded.cited[rule.id],
+            titles=loaded.titles, value_labels=loaded.value_labels)
 
     def rulesets(self) -> list[RulesetSummary]:
         """Names, titles and versions of the loaded rulesets, by name."""

@@ -20,7 +20,7 @@ MAX_ENUM_VALUES = 64
 FACT_KEYS = {
     "bool": {"type", "title", "required", "default"},
     "int": {"type", "title", "required", "default", "min", "max"},
-    "enum": {"type", "title", "required", "default", "values"},
+    "enum": {"type", "title", "required", "default", "values", "labels"},
     "str": {"type", "title", "required", "default", "max_length"},
 }
 EXTRA_TYPES = ("bool", "int", "str")
@@ -150,6 +150,12 @@ def _parse_fact(name: str, decl: object, check: Checker) -> FactSpec | None:
             bad(f"values 应为不重复的非空字符串列表（最多 {MAX_ENUM_VALUES} 项）")
         else:
             fields["values"] = tuple(values)
+            labels = decl.get("labels", {})
+            if (not isinstance(labels, dict) or set(labels) - set(values)
+                    or not all(isinstance(v, str) and 0 < len(v.strip()) <= 20 for v in labels.values())):
+                bad("labels 应为表，键是 values 中的取值，值是不超过 20 字的中文名称")
+            else:
+                fields["labels"] = tuple((v, labels[v].strip()) for v in values if v in labels)
     elif kind == "str":
         length = decl.get("max_length")
         if type(length) is not int or not 1 <= length <= STR_LIMIT:

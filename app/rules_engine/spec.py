@@ -35,6 +35,8 @@ class FactSpec:
     max: int | None = None
     values: tuple[str, ...] = ()
     max_length: int | None = None
+    #: Chinese labels of enum values, e.g. (("high", "高"), …); shown in explanations
+    labels: tuple[tuple[str, str], ...] = ()
 
     def constraint(self) -> str:
         """Short Chinese description of what the fact accepts."""

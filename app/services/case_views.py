@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.acceptance import missing_materials
@@ -10,20 +11,14 @@ from app.domain.case_status import CaseResult, CaseStatus
 from app.domain.errors import Forbidden
 from app.domain.roles import Role
 from app.persistence import tasks as task_queries
-from app.persistence.audit import events_for_case
 from app.persistence.cases import get_case
-from app.persistence.models import Case, TaskRecord
+from app.persistence.models import Case, RuleDecisionRecord, TaskRecord
+from app.persistence.users import display_names
 from app.services.actor import Actor
+from app.services.case_history import history
+from app.services.processes import definition_for
 from app.services.runtime import Runtime
-from app.services.time_limits import time_limit_view
-
-ACTION_LABELS = {
-    "case_registered": "登记办件",
-    "task_claimed": "签收任务",
-    "task_released": "退回签收",
-    "task_completed": "办理完成",
-    "model_deployed": "部署流程",
-}
+from app.services.time_limits import suspensions_view, time_limit_view
 
 
 def may_view(actor: Actor, case: Case, session: Session) -> bool:
@@ -44,8 +39,8 @@ def load_visible_case(session: Session, actor: Actor, case_id: int) -> Case:
 def task_view(task: TaskRecord, candidates: list[str] | None = None) -> dict[str, Any]:
     view: dict[str, Any] = {
         "id": task.id, "element_id": task.element_id, "name": task.name, "role": task.role,
-        "department": task.department, "status": task.status, "claimed_by": task.claimed_by,
-        "created_at": task.created_at.isoformat(),
+        "department": task.department, "kind": task.kind, "status": task.status,
+        "claimed_by": task.claimed_by, "created_at": task.created_at.isoformat(),
         "due_at": task.due_at.isoformat() if task.due_at else None,
     }
     if task.status != task_queries.READY:
@@ -71,13 +66,48 @@ def case_summary(runtime: Runtime, case: Case) -> dict[str, Any]:
     }
 
 
+def rule_decisions(session: Session, case_id: int) -> list[dict[str, Any]]:
+    rows = session.scalars(select(RuleDecisionRecord).where(RuleDecisionRecord.case_id == case_id)
+                           .order_by(RuleDecisionRecord.id))
+    return [{**row.decision, "element_id": row.element_id, "at": row.decided_at.isoformat()}
+            for row in rows]
+
+
+def inspection_view(runtime: Runtime, decisions: list[dict[str, Any]],
+                    tasks: list[TaskRecord]) -> dict[str, Any] | None:
+    """How the site inspection was decided and what every inspecting department found."""
+    decision = next((d for d in reversed(decisions) if d["ruleset"] == "inspection"), None)
+    if decision is None:
+        return None
+    findings = [{
+        "task": t.name, "element_id": t.element_id, "department": t.department,
+        "department_name": runtime.catalogue.department_name(t.department),
+        "finding": t.data.get("finding"), "opinion": t.opinion, "by": t.completed_by,
+        "at": t.completed_at.isoformat() if t.completed_at else None,
+    } for t in tasks if t.role == Role.INSPECTOR.value and t.status == task_queries.COMPLETED]
+    return {
+        "mode": decision["outcome"], "mode_label": decision["outcome_title"],
+        "rule_id": decision["rule_id"], "rule_title": decision["rule_title"],
+        "explanation": decision["explanation_zh"], "invite_experts": bool(decision["extras"].get("invite_experts")),
+        "findings": findings, "conclusion": findings[-1]["finding"] if findings else None,
+    }
+
+
 def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) -> dict[str, Any]:
     case = load_visible_case(session, actor, case_id)
     item = runtime.catalogue.items.get(case.item_code)
+    definition = definition_for(session, runtime, case.process_version_id)
     tasks = task_queries.tasks_of_case(session, case.id)
     ready = [t for t in tasks if t.status == task_queries.READY]
     candidates = task_queries.usernames_for(session, [(t.role, t.department) for t in ready])
     missing = missing_materials(item, case.materials) if item else []
+    decisions = rule_decisions(session, case.id)
+    done = sorted((t for t in tasks if t.status == task_queries.COMPLETED),
+                  key=lambda t: (t.completed_at, t.created_at))
+    events = history(session, case.id, definition)
+    names = display_names(session, {e["actor"] for e in events} | {t.completed_by for t in done if t.completed_by})
+    for entry in events:
+        entry["actor_name"] = names.get(entry["actor"], entry["actor"])
     detail = case_summary(runtime, case)
     detail.update(
         query_code=case.query_code if actor.role in (Role.WINDOW, Role.ADMIN) else None,
@@ -86,18 +116,15 @@ def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) 
         missing_materials=[m.code for m in missing],
         facts=case.facts,
         time_limit=time_limit_view(case, item, runtime.calendar, runtime.clock.now()),
+        suspensions=suspensions_view(session, case.id),
         tasks=[task_view(t, candidates[(t.role, t.department)]) for t in ready],
-        opinions=[task_view(t) for t in sorted(
-            (t for t in tasks if t.status == task_queries.COMPLETED),
-            key=lambda t: (t.completed_at, t.created_at))],
-        history=history(session, case.id),
+        opinions=[{**task_view(t), "department_name": runtime.catalogue.department_name(t.department),
+                   "completed_by_name": names.get(t.completed_by or "", t.completed_by)} for t in done],
+        rule_decisions=decisions,
+        inspection=inspection_view(runtime, decisions, tasks),
+        diagram={"version_id": case.process_version_id,
+                 "completed": sorted({t.element_id for t in done}),
+                 "active": sorted({t.element_id for t in ready})},
+        history=events,
     )
     return detail
-
-
-def history(session: Session, case_id: int) -> list[dict[str, Any]]:
-    return [{
-        "id": e.id, "at": e.occurred_at.isoformat(), "actor": e.actor, "action": e.action,
-        "action_label": ACTION_LABELS.get(e.action, e.action), "element_id": e.element_id,
-        "before": e.before, "after": e.after,
-    } for e in events_for_case(session, case_id)]

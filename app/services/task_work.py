@@ -12,7 +12,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.domain.acceptance import missing_main_materials
 from app.domain.errors import Conflict, Forbidden, InvalidInput
 from app.persistence import tasks as task_queries
 from app.persistence.audit import append_event
@@ -21,6 +20,7 @@ from app.persistence.models import Case, TaskRecord
 from app.services.actor import Actor
 from app.services.processes import definition_for
 from app.services.advance import advance_case
+from app.services.guards import check_step
 from app.services.runtime import Runtime
 from app.services.time_limits import start_clock
 from app.workflow.engine import SavedState
@@ -67,7 +67,7 @@ def claim_task(session: Session, runtime: Runtime, actor: Actor, task_id: str) -
     session.refresh(task)
     append_event(session, occurred_at=runtime.clock.now(), actor=actor.username,
                  action="task_claimed", case_id=task.case_id, element_id=task.element_id,
-                 after={"task_id": task.id, "claimed_by": actor.username})
+                 after={"task_id": task.id, "task": task.name, "claimed_by": actor.username})
     return task
 
 
@@ -81,7 +81,7 @@ def release_task(session: Session, runtime: Runtime, actor: Actor, task_id: str)
     session.refresh(task)
     append_event(session, occurred_at=runtime.clock.now(), actor=actor.username,
                  action="task_released", case_id=task.case_id, element_id=task.element_id,
-                 before={"claimed_by": actor.username}, after={"task_id": task.id})
+                 before={"claimed_by": actor.username}, after={"task_id": task.id, "task": task.name})
     return task
 
 
@@ -112,17 +112,6 @@ def _validate_submission(spec: HumanTaskSpec, completion: Completion) -> dict[st
     return data
 
 
-def _check_acceptance(runtime: Runtime, case: Case, spec: HumanTaskSpec, decision: str | None) -> None:
-    if spec.stage != "registered" or decision != "approve":
-        return
-    item = runtime.catalogue.item(case.item_code)
-    missing = missing_main_materials(item, case.materials)
-    if missing:
-        names = "、".join(m.name for m in missing)
-        raise InvalidInput("main_materials_missing", f"主要材料不齐，不能受理：缺少{names}",
-                           field="decision", missing=[m.code for m in missing])
-
-
 def complete_task(session: Session, runtime: Runtime, actor: Actor, task_id: str,
                   completion: Completion) -> TaskRecord:
     task = task_queries.get_task(session, task_id)
@@ -139,10 +128,9 @@ def complete_task(session: Session, runtime: Runtime, actor: Actor, task_id: str
     definition = definition_for(session, runtime, case.process_version_id)
     spec = definition.human_task(task.element_id)
     data = _validate_submission(spec, completion)
-    _check_acceptance(runtime, case, spec, completion.decision)
-
     state = get_workflow_state(session, case.id)
     run = runtime.engine.restore(definition, SavedState(state.state, state.serializer_version))
+    check_step(runtime, case, spec, completion.decision, run.task_data(task.id))
 
     now = runtime.clock.now()
     before = {"status": case.status, "version": case.version, "result": case.result}

@@ -61,6 +61,9 @@ def time_limit_view(case: Case, item: Item | None, calendar: WorkingDayCalendar,
         "due_date": case.due_date.isoformat() if case.due_date else None,
         "provisional": case.deadline_provisional,
         "working_days_used": None, "working_days_left": None,
+        "state": case.deadline_state,
+        "suspended": case.clock_suspended_since is not None,
+        "suspended_since": case.clock_suspended_since.isoformat() if case.clock_suspended_since else None,
     }
     if case.accepted_on is None or case.due_date is None:
         return view

@@ -207,6 +207,16 @@ class WorkflowRun:
                                    department, item))
         return tasks
 
+    def task_data(self, task_id: str) -> dict[str, Any]:
+        """A copy of a task's data (what the diagram has gathered up to that task)."""
+        try:
+            task = self._workflow.get_task_from_id(UUID(task_id))
+        except Exception:
+            task = None
+        if task is None:
+            raise TaskNotReady("task_not_ready", "该任务已办理或已不在待办状态", task_id=task_id)
+        return dict(task.data)
+
     def complete(self, task_id: str, data: Mapping[str, Any]) -> None:
         """Merge ``data`` into the ready task and run the workflow forward."""
         ensure_plain_data(dict(data))

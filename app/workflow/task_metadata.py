@@ -13,8 +13,8 @@ from typing import Any
 
 from app.domain.errors import InvalidInput
 
-STAGES = ("registered", "awaiting_supplement", "in_review", "pending_decision", "certifying",
-          "ready_to_issue")
+STAGES = ("registered", "awaiting_supplement", "in_review", "inspecting", "pending_decision",
+          "certifying", "ready_to_issue")
 #: Why a task stops the clock while it is open (法定不计时): 补正, 专家评审, 听证, 整改.
 SUSPENSION_REASONS = ("supplement", "expert_review", "hearing", "rectification")
 #: Every property a user task may declare; anything else is a typo and refused.

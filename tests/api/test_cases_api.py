@@ -72,14 +72,20 @@ def test_standard_flow_to_issue(api):
     assert case["tasks"][0]["department"] == "market"
     assert set(case["tasks"][0]["candidates"]) == {"reviewer_market", "reviewer2_market"}
     case = work(api, case, "reviewer_market", "approve", "符合条件")
+    # 食品经营许可 needs a site inspection: the rules send it to the bureau's own inspectors
+    assert case["status"] == "inspecting"
+    assert [(t["name"], t["role"], t["department"]) for t in case["tasks"]] == [
+        ("独立现场核查", "inspector", "site_survey")]
+    case = work(api, case, "inspector_site_survey", opinion="经营场所与布局图一致", data={"finding": "合格"})
     case = work(api, case, "leader_market", "approve", "准予")
     assert case["status"] == "certifying" and case["result"] == "approved"
     case = work(api, case, "reviewer_market", data={"certificate_no": "JY001"}, opinion="")
     case = work(api, case, "window", data={"delivery": "窗口领取"}, opinion="")
     assert case["status"] == "completed" and case["tasks"] == []
-    assert [o["name"] for o in case["opinions"]] == ["受理", "审查", "决定", "制证", "出件"]
+    assert [o["name"] for o in case["opinions"]] == ["受理", "审查", "独立现场核查", "决定", "制证", "出件"]
     actions = [h["action"] for h in case["history"]]
-    assert actions.count("task_completed") == 5 and actions[0] == "case_registered"
+    assert actions.count("task_completed") == 6 and actions[0] == "case_registered"
+    assert actions.count("rule_decided") == 1
 
 
 def test_immediate_item_is_decided_at_the_window(api):

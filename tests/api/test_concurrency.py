@@ -38,8 +38,8 @@ def test_two_simultaneous_completions_one_succeeds_one_409(api, ext):
         task_id = case["tasks"][0]["id"]
         url = f"/api/v1/tasks/{task_id}/complete"
         statuses = _race(api, [
-            ("reviewer_market", url, {"decision": "approve", "opinion": "甲：同意"}),
-            ("reviewer2_market", url, {"decision": "reject", "opinion": "乙：不同意"}),
+            ("reviewer_market", url, {"decision": "reject", "opinion": "甲：场所不符合要求"}),
+            ("reviewer2_market", url, {"decision": "reject", "opinion": "乙：材料不实"}),
         ])
         assert sorted(statuses) == [200, 409], statuses
         with ext.db.session(write=False) as session:
@@ -48,7 +48,7 @@ def test_two_simultaneous_completions_one_succeeds_one_409(api, ext):
                 AuditEvent.action == "task_completed"))
             assert completed == 1
             review = session.get(TaskRecord, task_id)
-            assert review.status == "completed" and review.opinion in ("甲：同意", "乙：不同意")
+            assert review.status == "completed" and review.opinion in ("甲：场所不符合要求", "乙：材料不实")
         detail = api.get(f"/api/v1/cases/{case['id']}", as_user="window").get_json()
         assert [t["name"] for t in detail["tasks"]] == ["决定"]
         assert detail["version"] == case["version"] + 1

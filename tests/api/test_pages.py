@@ -44,7 +44,7 @@ def test_reviewer_claims_and_completes_from_the_task_page(app, api):
                            data={"csrf_token": token, "decision": "approve", "opinion": "经审查，符合条件"})
     assert response.status_code == 302
     detail = api.get(f"/api/v1/cases/{case['id']}", as_user="window").get_json()
-    assert detail["status"] == "pending_decision"
+    assert detail["status"] == "inspecting"
     case_page = client.get(f"/cases/{case['id']}").get_data(as_text=True)
     assert "经审查，符合条件" in case_page and "办理过程" in case_page
 

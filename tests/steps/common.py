@@ -85,6 +85,8 @@ def _work(desk: Desk, username: str, step: str, decision: str | None, opinion: s
     def action(session: Any, runtime: Any) -> None:
         ready = [t for t in task_queries.ready_tasks_of_case(session, desk.case_id) if t.name == step]
         assert ready, f"办件当前没有待办环节“{step}”"
+        # several departments may each have this step (并联、联合核查): take the actor's own
+        ready.sort(key=lambda t: (t.role, t.department) != (actor.role.value, actor.department or ""))
         claim_task(session, runtime, actor, ready[0].id)
         complete_task(session, runtime, actor, ready[0].id,
                       Completion(decision=DECISIONS.get(decision or "", decision), opinion=opinion,
@@ -115,6 +117,12 @@ def work_with_field(desk: Desk, username: str, step: str, field_name: str, value
     _work(desk, username, step, None, "", {field_name: value})
 
 
+@when(parsers.parse("“{username}”办理“{step}”环节，核查结论为“{finding}”，意见为“{opinion}”"))
+def inspect(desk: Desk, username: str, step: str, finding: str, opinion: str) -> None:
+    """核查人员签收并办理一个现场核查环节，给出核查结论（合格、限期整改、不合格）和意见。"""
+    _work(desk, username, step, None, opinion, {"finding": finding})
+
+
 @then(parsers.parse("办件状态为“{label}”"))
 def status_is(desk: Desk, label: str) -> None:
     """办件的状态（中文）。"""
@@ -133,7 +141,7 @@ def current_step(desk: Desk, step: str, role: str) -> None:
     """办件当前唯一的待办环节及其角色（window/reviewer/leader 或中文泳道名）。"""
     tasks = desk.detail()["tasks"]
     assert [t["name"] for t in tasks] == [step], tasks
-    roles = {"综合窗口": "window", "审查股室": "reviewer", "分管领导": "leader"}
+    roles = {"综合窗口": "window", "审查股室": "reviewer", "分管领导": "leader", "核查人员": "inspector"}
     assert tasks[0]["role"] == roles.get(role, role)
 
 

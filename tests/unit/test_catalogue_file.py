@@ -51,6 +51,10 @@ process = "immediate"
 materials = [
   { code = "M01", name = "补办申请书", main = true },
 ]
+
+[bureau]
+name = "县行政审批服务局"
+inspection_department = "market"
 """
 
 
@@ -199,7 +203,7 @@ def test_department_checks(tmp_path: Path) -> None:
     fails(make(tmp_path, {2: 'code = "Market Bureau"'}), 2, "Market Bureau", "编码不合规范")
     fails(make(tmp_path, {3: 'nmae = "市场监督管理局"'}), 3, "market", "不认识的键 nmae（是否应为 name？）")
     duplicate = '\n[[departments]]\ncode = "market"\nname = "另一个局"\n'
-    fails(make(tmp_path, append=duplicate), 34, "market", "部门编码 market 重复")
+    fails(make(tmp_path, append=duplicate), 38, "market", "部门编码 market 重复")
 
 
 # -- item rules ---------------------------------------------------------------------
@@ -341,3 +345,62 @@ def test_items_written_inline_are_located_by_code(tmp_path: Path) -> None:
         ' materials = [{ code = "M1", name = "申请书", main = true }] },\n'
         "]\n", encoding="utf-8")
     fails(path, 4, "XK-2", "实施部门 mkt 未在")
+
+
+# -- item profiles: inspection, parallel approval, gaps, commitment --------------------
+
+def test_item_profiles_load_into_the_domain(tmp_path: Path) -> None:
+    catalogue = load_catalogue(make(tmp_path, {
+        1: '[[departments]]\ncode = "fire_rescue"\nname = "消防救援大队"\n\n[[departments]]',
+        14: 'inspection = { risk_level = "高", technical = true, bureau_qualified = false, '
+            'qualified_department = "fire_rescue", partners = ["fire_rescue"] }\n'
+            'parallel = { departments = ["market", "fire_rescue"], mode = "按比例", ratio = 60 }\n'
+            'gaps_until = "制证前"\ncommitment = { verification_limit = 20 }',
+        17: '  { code = "M02", name = "营业执照", main = false, shared = "business_licence" },',
+    }))
+    item = catalogue.item("XK-0001")
+    assert item.inspection.risk_level == "high" and item.inspection.partners == ("fire_rescue",)
+    assert item.inspection.qualified_department == "fire_rescue"
+    assert item.parallel.departments == ("market", "fire_rescue") and item.parallel.ratio == 60
+    assert item.parallel.mode.value == "ratio"
+    assert item.gaps_until.value == "certificate" and item.commitment.verification_limit == 20
+    assert item.material("M02").shared == "business_licence"
+    assert catalogue.inspection_department == "market" and catalogue.bureau_name == "县行政审批服务局"
+    # an item needing inspection without a profile gets the default one (low risk, independent)
+    assert load_catalogue(make(tmp_path)).item("XK-0001").inspection.risk_level == "low"
+
+
+@pytest.mark.parametrize("line14,message", [
+    ('inspection = { risk_level = "很高" }', "风险等级 '很高' 无效"),
+    ('inspection = { technical = true, bureau_qualified = false }', "须指定受委托部门"),
+    ('inspection = { partners = ["nowhere"] }', "部门 nowhere 未在 [[departments]] 中定义"),
+    ('inspection = { partners = ["market"] }', "不应包含实施部门自身"),
+    ('inspection = { risk = "高" }', "不认识的键 risk"),
+    ('inspection = "高"', "应为内联表"),
+    ('parallel = { departments = ["market"], mode = "会签" }', "至少要有两个并联审查部门"),
+    ('parallel = { departments = ["market", "market"], mode = "会签" }', "重复的部门"),
+    ('parallel = { departments = ["market", "x"], mode = "会签" }', "部门 x 未在"),
+    ('gaps_until = "受理前"', "只能是“决定前”或“制证前”"),
+    ('commitment = { verification_limit = 0 }', "1 至 365 个工作日"),
+])
+def test_item_profile_mistakes_name_the_line_and_item(tmp_path: Path, line14: str, message: str) -> None:
+    fails(make(tmp_path, {14: line14}), 14, "XK-0001", message)
+
+
+def test_parallel_mode_rules(tmp_path: Path) -> None:
+    two = '[[departments]]\ncode = "health"\nname = "卫生健康局"\n\n[[departments]]'
+    for line14, message in [
+        ('parallel = { departments = ["market", "health"], mode = "全签" }', "方式 '全签' 无效"),
+        ('parallel = { departments = ["market", "health"], mode = "按比例" }', "须填写 ratio"),
+        ('parallel = { departments = ["market", "health"], mode = "会签", ratio = 50 }', "只有“按比例”方式才填写 ratio"),
+    ]:
+        fails(make(tmp_path, {1: two, 14: line14}), 18, "XK-0001", message)
+
+
+def test_inspection_profile_needs_an_inspection_and_the_bureau_its_survey_section(tmp_path: Path) -> None:
+    fails(make(tmp_path, {27: 'site_inspection = false\ninspection = { risk_level = "低" }'}), 28, "XK-0002",
+          "不应填写 inspection")
+    fails(make(tmp_path, {35: None}), 33, None, "须在 [bureau] 中指定现场核查牵头股室")
+    fails(make(tmp_path, {35: 'inspection_department = "nowhere"'}), 35, "bureau", "未在 [[departments]] 中定义")
+    fails(make(tmp_path, {17: '  { code = "M02", name = "营业执照", main = false, shared = "Licence" },'}),
+          17, "XK-0001", "共用材料标识（shared）须为小写英文标识")

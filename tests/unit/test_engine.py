@@ -12,16 +12,18 @@ from app.domain.case_status import ALLOWED_TRANSITIONS, CaseStatus, check_transi
 from app.domain.errors import Conflict, InvalidInput
 from app.workflow.definitions import DefinitionCatalogue, Document
 from app.workflow.engine import TaskNotReady, WorkflowEngine, WorkflowFailure
-from app.workflow.expressions import RestrictedEvaluator
+from app.services.decisions import build_evaluator
 from app.workflow.serializer import SERIALIZER_VERSION
 
 STANDARD = Path(__file__).resolve().parents[2] / "processes" / "standard_promised.bpmn"
+#: the process the standard flow calls, compiled with it as on deployment
+CALLED = Document("site_inspection.bpmn", (STANDARD.parent / "site_inspection.bpmn").read_bytes())
 
 
 def setup(text: str | None = None):
-    evaluator = RestrictedEvaluator()
+    evaluator = build_evaluator(None)[0]
     content = (text or STANDARD.read_text(encoding="utf-8")).encode("utf-8")
-    definition = DefinitionCatalogue(evaluator).compile([Document("s.bpmn", content)], "standard_promised")
+    definition = DefinitionCatalogue(evaluator).compile([Document("s.bpmn", content), CALLED], "standard_promised")
     return WorkflowEngine(evaluator, lambda: datetime.now(UTC)), definition
 
 

@@ -89,6 +89,10 @@ def test_toml_syntax_error_has_line(tmp_path: Path) -> None:
      "ruleset"),
     ('version = "2026.1"', 'version = ""', "ruleset_bad_header", "ruleset"),
     ("[ruleset]", "[rulesets]", "ruleset_unknown_key", "rulesets"),
+    ('labels = { low = "低", medium = "中", high = "高" }', 'labels = { lowest = "最低" }',
+     "ruleset_bad_fact", "facts.risk_level"),
+    ('labels = { low = "低", medium = "中", high = "高" }', 'labels = { low = "" }',
+     "ruleset_bad_fact", "facts.risk_level"),
 ])
 def test_broken_header_or_schema(tmp_path: Path, old: str, new: str, code: str,
                                  entry: str) -> None:
@@ -146,3 +150,13 @@ def test_version_changes_when_the_file_changes(tmp_path: Path) -> None:
              "parallel_approval": False, "risk_level": "low", "technical": False,
              "bureau_qualified": True}
     assert edited.evaluate("inspection", facts).ruleset_version == second
+
+
+def test_enum_labels_make_the_explanation_chinese() -> None:
+    engine = load_rules_engine(RULES_DIR)
+    facts = {"requires_site_inspection": True, "departments_involved": 1, "parallel_approval": False,
+             "risk_level": "high", "technical": False, "bureau_qualified": True}
+    decision = engine.evaluate("inspection", facts)
+    assert decision.explain_zh() == ("依据规则 R3「高风险（重大公共安全）→联合核查并邀请专家」："
+                                     "事项需要现场核查为“是”，风险等级为“高” → 联合核查（邀请专家参加核查）")
+    assert decision.to_dict()["explanation_zh"] == decision.explain_zh()

@@ -7,21 +7,28 @@ import pytest
 
 from app.domain.errors import InvalidInput, TooLarge
 from app.workflow.definitions import DefinitionCatalogue, DefinitionError, Document
-from app.workflow.expressions import RestrictedEvaluator
+from app.services.decisions import build_evaluator
 from app.workflow.safe_xml import XmlLimits, parse_untrusted
 
 STANDARD = Path(__file__).resolve().parents[2] / "processes" / "standard_promised.bpmn"
+#: the process the standard flow calls, compiled with it as on deployment
+CALLED = Document("site_inspection.bpmn", (STANDARD.parent / "site_inspection.bpmn").read_bytes())
 
 
 def compile_text(text: str) -> object:
-    catalogue = DefinitionCatalogue(RestrictedEvaluator())
-    return catalogue.compile([Document("upload.bpmn", text.encode("utf-8"))], "standard_promised")
+    catalogue = DefinitionCatalogue(build_evaluator(None)[0])
+    return catalogue.compile([Document("upload.bpmn", text.encode("utf-8")), CALLED], "standard_promised")
 
 
 def test_shipped_diagram_compiles():
     definition = compile_text(STANDARD.read_text(encoding="utf-8"))
-    assert set(definition.human_tasks) == {"accept_application", "review_application",
-                                           "decide_application", "make_certificate", "issue_result"}
+    assert set(definition.human_tasks) == {
+        "accept_application", "review_application", "supplement_materials", "expert_review",
+        "decide_application", "hold_hearing",
+        "make_certificate", "issue_result",
+        # from the called site-inspection process, compiled in
+        "inspect_independently", "inspect_on_commission", "inspect_jointly",
+        "conclude_joint_inspection", "reinspect_after_rectification"}
 
 
 @pytest.mark.parametrize("prolog", [

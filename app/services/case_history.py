@@ -1,0 +1,95 @@
+"""A case's history as people read it: every audit event of the case, in Chinese.
+
+Each entry keeps the event's machine data (``action``, ``before``, ``after``) and adds
+``action_label`` and ``description``: one Chinese sentence saying who did what, which rule
+fired on which facts, when the clock stopped and how far the deadline moved.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.persistence.audit import events_for_case
+from app.persistence.models import AuditEvent
+from app.workflow.definitions import ProcessDefinition
+
+ACTION_LABELS = {
+    "case_registered": "登记办件",
+    "task_claimed": "签收任务",
+    "task_released": "退回签收",
+    "task_transferred": "转办任务",
+    "task_completed": "办理完成",
+    "rule_decided": "规则判断",
+    "clock_suspended": "暂停计时",
+    "clock_resumed": "恢复计时",
+    "supplement_notice_issued": "一次性告知",
+    "materials_supplemented": "补正材料",
+    "deadline_warning": "时限预警",
+    "deadline_overdue": "超期督办",
+    "escalation_completed": "督办办结",
+    "model_deployed": "部署流程",
+}
+
+
+def _task_completed(event: AuditEvent, definition: ProcessDefinition | None) -> str:
+    after = event.after
+    name = after.get("task") or event.element_id or ""
+    text = f"办理“{name}”"
+    decision = after.get("decision")
+    if decision:
+        spec = definition.human_tasks.get(event.element_id or "") if definition else None
+        label = spec.decisions.get(decision, decision) if spec else decision
+        text += f"，决定：{label}"
+    fields = {k: v for k, v in (after.get("data") or {}).items() if v not in (None, "")}
+    if "finding" in fields:
+        text += f"，核查结论：{fields.pop('finding')}"
+    if fields:
+        text += "，" + "，".join(f"{k}：{v}" for k, v in fields.items())
+    if after.get("opinion"):
+        text += f"。意见：{after['opinion']}"
+    return text
+
+
+def _rule_decided(event: AuditEvent, _: ProcessDefinition | None) -> str:
+    after = event.after
+    where = f"（{after['element_name']}）" if after.get("element_name") else ""
+    return f"规则判断{where}：{after.get('explanation_zh') or after.get('explanation', '')}"
+
+
+def _clock_resumed(event: AuditEvent, _: ProcessDefinition | None) -> str:
+    after = event.after
+    days = after.get("working_days_suspended", 0)
+    text = f"恢复计时（{after.get('reason_label', '')}结束），暂停 {days} 个工作日"
+    if days and after.get("due_date"):
+        text += f"，办结期限顺延至 {after['due_date']}"
+    return text
+
+
+_DESCRIBE: dict[str, Callable[[AuditEvent, ProcessDefinition | None], str]] = {
+    "case_registered": lambda e, _: f"登记办件：{e.after.get('applicant', '')}，材料 {len(e.after.get('materials') or [])} 件",
+    "task_claimed": lambda e, _: f"签收“{e.after.get('task') or e.element_id}”",
+    "task_released": lambda e, _: f"退回签收“{e.after.get('task') or e.element_id}”",
+    "task_transferred": lambda e, _: f"将“{e.after.get('task') or e.element_id}”转给 {e.after.get('to', '')}",
+    "task_completed": _task_completed,
+    "rule_decided": _rule_decided,
+    "clock_suspended": lambda e, _: f"暂停计时（{e.after.get('reason_label', '')}），法定不计入办理时限",
+    "clock_resumed": _clock_resumed,
+}
+
+
+def history(session: Session, case_id: int, definition: ProcessDefinition | None) -> list[dict[str, Any]]:
+    """The case's events, oldest first, each with a Chinese label and description."""
+    entries = []
+    for event in events_for_case(session, case_id):
+        describe = _DESCRIBE.get(event.action)
+        label = ACTION_LABELS.get(event.action, event.action)
+        entries.append({
+            "id": event.id, "at": event.occurred_at.isoformat(), "actor": event.actor,
+            "actor_name": event.actor,
+            "action": event.action, "action_label": label, "element_id": event.element_id,
+            "description": describe(event, definition) if describe else label,
+            "before": event.before, "after": event.after,
+        })
+    return entries
