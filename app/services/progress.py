@@ -24,21 +24,18 @@ _NUMBER = re.compile(r"^\d{4}-\d{6}$")
 _CODE = re.compile(r"^[0-9A-F]{4,16}$")
 _DUMMY_CODE = "000000"
 
-#: the steps an applicant sees, and the case statuses that stand at each
-STEPS = (
-    ("申请登记", (CaseStatus.REGISTERED,)),
-    ("受理审查", (CaseStatus.IN_REVIEW,)),
-    ("审批决定", (CaseStatus.PENDING_DECISION,)),
-    ("制证", (CaseStatus.CERTIFYING,)),
-    ("出件", (CaseStatus.READY_TO_ISSUE,)),
-    ("办结", (CaseStatus.COMPLETED, CaseStatus.NOT_ACCEPTED)),
-)
+#: the steps an applicant sees; a status not named here (a newer one) shows as 受理审查
+STEPS = ("申请登记", "受理审查", "审批决定", "制证", "出件", "办结")
+STEP_OF_STATUS = {
+    CaseStatus.REGISTERED: 0, CaseStatus.PENDING_DECISION: 2, CaseStatus.CERTIFYING: 3,
+    CaseStatus.READY_TO_ISSUE: 4, CaseStatus.COMPLETED: 5, CaseStatus.NOT_ACCEPTED: 5,
+}
 
 
 def _steps(status: CaseStatus) -> list[dict[str, str]]:
-    current = next(i for i, (_, statuses) in enumerate(STEPS) if status in statuses)
+    current = STEP_OF_STATUS.get(status, 1)
     return [{"label": label, "state": "done" if i < current or status.is_final else
-             "current" if i == current else "todo"} for i, (label, _) in enumerate(STEPS)]
+             "current" if i == current else "todo"} for i, label in enumerate(STEPS)]
 
 
 def lookup_progress(session: Session, runtime: Runtime, number: object, code: object) -> dict[str, Any]:

@@ -56,6 +56,5 @@ def transfer_task(session: Session, runtime: Runtime, actor: Actor, task_id: str
     append_event(session, occurred_at=runtime.clock.now(), actor=actor.username,
                  action="task_transferred", case_id=task.case_id, element_id=task.element_id,
                  before={"task_id": task.id, "claimed_by": holder},
-                 after={"task_id": task.id, "task": task.name, "claimed_by": target.username,
-                        "reason": reason})
+                 after={"task_id": task.id, "task": task.name, "to": target.username, "reason": reason})
     return task

@@ -31,7 +31,7 @@ def test_holder_transfers_to_a_colleague_who_finds_it_in_their_inbox(api, ext):
     [event] = transfers(ext)
     assert event.actor == "reviewer_market" and event.case_id == case["id"]
     assert event.before["claimed_by"] == "reviewer_market"
-    assert event.after["claimed_by"] == "reviewer2_market" and event.after["reason"] == "承办人出差"
+    assert event.after["to"] == "reviewer2_market" and event.after["reason"] == "承办人出差"
     # the new holder completes it; the old one no longer can
     refused = api.post(f"/api/v1/tasks/{task_id}/complete", as_user="reviewer_market",
                        json={"decision": "approve", "opinion": "同意"})

@@ -90,17 +90,16 @@ def progress(client, number, code):
 
 def test_public_progress_shows_stage_and_dates_and_nothing_personal(app, api):
     case = accepted_case(api)
-    work(api, case, "reviewer_market", "approve", "经审查符合条件，申请人张三承诺属实")
     detail = api.get(f"/api/v1/cases/{case['id']}", as_user="window").get_json()
     client = app.test_client()
     response = progress(client, case["number"], detail["query_code"].lower())
     assert response.status_code == 200
     page = text(response)
-    for shown in ("待决定", "食品经营许可", "2026年3月2日", "2026年3月16日", "市场监督管理局", "决定"):
+    for shown in ("审查中", "食品经营许可", "2026年3月2日", "2026年3月16日", "市场监督管理局", "当前环节</dt><dd>审查"):
         assert shown in page, shown
-    for hidden in ("张三", "0910", "经审查", "reviewer", "王窗口", detail["query_code"]):
+    for hidden in ("张三", "0910", "材料齐全", "window", "王窗口", detail["query_code"]):
         assert hidden not in page.split('id="progress-result"')[1], hidden
-    assert '<li class="done">申请登记</li>' in page and '<li class="current">审批决定</li>' in page
+    assert '<li class="done">申请登记</li>' in page and '<li class="current">受理审查</li>' in page
 
 
 def test_progress_gives_one_answer_for_unknown_numbers_and_wrong_codes_and_limits_failures(app, api):

@@ -29,23 +29,23 @@ DETAIL = {
     ],
     "tasks": [{"element_id": "decide_application", "name": "决定", "candidates": ["leader"], "claimed_by": None}],
     "history": [
-        {"at": "2026-03-02T01:30:00+00:00", "actor": "window", "action": "case_registered",
-         "element_id": None, "before": {}, "after": {"applicant": "城南超市", "status": "registered"}},
-        {"at": "2026-03-03T01:00:00+00:00", "actor": "r1", "action": "task_transferred",
-         "element_id": "joint_review", "before": {"claimed_by": "r1"},
-         "after": {"claimed_by": "r2", "reason": "出差", "task": "联合审查"}},
-        {"at": "2026-03-03T03:00:00+00:00", "actor": "r2", "action": "task_completed", "element_id": "joint_review",
-         "before": {"status": "in_review"},
-         "after": {"task": "联合审查", "decision": "reject", "opinion": "卫生条件不符", "status": "pending_decision"}},
+        {"at": "2026-03-02T01:30:00+00:00", "actor": "window", "actor_name": "王窗口", "action": "case_registered",
+         "action_label": "登记办件", "description": "登记办件：城南超市，材料 3 件", "element_id": None,
+         "before": {}, "after": {"applicant": "城南超市"}},
+        {"at": "2026-03-02T01:31:00+00:00", "actor": "system", "actor_name": "system", "action": "rule_decided",
+         "action_label": "规则判断", "description": "规则判断：涉及 2 个部门，联合核查", "element_id": "route",
+         "before": {}, "after": {}},
+        {"at": "2026-03-03T01:00:00+00:00", "actor": "r1", "actor_name": "市场审查员", "action": "task_claimed",
+         "action_label": "签收任务", "description": "签收任务", "element_id": "joint_review",
+         "before": {}, "after": {}},
+        {"at": "2026-03-05T02:00:00+00:00", "actor": "r1", "actor_name": "市场审查员",
+         "action": "supplement_notice_issued", "action_label": "一次性告知", "description": "一次性告知",
+         "element_id": "review_application", "before": {},
+         "after": {"items": [{"material": "M02", "name": "营业执照", "reason": "已过期"}]}},
+        {"at": "2026-03-05T02:00:01+00:00", "actor": "r1", "actor_name": "市场审查员", "action": "clock_suspended",
+         "action_label": "暂停计时", "description": "暂停计时（退回补正），法定不计入办理时限",
+         "element_id": None, "before": {}, "after": {}},
     ],
-    "rule_decisions": [{"ruleset": "inspection", "ruleset_version": "3", "outcome": "joint",
-                        "outcome_title": "联合核查", "rule_id": "multi_department", "rule_title": "多部门参与",
-                        "basis": "《行政许可法》第三十四条", "facts": {}, "explanation": "涉及 2 个部门，联合核查",
-                        "at": "2026-03-02T01:31:00+00:00"}],
-    "suspensions": [{"reason": "supplement", "reason_label": "退回补正",
-                     "started_at": "2026-03-05T02:00:00+00:00", "ended_at": "2026-03-09T02:00:00+00:00"}],
-    "notices": [{"id": 1, "at": "2026-03-05T02:00:00+00:00", "by": "r1",
-                 "items": [{"material": "M02", "name": "营业执照", "reason": "已过期"}]}],
 }
 
 
@@ -59,21 +59,14 @@ def test_parallel_opinions_stand_side_by_side_and_escalation_apart():
     assert groups[2]["escalation"] is True
 
 
-def test_timeline_holds_events_rule_decisions_suspensions_and_notices_in_order():
-    entries = timeline(DETAIL, NAMES, LABELS)
-    assert [e["at"] for e in entries] == sorted(e["at"] for e in entries)
-    titles = [e["title"] for e in entries]
-    assert titles[:3] == ["登记办件", "规则决定：联合核查", "转办：联合审查"]
-    assert "暂停计时：退回补正" in titles and "恢复计时（退回补正结束）" in titles
-    assert "一次性告知（退回补正）" in titles
-    rule = entries[1]
-    assert "规则：多部门参与" in rule["lines"] and "涉及 2 个部门，联合核查" in rule["lines"]
-    transfer = entries[2]
-    assert transfer["actor"] == "市场审查员" and transfer["lines"] == ["转给 卫健审查员（出差）"]
-    done = next(e for e in entries if e["title"] == "办理：联合审查")
-    assert done["lines"] == ["决定：不同意", "意见：卫生条件不符", "办件状态：审查中 → 待决定"]
-    notice = next(e for e in entries if e["kind"] == "notice")
-    assert notice["lines"] == ["营业执照：已过期"]
+def test_timeline_reads_the_history_and_spells_out_notice_items():
+    entries = timeline(DETAIL)
+    assert [(e["title"], e["kind"], e["actor"]) for e in entries] == [
+        ("登记办件", "event", "王窗口"), ("规则判断", "rule", "system"), ("签收任务", "event", "市场审查员"),
+        ("一次性告知", "notice", "市场审查员"), ("暂停计时", "clock", "市场审查员")]
+    assert entries[0]["lines"] == ["登记办件：城南超市，材料 3 件"]
+    assert entries[2]["lines"] == []  # a description that only repeats the label is left out
+    assert entries[3]["lines"] == ["营业执照：已过期"]
 
 
 def test_diagram_marks_completed_and_current_steps():

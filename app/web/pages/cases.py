@@ -41,7 +41,7 @@ def case_page(case_id: int) -> Any:
     return render_template(
         "case.html", case=detail, names=names, badge=badge, actor=actor,
         groups=case_pages.opinion_groups(detail, names, runtime.catalogue, labels),
-        timeline=case_pages.timeline(detail, names, labels), diagram=case_pages.diagram_state(detail),
+        timeline=case_pages.timeline(detail), diagram=case_pages.diagram_state(detail),
         field_labels=FIELD_LABELS, may_print_receipt=actor.role in (Role.WINDOW, Role.ADMIN))
 
 
