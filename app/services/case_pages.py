@@ -11,11 +11,13 @@ from app.domain.catalogue import Catalogue
 from app.domain.errors import NotFound
 from app.persistence import tasks as task_queries
 from app.persistence import users as user_queries
-from app.persistence.models import ProcessVersion
+from app.persistence.models import Case, ProcessVersion
 from app.services.actor import Actor
-from app.services.case_views import load_visible_case
+from app.services.case_views import case_detail, load_visible_case
+from app.services.inbox import deadline_badge
 from app.services.processes import definition_for
 from app.services.runtime import Runtime
+
 
 def decision_labels(session: Session, runtime: Runtime, version_id: int) -> dict[str, dict[str, str]]:
     """element id → {decision value → Chinese label}, from the diagram the case runs on."""
@@ -108,3 +110,14 @@ def timeline(detail: dict[str, Any]) -> list[dict[str, Any]]:
                         "title": event["action_label"], "lines": lines,
                         "actor": event.get("actor_name") or event["actor"]})
     return entries
+
+
+def case_page_view(session: Session, runtime: Runtime, actor: Actor, case_id: int) -> dict[str, Any]:
+    """Everything the task and case pages show about a case, for those who may see it."""
+    detail = case_detail(session, runtime, actor, case_id)
+    case = session.get(Case, case_id)  # loaded by case_detail: no query
+    names = people(session, detail)
+    labels = decision_labels(session, runtime, case.process_version_id)
+    return {"case": detail, "names": names, "badge": deadline_badge(case, runtime.calendar, runtime.clock.now()),
+            "groups": opinion_groups(detail, names, runtime.catalogue, labels),
+            "diagram": diagram_state(detail), "timeline": timeline(detail)}

@@ -8,9 +8,7 @@ from flask import abort, render_template, send_from_directory
 
 from app.config import ROOT
 from app.domain.roles import Role
-from app.persistence.models import Case
-from app.services import case_pages, case_views
-from app.services.inbox import deadline_badge
+from app.services import case_pages
 from app.web.edge import json_response
 from app.web.pages.common import (
     FIELD_LABELS,
@@ -30,19 +28,11 @@ VENDOR_MAX_AGE = 7 * 24 * 3600
 @bp.get("/cases/<int:case_id>")
 @login_required
 def case_page(case_id: int) -> Any:
-    runtime = ext().runtime
     with unit(write=False) as db_session:
         actor = actor_or_logout(db_session)
-        detail = or_abort(lambda: case_views.case_detail(db_session, runtime, actor, case_id))
-        case = db_session.get(Case, case_id)
-        labels = case_pages.decision_labels(db_session, runtime, case.process_version_id)
-        names = case_pages.people(db_session, detail)
-        badge = deadline_badge(case, runtime.calendar, runtime.clock.now())
-    return render_template(
-        "case.html", case=detail, names=names, badge=badge, actor=actor,
-        groups=case_pages.opinion_groups(detail, names, runtime.catalogue, labels),
-        timeline=case_pages.timeline(detail), diagram=case_pages.diagram_state(detail),
-        field_labels=FIELD_LABELS, may_print_receipt=actor.role in (Role.WINDOW, Role.ADMIN))
+        view = or_abort(lambda: case_pages.case_page_view(db_session, ext().runtime, actor, case_id))
+    return render_template("case.html", **view, actor=actor, field_labels=FIELD_LABELS,
+                           may_print_receipt=actor.role in (Role.WINDOW, Role.ADMIN))
 
 
 @bp.get("/cases/<int:case_id>/diagram.json")

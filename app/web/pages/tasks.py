@@ -15,7 +15,6 @@ from app.persistence import tasks as task_queries
 from app.persistence.models import Case
 from app.services import case_pages, case_views
 from app.services.actor import Actor
-from app.services.inbox import deadline_badge
 from app.services.processes import definition_for
 from app.services.task_transfer import transfer_candidates, transfer_task
 from app.services.task_work import (
@@ -48,18 +47,12 @@ def task_page(task_id: str) -> Any:
     with unit(write=False) as db_session:
         actor = actor_or_logout(db_session)
         task = or_abort(lambda: task_queries.get_task(db_session, task_id))
-        detail = or_abort(lambda: case_views.case_detail(db_session, runtime, actor, task.case_id))
-        case = db_session.get(Case, task.case_id)  # already in the session: no query
-        labels = case_pages.decision_labels(db_session, runtime, case.process_version_id)
-        spec = definition_for(db_session, runtime, case.process_version_id).human_tasks.get(task.element_id)
-        names = case_pages.people(db_session, detail)
+        view = or_abort(lambda: case_pages.case_page_view(db_session, runtime, actor, task.case_id))
+        spec = _spec(db_session, task)
         candidates = transfer_candidates(db_session, actor, task)
-        badge = deadline_badge(case, runtime.calendar, runtime.clock.now())
     return render_template(
-        "task.html", task=task, case=detail, spec=spec, actor=actor, names=names, badge=badge,
+        "task.html", **view, task=task, spec=spec, actor=actor, field_labels=FIELD_LABELS,
         may_act=can_act(actor, task) and task.status == task_queries.READY,
-        groups=case_pages.opinion_groups(detail, names, runtime.catalogue, labels),
-        diagram=case_pages.diagram_state(detail), field_labels=FIELD_LABELS,
         candidates=candidates, return_decision=RETURN_DECISION,
         errors=session.pop("form_errors", {}), form=session.pop("form_values", {}))
 
@@ -155,12 +148,16 @@ def completion_from_form(form: Any, spec: Any) -> Completion:
 @login_required
 def complete(task_id: str) -> Any:
     def action(db_session: Session, actor: Actor) -> Any:
-        task = task_queries.get_task(db_session, task_id)
-        case = db_session.get(Case, task.case_id)
-        spec = definition_for(db_session, ext().runtime, case.process_version_id).human_tasks.get(task.element_id)
+        spec = _spec(db_session, task_queries.get_task(db_session, task_id))
         return complete_task(db_session, ext().runtime, actor, task_id, completion_from_form(request.form, spec))
 
     return _act(task_id, action, "已办理完成", then=url_for("pages.inbox"))
+
+
+def _spec(db_session: Session, task: Any) -> Any:
+    """What the diagram declares for the task's step (decisions, fields), or None."""
+    case = db_session.get(Case, task.case_id)  # usually already in the session: no query
+    return definition_for(db_session, ext().runtime, case.process_version_id).human_tasks.get(task.element_id)
 
 
 def _int_or_none(raw: str | None) -> int | None:
