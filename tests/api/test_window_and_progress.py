@@ -126,3 +126,26 @@ def test_progress_needs_no_login_and_its_form_needs_the_token(app):
     client = app.test_client()
     assert client.get("/progress").status_code == 200
     assert client.post("/progress", data={"number": "2026-000001", "code": "ABCDEF"}).status_code == 400
+
+
+def test_the_window_issues_the_result_from_its_desk(app, api):
+    """即办件: accepted and decided on the spot, then the result is issued (出件) at the window."""
+    client, token = signed_in(app, "window")
+    response = client.post("/window", data={"csrf_token": token, "item_code": "XK-0002", "applicant_name": "李四",
+                                            "materials": ["M01", "M02"], "action": "accept"})
+    decide = response.headers["Location"].split("/")[-1]
+    response = client.post(f"/tasks/{decide}/complete", data={"csrf_token": token, "decision": "approve",
+                                                               "opinion": "当场准予"})
+    assert response.status_code == 302
+    desk = text(client.get("/window"))
+    assert "窗口待办" in desk and "出件</a> · 李四" in desk
+    issue = re.search(r'href="/tasks/([^"]+)">出件</a> · 李四', desk).group(1)
+    client.post(f"/tasks/{issue}/claim", data={"csrf_token": token})
+    page = text(client.get(f"/tasks/{issue}"))
+    assert "送达方式" in page and "电子送达" in page
+    client.post(f"/tasks/{issue}/complete", data={"csrf_token": token, "field_delivery": "窗口领取"})
+    done = api.get("/api/v1/tasks?tab=done&q=%E6%9D%8E%E5%9B%9B", as_user="window").get_json()
+    assert {i["name"] for i in done["items"]} >= {"出件", "受理并当场决定"}
+    case_id = done["items"][0]["case"]["id"]
+    detail = api.get(f"/api/v1/cases/{case_id}", as_user="window").get_json()
+    assert detail["status"] == "completed" and detail["opinions"][-1]["data"] == {"delivery": "窗口领取"}

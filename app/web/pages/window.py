@@ -9,6 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from app.domain.errors import OneSealError
 from app.domain.roles import Role
 from app.services import case_views
+from app.services import inbox as inbox_service
 from app.services.intake import Application, register_case
 from app.services.intake_notice import issue_intake_notice
 from app.services.window_desk import accept_application
@@ -23,6 +24,7 @@ from app.web.pages.common import (
 )
 
 DESK_ROLES = (Role.WINDOW, Role.ADMIN)
+DESK_LIST_SIZE = 8
 APPLICANT_FIELDS = {"name": "applicant_name", "id_number": "applicant_id_number",
                     "contact": "applicant_contact"}
 #: errors the desk shows next to the materials rather than where the service points
@@ -92,12 +94,14 @@ def register() -> Any:
                     abort(403)
                 field = "materials" if err.code in MATERIAL_ERRORS else err.details.get("field") or "_form"
                 errors[field] = err.message
-    else:
-        with unit(write=False) as db_session:
-            require_role(actor_or_logout(db_session), *DESK_ROLES)
+    with unit(write=False) as db_session:
+        actor = actor_or_logout(db_session)
+        require_role(actor, *DESK_ROLES)
+        waiting = inbox_service.inbox(db_session, runtime, actor, inbox_service.InboxRequest(
+            tab="department", page_size=DESK_LIST_SIZE))
     received = set(request.form.getlist("materials")) if request.method == "POST" else None
     return render_template("register.html", groups=_catalogue_choices(), chosen=chosen, errors=errors,
-                           form=request.form, received=received), (400 if errors else 200)
+                           form=request.form, received=received, waiting=waiting), (400 if errors else 200)
 
 
 @bp.get("/cases/<int:case_id>/receipt")
