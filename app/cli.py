@@ -39,6 +39,27 @@ def serve(host: str, port: int, threads: int) -> None:
     waitress_serve(app, host=host, port=port, threads=threads, ident="OneSeal")
 
 
+@main.command(help="后台任务：触发到期的流程定时事件，检查办理时限（预警、超期督办）")
+@click.option("--once", is_flag=True, help="只运行一轮后退出（适合由计划任务调用）")
+@click.option("--interval", type=int, default=None, help="两轮之间的秒数（默认取 ONESEAL_WORKER_INTERVAL，30）")
+def worker(once: bool, interval: int | None) -> None:
+    from app.persistence.db import Database
+    from app.services.runtime import build_runtime
+    from app.worker import Worker
+
+    settings = Settings.load()
+    try:
+        runtime = build_runtime(settings)
+    except OneSealError as err:
+        _fail(err)
+    runner = Worker(Database(settings.database_url), runtime)
+    if once:
+        click.echo(str(runner.run_pass()))
+        return
+    click.echo(f"后台任务已启动，每 {interval or settings.worker_interval} 秒检查一次（Ctrl+C 停止）")
+    runner.run_forever(interval or settings.worker_interval)
+
+
 @main.command("init-db", help="建立数据库结构并部署随版本发布的流程；--demo 同时载入演示数据")
 @click.option("--demo", is_flag=True, help="载入演示用户和演示办件（切勿用于生产库）")
 def init_db(demo: bool) -> None:

@@ -23,6 +23,10 @@ class Settings:
     token_ttl_hours: int = 12
     password_method: str = "scrypt"
     max_upload_bytes: int = 5 * 1024 * 1024
+    #: 预警: warn when at most this many working days are left
+    deadline_warning_days: int = 2
+    #: seconds between two passes of ``oneseal worker``
+    worker_interval: int = 30
     testing: bool = False
 
     @classmethod

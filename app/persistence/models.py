@@ -269,3 +269,21 @@ class SupplementNotice(Base):
     #: [{"material": code, "name": Chinese name, "reason": text}]
     items: Mapped[list[Any]]
     resolved_at: Mapped[datetime | None]
+
+
+class Incident(Base):
+    """Background work for a case that keeps failing (a timer, a deadline check): retried on
+    every pass, visible to administrators and auditors until it succeeds, never dropped."""
+
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    case_id: Mapped[int] = mapped_column(Integer)
+    message: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer)
+    first_failed_at: Mapped[datetime]
+    last_failed_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+
+    __table_args__ = (UniqueConstraint("kind", "case_id", name="uq_incident_job"),)

@@ -28,6 +28,7 @@ ACTION_LABELS = {
     "materials_supplemented": "补正材料",
     "deadline_warning": "时限预警",
     "deadline_overdue": "超期督办",
+    "timer_fired": "定时事件",
     "escalation_completed": "督办办结",
     "model_deployed": "部署流程",
 }
@@ -76,6 +77,14 @@ _DESCRIBE: dict[str, Callable[[AuditEvent, ProcessDefinition | None], str]] = {
     "rule_decided": _rule_decided,
     "clock_suspended": lambda e, _: f"暂停计时（{e.after.get('reason_label', '')}），法定不计入办理时限",
     "clock_resumed": _clock_resumed,
+    "supplement_notice_issued": lambda e, _: "出具一次性告知书，需补正：" + "；".join(
+        f"{i['name']}（{i['reason']}）" for i in e.after.get("items", [])),
+    "materials_supplemented": lambda e, _: f"申请人补正材料 {len(e.after.get('materials') or [])} 件，一次补齐",
+    "deadline_warning": lambda e, _: f"时限预警：距办结期限 {e.after.get('due_date')} 还剩 "
+                                     f"{e.after.get('working_days_left')} 个工作日",
+    "deadline_overdue": lambda e, _: f"办件超期（办结期限 {e.after.get('due_date')}），已交分管领导督办",
+    "escalation_completed": lambda e, _: f"分管领导督办：{e.after.get('opinion', '')}",
+    "timer_fired": lambda e, _: "定时事件到期：" + (e.after.get("result_label") or e.after.get("status_label") or ""),
 }
 
 

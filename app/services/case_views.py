@@ -18,6 +18,7 @@ from app.services.actor import Actor
 from app.services.case_history import history
 from app.services.processes import definition_for
 from app.services.runtime import Runtime
+from app.services.supplement import notices_view
 from app.services.time_limits import suspensions_view, time_limit_view
 
 
@@ -108,6 +109,8 @@ def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) 
     names = display_names(session, {e["actor"] for e in events} | {t.completed_by for t in done if t.completed_by})
     for entry in events:
         entry["actor_name"] = names.get(entry["actor"], entry["actor"])
+    suspensions = suspensions_view(session, case.id)
+    suspended_days = sum(s["working_days"] or 0 for s in suspensions if s["ended_at"])
     detail = case_summary(runtime, case)
     detail.update(
         query_code=case.query_code if actor.role in (Role.WINDOW, Role.ADMIN) else None,
@@ -115,8 +118,9 @@ def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) 
                     "received": m.code in case.materials} for m in (item.materials if item else ())],
         missing_materials=[m.code for m in missing],
         facts=case.facts,
-        time_limit=time_limit_view(case, item, runtime.calendar, runtime.clock.now()),
-        suspensions=suspensions_view(session, case.id),
+        time_limit=time_limit_view(case, item, runtime.calendar, runtime.clock.now(), suspended_days),
+        suspensions=suspensions,
+        notices=notices_view(session, case.id),
         tasks=[task_view(t, candidates[(t.role, t.department)]) for t in ready],
         opinions=[{**task_view(t), "department_name": runtime.catalogue.department_name(t.department),
                    "completed_by_name": names.get(t.completed_by or "", t.completed_by)} for t in done],

@@ -84,12 +84,13 @@ def register_case(session: Session, runtime: Runtime, actor: Actor, application:
         "facts": dict(application.facts),
         **inspection_start_data(runtime.catalogue, runtime.rules, item, application.facts),
     }
-    advance_case(session, runtime, case, lambda: runtime.engine.start(definition, start_data),
-                 now=now, actor=actor.username)
+    effects = advance_case(session, runtime, case, lambda: runtime.engine.start(definition, start_data),
+                           now=now, actor=actor.username)
     append_event(session, occurred_at=now, actor=actor.username, action="case_registered",
                  case_id=case.id, after={"number": case.number, "item_code": item.code,
                                          "applicant": case.applicant_name,
                                          "materials": case.materials, "status": case.status,
                                          "process_version": version.version})
+    effects.write(session)
     session.flush()
     return case

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.domain.catalogue import Item
 from app.domain.errors import Conflict, Forbidden, InvalidInput
 from app.persistence import tasks as task_queries
 from app.persistence.audit import append_event
@@ -22,6 +23,13 @@ from app.services.processes import definition_for
 from app.services.advance import advance_case
 from app.services.guards import check_step
 from app.services.runtime import Runtime
+from app.services.supplement import (
+    RETURN_DECISION,
+    check_notice,
+    check_resubmission,
+    issue_notice,
+    open_notice,
+)
 from app.services.time_limits import start_clock
 from app.workflow.engine import SavedState
 from app.workflow.task_metadata import HumanTaskSpec
@@ -35,6 +43,10 @@ class Completion:
     opinion: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
     expected_version: int | None = None
+    #: 退回补正: the one-time notice, [{"material": code, "reason": text}]
+    notice: Any = None
+    #: 补正材料: the material codes the applicant brought back
+    materials: Any = None
 
 
 def can_act(actor: Actor, task: TaskRecord) -> bool:
@@ -125,9 +137,13 @@ def complete_task(session: Session, runtime: Runtime, actor: Actor, task_id: str
     if completion.expected_version is not None and completion.expected_version != case.version:
         raise Conflict("case_version_stale", "办件已被他人更新，请刷新后重试",
                        expected=completion.expected_version, current=case.version)
+    if task.kind == "escalation":
+        return _complete_escalation(session, runtime, actor, case, task, completion)
     definition = definition_for(session, runtime, case.process_version_id)
     spec = definition.human_task(task.element_id)
     data = _validate_submission(spec, completion)
+    item = runtime.catalogue.item(case.item_code)
+    notice_items, resubmitted, notice = _supplement(session, item, case, spec, completion)
     state = get_workflow_state(session, case.id)
     run = runtime.engine.restore(definition, SavedState(state.state, state.serializer_version))
     check_step(runtime, case, spec, completion.decision, run.task_data(task.id))
@@ -135,13 +151,20 @@ def complete_task(session: Session, runtime: Runtime, actor: Actor, task_id: str
     now = runtime.clock.now()
     before = {"status": case.status, "version": case.version, "result": case.result}
     opinion = (completion.opinion or "").strip() or None
+
     def step() -> Any:
         run.complete(task.id, data)
         return run
 
     with session.no_autoflush:  # one flush at the end: the case row is updated (and versioned) once
         _record_completion(runtime, case, task, spec, actor, completion, data, opinion, now)
-        advance_case(session, runtime, case, step, now=now, actor=actor.username)
+        if resubmitted is not None:
+            case.materials = [m.code for m in item.materials if m.code in {*case.materials, *resubmitted}]
+            if notice is not None:
+                notice.resolved_at = now
+        if notice_items is not None:
+            issue_notice(session, case, task.id, notice_items, actor.username, now)
+        effects = advance_case(session, runtime, case, step, now=now, actor=actor.username)
     session.flush()
     append_event(session, occurred_at=now, actor=actor.username, action="task_completed",
                  case_id=case.id, element_id=task.element_id,
@@ -149,7 +172,51 @@ def complete_task(session: Session, runtime: Runtime, actor: Actor, task_id: str
                  after={"task_id": task.id, "task": task.name, "decision": task.decision,
                         "opinion": opinion, "data": task.data, "status": case.status,
                         "result": case.result, "version": case.version})
+    if notice_items is not None:
+        append_event(session, occurred_at=now, actor=actor.username, action="supplement_notice_issued",
+                     case_id=case.id, element_id=task.element_id, after={"items": notice_items})
+    if resubmitted is not None:
+        append_event(session, occurred_at=now, actor=actor.username, action="materials_supplemented",
+                     case_id=case.id, element_id=task.element_id,
+                     after={"materials": resubmitted, "case_materials": case.materials})
+    effects.write(session)
     return task
+
+
+def _complete_escalation(session: Session, runtime: Runtime, actor: Actor, case: Case,
+                         task: TaskRecord, completion: Completion) -> TaskRecord:
+    """超期督办: the section chief records how the overdue case is being dealt with."""
+    if completion.decision or completion.data or completion.notice is not None or completion.materials is not None:
+        raise InvalidInput("escalation_opinion_only", "超期督办只需填写督办意见", field="opinion")
+    opinion = (completion.opinion or "").strip()
+    if not opinion or len(opinion) > MAX_OPINION:
+        raise InvalidInput("opinion_required", f"请填写督办意见（不超过 {MAX_OPINION} 字）", field="opinion")
+    now = runtime.clock.now()
+    task.status = task_queries.COMPLETED
+    task.claimed_by = task.claimed_by or actor.username
+    task.completed_by, task.completed_at, task.opinion = actor.username, now, opinion
+    session.flush()
+    append_event(session, occurred_at=now, actor=actor.username, action="escalation_completed",
+                 case_id=case.id, element_id=task.element_id,
+                 after={"task_id": task.id, "task": task.name, "opinion": opinion})
+    return task
+
+
+def _supplement(session: Session, item: Item, case: Case, spec: HumanTaskSpec,
+                completion: Completion) -> tuple[list[dict[str, str]] | None, list[str] | None, Any]:
+    """The notice a return issues, or the materials a resubmission brings (and its notice)."""
+    notice_items = None
+    if completion.decision == RETURN_DECISION:
+        notice_items = check_notice(item, completion.notice)
+    elif completion.notice is not None:
+        raise InvalidInput("notice_not_expected", "只有退回补正时才出具一次性告知", field="notice")
+    if spec.suspends_clock == "supplement":
+        notice = open_notice(session, case.id)
+        materials = completion.materials if completion.materials is not None else []
+        return notice_items, check_resubmission(item, notice, materials), notice
+    if completion.materials is not None:
+        raise InvalidInput("materials_not_expected", "此环节不收取补正材料", field="materials")
+    return notice_items, None, None
 
 
 def _record_completion(runtime: Runtime, case: Case, task: TaskRecord, spec: HumanTaskSpec,

@@ -14,14 +14,17 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
+from collections.abc import Callable
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.catalogue import Item, ItemKind
 from app.domain.clock import BUREAU_ZONE, local_date
 from app.domain.working_days import WorkingDayCalendar
-from app.persistence.audit import append_event
 from app.persistence.models import Case, ClockSuspension
+
+DEADLINE_STATE_LABELS = {"normal": "正常", "warning": "预警", "overdue": "超期"}
 
 SUSPENSION_LABELS = {
     "supplement": "退回补正",
@@ -52,8 +55,31 @@ def due_moment(case: Case) -> datetime | None:
     return datetime.combine(case.due_date, END_OF_WORKING_DAY, tzinfo=BUREAU_ZONE)
 
 
-def time_limit_view(case: Case, item: Item | None, calendar: WorkingDayCalendar, now: datetime) -> dict[str, Any]:
-    """Deadline, working days used and left, for the API and the pages."""
+def working_days_left(case: Case, calendar: WorkingDayCalendar, now: datetime) -> int | None:
+    """Working days from the clock's "today" to the deadline; negative once it has passed.
+
+    The clock's today is the day it stopped while a suspension is open, the day the case
+    ended once it has, and the bureau's calendar date otherwise.
+    """
+    if case.due_date is None:
+        return None
+    until = _clock_day(case, now)
+    if until > case.due_date:
+        return -calendar.working_days_between(case.due_date, until)
+    return calendar.working_days_between(until, case.due_date)
+
+
+def _clock_day(case: Case, now: datetime) -> date:
+    return local_date(case.completed_at or case.clock_suspended_since or now)
+
+
+def time_limit_view(case: Case, item: Item | None, calendar: WorkingDayCalendar, now: datetime,
+                    suspended_days: int = 0) -> dict[str, Any]:
+    """Deadline, working days used and left, for the API and the pages.
+
+    ``suspended_days`` are the working days of the case's finished suspensions: they are not
+    counted as used (the deadline already moved by them).
+    """
     view: dict[str, Any] = {
         "promised_limit": item.promised_limit if item else None,
         "statutory_limit": item.statutory_limit if item else None,
@@ -62,17 +88,15 @@ def time_limit_view(case: Case, item: Item | None, calendar: WorkingDayCalendar,
         "provisional": case.deadline_provisional,
         "working_days_used": None, "working_days_left": None,
         "state": case.deadline_state,
+        "state_label": DEADLINE_STATE_LABELS.get(case.deadline_state, case.deadline_state),
         "suspended": case.clock_suspended_since is not None,
         "suspended_since": case.clock_suspended_since.isoformat() if case.clock_suspended_since else None,
     }
     if case.accepted_on is None or case.due_date is None:
         return view
-    until: date = local_date(case.completed_at or now)
-    used = calendar.working_days_between(case.accepted_on, until)
-    left = calendar.working_days_between(until, case.due_date)
-    if until > case.due_date:
-        left = -calendar.working_days_between(case.due_date, until)
-    view.update(working_days_used=used, working_days_left=left)
+    elapsed = calendar.working_days_between(case.accepted_on, _clock_day(case, now))
+    view.update(working_days_used=max(0, elapsed - suspended_days),
+                working_days_left=working_days_left(case, calendar, now))
     return view
 
 
@@ -81,8 +105,13 @@ def open_suspension(session: Session, case_id: int) -> ClockSuspension | None:
         ClockSuspension.case_id == case_id, ClockSuspension.ended_at.is_(None)))
 
 
-def suspend_clock(session: Session, case: Case, *, reason: str, task_id: str | None,
-                  at: datetime, actor: str, element_id: str | None = None) -> ClockSuspension:
+#: records an audit event (keyword arguments of ``append_event``) after the step's own event
+Record = Callable[..., None]
+
+
+def suspend_clock(session: Session, case: Case, record: Record, *, reason: str,
+                  task_id: str | None, at: datetime, actor: str,
+                  element_id: str | None = None) -> ClockSuspension:
     """Stop the case's clock (idempotent: an open suspension is returned as is)."""
     current = open_suspension(session, case.id)
     if current is not None:
@@ -91,15 +120,14 @@ def suspend_clock(session: Session, case: Case, *, reason: str, task_id: str | N
                                  ended_at=None, days_added=None)
     session.add(suspension)
     case.clock_suspended_since = at
-    append_event(session, occurred_at=at, actor=actor, action="clock_suspended", case_id=case.id,
-                 element_id=element_id,
-                 after={"reason": reason, "reason_label": SUSPENSION_LABELS.get(reason, reason),
-                        "due_date": case.due_date.isoformat() if case.due_date else None})
+    record(occurred_at=at, actor=actor, action="clock_suspended", case_id=case.id, element_id=element_id,
+           after={"reason": reason, "reason_label": SUSPENSION_LABELS.get(reason, reason),
+                  "due_date": case.due_date.isoformat() if case.due_date else None})
     return suspension
 
 
-def resume_clock(session: Session, case: Case, calendar: WorkingDayCalendar, *, at: datetime,
-                 actor: str, element_id: str | None = None) -> ClockSuspension | None:
+def resume_clock(session: Session, case: Case, calendar: WorkingDayCalendar, record: Record, *,
+                 at: datetime, actor: str, element_id: str | None = None) -> ClockSuspension | None:
     """Restart the clock and move the deadline by the working days it stood still."""
     suspension = open_suspension(session, case.id)
     if suspension is None:
@@ -113,13 +141,14 @@ def resume_clock(session: Session, case: Case, calendar: WorkingDayCalendar, *, 
     suspension.ended_at = at
     suspension.days_added = days
     case.clock_suspended_since = None
-    append_event(session, occurred_at=at, actor=actor, action="clock_resumed", case_id=case.id,
-                 element_id=element_id,
-                 before={"due_date": before.isoformat() if before else None},
-                 after={"reason": suspension.reason,
-                        "reason_label": SUSPENSION_LABELS.get(suspension.reason, suspension.reason),
-                        "working_days_suspended": days,
-                        "due_date": case.due_date.isoformat() if case.due_date else None})
+    if days and case.deadline_state == "warning":
+        case.deadline_state = "normal"  # the deadline moved; the next check warns again if due
+    record(occurred_at=at, actor=actor, action="clock_resumed", case_id=case.id, element_id=element_id,
+           before={"due_date": before.isoformat() if before else None},
+           after={"reason": suspension.reason,
+                  "reason_label": SUSPENSION_LABELS.get(suspension.reason, suspension.reason),
+                  "working_days_suspended": days,
+                  "due_date": case.due_date.isoformat() if case.due_date else None})
     return suspension
 
 

@@ -151,7 +151,8 @@ def complete(call: Call, task_id: str) -> tuple[Any, int]:
     if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
         raise InvalidInput("invalid_version", "version 应为整数", field="version")
     task = complete_task(call.session, call.runtime, call.actor, task_id,
-                         Completion(decision, opinion, data, version))
+                         Completion(decision, opinion, data, version, body.get("notice"),
+                                    body.get("materials")))
     detail = case_views.case_detail(call.session, call.runtime, call.actor, task.case_id)
     return {"task": case_views.task_view(task), "case": detail}, 200
 

@@ -57,3 +57,48 @@ def clock_restarted(desk: Any, days: int) -> None:
     assert detail["suspensions"] and detail["suspensions"][-1]["ended_at"] is not None, detail["suspensions"]
     assert detail["suspensions"][-1]["working_days"] == days
     assert detail["time_limit"]["suspended"] is False
+
+
+@given(parsers.parse("现在是“{day}” {hhmm}"))
+def now_is(clock: Any, day: str, hhmm: str) -> None:
+    """把时钟拨到某天的某个时刻（北京时间，如 17:31）。"""
+    hour, minute = (int(p) for p in hhmm.split(":"))
+    clock.set(datetime.combine(date.fromisoformat(day), time(hour, minute), tzinfo=BUREAU_ZONE))
+
+
+@when("后台任务运行一轮")
+def worker_pass(desk: Any) -> None:
+    """运行一轮后台任务：触发到期的定时事件，检查所有办件的时限（预警、超期督办）。"""
+    from app.worker import Worker
+
+    desk.seen["worker"] = Worker(desk.ext.db, desk.ext.runtime).run_pass()
+
+
+@then(parsers.parse("办件处于时限预警，还剩{days:d}个工作日"))
+def warned(desk: Any, days: int) -> None:
+    """办件的时限状态为“预警”，剩余工作日数。"""
+    limit = desk.detail()["time_limit"]
+    assert (limit["state_label"], limit["working_days_left"]) == ("预警", days), limit
+
+
+@then("办件的时限正常")
+def normal(desk: Any) -> None:
+    """办件既未预警也未超期。"""
+    assert desk.detail()["time_limit"]["state_label"] == "正常"
+
+
+@then("办件已超期")
+def overdue(desk: Any) -> None:
+    """办件的时限状态为“超期”。"""
+    assert desk.detail()["time_limit"]["state_label"] == "超期"
+
+
+@then(parsers.parse("“{username}”的部门待办中有该办件的“{step}”"))
+def in_department_inbox(desk: Any, username: str, step: str) -> None:
+    """某用户所在部门的待办列表里有本办件的某个环节（如“超期督办”）。"""
+    from app.services.inbox import inbox
+
+    actor = desk.actor(username)
+    page = desk.run(lambda s, rt: inbox(s, actor, tab="department", page_size=100))
+    names = [t["name"] for t in page.items if t["case"]["id"] == desk.case_id]
+    assert step in names, names

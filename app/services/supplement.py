@@ -1,0 +1,86 @@
+"""Return for supplement (退回补正) with the one-time notice (一次性告知).
+
+A reviewer who returns a case lists, in one notice, every material that is missing or must be
+corrected, each with the reason. The case waits at the window (the clock stopped, see the
+diagram's ``suspends_clock``) until the applicant resubmits; the resubmission must bring
+everything the notice listed at once, or it is refused with what is still missing.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.domain.catalogue import Item
+from app.domain.errors import InvalidInput
+from app.persistence.models import Case, SupplementNotice
+
+RETURN_DECISION = "return"
+MAX_REASON = 200
+
+
+def check_notice(item: Item, notice: Any) -> list[dict[str, str]]:
+    """Validate a notice against the item's materials; return its items with material names."""
+    if not isinstance(notice, list) or not notice:
+        raise InvalidInput("notice_required", "退回补正须出具一次性告知：列明需补正的全部材料及理由",
+                           field="notice")
+    items: list[dict[str, str]] = []
+    for index, entry in enumerate(notice):
+        if not isinstance(entry, dict) or set(entry) - {"material", "reason"}:
+            raise InvalidInput("notice_invalid", "告知事项应为 {material, reason}", field=f"notice[{index}]")
+        code, reason = entry.get("material"), entry.get("reason")
+        material = item.material(code) if isinstance(code, str) else None
+        if material is None:
+            raise InvalidInput("notice_unknown_material", f"材料“{str(code)[:40]}”不属于事项“{item.name}”",
+                               field=f"notice[{index}].material")
+        if any(i["material"] == code for i in items):
+            raise InvalidInput("notice_duplicate_material", f"材料“{material.name}”重复列出",
+                               field=f"notice[{index}].material")
+        if not isinstance(reason, str) or not reason.strip() or len(reason) > MAX_REASON:
+            raise InvalidInput("notice_reason_required",
+                               f"请写明“{material.name}”需补正的理由（不超过 {MAX_REASON} 字）",
+                               field=f"notice[{index}].reason")
+        items.append({"material": code, "name": material.name, "reason": reason.strip()})
+    return items
+
+
+def open_notice(session: Session, case_id: int) -> SupplementNotice | None:
+    return session.scalar(select(SupplementNotice).where(
+        SupplementNotice.case_id == case_id, SupplementNotice.resolved_at.is_(None))
+        .order_by(SupplementNotice.id.desc()).limit(1))
+
+
+def issue_notice(session: Session, case: Case, task_id: str, items: list[dict[str, str]],
+                 issued_by: str, at: datetime) -> SupplementNotice:
+    notice = SupplementNotice(case_id=case.id, task_id=task_id, issued_by=issued_by, issued_at=at,
+                              items=items, resolved_at=None)
+    session.add(notice)
+    return notice
+
+
+def check_resubmission(item: Item, notice: SupplementNotice | None, materials: Any) -> list[str]:
+    """The materials brought back; all of the notice's must be among them (一次补齐)."""
+    if not isinstance(materials, list) or not all(isinstance(m, str) for m in materials):
+        raise InvalidInput("invalid_materials", "请勾选申请人补交的材料（materials 应为材料编码列表）",
+                           field="materials")
+    unknown = [m for m in materials if item.material(m) is None]
+    if unknown:
+        raise InvalidInput("unknown_material", f"材料“{unknown[0][:40]}”不属于事项“{item.name}”",
+                           field="materials")
+    if notice is not None:
+        missing = [i for i in notice.items if i["material"] not in materials]
+        if missing:
+            names = "、".join(i["name"] for i in missing)
+            raise InvalidInput("supplement_incomplete",
+                               f"补正材料不全，一次性告知所列材料须一次补齐：还缺{names}",
+                               field="materials", missing=[i["material"] for i in missing])
+    return list(dict.fromkeys(materials))
+
+
+def notices_view(session: Session, case_id: int) -> list[dict[str, Any]]:
+    rows = session.scalars(select(SupplementNotice).where(SupplementNotice.case_id == case_id)
+                           .order_by(SupplementNotice.id))
+    return [{"id": n.id, "at": n.issued_at.isoformat(), "by": n.issued_by, "items": n.items,
+             "resolved_at": n.resolved_at.isoformat() if n.resolved_at else None} for n in rows]
