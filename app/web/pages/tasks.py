@@ -2,7 +2,7 @@
 return for supplement with its one-time notice). Errors come back next to the field, in Chinese."""
 from __future__ import annotations
 
-import dataclasses
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -10,12 +10,13 @@ from flask import abort, flash, redirect, render_template, request, session, url
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.domain.errors import Conflict, InvalidInput, OneSealError
+from app.domain.errors import Conflict, OneSealError
 from app.persistence import tasks as task_queries
 from app.persistence.models import Case
 from app.services import case_pages, case_views
 from app.services.actor import Actor
 from app.services.processes import definition_for
+from app.services.supplement import RETURN_DECISION
 from app.services.task_transfer import transfer_candidates, transfer_task
 from app.services.task_work import (
     Completion,
@@ -37,8 +38,6 @@ from app.web.pages.common import (
     wants_json,
 )
 
-RETURN_DECISION = "return"
-
 
 @bp.get("/tasks/<task_id>")
 @login_required
@@ -57,14 +56,20 @@ def task_page(task_id: str) -> Any:
         errors=session.pop("form_errors", {}), form=session.pop("form_values", {}))
 
 
+_NOTICE_ENTRY = re.compile(r"^notice\[(\d+)\]")
+
+
 def _remember_form(err: OneSealError) -> None:
+    """Keep the error (keyed by the field it belongs to) and what was entered, for the redirect."""
     field = err.details.get("field") or "_form"
-    material = err.details.get("material")
-    if field == "notice" and material:
-        field = f"notice.{material}"
+    entry = _NOTICE_ENTRY.match(field)
+    ticked = _ticked(request.form)
+    if entry and int(entry.group(1)) < len(ticked):  # the n-th notice entry is the n-th ticked material
+        field = f"notice.{ticked[int(entry.group(1))]}"
     session["form_errors"] = {field: err.message}
     values: dict[str, Any] = {k: v for k, v in request.form.items() if k != "csrf_token"}
-    values["notice_material"] = request.form.getlist("notice_material")
+    values["notice_material"] = ticked
+    values["supplement_material"] = request.form.getlist("supplement_material")
     session["form_values"] = values
 
 
@@ -115,33 +120,22 @@ def transfer(task_id: str) -> Any:
                                                     form.get("reason")), "已转办")
 
 
-def notice_from_form(form: Any) -> list[dict[str, str]]:
-    """The one-time notice of a return for supplement: ticked materials, each with its reason."""
-    ticked = [code for code in form.getlist("notice_material") if code]
-    if not ticked:
-        raise InvalidInput("notice_required", "退回补正须勾选需要补正的材料", field="notice")
-    notice = []
-    for code in dict.fromkeys(ticked):
-        reason = (form.get(f"notice_reason_{code}") or "").strip()
-        if not reason:
-            raise InvalidInput("notice_reason_required", "请写明该材料需要补正的原因", field="notice",
-                               material=code)
-        notice.append({"material": code, "reason": reason})
-    return notice
+def _ticked(form: Any) -> list[str]:
+    return list(dict.fromkeys(code for code in form.getlist("notice_material") if code))
 
 
 def completion_from_form(form: Any, spec: Any) -> Completion:
+    """The form as a completion: decision, opinion, the step's fields; for 退回补正 the one-time
+    notice (each ticked material with its reason), for 补正材料 the materials brought back.
+    The service validates all of it and names the field that is wrong."""
     data = {f.name: f.from_form(form[f"field_{f.name}"]) for f in (spec.fields if spec else ())
             if form.get(f"field_{f.name}", "") != ""}
     decision = form.get("decision") or None
-    values: dict[str, Any] = {"decision": decision, "opinion": form.get("opinion"), "data": data,
-                              "expected_version": _int_or_none(form.get("version"))}
-    if decision == RETURN_DECISION:
-        notice = notice_from_form(form)
-        if "notice" not in {f.name for f in dataclasses.fields(Completion)}:
-            raise InvalidInput("return_not_supported", "本系统版本尚不支持退回补正", field="decision")
-        values["notice"] = notice
-    return Completion(**values)
+    notice = [{"material": code, "reason": (form.get(f"notice_reason_{code}") or "").strip()}
+              for code in _ticked(form)] if decision == RETURN_DECISION else None
+    materials = form.getlist("supplement_material") if spec and spec.suspends_clock == "supplement" else None
+    return Completion(decision=decision, opinion=form.get("opinion"), data=data,
+                      expected_version=_int_or_none(form.get("version")), notice=notice, materials=materials)
 
 
 @bp.post("/tasks/<task_id>/complete")
