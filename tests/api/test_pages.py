@@ -38,8 +38,9 @@ def test_reviewer_claims_and_completes_from_the_task_page(app, api):
     page = client.get(f"/tasks/{task_id}").get_data(as_text=True)
     assert "建议准予" in page and "办理意见" in page
     response = client.post(f"/tasks/{task_id}/complete", data={"csrf_token": token, "decision": "approve", "opinion": ""})
-    assert response.status_code == 302
-    assert "请填写办理意见" in client.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert response.status_code == 400  # the page again, the error next to the opinion
+    assert 'id="error-opinion"' in response.get_data(as_text=True)
+    assert "请填写办理意见" in response.get_data(as_text=True)
     response = client.post(f"/tasks/{task_id}/complete",
                            data={"csrf_token": token, "decision": "approve", "opinion": "经审查，符合条件"})
     assert response.status_code == 302

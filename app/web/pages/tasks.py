@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -42,6 +42,12 @@ from app.web.pages.common import (
 @bp.get("/tasks/<task_id>")
 @login_required
 def task_page(task_id: str) -> Any:
+    return _render_task(task_id)
+
+
+def _render_task(task_id: str, errors: dict[str, str] | None = None, form: dict[str, Any] | None = None,
+                 status: int = 200) -> Any:
+    """The task page; after a refused action, with the error next to its field and what was entered."""
     runtime = ext().runtime
     with unit(write=False) as db_session:
         actor = actor_or_logout(db_session)
@@ -52,32 +58,30 @@ def task_page(task_id: str) -> Any:
     return render_template(
         "task.html", **view, task=task, spec=spec, actor=actor, field_labels=FIELD_LABELS,
         may_act=can_act(actor, task) and task.status == task_queries.READY,
-        candidates=candidates, return_decision=RETURN_DECISION,
-        errors=session.pop("form_errors", {}), form=session.pop("form_values", {}))
+        candidates=candidates, return_decision=RETURN_DECISION, errors=errors or {}, form=form or {}), status
 
 
 _NOTICE_ENTRY = re.compile(r"^notice\[(\d+)\]")
 
 
-def _remember_form(err: OneSealError) -> None:
-    """Keep the error (keyed by the field it belongs to) and what was entered, for the redirect."""
+def _refused(err: OneSealError) -> tuple[dict[str, str], dict[str, Any]]:
+    """The error keyed by the field it belongs to, and what was entered."""
     field = err.details.get("field") or "_form"
     entry = _NOTICE_ENTRY.match(field)
     ticked = _ticked(request.form)
     if entry and int(entry.group(1)) < len(ticked):  # the n-th notice entry is the n-th ticked material
         field = f"notice.{ticked[int(entry.group(1))]}"
-    session["form_errors"] = {field: err.message}
     values: dict[str, Any] = {k: v for k, v in request.form.items() if k != "csrf_token"}
     values["notice_material"] = ticked
     values["supplement_material"] = request.form.getlist("supplement_material")
-    session["form_values"] = values
+    return {field: err.message}, values
 
 
 def _act(task_id: str, action: Callable[[Session, Actor], Any], done: str, *,
          then: str | None = None) -> Any:
-    """Run one action in a write unit; answer JSON to the page's script, else redirect: to
-    ``then`` (or the ``next`` the form names) on success, back to the task page on an error."""
-    back = url_for("pages.task_page", task_id=task_id)
+    """Run one action in a write unit; answer JSON to the page's script. Otherwise redirect on
+    success, to ``then`` (or the ``next`` the form names, else the task page); on a refusal show
+    the task page again with the error, the status saying why (400, 409…)."""
     try:
         with unit(write=True) as db_session:
             actor = actor_or_logout(db_session)
@@ -91,13 +95,14 @@ def _act(task_id: str, action: Callable[[Session, Actor], Any], done: str, *,
         if wants_json():
             return json_response({"message": done, "task": view})
         flash(done)
-        return redirect(safe_next(then or back))
+        return redirect(safe_next(then or url_for("pages.task_page", task_id=task_id)))
+    status = STATUS_BY_KIND.get(err.kind, 400)
     if wants_json():
-        return json_response(error_body(err), STATUS_BY_KIND.get(err.kind, 400))
+        return json_response(error_body(err), status)
     if err.kind in ("not_found", "forbidden"):
-        abort(STATUS_BY_KIND[err.kind])
-    _remember_form(err)
-    return redirect(back)
+        abort(status)
+    errors, values = _refused(err)
+    return _render_task(task_id, errors, values, status)
 
 
 @bp.post("/tasks/<task_id>/claim")
