@@ -78,3 +78,28 @@ def test_pages_show_beijing_time(app, api):
     login(client, "window")
     html = client.get("/?tab=department").get_data(as_text=True)
     assert "2026-03-02 09:3" in html and "2026-03-02 01:3" not in html
+
+
+def test_a_busy_database_is_a_503_page_not_a_500(app, monkeypatch):
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from app.web.pages import inbox as inbox_page
+
+    client = app.test_client()
+    login(client, "reviewer_market")
+
+    def locked(*_args, **_kwargs):
+        raise OperationalError("SELECT 1", {}, sqlite3.OperationalError("database is locked"))
+
+    monkeypatch.setattr(inbox_page.inbox_service, "inbox", locked)
+    response = client.get("/")
+    assert response.status_code == 503 and "系统繁忙" in response.get_data(as_text=True)
+
+
+def test_a_stale_form_says_so_in_chinese(app):
+    client = app.test_client()
+    login(client, "reviewer_market")
+    response = client.post("/logout", data={"csrf_token": "from-an-old-page"})
+    assert response.status_code == 400 and "页面已过期" in response.get_data(as_text=True)

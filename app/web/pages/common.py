@@ -6,6 +6,7 @@ token (form field ``csrf_token`` or header ``X-CSRF-Token``); GET never changes 
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,7 +14,17 @@ from datetime import date, datetime
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, abort, current_app, redirect, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.domain.clock import BUREAU_ZONE
@@ -21,7 +32,9 @@ from app.domain.errors import OneSealError
 from app.domain.roles import Role
 from app.services.actor import Actor
 from app.services.auth import actor_for_username
-from app.web.edge import STATUS_BY_KIND
+from app.web.edge import STATUS_BY_KIND, is_busy
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("pages", __name__, template_folder="../templates", static_folder="../static",
                static_url_path="/assets")
@@ -68,13 +81,23 @@ def _inject() -> dict[str, Any]:
 
 
 @bp.before_request
-def _check_csrf() -> None:
+def _check_csrf() -> Any:
     """Every state-changing request to the pages needs the session's token."""
     if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
-        return
+        return None
     sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
     if not sent or not hmac.compare_digest(sent, session.get("csrf", "")):
-        abort(400, description="csrf")
+        return render_template("error.html", status=400, message="页面已过期或来源不明，请刷新页面后重试"), 400
+    return None
+
+
+@bp.errorhandler(OperationalError)
+def _database_trouble(err: OperationalError) -> Any:
+    """A busy database (SQLite locked, a PostgreSQL deadlock) is a moment to retry, not a 500."""
+    if not is_busy(err):
+        raise err
+    log.warning("database busy on %s %s: %s", request.method, request.path, err.orig)
+    return render_template("error.html", status=503, message="系统繁忙，请稍后重试（未保存任何更改）"), 503
 
 
 @contextmanager
