@@ -26,6 +26,8 @@ from app.services.processes import deploy_shipped
 from tests.steps.clock import *  # noqa: F401,F403
 from tests.steps.common import *  # noqa: F401,F403  (pytest-bdd step fixtures shared by all features)
 from tests.steps.inspection import *  # noqa: F401,F403
+from tests.steps.materials import *  # noqa: F401,F403
+from tests.steps.parallel import *  # noqa: F401,F403
 from tests.steps.supplement import *  # noqa: F401,F403
 from tests.steps.rules import *  # noqa: F401,F403
 

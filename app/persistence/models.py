@@ -164,6 +164,10 @@ class TaskRecord(Base):
     department: Mapped[str] = mapped_column(String(64))
     #: ``workflow`` (a BPMN user task) or ``escalation`` (超期督办, outside the diagram)
     kind: Mapped[str] = mapped_column(String(16), default="workflow")
+    #: the catalogue item the task decides, in a case of several items (一件事, 工程建设项目)
+    item_code: Mapped[str | None] = mapped_column(String(32))
+    #: the stage of a construction project the task belongs to (1–4)
+    project_stage: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16))
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]

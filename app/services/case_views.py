@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.acceptance import missing_materials
+from app.domain.acceptance import gaps, missing_materials
 from app.domain.case_status import CaseResult, CaseStatus
 from app.domain.errors import Forbidden
 from app.domain.roles import Role
@@ -16,6 +16,7 @@ from app.persistence.models import Case, RuleDecisionRecord, TaskRecord
 from app.persistence.users import display_names
 from app.services.actor import Actor
 from app.services.case_history import history
+from app.services.parallel_review import parallel_view
 from app.services.processes import definition_for
 from app.services.runtime import Runtime
 from app.services.supplement import notices_view
@@ -94,6 +95,15 @@ def inspection_view(runtime: Runtime, decisions: list[dict[str, Any]],
     }
 
 
+def gaps_view(item: Any, received: list[str]) -> dict[str, Any] | None:
+    """容缺受理: which secondary materials are still owed, and by when."""
+    if item is None or item.gaps_until is None:
+        return None
+    owed = gaps(item, received)
+    return {"until": item.gaps_until.value, "until_label": item.gaps_until.label,
+            "missing": [{"code": m.code, "name": m.name} for m in owed], "complete": not owed}
+
+
 def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) -> dict[str, Any]:
     case = load_visible_case(session, actor, case_id)
     item = runtime.catalogue.items.get(case.item_code)
@@ -117,6 +127,7 @@ def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) 
         materials=[{"code": m.code, "name": m.name, "main": m.main,
                     "received": m.code in case.materials} for m in (item.materials if item else ())],
         missing_materials=[m.code for m in missing],
+        gaps=gaps_view(item, case.materials),
         facts=case.facts,
         time_limit=time_limit_view(case, item, runtime.calendar, runtime.clock.now(), suspended_days),
         suspensions=suspensions,
@@ -126,6 +137,7 @@ def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) 
                    "completed_by_name": names.get(t.completed_by or "", t.completed_by)} for t in done],
         rule_decisions=decisions,
         inspection=inspection_view(runtime, decisions, tasks),
+        parallel=parallel_view(runtime.catalogue, item, definition, tasks),
         diagram={"version_id": case.process_version_id,
                  "completed": sorted({t.element_id for t in done}),
                  "active": sorted({t.element_id for t in ready})},

@@ -18,6 +18,7 @@ from app.persistence.cases import next_case_number
 from app.persistence.models import Case
 from app.services.actor import Actor
 from app.services.inspection import inspection_start_data
+from app.services.parallel_review import parallel_start_data
 from app.services.processes import compile_version
 from app.services.advance import advance_case
 from app.services.runtime import Runtime
@@ -83,6 +84,7 @@ def register_case(session: Session, runtime: Runtime, actor: Actor, application:
         "item_code": item.code, "item_kind": item.kind.value, "site_inspection": item.site_inspection,
         "facts": dict(application.facts),
         **inspection_start_data(runtime.catalogue, runtime.rules, item, application.facts),
+        **parallel_start_data(item),
     }
     effects = advance_case(session, runtime, case, lambda: runtime.engine.start(definition, start_data),
                            now=now, actor=actor.username)

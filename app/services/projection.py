@@ -61,7 +61,8 @@ def _new_record(case: Case, task: ReadyTask, now: datetime, catalogue: Catalogue
     return TaskRecord(id=task.id, case_id=case.id, element_id=task.element_id, name=task.name,
                       role=role.value, department=_department_for(role, case, task, catalogue),
                       kind="workflow", status=task_queries.READY, claimed_by=None, created_at=now,
-                      due_at=due_moment(case), data={})
+                      due_at=due_moment(case), data={}, item_code=task.item_code,
+                      project_stage=task.project_stage)
 
 
 def next_status(case: Case, run: WorkflowRun) -> CaseStatus:

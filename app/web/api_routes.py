@@ -12,6 +12,7 @@ from app.services.auth import authenticate, issue_token
 from app.services.case_pages import diagram_source
 from app.services.inspection import decision_view, evaluate_inspection
 from app.services.intake import Application, register_case
+from app.services.materials import receive_materials
 from app.services.task_transfer import transfer_task
 from app.services.task_work import Completion, claim_task, complete_task, release_task
 from app.web.edge import Call, api, json_body, json_response
@@ -98,6 +99,14 @@ def get_case(call: Call, case_id: int) -> tuple[Any, int]:
 @api()
 def get_case_diagram(call: Call, case_id: int) -> tuple[Any, int]:
     return diagram_source(call.session, call.runtime, call.actor, case_id), 200
+
+
+@bp.post("/cases/<int:case_id>/materials")
+@api(write=True)
+def add_materials(call: Call, case_id: int) -> tuple[Any, int]:
+    body = json_body()
+    case = receive_materials(call.session, call.runtime, call.actor, case_id, body.get("materials"))
+    return case_views.case_detail(call.session, call.runtime, call.actor, case.id), 200
 
 
 @bp.get("/tasks")

@@ -152,12 +152,32 @@ class ReadyTask:
     department: str | None = None
     #: multi-instance: the value of the input item this instance works on
     instance_item: Any = None
+    #: the catalogue item this task decides (``item_from``), if it declares one
+    item_code: str | None = None
+    #: the project stage this task belongs to (``project_stage_from``), if it declares one
+    project_stage: int | None = None
 
 
 @dataclass(frozen=True)
 class SavedState:
     state: str
     serializer_version: str
+
+
+def _lookup(data: Mapping[str, Any], spec: HumanTaskSpec, path: str | None, kind: type,
+            what: str) -> Any:
+    """The value at ``variable`` or ``variable.key`` in a task's data, checked for its type."""
+    if path is None:
+        return None
+    name, _, key = path.partition(".")
+    value = data.get(name)
+    if key and isinstance(value, Mapping):
+        value = value.get(key)
+    if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
+        raise WorkflowFailure("task_data_invalid",
+                              f"任务 {spec.element_id}（{spec.name}）的{what}变量“{path}”取值无效",
+                              element_id=spec.element_id, element_name=spec.name)
+    return value
 
 
 def _failure(err: Exception, task: Any | None) -> WorkflowFailure:
@@ -196,15 +216,12 @@ class WorkflowRun:
             spec = self.definition.human_tasks.get(task.task_spec.bpmn_id or task.task_spec.name)
             if spec is None:
                 continue
-            department = task.data.get(spec.department_from) if spec.department_from else None
-            if department is not None and not isinstance(department, str):
-                raise WorkflowFailure("task_department_invalid",
-                                      f"任务 {spec.element_id}（{spec.name}）的承办部门变量"
-                                      f"“{spec.department_from}”不是部门编码",
-                                      element_id=spec.element_id, element_name=spec.name)
             item = task.data.get(spec.input_item) if spec.input_item else None
-            tasks.append(ReadyTask(str(task.id), spec.element_id, spec.name, spec.lane, spec,
-                                   department, item))
+            tasks.append(ReadyTask(
+                str(task.id), spec.element_id, spec.name, spec.lane, spec,
+                _lookup(task.data, spec, spec.department_from, str, "承办部门"), item,
+                _lookup(task.data, spec, spec.item_from, str, "事项"),
+                _lookup(task.data, spec, spec.project_stage_from, int, "项目阶段")))
         return tasks
 
     def task_data(self, task_id: str) -> dict[str, Any]:

@@ -19,7 +19,10 @@ STAGES = ("registered", "awaiting_supplement", "in_review", "inspecting", "pendi
 SUSPENSION_REASONS = ("supplement", "expert_review", "hearing", "rectification")
 #: Every property a user task may declare; anything else is a typo and refused.
 KNOWN_PROPERTIES = frozenset({"stage", "decisions", "results", "opinion", "fields",
-                              "department_from", "suspends_clock"})
+                              "department_from", "suspends_clock", "item_from", "project_stage_from",
+                              "opens_case"})
+#: a task-data variable, or one key inside it: ``department`` or ``stage_item.department``
+_PATH = re.compile(r"^[a-z][a-z0-9_]{0,63}(\.[a-z][a-z0-9_]{0,63})?$")
 CASE_RESULTS = ("approved", "rejected", "not_accepted", "withdrawn")
 FIELD_TYPES = ("text", "bool", "int", "date", "enum")
 MAX_TEXT = 2_000
@@ -94,9 +97,15 @@ class HumanTaskSpec:
     results: dict[str, str] = field(default_factory=dict)
     opinion: str = "optional"
     fields: tuple[FieldSpec, ...] = ()
-    #: task-data variable naming the department that works this task (multi-instance item,
-    #: entrusted department); None: the case's department
+    #: task-data variable (or ``variable.key``) naming the department that works this task
+    #: (multi-instance item, entrusted department); None: the case's department
     department_from: str | None = None
+    #: task-data path naming the catalogue item the task decides (bundles, project stages)
+    item_from: str | None = None
+    #: task-data path giving the number of the project stage the task belongs to
+    project_stage_from: str | None = None
+    #: decision → catalogue item of a case the decision opens (e.g. ``fail:CX-0001``)
+    opens_case: dict[str, str] = field(default_factory=dict)
     #: the clock stops while this task is open, for this reason (one of SUSPENSION_REASONS)
     suspends_clock: str | None = None
     #: multi-instance: the input item (one per instance) and the output item collected
@@ -111,12 +120,13 @@ class HumanTaskSpec:
         return next((f for f in self.fields if f.name == name), None)
 
 
-def _pairs(text: str, what: str) -> dict[str, str]:
+def _pairs(text: str, what: str, *, values: bool = False) -> dict[str, str]:
     result: dict[str, str] = {}
     for part in filter(None, (p.strip() for p in text.split(","))):
         key, sep, value = part.partition(":")
         if not sep or not key.strip() or not value.strip():
-            raise MetadataError(f"{what}格式应为“值:标签”，逗号分隔：{part}")
+            form = "值:事项编码" if values else "值:标签"
+            raise MetadataError(f"{what}格式应为“{form}”，逗号分隔：{part}")
         if not _NAME.match(key.strip()):
             raise MetadataError(f"{what}中的值“{key}”应为小写英文标识")
         result[key.strip()] = value.strip()
@@ -166,14 +176,21 @@ def human_task_from_properties(element_id: str, name: str, lane: str | None,
     opinion = properties.get("opinion", "optional")
     if opinion not in ("required", "optional"):
         raise MetadataError("意见要求应为 required 或 optional")
-    department_from = properties.get("department_from") or None
-    if department_from is not None and not _NAME.match(department_from):
-        raise MetadataError(f"承办部门变量“{department_from}”应为小写英文标识")
+    paths = {}
+    for key, what in (("department_from", "承办部门"), ("item_from", "事项"), ("project_stage_from", "项目阶段")):
+        paths[key] = properties.get(key) or None
+        if paths[key] is not None and not _PATH.match(paths[key]):
+            raise MetadataError(f"{what}变量“{paths[key]}”应为小写英文标识，或“变量.键”")
+    opens_case = {}
+    for decision, item_code in _pairs(properties.get("opens_case", ""), "立案规则", values=True).items():
+        if decision not in decisions:
+            raise MetadataError(f"立案规则引用了未声明的决定“{decision}”")
+        opens_case[decision] = item_code
     suspends_clock = properties.get("suspends_clock") or None
     if suspends_clock is not None and suspends_clock not in SUSPENSION_REASONS:
         raise MetadataError(f"暂停计时原因“{suspends_clock}”无效，应为：{'、'.join(SUSPENSION_REASONS)}")
     return HumanTaskSpec(
         element_id=element_id, name=name, lane=lane, stage=stage, decisions=decisions,
         results=results, opinion=opinion, fields=parse_fields(properties.get("fields", "")),
-        department_from=department_from, suspends_clock=suspends_clock,
+        suspends_clock=suspends_clock, opens_case=opens_case, **paths,
     )

@@ -64,7 +64,7 @@ def test_one_time_notice_lists_everything_missing_at_once(app, ext):
 def test_immediate_item_is_registered_and_decided_on_its_task_page(app, api):
     client, token = signed_in(app, "window")
     response = client.post("/window", data={"csrf_token": token, "item_code": "XK-0002", "applicant_name": "李四",
-                                            "materials": ["M01", "M02"], "action": "accept"})
+                                            "materials": ["M01", "M02", "M03"], "action": "accept"})
     assert response.status_code == 302 and "/tasks/" in response.headers["Location"]
     page = text(client.get(response.headers["Location"]))
     assert "受理并当场决定" in page and "请当场审核并作出决定" in page and "准予" in page
@@ -132,7 +132,7 @@ def test_the_window_issues_the_result_from_its_desk(app, api):
     """即办件: accepted and decided on the spot, then the result is issued (出件) at the window."""
     client, token = signed_in(app, "window")
     response = client.post("/window", data={"csrf_token": token, "item_code": "XK-0002", "applicant_name": "李四",
-                                            "materials": ["M01", "M02"], "action": "accept"})
+                                            "materials": ["M01", "M02", "M03"], "action": "accept"})
     decide = response.headers["Location"].split("/")[-1]
     response = client.post(f"/tasks/{decide}/complete", data={"csrf_token": token, "decision": "approve",
                                                                "opinion": "当场准予"})
@@ -149,3 +149,22 @@ def test_the_window_issues_the_result_from_its_desk(app, api):
     case_id = done["items"][0]["case"]["id"]
     detail = api.get(f"/api/v1/cases/{case_id}", as_user="window").get_json()
     assert detail["status"] == "completed" and detail["opinions"][-1]["data"] == {"delivery": "窗口领取"}
+
+
+def test_owed_materials_are_received_at_the_window_from_the_case_page(app, api):
+    client, token = signed_in(app, "window")
+    response = desk_post(client, token, materials=FOOD_MAIN + ["M04"], action="accept")  # M05 owed
+    case_id = int(response.headers["Location"].split("/")[-2])
+    page = text(client.get(f"/cases/{case_id}"))
+    assert "容缺受理" in page and 'id="receive-form"' in page and "须在作出决定前补齐" in page
+    reviewer, reviewer_token = signed_in(app, "reviewer_market")
+    assert 'id="receive-form"' not in text(reviewer.get(f"/cases/{case_id}"))
+    assert reviewer.post(f"/cases/{case_id}/materials",
+                         data={"csrf_token": reviewer_token, "materials": ["M05"]}).status_code == 403
+    response = client.post(f"/cases/{case_id}/materials", data={"csrf_token": token})
+    assert "请勾选收到的材料" in text(client.get(response.headers["Location"]))
+    response = client.post(f"/cases/{case_id}/materials", data={"csrf_token": token, "materials": ["M05"]})
+    page = text(client.get(response.headers["Location"]))
+    assert "已收取补交的材料" in page and 'id="receive-form"' not in page
+    detail = api.get(f"/api/v1/cases/{case_id}", as_user="window").get_json()
+    assert detail["gaps"]["complete"] is True and all(m["received"] for m in detail["materials"])

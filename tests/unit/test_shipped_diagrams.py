@@ -52,7 +52,7 @@ STAGES = {"registered", "awaiting_supplement", "in_review", "inspecting", "pendi
 CASE_RESULTS = {"approved", "rejected", "not_accepted", "withdrawn"}
 OPINIONS = {"required", "optional"}
 KNOWN_PROPERTIES = {"stage", "decisions", "results", "opinion", "fields", "department_from",
-                    "suspends_clock"}
+                    "suspends_clock", "item_from", "project_stage_from", "opens_case"}
 FINDING_FIELD = "finding:enum(合格|限期整改|不合格)"
 FIELD_TYPE = re.compile(r"^(text|bool|int|date|enum\([^|()]+(\|[^|()]+)*\))$")
 
@@ -102,6 +102,42 @@ EXPECTED = {
             "decide_application": ("分管领导", {
                 "stage": "pending_decision",
                 "decisions": "approve:准予,reject:不予,hearing:组织听证",
+                "results": "approve:approved,reject:rejected",
+                "opinion": "required",
+            }),
+            "make_certificate": ("审查股室", {
+                "stage": "certifying",
+                "opinion": "optional",
+                "fields": "certificate_no:text",
+            }),
+            "issue_result": ("综合窗口", {
+                "stage": "ready_to_issue",
+                "opinion": "optional",
+                "fields": DELIVERY_FIELD,
+            }),
+        },
+    },
+    "parallel_approval.bpmn": {
+        "process_id": "parallel_approval",
+        "process_name": "并联审批流程",
+        "pool_name": "县行政审批服务局",
+        "lanes": [("lane_window", "综合窗口"), ("lane_review", "审查股室"), ("lane_leader", "分管领导")],
+        "user_tasks": {
+            "accept_application": ("综合窗口", {
+                "stage": "registered",
+                "decisions": "approve:受理,reject:不予受理",
+                "results": "reject:not_accepted",
+                "opinion": "optional",
+            }),
+            "parallel_review": ("审查股室", {
+                "stage": "in_review",
+                "department_from": "review_department",
+                "decisions": "approve:同意,reject:不同意",
+                "opinion": "required",
+            }),
+            "decide_application": ("分管领导", {
+                "stage": "pending_decision",
+                "decisions": "approve:准予,reject:不予",
                 "results": "approve:approved,reject:rejected",
                 "opinion": "required",
             }),

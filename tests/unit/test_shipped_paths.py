@@ -24,6 +24,7 @@ START = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
 #: what each diagram needs compiled with it (its called processes)
 DOCUMENTS = {
     "standard_promised": ["standard_promised", "site_inspection"],
+    "parallel_approval": ["parallel_approval", "site_inspection"],
     "site_inspection": ["site_inspection"],
     "immediate": ["immediate"],
 }
@@ -41,10 +42,19 @@ def inspection_data(**fact_overrides):
 
 
 NO_INSPECTION = {"site_inspection": False}
+
+
+def PARALLEL(mode, ratio=None, site_inspection=False):  # noqa: N802 - reads like the constants above
+    data = {"site_inspection": site_inspection, "review_departments": ["housing", "emergency", "fire_rescue"],
+            "parallel_mode": mode, "parallel_ratio": ratio}
+    if site_inspection:
+        data.update(inspection_data(departments_involved=3, parallel_approval=True))
+    return data
 WITH_INSPECTION = {"site_inspection": True, **inspection_data()}
 APPROVE, REJECT = {"decision": "approve"}, {"decision": "reject"}
 
-# (process, label, start data, [(element id, data for each ready instance, departments)], end)
+# (process, label, start data, [(element id, data for every ready instance or a list of data
+#  for the first instances in order, departments of the ready instances)], end)
 PATHS = [
     ("standard_promised", "not_accepted", NO_INSPECTION, [
         ("accept_application", REJECT, None)], "not_accepted_end"),
@@ -78,6 +88,24 @@ PATHS = [
         ("inspect_independently", {"finding": "合格"}, ["site_survey"]),
         ("decide_application", APPROVE, None), ("make_certificate", {}, None),
         ("issue_result", {}, None)], "case_closed"),
+    ("parallel_approval", "not_accepted", PARALLEL("countersign"), [
+        ("accept_application", REJECT, None)], "not_accepted_end"),
+    ("parallel_approval", "countersign_all_agree", PARALLEL("countersign"), [
+        ("accept_application", APPROVE, None),
+        ("parallel_review", APPROVE, ["housing", "emergency", "fire_rescue"]),
+        ("decide_application", APPROVE, None), ("make_certificate", {}, None),
+        ("issue_result", {}, None)], "case_closed"),
+    ("parallel_approval", "any_one_then_inspection", PARALLEL("any", site_inspection=True), [
+        ("accept_application", APPROVE, None),
+        ("parallel_review", [APPROVE], ["housing", "emergency", "fire_rescue"]),
+        ("inspect_jointly", {"finding": "合格"}, ["site_survey", "fire_rescue"]),
+        ("conclude_joint_inspection", {"finding": "合格"}, ["site_survey"]),
+        ("decide_application", APPROVE, None), ("make_certificate", {}, None),
+        ("issue_result", {}, None)], "case_closed"),
+    ("parallel_approval", "countersign_one_rejects", PARALLEL("countersign"), [
+        ("accept_application", APPROVE, None),
+        ("parallel_review", [APPROVE, REJECT, APPROVE], ["housing", "emergency", "fire_rescue"]),
+        ("decide_application", REJECT, None), ("issue_result", {}, None)], "case_closed"),
     ("site_inspection", "independent", inspection_data(), [
         ("inspect_independently", {"finding": "合格"}, ["site_survey"])], "inspection_finished"),
     ("site_inspection", "entrusted_then_rectified", inspection_data(technical=True, bureau_qualified=False), [
@@ -124,8 +152,11 @@ def test_every_decision_path_reaches_its_end_event(rules, process, label, start,
             assert {t.element_id for t in ready} == {element_id}, [t.element_id for t in ready]
             if departments is not None:
                 assert [t.department for t in ready] == departments
-            for task in ready:
-                run.complete(task.id, dict(data))
+            # one answer for every instance, or one per instance in order (an "any" loop
+            # may stop before the last instance answers)
+            answers = data if isinstance(data, list) else [data] * len(ready)
+            for task, answer in zip(ready, answers):
+                run.complete(task.id, dict(answer))
             run = engine.restore(definition, run.save())  # as between two requests
     assert run.ready_tasks() == []
     assert run.is_completed

@@ -32,7 +32,7 @@ def case_page(case_id: int) -> Any:
         actor = actor_or_logout(db_session)
         view = or_abort(lambda: case_pages.case_page_view(db_session, ext().runtime, actor, case_id))
     return render_template("case.html", **view, actor=actor, field_labels=FIELD_LABELS,
-                           may_print_receipt=actor.role in (Role.WINDOW, Role.ADMIN))
+                           at_window=actor.role in (Role.WINDOW, Role.ADMIN))
 
 
 @bp.get("/cases/<int:case_id>/diagram.json")

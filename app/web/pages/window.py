@@ -12,6 +12,7 @@ from app.services import case_views
 from app.services import inbox as inbox_service
 from app.services.intake import Application, register_case
 from app.services.intake_notice import issue_intake_notice
+from app.services.materials import receive_materials
 from app.services.window_desk import accept_application
 from app.web.pages.common import (
     actor_or_logout,
@@ -28,7 +29,8 @@ DESK_LIST_SIZE = 8
 APPLICANT_FIELDS = {"name": "applicant_name", "id_number": "applicant_id_number",
                     "contact": "applicant_contact"}
 #: errors the desk shows next to the materials rather than where the service points
-MATERIAL_ERRORS = ("main_materials_missing", "unknown_material", "duplicate_material", "nothing_missing")
+MATERIAL_ERRORS = ("main_materials_missing", "materials_missing", "unknown_material", "duplicate_material",
+                   "nothing_missing")
 
 
 def _applicant(form: Any) -> dict[str, str]:
@@ -112,3 +114,21 @@ def receipt(case_id: int) -> Any:
         require_role(actor, *DESK_ROLES)
         detail = or_abort(lambda: case_views.case_detail(db_session, ext().runtime, actor, case_id))
     return render_template("receipt.html", case=detail, clerk=actor.display_name or actor.username)
+
+
+@bp.post("/cases/<int:case_id>/materials")
+@login_required
+def receive(case_id: int) -> Any:
+    """容缺后补: the window ticks the owed materials the applicant brought."""
+    try:
+        with unit(write=True) as db_session:
+            actor = actor_or_logout(db_session)
+            require_role(actor, *DESK_ROLES)
+            receive_materials(db_session, ext().runtime, actor, case_id, request.form.getlist("materials"))
+    except OneSealError as err:
+        if err.kind in ("not_found", "forbidden"):
+            abort(403 if err.kind == "forbidden" else 404)
+        flash(err.message, "error")
+    else:
+        flash("已收取补交的材料")
+    return redirect(url_for("pages.case_page", case_id=case_id))
