@@ -39,11 +39,24 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.extensions["oneseal"] = Extension(db, runtime)
     if warm:
         _warm(db, runtime)
+        _record_rules(db, runtime)
 
-    from app.web import api_routes, errors, pages
+    from app.web import (
+        api_routes,
+        audit_api,
+        audit_pages,
+        errors,
+        modeler_pages,
+        pages,
+        process_models_api,
+    )
 
     app.register_blueprint(api_routes.bp)
+    app.register_blueprint(process_models_api.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(audit_api.bp)
+    app.register_blueprint(audit_pages.bp)
+    app.register_blueprint(modeler_pages.bp)
     errors.register(app)
     return app
 
@@ -63,3 +76,18 @@ def _warm(db: Database, runtime: Runtime) -> None:
     finally:
         session.close()
 
+
+def _record_rules(db: Database, runtime: Runtime) -> None:
+    """At service start: a ``rules_changed`` audit event if the rules files changed since."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from app.services.actor import SYSTEM
+    from app.services.rules_audit import record_rules_versions
+
+    try:
+        with db.unit_of_work() as session:
+            for event in record_rules_versions(session, runtime, SYSTEM):
+                log.info("rules changed: %s %s → %s", event.element_id,
+                         event.before.get("version"), event.after.get("version"))
+    except (OperationalError, ProgrammingError):
+        log.warning("database has no schema yet; rules versions not recorded")

@@ -5,11 +5,13 @@ import logging
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 
 from app.config import Settings
 from app.domain.errors import OneSealError
+from app.scenarios.cli import scenarios
 
 
 def _fail(err: OneSealError) -> None:
@@ -67,6 +69,7 @@ def init_db(demo: bool) -> None:
     from app.services.actor import SYSTEM
     from app.services.demo import load_demo
     from app.services.processes import deploy_shipped
+    from app.services.rules_audit import record_rules_versions
     from app.services.runtime import build_runtime
 
     settings = Settings.load()
@@ -81,69 +84,31 @@ def init_db(demo: bool) -> None:
     try:
         with db.unit_of_work() as session:
             versions = deploy_shipped(session, runtime, SYSTEM)
+            record_rules_versions(session, runtime, SYSTEM)
             created = load_demo(session, runtime, settings.demo_password) if demo else []
     except OneSealError as err:
         _fail(err)
     click.echo(f"数据库已就绪：{len(versions)} 个流程已部署" + (f"，演示用户 {len(created)} 个" if demo else ""))
 
 
-@main.command(help="校验流程图文件；有问题时列出元素编号和名称并以 1 退出")
+@main.command(help="校验流程模型文件（与建模器和 API 相同的检查）；有错误时列出元素编号和名称并以 1 退出")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def validate(files: tuple[Path, ...]) -> None:
-    from app.services.processes import check_executable
-    from app.services.decisions import build_evaluator
-    from app.workflow.definitions import DefinitionCatalogue, Document
+    from app.domain.findings import errors_in
+    from app.services.model_files import validate_files
 
-    catalogue = DefinitionCatalogue(build_evaluator(None)[0])
-    shipped = {p.stem: p for p in sorted(Settings.load().processes_dir.glob("*.bpmn"))}
-    given = {p.stem: p for p in files}
+    labels = {"error": "错误", "warning": "警告", "info": "提示"}
     failed = False
-    for path in files:
-        try:
-            content = path.read_bytes()
-            process_id = _process_id(content, path)
-            documents = [Document(path.name, content)] + _called_documents(content, path, {**shipped, **given})
-            check_executable(catalogue.compile(documents, process_id))
-        except OneSealError as err:
+    for result in validate_files(list(files), Settings.load()):
+        for finding in result.findings:
+            named = f"{finding.element_id}（{finding.element_name}）" if finding.element_name else finding.element_id
+            where = "" if finding.element_id in finding.message else f"{named} "
+            click.echo(f"{result.path}: {labels[finding.severity.value]} [{finding.code}] {where}{finding.message}")
+        if errors_in(result.findings):
             failed = True
-            d = err.details
-            where = f"{d.get('element_id') or ''}（{d.get('element_name') or ''}）" if d.get("element_id") else ""
-            click.echo(f"{path}: 错误 [{err.code}] {where}{err.message}")
         else:
-            click.echo(f"{path}: 通过")
+            click.echo(f"{result.path}: 通过")
     sys.exit(1 if failed else 0)
-
-
-def _called_documents(content: bytes, path: Path, known: dict[str, Path]) -> list:
-    """The files of the processes ``content`` calls, transitively: given files first, then shipped."""
-    from app.workflow.definitions import DefinitionError, Document, called_process_ids
-    from app.workflow.safe_xml import parse_untrusted
-
-    found, pending = {}, called_process_ids(parse_untrusted(content, filename=path.name))
-    while pending:
-        process_id = pending.pop()
-        if process_id in found:
-            continue
-        if process_id not in known:
-            raise DefinitionError("called_process_missing",
-                                  f"调用活动引用的子流程“{process_id}”既不在所给文件中，也不在随版本发布的流程中",
-                                  file=path.name, called=process_id)
-        data = known[process_id].read_bytes()
-        found[process_id] = Document(known[process_id].name, data)
-        pending.extend(called_process_ids(parse_untrusted(data, filename=known[process_id].name)))
-    return list(found.values())
-
-
-def _process_id(content: bytes, path: Path) -> str:
-    from app.workflow.definitions import BPMN_NS, DefinitionError
-    from app.workflow.safe_xml import parse_untrusted
-
-    root = parse_untrusted(content, filename=path.name)
-    executable = [p for p in root.iter(f"{{{BPMN_NS}}}process") if p.get("isExecutable") == "true"]
-    processes = executable or list(root.iter(f"{{{BPMN_NS}}}process"))
-    if not processes:
-        raise DefinitionError("bpmn_no_process", "文件中没有流程（bpmn:process）", file=path.name)
-    return processes[0].get("id", "")
 
 
 @main.group(help="审计")
@@ -152,18 +117,36 @@ def audit() -> None:
 
 
 @audit.command("verify", help="重新计算审计事件的哈希链，指出第一处被篡改、删除、插入或调换的事件")
-def audit_verify() -> None:
-    from app.persistence.audit import verify_chain
+@click.option("--anchor", "anchors", multiple=True, metavar="编号:哈希",
+              help="此前记下的链尾（如 120:3fa9…）；核对它仍在链中，可发现链尾被截断或整链被重算")
+def audit_verify(anchors: tuple[str, ...]) -> None:
+    from app.persistence.audit import chain_head, verify_chain
     from app.persistence.db import Database
 
     db = Database(Settings.load().database_url)
     with db.session(write=False) as session:
         checked, broken = verify_chain(session)
-    if broken is None:
-        click.echo(f"审计链完整：已核验 {checked} 条事件")
-        return
-    click.echo(f"审计链断裂：事件 #{broken.event_id}，{broken.reason}（此前 {checked} 条完好）")
-    sys.exit(1)
+        head = chain_head(session)
+        moved = [a for a in anchors if not _anchor_holds(session, a)]
+    if broken is not None:
+        click.echo(f"审计链断裂：事件 #{broken.event_id}，{broken.reason}（此前 {checked} 条完好）")
+        sys.exit(1)
+    for anchor in moved:
+        click.echo(f"锚点不符：{anchor} 已不在链中（链尾被截断，或整条链被重算）")
+    if moved:
+        sys.exit(1)
+    click.echo(f"审计链完整：已核验 {checked} 条事件")
+    if head is not None:
+        click.echo(f"链尾：{head.id}:{head.hash}（请在系统外记下，日后用 --anchor 核对）")
+
+
+def _anchor_holds(session: Any, anchor: str) -> bool:
+    from app.persistence.audit import stored_hash
+
+    event_id, _, digest = anchor.partition(":")
+    if not event_id.isdigit() or len(digest) != 64:
+        raise click.BadParameter(f"锚点格式应为 编号:64位哈希：{anchor}", param_hint="--anchor")
+    return stored_hash(session, int(event_id)) == digest.lower()
 
 
 @main.group(help="规则")
@@ -249,6 +232,8 @@ def import_schedule(source: Path, replace: bool) -> None:
         _fail(err)
     click.echo(f"已导入 {year.year} 年放假安排")
 
+
+main.add_command(scenarios)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -20,6 +20,8 @@ class Settings:
     calendar_file: Path = ROOT / "data" / "calendar.toml"
     rules_dir: Path = ROOT / "rules"
     instance_dir: Path = ROOT / "instance"
+    #: where `oneseal scenarios run` writes its reports, and where the auditors' pages read them
+    reports_dir: Path = ROOT / "reports"
     token_ttl_hours: int = 12
     password_method: str = "scrypt"
     max_upload_bytes: int = 5 * 1024 * 1024

@@ -5,6 +5,7 @@ dedicated database is created for the run and emptied between tests.
 """
 from __future__ import annotations
 
+import importlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -20,20 +21,28 @@ from app.config import Settings
 from app.domain.clock import FixedClock
 from app.persistence.db import Database
 from app.persistence.models import Base
+from app.scenarios.recorder import ScenarioRecorder
 from app.services.actor import SYSTEM
 from app.services.demo import load_demo
 from app.services.processes import deploy_shipped
-from tests.steps.clock import *  # noqa: F401,F403
-from tests.steps.common import *  # noqa: F401,F403  (pytest-bdd step fixtures shared by all features)
-from tests.steps.inspection import *  # noqa: F401,F403
-from tests.steps.materials import *  # noqa: F401,F403
-from tests.steps.parallel import *  # noqa: F401,F403
-from tests.steps.supplement import *  # noqa: F401,F403
-from tests.steps.rules import *  # noqa: F401,F403
+
+# Every module of tests/steps/ is shared by all features (the step catalogue lists the same
+# modules), as if star-imported here. They are rewritten so that a failed check says what was
+# expected and what happened.
+pytest.register_assert_rewrite("tests.steps")
+for _step_file in sorted((Path(__file__).parent / "steps").glob("*.py")):
+    if _step_file.stem != "__init__":
+        _steps = importlib.import_module(f"tests.steps.{_step_file.stem}")
+        globals().update({k: v for k, v in vars(_steps).items() if not k.startswith("_")})
 
 PASSWORD = "test-password"
 BASE_URL = os.environ.get("ONESEAL_DATABASE_URL", "")
 ON_POSTGRES = BASE_URL.startswith("postgresql")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Records every scenario and the path coverage of the diagrams (printed after the run).
+    ScenarioRecorder.installed(config)
 
 
 @pytest.fixture(scope="session")
@@ -78,6 +87,7 @@ def clock() -> FixedClock:
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
     return Settings.load(database_url=database_url, instance_dir=tmp_path / "instance",
+                         reports_dir=tmp_path / "reports",
                          secret_key="test-secret", password_method="pbkdf2:sha256:1000",
                          demo_password=PASSWORD, testing=True)
 

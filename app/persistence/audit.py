@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from app.persistence.batches import in_batches
 from app.persistence.models import AuditEvent
 
 GENESIS = "0" * 64
@@ -31,8 +32,12 @@ def event_hash(prev_hash: str, occurred_at: datetime, actor: str, action: str,
     return hashlib.sha256(_canonical(payload)).hexdigest()
 
 
-def _lock_chain(session: Session) -> None:
-    """Serialize appends so two transactions never chain onto the same predecessor."""
+def lock_chain(session: Session) -> None:
+    """Serialize appends so two transactions never chain onto the same predecessor.
+
+    Taken by :func:`append_event`; a caller that reads the trail to decide whether to append
+    (record a change only once) takes it first, so the read and the append are one step.
+    """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(7422001)"))
     # SQLite writers already hold the database write lock (BEGIN IMMEDIATE).
@@ -42,7 +47,7 @@ def append_event(session: Session, *, occurred_at: datetime, actor: str, action:
                  case_id: int | None = None, element_id: str | None = None,
                  before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> AuditEvent:
     """Add an event to the session; it commits (or not) with the change it records."""
-    _lock_chain(session)
+    lock_chain(session)
     with session.no_autoflush:  # every earlier event of this session was flushed when appended
         prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS
     before = json.loads(_canonical(before or {}))
@@ -60,35 +65,67 @@ def append_event(session: Session, *, occurred_at: datetime, actor: str, action:
 
 @dataclass(frozen=True)
 class ChainBreak:
+    """The first event at which the chain stops holding, and what was done there."""
+
     event_id: int
+    #: ``altered`` | ``removed`` | ``inserted`` | ``reordered``
+    kind: str
     reason: str
 
 
 def verify_chain(session: Session, batch: int = 2_000) -> tuple[int, ChainBreak | None]:
-    """Recompute the chain; return (events checked, first break or None)."""
-    expected_prev = GENESIS
+    """Recompute the chain; return (events checked, first break or None).
+
+    Each event must hash to its stored hash (else it was edited: ``altered``) and must name
+    the hash of the event stored before it. When it names another hash, that hash tells what
+    happened: the hash of a later event (``reordered``), of an earlier event (the events in
+    between were ``inserted``), or of no stored event (its predecessor was ``removed``).
+    """
+    previous: AuditEvent | None = None
     checked = 0
     for event in _iter_events(session, batch):
-        if event.prev_hash != expected_prev:
-            return checked, ChainBreak(event.id, "前一事件的哈希不符：其前有事件被删除、插入或调换了顺序")
         recomputed = event_hash(event.prev_hash, event.occurred_at, event.actor, event.action,
                                 event.case_id, event.element_id, event.before, event.after)
         if recomputed != event.hash:
-            return checked, ChainBreak(event.id, "事件内容与其哈希不符：该事件被篡改")
-        expected_prev = event.hash
+            return checked, ChainBreak(event.id, "altered",
+                                       "事件内容与其哈希不符：该事件被篡改（内容被修改，或系统外伪造）")
+        if event.prev_hash != (previous.hash if previous else GENESIS):
+            return checked, _diagnose(session, event, previous)
+        previous = event
         checked += 1
     return checked, None
 
 
+def _diagnose(session: Session, event: AuditEvent, previous: AuditEvent | None) -> ChainBreak:
+    """``event`` does not follow ``previous``: find what its recorded predecessor became."""
+    after = f"#{previous.id}" if previous else "链首"
+    if event.prev_hash == GENESIS:  # it claims to open the chain: whatever precedes it was inserted
+        first = session.scalar(select(func.min(AuditEvent.id)))
+        return ChainBreak(first, "inserted", f"该事件是插入的：#{event.id} 原本是链首，其前的事件不属于原链")
+    named_id = session.scalar(select(AuditEvent.id).where(AuditEvent.hash == event.prev_hash))
+    if named_id is None:
+        return ChainBreak(event.id, "removed",
+                          f"前一事件缺失：{after}与本事件之间的事件被删除（或{after}被改动后重算了哈希）")
+    if named_id > event.id:
+        return ChainBreak(event.id, "reordered", f"顺序被调换：本事件原本紧接在 #{named_id} 之后")
+    first_inserted = session.scalar(select(func.min(AuditEvent.id)).where(AuditEvent.id > named_id))
+    return ChainBreak(first_inserted, "inserted",
+                      f"该事件是插入的：#{event.id} 原本紧接在 #{named_id} 之后，其间的事件不属于原链"
+                      f"（也可能是 #{event.id} 被伪造成接在 #{named_id} 之后）")
+
+
 def _iter_events(session: Session, batch: int) -> Iterator[AuditEvent]:
-    last_id = 0
-    while True:
-        rows = session.scalars(select(AuditEvent).where(AuditEvent.id > last_id)
-                               .order_by(AuditEvent.id).limit(batch)).all()
-        if not rows:
-            return
-        yield from rows
-        last_id = rows[-1].id
+    return (row[0] for row in in_batches(session, select(AuditEvent), AuditEvent.id, batch))
+
+
+def stored_hash(session: Session, event_id: int) -> str | None:
+    """The hash stored for one event (to check an anchor recorded outside the system)."""
+    return session.scalar(select(AuditEvent.hash).where(AuditEvent.id == event_id))
+
+
+def chain_head(session: Session) -> AuditEvent | None:
+    """The last event: its id and hash are the anchor to write down outside the system."""
+    return session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
 
 
 def events_for_case(session: Session, case_id: int) -> list[AuditEvent]:

@@ -2,15 +2,19 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from app.domain.errors import NotFound
 from app.persistence.models import ProcessVersion
 
 
+def find_latest(session: Session, process_id: str) -> ProcessVersion | None:
+    return session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == process_id)
+                          .order_by(ProcessVersion.version.desc()).limit(1))
+
+
 def latest_version(session: Session, process_id: str) -> ProcessVersion:
-    row = session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == process_id)
-                         .order_by(ProcessVersion.version.desc()).limit(1))
+    row = find_latest(session, process_id)
     if row is None:
         raise NotFound("process_not_deployed", f"流程“{process_id}”尚未部署", process_id=process_id)
     return row
@@ -32,9 +36,15 @@ def all_versions(session: Session) -> list[ProcessVersion]:
 
 
 def latest_versions(session: Session) -> list[ProcessVersion]:
-    """The newest version of every deployed process."""
+    """The newest version of every deployed process (the XML is loaded when first read)."""
     newest = (select(ProcessVersion.process_id, func.max(ProcessVersion.version).label("version"))
               .group_by(ProcessVersion.process_id).subquery())
     return list(session.scalars(select(ProcessVersion).join(
         newest, (ProcessVersion.process_id == newest.c.process_id)
-        & (ProcessVersion.version == newest.c.version)).order_by(ProcessVersion.process_id)))
+        & (ProcessVersion.version == newest.c.version)).options(defer(ProcessVersion.bpmn_xml))
+        .order_by(ProcessVersion.process_id)))
+
+
+def callers_of(session: Session, process_id: str) -> list[str]:
+    """The processes whose latest deployed version calls ``process_id``."""
+    return [v.process_id for v in latest_versions(session) if process_id in v.calls]

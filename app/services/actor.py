@@ -19,6 +19,16 @@ class Actor:
             raise Forbidden("role_not_allowed", "当前角色无权执行此操作", role=self.role.value)
 
     @property
+    def read_only(self) -> bool:
+        """Auditors read everything and change nothing."""
+        return self.role is Role.AUDITOR
+
+    def require_write(self) -> None:
+        if self.read_only:
+            raise Forbidden("read_only_role", "审计督查人员为只读角色，不能办理或修改任何数据",
+                            role=self.role.value)
+
+    @property
     def sees_all_cases(self) -> bool:
         return self.role in (Role.WINDOW, Role.ADMIN, Role.AUDITOR, Role.DESIGNER)
 

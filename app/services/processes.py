@@ -11,43 +11,65 @@ import hashlib
 import json
 from pathlib import Path
 
+from lxml import etree
 from sqlalchemy.orm import Session
 
+from app.domain.catalogue import Catalogue
 from app.domain.errors import InvalidInput, NotFound
-from app.domain.roles import role_for_lane
-from app.persistence import process_versions
+from app.domain.findings import errors_in
+from app.persistence import process_models, process_versions
 from app.persistence.audit import append_event
 from app.persistence.models import ProcessVersion
 from app.services.actor import Actor
 from app.services.runtime import Runtime
-from app.workflow.definitions import DefinitionError, Document, ProcessDefinition, called_process_ids
+from app.workflow import model_checks
+from app.workflow.definitions import (
+    DefinitionError,
+    Document,
+    ProcessDefinition,
+    called_process_ids,
+    element_names,
+)
 from app.workflow.safe_xml import parse_untrusted
 
 MAX_CALL_DEPTH = 8
 
 
-def check_executable(definition: ProcessDefinition) -> None:
-    """Application-level checks on top of parsing: lanes map to roles."""
-    for task in definition.human_tasks.values():
-        if role_for_lane(task.lane) is None:
-            raise DefinitionError(
-                "task_lane_unknown",
-                f"任务 {task.element_id}（{task.name}）所在泳道“{task.lane or '无'}”未对应任何角色",
-                element_id=task.element_id, element_name=task.name)
+def check_executable(root: etree._Element, process_id: str, definition: ProcessDefinition,
+                     catalogue: Catalogue | None) -> None:
+    """The pipeline's executable checks (fan-outs, catalogue items, lanes); raise on the first error."""
+    names = element_names(root)
+    main = next((p for p in model_checks.executable_processes(root) if p.get("id") == process_id), None)
+    findings = model_checks.lane_findings(definition)
+    if main is not None:
+        findings += model_checks.executable_findings(root, main, names, catalogue)
+    problems = errors_in(findings)
+    if problems:
+        first = problems[0]
+        raise DefinitionError(first.code, first.message, element_id=first.element_id,
+                              element_name=first.element_name, problems=[p.message for p in problems])
 
 
-def _documents(session: Session, version: ProcessVersion) -> list[Document]:
-    """The version's own file and, transitively, the files of the versions it pins."""
-    documents = [Document(version.filename, version.bpmn_xml.encode("utf-8"))]
-    pending, seen = list(version.calls.values()), {version.id}
+def pinned_versions(session: Session, version: ProcessVersion) -> list[ProcessVersion]:
+    """The version and, transitively, the versions it pins."""
+    found, pending, seen = [version], list(version.calls.values()), {version.id}
     while pending:
         called = session.get(ProcessVersion, pending.pop())
         if called is None or called.id in seen:
             continue
         seen.add(called.id)
-        documents.append(Document(called.filename, called.bpmn_xml.encode("utf-8")))
+        found.append(called)
         pending.extend(called.calls.values())
-    return documents
+    return found
+
+
+def document_of(version: ProcessVersion) -> Document:
+    return Document(version.filename, version.bpmn_xml.encode("utf-8"))
+
+
+def version_documents(session: Session, version: ProcessVersion) -> list[Document]:
+    """The version's own file and, transitively, the files of the versions it pins."""
+    return [document_of(v) for v in pinned_versions(session, version)]
 
 
 def compile_version(session: Session, runtime: Runtime, version: ProcessVersion) -> ProcessDefinition:
@@ -55,7 +77,7 @@ def compile_version(session: Session, runtime: Runtime, version: ProcessVersion)
     definition = runtime.by_version.get(version.id)
     if definition is None:
         definition = runtime.by_version[version.id] = runtime.definitions.compile(
-            _documents(session, version), version.process_id)
+            version_documents(session, version), version.process_id)
     return definition
 
 
@@ -101,8 +123,15 @@ def _content_hash(content: bytes, calls: dict[str, int]) -> str:
 
 
 def deploy(session: Session, runtime: Runtime, actor: Actor, *, filename: str, content: bytes,
-           process_id: str, comment: str = "") -> ProcessVersion:
-    """Store a new immutable version unless identical content (and pins) is already deployed."""
+           process_id: str, comment: str = "", model_revision_id: int | None = None,
+           reuse_any_version: bool = True) -> ProcessVersion:
+    """Store a new immutable version unless identical content (and pins) is already deployed.
+
+    With ``reuse_any_version`` any earlier version with the same content is returned (the
+    shipped diagrams: deploying them again changes nothing); without it only the latest is,
+    so deploying an older model version again makes it the latest (a rollback).
+    ``model_revision_id`` records the process model version the content comes from.
+    """
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError:
@@ -111,15 +140,20 @@ def deploy(session: Session, runtime: Runtime, actor: Actor, *, filename: str, c
     calls = _pin_calls(session, filename, process_id, called_process_ids(root))
     digest = _content_hash(content, calls)
     existing = process_versions.find_by_hash(session, process_id, digest)
+    if existing is not None and not reuse_any_version \
+            and existing.id != process_versions.latest_version(session, process_id).id:
+        existing = None
     if existing is not None:
+        if model_revision_id is not None:
+            process_models.link_deployment(session, existing.id, model_revision_id)
         return existing
     documents = [Document(filename, content)]
     for called_id in calls.values():
         called = session.get(ProcessVersion, called_id)
         assert called is not None  # just resolved by _pin_calls
-        documents.extend(_documents(session, called))
+        documents.extend(version_documents(session, called))
     definition = runtime.definitions.compile(documents, process_id)
-    check_executable(definition)
+    check_executable(root, process_id, definition, runtime.catalogue)
     now = runtime.clock.now()
     version = ProcessVersion(
         process_id=process_id, name=definition.name, filename=filename,
@@ -129,10 +163,13 @@ def deploy(session: Session, runtime: Runtime, actor: Actor, *, filename: str, c
     session.add(version)
     session.flush()
     runtime.by_version[version.id] = definition
+    if model_revision_id is not None:
+        process_models.link_deployment(session, version.id, model_revision_id)
     append_event(session, occurred_at=now, actor=actor.username, action="model_deployed",
                  element_id=process_id,
                  after={"process_id": process_id, "version": version.version, "hash": digest,
-                        "calls": {k: v for k, v in calls.items()}, "comment": comment})
+                        "calls": {k: v for k, v in calls.items()}, "comment": comment,
+                        "model_revision": model_revision_id})
     _repin_callers(session, runtime, actor, version)
     return version
 
@@ -145,7 +182,8 @@ def _repin_callers(session: Session, runtime: Runtime, actor: Actor, called: Pro
             continue
         deploy(session, runtime, actor, filename=caller.filename,
                content=caller.bpmn_xml.encode("utf-8"), process_id=caller.process_id,
-               comment=f"随子流程“{called.name}”第 {called.version} 版更新调用")
+               comment=f"随子流程“{called.name}”第 {called.version} 版更新调用",
+               model_revision_id=process_models.revision_of_version(session, caller.id))
 
 
 def _called_by_file(paths: list[Path]) -> dict[str, list[str]]:
@@ -153,9 +191,9 @@ def _called_by_file(paths: list[Path]) -> dict[str, list[str]]:
             for path in paths}
 
 
-def deploy_shipped(session: Session, runtime: Runtime, actor: Actor) -> list[ProcessVersion]:
-    """Deploy every diagram in ``processes/`` whose content is new, called processes first."""
-    paths = {p.stem: p for p in sorted(Path(runtime.settings.processes_dir).glob("*.bpmn"))}
+def shipped_in_order(processes_dir: Path) -> list[Path]:
+    """The diagrams in ``processes/`` (file stem = process id), called processes first."""
+    paths = {p.stem: p for p in sorted(Path(processes_dir).glob("*.bpmn"))}
     calls = _called_by_file(list(paths.values()))
     order: list[str] = []
 
@@ -171,9 +209,7 @@ def deploy_shipped(session: Session, runtime: Runtime, actor: Actor) -> list[Pro
 
     for name in paths:
         visit(name, 0)
-    return [deploy(session, runtime, actor, filename=paths[name].name,
-                   content=paths[name].read_bytes(), process_id=name, comment="随版本发布的流程")
-            for name in order]
+    return [paths[name] for name in order]
 
 
 def warm_cache(session: Session, runtime: Runtime) -> int:
@@ -182,3 +218,14 @@ def warm_cache(session: Session, runtime: Runtime) -> int:
     for version in versions:
         compile_version(session, runtime, version)
     return len(versions)
+
+
+def deploy_shipped(session: Session, runtime: Runtime, actor: Actor) -> list[ProcessVersion]:
+    """Deploy the diagrams in ``processes/`` as versions of their process models.
+
+    The work is :func:`app.services.process_models.deploy_shipped`'s (models build on this
+    module, hence the import here); the name stays where ``init-db`` and the tests call it.
+    """
+    from app.services.process_models import deploy_shipped as deploy_shipped_models
+
+    return deploy_shipped_models(session, runtime, actor)

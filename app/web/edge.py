@@ -59,7 +59,11 @@ def json_response(body: Any, status: int = 200) -> Response:
 
 def error_body(err: OneSealError) -> dict[str, Any]:
     details = {k: v for k, v in err.details.items() if v is not None}
-    return {"code": err.code, "message": err.message, "details": details}
+    body = {"code": err.code, "message": err.message, "details": details}
+    findings = getattr(err, "findings", None)  # a refused process model says why, element by element
+    if findings is not None:
+        body["findings"] = [f.to_dict() for f in findings]
+    return body
 
 
 def error_response(err: OneSealError) -> Response:
@@ -76,7 +80,7 @@ def json_body() -> dict[str, Any]:
     return body
 
 
-def _bearer_actor(session: Session, runtime: Runtime) -> Actor:
+def bearer_actor(session: Session, runtime: Runtime) -> Actor:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -116,14 +120,19 @@ def is_busy(err: OperationalError) -> bool:
     return "locked" in text or "busy" in text or "deadlock" in text or "could not serialize" in text
 
 
+ActorLoader = Callable[[Session, Runtime], Actor]
+
+
 def _run(view: Callable[..., tuple[Any, int]], kwargs: dict[str, Any], *, write: bool,
-         authenticated: bool) -> Response:
+         authenticated: bool, actor_from: ActorLoader) -> Response:
     ext = current_app.extensions["oneseal"]
     attempts = WRITE_ATTEMPTS if write else 1
     for attempt in range(1, attempts + 1):
         session: Session = ext.db.session(write=write)
         try:
-            actor = _bearer_actor(session, ext.runtime) if authenticated else None
+            actor = actor_from(session, ext.runtime) if authenticated else None
+            if write and actor is not None:
+                actor.require_write()  # auditors are read-only on every write route
             key = _idempotency_key() if write and actor is not None else None
             request_hash = _request_hash() if key is not None else ""
             if key is not None:
@@ -132,6 +141,9 @@ def _run(view: Callable[..., tuple[Any, int]], kwargs: dict[str, Any], *, write:
                     session.rollback()
                     return replay
             body, status = view(Call(session, ext.runtime, actor), **kwargs)  # type: ignore[arg-type]
+            if isinstance(body, Response):  # a file rather than JSON (e.g. a diagram's XML): reads only
+                session.rollback()
+                return body
             payload = json.dumps(body, ensure_ascii=False)
             if write:
                 if key is not None:
@@ -164,11 +176,16 @@ def _run(view: Callable[..., tuple[Any, int]], kwargs: dict[str, Any], *, write:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def api(*, write: bool = False, authenticated: bool = True) -> Callable[..., Callable[..., Response]]:
-    """Decorate an API handler ``(call, **url_args) -> (body, status)``."""
+def api(*, write: bool = False, authenticated: bool = True,
+        actor_from: ActorLoader = bearer_actor) -> Callable[..., Callable[..., Response]]:
+    """Decorate an API handler ``(call, **url_args) -> (body, status)``.
+
+    ``actor_from`` says who is calling; by default the Bearer token's user.
+    """
     def decorator(view: Callable[..., tuple[Any, int]]) -> Callable[..., Response]:
         @wraps(view)
         def wrapper(**kwargs: Any) -> Response:
-            return _run(view, kwargs, write=write, authenticated=authenticated)
+            return _run(view, kwargs, write=write, authenticated=authenticated, actor_from=actor_from)
+        wrapper.writes = write  # type: ignore[attr-defined]  # read by the authorization tests
         return wrapper
     return decorator

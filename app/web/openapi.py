@@ -26,6 +26,68 @@ _IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": False,
                 "schema": {"type": "string", "maxLength": 128},
                 "description": "重放同一键的请求返回首次结果且不重复写入"}
 _TASK_ID = {"name": "task_id", "in": "path", "required": True, "schema": {"type": "string"}}
+_MODEL_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}, "description": "流程模型编号（服务器生成）"}
+_VERSION = {"name": "version", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+_XML_BODY = {"required": True, "description": "BPMN 2.0 XML，原样保存（上限 5 MB）",
+             "content": {"application/xml": {"schema": {"type": "string"}}}}
+_FINDINGS = {"type": "array", "items": {"$ref": "#/components/schemas/Finding"}}
+_REFUSED = {"description": "不是合法、安全的 BPMN XML（附 findings）；413：过大",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Refusal"}}}}
+
+
+def _process_model_paths() -> dict[str, Any]:
+    stored = {"type": "object", "required": ["id", "version", "findings"], "properties": {
+        "id": {"type": "integer"}, "name": {"type": "string"}, "version": {"type": "integer"},
+        "process_id": {"type": ["string", "null"]}, "deployable": {"type": "boolean"}, "findings": _FINDINGS}}
+    refusals = {"400": _REFUSED, "413": _REFUSED}
+    return {
+        "/api/v1/process-models": {
+            "get": {"summary": "流程模型列表（设计人员、审计人员、管理员）",
+                    "responses": {**_ok("模型列表"), **_errors(401, 403)}},
+            "post": {"summary": "上传流程模型（仅设计人员）：建立模型及其第 1 版；描述性、不可执行的模型也保存，附校验结果",
+                     "parameters": [
+                         {"name": "name", "in": "query", "required": True, "description": "显示名称（中文，不可与已有模型重名）",
+                          "schema": {"type": "string", "maxLength": 80}},
+                         {"name": "comment", "in": "query", "schema": {"type": "string", "maxLength": 500}},
+                         _IDEMPOTENCY],
+                     "requestBody": _XML_BODY,
+                     "responses": {**_ok("已保存", stored, "201"), **_errors(401, 403, 409), **refusals}}},
+        "/api/v1/process-models/validate": {"post": {
+            "summary": "只校验、不保存（与建模器、oneseal validate 同一流程）", "requestBody": _XML_BODY,
+            "responses": {**_ok("校验结果", {"type": "object", "properties": {
+                "process_id": {"type": ["string", "null"]}, "deployable": {"type": "boolean"}, "findings": _FINDINGS}}),
+                **_errors(401, 403), **refusals}}},
+        "/api/v1/process-models/{id}/versions": {
+            "get": {"summary": "模型的全部版本（作者、时间、说明、校验结果、部署记录）", "parameters": [_MODEL_ID],
+                    "responses": {**_ok("版本列表"), **_errors(401, 403, 404)}},
+            "post": {"summary": "保存新版本（仅设计人员）",
+                     "parameters": [_MODEL_ID, {"name": "comment", "in": "query", "schema": {"type": "string"}},
+                                    _IDEMPOTENCY],
+                     "requestBody": _XML_BODY,
+                     "responses": {**_ok("已保存", stored, "201"), **_errors(401, 403, 404), **refusals}}},
+        "/api/v1/process-models/{id}/versions/{version}/bpmn": {"get": {
+            "summary": "下载某一版本的 XML（与上传时逐字节相同）", "parameters": [_MODEL_ID, _VERSION],
+            "responses": {"200": {"description": "BPMN XML", "content": {"application/xml": {"schema": {"type": "string"}}}},
+                          **_errors(401, 403, 404)}}},
+        "/api/v1/process-models/{id}/versions/{version}/deploy": {"post": {
+            "summary": "部署某一版本（仅设计人员）；有错误时 409 并附 findings；新办件按最新部署版本办理，在办办件不变",
+            "parameters": [_MODEL_ID, _VERSION, _IDEMPOTENCY],
+            "requestBody": {"required": False, "content": {"application/json": {"schema": {
+                "type": "object", "properties": {"comment": {"type": "string", "maxLength": 500}}}}}},
+            "responses": {**_ok("已部署", {"type": "object", "properties": {
+                "process_id": {"type": "string"}, "process_version": {"type": "integer"},
+                "created": {"type": "boolean"}, "findings": _FINDINGS}}),
+                **_errors(401, 403, 404),
+                "409": {"description": "有错误，不能部署", "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/Refusal"}}}}}}},
+        "/api/v1/process-models/{id}/diff": {"get": {
+            "summary": "两个版本的差异：新增、删除、修改的元素，及位置变化",
+            "parameters": [_MODEL_ID, {"name": "from", "in": "query", "required": True, "schema": {"type": "integer"}},
+                           {"name": "to", "in": "query", "required": True, "schema": {"type": "integer"}}],
+            "responses": {**_ok("差异", {"type": "object", "properties": {
+                "added": {"type": "array"}, "removed": {"type": "array"}, "changed": {"type": "array"},
+                "moved": {"type": "array", "items": {"type": "string"}}}}), **_errors(400, 401, 403, 404)}}},
+    }
 
 
 def openapi_document() -> dict[str, Any]:
@@ -45,6 +107,13 @@ def openapi_document() -> dict[str, Any]:
                                         "department": {"type": "string"},
                                         "claimed_by": {"type": ["string", "null"]},
                                         "candidates": {"type": "array", "items": {"type": "string"}}}},
+                "Finding": {"type": "object", "required": ["severity", "code", "message"], "properties": {
+                    "severity": {"enum": ["error", "warning", "info"]}, "code": {"type": "string"},
+                    "message": {"type": "string"}, "element_id": {"type": "string"},
+                    "element_name": {"type": "string"}, "line": {"type": ["integer", "null"]}}},
+                "Refusal": {"type": "object", "required": ["code", "message", "findings"], "properties": {
+                    "code": {"type": "string"}, "message": {"type": "string"}, "details": {"type": "object"},
+                    "findings": {"type": "array", "items": {"$ref": "#/components/schemas/Finding"}}}},
                 "Case": {"type": "object", "required": ["id", "number", "status"], "properties": {
                     "id": {"type": "integer"}, "number": {"type": "string"},
                     "status": {"type": "string"}, "result": {"type": ["string", "null"]},
@@ -128,5 +197,6 @@ def openapi_document() -> dict[str, Any]:
                     "opinion": {"type": "string"}, "data": {"type": "object"},
                     "version": {"type": "integer", "description": "办件版本（乐观锁，可选）"}}}),
                 "responses": {**_ok("已办理"), **_errors(400, 401, 403, 404, 409, 422)}}},
+            **_process_model_paths(),
         },
     }

@@ -72,7 +72,7 @@ def content_key(documents: Sequence[Document], process_id: str) -> str:
     return digest.hexdigest()
 
 
-def _element_names(root: etree._Element) -> dict[str, str]:
+def element_names(root: etree._Element) -> dict[str, str]:
     names: dict[str, str] = {}
     for node in root.iter():
         if not isinstance(node.tag, str):
@@ -94,7 +94,7 @@ def called_process_ids(root: etree._Element) -> list[str]:
     return called
 
 
-def _collect_expressions(root: etree._Element) -> list[tuple[str, str, str]]:
+def collect_expressions(root: etree._Element) -> list[tuple[str, str, str]]:
     """(element id, kind, text) for every condition and script in the document."""
     found: list[tuple[str, str, str]] = []
     for node in root.iter():
@@ -122,8 +122,18 @@ class DefinitionCatalogue:
         self._cache: dict[str, ProcessDefinition] = {}
         self._lock = threading.Lock()
 
+    @property
+    def evaluator(self) -> RestrictedEvaluator:
+        """The evaluator whose allow-list every expression of a diagram must pass."""
+        return self._evaluator
+
     def get(self, key: str) -> ProcessDefinition | None:
         return self._cache.get(key)
+
+    def build(self, documents: Sequence[Document], process_id: str) -> ProcessDefinition:
+        """Parse without keeping the result: for validating models that may never be deployed."""
+        key = content_key(documents, process_id)
+        return self._cache.get(key) or self._build(documents, process_id, key)
 
     def compile(self, documents: Sequence[Document], process_id: str) -> ProcessDefinition:
         """Return the definition of ``process_id``, parsing only if this content is new."""
@@ -141,8 +151,8 @@ class DefinitionCatalogue:
         expressions: list[tuple[str, str, str]] = []
         for doc in documents:
             root = parse_untrusted(doc.content, filename=doc.filename, limits=self._limits)
-            names.update(_element_names(root))
-            expressions.extend(_collect_expressions(root))
+            names.update(element_names(root))
+            expressions.extend(collect_expressions(root))
             try:
                 parser.add_bpmn_xml(root.getroottree(), filename=doc.filename)
             except ValidationException as err:

@@ -19,7 +19,8 @@ from app.services.intake import Application, register_case
 from app.services.task_work import Completion, claim_task, complete_task
 
 DECISIONS = {"受理": "approve", "不予受理": "reject", "准予": "approve", "不予": "reject",
-             "建议准予": "approve", "建议不予": "reject", "同意": "approve", "不同意": "reject"}
+             "建议准予": "approve", "建议不予": "reject", "同意": "approve", "不同意": "reject",
+             "提请专家评审": "expert", "组织听证": "hearing"}
 
 
 @dataclass
@@ -109,6 +110,13 @@ def decide(desk: Desk, username: str, step: str, decision: str, opinion: str) ->
 def work_without_decision(desk: Desk, username: str, step: str, opinion: str) -> None:
     """某用户签收并办理一个不作决定的环节。"""
     _work(desk, username, step, None, opinion)
+
+
+@when(parsers.parse("“{username}”办理“{step}”环节，填写{field_name}为“{value}”，意见为“{opinion}”"))
+def work_with_field_and_opinion(desk: Desk, username: str, step: str, field_name: str, value: str,
+                                opinion: str) -> None:
+    """某用户签收并办理某环节，填写一个字段（字段名用英文标识）并给出意见。"""
+    _work(desk, username, step, None, opinion, {field_name: value})
 
 
 @when(parsers.parse("“{username}”办理“{step}”环节，填写{field_name}为“{value}”"))

@@ -21,6 +21,16 @@ def application_with_risk(desk: Any, applicant: str, item: str, risk: str) -> No
         s, rt, window, Application(code, {"name": applicant}, materials, {"risk_level": RISK[risk]})).id)
 
 
+@given(parsers.parse("综合窗口收到“{applicant}”申请“{item}”的全部材料，申报本案无需现场核查"))
+def application_without_inspection(desk: Any, applicant: str, item: str) -> None:
+    """登记一件办件，收取全部材料，并申报本案无需现场核查（例如同一场所近期已经核查），由规则判断。"""
+    code = next(i.code for i in desk.ext.runtime.catalogue.items.values() if i.name == item)
+    materials = [m.code for m in desk.ext.runtime.catalogue.item(code).materials]
+    window = desk.actor("window")
+    desk.case_id = desk.run(lambda s, rt: register_case(
+        s, rt, window, Application(code, {"name": applicant}, materials, {"requires_site_inspection": False})).id)
+
+
 @then(parsers.parse("现场核查方式为“{mode}”，依据规则“{rule_id}”"))
 def inspection_mode(desk: Any, mode: str, rule_id: str) -> None:
     """规则为本案决定的核查方式（独立核查/联合核查/委托核查）及命中的规则编号。"""

@@ -1,0 +1,147 @@
+"""Searching and exporting the audit trail: API, pages, CSV for Excel, JSON that re-verifies."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from datetime import timedelta
+from typing import Any
+
+from app.persistence.audit import GENESIS, event_hash
+from app.persistence.audit_queries import EventFilter, iter_events
+from tests.api.test_cases_api import register, work
+from tests.api.test_pages import login
+
+CSV_HEADERS = ["事件编号", "时间（北京时间）", "操作人", "动作代码", "动作", "办件编号", "环节或元素",
+               "变更前", "变更后", "前一事件哈希", "本事件哈希"]
+
+
+def _events(api: Any, **params: Any) -> dict[str, Any]:
+    response = api.get("/api/v1/audit/events", as_user="auditor", query_string=params)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def _two_cases(api: Any, clock: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    first = work(api, register(api), "window", "approve", "材料齐全")  # Monday 2026-03-02
+    clock.advance(days=1)
+    api.tokens.clear()  # yesterday's tokens have expired
+    second = register(api, "XK-0002")  # Tuesday 2026-03-03
+    return first, second
+
+
+def test_search_by_case_actor_action_and_dates(api, clock):
+    first, second = _two_cases(api, clock)
+    by_case = _events(api, case=first["number"])
+    assert [e["action"] for e in by_case["items"]] == ["task_completed", "case_registered"]
+    assert all(e["case_number"] == first["number"] for e in by_case["items"])
+    completed = by_case["items"][0]
+    assert completed["actor"] == "window" and completed["element_id"] == "accept_application"
+    assert completed["before"]["status"] == "registered" and completed["after"]["status"] == "in_review"
+    assert completed["action_label"] == "办理完成"
+
+    assert _events(api, actor="window", action="case_registered")["total"] == 2
+    assert {e["action"] for e in _events(api, action="login")["items"]} == {"login"}
+    assert _events(api, **{"from": "2026-03-03", "to": "2026-03-03", "action": "case_registered"})["items"][0][
+        "case_number"] == second["number"]
+    assert _events(api, **{"from": "2026-03-02", "to": "2026-03-02", "action": "case_registered"})["items"][0][
+        "case_number"] == first["number"]
+    assert _events(api, case="2026-999999")["total"] == 0
+
+
+def test_search_pages_through_results_newest_first(api, clock):
+    _two_cases(api, clock)
+    everything = _events(api, page_size=200)
+    first_page = _events(api, page_size=3)
+    second_page = _events(api, page_size=3, page=2)
+    assert first_page["total"] == everything["total"] and first_page["pages"] == -(-everything["total"] // 3)
+    ids = [e["id"] for e in first_page["items"] + second_page["items"]]
+    assert ids == [e["id"] for e in everything["items"]][:6] and ids == sorted(ids, reverse=True)
+
+
+def test_bad_criteria_are_400_in_chinese_and_others_may_not_search(api):
+    for params, code in (({"from": "2026-13-01"}, "invalid_date"), ({"page": "0"}, "invalid_query"),
+                         ({"page_size": "500"}, "invalid_query"),
+                         ({"from": "2026-03-05", "to": "2026-03-01"}, "invalid_date_range")):
+        response = api.get("/api/v1/audit/events", as_user="auditor", query_string=params)
+        assert response.status_code == 400 and response.get_json()["code"] == code, params
+    assert "YYYY-MM-DD" in api.get("/api/v1/audit/events?from=x", as_user="auditor").get_json()["message"]
+    assert api.get("/api/v1/audit/events").status_code == 401
+    for user in ("window", "reviewer_market", "designer"):
+        assert api.get("/api/v1/audit/events", as_user=user).status_code == 403
+        assert api.get("/api/v1/audit/events.csv", as_user=user).status_code == 403
+    assert api.get("/api/v1/audit/events", as_user="admin").status_code == 200
+
+
+def test_csv_export_opens_in_excel_with_chinese_headers(api, clock):
+    first, _ = _two_cases(api, clock)
+    response = api.get("/api/v1/audit/events.csv", as_user="auditor", query_string={"case": first["number"]})
+    assert response.status_code == 200 and response.is_streamed
+    assert response.mimetype == "text/csv" and "attachment" in response.headers["Content-Disposition"]
+    raw = response.get_data()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 byte-order mark: Excel reads the Chinese
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0] == CSV_HEADERS
+    assert [r[3] for r in rows[1:]] == ["case_registered", "task_completed"]  # chain order
+    registered = rows[1]
+    assert registered[1] == "2026-03-02 09:30:04" or registered[1].startswith("2026-03-02 09:3")
+    assert registered[4] == "登记办件" and registered[5] == first["number"]
+    assert json.loads(registered[8])["applicant"] == "张三餐饮店"
+
+
+def test_json_export_streams_every_event_and_re_verifies_outside_the_system(api, clock):
+    _two_cases(api, clock)
+    response = api.get("/api/v1/audit/events.json", as_user="auditor")
+    assert response.status_code == 200 and response.is_streamed
+    events = json.loads(response.get_data(as_text=True))
+    assert [e["id"] for e in events] == sorted(e["id"] for e in events)
+    previous = GENESIS
+    for e in events:  # what an outside verifier does with the export alone
+        assert e["prev_hash"] == previous
+        payload = {"prev": e["prev_hash"], "at": e["occurred_at"], "actor": e["actor"], "action": e["action"],
+                   "case": e["case_id"], "element": e["element_id"], "before": e["before"], "after": e["after"]}
+        digest = hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True,
+                                           separators=(",", ":")).encode()).hexdigest()
+        assert digest == e["hash"]
+        previous = e["hash"]
+
+
+def test_export_reads_in_batches_up_to_the_event_that_was_last_when_it_began(api, clock, ext):
+    _two_cases(api, clock)
+    with ext.db.session(write=False) as session:
+        rows = iter_events(session, EventFilter(action="case_registered"), batch=1)
+        first = next(rows)[0].id  # the export has begun …
+        register(api)  # … and a case is registered meanwhile (committed by another session)
+        rest = [event.id for event, _ in rows]
+    assert len([first, *rest]) == 2
+
+
+def test_event_hash_matches_the_exported_time_format():
+    from datetime import UTC, datetime
+
+    at = datetime(2026, 3, 2, 1, 30, tzinfo=UTC) + timedelta(microseconds=5)
+    assert event_hash(GENESIS, at, "a", "b", None, None, {}, {}) == event_hash(
+        GENESIS, datetime.fromisoformat(at.isoformat(timespec="microseconds")), "a", "b", None, None, {}, {})
+
+
+def test_auditor_pages_search_export_verify_and_link_from_the_menu(app, api, clock):
+    first, _ = _two_cases(api, clock)
+    client = app.test_client()
+    login(client, "auditor")
+    assert 'href="/audit/"' in client.get("/").get_data(as_text=True)  # the 审计 menu entry
+    html = client.get("/audit/", query_string={"case": first["number"]}).get_data(as_text=True)
+    assert "审计轨迹" in html and "共 2 条" in html and "登记办件" in html and first["number"] in html
+    assert "/audit/events.csv?case=" in html
+    bad = client.get("/audit/?from=2026-99-01")
+    assert bad.status_code == 400 and "YYYY-MM-DD" in bad.get_data(as_text=True)
+    csv_export = client.get("/audit/events.csv", query_string={"actor": "window"})
+    assert csv_export.status_code == 200 and csv_export.get_data().startswith(b"\xef\xbb\xbf")
+    assert "审计链完整" in client.get("/audit/verify").get_data(as_text=True)
+
+    reviewer = app.test_client()
+    login(reviewer, "reviewer_market")
+    assert 'href="/audit/"' not in reviewer.get("/").get_data(as_text=True)
+    for path in ("/audit/", "/audit/events.csv", "/audit/verify", "/audit/coverage", "/audit/scenarios"):
+        assert reviewer.get(path).status_code == 403, path
+    assert app.test_client().get("/audit/").status_code == 302  # not signed in: to the login page
