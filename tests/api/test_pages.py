@@ -103,3 +103,12 @@ def test_a_stale_form_says_so_in_chinese(app):
     login(client, "reviewer_market")
     response = client.post("/logout", data={"csrf_token": "from-an-old-page"})
     assert response.status_code == 400 and "页面已过期" in response.get_data(as_text=True)
+
+
+def test_the_diagram_viewer_is_served_from_node_modules(app):
+    client = app.test_client()
+    response = client.get("/vendor/bpmn-js/dist/bpmn-navigated-viewer.production.min.js")
+    assert response.status_code == 200 and b"BpmnJS" in response.data[:200_000]
+    assert client.get("/vendor/bpmn-js/dist/assets/bpmn-js.css").status_code == 200
+    assert client.get("/vendor/bpmn-js/package.json").status_code == 404  # dist/ only
+    assert client.get("/vendor/bpmn-js/dist/../package.json").status_code == 404

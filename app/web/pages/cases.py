@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, render_template, send_from_directory
+from flask import render_template, send_from_directory
 
 from app.config import ROOT
 from app.domain.roles import Role
@@ -20,8 +20,9 @@ from app.web.pages.common import (
     unit,
 )
 
-#: the bpmn-js distribution files (viewer script and its stylesheets), never committed
-BPMN_JS_DIST = ROOT / "node_modules" / "bpmn-js" / "dist"
+#: the bpmn-js package, installed by ``make install`` (npm ci) and never committed; only its
+#: ``dist/`` folder (viewer scripts, stylesheets, font) is served, at /vendor/bpmn-js/dist/…
+BPMN_JS = ROOT / "node_modules" / "bpmn-js"
 VENDOR_MAX_AGE = 7 * 24 * 3600
 
 
@@ -46,8 +47,6 @@ def case_diagram(case_id: int) -> Any:
     return response
 
 
-@bp.get("/vendor/bpmn-js/<path:filename>")
+@bp.get("/vendor/bpmn-js/dist/<path:filename>")
 def bpmn_js_asset(filename: str) -> Any:
-    if not BPMN_JS_DIST.is_dir():
-        abort(404)
-    return send_from_directory(BPMN_JS_DIST, filename, max_age=VENDOR_MAX_AGE)
+    return send_from_directory(BPMN_JS / "dist", filename, max_age=VENDOR_MAX_AGE)
