@@ -9,9 +9,11 @@ from app.domain.errors import InvalidInput
 from app.services import case_views
 from app.services import inbox as inbox_service
 from app.services.auth import authenticate, issue_token
+from app.services.case_pages import diagram_source
 from app.services.inspection import decision_view, evaluate_inspection
 from app.services.intake import Application, register_case
 from app.services.materials import receive_materials
+from app.services.task_transfer import transfer_task
 from app.services.task_work import Completion, claim_task, complete_task, release_task
 from app.web.edge import Call, api, json_body, json_response
 from app.web.openapi import openapi_document
@@ -100,6 +102,12 @@ def get_case(call: Call, case_id: int) -> tuple[Any, int]:
     return case_views.case_detail(call.session, call.runtime, call.actor, case_id), 200
 
 
+@bp.get("/cases/<int:case_id>/diagram")
+@api()
+def get_case_diagram(call: Call, case_id: int) -> tuple[Any, int]:
+    return diagram_source(call.session, call.runtime, call.actor, case_id), 200
+
+
 @bp.post("/cases/<int:case_id>/materials")
 @api(write=True)
 def add_materials(call: Call, case_id: int) -> tuple[Any, int]:
@@ -111,9 +119,10 @@ def add_materials(call: Call, case_id: int) -> tuple[Any, int]:
 @bp.get("/tasks")
 @api()
 def list_tasks(call: Call) -> tuple[Any, int]:
-    page = inbox_service.inbox(call.session, call.actor, tab=request.args.get("tab", "mine"),
-                               search=request.args.get("q"), page=_int_arg("page", 1),
-                               page_size=_int_arg("page_size", 20))
+    page = inbox_service.inbox(call.session, call.runtime, call.actor, inbox_service.InboxRequest(
+        tab=request.args.get("tab", "mine"), search=request.args.get("q"),
+        deadline=request.args.get("deadline"), sort=request.args.get("sort", "deadline"),
+        page=_int_arg("page", 1), page_size=_int_arg("page_size", 20)))
     return {"tab": page.tab, "items": page.items, "total": page.total, "counts": page.counts,
             "page": page.page, "page_size": page.page_size}, 200
 
@@ -129,6 +138,17 @@ def claim(call: Call, task_id: str) -> tuple[Any, int]:
 @api(write=True)
 def release(call: Call, task_id: str) -> tuple[Any, int]:
     task = release_task(call.session, call.runtime, call.actor, task_id)
+    return case_views.task_view(task), 200
+
+
+@bp.post("/tasks/<task_id>/transfer")
+@api(write=True)
+def transfer(call: Call, task_id: str) -> tuple[Any, int]:
+    body = json_body()
+    reason = body.get("reason")
+    if reason is not None and not isinstance(reason, str):
+        raise InvalidInput("invalid_reason", "reason 应为文本", field="reason")
+    task = transfer_task(call.session, call.runtime, call.actor, task_id, body.get("to"), reason)
     return case_views.task_view(task), 200
 
 
