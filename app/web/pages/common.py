@@ -73,6 +73,18 @@ def cn_date(value: str | date | None) -> str:
     return f"{day.year}年{day.month}月{day.day}日（周{WEEKDAYS[day.weekday()]}）"
 
 
+@bp.app_template_filter("item_names")
+def item_names(codes: Any) -> list[str]:
+    """Catalogue item codes shown as the items' names (a code the catalogue lost stays a code)."""
+    items = ext().runtime.catalogue.items
+    return [items[code].name if code in items else code for code in codes or ()]
+
+
+@bp.app_template_filter("department_name")
+def department_name(code: str | None) -> str:
+    return ext().runtime.catalogue.department_name(code)
+
+
 @bp.app_context_processor
 def _inject() -> dict[str, Any]:
     return {"csrf_token": csrf_token, "current_user": session.get("display_name"),

@@ -1,0 +1,156 @@
+"""The sections of the case and task pages: a bundle's items, the parallel review, the site
+inspection and the materials owed after 容缺受理, each shown only when the case has it; on a
+task page what the step needs comes first (the brief, then the sections it concerns)."""
+from __future__ import annotations
+
+import re
+
+from tests.api.page_client import signed_in, text
+from tests.api.test_bundles_api import BOOK_CAFE, register_bundle
+from tests.api.test_cases_api import register, work
+from tests.api.test_inspection_api import SCHOOL, to_inspection
+from tests.api.test_parallel_api import ENTERTAINMENT, accepted, answer
+
+SECTION_IDS = ("section-items", "section-parallel", "section-inspection", "section-gaps", "section-links")
+
+
+def section(page: str, name: str) -> str:
+    """The HTML of one section card (up to the next card)."""
+    start = page.index(f'id="section-{name}"')
+    end = page.find('<div class="card', start)
+    return page[start:end if end != -1 else None]
+
+
+def sections_in(page: str) -> list[str]:
+    return [name for name in re.findall(r'id="section-([a-z]+)"', page)]
+
+
+def brief(page: str) -> list[tuple[str, str]]:
+    """(tone, text) of each line of the task's brief."""
+    block = page.split('id="task-brief"', 1)[1].split("</ul>", 1)[0]
+    return [(tone, line.strip()) for tone, line in re.findall(r'<li class="t-([a-z]+)[^"]*">([^<]*)</li>', block)]
+
+
+def test_a_plain_case_shows_none_of_the_sections(app, api):
+    case = work(api, register(api, "XK-0009"), "window", "approve", "予以受理")  # no gaps, no parallel
+    client, _ = signed_in(app, "reviewer_culture_tourism")
+    page = text(client.get(f"/cases/{case['id']}"))
+    assert not any(f'id="{name}"' in page for name in SECTION_IDS)
+    task_page = text(client.get(f"/tasks/{case['tasks'][0]['id']}"))
+    assert not any(f'id="{name}"' in task_page for name in SECTION_IDS) and 'id="task-brief"' not in task_page
+
+
+def test_a_bundle_case_lists_its_items_with_step_result_and_certificate(app, api):
+    case = work(api, register_bundle(api, BOOK_CAFE), "window", "approve", "受理")
+    culture = next(t for t in case["tasks"] if t["department"] == "culture_tourism")
+    for user, body in (("reviewer_culture_tourism", {"decision": "approve", "opinion": "符合"}),
+                       ("leader_culture_tourism", {"decision": "approve", "opinion": "准予"}),
+                       ("reviewer_culture_tourism", {"data": {"certificate_no": "新出发-2026-001"}})):
+        culture = next(t for t in case["tasks"] if t["department"] == "culture_tourism")
+        case = api.post(f"/api/v1/tasks/{culture['id']}/complete", as_user=user, json=body).get_json()["case"]
+    client, _ = signed_in(app, "window")
+    page = text(client.get(f"/cases/{case['id']}"))
+    assert sections_in(page) == ["items"]
+    items = section(page, "items")
+    assert "“一件事”所含事项" in items and "共 2 项 · 已决定 1 项" in items
+    book = items.split('data-item="XK-0009"', 1)[1].split("</tr>", 1)[0]
+    assert "出版物零售业务经营许可" in book and "文化和旅游局" in book and "准予许可" in book
+    assert "新出发-2026-001" in book
+    cafe = items.split('data-item="XK-0004"', 1)[1].split("</tr>", 1)[0]
+    assert "小餐饮经营许可" in cafe and "分项审查" in cafe and "办理中" in cafe
+    assert "一件事 · 2 个事项" in page
+    # the current steps name the item each concerns
+    assert "市场监督管理局 · 小餐饮经营许可" in page
+
+
+def test_a_bundle_items_task_names_its_item_first(app, api):
+    case = work(api, register_bundle(api, BOOK_CAFE), "window", "approve", "受理")
+    task = next(t for t in case["tasks"] if t["department"] == "market")
+    client, _ = signed_in(app, "reviewer_market")
+    page = text(client.get(f"/tasks/{task['id']}"))
+    assert 'id="task-item">：小餐饮经营许可' in page
+    assert brief(page)[0] == ("info", "本环节办理的事项：小餐饮经营许可（市场监督管理局）")
+    assert 'data-item="XK-0004" class="focus"' in page
+    assert page.index('id="section-items"') < page.index("<h2>办理意见</h2>")
+    inbox = text(client.get("/?tab=department"))
+    row = inbox.split(case["number"], 1)[1].split("</tr>", 1)[0]
+    assert "开办书店咖啡馆“一件事”" in row and "分项：小餐饮经营许可" in row
+
+
+def test_parallel_review_shows_mode_counts_opinions_and_the_reasons_of_those_who_disagreed(app, api):
+    case = accepted(api, ENTERTAINMENT)
+    client, _ = signed_in(app, "reviewer_culture_tourism")
+    page = text(client.get(f"/cases/{case['id']}"))
+    waiting = section(page, "parallel")
+    assert "会签" in waiting and "审查中" in waiting and "须全部部门同意" in waiting
+    assert "需 <strong>2</strong> 个同意，已同意 <strong>0</strong> 个" in waiting
+    assert waiting.count("待审查") == 2
+    case = answer(api, case, "fire_rescue", "reject", "疏散通道宽度不足")
+    case = answer(api, case, "culture_tourism", "approve", "经营场所符合要求")
+    page = text(client.get(f"/cases/{case['id']}"))
+    done = section(page, "parallel")
+    assert "审查未通过" in done and "已同意 <strong>1</strong> 个" in done
+    fire = done.split('data-department="fire_rescue"', 1)[1].split('data-department', 1)[0]
+    assert 'badge rejected">不同意' in fire and "疏散通道宽度不足" in fire
+    assert 'badge approved">同意' in done and "经营场所符合要求" in done
+    assert "不同意的部门及理由" in done and "<strong>消防救援大队</strong>：疏散通道宽度不足" in done
+    decide = text(client_for(app, "leader_culture_tourism").get(f"/tasks/{case['tasks'][0]['id']}"))
+    assert ("bad", "并联审查（会签）未通过：消防救援大队不同意，不能作出准予决定") in brief(decide)
+    assert decide.index('id="section-parallel"') < decide.index("<h2>办理意见</h2>")
+
+
+def client_for(app, username: str):
+    return signed_in(app, username)[0]
+
+
+def test_inspection_shows_the_mode_its_rule_experts_findings_and_conclusion(app, api):
+    case = to_inspection(api, SCHOOL, "reviewer_education")
+    client = client_for(app, "inspector_site_survey")
+    task = next(t for t in case["tasks"] if t["department"] == "site_survey")
+    page = text(client.get(f"/tasks/{task['id']}"))
+    assert sections_in(page)[0] == "inspection"  # the inspector's step: the inspection first
+    inspection = section(page, "inspection")
+    assert "联合核查" in inspection and "尚无结论" in inspection and "尚无核查记录" in inspection
+    assert case["inspection"]["rule_title"] in inspection and "涉及部门数为“3”" in inspection
+    assert "不邀请专家" in inspection or "邀请具备资质的专家参加" in inspection
+    assert "消防救援大队（联合现场核查）" in inspection and "卫生健康局（联合现场核查）" in inspection
+    for department, finding in (("fire_rescue", "限期整改"), ("health", "合格"), ("site_survey", "合格")):
+        task = next(t for t in case["tasks"] if t["department"] == department)
+        response = api.post(f"/api/v1/tasks/{task['id']}/complete", as_user=f"inspector_{department}",
+                            json={"opinion": f"{department}意见", "data": {"finding": finding}})
+        case = response.get_json()["case"]
+    case = work(api, case, "inspector_site_survey", opinion="整改后符合要求", data={"finding": "合格"})
+    page = text(client_for(app, "leader_education").get(f"/cases/{case['id']}"))
+    inspection = section(page, "inspection")
+    assert 'id="inspection-conclusion">结论：合格' in inspection
+    assert 'badge warning">限期整改' in inspection and "fire_rescue意见" in inspection
+    assert "形成联合核查结论" in inspection and "整改后符合要求" in inspection
+    decide = text(client_for(app, "leader_education").get(f"/tasks/{case['tasks'][0]['id']}"))
+    assert ("ok", "现场核查（联合核查）结论：合格") in brief(decide)
+
+
+def test_a_failed_inspection_is_flagged_as_blocking_approval(app, api):
+    case = to_inspection(api, "XK-0004", "reviewer_market")
+    case = work(api, case, "inspector_site_survey", opinion="无独立操作间", data={"finding": "不合格"})
+    decide = text(client_for(app, "leader_market").get(f"/tasks/{case['tasks'][0]['id']}"))
+    assert ("bad", "现场核查（独立核查）结论：不合格，不能作出准予决定") in brief(decide)
+    assert 'class="t-bad blocks"' in decide
+
+
+def test_owed_materials_show_with_their_point_and_block_the_decision_until_received(app, api):
+    case = work(api, register(api, "XK-0001", materials=["M01", "M02", "M03", "M04"]), "window", "approve", "容缺受理")
+    client = client_for(app, "reviewer_market")
+    review = text(client.get(f"/tasks/{case['tasks'][0]['id']}"))
+    gaps = section(review, "gaps")
+    assert "须在作出决定前补齐" in gaps and "从业人员健康证明" in gaps and "补齐前不能作出准予决定" in gaps
+    assert 'id="receive-form"' not in gaps  # only the window receives
+    assert ("warn", "容缺后补：尚缺从业人员健康证明，须在作出决定前补齐") in brief(review)
+    case = work(api, case, "reviewer_market", "approve", "材料审查通过")
+    case = work(api, case, "inspector_site_survey", opinion="场所符合要求", data={"finding": "合格"})
+    decide = text(client_for(app, "leader_market").get(f"/tasks/{case['tasks'][0]['id']}"))
+    assert ("bad", "容缺材料尚未补齐：从业人员健康证明，须在作出决定前补齐，补齐前不能作出准予决定") in brief(decide)
+    assert decide.index('id="section-gaps"') < decide.index("<h2>办理意见</h2>")
+    assert 'id="receive-form"' in text(client_for(app, "window").get(f"/cases/{case['id']}"))
+    api.post(f"/api/v1/cases/{case['id']}/materials", as_user="window", json={"materials": ["M05"]})
+    decide = text(client_for(app, "leader_market").get(f"/tasks/{case['tasks'][0]['id']}"))
+    assert 'id="section-gaps"' not in decide and "容缺" not in "".join(t for _, t in brief(decide))
