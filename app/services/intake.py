@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -86,7 +87,7 @@ def register_case(session: Session, runtime: Runtime, actor: Actor, application:
     else:
         start_data = {
             "item_code": item.code, "item_kind": item.kind.value, "site_inspection": item.site_inspection,
-            "facts": dict(application.facts),
+            "facts": dict(application.facts), "inspection_lead": runtime.catalogue.inspection_department,
             **inspection_start_data(runtime.catalogue, runtime.rules, item, application.facts),
             **parallel_start_data(item),
         }
@@ -114,3 +115,43 @@ def _bundle_start(session: Session, runtime: Runtime, case: Case, bundle: Bundle
                         "joint_departments": [],
                         **inspection_start_data(runtime.catalogue, runtime.rules, item, facts)})
     return {"item_code": bundle.code, "item_kind": "bundle", "bundle_items": entries, "facts": dict(facts)}
+
+
+FOLLOW_UP_KINDS = {"revocation": "撤销"}
+
+
+def open_follow_up(session: Session, runtime: Runtime, actor: Actor, parent: Case, process_id: str,
+                   reason: str | None, now: datetime) -> Case:
+    """Open a case that follows up ``parent`` (e.g. a revocation after a failed verification).
+
+    The bureau opens it itself, so it starts accepted: its clock runs from today with the
+    item's promised limit. It is about the same item, applicant and department as its parent.
+    """
+    version = process_versions.latest_version(session, process_id)
+    definition = compile_version(session, runtime, version)
+    item = runtime.catalogue.subject(parent.item_code)
+    label = FOLLOW_UP_KINDS.get(process_id, "")
+    case = Case(
+        number=next_case_number(session, now.year), query_code=secrets.token_hex(3).upper(),
+        kind=process_id, item_code=parent.item_code, item_name=f"{label}{parent.item_name}",
+        department=parent.department, applicant_name=parent.applicant_name,
+        applicant=dict(parent.applicant), materials=[], facts={}, parent_case_id=parent.id,
+        status=CaseStatus.REGISTERED.value, result=None, process_version_id=version.id,
+        created_by=actor.username, created_at=now, updated_at=now, completed_at=None,
+    )
+    start_clock(case, item, runtime.calendar, now)
+    session.add(case)
+    session.flush()
+    data = {"item_code": parent.item_code, "parent_case": parent.number, "reason": reason or ""}
+    effects = advance_case(session, runtime, case, lambda: runtime.engine.start(definition, data),
+                           now=now, actor=actor.username)
+    append_event(session, occurred_at=now, actor=actor.username, action="case_registered",
+                 case_id=case.id, after={"number": case.number, "item_code": parent.item_code,
+                                         "applicant": case.applicant_name, "opened_from": parent.number,
+                                         "reason": reason, "status": case.status,
+                                         "process_version": version.version})
+    effects.write(session)
+    append_event(session, occurred_at=now, actor=actor.username, action="follow_up_opened",
+                 case_id=parent.id, after={"case_id": case.id, "number": case.number,
+                                           "process": process_id, "reason": reason})
+    return case

@@ -20,7 +20,9 @@ from app.services.task_work import Completion, claim_task, complete_task
 
 DECISIONS = {"受理": "approve", "不予受理": "reject", "准予": "approve", "不予": "reject",
              "建议准予": "approve", "建议不予": "reject", "同意": "approve", "不同意": "reject",
-             "提请专家评审": "expert", "组织听证": "hearing"}
+             "提请专家评审": "expert", "组织听证": "hearing", "当场准予": "approve",
+             "承诺属实": "pass", "承诺不实": "fail", "建议撤销": "revoke", "撤销许可": "revoke",
+             "建议不予撤销": "keep", "不予撤销": "keep"}
 
 
 @dataclass
