@@ -64,6 +64,8 @@ def task_sections(detail: dict[str, Any], task: TaskRecord, stage: str | None) -
     wanted = list(FOCUS_BY_STAGE.get(stage or "", ()))
     if task.item_code:
         wanted.insert(0, "items")
+    if detail.get("parent_case"):
+        wanted.insert(0, "links")  # a follow-up (撤销): the case it follows up first
     focus = [name for name in dict.fromkeys(wanted) if name in present]
     return focus, [name for name in present if name not in focus]
 
@@ -119,6 +121,14 @@ def _items_note(items: list[dict[str, Any]]) -> Note:
 def task_brief(detail: dict[str, Any], task: TaskRecord, stage: str | None, catalogue: Catalogue) -> list[Note]:
     """What bears on this step, most specific first; empty when nothing does."""
     notes: list[Note] = []
+    parent = detail.get("parent_case")
+    if parent:
+        notes.append(Note("info", f"本件为办件 {parent['number']}（{parent['item_name']}）的后续办件，"
+                                  f"原办件{parent['result_label'] or parent['status_label']}"))
+    if stage == "verifying":
+        due = (detail.get("time_limit") or {}).get("due_date")
+        notes.append(Note("info", "告知承诺：本件已当场准予" + (f"，须在 {due} 前完成事后核查" if due else "")
+                                  + "；认定承诺不实的，将立案启动撤销程序"))
     items = detail.get("items") or []
     mine = next((i for i in items if i["code"] == task.item_code), None)
     if mine is not None:

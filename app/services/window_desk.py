@@ -7,7 +7,8 @@ checklist so that a document several items need is ticked once.
 
 For a promised item (承诺件) or a bundle, accepting is the window's first step of the diagram,
 completed here with 受理 in the same transaction as the registration: either both happen or
-neither. When only secondary materials are missing the case is accepted with gaps (容缺受理)
+neither. A commitment-based item (告知承诺) is approved in that step, on the applicant's signed
+commitment, and verified afterwards. When only secondary materials are missing the case is accepted with gaps (容缺受理)
 and the opinion names what is still owed. An immediate item (即办件) is decided on the spot,
 so it is only registered and its step waits on the task page.
 """
@@ -92,7 +93,10 @@ def material_groups(subject: Subject) -> list[MaterialGroup]:
     return groups
 
 
-def accept_application(session: Session, runtime: Runtime, actor: Actor, application: Application) -> Acceptance:
+def accept_application(session: Session, runtime: Runtime, actor: Actor, application: Application,
+                       commitment_signed: bool = False) -> Acceptance:
+    """Register and accept; a commitment-based item (告知承诺) is approved on the spot, which the
+    service allows only with the applicant's signed commitment."""
     case = register_case(session, runtime, actor, application)
     subject = runtime.catalogue.subject(case.item_code)
     ours = [t for t in task_queries.ready_tasks_of_case(session, case.id)
@@ -103,6 +107,11 @@ def accept_application(session: Session, runtime: Runtime, actor: Actor, applica
     claim_task(session, runtime, actor, task.id)
     if subject.kind is ItemKind.IMMEDIATE:
         return Acceptance(case, task.id)
+    if subject.commitment is not None:
+        complete_task(session, runtime, actor, task.id, Completion(
+            decision=ACCEPT, opinion="申请人已签署告知承诺书，按告知承诺制当场准予",
+            data={"commitment_signed": commitment_signed}))
+        return Acceptance(case, None)
     missing = missing_materials(subject, case.materials)
     opinion = "材料齐全，予以受理" if not missing else \
         "主要材料齐全，容缺受理，待补交：" + "、".join(m.name for m in missing)

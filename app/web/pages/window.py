@@ -68,11 +68,15 @@ def _submit(action: str, chosen: Any) -> Any:
         if action != "accept":
             case_id = register_case(db_session, runtime, actor, application).id
         else:
-            acceptance = accept_application(db_session, runtime, actor, application)
+            acceptance = accept_application(db_session, runtime, actor, application,
+                                            commitment_signed=form.get("commitment_signed") == "true")
             case_id, waiting = acceptance.case.id, acceptance.waiting_task_id
     if action == "accept" and waiting:
         flash("已登记，请当场审核并作出决定")
         return redirect(url_for("pages.task_page", task_id=waiting))
+    if action == "accept" and chosen.commitment is not None:
+        flash("已按告知承诺制当场准予，请打印受理回执，并在“出件”环节出件")
+        return redirect(url_for("pages.receipt", case_id=case_id))
     if action == "accept":
         flash("已受理，请打印受理回执交申请人")
         return redirect(url_for("pages.receipt", case_id=case_id))
