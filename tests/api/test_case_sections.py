@@ -154,3 +154,22 @@ def test_owed_materials_show_with_their_point_and_block_the_decision_until_recei
     api.post(f"/api/v1/cases/{case['id']}/materials", as_user="window", json={"materials": ["M05"]})
     decide = text(client_for(app, "leader_market").get(f"/tasks/{case['tasks'][0]['id']}"))
     assert 'id="section-gaps"' not in decide and "容缺" not in "".join(t for _, t in brief(decide))
+
+
+def test_the_summary_shows_working_days_used_and_every_clock_suspension(app, api, clock):
+    from tests.api.test_time_limits import at, returned
+
+    case = returned(api, clock)
+    client = client_for(app, "reviewer_culture_tourism")
+    page = text(client.get(f"/cases/{case['id']}"))
+    assert "退回补正：2026-03-02 起，<span class=\"missing\">暂停中</span>" in page
+    at(clock, "2026-03-05")
+    api.tokens.clear()  # three days on: the API tokens have expired
+    response = api.post(f"/api/v1/tasks/{case['tasks'][0]['id']}/complete", as_user="window",
+                        json={"materials": ["M02", "M03"]})
+    assert response.status_code == 200, response.get_json()
+    page = text(client.get(f"/cases/{case['id']}"))
+    assert "退回补正：2026-03-02 起，2026-03-05 恢复，顺延 3 个工作日" in page
+    assert 'id="time-used">已用 0 个工作日' in page
+    plain = text(client.get(f"/cases/{work(api, register(api, 'XK-0009'), 'window', 'approve')['id']}"))
+    assert 'id="suspensions"' not in plain and 'id="time-used">已用 ' in plain
