@@ -49,8 +49,8 @@ def people(session: Session, detail: dict[str, Any]) -> dict[str, str]:
 
 def opinion_groups(detail: dict[str, Any], names: dict[str, str], catalogue: Catalogue,
                    labels: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
-    """Completed steps in order; a step done by several departments at once (并联审批) is one
-    group whose opinions stand side by side."""
+    """Completed steps in order; a step done by several departments at once (并联审批, or the
+    items of a bundle) is one group whose opinions stand side by side."""
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     for opinion in detail.get("opinions", []):
         element = opinion["element_id"]
@@ -67,6 +67,8 @@ def opinion_groups(detail: dict[str, Any], names: dict[str, str], catalogue: Cat
         })
     for group in groups.values():
         group["parallel"] = len({o.get("department") for o in group["opinions"]}) > 1
+        # the items of a bundle or project, each by its own department, rather than one review
+        group["per_item"] = all(o.get("item_code") for o in group["opinions"])
     return list(groups.values())
 
 

@@ -59,8 +59,15 @@ def test_a_bundle_case_lists_its_items_with_step_result_and_certificate(app, api
     cafe = items.split('data-item="XK-0004"', 1)[1].split("</tr>", 1)[0]
     assert "小餐饮经营许可" in cafe and "分项审查" in cafe and "办理中" in cafe
     assert "一件事 · 2 个事项" in page
-    # the current steps name the item each concerns
+    # the current steps name the item each concerns, and so do the opinions given
     assert "市场监督管理局 · 小餐饮经营许可" in page
+    opinions = page.split("<h2>办理意见</h2>", 1)[1].split('<div class="card', 1)[0]
+    assert opinions.count("事项：出版物零售业务经营许可") == 3
+    market = next(t for t in case["tasks"] if t["department"] == "market")
+    api.post(f"/api/v1/tasks/{market['id']}/complete", as_user="reviewer_market",
+             json={"decision": "approve", "opinion": "材料齐全"})
+    opinions = text(client.get(f"/cases/{case['id']}")).split("<h2>办理意见</h2>", 1)[1]
+    assert "各事项分别办理 · 2 项" in opinions and "并联审批" not in opinions.split('<div class="card', 1)[0]
 
 
 def test_a_bundle_items_task_names_its_item_first(app, api):
