@@ -67,16 +67,16 @@ from app.services.runtime import build_runtime
 from app.services.task_work import Completion, claim_task, complete_task
 
 PROCESS_ID = "standard_promised"
-ITEM_CODE = "XK-0001"  # 食品经营许可, department "market", standard promised flow
+ITEM_CODE = "XK-0009"  # 出版物零售业务经营许可: department "culture_tourism", standard flow, no site inspection
 #: What register_case puts into a new workflow for this item (the baseline starts with the same).
 START_DATA = {"item_code": ITEM_CODE, "item_kind": "promised", "site_inspection": False, "facts": {}}
 
 #: (task name, username, completion) for the five steps, in order.
 STEPS: list[tuple[str, str, Completion]] = [
     ("受理", "window", Completion(decision="approve", opinion="材料齐全，予以受理")),
-    ("审查", "reviewer_market", Completion(decision="approve", opinion="符合条件，建议准予")),
-    ("决定", "leader_market", Completion(decision="approve", opinion="同意")),
-    ("制证", "reviewer_market", Completion(data={"certificate_no": "JY-BENCH"})),
+    ("审查", "reviewer_culture_tourism", Completion(decision="approve", opinion="符合条件，建议准予")),
+    ("决定", "leader_culture_tourism", Completion(decision="approve", opinion="同意")),
+    ("制证", "reviewer_culture_tourism", Completion(data={"certificate_no": "JY-BENCH"})),
     ("出件", "window", Completion(data={"delivery": "窗口领取"})),
 ]
 
@@ -126,7 +126,17 @@ class _EmbeddedSpecSerializer:
         from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
         from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
-        self._inner = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+        from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+            DurationTimerEventDefinition,
+            TimeDateEventDefinition,
+        )
+
+        from app.workflow.timers import ClockDuration, ClockTimeDate
+
+        # our timers read the service clock; embedded in the JSON they are plain timers
+        config = {**SPIFF_CONFIG, ClockDuration: SPIFF_CONFIG[DurationTimerEventDefinition],
+                  ClockTimeDate: SPIFF_CONFIG[TimeDateEventDefinition]}
+        self._inner = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
         self.version = self._inner.VERSION
 
     def dump(self, workflow: Any) -> str:
@@ -155,7 +165,7 @@ class Ours:
             load_demo(session, self.runtime, "bench-password", with_cases=False)
         with self.db.unit_of_work() as session:
             self.actors = {name: actor_for_username(session, name)
-                           for name in ("window", "reviewer_market", "leader_market")}
+                           for name in ("window", "reviewer_culture_tourism", "leader_culture_tourism")}
         item = self.runtime.catalogue.item(ITEM_CODE)
         assert item.process == PROCESS_ID, item.process
         self.materials = [m.code for m in item.materials]
@@ -249,6 +259,7 @@ class Baseline:
         _BaselineBase.metadata.create_all(self.db.write_engine)
         parser = SpiffBpmnParser()
         parser.add_bpmn_file(str(ROOT / "processes" / f"{PROCESS_ID}.bpmn"))
+        parser.add_bpmn_file(str(ROOT / "processes" / "site_inspection.bpmn"))  # the process it calls
         self.spec = parser.get_spec(PROCESS_ID)
         self.subprocess_specs = parser.get_subprocess_specs(PROCESS_ID)
         self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
@@ -256,6 +267,7 @@ class Baseline:
     def register(self, index: int) -> int:
         workflow = BpmnWorkflow(self.spec, self.subprocess_specs)
         workflow.data.update(START_DATA)
+        workflow.task_tree.data.update(START_DATA)  # what the diagram's conditions read
         workflow.do_engine_steps()
         with self.db.unit_of_work() as session:
             row = BaselineInstance(name=f"基准申请人{index}", state=self.serializer.serialize_json(workflow))
@@ -292,6 +304,7 @@ class Baseline:
         for _ in range(rounds):
             workflow = BpmnWorkflow(self.spec, self.subprocess_specs)
             workflow.data.update(START_DATA)
+            workflow.task_tree.data.update(START_DATA)
             workflow.do_engine_steps()
             saved = self.serializer.serialize_json(workflow)
             for _name, _user, completion in STEPS:

@@ -43,13 +43,32 @@ def lock_chain(session: Session) -> None:
     # SQLite writers already hold the database write lock (BEGIN IMMEDIATE).
 
 
+#: session.info key: (transaction, hash of the last event this transaction appended)
+_TIP = "oneseal_audit_chain_tip"
+
+
+def _chain_tip(session: Session) -> str:
+    """The hash the next event chains onto.
+
+    Within one transaction it is the event this transaction appended last, kept in memory: the
+    chain lock is held since that append, so no other writer can have moved the tip. The first
+    append of a transaction takes the lock and reads the stored tip.
+    """
+    transaction = session.get_transaction()
+    cached = session.info.get(_TIP)
+    if cached is not None and cached[0] is transaction:
+        return cached[1]
+    lock_chain(session)
+    with session.no_autoflush:  # every earlier event of this session was flushed when appended
+        return session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS
+
+
 def append_event(session: Session, *, occurred_at: datetime, actor: str, action: str,
                  case_id: int | None = None, element_id: str | None = None,
                  before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> AuditEvent:
     """Add an event to the session; it commits (or not) with the change it records."""
-    lock_chain(session)
-    with session.no_autoflush:  # every earlier event of this session was flushed when appended
-        prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS
+    prev = _chain_tip(session)
+    # stored as JSON reads back: what verification recomputes the hash from
     before = json.loads(_canonical(before or {}))
     after = json.loads(_canonical(after or {}))
     occurred_at = occurred_at.astimezone(UTC)
@@ -60,6 +79,7 @@ def append_event(session: Session, *, occurred_at: datetime, actor: str, action:
     )
     session.add(event)
     session.flush()
+    session.info[_TIP] = (session.get_transaction(), event.hash)
     return event
 
 

@@ -199,16 +199,26 @@ class WorkflowRun:
         self.definition = definition
         self._workflow = workflow
         self._serializer = serializer
+        self._ready: list[ReadyTask] | None = None  # valid until the workflow moves again
+        self._completed: bool | None = None
 
     @property
     def is_completed(self) -> bool:
-        return self._workflow.is_completed()
+        if self._completed is None:
+            self._completed = self._workflow.is_completed()
+        return self._completed
 
     @property
     def data(self) -> dict[str, Any]:
         return dict(self._workflow.data)
 
     def ready_tasks(self) -> list[ReadyTask]:
+        """The human tasks ready now (computed once per step of the workflow)."""
+        if self._ready is None:
+            self._ready = self._find_ready()
+        return list(self._ready)
+
+    def _find_ready(self) -> list[ReadyTask]:
         tasks = []
         for task in self._workflow.get_tasks(state=TaskState.READY, manual=True):
             if not isinstance(task.task_spec, UserTask):
@@ -255,6 +265,7 @@ class WorkflowRun:
         self._advance(lambda: None, None)
 
     def _advance(self, step: Any, task: Any | None) -> None:
+        self._ready, self._completed = None, None
         try:
             step()
             self._workflow.do_engine_steps()
