@@ -1,7 +1,7 @@
 """The aspects a case may have beyond a single item's plain flow, as sections of the case and
-task pages: the items of a bundle or project (each with its result and certificate), a
-project's stages, the parallel review, the site inspection, the materials still owed after
-容缺受理, and the cases linked to this one. A section shows only when the case has that aspect.
+task pages: the items of a bundle or project (each with its result and certificate), the
+parallel review, the site inspection, the materials still owed after 容缺受理, and the cases
+linked to this one. A section shows only when the case has that aspect.
 
 On a task page the sections the step's actor needs come first, after a short brief of what
 bears on the step: on 决定, whether the parallel review passed, what the inspection concluded
@@ -16,6 +16,7 @@ from typing import Any
 from app.domain.acceptance import gap_blocks
 from app.domain.catalogue import Catalogue, GapPoint
 from app.persistence.models import TaskRecord
+from app.services.guards import FAILED_FINDING
 
 #: every section, in the order the case page shows them
 SECTIONS = ("links", "items", "parallel", "inspection", "gaps")
@@ -31,7 +32,6 @@ FOCUS_BY_STAGE: dict[str, tuple[str, ...]] = {
     "verifying": ("links", "items"),
 }
 
-FAILED_FINDING = "不合格"
 FINDING_TONES = {"合格": "ok", "限期整改": "warn", FAILED_FINDING: "bad"}
 
 

@@ -34,7 +34,19 @@ class ProcessShape:
     calls: dict[str, str]
 
 
-def shapes_of(xml: str, filename: str) -> dict[str, ProcessShape]:
+#: content hash → the file's processes; deployed versions are immutable, so entries never go stale
+_SHAPES: dict[str, dict[str, ProcessShape]] = {}
+
+
+def shapes_of(version: ProcessVersion) -> dict[str, ProcessShape]:
+    """Every process a deployed version's file defines (parsed once per content)."""
+    shapes = _SHAPES.get(version.content_hash)
+    if shapes is None:
+        shapes = _SHAPES[version.content_hash] = parse_shapes(version.bpmn_xml, version.filename)
+    return shapes
+
+
+def parse_shapes(xml: str, filename: str) -> dict[str, ProcessShape]:
     """Every process a diagram file defines (untrusted XML, parsed safely)."""
     root = parse_untrusted(xml, filename=filename)
     shapes = {}
@@ -70,7 +82,7 @@ def case_diagrams(session: Session, version: ProcessVersion) -> CaseDiagrams:
     shapes: dict[str, ProcessShape] = {}
     versions: dict[str, ProcessVersion] = {}
     for pinned in pinned_versions(session, version):  # the case's own version first
-        for process_id, shape in shapes_of(pinned.bpmn_xml, pinned.filename).items():
+        for process_id, shape in shapes_of(pinned).items():
             if process_id == pinned.process_id or process_id not in shapes:
                 shapes[process_id], versions[process_id] = shape, pinned
     return CaseDiagrams(version.process_id, shapes, versions)

@@ -8,9 +8,9 @@ checklist so that a document several items need is ticked once.
 For a promised item (承诺件) or a bundle, accepting is the window's first step of the diagram,
 completed here with 受理 in the same transaction as the registration: either both happen or
 neither. A commitment-based item (告知承诺) is approved in that step, on the applicant's signed
-commitment, and verified afterwards. When only secondary materials are missing the case is accepted with gaps (容缺受理)
-and the opinion names what is still owed. An immediate item (即办件) is decided on the spot,
-so it is only registered and its step waits on the task page.
+commitment, and verified afterwards. When only secondary materials are missing the case is
+accepted with gaps (容缺受理) and the opinion names what is still owed. An immediate item
+(即办件) is decided on the spot, so it is only registered and its step waits on the task page.
 """
 from __future__ import annotations
 

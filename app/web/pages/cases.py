@@ -1,5 +1,6 @@
 """The case page (everything that happened, in one timeline), the diagram for the viewer (the
-case's process, or with ``?process=`` one it calls), and the viewer's own files, served from ``node_modules`` (installed by ``make install``)."""
+case's process, or with ``?process=`` one it calls), and the viewer's own files, served from
+``node_modules`` (installed by ``make install``)."""
 from __future__ import annotations
 
 from typing import Any
