@@ -19,6 +19,8 @@ engine settings (``app.persistence.db.Database``: WAL, synchronous=NORMAL, BEGIN
 All N cases are registered first (untimed), then advanced round-robin one step at a time
 (in a seeded random order per round), so each completion runs against a database that
 holds all the cases. A few warm-up cases go through the whole flow first on each side.
+The sides are interleaved: each step's round runs on every side in turn, the first side
+rotating from round to round, so load from anything else on the machine falls on all alike.
 An extra "engine only" line times just the workflow part of each side in memory (no
 database): ours = restore → complete → save with the spec by reference and the restricted
 script engine; baseline = deserialize_json → run → do_engine_steps → serialize_json.
@@ -341,34 +343,43 @@ class SameServiceEmbedded(Ours):
 # --------------------------------------------------------------------------- driver
 
 
-def run_side(side: Any, label: str, cases: int, warmup: int, seed: int,
-             profiler: cProfile.Profile | None = None) -> Result:
-    result = Result(label)
-    claim_times: list[float] = []
+def prepare(side: Any, cases: int, warmup: int) -> list[int]:
+    """Warm the side up on a few whole cases, then register the cases to be timed."""
     warm_ids = [side.register(-i - 1) for i in range(warmup)]
     for step in range(len(STEPS)):
         for case_id in warm_ids:
             side.step(case_id, step, [])
     side.check_done(warm_ids)
+    return [side.register(i) for i in range(cases)]
 
-    started = time.perf_counter()
-    ids = [side.register(i) for i in range(cases)]
-    result.extra["register_s"] = time.perf_counter() - started
+
+def run_interleaved(sides: dict[str, Any], cases: int, warmup: int, seed: int,
+                    profiler: cProfile.Profile | None = None) -> dict[str, Result]:
+    """Each step's round of completions runs on every side in turn (the first side rotating),
+    so whatever else the machine is doing slows all sides alike."""
+    results = {label: Result(label) for label in sides}
+    ids = {label: prepare(side, cases, warmup) for label, side in sides.items()}
+    claims: dict[str, list[float]] = {label: [] for label in sides}
+    labels = list(sides)
     gc.collect()
-    side.profiler = profiler
-    for step, order in enumerate(_orders(ids, seed)):
-        for case_id in order:
-            result.latencies.append(side.step(case_id, step, claim_times))
-        result.state_bytes.append(side.mean_state_bytes(ids))
-    side.profiler = None
-    result.elapsed = sum(result.latencies)
-    side.check_done(ids)
-    if claim_times:
-        result.extra["claim_mean_ms"] = statistics.fmean(claim_times) * 1000
-    engine = side.engine_only(max(20, cases // 5))
-    result.extra["engine_mean_ms"] = statistics.fmean(engine) * 1000
-    result.extra["engine_p99_ms"] = sorted(engine)[max(0, round(0.99 * len(engine)) - 1)] * 1000
-    return result
+    for step in range(len(STEPS)):
+        for label in labels[step % len(labels):] + labels[:step % len(labels)]:
+            side, result = sides[label], results[label]
+            side.profiler = profiler if label == "ours" else None
+            for case_id in _orders(ids[label], seed)[step]:
+                result.latencies.append(side.step(case_id, step, claims[label]))
+            side.profiler = None
+            result.state_bytes.append(side.mean_state_bytes(ids[label]))
+    for label, side in sides.items():
+        result = results[label]
+        result.elapsed = sum(result.latencies)
+        side.check_done(ids[label])
+        if claims[label]:
+            result.extra["claim_mean_ms"] = statistics.fmean(claims[label]) * 1000
+        engine = side.engine_only(max(20, cases // 5))
+        result.extra["engine_mean_ms"] = statistics.fmean(engine) * 1000
+        result.extra["engine_p99_ms"] = sorted(engine)[max(0, round(0.99 * len(engine)) - 1)] * 1000
+    return results
 
 
 def main() -> None:
@@ -377,7 +388,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=20, help="cases run through the flow before timing")
     parser.add_argument("--db-dir", type=Path, default=None, help="where the SQLite files go (default: a temp dir)")
     parser.add_argument("--seed", type=int, default=20260302)
-    parser.add_argument("--baseline-first", action="store_true", help="run the baseline side first")
+    parser.add_argument("--baseline-first", action="store_true",
+                        help="start the rotation with the baseline side")
     parser.add_argument("--profile", action="store_true",
                         help="cProfile our timed completions (not claims) and print the top functions")
     args = parser.parse_args()
@@ -389,19 +401,16 @@ def main() -> None:
         for name in ("oneseal_bench.db", "baseline_bench.db", "same_service_bench.db"):
             for suffix in ("", "-wal", "-shm"):
                 (db_dir / f"{name}{suffix}").unlink(missing_ok=True)
-        sides: list[tuple[str, Callable[[Path], Any]]] = [("ours", Ours), ("baseline", Baseline),
-                                                          ("embedded", SameServiceEmbedded)]
+        factories: list[tuple[str, Callable[[Path], Any]]] = [("ours", Ours), ("baseline", Baseline),
+                                                              ("embedded", SameServiceEmbedded)]
         if args.baseline_first:
-            sides.reverse()
-        results = {}
-        for label, factory in sides:
-            side = factory(db_dir)
-            try:
-                results[label] = run_side(side, label, args.cases, args.warmup, args.seed,
-                                          profiler if label == "ours" else None)
-            finally:
+            factories.reverse()
+        sides = {label: factory(db_dir) for label, factory in factories}
+        try:
+            results = run_interleaved(sides, args.cases, args.warmup, args.seed, profiler)
+        finally:
+            for side in sides.values():
                 side.close()
-            gc.collect()
 
     ours, base = results["ours"], results["baseline"]
     print(f"{args.cases} cases x {len(STEPS)} completions per side (+{args.warmup} warm-up cases), "
