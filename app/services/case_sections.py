@@ -1,6 +1,6 @@
 """The aspects a case may have beyond a single item's plain flow, as sections of the case and
-task pages: the items of a bundle or project (each with its result and certificate), the
-parallel review, the site inspection, the materials still owed after 容缺受理, and the cases
+task pages: the items of a bundle (each with its result and certificate), a construction
+project's stages (each with its clock, items and materials), the parallel review, the site inspection, the materials still owed after 容缺受理, and the cases
 linked to this one. A section shows only when the case has that aspect.
 
 On a task page the sections the step's actor needs come first, after a short brief of what
@@ -19,7 +19,7 @@ from app.persistence.models import TaskRecord
 from app.services.guards import FAILED_FINDING
 
 #: every section, in the order the case page shows them
-SECTIONS = ("links", "items", "parallel", "inspection", "gaps")
+SECTIONS = ("links", "project", "items", "parallel", "inspection", "gaps")
 
 #: the sections a step's actor needs first, by the step's stage; the rest follow in page order
 FOCUS_BY_STAGE: dict[str, tuple[str, ...]] = {
@@ -50,7 +50,8 @@ def present_sections(detail: dict[str, Any]) -> list[str]:
     gaps = detail.get("gaps")
     shown = {
         "links": bool(detail.get("parent_case") or detail.get("follow_up_cases")),
-        "items": bool(detail.get("items")),
+        "project": bool(detail.get("project")),
+        "items": bool(detail.get("items")) and not detail.get("project"),  # a project lists them by stage
         "parallel": bool(detail.get("parallel")),
         "inspection": bool(detail.get("inspection")),
         "gaps": bool(gaps) and not gaps["complete"],
@@ -64,6 +65,8 @@ def task_sections(detail: dict[str, Any], task: TaskRecord, stage: str | None) -
     wanted = list(FOCUS_BY_STAGE.get(stage or "", ()))
     if task.item_code:
         wanted.insert(0, "items")
+    if task.project_stage is not None:
+        wanted.insert(0, "project")
     if detail.get("parent_case"):
         wanted.insert(0, "links")  # a follow-up (撤销): the case it follows up first
     focus = [name for name in dict.fromkeys(wanted) if name in present]
@@ -118,6 +121,18 @@ def _items_note(items: list[dict[str, Any]]) -> Note:
                 f"所含 {len(items)} 个事项均已决定：准予 {approved} 项、不予 {len(items) - approved} 项，请一并出件")
 
 
+def _project_stage_note(project: dict[str, Any] | None, number: int | None) -> Note | None:
+    stage = next((s for s in (project or {}).get("stages", []) if s.get("number") == number), None)
+    if stage is None:
+        return None
+    text = f"本环节属于第 {number} 阶段“{stage['name']}”（牵头：{stage['lead_name']}，时限 {stage['limit']} 个工作日"
+    if stage.get("working_days_left") is not None:
+        left = stage["working_days_left"]
+        text += f"，剩 {left} 个工作日" if left >= 0 else f"，已超期 {-left} 个工作日"
+    tone = "bad" if stage.get("overdue") else "info"
+    return Note(tone, text + "）")
+
+
 def task_brief(detail: dict[str, Any], task: TaskRecord, stage: str | None, catalogue: Catalogue) -> list[Note]:
     """What bears on this step, most specific first; empty when nothing does."""
     notes: list[Note] = []
@@ -129,6 +144,9 @@ def task_brief(detail: dict[str, Any], task: TaskRecord, stage: str | None, cata
         due = (detail.get("time_limit") or {}).get("due_date")
         notes.append(Note("info", "告知承诺：本件已当场准予" + (f"，须在 {due} 前完成事后核查" if due else "")
                                   + "；认定承诺不实的，将立案启动撤销程序"))
+    stage_note = _project_stage_note(detail.get("project"), task.project_stage)
+    if stage_note is not None:
+        notes.append(stage_note)
     items = detail.get("items") or []
     mine = next((i for i in items if i["code"] == task.item_code), None)
     if mine is not None:

@@ -180,3 +180,72 @@ def test_the_summary_shows_working_days_used_and_every_clock_suspension(app, api
     assert 'id="time-used">已用 0 个工作日' in page
     plain = text(client.get(f"/cases/{work(api, register(api, 'XK-0009'), 'window', 'approve')['id']}"))
     assert 'id="suspensions"' not in plain and 'id="time-used">已用 ' in plain
+
+
+# A construction project's stages (``project`` of the case detail, as the project branch's
+# ``app/services/project_views.py`` gives it): until that lands on main, the section is shown
+# from a detail that carries it.
+PROJECT = {
+    "type": {"code": "GCXM-ZF", "name": "政府投资工程建设项目"}, "name": "县第一中学教学楼",
+    "location": "城南新区学府路", "details": {}, "current_stage": 2, "total_limit": 39, "working_days_used": 9,
+    "stages": [
+        {"number": 1, "name": "立项用地规划许可", "lead": "development_reform", "lead_name": "发展和改革局",
+         "limit": 15, "status": "passed", "status_label": "已通过", "outcome_label": "通过",
+         "due_date": "2026-03-23", "working_days_used": 9, "working_days_left": 6, "overdue": False,
+         "items": [{"code": "XK-0009", "name": "出版物零售业务经营许可", "department_name": "文化和旅游局",
+                    "result": "approved", "result_label": "准予许可", "certificate_no": "证-001"}],
+         "items_done": 1, "items_total": 1, "owed": [], "missing_main": []},
+        {"number": 2, "name": "工程建设许可", "lead": "natural_resources", "lead_name": "自然资源局",
+         "limit": 12, "status": "running", "status_label": "办理中", "outcome_label": None,
+         "due_date": "2026-04-10", "working_days_used": 0, "working_days_left": 12, "overdue": False,
+         "items": [{"code": "XK-0004", "name": "小餐饮经营许可", "department_name": "市场监督管理局",
+                    "result": None, "result_label": None, "certificate_no": None}],
+         "items_done": 0, "items_total": 1, "owed": [{"code": "S1-M05", "name": "节能报告", "stage": 1}],
+         "missing_main": []},
+        {"number": 4, "name": "竣工验收", "lead": "housing", "lead_name": "住房和城乡建设局", "limit": 5,
+         "status": "not_started", "status_label": "未开始", "outcome_label": None, "due_date": None,
+         "working_days_used": None, "working_days_left": None, "overdue": False, "items": [],
+         "acceptance": [{"department": "water", "department_name": "水利局", "decision": "approve",
+                         "opinion": "排水设施符合要求", "by": "reviewer_water"}],
+         "items_done": 1, "items_total": 8},
+    ],
+}
+
+
+def with_project(monkeypatch):
+    from app.services import case_pages
+
+    original = case_pages.case_detail
+    monkeypatch.setattr(case_pages, "case_detail", lambda *a: {**original(*a), "kind": "project", "project": PROJECT})
+
+
+def test_a_projects_stages_show_with_their_clock_items_and_owed_materials(app, api, monkeypatch):
+    case = work(api, register_bundle(api, BOOK_CAFE), "window", "approve", "受理")
+    client = client_for(app, "window")
+    assert 'id="section-project"' not in text(client.get(f"/cases/{case['id']}"))
+    with_project(monkeypatch)
+    page = text(client.get(f"/cases/{case['id']}"))
+    assert sections_in(page) == ["project"]  # its items are listed by stage, not again on their own
+    project = section(page, "project")
+    assert "工程建设项目：县第一中学教学楼" in project and "总时限 39 个工作日，已用 9 个" in project
+    assert '<li class="done" data-stage="1">立项用地规划许可' in project
+    assert '<li class="current" data-stage="2">工程建设许可' in project
+    stage2 = project.split('<details class="stage " data-stage="2" open>', 1)[1].split("</details>", 1)[0]
+    assert "牵头：自然资源局 · 时限 12 个工作日，已用 0 个" in stage2 and "小餐饮经营许可" in stage2
+    assert "分项审查" in stage2 and "本阶段结束前须补齐：节能报告" in stage2
+    stage4 = project.split('data-stage="4"', 2)[2].split("</details>", 1)[0]
+    assert "验收意见 1/8" in stage4 and "排水设施符合要求" in stage4 and 'badge approved">同意' in stage4
+
+
+def test_a_project_step_brings_its_stage_and_item_first():
+    from types import SimpleNamespace
+
+    from app.services.case_sections import task_brief, task_sections
+
+    detail = {"kind": "project", "project": PROJECT, "items": [
+        {"code": "XK-0004", "name": "小餐饮经营许可", "department_name": "市场监督管理局", "result": None}]}
+    task = SimpleNamespace(item_code="XK-0004", project_stage=2)
+    assert task_sections(detail, task, "in_review") == (["project"], [])
+    notes = [(n.tone, n.text) for n in task_brief(detail, task, "in_review", None)]
+    assert notes == [("info", "本环节属于第 2 阶段“工程建设许可”（牵头：自然资源局，时限 12 个工作日，剩 12 个工作日）"),
+                     ("info", "本环节办理的事项：小餐饮经营许可（市场监督管理局）")]
