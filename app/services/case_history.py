@@ -32,6 +32,8 @@ ACTION_LABELS = {
     "timer_fired": "定时事件",
     "escalation_completed": "督办办结",
     "model_deployed": "部署流程",
+    "project_stage_started": "阶段开始计时",
+    "project_stage_concluded": "阶段办结",
 }
 
 
@@ -89,6 +91,9 @@ _DESCRIBE: dict[str, Callable[[AuditEvent, ProcessDefinition | None], str]] = {
     "deadline_overdue": lambda e, _: f"办件超期（办结期限 {e.after.get('due_date')}），已交分管领导督办",
     "escalation_completed": lambda e, _: f"分管领导督办：{e.after.get('opinion', '')}",
     "timer_fired": lambda e, _: "定时事件到期：" + (e.after.get("result_label") or e.after.get("status_label") or ""),
+    "project_stage_started": lambda e, _: f"“{e.after.get('name')}”阶段受理，开始计时：时限 {e.after.get('limit')} "
+                                          f"个工作日，至 {e.after.get('due_date')}",
+    "project_stage_concluded": lambda e, _: f"“{e.after.get('name')}”阶段办结：{e.after.get('outcome_label')}",
 }
 
 

@@ -19,6 +19,7 @@ from app.services.actor import Actor
 from app.services.case_history import history
 from app.services.parallel_review import parallel_view
 from app.services.processes import definition_for
+from app.services.project_progress import project_view
 from app.services.runtime import Runtime
 from app.services.supplement import notices_view
 from app.services.time_limits import suspensions_view, time_limit_view
@@ -140,6 +141,7 @@ def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) 
         inspection=inspection_view(runtime, decisions, tasks),
         parallel=parallel_view(runtime.catalogue, item, definition, tasks),
         kind=case.kind,
+        project=project_view(session, runtime, case),
         items=[{"code": i.item_code, "name": i.item_name, "department": i.department,
                 "department_name": runtime.catalogue.department_name(i.department), "stage": i.stage,
                 "result": i.result, "result_label": CaseResult(i.result).label if i.result else None,

@@ -73,7 +73,7 @@ def list_items(call: Call) -> tuple[Any, int]:
 def create_case(call: Call) -> tuple[Any, int]:
     body = json_body()
     item_code, applicant = body.get("item_code"), body.get("applicant")
-    materials, facts = body.get("materials", []), body.get("facts", {})
+    materials, facts, project = body.get("materials", []), body.get("facts", {}), body.get("project", {})
     if not isinstance(item_code, str) or not item_code:
         raise InvalidInput("item_code_required", "请选择事项（item_code）", field="item_code")
     if not isinstance(applicant, dict):
@@ -82,8 +82,10 @@ def create_case(call: Call) -> tuple[Any, int]:
         raise InvalidInput("invalid_materials", "materials 应为材料编码列表", field="materials")
     if not isinstance(facts, dict):
         raise InvalidInput("invalid_facts", "facts 应为对象", field="facts")
+    if not isinstance(project, dict):
+        raise InvalidInput("invalid_project", "project 应为对象（工程建设项目的名称、建设地点等）", field="project")
     case = register_case(call.session, call.runtime, call.actor,
-                         Application(item_code, applicant, materials, facts))
+                         Application(item_code, applicant, materials, facts, project))
     return case_views.case_detail(call.session, call.runtime, call.actor, case.id), 201
 
 
