@@ -15,7 +15,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from app.bureau_data import item_profiles
+from app.bureau_data import catalogue_sections, item_profiles
 from app.bureau_data.toml_lines import TomlLines, read_text, syntax_error
 from app.domain.catalogue import Catalogue, Department, Item, ItemKind, Material
 from app.domain.errors import DataFileError
@@ -69,7 +69,7 @@ _LABELS = {
     "process": "办理流程", "legal_basis": "办理依据", "fee": "收费标准", "materials": "申请材料",
     "main": "是否主要材料", "departments": "部门列表", "items": "事项列表", "bureau": "本局设置",
     "inspection": "现场核查属性", "parallel": "并联审批属性", "gaps_until": "容缺补齐时点",
-    "commitment": "告知承诺属性", "shared": "共用材料标识",
+    "commitment": "告知承诺属性", "shared": "共用材料标识", "bundles": "“一件事”列表",
 }
 _TYPE_NAMES = {str: "字符串（加英文双引号）", int: "整数（不加引号）", bool: "布尔值 true 或 false",
                list: "数组 [ ... ]", dict: "内联表 { ... }"}
@@ -113,7 +113,7 @@ class _Loader:
         self.known_processes = known_processes
         self.problems: list[dict[str, Any]] = []
         self._entries: dict[str, list[Any]] = {}
-        self.where = TomlLines(text, ("departments", "items"), self._entries)
+        self.where = TomlLines(text, ("departments", "items", "bundles"), self._entries)
 
     def _problem(self, table: str, index: int, entry: str, message: str,
                  key: str | None = None, value: str | None = None,
@@ -146,19 +146,20 @@ class _Loader:
 
     def load(self, data: dict[str, Any]) -> Catalogue:
         self._entries.update({name: data.get(name) if isinstance(data.get(name), list) else []
-                              for name in ("departments", "items")})
+                              for name in ("departments", "items", "bundles")})
         for key in data:
-            if key not in ("departments", "items", "bureau"):
-                self.problems.append({"line": self.where.top_line(key), "entry": None,
-                                      "message": f"不认识的顶层键 {key}（只允许 departments、items 和 bureau）"})
+            if key not in ("departments", "items", "bureau", "bundles"):
+                self.problems.append({"line": self.where.top_line(key), "entry": None, "message":
+                                      f"不认识的顶层键 {key}（只允许 departments、items、bundles 和 bureau）"})
         for key in ("departments", "items"):
             value = data.get(key)
             if not isinstance(value, list) or not value or not all(isinstance(v, dict) for v in value):
                 self.problems.append({"line": self.where.top_line(key), "entry": None, "message":
                                       f"{_LABELS[key]}缺失或格式不对：应写成一段或多段 [[{key}]]"})
         departments = self._departments(self._entries["departments"])
-        bureau = self._bureau(data.get("bureau", {}), departments)
+        bureau = catalogue_sections.parse_bureau(self, data.get("bureau", {}), departments)
         items = self._items(self._entries["items"], departments)
+        bundles = catalogue_sections.parse_bundles(self, self._entries["bundles"], items, departments)
         if bureau.get("inspection_department") is None and any(i.site_inspection for i in items.values()):
             self.problems.append({"line": self.where.top_line("bureau"), "entry": None, "message":
                                   "有事项需要现场核查，须在 [bureau] 中指定现场核查牵头股室（inspection_department）"})
@@ -166,29 +167,7 @@ class _Loader:
             self._raise()
         return Catalogue(departments=departments, items=items, source=self.file,
                          bureau_name=bureau.get("name", "行政审批服务局"),
-                         inspection_department=bureau.get("inspection_department"))
-
-    def _bureau(self, data: Any, departments: dict[str, Department]) -> dict[str, Any]:
-        before = len(self.problems)
-        if not isinstance(data, dict):
-            self.problems.append({"line": self.where.top_line("bureau"), "entry": None,
-                                  "message": "本局设置应写成一段 [bureau]"})
-            return {}
-        if not data:
-            return {}
-        for key in data:
-            if key not in item_profiles.BUREAU_KEYS:
-                self.problems.append({"line": self.where.top_line(key), "entry": "bureau",
-                                      "message": f"[bureau] 中有不认识的键 {key}（允许的键：name、inspection_department）"})
-        for key, (kind, required) in item_profiles.BUREAU_KEYS.items():
-            if (required and key not in data) or (key in data and type(data[key]) is not kind):
-                self.problems.append({"line": self.where.top_line(key) or self.where.top_line("bureau"),
-                                      "entry": "bureau", "message": f"[bureau] 的 {key} 应为{_TYPE_NAMES[kind]}"})
-        survey = data.get("inspection_department")
-        if isinstance(survey, str) and departments and survey not in departments:
-            self.problems.append({"line": self.where.top_line("inspection_department"), "entry": "bureau",
-                                  "message": f"[bureau] 的现场核查牵头股室 {survey} 未在 [[departments]] 中定义"})
-        return data if len(self.problems) == before else {}
+                         inspection_department=bureau.get("inspection_department"), bundles=bundles)
 
     def _departments(self, entries: list[Any]) -> dict[str, Department]:
         result: dict[str, Department] = {}

@@ -1,5 +1,5 @@
 """The optional per-item tables of the catalogue: site inspection, parallel approval,
-accept-with-gaps and commitment-based approval, and the catalogue's ``[bureau]`` table.
+accept-with-gaps and commitment-based approval.
 
 Written by the bureau as inline tables inside an ``[[items]]`` section::
 
@@ -34,7 +34,6 @@ _INSPECTION_KEYS: dict[str, tuple[type, bool]] = {
 _PARALLEL_KEYS: dict[str, tuple[type, bool]] = {
     "departments": (list, True), "mode": (str, True), "ratio": (int, False)}
 _COMMITMENT_KEYS: dict[str, tuple[type, bool]] = {"verification_limit": (int, True)}
-BUREAU_KEYS: dict[str, tuple[type, bool]] = {"name": (str, True), "inspection_department": (str, False)}
 
 _RISK_BY_LABEL = {label: code for code, label in RISK_LABELS.items()}
 _MODE_BY_LABEL = {mode.label: mode for mode in ParallelMode}

@@ -18,6 +18,7 @@ class CaseStatus(StrEnum):
     PENDING_DECISION = "pending_decision"
     CERTIFYING = "certifying"
     READY_TO_ISSUE = "ready_to_issue"
+    VERIFYING = "verifying"
     COMPLETED = "completed"
     NOT_ACCEPTED = "not_accepted"
 
@@ -38,6 +39,8 @@ class CaseResult(StrEnum):
     #: a case of several items, some approved and some not
     PARTIAL = "partial"
     REVOKED = "revoked"
+    #: a revocation case that kept the licence
+    UPHELD = "upheld"
 
     @property
     def label(self) -> str:
@@ -52,6 +55,7 @@ STATUS_LABELS = {
     CaseStatus.PENDING_DECISION: "待决定",
     CaseStatus.CERTIFYING: "制证中",
     CaseStatus.READY_TO_ISSUE: "待出件",
+    CaseStatus.VERIFYING: "事后核查中",
     CaseStatus.COMPLETED: "已办结",
     CaseStatus.NOT_ACCEPTED: "不予受理",
 }
@@ -62,6 +66,7 @@ RESULT_LABELS = {
     CaseResult.WITHDRAWN: "视为撤回申请",
     CaseResult.PARTIAL: "部分准予",
     CaseResult.REVOKED: "撤销许可",
+    CaseResult.UPHELD: "不予撤销",
 }
 
 
@@ -82,7 +87,7 @@ _S = CaseStatus
 #: conclusion (pending_decision), after which the next stage waits to be accepted (registered).
 ALLOWED_TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
     _S.REGISTERED: frozenset({_S.IN_REVIEW, _S.PENDING_DECISION, _S.READY_TO_ISSUE, _S.NOT_ACCEPTED,
-                              _S.COMPLETED, _S.INSPECTING}),
+                              _S.COMPLETED, _S.VERIFYING, _S.INSPECTING}),
     _S.AWAITING_SUPPLEMENT: frozenset({_S.IN_REVIEW, _S.PENDING_DECISION, _S.COMPLETED}),
     _S.IN_REVIEW: frozenset({_S.PENDING_DECISION, _S.READY_TO_ISSUE, _S.REGISTERED,
                              _S.AWAITING_SUPPLEMENT, _S.INSPECTING}),
@@ -90,7 +95,8 @@ ALLOWED_TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
     _S.PENDING_DECISION: frozenset({_S.IN_REVIEW, _S.CERTIFYING, _S.READY_TO_ISSUE,
                                     _S.AWAITING_SUPPLEMENT, _S.REGISTERED}),
     _S.CERTIFYING: frozenset({_S.READY_TO_ISSUE}),
-    _S.READY_TO_ISSUE: frozenset({_S.COMPLETED}),
+    _S.READY_TO_ISSUE: frozenset({_S.COMPLETED, _S.VERIFYING}),
+    _S.VERIFYING: frozenset({_S.COMPLETED}),
     _S.COMPLETED: frozenset(),
     _S.NOT_ACCEPTED: frozenset(),
 }

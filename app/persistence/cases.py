@@ -36,3 +36,12 @@ def get_workflow_state(session: Session, case_id: int) -> WorkflowState:
     if state is None:
         raise NotFound("workflow_state_missing", "办件的流程状态缺失", case_id=case_id)
     return state
+
+
+def find_case_by_number(session: Session, number: str) -> Case | None:
+    return session.scalar(select(Case).where(Case.number == number))
+
+
+def follow_ups(session: Session, case_id: int) -> list[Case]:
+    """Cases opened to follow this one up (e.g. a revocation), oldest first."""
+    return list(session.scalars(select(Case).where(Case.parent_case_id == case_id).order_by(Case.id)))

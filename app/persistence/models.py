@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -161,6 +162,8 @@ class Case(Base):
     kind: Mapped[str] = mapped_column(String(16), default="item")
     #: the item, bundle or project type code in the catalogue
     item_code: Mapped[str] = mapped_column(String(32))
+    #: the case this one follows up (a revocation opened by a failed verification)
+    parent_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     item_name: Mapped[str] = mapped_column(String(200))
     department: Mapped[str] = mapped_column(String(64))
     applicant_name: Mapped[str] = mapped_column(String(200))
@@ -237,6 +240,13 @@ class TaskRecord(Base):
         Index("ix_tasks_claimed", "claimed_by", "status"),
         Index("ix_tasks_completed_by", "completed_by", "completed_at"),
         Index("ix_tasks_case", "case_id"),
+        # The inbox (app/persistence/tasks.py): each tab reads one index in its display order and
+        # counts without touching the table (see scripts/bench_inbox.py).
+        Index("ix_tasks_inbox", "status", "role", "department", text("(due_at IS NULL)"), "due_at",
+              "created_at", "id", "claimed_by", "case_id"),
+        Index("ix_tasks_holder", "claimed_by", "status", "role", "department", text("(due_at IS NULL)"),
+              "due_at", "created_at", "id", "case_id"),
+        Index("ix_tasks_done", "completed_by", "status", "completed_at"),
     )
 
 

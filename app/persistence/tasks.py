@@ -1,8 +1,9 @@
 """Queries over the inbox projection (the ``tasks`` table). Never touches workflow state."""
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select, update
@@ -12,6 +13,7 @@ from app.domain.errors import NotFound
 from app.persistence.models import Case, TaskRecord, User
 
 READY = "ready"
+CASE_NUMBER = re.compile(r"^\d{4}-\d{6}$")
 COMPLETED = "completed"
 CANCELLED = "cancelled"
 
@@ -21,10 +23,19 @@ class InboxQuery:
     username: str
     role: str
     department: str | None
-    tab: str = "mine"  # mine | department | done
+    tab: str = "mine"  # mine | department | done (| queue: mine and department together)
     search: str | None = None
+    #: ``warning`` (预警) or ``overdue`` (超期): only open tasks of cases in that deadline state
+    #: (已办 is not filtered by it)
+    deadline: str | None = None
+    #: ``deadline`` (most urgent first) or ``arrived`` (newest first); ``done`` is by completion
+    sort: str = "deadline"
     limit: int = 50
     offset: int = 0
+
+    @property
+    def joins_cases(self) -> bool:
+        return bool(self.search)
 
 
 def get_task(session: Session, task_id: str) -> TaskRecord:
@@ -53,30 +64,58 @@ def _inbox_filter(statement: Select[Any], query: InboxQuery) -> Select[Any]:
                                     TaskRecord.department == (query.department or ""))
         if query.tab == "mine":
             statement = statement.where(TaskRecord.claimed_by == query.username)
-        else:
+        elif query.tab == "department":
             statement = statement.where(or_(TaskRecord.claimed_by.is_(None),
                                             TaskRecord.claimed_by != query.username))
-    if query.search:
-        pattern = f"%{query.search}%"
-        statement = statement.where(or_(Case.number.like(pattern), Case.applicant_name.like(pattern),
-                                        Case.item_name.like(pattern)))
+    if query.deadline and query.tab != "done":
+        # a set of case ids probed from the covering inbox index, not a join row by row
+        statement = statement.where(TaskRecord.case_id.in_(
+            select(Case.id).where(Case.deadline_state == query.deadline)))
+    if query.search and CASE_NUMBER.match(query.search):
+        statement = statement.where(Case.number == query.search)  # a whole number: the unique index
+    elif query.search:
+        pattern = "%" + query.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        statement = statement.where(or_(Case.number.like(pattern, escape="\\"),
+                                        Case.applicant_name.like(pattern, escape="\\"),
+                                        Case.item_name.like(pattern, escape="\\")))
     return statement
+
+
+def _inbox_order(query: InboxQuery) -> tuple[Any, ...]:
+    if query.tab == "done":
+        return (TaskRecord.completed_at.desc(), TaskRecord.id.desc())  # ix_tasks_done backwards
+    if query.sort == "arrived":
+        return (TaskRecord.created_at.desc(), TaskRecord.id.desc())
+    # ``due_at IS NULL`` first: tasks without a deadline last; the order of ix_tasks_inbox/holder
+    return (TaskRecord.due_at.is_(None), TaskRecord.due_at, TaskRecord.created_at, TaskRecord.id)
 
 
 def count_inbox(session: Session, query: InboxQuery) -> int:
     """How many tasks the tab holds (joins cases only when searching)."""
     statement = select(func.count()).select_from(TaskRecord)
-    if query.search:
+    if query.joins_cases:
         statement = statement.join(Case, Case.id == TaskRecord.case_id)
     return session.scalar(_inbox_filter(statement, query)) or 0
 
 
+def count_tabs(session: Session, query: InboxQuery) -> dict[str, int]:
+    """The count of every tab under the query's search and filter, in three index-only counts.
+
+    部门待办 is the actor's whole queue less what they hold, so it is counted as a plain range of
+    the queue index rather than row by row against the holder."""
+    mine = count_inbox(session, replace(query, tab="mine"))
+    statement = select(func.count()).select_from(TaskRecord)
+    if query.joins_cases:
+        statement = statement.join(Case, Case.id == TaskRecord.case_id)
+    queue = session.scalar(_inbox_filter(statement, replace(query, tab="queue"))) or 0
+    return {"mine": mine, "department": queue - mine, "done": count_inbox(session, replace(query, tab="done"))}
+
+
 def inbox_page(session: Session, query: InboxQuery) -> list[tuple[TaskRecord, Case]]:
-    """One page of the tab: most urgent first (done: most recent first)."""
+    """One page of the tab: most urgent first by default (done: most recent first)."""
     statement = _inbox_filter(select(TaskRecord, Case).join(Case, Case.id == TaskRecord.case_id), query)
-    order = (TaskRecord.completed_at.desc(),) if query.tab == "done" else (
-        TaskRecord.due_at.asc().nulls_last(), TaskRecord.created_at.asc())
-    rows = session.execute(statement.order_by(*order).limit(query.limit).offset(query.offset)).all()
+    rows = session.execute(statement.order_by(*_inbox_order(query))
+                           .limit(query.limit).offset(query.offset)).all()
     return [(row[0], row[1]) for row in rows]
 
 
@@ -111,3 +150,12 @@ def usernames_for(session: Session, pairs: Sequence[tuple[str, str]]) -> dict[tu
         if key in result:
             result[key].append(username)
     return result
+
+
+def hand_over(session: Session, task_id: str, holder: str | None, to: str) -> bool:
+    """Compare-and-set: move a ready task from its current holder (or nobody) to ``to``."""
+    holder_is = TaskRecord.claimed_by.is_(None) if holder is None else TaskRecord.claimed_by == holder
+    result = session.execute(update(TaskRecord).where(
+        TaskRecord.id == task_id, TaskRecord.status == READY, holder_is,
+    ).values(claimed_by=to).execution_options(synchronize_session=False))
+    return result.rowcount == 1

@@ -64,7 +64,7 @@ def advance_case(session: Session, runtime: Runtime, case: Case, step: Callable[
         _store_decision(session, case, recorded, now, actor, effects)
     if run.is_completed and case.result is None:
         result = run.end_result()
-        if result is None and case.kind != "item":  # several items: what they add up to
+        if result is None and case.kind in ("bundle", "project"):  # several items: what they add up to
             combined = combined_result([i.result for i in items_of_case(session, case.id)])
             result = combined.value if combined else None
         if result is not None:

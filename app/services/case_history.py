@@ -30,6 +30,8 @@ ACTION_LABELS = {
     "deadline_warning": "时限预警",
     "deadline_overdue": "超期督办",
     "timer_fired": "定时事件",
+    "follow_up_opened": "立案跟进",
+    "licence_revoked": "许可撤销",
     "escalation_completed": "督办办结",
     "model_deployed": "部署流程",
     "project_stage_started": "阶段开始计时",
@@ -90,6 +92,8 @@ _DESCRIBE: dict[str, Callable[[AuditEvent, ProcessDefinition | None], str]] = {
                                      f"{e.after.get('working_days_left')} 个工作日",
     "deadline_overdue": lambda e, _: f"办件超期（办结期限 {e.after.get('due_date')}），已交分管领导督办",
     "escalation_completed": lambda e, _: f"分管领导督办：{e.after.get('opinion', '')}",
+    "follow_up_opened": lambda e, _: f"事后核查发现承诺不实，已立案 {e.after.get('number')}（撤销程序）",
+    "licence_revoked": lambda e, _: f"本许可已被撤销（撤销案 {e.after.get('by_case')}）",
     "timer_fired": lambda e, _: "定时事件到期：" + (e.after.get("result_label") or e.after.get("status_label") or ""),
     "project_stage_started": lambda e, _: f"“{e.after.get('name')}”阶段受理，开始计时：时限 {e.after.get('limit')} "
                                           f"个工作日，至 {e.after.get('due_date')}",

@@ -12,7 +12,7 @@ from app.domain.errors import Forbidden
 from app.domain.roles import Role
 from app.persistence import tasks as task_queries
 from app.persistence.case_items import items_of_case
-from app.persistence.cases import get_case
+from app.persistence.cases import follow_ups, get_case
 from app.persistence.models import Case, RuleDecisionRecord, TaskRecord
 from app.persistence.users import display_names
 from app.services.actor import Actor
@@ -106,6 +106,16 @@ def gaps_view(item: Any, received: list[str]) -> dict[str, Any] | None:
             "missing": [{"code": m.code, "name": m.name} for m in owed], "complete": not owed}
 
 
+def _link(case: Case) -> dict[str, Any]:
+    return {"id": case.id, "number": case.number, "kind": case.kind, "item_name": case.item_name,
+            "status_label": CaseStatus(case.status).label,
+            "result_label": CaseResult(case.result).label if case.result else None}
+
+
+def _case_link(session: Session, case_id: int | None) -> dict[str, Any] | None:
+    return _link(get_case(session, case_id)) if case_id is not None else None
+
+
 def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) -> dict[str, Any]:
     case = load_visible_case(session, actor, case_id)
     item = runtime.catalogue.items.get(case.item_code) or runtime.catalogue.bundles.get(case.item_code)
@@ -141,6 +151,8 @@ def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) 
         inspection=inspection_view(runtime, decisions, tasks),
         parallel=parallel_view(runtime.catalogue, item, definition, tasks),
         kind=case.kind,
+        parent_case=_case_link(session, case.parent_case_id),
+        follow_up_cases=[_link(c) for c in follow_ups(session, case.id)],
         project=project_view(session, runtime, case),
         items=[{"code": i.item_code, "name": i.item_name, "department": i.department,
                 "department_name": runtime.catalogue.department_name(i.department), "stage": i.stage,

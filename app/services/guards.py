@@ -2,6 +2,7 @@
 
 * 受理: every material must be there; with 容缺受理 the main ones (``app.domain.acceptance``).
 * 容缺: the case cannot pass the item's point (决定 / 制证) until its gaps are filled.
+* 告知承诺: approved on the spot only with the applicant's signed commitment.
 * 决定: a site inspection that found the premises 不合格 cannot end in 准予, nor can a
   parallel review that did not pass (会签 with a rejection, 或签 with none approving…).
 """
@@ -23,9 +24,13 @@ FAILED_FINDING = "不合格"
 
 
 def check_step(runtime: Runtime, case: Case, spec: HumanTaskSpec, decision: str | None,
-               task_data: Mapping[str, Any]) -> None:
+               task_data: Mapping[str, Any], submitted: Mapping[str, Any]) -> None:
     """Raise ``InvalidInput`` (with the reason, in Chinese) if the step may not be taken."""
     item = runtime.catalogue.subject(case.item_code)
+    if item.commitment is not None and spec.stage == "registered" and decision == "approve" \
+            and submitted.get("commitment_signed") is not True:
+        raise InvalidInput("commitment_not_signed", "申请人尚未签署告知承诺书，不能按告知承诺制当场准予",
+                           field="commitment_signed")
     if isinstance(item, ProjectType):  # 工程建设项目: materials go stage by stage
         check_project_step(runtime, item, case.materials, spec, decision, task_data)
     elif spec.stage == "registered" and decision == "approve":

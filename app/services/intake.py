@@ -4,18 +4,19 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from app.domain.case_status import CaseStatus
-from app.domain.catalogue import ItemKind
+from app.domain.catalogue import Bundle, ItemKind
 from app.domain.errors import InvalidInput
 from app.domain.roles import Role
 from app.persistence import process_versions
 from app.persistence.audit import append_event
 from app.persistence.cases import next_case_number
-from app.persistence.models import Case
+from app.persistence.models import Case, CaseItem
 from app.services.actor import Actor
 from app.services.inspection import inspection_start_data
 from app.services.parallel_review import parallel_start_data
@@ -40,7 +41,7 @@ class Application:
 
 
 def _validate(runtime: Runtime, application: Application) -> None:
-    item = runtime.catalogue.item(application.item_code)
+    item = runtime.catalogue.subject(application.item_code)
     name = application.applicant.get("name")
     if not isinstance(name, str) or not name.strip():
         raise InvalidInput("applicant_name_required", "请填写申请人名称", field="applicant.name")
@@ -70,12 +71,13 @@ def register_case(session: Session, runtime: Runtime, actor: Actor, application:
 
         return register_project(session, runtime, actor, application)
     _validate(runtime, application)
-    item = runtime.catalogue.item(application.item_code)
+    item = runtime.catalogue.subject(application.item_code)
     version = process_versions.latest_version(session, item.process)
     definition = compile_version(session, runtime, version)
     now = runtime.clock.now()
     case = Case(
         number=next_case_number(session, now.year), query_code=secrets.token_hex(3).upper(),
+        kind="bundle" if isinstance(item, Bundle) else "item",
         item_code=item.code, item_name=item.name, department=item.department,
         applicant_name=application.applicant["name"].strip(), applicant=dict(application.applicant),
         materials=list(application.materials), facts=dict(application.facts),
@@ -86,12 +88,15 @@ def register_case(session: Session, runtime: Runtime, actor: Actor, application:
         start_clock(case, item, runtime.calendar, now)  # 即办件: due the same working day
     session.add(case)
     session.flush()
-    start_data = {
-        "item_code": item.code, "item_kind": item.kind.value, "site_inspection": item.site_inspection,
-        "facts": dict(application.facts),
-        **inspection_start_data(runtime.catalogue, runtime.rules, item, application.facts),
-        **parallel_start_data(item),
-    }
+    if isinstance(item, Bundle):
+        start_data = _bundle_start(session, runtime, case, item, application.facts)
+    else:
+        start_data = {
+            "item_code": item.code, "item_kind": item.kind.value, "site_inspection": item.site_inspection,
+            "facts": dict(application.facts), "inspection_lead": runtime.catalogue.inspection_department,
+            **inspection_start_data(runtime.catalogue, runtime.rules, item, application.facts),
+            **parallel_start_data(item),
+        }
     effects = advance_case(session, runtime, case, lambda: runtime.engine.start(definition, start_data),
                            now=now, actor=actor.username)
     append_event(session, occurred_at=now, actor=actor.username, action="case_registered",
@@ -101,4 +106,58 @@ def register_case(session: Session, runtime: Runtime, actor: Actor, application:
                                          "process_version": version.version})
     effects.write(session)
     session.flush()
+    return case
+
+
+def _bundle_start(session: Session, runtime: Runtime, case: Case, bundle: Bundle,
+                  facts: dict[str, Any]) -> dict[str, Any]:
+    """一件事: a row per item (its own result and certificate) and what each item's approval needs."""
+    entries = []
+    for item in bundle.items:
+        session.add(CaseItem(case_id=case.id, item_code=item.code, item_name=item.name,
+                             department=item.department, stage=None))
+        entries.append({"item": item.code, "department": item.department, "site_inspection": item.site_inspection,
+                        "inspection_facts": None, "inspection_lead": None, "qualified_department": None,
+                        "joint_departments": [],
+                        **inspection_start_data(runtime.catalogue, runtime.rules, item, facts)})
+    return {"item_code": bundle.code, "item_kind": "bundle", "bundle_items": entries, "facts": dict(facts)}
+
+
+FOLLOW_UP_KINDS = {"revocation": "撤销"}
+
+
+def open_follow_up(session: Session, runtime: Runtime, actor: Actor, parent: Case, process_id: str,
+                   reason: str | None, now: datetime) -> Case:
+    """Open a case that follows up ``parent`` (e.g. a revocation after a failed verification).
+
+    The bureau opens it itself, so it starts accepted: its clock runs from today with the
+    item's promised limit. It is about the same item, applicant and department as its parent.
+    """
+    version = process_versions.latest_version(session, process_id)
+    definition = compile_version(session, runtime, version)
+    item = runtime.catalogue.subject(parent.item_code)
+    label = FOLLOW_UP_KINDS.get(process_id, "")
+    case = Case(
+        number=next_case_number(session, now.year), query_code=secrets.token_hex(3).upper(),
+        kind=process_id, item_code=parent.item_code, item_name=f"{label}{parent.item_name}",
+        department=parent.department, applicant_name=parent.applicant_name,
+        applicant=dict(parent.applicant), materials=[], facts={}, parent_case_id=parent.id,
+        status=CaseStatus.REGISTERED.value, result=None, process_version_id=version.id,
+        created_by=actor.username, created_at=now, updated_at=now, completed_at=None,
+    )
+    start_clock(case, item, runtime.calendar, now)
+    session.add(case)
+    session.flush()
+    data = {"item_code": parent.item_code, "parent_case": parent.number, "reason": reason or ""}
+    effects = advance_case(session, runtime, case, lambda: runtime.engine.start(definition, data),
+                           now=now, actor=actor.username)
+    append_event(session, occurred_at=now, actor=actor.username, action="case_registered",
+                 case_id=case.id, after={"number": case.number, "item_code": parent.item_code,
+                                         "applicant": case.applicant_name, "opened_from": parent.number,
+                                         "reason": reason, "status": case.status,
+                                         "process_version": version.version})
+    effects.write(session)
+    append_event(session, occurred_at=now, actor=actor.username, action="follow_up_opened",
+                 case_id=parent.id, after={"case_id": case.id, "number": case.number,
+                                           "process": process_id, "reason": reason})
     return case

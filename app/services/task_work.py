@@ -22,6 +22,7 @@ from app.persistence.models import Case, TaskRecord
 from app.services.actor import Actor
 from app.services.processes import definition_for
 from app.services.advance import advance_case
+from app.services.follow_up import after_decision
 from app.services.guards import check_step
 from app.services.project_clock import follow_stage
 from app.services.runtime import Runtime
@@ -148,7 +149,7 @@ def complete_task(session: Session, runtime: Runtime, actor: Actor, task_id: str
     notice_items, resubmitted, notice = _supplement(session, item, case, spec, completion)
     state = get_workflow_state(session, case.id)
     run = runtime.engine.restore(definition, SavedState(state.state, state.serializer_version))
-    check_step(runtime, case, spec, completion.decision, run.task_data(task.id))
+    check_step(runtime, case, spec, completion.decision, run.task_data(task.id), data)
 
     now = runtime.clock.now()
     before = {"status": case.status, "version": case.version, "result": case.result}
@@ -183,6 +184,7 @@ def complete_task(session: Session, runtime: Runtime, actor: Actor, task_id: str
                      case_id=case.id, element_id=task.element_id,
                      after={"materials": resubmitted, "case_materials": case.materials})
     effects.write(session)
+    after_decision(session, runtime, actor, case, spec, completion.decision, opinion, before["result"], now)
     return task
 
 

@@ -37,10 +37,16 @@ END_OF_WORKING_DAY = time(17, 30)
 
 
 def start_clock(case: Case, item: Subject, calendar: WorkingDayCalendar, at: datetime) -> None:
-    """Fix the case's deadline from the day it is accepted."""
+    """Fix the case's deadline from the day it is accepted.
+
+    A commitment-based item (告知承诺) is approved on the spot; the case stays open until its
+    post-approval verification, which is what its deadline measures.
+    """
     accepted_on = local_date(at)
     if item.kind is ItemKind.IMMEDIATE:
         deadline = calendar.deadline_same_day(accepted_on)
+    elif item.commitment is not None:
+        deadline = calendar.add_working_days(accepted_on, item.commitment.verification_limit)
     else:
         deadline = calendar.add_working_days(accepted_on, item.promised_limit)
     case.accepted_on = accepted_on

@@ -9,9 +9,11 @@ from app.domain.errors import InvalidInput
 from app.services import case_views
 from app.services import inbox as inbox_service
 from app.services.auth import authenticate, issue_token
+from app.services.case_pages import diagram_source
 from app.services.inspection import decision_view, evaluate_inspection
 from app.services.intake import Application, register_case
 from app.services.materials import receive_materials
+from app.services.task_transfer import transfer_task
 from app.services.task_work import Completion, claim_task, complete_task, release_task
 from app.web.edge import Call, api, json_body, json_response
 from app.web.openapi import openapi_document
@@ -65,17 +67,24 @@ def create_token(call: Call) -> tuple[Any, int]:
 @bp.get("/items")
 @api()
 def list_items(call: Call) -> tuple[Any, int]:
-    return {"items": [_item_view(i, call) for i in call.runtime.catalogue.items.values()]}, 200
+    catalogue = call.runtime.catalogue
+    bundles = [{"code": b.code, "name": b.name, "department": b.department,
+                "department_name": catalogue.department_name(b.department), "kind": "bundle",
+                "promised_limit": b.promised_limit, "items": [i.code for i in b.items],
+                "materials": [{"code": m.code, "name": m.name, "main": m.main, "items": list(m.items)}
+                              for m in b.materials]} for b in catalogue.bundles.values()]
+    return {"items": [_item_view(i, call) for i in catalogue.items.values()], "bundles": bundles}, 200
 
 
 @bp.post("/cases")
 @api(write=True)
 def create_case(call: Call) -> tuple[Any, int]:
     body = json_body()
-    item_code, applicant = body.get("item_code"), body.get("applicant")
+    item_code, applicant = body.get("item_code") or body.get("bundle_code"), body.get("applicant")
     materials, facts, project = body.get("materials", []), body.get("facts", {}), body.get("project", {})
     if not isinstance(item_code, str) or not item_code:
-        raise InvalidInput("item_code_required", "请选择事项（item_code）", field="item_code")
+        raise InvalidInput("item_code_required", "请选择事项（item_code）或“一件事”（bundle_code）",
+                           field="item_code")
     if not isinstance(applicant, dict):
         raise InvalidInput("applicant_required", "请填写申请人信息（applicant 应为对象）", field="applicant")
     if not isinstance(materials, list):
@@ -95,6 +104,12 @@ def get_case(call: Call, case_id: int) -> tuple[Any, int]:
     return case_views.case_detail(call.session, call.runtime, call.actor, case_id), 200
 
 
+@bp.get("/cases/<int:case_id>/diagram")
+@api()
+def get_case_diagram(call: Call, case_id: int) -> tuple[Any, int]:
+    return diagram_source(call.session, call.runtime, call.actor, case_id), 200
+
+
 @bp.post("/cases/<int:case_id>/materials")
 @api(write=True)
 def add_materials(call: Call, case_id: int) -> tuple[Any, int]:
@@ -106,9 +121,10 @@ def add_materials(call: Call, case_id: int) -> tuple[Any, int]:
 @bp.get("/tasks")
 @api()
 def list_tasks(call: Call) -> tuple[Any, int]:
-    page = inbox_service.inbox(call.session, call.actor, tab=request.args.get("tab", "mine"),
-                               search=request.args.get("q"), page=_int_arg("page", 1),
-                               page_size=_int_arg("page_size", 20))
+    page = inbox_service.inbox(call.session, call.runtime, call.actor, inbox_service.InboxRequest(
+        tab=request.args.get("tab", "mine"), search=request.args.get("q"),
+        deadline=request.args.get("deadline"), sort=request.args.get("sort", "deadline"),
+        page=_int_arg("page", 1), page_size=_int_arg("page_size", 20)))
     return {"tab": page.tab, "items": page.items, "total": page.total, "counts": page.counts,
             "page": page.page, "page_size": page.page_size}, 200
 
@@ -124,6 +140,17 @@ def claim(call: Call, task_id: str) -> tuple[Any, int]:
 @api(write=True)
 def release(call: Call, task_id: str) -> tuple[Any, int]:
     task = release_task(call.session, call.runtime, call.actor, task_id)
+    return case_views.task_view(task), 200
+
+
+@bp.post("/tasks/<task_id>/transfer")
+@api(write=True)
+def transfer(call: Call, task_id: str) -> tuple[Any, int]:
+    body = json_body()
+    reason = body.get("reason")
+    if reason is not None and not isinstance(reason, str):
+        raise InvalidInput("invalid_reason", "reason 应为文本", field="reason")
+    task = transfer_task(call.session, call.runtime, call.actor, task_id, body.get("to"), reason)
     return case_views.task_view(task), 200
 
 

@@ -115,7 +115,7 @@ def _idempotency_key() -> str | None:
     return key
 
 
-def _is_busy(err: OperationalError) -> bool:
+def is_busy(err: OperationalError) -> bool:
     text = str(err.orig).lower()
     return "locked" in text or "busy" in text or "deadlock" in text or "could not serialize" in text
 
@@ -166,7 +166,7 @@ def _run(view: Callable[..., tuple[Any, int]], kwargs: dict[str, Any], *, write:
             return error_response(Conflict("conflict", "数据已被他人同时修改，请刷新后重试"))
         except OperationalError as err:
             session.rollback()
-            if _is_busy(err) and attempt < attempts:
+            if is_busy(err) and attempt < attempts:
                 time.sleep(0.05 * attempt)
                 continue
             log.warning("database busy: %s", err.orig)

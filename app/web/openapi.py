@@ -165,7 +165,11 @@ def openapi_document() -> dict[str, Any]:
                 "summary": "我的待办",
                 "parameters": [
                     {"name": "tab", "in": "query", "schema": {"enum": ["mine", "department", "done"]}},
-                    {"name": "q", "in": "query", "schema": {"type": "string"}},
+                    {"name": "q", "in": "query", "schema": {"type": "string"},
+                     "description": "按办件编号、申请人或事项搜索"},
+                    {"name": "deadline", "in": "query", "schema": {"enum": ["warning", "overdue"]},
+                     "description": "预警或超期"},
+                    {"name": "sort", "in": "query", "schema": {"enum": ["deadline", "arrived"]}},
                     {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
                     {"name": "page_size", "in": "query", "schema": {"type": "integer", "maximum": 100}}],
                 "responses": {**_ok("待办列表"), **_errors(400, 401)}}},
@@ -175,6 +179,17 @@ def openapi_document() -> dict[str, Any]:
             "/api/v1/tasks/{task_id}/release": {"post": {
                 "summary": "退回签收", "parameters": [_TASK_ID, _IDEMPOTENCY],
                 "responses": {**_ok("已退回", task), **_errors(401, 403, 404, 409)}}},
+            "/api/v1/tasks/{task_id}/transfer": {"post": {
+                "summary": "转办给本部门同岗位的其他人员", "parameters": [_TASK_ID, _IDEMPOTENCY],
+                "requestBody": _body({"type": "object", "required": ["to"], "properties": {
+                    "to": {"type": "string", "description": "接收人用户名"},
+                    "reason": {"type": "string", "maxLength": 500}}}),
+                "responses": {**_ok("已转办", task), **_errors(400, 401, 403, 404, 409)}}},
+            "/api/v1/cases/{case_id}/diagram": {"get": {
+                "summary": "办件所用流程图（BPMN XML）及已完成、当前环节",
+                "parameters": [{"name": "case_id", "in": "path", "required": True,
+                                "schema": {"type": "integer"}}],
+                "responses": {**_ok("流程图"), **_errors(401, 403, 404)}}},
             "/api/v1/tasks/{task_id}/complete": {"post": {
                 "summary": "办理任务（决定与意见）", "parameters": [_TASK_ID, _IDEMPOTENCY],
                 "requestBody": _body({"type": "object", "properties": {

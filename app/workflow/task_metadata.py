@@ -14,7 +14,7 @@ from typing import Any
 from app.domain.errors import InvalidInput
 
 STAGES = ("registered", "awaiting_supplement", "in_review", "inspecting", "pending_decision",
-          "certifying", "ready_to_issue")
+          "certifying", "ready_to_issue", "verifying")
 #: Why a task stops the clock while it is open (法定不计时): 补正, 专家评审, 听证, 整改.
 SUSPENSION_REASONS = ("supplement", "expert_review", "hearing", "rectification")
 #: Every property a user task may declare; anything else is a typo and refused.
@@ -23,7 +23,7 @@ KNOWN_PROPERTIES = frozenset({"stage", "decisions", "results", "opinion", "field
                               "opens_case"})
 #: a task-data variable, or one key inside it: ``department`` or ``stage_item.department``
 _PATH = re.compile(r"^[a-z][a-z0-9_]{0,63}(\.[a-z][a-z0-9_]{0,63})?$")
-CASE_RESULTS = ("approved", "rejected", "not_accepted", "withdrawn", "revoked")
+CASE_RESULTS = ("approved", "rejected", "not_accepted", "withdrawn", "revoked", "upheld")
 FIELD_TYPES = ("text", "bool", "int", "date", "enum")
 MAX_TEXT = 2_000
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -104,7 +104,8 @@ class HumanTaskSpec:
     item_from: str | None = None
     #: task-data path giving the number of the project stage the task belongs to
     project_stage_from: str | None = None
-    #: decision → catalogue item of a case the decision opens (e.g. ``fail:CX-0001``)
+    #: decision → the process of a follow-up case the decision opens about the same item
+    #: (``fail:revocation``: a verification found untrue opens a revocation case)
     opens_case: dict[str, str] = field(default_factory=dict)
     #: the clock stops while this task is open, for this reason (one of SUSPENSION_REASONS)
     suspends_clock: str | None = None
@@ -125,7 +126,7 @@ def _pairs(text: str, what: str, *, values: bool = False) -> dict[str, str]:
     for part in filter(None, (p.strip() for p in text.split(","))):
         key, sep, value = part.partition(":")
         if not sep or not key.strip() or not value.strip():
-            form = "值:事项编码" if values else "值:标签"
+            form = "决定:流程编号" if values else "值:标签"
             raise MetadataError(f"{what}格式应为“{form}”，逗号分隔：{part}")
         if not _NAME.match(key.strip()):
             raise MetadataError(f"{what}中的值“{key}”应为小写英文标识")
@@ -182,10 +183,12 @@ def human_task_from_properties(element_id: str, name: str, lane: str | None,
         if paths[key] is not None and not _PATH.match(paths[key]):
             raise MetadataError(f"{what}变量“{paths[key]}”应为小写英文标识，或“变量.键”")
     opens_case = {}
-    for decision, item_code in _pairs(properties.get("opens_case", ""), "立案规则", values=True).items():
+    for decision, process_id in _pairs(properties.get("opens_case", ""), "立案规则", values=True).items():
         if decision not in decisions:
             raise MetadataError(f"立案规则引用了未声明的决定“{decision}”")
-        opens_case[decision] = item_code
+        if not _NAME.match(process_id):
+            raise MetadataError(f"立案规则中的流程编号“{process_id}”应为小写英文标识")
+        opens_case[decision] = process_id
     suspends_clock = properties.get("suspends_clock") or None
     if suspends_clock is not None and suspends_clock not in SUSPENSION_REASONS:
         raise MetadataError(f"暂停计时原因“{suspends_clock}”无效，应为：{'、'.join(SUSPENSION_REASONS)}")

@@ -1,24 +1,9 @@
 """Server-rendered pages: login, CSRF, the Chinese inbox, completing a task from its page."""
 from __future__ import annotations
 
-import re
-from typing import Any
-
+from tests.api.page_client import csrf, login
 from tests.api.test_cases_api import register, work
 from tests.conftest import PASSWORD
-
-
-def csrf(client: Any, path: str) -> str:
-    html = client.get(path).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, html[:500]
-    return match.group(1)
-
-
-def login(client: Any, username: str) -> None:
-    token = csrf(client, "/login")
-    response = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
-    assert response.status_code == 302, response.get_data(as_text=True)[:300]
 
 
 def test_login_rotates_session_and_inbox_shows_chinese_tabs(app):
@@ -53,8 +38,9 @@ def test_reviewer_claims_and_completes_from_the_task_page(app, api):
     page = client.get(f"/tasks/{task_id}").get_data(as_text=True)
     assert "建议准予" in page and "办理意见" in page
     response = client.post(f"/tasks/{task_id}/complete", data={"csrf_token": token, "decision": "approve", "opinion": ""})
-    assert response.status_code == 302
-    assert "请填写办理意见" in client.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert response.status_code == 400  # the page again, the error next to the opinion
+    assert 'id="error-opinion"' in response.get_data(as_text=True)
+    assert "请填写办理意见" in response.get_data(as_text=True)
     response = client.post(f"/tasks/{task_id}/complete",
                            data={"csrf_token": token, "decision": "approve", "opinion": "经审查，符合条件"})
     assert response.status_code == 302
@@ -92,3 +78,37 @@ def test_pages_show_beijing_time(app, api):
     login(client, "window")
     html = client.get("/?tab=department").get_data(as_text=True)
     assert "2026-03-02 09:3" in html and "2026-03-02 01:3" not in html
+
+
+def test_a_busy_database_is_a_503_page_not_a_500(app, monkeypatch):
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from app.web.pages import inbox as inbox_page
+
+    client = app.test_client()
+    login(client, "reviewer_market")
+
+    def locked(*_args, **_kwargs):
+        raise OperationalError("SELECT 1", {}, sqlite3.OperationalError("database is locked"))
+
+    monkeypatch.setattr(inbox_page.inbox_service, "inbox", locked)
+    response = client.get("/")
+    assert response.status_code == 503 and "系统繁忙" in response.get_data(as_text=True)
+
+
+def test_a_stale_form_says_so_in_chinese(app):
+    client = app.test_client()
+    login(client, "reviewer_market")
+    response = client.post("/logout", data={"csrf_token": "from-an-old-page"})
+    assert response.status_code == 400 and "页面已过期" in response.get_data(as_text=True)
+
+
+def test_the_diagram_viewer_is_served_from_node_modules(app):
+    client = app.test_client()
+    response = client.get("/vendor/bpmn-js/dist/bpmn-navigated-viewer.production.min.js")
+    assert response.status_code == 200 and b"BpmnJS" in response.data[:200_000]
+    assert client.get("/vendor/bpmn-js/dist/assets/bpmn-js.css").status_code == 200
+    assert client.get("/vendor/bpmn-js/package.json").status_code == 404  # dist/ only
+    assert client.get("/vendor/bpmn-js/dist/../package.json").status_code == 404

@@ -96,9 +96,9 @@ def overdue(desk: Any) -> None:
 @then(parsers.parse("“{username}”的部门待办中有该办件的“{step}”"))
 def in_department_inbox(desk: Any, username: str, step: str) -> None:
     """某用户所在部门的待办列表里有本办件的某个环节（如“超期督办”）。"""
-    from app.services.inbox import inbox
+    from app.services.inbox import InboxRequest, inbox
 
     actor = desk.actor(username)
-    page = desk.run(lambda s, rt: inbox(s, actor, tab="department", page_size=100))
+    page = desk.run(lambda s, rt: inbox(s, rt, actor, InboxRequest(tab="department", page_size=100)))
     names = [t["name"] for t in page.items if t["case"]["id"] == desk.case_id]
     assert step in names, names

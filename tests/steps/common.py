@@ -20,7 +20,9 @@ from app.services.task_work import Completion, claim_task, complete_task
 
 DECISIONS = {"受理": "approve", "不予受理": "reject", "准予": "approve", "不予": "reject",
              "建议准予": "approve", "建议不予": "reject", "同意": "approve", "不同意": "reject",
-             "提请专家评审": "expert", "组织听证": "hearing"}
+             "提请专家评审": "expert", "组织听证": "hearing", "当场准予": "approve",
+             "承诺属实": "pass", "承诺不实": "fail", "建议撤销": "revoke", "撤销许可": "revoke",
+             "建议不予撤销": "keep", "不予撤销": "keep"}
 
 
 @dataclass
@@ -53,17 +55,18 @@ def desk(ext: Any) -> Desk:
 
 
 def _item_code(desk: Desk, name: str) -> str:
-    for item in desk.ext.runtime.catalogue.items.values():
-        if item.name == name:
-            return item.code
-    raise AssertionError(f"事项目录中没有“{name}”")
+    catalogue = desk.ext.runtime.catalogue
+    for subject in (*catalogue.items.values(), *catalogue.bundles.values()):
+        if subject.name == name:
+            return subject.code
+    raise AssertionError(f"事项目录中没有事项或“一件事”“{name}”")
 
 
 @given(parsers.parse("综合窗口收到“{applicant}”申请“{item}”的全部材料"))
 def application_with_all_materials(desk: Desk, applicant: str, item: str) -> None:
-    """登记一件办件，收取该事项的全部材料。"""
+    """登记一件办件，收取该事项（或“一件事”）的全部材料。"""
     code = _item_code(desk, item)
-    materials = [m.code for m in desk.ext.runtime.catalogue.item(code).materials]
+    materials = [m.code for m in desk.ext.runtime.catalogue.subject(code).materials]
     window = desk.actor("window")
     desk.case_id = desk.run(lambda s, rt: register_case(
         s, rt, window, Application(code, {"name": applicant}, materials)).id)

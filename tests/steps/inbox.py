@@ -9,7 +9,7 @@ from typing import Any
 
 from pytest_bdd import parsers, then
 
-from app.services.inbox import inbox
+from app.services.inbox import InboxRequest, inbox
 
 TABS = {"我的待办": "mine", "部门待办": "department", "已办": "done"}
 
@@ -17,7 +17,7 @@ TABS = {"我的待办": "mine", "部门待办": "department", "已办": "done"}
 def _case_numbers(desk: Any, username: str, tab: str) -> list[str]:
     assert tab in TABS, f"预期待办分类为{'、'.join(TABS)}之一，实际为“{tab}”"
     actor = desk.actor(username)
-    page = desk.run(lambda s, rt: inbox(s, actor, tab=TABS[tab], page_size=100))
+    page = desk.run(lambda s, rt: inbox(s, rt, actor, InboxRequest(tab=TABS[tab], page_size=100)))
     return [item["case"]["number"] for item in page.items]
 
 

@@ -124,7 +124,8 @@ def test_shipped_items_are_complete_and_consistent() -> None:
             assert (item.process, item.promised_limit) == ("immediate", 0), item.code
         else:
             # items several departments review together run the parallel-approval process
-            expected = "parallel_approval" if item.parallel else "standard_promised"
+            expected = ("parallel_approval" if item.parallel else
+                        "commitment_approval" if item.commitment else "standard_promised")
             assert item.process == expected, item.code
             assert 1 <= item.promised_limit <= item.statutory_limit, item.code
     assert catalogue.item("XK-0001").name == "食品经营许可"

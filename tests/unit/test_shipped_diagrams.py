@@ -48,8 +48,8 @@ FLOW_NODE_TAGS = (
 )
 
 STAGES = {"registered", "awaiting_supplement", "in_review", "inspecting", "pending_decision",
-          "certifying", "ready_to_issue"}
-CASE_RESULTS = {"approved", "rejected", "not_accepted", "withdrawn"}
+          "certifying", "ready_to_issue", "verifying"}
+CASE_RESULTS = {"approved", "rejected", "not_accepted", "withdrawn", "revoked", "upheld"}
 OPINIONS = {"required", "optional"}
 KNOWN_PROPERTIES = {"stage", "decisions", "results", "opinion", "fields", "department_from",
                     "suspends_clock", "item_from", "project_stage_from", "opens_case"}
@@ -114,6 +114,86 @@ EXPECTED = {
                 "stage": "ready_to_issue",
                 "opinion": "optional",
                 "fields": DELIVERY_FIELD,
+            }),
+        },
+    },
+    "commitment_approval.bpmn": {
+        "process_id": "commitment_approval",
+        "process_name": "告知承诺审批流程",
+        "pool_name": "县行政审批服务局",
+        "lanes": [("lane_window", "综合窗口"), ("lane_inspector", "核查人员")],
+        "user_tasks": {
+            "accept_with_commitment": ("综合窗口", {
+                "stage": "registered", "decisions": "approve:当场准予,reject:不予受理",
+                "results": "approve:approved,reject:not_accepted", "opinion": "optional",
+                "fields": "commitment_signed:bool",
+            }),
+            "issue_result": ("综合窗口", {
+                "stage": "ready_to_issue", "opinion": "optional", "fields": DELIVERY_FIELD,
+            }),
+            "verify_commitment": ("核查人员", {
+                "stage": "verifying", "department_from": "inspection_lead",
+                "decisions": "pass:承诺属实,fail:承诺不实", "opens_case": "fail:revocation",
+                "opinion": "required",
+            }),
+        },
+    },
+    "revocation.bpmn": {
+        "process_id": "revocation",
+        "process_name": "撤销行政许可程序",
+        "pool_name": "县行政审批服务局",
+        "lanes": [("lane_review", "审查股室"), ("lane_leader", "分管领导"), ("lane_window", "综合窗口")],
+        "user_tasks": {
+            "review_revocation": ("审查股室", {
+                "stage": "in_review", "decisions": "revoke:建议撤销,keep:建议不予撤销", "opinion": "required",
+            }),
+            "decide_revocation": ("分管领导", {
+                "stage": "pending_decision", "decisions": "revoke:撤销许可,keep:不予撤销",
+                "results": "revoke:revoked,keep:upheld", "opinion": "required",
+            }),
+            "serve_decision": ("综合窗口", {
+                "stage": "ready_to_issue", "opinion": "optional", "fields": DELIVERY_FIELD,
+            }),
+        },
+    },
+    "bundle_approval.bpmn": {
+        "process_id": "bundle_approval",
+        "process_name": "一件事联办流程",
+        "pool_name": "县行政审批服务局",
+        "lanes": [("lane_window", "综合窗口"), ("lane_review", "审查股室")],
+        "user_tasks": {
+            "accept_application": ("综合窗口", {
+                "stage": "registered",
+                "decisions": "approve:受理,reject:不予受理",
+                "results": "reject:not_accepted",
+                "opinion": "optional",
+            }),
+            "issue_results": ("综合窗口", {
+                "stage": "ready_to_issue",
+                "opinion": "optional",
+                "fields": DELIVERY_FIELD,
+            }),
+        },
+    },
+    "bundle_item.bpmn": {
+        "process_id": "bundle_item",
+        "process_name": "一件事分项办理",
+        "pool_name": "县行政审批服务局",
+        "lanes": [("lane_review", "审查股室"), ("lane_leader", "分管领导")],
+        "user_tasks": {
+            "review_item": ("审查股室", {
+                "stage": "in_review", "department_from": "bundle_item.department",
+                "item_from": "bundle_item.item", "decisions": "approve:建议准予,reject:建议不予",
+                "opinion": "required",
+            }),
+            "decide_item": ("分管领导", {
+                "stage": "pending_decision", "department_from": "bundle_item.department",
+                "item_from": "bundle_item.item", "decisions": "approve:准予,reject:不予",
+                "results": "approve:approved,reject:rejected", "opinion": "required",
+            }),
+            "make_item_certificate": ("审查股室", {
+                "stage": "certifying", "department_from": "bundle_item.department",
+                "item_from": "bundle_item.item", "opinion": "optional", "fields": "certificate_no:text",
             }),
         },
     },

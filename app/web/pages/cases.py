@@ -1,0 +1,52 @@
+"""The case page (everything that happened, in one timeline), the diagram for the viewer, and
+the viewer's own files, served from ``node_modules`` (installed by ``make install``)."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import render_template, send_from_directory
+
+from app.config import ROOT
+from app.domain.roles import Role
+from app.services import case_pages
+from app.web.edge import json_response
+from app.web.pages.common import (
+    FIELD_LABELS,
+    actor_or_logout,
+    bp,
+    ext,
+    login_required,
+    or_abort,
+    unit,
+)
+
+#: the bpmn-js package, installed by ``make install`` (npm ci) and never committed; only its
+#: ``dist/`` folder (viewer scripts, stylesheets, font) is served, at /vendor/bpmn-js/dist/…
+BPMN_JS = ROOT / "node_modules" / "bpmn-js"
+VENDOR_MAX_AGE = 7 * 24 * 3600
+
+
+@bp.get("/cases/<int:case_id>")
+@login_required
+def case_page(case_id: int) -> Any:
+    with unit(write=False) as db_session:
+        actor = actor_or_logout(db_session)
+        view = or_abort(lambda: case_pages.case_page_view(db_session, ext().runtime, actor, case_id))
+    return render_template("case.html", **view, actor=actor, field_labels=FIELD_LABELS,
+                           at_window=actor.role in (Role.WINDOW, Role.ADMIN))
+
+
+@bp.get("/cases/<int:case_id>/diagram.json")
+@login_required
+def case_diagram(case_id: int) -> Any:
+    with unit(write=False) as db_session:
+        actor = actor_or_logout(db_session)
+        source = or_abort(lambda: case_pages.diagram_source(db_session, ext().runtime, actor, case_id))
+    response = json_response(source)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/vendor/bpmn-js/dist/<path:filename>")
+def bpmn_js_asset(filename: str) -> Any:
+    return send_from_directory(BPMN_JS / "dist", filename, max_age=VENDOR_MAX_AGE)

@@ -1,0 +1,134 @@
+"""The window desk (综合窗口): register a case, tick the materials received, accept it or give the
+one-time notice of what is missing; print the receipt with the query code."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+
+from app.domain.errors import OneSealError
+from app.domain.roles import Role
+from app.services import case_views
+from app.services import inbox as inbox_service
+from app.services.intake import Application, register_case
+from app.services.intake_notice import issue_intake_notice
+from app.services.materials import receive_materials
+from app.services.window_desk import accept_application
+from app.web.pages.common import (
+    actor_or_logout,
+    bp,
+    ext,
+    login_required,
+    or_abort,
+    require_role,
+    unit,
+)
+
+DESK_ROLES = (Role.WINDOW, Role.ADMIN)
+DESK_LIST_SIZE = 8
+APPLICANT_FIELDS = {"name": "applicant_name", "id_number": "applicant_id_number",
+                    "contact": "applicant_contact"}
+#: errors the desk shows next to the materials rather than where the service points
+MATERIAL_ERRORS = ("main_materials_missing", "materials_missing", "unknown_material", "duplicate_material",
+                   "nothing_missing")
+
+
+def _applicant(form: Any) -> dict[str, str]:
+    applicant = {key: (form.get(name) or "").strip() for key, name in APPLICANT_FIELDS.items()}
+    return {k: v for k, v in applicant.items() if v or k == "name"}
+
+
+def _catalogue_choices() -> list[tuple[str, list[Any]]]:
+    """Items grouped by department, in catalogue order of departments."""
+    catalogue = ext().runtime.catalogue
+    groups: dict[str, list[Any]] = {}
+    for item in sorted(catalogue.items.values(), key=lambda i: i.code):
+        groups.setdefault(item.department, []).append(item)
+    return [(catalogue.department_name(code), groups[code]) for code in catalogue.departments if code in groups]
+
+
+def _submit(action: str, chosen: Any) -> Any:
+    """Run the desk's action; a redirect or a rendered notice on success, else the errors."""
+    form = request.form
+    runtime = ext().runtime
+    materials = form.getlist("materials")
+    if action == "notice":
+        with unit(write=True) as db_session:
+            actor = actor_or_logout(db_session)
+            require_role(actor, *DESK_ROLES)
+            notice = issue_intake_notice(db_session, runtime, actor, item_code=chosen.code,
+                                         applicant_name=form.get("applicant_name", ""), received=materials)
+        return render_template("notice.html", notice=notice)
+    with unit(write=True) as db_session:
+        actor = actor_or_logout(db_session)
+        require_role(actor, *DESK_ROLES)
+        application = Application(item_code=chosen.code, applicant=_applicant(form), materials=materials)
+        if action != "accept":
+            case_id = register_case(db_session, runtime, actor, application).id
+        else:
+            acceptance = accept_application(db_session, runtime, actor, application)
+            case_id, waiting = acceptance.case.id, acceptance.waiting_task_id
+    if action == "accept" and waiting:
+        flash("已登记，请当场审核并作出决定")
+        return redirect(url_for("pages.task_page", task_id=waiting))
+    if action == "accept":
+        flash("已受理，请打印受理回执交申请人")
+        return redirect(url_for("pages.receipt", case_id=case_id))
+    flash("办件已登记")
+    return redirect(url_for("pages.case_page", case_id=case_id))
+
+
+@bp.route("/window", methods=["GET", "POST"], endpoint="register")
+@bp.route("/cases/new", methods=["GET", "POST"])
+@login_required
+def register() -> Any:
+    runtime = ext().runtime
+    chosen = runtime.catalogue.items.get(request.values.get("item_code", ""))
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        if chosen is None:
+            errors["item_code"] = "请选择事项"
+        else:
+            try:
+                return _submit(request.form.get("action", "register"), chosen)
+            except OneSealError as err:
+                if err.kind == "forbidden":
+                    abort(403)
+                field = "materials" if err.code in MATERIAL_ERRORS else err.details.get("field") or "_form"
+                errors[field] = err.message
+    with unit(write=False) as db_session:
+        actor = actor_or_logout(db_session)
+        require_role(actor, *DESK_ROLES)
+        waiting = inbox_service.inbox(db_session, runtime, actor, inbox_service.InboxRequest(
+            tab="department", page_size=DESK_LIST_SIZE))
+    received = set(request.form.getlist("materials")) if request.method == "POST" else None
+    return render_template("register.html", groups=_catalogue_choices(), chosen=chosen, errors=errors,
+                           form=request.form, received=received, waiting=waiting), (400 if errors else 200)
+
+
+@bp.get("/cases/<int:case_id>/receipt")
+@login_required
+def receipt(case_id: int) -> Any:
+    with unit(write=False) as db_session:
+        actor = actor_or_logout(db_session)
+        require_role(actor, *DESK_ROLES)
+        detail = or_abort(lambda: case_views.case_detail(db_session, ext().runtime, actor, case_id))
+    return render_template("receipt.html", case=detail, clerk=actor.display_name or actor.username)
+
+
+@bp.post("/cases/<int:case_id>/materials")
+@login_required
+def receive(case_id: int) -> Any:
+    """容缺后补: the window ticks the owed materials the applicant brought."""
+    try:
+        with unit(write=True) as db_session:
+            actor = actor_or_logout(db_session)
+            require_role(actor, *DESK_ROLES)
+            receive_materials(db_session, ext().runtime, actor, case_id, request.form.getlist("materials"))
+    except OneSealError as err:
+        if err.kind in ("not_found", "forbidden"):
+            abort(403 if err.kind == "forbidden" else 404)
+        flash(err.message, "error")
+    else:
+        flash("已收取补交的材料")
+    return redirect(url_for("pages.case_page", case_id=case_id))
