@@ -32,7 +32,8 @@ _TYPE_KEYS: dict[str, tuple[type, bool]] = {
     "legal_basis": (str, False), "process": (str, False)}
 _STAGE_KEYS: dict[str, tuple[type, bool]] = {
     "number": (int, True), "name": (str, True), "lead": (str, True), "items": (list, False),
-    "acceptance": (list, False), "survey": (dict, False), "materials": (list, True)}
+    "acceptance": (list, False), "acceptance_item": (str, False), "survey": (dict, False),
+    "materials": (list, True)}
 _SURVEY_KEYS: dict[str, tuple[type, bool]] = {"departments": (list, True), "risk_level": (str, False)}
 _MATERIAL_KEYS: dict[str, tuple[type, bool]] = {"code": (str, True), "name": (str, True), "main": (bool, True)}
 
@@ -177,19 +178,26 @@ class _Loader:
             if not data.get("acceptance"):
                 self.problem("stages", index, entry, f"{what}（竣工验收）须在 acceptance 中列出参加联合验收的部门",
                              "acceptance", line=self.where.line("stages", index, "acceptance", fallback="number"))
+            item = data.get("acceptance_item")
+            if item is None:
+                self.problem("stages", index, entry, f"{what}（竣工验收）须在 acceptance_item 中填写联合验收对应的事项",
+                             line=self.where.line("stages", index, "acceptance", fallback="number"))
+            items = self.codes("stages", index, entry, what, "acceptance_item", [item] if item else [],
+                               self.catalogue.items, "事项")
         else:
-            if "acceptance" in data:
-                self.problem("stages", index, entry, f"{what}不是竣工验收阶段，不填写 acceptance", "acceptance")
+            for key in ("acceptance", "acceptance_item"):
+                if key in data:
+                    self.problem("stages", index, entry, f"{what}不是竣工验收阶段，不填写 {key}", key)
             if not data.get("items"):
                 self.problem("stages", index, entry, f"{what}须在 items 中列出本阶段并联办理的事项",
                              "items", line=self.where.line("stages", index, "items", fallback="number"))
             items = self.codes("stages", index, entry, what, "items", data.get("items", []),
                                self.catalogue.items, "事项")
-            for code in items:
-                if code in placed:
-                    self.problem("stages", index, entry, f"事项 {code} 已在第 {placed[code]} 阶段中，"
-                                 "一个事项只能属于一个阶段", "items")
-                placed.setdefault(code, number)
+        for code in items:
+            if code in placed:
+                self.problem("stages", index, entry, f"事项 {code} 已在第 {placed[code]} 阶段中，"
+                             "一个事项只能属于一个阶段", "acceptance_item" if last else "items")
+            placed.setdefault(code, number)
         acceptance = self.codes("stages", index, entry, what, "acceptance", data.get("acceptance", []),
                                 departments, "部门")
         survey = self.survey(index, entry, what, data.get("survey"))

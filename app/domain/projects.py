@@ -37,7 +37,8 @@ class StageSpec:
     name: str
     #: the lead section (牵头部门): accepts the stage, concludes it (阶段批复)
     lead: str
-    #: catalogue item codes decided in parallel in this stage (stages 1–3)
+    #: catalogue items decided in this stage: in parallel by their departments (stages 1–3);
+    #: stage 4 has one, the joint acceptance itself, decided by the lead section
     items: tuple[str, ...]
     materials: tuple[Material, ...]
     survey: SurveyProfile | None = None

@@ -100,7 +100,7 @@ def stages_data(runtime: Runtime, project_type: ProjectType, facts: dict[str, An
     for stage in project_type.stages:
         data: dict[str, Any] = {"number": stage.number, "lead": stage.lead}
         if stage.acceptance:
-            data["acceptance"] = list(stage.acceptance)
+            data.update(acceptance=list(stage.acceptance), item=stage.items[0])
         else:
             data["items"] = [{"item": code, "department": project_type.item_departments[code]}
                              for code in stage.items]

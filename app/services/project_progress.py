@@ -70,21 +70,20 @@ def _stage_view(runtime: Runtime, case: Case, project_type: ProjectType | None, 
         "working_days_used": used, "working_days_left": left, "overdue": overdue,
     }
     own = [i for i in items if i.stage == row.stage]
+    view["items"] = [{
+        "code": i.item_code, "name": i.item_name, "department": i.department,
+        "department_name": catalogue.department_name(i.department), "result": i.result,
+        "result_label": CaseResult(i.result).label if i.result else None, "certificate_no": i.certificate_no,
+    } for i in own]
+    view.update(items_done=sum(1 for i in own if i.result is not None), items_total=len(own))
     spec = project_type.stage(row.stage) if project_type else None
-    if spec is not None and spec.acceptance:
+    if spec is not None and spec.acceptance:  # 联合验收: progress counts the departments' opinions
         mine = [t for t in answered if t.project_stage == row.stage]
         view["acceptance"] = [{
             "department": t.department, "department_name": catalogue.department_name(t.department),
             "decision": t.decision, "opinion": t.opinion, "by": t.completed_by,
         } for t in mine]
         view.update(items_done=len({t.department for t in mine}), items_total=len(spec.acceptance))
-    else:
-        view["items"] = [{
-            "code": i.item_code, "name": i.item_name, "department": i.department,
-            "department_name": catalogue.department_name(i.department), "result": i.result,
-            "result_label": CaseResult(i.result).label if i.result else None, "certificate_no": i.certificate_no,
-        } for i in own]
-        view.update(items_done=sum(1 for i in own if i.result is not None), items_total=len(own))
     if spec is not None and project_type is not None:
         view["materials"] = [{"code": m.code, "name": m.name, "main": m.main, "received": m.code in case.materials}
                              for m in spec.materials]

@@ -317,7 +317,7 @@ EXPECTED = {
             }),
             "issue_acceptance": ("分管领导", {
                 "stage": "pending_decision", "department_from": "stage.lead",
-                "project_stage_from": "stage.number",
+                "item_from": "stage.item", "project_stage_from": "stage.number",
                 "decisions": "approve:验收合格,reject:验收不合格", "results": "approve:approved,reject:rejected",
                 "opinion": "required", "fields": "certificate_no:text",
             }),

@@ -83,7 +83,7 @@ def project_stage(number, survey=False):
     return stage
 
 
-COMPLETION = {"number": 4, "lead": "housing", "acceptance": PROJECT_DEPARTMENTS}
+COMPLETION = {"number": 4, "lead": "housing", "acceptance": PROJECT_DEPARTMENTS, "item": "XK-0400"}
 PROJECT = {"project_stages": [project_stage(1, survey=True), project_stage(2), project_stage(3), COMPLETION]}
 APPROVE, REJECT = {"decision": "approve"}, {"decision": "reject"}
 

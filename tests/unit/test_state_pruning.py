@@ -111,7 +111,7 @@ def _stage(number: int, survey: bool) -> dict:
 
 
 START = {"project_stages": [_stage(1, True), _stage(2, False), _stage(3, True),
-                            {"number": 4, "lead": "department_0",
+                            {"number": 4, "lead": "department_0", "item": "XK-4000",
                              "acceptance": [f"department_{i}" for i in range(8)]}]}
 
 
