@@ -19,7 +19,7 @@ from app.services.actor import Actor
 from app.services.case_history import history
 from app.services.parallel_review import parallel_view
 from app.services.processes import definition_for
-from app.services.project_progress import project_view
+from app.services.project_views import project_view
 from app.services.runtime import Runtime
 from app.services.supplement import notices_view
 from app.services.time_limits import suspensions_view, time_limit_view

@@ -13,6 +13,7 @@ from app.services.case_pages import diagram_source
 from app.services.inspection import decision_view, evaluate_inspection
 from app.services.intake import Application, register_case
 from app.services.materials import receive_materials
+from app.services.project_views import project_types_view
 from app.services.task_transfer import transfer_task
 from app.services.task_work import Completion, claim_task, complete_task, release_task
 from app.web.edge import Call, api, json_body, json_response
@@ -74,6 +75,12 @@ def list_items(call: Call) -> tuple[Any, int]:
                 "materials": [{"code": m.code, "name": m.name, "main": m.main, "items": list(m.items)}
                               for m in b.materials]} for b in catalogue.bundles.values()]
     return {"items": [_item_view(i, call) for i in catalogue.items.values()], "bundles": bundles}, 200
+
+
+@bp.get("/project-types")
+@api()
+def list_project_types(call: Call) -> tuple[Any, int]:
+    return {"project_types": project_types_view(call.runtime)}, 200
 
 
 @bp.post("/cases")

@@ -1,4 +1,5 @@
-"""A construction project's progress, stage by stage (全程知进度), for the case view.
+"""Construction projects as people read them: the project types the window offers, and a
+project's progress stage by stage (全程知进度) for the case view.
 
 For each stage: name, lead section, limit, status, the day it started and its due date, the
 working days used against the limit (suspended days not counted; overdue flagged), the items
@@ -29,6 +30,23 @@ from app.services.time_limits import END_OF_WORKING_DAY
 
 STATUS_LABELS = {"not_started": "未开始", "awaiting": "待受理", "running": "办理中",
                  "passed": "已通过", "rejected": "未通过", "not_accepted": "不予受理", "skipped": "未办理"}
+
+
+def project_types_view(runtime: Runtime) -> list[dict[str, Any]]:
+    """The project types, their stages, limits, items and materials: what registering one needs."""
+    catalogue = runtime.catalogue
+    return [{
+        "code": t.code, "name": t.name, "process": t.process, "legal_basis": t.legal_basis,
+        "total_limit": t.promised_limit,
+        "stages": [{
+            "number": s.number, "name": s.name, "lead": s.lead, "lead_name": catalogue.department_name(s.lead),
+            "limit": t.limit(s.number), "joint_survey": s.survey is not None,
+            "items": [{"code": c, "name": catalogue.items[c].name, "department": t.item_departments[c],
+                       "department_name": catalogue.department_name(t.item_departments[c])} for c in s.items],
+            "acceptance": [{"code": d, "name": catalogue.department_name(d)} for d in s.acceptance],
+            "materials": [{"code": m.code, "name": m.name, "main": m.main} for m in s.materials],
+        } for s in t.stages],
+    } for t in catalogue.projects.values()]
 
 
 def project_view(session: Session, runtime: Runtime, case: Case) -> dict[str, Any] | None:
