@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.persistence.models import Project, ProjectStage
+from app.persistence.project_models import Project, ProjectStage
 
 
 def project_of_case(session: Session, case_id: int) -> Project | None:

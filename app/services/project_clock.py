@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from app.domain.clock import local_date
 from app.domain.projects import STAGE_COUNT
-from app.persistence.models import Case, ProjectStage, TaskRecord
+from app.persistence.models import Case, TaskRecord
+from app.persistence.project_models import ProjectStage
 from app.persistence.projects import stage_of_case
 from app.services.advance import StepEffects
 from app.services.runtime import Runtime

@@ -21,7 +21,8 @@ from app.domain.projects import ProjectType, StageSpec
 from app.persistence import process_versions
 from app.persistence.audit import append_event
 from app.persistence.cases import next_case_number
-from app.persistence.models import Case, CaseItem, Project, ProjectStage
+from app.persistence.models import Case, CaseItem
+from app.persistence.project_models import Project, ProjectStage
 from app.services.actor import Actor
 from app.services.advance import advance_case
 from app.services.inspection import INSPECTION_FACTS, INSPECTION_RULESET

@@ -21,7 +21,8 @@ from app.domain.projects import ProjectType, missing_main, owed_before_conclusio
 from app.domain.working_days import WorkingDayCalendar
 from app.persistence import tasks as task_queries
 from app.persistence.case_items import items_of_case
-from app.persistence.models import Case, CaseItem, ProjectStage, TaskRecord
+from app.persistence.models import Case, CaseItem, TaskRecord
+from app.persistence.project_models import ProjectStage
 from app.persistence.projects import project_of_case, stages_of_case
 from app.services.processes import definition_for
 from app.services.project_clock import OUTCOME_LABELS
