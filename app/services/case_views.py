@@ -1,6 +1,7 @@
 """Read models of cases for the API and the pages: what a user may see, nothing more."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -8,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.acceptance import gaps, missing_materials
 from app.domain.case_status import CaseResult, CaseStatus
+from app.domain.clock import local_date
 from app.domain.errors import Forbidden
 from app.domain.roles import Role
 from app.persistence import tasks as task_queries
@@ -132,7 +134,9 @@ def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) 
     for entry in events:
         entry["actor_name"] = names.get(entry["actor"], entry["actor"])
     suspensions = suspensions_view(session, case.id)
-    suspended_days = sum(s["working_days"] or 0 for s in suspensions if s["ended_at"])
+    # suspensions of the clock now running (a construction project's earlier stages had their own)
+    suspended_days = sum(s["working_days"] or 0 for s in suspensions if s["ended_at"] and case.accepted_on
+                         and local_date(datetime.fromisoformat(s["started_at"])) >= case.accepted_on)
     detail = case_summary(runtime, case)
     detail.update(
         query_code=case.query_code if actor.role in (Role.WINDOW, Role.ADMIN) else None,

@@ -1,9 +1,12 @@
 """Construction projects (工程建设项目) through the API: registration, stage by stage, progress."""
 from __future__ import annotations
 
+from datetime import date, datetime, time
 from typing import Any
 
 import pytest
+
+from app.domain.clock import BUREAU_ZONE
 
 GOVERNMENT, ENTERPRISE = "GCXM-ZF", "GCXM-QY"
 PROJECT = {"name": "县第一中学教学楼", "location": "城南新区学府路", "project_code": "2026-610000-47-01-000001"}
@@ -164,3 +167,36 @@ def test_stage_history_reads_in_chinese(api):
     assert [e["description"] for e in started] == ["“立项用地规划许可”阶段受理，开始计时：时限 5 个工作日，至 2026-03-09"]
     registered = next(e for e in case["history"] if e["action"] == "case_registered")
     assert registered["after"]["project"]["name"] == "县第一中学教学楼"
+
+
+def _on(api: Any, clock: Any, day: str) -> None:
+    clock.set(datetime.combine(date.fromisoformat(day), time(9, 30), tzinfo=BUREAU_ZONE))
+    api.tokens.clear()  # signed in again: tokens last hours, not days
+
+
+def test_each_stage_counts_its_own_days_and_suspensions(api, clock):
+    _on(api, clock, "2026-03-02")
+    case = register(api, code=ENTERPRISE)
+    case = complete(api, case, case["tasks"][0], "reviewer_development_reform", "approve")
+    for task in [t for t in case["tasks"] if t["name"] == "联合现场核查"]:
+        case = complete(api, case, task, f"inspector_{task['department']}", None, finding="合格")
+    case = complete(api, case, only(case, "形成联合核查结论"), "inspector_site_survey", None, finding="限期整改")
+    assert case["time_limit"]["suspended"] is True
+    _on(api, clock, "2026-03-04")  # two working days of rectification: stage 1 is due two days later
+    case = complete(api, case, only(case, "整改后复查"), "inspector_site_survey", None, finding="合格")
+    assert case["project"]["stages"][0]["due_date"] == "2026-03-11" == case["time_limit"]["due_date"]
+    for task in [t for t in case["tasks"] if t["name"] == "并联审批"]:
+        case = complete(api, case, task, f"reviewer_{task['department']}", "approve")
+    case = complete(api, case, only(case, "阶段批复"), "leader_development_reform", "approve")
+    first = case["project"]["stages"][0]
+    assert (first["working_days_used"], first["overdue"], first["status"]) == (0, False, "passed")
+    assert case["time_limit"]["due_date"] is None  # between stages: no clock
+    _on(api, clock, "2026-03-16")
+    case = complete(api, case, only(case, "阶段受理"), "reviewer_natural_resources", "approve")
+    _on(api, clock, "2026-03-17")
+    case = api.get(f"/api/v1/cases/{case['id']}", as_user="window").get_json()
+    second = case["project"]["stages"][1]
+    assert (second["started_on"], second["due_date"], second["working_days_used"]) == ("2026-03-16", "2026-03-24", 1)
+    # stage 1's suspension is not subtracted from stage 2's days
+    assert (case["time_limit"]["working_days_used"], case["time_limit"]["working_days_left"]) == (1, 5)
+    assert case["project"]["working_days_used"] == 1 and case["department"] == "natural_resources"
