@@ -19,6 +19,8 @@ engine settings (``app.persistence.db.Database``: WAL, synchronous=NORMAL, BEGIN
 All N cases are registered first (untimed), then advanced round-robin one step at a time
 (in a seeded random order per round), so each completion runs against a database that
 holds all the cases. A few warm-up cases go through the whole flow first on each side.
+The sides are interleaved: each step's round runs on every side in turn, the first side
+rotating from round to round, so load from anything else on the machine falls on all alike.
 An extra "engine only" line times just the workflow part of each side in memory (no
 database): ours = restore → complete → save with the spec by reference and the restricted
 script engine; baseline = deserialize_json → run → do_engine_steps → serialize_json.
@@ -67,16 +69,16 @@ from app.services.runtime import build_runtime
 from app.services.task_work import Completion, claim_task, complete_task
 
 PROCESS_ID = "standard_promised"
-ITEM_CODE = "XK-0001"  # 食品经营许可, department "market", standard promised flow
+ITEM_CODE = "XK-0009"  # 出版物零售业务经营许可: department "culture_tourism", standard flow, no site inspection
 #: What register_case puts into a new workflow for this item (the baseline starts with the same).
 START_DATA = {"item_code": ITEM_CODE, "item_kind": "promised", "site_inspection": False, "facts": {}}
 
 #: (task name, username, completion) for the five steps, in order.
 STEPS: list[tuple[str, str, Completion]] = [
     ("受理", "window", Completion(decision="approve", opinion="材料齐全，予以受理")),
-    ("审查", "reviewer_market", Completion(decision="approve", opinion="符合条件，建议准予")),
-    ("决定", "leader_market", Completion(decision="approve", opinion="同意")),
-    ("制证", "reviewer_market", Completion(data={"certificate_no": "JY-BENCH"})),
+    ("审查", "reviewer_culture_tourism", Completion(decision="approve", opinion="符合条件，建议准予")),
+    ("决定", "leader_culture_tourism", Completion(decision="approve", opinion="同意")),
+    ("制证", "reviewer_culture_tourism", Completion(data={"certificate_no": "JY-BENCH"})),
     ("出件", "window", Completion(data={"delivery": "窗口领取"})),
 ]
 
@@ -126,7 +128,17 @@ class _EmbeddedSpecSerializer:
         from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
         from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
-        self._inner = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+        from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+            DurationTimerEventDefinition,
+            TimeDateEventDefinition,
+        )
+
+        from app.workflow.timers import ClockDuration, ClockTimeDate
+
+        # our timers read the service clock; embedded in the JSON they are plain timers
+        config = {**SPIFF_CONFIG, ClockDuration: SPIFF_CONFIG[DurationTimerEventDefinition],
+                  ClockTimeDate: SPIFF_CONFIG[TimeDateEventDefinition]}
+        self._inner = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
         self.version = self._inner.VERSION
 
     def dump(self, workflow: Any) -> str:
@@ -155,7 +167,7 @@ class Ours:
             load_demo(session, self.runtime, "bench-password", with_cases=False)
         with self.db.unit_of_work() as session:
             self.actors = {name: actor_for_username(session, name)
-                           for name in ("window", "reviewer_market", "leader_market")}
+                           for name in ("window", "reviewer_culture_tourism", "leader_culture_tourism")}
         item = self.runtime.catalogue.item(ITEM_CODE)
         assert item.process == PROCESS_ID, item.process
         self.materials = [m.code for m in item.materials]
@@ -249,6 +261,7 @@ class Baseline:
         _BaselineBase.metadata.create_all(self.db.write_engine)
         parser = SpiffBpmnParser()
         parser.add_bpmn_file(str(ROOT / "processes" / f"{PROCESS_ID}.bpmn"))
+        parser.add_bpmn_file(str(ROOT / "processes" / "site_inspection.bpmn"))  # the process it calls
         self.spec = parser.get_spec(PROCESS_ID)
         self.subprocess_specs = parser.get_subprocess_specs(PROCESS_ID)
         self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
@@ -256,6 +269,7 @@ class Baseline:
     def register(self, index: int) -> int:
         workflow = BpmnWorkflow(self.spec, self.subprocess_specs)
         workflow.data.update(START_DATA)
+        workflow.task_tree.data.update(START_DATA)  # what the diagram's conditions read
         workflow.do_engine_steps()
         with self.db.unit_of_work() as session:
             row = BaselineInstance(name=f"基准申请人{index}", state=self.serializer.serialize_json(workflow))
@@ -292,6 +306,7 @@ class Baseline:
         for _ in range(rounds):
             workflow = BpmnWorkflow(self.spec, self.subprocess_specs)
             workflow.data.update(START_DATA)
+            workflow.task_tree.data.update(START_DATA)
             workflow.do_engine_steps()
             saved = self.serializer.serialize_json(workflow)
             for _name, _user, completion in STEPS:
@@ -328,34 +343,43 @@ class SameServiceEmbedded(Ours):
 # --------------------------------------------------------------------------- driver
 
 
-def run_side(side: Any, label: str, cases: int, warmup: int, seed: int,
-             profiler: cProfile.Profile | None = None) -> Result:
-    result = Result(label)
-    claim_times: list[float] = []
+def prepare(side: Any, cases: int, warmup: int) -> list[int]:
+    """Warm the side up on a few whole cases, then register the cases to be timed."""
     warm_ids = [side.register(-i - 1) for i in range(warmup)]
     for step in range(len(STEPS)):
         for case_id in warm_ids:
             side.step(case_id, step, [])
     side.check_done(warm_ids)
+    return [side.register(i) for i in range(cases)]
 
-    started = time.perf_counter()
-    ids = [side.register(i) for i in range(cases)]
-    result.extra["register_s"] = time.perf_counter() - started
+
+def run_interleaved(sides: dict[str, Any], cases: int, warmup: int, seed: int,
+                    profiler: cProfile.Profile | None = None) -> dict[str, Result]:
+    """Each step's round of completions runs on every side in turn (the first side rotating),
+    so whatever else the machine is doing slows all sides alike."""
+    results = {label: Result(label) for label in sides}
+    ids = {label: prepare(side, cases, warmup) for label, side in sides.items()}
+    claims: dict[str, list[float]] = {label: [] for label in sides}
+    labels = list(sides)
     gc.collect()
-    side.profiler = profiler
-    for step, order in enumerate(_orders(ids, seed)):
-        for case_id in order:
-            result.latencies.append(side.step(case_id, step, claim_times))
-        result.state_bytes.append(side.mean_state_bytes(ids))
-    side.profiler = None
-    result.elapsed = sum(result.latencies)
-    side.check_done(ids)
-    if claim_times:
-        result.extra["claim_mean_ms"] = statistics.fmean(claim_times) * 1000
-    engine = side.engine_only(max(20, cases // 5))
-    result.extra["engine_mean_ms"] = statistics.fmean(engine) * 1000
-    result.extra["engine_p99_ms"] = sorted(engine)[max(0, round(0.99 * len(engine)) - 1)] * 1000
-    return result
+    for step in range(len(STEPS)):
+        for label in labels[step % len(labels):] + labels[:step % len(labels)]:
+            side, result = sides[label], results[label]
+            side.profiler = profiler if label == "ours" else None
+            for case_id in _orders(ids[label], seed)[step]:
+                result.latencies.append(side.step(case_id, step, claims[label]))
+            side.profiler = None
+            result.state_bytes.append(side.mean_state_bytes(ids[label]))
+    for label, side in sides.items():
+        result = results[label]
+        result.elapsed = sum(result.latencies)
+        side.check_done(ids[label])
+        if claims[label]:
+            result.extra["claim_mean_ms"] = statistics.fmean(claims[label]) * 1000
+        engine = side.engine_only(max(20, cases // 5))
+        result.extra["engine_mean_ms"] = statistics.fmean(engine) * 1000
+        result.extra["engine_p99_ms"] = sorted(engine)[max(0, round(0.99 * len(engine)) - 1)] * 1000
+    return results
 
 
 def main() -> None:
@@ -364,7 +388,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=20, help="cases run through the flow before timing")
     parser.add_argument("--db-dir", type=Path, default=None, help="where the SQLite files go (default: a temp dir)")
     parser.add_argument("--seed", type=int, default=20260302)
-    parser.add_argument("--baseline-first", action="store_true", help="run the baseline side first")
+    parser.add_argument("--baseline-first", action="store_true",
+                        help="start the rotation with the baseline side")
     parser.add_argument("--profile", action="store_true",
                         help="cProfile our timed completions (not claims) and print the top functions")
     args = parser.parse_args()
@@ -376,19 +401,16 @@ def main() -> None:
         for name in ("oneseal_bench.db", "baseline_bench.db", "same_service_bench.db"):
             for suffix in ("", "-wal", "-shm"):
                 (db_dir / f"{name}{suffix}").unlink(missing_ok=True)
-        sides: list[tuple[str, Callable[[Path], Any]]] = [("ours", Ours), ("baseline", Baseline),
-                                                          ("embedded", SameServiceEmbedded)]
+        factories: list[tuple[str, Callable[[Path], Any]]] = [("ours", Ours), ("baseline", Baseline),
+                                                              ("embedded", SameServiceEmbedded)]
         if args.baseline_first:
-            sides.reverse()
-        results = {}
-        for label, factory in sides:
-            side = factory(db_dir)
-            try:
-                results[label] = run_side(side, label, args.cases, args.warmup, args.seed,
-                                          profiler if label == "ours" else None)
-            finally:
+            factories.reverse()
+        sides = {label: factory(db_dir) for label, factory in factories}
+        try:
+            results = run_interleaved(sides, args.cases, args.warmup, args.seed, profiler)
+        finally:
+            for side in sides.values():
                 side.close()
-            gc.collect()
 
     ours, base = results["ours"], results["baseline"]
     print(f"{args.cases} cases x {len(STEPS)} completions per side (+{args.warmup} warm-up cases), "

@@ -7,7 +7,10 @@
 """
 from __future__ import annotations
 
+from typing import Any
+
 from app.domain.catalogue import GapPoint, Material, Subject
+from app.domain.errors import InvalidInput
 
 
 def missing_materials(item: Subject, received: list[str]) -> list[Material]:
@@ -46,3 +49,16 @@ def gap_blocks(item: Subject, received: list[str], stage: str | None, decision: 
     if point is GapPoint.DECISION and decision != "approve":
         return []  # refusing the application needs no missing material
     return gaps(item, received)
+
+
+def material_codes(item: Subject, materials: Any, *, required: bool = False) -> list[str]:
+    """Material codes a clerk ticked, checked against the item (or bundle); duplicates dropped."""
+    if not isinstance(materials, list) or not all(isinstance(m, str) for m in materials) \
+            or (required and not materials):
+        raise InvalidInput("invalid_materials", "请勾选收到的材料（materials 应为材料编码列表）",
+                           field="materials")
+    unknown = [m for m in materials if item.material(m) is None]
+    if unknown:
+        raise InvalidInput("unknown_material", f"材料“{unknown[0][:40]}”不属于事项“{item.name}”",
+                           field="materials")
+    return list(dict.fromkeys(materials))

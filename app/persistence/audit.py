@@ -43,13 +43,38 @@ def lock_chain(session: Session) -> None:
     # SQLite writers already hold the database write lock (BEGIN IMMEDIATE).
 
 
+#: session.info key: (transaction, hash of the last event this transaction appended)
+_TIP = "oneseal_audit_chain_tip"
+
+
+def _chain_tip(session: Session) -> str:
+    """The hash the next event chains onto.
+
+    Within one transaction it is the event this transaction appended last, kept in memory: the
+    chain lock is held since that append, so no other writer can have moved the tip. The first
+    append of a transaction takes the lock and reads the stored tip.
+    """
+    transaction = session.get_transaction()
+    cached = session.info.get(_TIP)
+    if cached is not None and cached[0] is transaction:
+        return cached[1]
+    lock_chain(session)
+    # an event still pending in this session belongs to an earlier transaction's cached tip only
+    # if that transaction committed, which flushed it; so the stored tip is the tip
+    with session.no_autoflush:
+        return session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS
+
+
 def append_event(session: Session, *, occurred_at: datetime, actor: str, action: str,
                  case_id: int | None = None, element_id: str | None = None,
                  before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> AuditEvent:
-    """Add an event to the session; it commits (or not) with the change it records."""
-    lock_chain(session)
-    with session.no_autoflush:  # every earlier event of this session was flushed when appended
-        prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS
+    """Add an event to the session; it commits (or not) with the change it records.
+
+    The event is not flushed here: the events of a unit of work go out together at its flush or
+    commit (a query in the same transaction flushes them first). Flush to learn its ``id``.
+    """
+    prev = _chain_tip(session)
+    # stored as JSON reads back: what verification recomputes the hash from
     before = json.loads(_canonical(before or {}))
     after = json.loads(_canonical(after or {}))
     occurred_at = occurred_at.astimezone(UTC)
@@ -59,7 +84,7 @@ def append_event(session: Session, *, occurred_at: datetime, actor: str, action:
         hash=event_hash(prev, occurred_at, actor, action, case_id, element_id, before, after),
     )
     session.add(event)
-    session.flush()
+    session.info[_TIP] = (session.get_transaction(), event.hash)
     return event
 
 

@@ -7,7 +7,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.domain.errors import NotFound
-from app.persistence.models import Case, CaseNumberCounter, WorkflowState
+from app.persistence.models import Case, CaseNumberCounter, TaskRecord, WorkflowState
 
 
 def next_case_number(session: Session, year: int) -> str:
@@ -29,6 +29,22 @@ def get_case(session: Session, case_id: int, *, for_update: bool = False) -> Cas
     if case is None:
         raise NotFound("case_not_found", "办件不存在", case_id=case_id)
     return case
+
+
+def get_task_case_and_state(session: Session, task_id: str) -> tuple[TaskRecord, Case, WorkflowState]:
+    """A task with its case (locked) and the case's workflow state, in one statement.
+
+    On PostgreSQL the task row is read before the case lock is granted: re-read it afterwards
+    (SQLite writers hold the database lock from their first statement, so it is current).
+    """
+    statement = (select(TaskRecord, Case, WorkflowState)
+                 .join(Case, Case.id == TaskRecord.case_id)
+                 .join(WorkflowState, WorkflowState.case_id == Case.id)
+                 .where(TaskRecord.id == task_id).with_for_update(of=Case))
+    row = session.execute(statement).first()
+    if row is None:
+        raise NotFound("task_not_found", "任务不存在", task_id=task_id)
+    return row[0], row[1], row[2]
 
 
 def get_workflow_state(session: Session, case_id: int) -> WorkflowState:

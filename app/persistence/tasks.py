@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select, update
@@ -126,6 +127,13 @@ def claim(session: Session, task_id: str, username: str) -> bool:
         or_(TaskRecord.claimed_by.is_(None), TaskRecord.claimed_by == username),
     ).values(claimed_by=username).execution_options(synchronize_session=False))
     return result.rowcount == 1
+
+
+def cancel(session: Session, task_ids: Sequence[str], at: datetime) -> None:
+    """Ready workflow tasks the workflow no longer has (another branch settled it): cancelled."""
+    session.execute(update(TaskRecord).where(
+        TaskRecord.id.in_(list(task_ids)), TaskRecord.status == READY, TaskRecord.kind == "workflow",
+    ).values(status=CANCELLED, completed_at=at).execution_options(synchronize_session="evaluate"))
 
 
 def release(session: Session, task_id: str, username: str) -> bool:

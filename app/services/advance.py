@@ -54,11 +54,15 @@ class StepEffects:
 
 
 def advance_case(session: Session, runtime: Runtime, case: Case, step: Callable[[], WorkflowRun],
-                 *, now: datetime, actor: str) -> StepEffects:
-    """Run ``step`` (which returns the advanced run) and apply its consequences to the case."""
+                 *, now: datetime, actor: str, ready_before: set[str] | None = None) -> StepEffects:
+    """Run ``step`` (which returns the advanced run) and apply its consequences to the case.
+
+    ``ready_before`` (see :func:`~app.services.projection.sync_tasks`) saves reading the
+    projection when the caller knows which tasks were ready before the step.
+    """
     with runtime.decisions.recording() as decisions:
         run = step()
-    created, _ = sync_tasks(session, case, run, now, runtime.catalogue)
+    created = sync_tasks(session, case, run, now, runtime.catalogue, ready_before)
     effects = StepEffects(run, created)
     for recorded in decisions:
         _store_decision(session, case, recorded, now, actor, effects)

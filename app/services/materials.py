@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.domain.acceptance import gaps
+from app.domain.acceptance import gaps, material_codes
 from app.domain.case_status import CaseStatus
 from app.domain.errors import Conflict, InvalidInput
 from app.domain.roles import Role
@@ -28,14 +28,7 @@ def receive_materials(session: Session, runtime: Runtime, actor: Actor, case_id:
     if CaseStatus(case.status).is_final:
         raise Conflict("case_closed", "办件已办结，不再收取材料", case_id=case_id)
     item = runtime.catalogue.subject(case.item_code)
-    if not isinstance(materials, list) or not materials or not all(isinstance(m, str) for m in materials):
-        raise InvalidInput("invalid_materials", "请勾选收到的材料（materials 应为非空的材料编码列表）",
-                           field="materials")
-    unknown = [m for m in materials if item.material(m) is None]
-    if unknown:
-        raise InvalidInput("unknown_material", f"材料“{unknown[0][:40]}”不属于事项“{item.name}”",
-                           field="materials")
-    new = [m for m in dict.fromkeys(materials) if m not in case.materials]
+    new = [m for m in material_codes(item, materials, required=True) if m not in case.materials]
     if not new:
         raise InvalidInput("materials_already_received", "所勾选的材料此前均已收取", field="materials")
     before = list(case.materials)

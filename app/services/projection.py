@@ -29,27 +29,27 @@ def _department_for(role: Role, case: Case, task: ReadyTask, catalogue: Catalogu
     return WINDOW_DEPARTMENT if role is Role.WINDOW else case.department
 
 
-def sync_tasks(session: Session, case: Case, run: WorkflowRun, now: datetime,
-               catalogue: Catalogue) -> tuple[list[TaskRecord], list[TaskRecord]]:
+def sync_tasks(session: Session, case: Case, run: WorkflowRun, now: datetime, catalogue: Catalogue,
+               ready_before: set[str] | None = None) -> list[TaskRecord]:
     """Insert newly ready tasks, cancel projected ones the workflow no longer has ready.
 
-    Returns (created, cancelled).
+    ``ready_before``: the ids of the workflow tasks that were ready before this step and are
+    still projected as ready (the projection mirrors them: every step goes through here), so
+    no query is needed; without it the projection is read. Returns the rows created.
     """
     ready = {t.id: t for t in run.ready_tasks()}
-    with session.no_autoflush:
-        rows = task_queries.ready_tasks_of_case(session, case.id)
-    # rows changed in this unit of work but not yet flushed (a task just completed) are skipped
-    projected = {row.id: row for row in rows if row.status == task_queries.READY and row.kind == "workflow"}
-    cancelled = []
-    for task_id, row in projected.items():
-        if task_id not in ready:
-            row.status = task_queries.CANCELLED
-            row.completed_at = now
-            cancelled.append(row)
+    if ready_before is None:
+        with session.no_autoflush:
+            rows = task_queries.ready_tasks_of_case(session, case.id)
+        # rows changed in this unit of work but not yet flushed (a task just completed) are skipped
+        ready_before = {row.id for row in rows if row.status == task_queries.READY and row.kind == "workflow"}
+    gone = [task_id for task_id in ready_before if task_id not in ready]
+    if gone:
+        task_queries.cancel(session, gone, now)
     created = [_new_record(case, task, now, catalogue) for task_id, task in ready.items()
-               if task_id not in projected]
+               if task_id not in ready_before]
     session.add_all(created)
-    return created, cancelled
+    return created
 
 
 def _new_record(case: Case, task: ReadyTask, now: datetime, catalogue: Catalogue) -> TaskRecord:

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.domain.acceptance import material_codes
 from app.domain.catalogue import Subject
 from app.domain.errors import InvalidInput
 from app.persistence.models import Case, SupplementNotice
@@ -62,13 +63,7 @@ def issue_notice(session: Session, case: Case, task_id: str, items: list[dict[st
 
 def check_resubmission(item: Subject, notice: SupplementNotice | None, materials: Any) -> list[str]:
     """The materials brought back; all of the notice's must be among them (一次补齐)."""
-    if not isinstance(materials, list) or not all(isinstance(m, str) for m in materials):
-        raise InvalidInput("invalid_materials", "请勾选申请人补交的材料（materials 应为材料编码列表）",
-                           field="materials")
-    unknown = [m for m in materials if item.material(m) is None]
-    if unknown:
-        raise InvalidInput("unknown_material", f"材料“{unknown[0][:40]}”不属于事项“{item.name}”",
-                           field="materials")
+    materials = material_codes(item, materials)
     if notice is not None:
         missing = [i for i in notice.items if i["material"] not in materials]
         if missing:
@@ -76,7 +71,7 @@ def check_resubmission(item: Subject, notice: SupplementNotice | None, materials
             raise InvalidInput("supplement_incomplete",
                                f"补正材料不全，一次性告知所列材料须一次补齐：还缺{names}",
                                field="materials", missing=[i["material"] for i in missing])
-    return list(dict.fromkeys(materials))
+    return materials
 
 
 def notices_view(session: Session, case_id: int) -> list[dict[str, Any]]:

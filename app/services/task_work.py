@@ -17,7 +17,7 @@ from app.domain.errors import Conflict, Forbidden, InvalidInput
 from app.persistence import tasks as task_queries
 from app.persistence.audit import append_event
 from app.persistence.case_items import case_item
-from app.persistence.cases import get_case, get_workflow_state
+from app.persistence.cases import get_task_case_and_state
 from app.persistence.models import Case, TaskRecord
 from app.services.actor import Actor
 from app.services.processes import definition_for
@@ -129,12 +129,10 @@ def _validate_submission(spec: HumanTaskSpec, completion: Completion) -> dict[st
 
 def complete_task(session: Session, runtime: Runtime, actor: Actor, task_id: str,
                   completion: Completion) -> TaskRecord:
-    task = task_queries.get_task(session, task_id)
+    task, case, state = get_task_case_and_state(session, task_id)
     _authorize(actor, task)
-    case = get_case(session, task.case_id, for_update=True)
     if session.get_bind().dialect.name != "sqlite":
-        # Re-read after the case lock: another completion may have landed meanwhile. (SQLite
-        # writers hold the database lock from their first statement, so the read is current.)
+        # Re-read after the case lock: another completion may have landed meanwhile.
         session.refresh(task)
     _require_ready(task, actor)
     if completion.expected_version is not None and completion.expected_version != case.version:
@@ -147,13 +145,15 @@ def complete_task(session: Session, runtime: Runtime, actor: Actor, task_id: str
     data = _validate_submission(spec, completion)
     item = runtime.catalogue.subject(case.item_code)
     notice_items, resubmitted, notice = _supplement(session, item, case, spec, completion)
-    state = get_workflow_state(session, case.id)
     run = runtime.engine.restore(definition, SavedState(state.state, state.serializer_version))
     check_step(runtime, case, spec, completion.decision, run.task_data(task.id), data)
 
     now = runtime.clock.now()
     before = {"status": case.status, "version": case.version, "result": case.result}
     opinion = (completion.opinion or "").strip() or None
+
+    # still ready besides this one: the projection mirrors them, so it need not be read again
+    ready_before = {t.id for t in run.ready_tasks()} - {task.id}
 
     def step() -> Any:
         run.complete(task.id, data)
@@ -167,7 +167,8 @@ def complete_task(session: Session, runtime: Runtime, actor: Actor, task_id: str
                 notice.resolved_at = now
         if notice_items is not None:
             issue_notice(session, case, task.id, notice_items, actor.username, now)
-        effects = advance_case(session, runtime, case, step, now=now, actor=actor.username)
+        effects = advance_case(session, runtime, case, step, now=now, actor=actor.username,
+                               ready_before=ready_before)
         follow_stage(session, runtime, case, task, spec, completion.decision, effects, now, actor.username)
     session.flush()
     append_event(session, occurred_at=now, actor=actor.username, action="task_completed",

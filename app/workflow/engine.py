@@ -199,16 +199,26 @@ class WorkflowRun:
         self.definition = definition
         self._workflow = workflow
         self._serializer = serializer
+        self._ready: list[ReadyTask] | None = None  # valid until the workflow moves again
+        self._completed: bool | None = None
 
     @property
     def is_completed(self) -> bool:
-        return self._workflow.is_completed()
+        if self._completed is None:
+            self._completed = self._workflow.is_completed()
+        return self._completed
 
     @property
     def data(self) -> dict[str, Any]:
         return dict(self._workflow.data)
 
     def ready_tasks(self) -> list[ReadyTask]:
+        """The human tasks ready now (computed once per step of the workflow)."""
+        if self._ready is None:
+            self._ready = self._find_ready()
+        return list(self._ready)
+
+    def _find_ready(self) -> list[ReadyTask]:
         tasks = []
         for task in self._workflow.get_tasks(state=TaskState.READY, manual=True):
             if not isinstance(task.task_spec, UserTask):
@@ -249,15 +259,23 @@ class WorkflowRun:
             # each instance hands back its own record; the loop collects them, so no instance
             # overwrites another's data (a parallel countersign keeps every department's answer)
             task.data[spec.output_item] = {spec.input_item: task.data.get(spec.input_item), **data}
-        self._advance(lambda: task.run(), task)
+        self._advance(lambda: task.run(), task, passes=1)
 
     def advance(self) -> None:
         self._advance(lambda: None, None)
 
-    def _advance(self, step: Any, task: Any | None) -> None:
+    def _advance(self, step: Any, task: Any | None, passes: int = 2) -> None:
+        """Run ``step``, fire due timers, and move the engine on until people are needed.
+
+        ``passes=1`` (a task completion) fires due timers first and runs the engine once: a
+        timer this step creates cannot be due yet (the worker fires it if it is). Starting a
+        case and the worker's pass run the engine, then fire timers, then run it again.
+        """
+        self._ready, self._completed = None, None
         try:
             step()
-            self._workflow.do_engine_steps()
+            if passes > 1:
+                self._workflow.do_engine_steps()
             self._workflow.refresh_timers()
             self._workflow.do_engine_steps()
         except (ExpressionError, SpiffWorkflowException) as err:

@@ -84,8 +84,10 @@ def application_missing_material(desk: Desk, applicant: str, item: str, material
         s, rt, window, Application(code, {"name": applicant}, materials)).id)
 
 
-def _work(desk: Desk, username: str, step: str, decision: str | None, opinion: str,
-          data: dict[str, Any] | None = None) -> None:
+def _work(desk: Desk, username: str, step: str, decision: str | None, opinion: str | None,
+          data: dict[str, Any] | None = None, **more: Any) -> None:
+    """Claim and complete the step (the actor's own, if several departments have it); keep
+    the error. ``more``: the rest of the completion (a notice, materials brought back)."""
     actor = desk.actor(username)
 
     def action(session: Any, runtime: Any) -> None:
@@ -96,7 +98,7 @@ def _work(desk: Desk, username: str, step: str, decision: str | None, opinion: s
         claim_task(session, runtime, actor, ready[0].id)
         complete_task(session, runtime, actor, ready[0].id,
                       Completion(decision=DECISIONS.get(decision or "", decision), opinion=opinion,
-                                 data=data or {}))
+                                 data=data or {}, **more))
 
     desk.error = None
     try:

@@ -5,9 +5,7 @@ from typing import Any
 
 from pytest_bdd import parsers, then, when
 
-from app.domain.errors import OneSealError
-from app.persistence import tasks as task_queries
-from app.services.task_work import Completion, claim_task, complete_task
+from tests.steps.common import _work
 
 
 def _material_code(desk: Any, name: str) -> str:
@@ -17,36 +15,20 @@ def _material_code(desk: Any, name: str) -> str:
     return code
 
 
-def _finish(desk: Any, username: str, step: str, completion: Completion) -> None:
-    actor = desk.actor(username)
-
-    def action(session: Any, runtime: Any) -> None:
-        ready = [t for t in task_queries.ready_tasks_of_case(session, desk.case_id) if t.name == step]
-        assert ready, f"办件当前没有待办环节“{step}”"
-        claim_task(session, runtime, actor, ready[0].id)
-        complete_task(session, runtime, actor, ready[0].id, completion)
-
-    desk.error = None
-    try:
-        desk.run(action)
-    except OneSealError as err:
-        desk.error = err
-
-
 @when(parsers.parse("“{username}”在“{step}”环节退回补正，一次性告知以下材料："))
 def return_with_notice(desk: Any, username: str, step: str, datatable: list[list[str]]) -> None:
     """审查人员退回补正，出具一次性告知：表格两列为“材料”和“理由”（材料写中文名称）。"""
     header, *rows = datatable
     assert header == ["材料", "理由"], header
     notice = [{"material": _material_code(desk, name), "reason": reason} for name, reason in rows]
-    _finish(desk, username, step, Completion(decision="return", opinion="申请材料需补正", notice=notice))
+    _work(desk, username, step, "return", "申请材料需补正", notice=notice)
 
 
 @when(parsers.parse("“{username}”收到申请人补正的材料：{names}"))
 def resubmit(desk: Any, username: str, names: str) -> None:
     """窗口收取申请人补交的材料（材料中文名称用顿号分隔），办理“补正材料”环节。"""
     codes = [_material_code(desk, n.strip("“”")) for n in names.split("、")]
-    _finish(desk, username, "补正材料", Completion(materials=codes))
+    _work(desk, username, "补正材料", None, None, materials=codes)
 
 
 @then(parsers.parse("一次性告知书列明{count:d}项材料，其中“{name}”的理由为“{reason}”"))

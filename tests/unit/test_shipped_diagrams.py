@@ -61,6 +61,13 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 ASCII_LETTER = re.compile(r"[A-Za-z]")
 
 DELIVERY_FIELD = "delivery:enum(窗口领取|邮寄送达|电子送达)"
+# the same steps in several diagrams: (lane, properties)
+ACCEPT = ("综合窗口", {"stage": "registered", "decisions": "approve:受理,reject:不予受理",
+                    "results": "reject:not_accepted", "opinion": "optional"})
+DECIDE = ("分管领导", {"stage": "pending_decision", "decisions": "approve:准予,reject:不予",
+                    "results": "approve:approved,reject:rejected", "opinion": "required"})
+CERTIFICATE = ("审查股室", {"stage": "certifying", "opinion": "optional", "fields": "certificate_no:text"})
+ISSUE = ("综合窗口", {"stage": "ready_to_issue", "opinion": "optional", "fields": DELIVERY_FIELD})
 
 # Expected content of each shipped diagram: process id/name, lanes top to
 # bottom, and for every user task its lane and exact properties.
@@ -71,12 +78,7 @@ EXPECTED = {
         "pool_name": "县行政审批服务局",
         "lanes": [("lane_window", "综合窗口"), ("lane_review", "审查股室"), ("lane_leader", "分管领导")],
         "user_tasks": {
-            "accept_application": ("综合窗口", {
-                "stage": "registered",
-                "decisions": "approve:受理,reject:不予受理",
-                "results": "reject:not_accepted",
-                "opinion": "optional",
-            }),
+            "accept_application": ACCEPT,
             "review_application": ("审查股室", {
                 "stage": "in_review",
                 "decisions": "approve:建议准予,reject:建议不予,return:退回补正,expert:提请专家评审",
@@ -105,16 +107,8 @@ EXPECTED = {
                 "results": "approve:approved,reject:rejected",
                 "opinion": "required",
             }),
-            "make_certificate": ("审查股室", {
-                "stage": "certifying",
-                "opinion": "optional",
-                "fields": "certificate_no:text",
-            }),
-            "issue_result": ("综合窗口", {
-                "stage": "ready_to_issue",
-                "opinion": "optional",
-                "fields": DELIVERY_FIELD,
-            }),
+            "make_certificate": CERTIFICATE,
+            "issue_result": ISSUE,
         },
     },
     "commitment_approval.bpmn": {
@@ -128,9 +122,7 @@ EXPECTED = {
                 "results": "approve:approved,reject:not_accepted", "opinion": "optional",
                 "fields": "commitment_signed:bool",
             }),
-            "issue_result": ("综合窗口", {
-                "stage": "ready_to_issue", "opinion": "optional", "fields": DELIVERY_FIELD,
-            }),
+            "issue_result": ISSUE,
             "verify_commitment": ("核查人员", {
                 "stage": "verifying", "department_from": "inspection_lead",
                 "decisions": "pass:承诺属实,fail:承诺不实", "opens_case": "fail:revocation",
@@ -151,9 +143,7 @@ EXPECTED = {
                 "stage": "pending_decision", "decisions": "revoke:撤销许可,keep:不予撤销",
                 "results": "revoke:revoked,keep:upheld", "opinion": "required",
             }),
-            "serve_decision": ("综合窗口", {
-                "stage": "ready_to_issue", "opinion": "optional", "fields": DELIVERY_FIELD,
-            }),
+            "serve_decision": ISSUE,
         },
     },
     "bundle_approval.bpmn": {
@@ -162,17 +152,8 @@ EXPECTED = {
         "pool_name": "县行政审批服务局",
         "lanes": [("lane_window", "综合窗口"), ("lane_review", "审查股室")],
         "user_tasks": {
-            "accept_application": ("综合窗口", {
-                "stage": "registered",
-                "decisions": "approve:受理,reject:不予受理",
-                "results": "reject:not_accepted",
-                "opinion": "optional",
-            }),
-            "issue_results": ("综合窗口", {
-                "stage": "ready_to_issue",
-                "opinion": "optional",
-                "fields": DELIVERY_FIELD,
-            }),
+            "accept_application": ACCEPT,
+            "issue_results": ISSUE,
         },
     },
     "bundle_item.bpmn": {
@@ -203,34 +184,16 @@ EXPECTED = {
         "pool_name": "县行政审批服务局",
         "lanes": [("lane_window", "综合窗口"), ("lane_review", "审查股室"), ("lane_leader", "分管领导")],
         "user_tasks": {
-            "accept_application": ("综合窗口", {
-                "stage": "registered",
-                "decisions": "approve:受理,reject:不予受理",
-                "results": "reject:not_accepted",
-                "opinion": "optional",
-            }),
+            "accept_application": ACCEPT,
             "parallel_review": ("审查股室", {
                 "stage": "in_review",
                 "department_from": "review_department",
                 "decisions": "approve:同意,reject:不同意",
                 "opinion": "required",
             }),
-            "decide_application": ("分管领导", {
-                "stage": "pending_decision",
-                "decisions": "approve:准予,reject:不予",
-                "results": "approve:approved,reject:rejected",
-                "opinion": "required",
-            }),
-            "make_certificate": ("审查股室", {
-                "stage": "certifying",
-                "opinion": "optional",
-                "fields": "certificate_no:text",
-            }),
-            "issue_result": ("综合窗口", {
-                "stage": "ready_to_issue",
-                "opinion": "optional",
-                "fields": DELIVERY_FIELD,
-            }),
+            "decide_application": DECIDE,
+            "make_certificate": CERTIFICATE,
+            "issue_result": ISSUE,
         },
     },
     "site_inspection.bpmn": {
@@ -335,11 +298,7 @@ EXPECTED = {
                 "results": "approve:approved,reject:rejected",
                 "opinion": "optional",
             }),
-            "issue_result": ("综合窗口", {
-                "stage": "ready_to_issue",
-                "opinion": "optional",
-                "fields": DELIVERY_FIELD,
-            }),
+            "issue_result": ISSUE,
         },
     },
 }
