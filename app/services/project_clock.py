@@ -44,9 +44,11 @@ def follow_stage(session: Session, runtime: Runtime, case: Case, task: TaskRecor
                        after={"stage": row.stage, "name": row.name, "limit": row.limit_days,
                               "due_date": row.due_date.isoformat() if row.due_date else None})
     elif spec.stage in ("registered", "pending_decision"):
-        outcome = "passed" if decision == "approve" else "rejected"
-        _conclude(case, row, outcome if spec.stage == "pending_decision" else "not_accepted", now,
-                  last=row.stage == STAGE_COUNT)
+        if spec.stage == "registered":
+            outcome = "not_accepted"
+        else:
+            outcome = "passed" if decision == "approve" else "rejected"
+        _conclude(case, row, outcome, now, last=row.stage == STAGE_COUNT)
         effects.record(occurred_at=now, actor=actor, action="project_stage_concluded", case_id=case.id,
                        element_id=task.element_id,
                        after={"stage": row.stage, "name": row.name, "outcome": row.outcome,

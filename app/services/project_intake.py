@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.domain.acceptance import material_codes
 from app.domain.case_status import CaseStatus
 from app.domain.errors import InvalidInput
 from app.domain.projects import ProjectType, StageSpec
@@ -33,6 +34,7 @@ from app.services.runtime import Runtime
 MAX_PROJECT_NAME = 100
 MAX_DETAILS = 20
 _DETAIL_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+_LABELS = {"name": "名称", "location": "建设地点"}
 
 
 def _texts(values: Any, what: str, field: str, required: dict[str, int]) -> dict[str, str]:
@@ -59,22 +61,12 @@ def _texts(values: Any, what: str, field: str, required: dict[str, int]) -> dict
     return result
 
 
-_LABELS = {"name": "名称", "location": "建设地点"}
-
-
-def _validate(runtime: Runtime, project_type: ProjectType, application: Application) -> dict[str, str]:
+def _validate(project_type: ProjectType, application: Application) -> dict[str, str]:
     """Check the application; return the project's details (name, location, the rest)."""
     _texts(application.applicant, "申请人", "applicant", {"name": MAX_APPLICANT_FIELD})
     details = _texts(application.project, "项目", "project", {"name": MAX_PROJECT_NAME,
                                                              "location": MAX_APPLICANT_FIELD})
-    seen = set()
-    for code in application.materials:
-        if not isinstance(code, str) or project_type.material(code) is None:
-            raise InvalidInput("unknown_material", f"材料“{str(code)[:40]}”不属于“{project_type.name}”",
-                               field="materials", material=str(code)[:64])
-        if code in seen:
-            raise InvalidInput("duplicate_material", f"材料“{code}”重复提交", field="materials")
-        seen.add(code)
+    material_codes(project_type, application.materials)
     unknown = [k for k in application.facts if k not in INSPECTION_FACTS]
     if unknown:
         raise InvalidInput("invalid_fact_name", f"工程建设项目不接受事实字段“{str(unknown[0])[:40]}”"
@@ -113,7 +105,7 @@ def stages_data(runtime: Runtime, project_type: ProjectType, facts: dict[str, An
 def register_project(session: Session, runtime: Runtime, actor: Actor, application: Application) -> Case:
     """Create the project's case, its stages and items, start its process, record the event."""
     project_type = runtime.catalogue.projects[application.item_code]
-    details = _validate(runtime, project_type, application)
+    details = _validate(project_type, application)
     name, location = details.pop("name"), details.pop("location")
     version = process_versions.latest_version(session, project_type.process)
     definition = compile_version(session, runtime, version)

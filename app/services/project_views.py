@@ -4,8 +4,9 @@ project's progress stage by stage (全程知进度) for the case view.
 For each stage: name, lead section, limit, status, the day it started and its due date, the
 working days used against the limit (suspended days not counted; overdue flagged), the items
 decided out of all (for 竣工验收: the departments that gave their acceptance opinion), and its
-materials: received or not, the main ones still needed to accept it, and what must arrive
-before it may conclude (容缺后补 from earlier stages). For the project: the sum of the days used
+materials: received or not, the main ones still needed to accept it, its secondary ones still
+missing (容缺, carried to the next stage) and what must arrive before it may conclude (容缺后补
+from earlier stages). For the project: the sum of the days used
 against the sum of the limits.
 """
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.case_status import CaseResult, CaseStatus
 from app.domain.clock import BUREAU_ZONE, local_date
-from app.domain.projects import ProjectType, missing_main, owed_before_conclusion
+from app.domain.projects import ProjectType, carried, missing_main, owed_before_conclusion
 from app.domain.working_days import WorkingDayCalendar
 from app.persistence import tasks as task_queries
 from app.persistence.case_items import items_of_case
@@ -107,6 +108,7 @@ def _stage_view(runtime: Runtime, case: Case, project_type: ProjectType | None, 
         view["materials"] = [{"code": m.code, "name": m.name, "main": m.main, "received": m.code in case.materials}
                              for m in spec.materials]
         view["missing_main"] = [m.code for m in missing_main(spec, case.materials)]
+        view["carried"] = [m.code for m in carried(project_type, row.stage, case.materials)]
         view["owed"] = [{"code": m.code, "name": m.name, "stage": owner.number}
                         for owner, m in owed_before_conclusion(project_type, row.stage, case.materials)]
     return view

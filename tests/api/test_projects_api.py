@@ -86,7 +86,7 @@ def test_registering_a_project_creates_its_stages_and_items(api):
     ({"project": {"name": "教" * 101, "location": "城南"}}, "invalid_project"),
     ({"applicant": {"contact": "0910"}}, "applicant_name_required"),
     ({"materials": ["S1-M01", "M01"]}, "unknown_material"),
-    ({"materials": ["S1-M01", "S1-M01"]}, "duplicate_material"),
+    ({"materials": "S1-M01"}, "invalid_materials"),
     ({"facts": {"investment": 1}}, "invalid_fact_name"),
     ({"facts": {"risk_level": "extreme"}}, "invalid_facts"),
 ])
@@ -200,3 +200,14 @@ def test_each_stage_counts_its_own_days_and_suspensions(api, clock):
     # stage 1's suspension is not subtracted from stage 2's days
     assert (case["time_limit"]["working_days_used"], case["time_limit"]["working_days_left"]) == (1, 5)
     assert case["project"]["working_days_used"] == 1 and case["department"] == "natural_resources"
+
+
+def test_progress_shows_what_a_stage_carries_and_what_the_next_one_owes(api):
+    case = register(api, materials=materials_of(api, GOVERNMENT, ("节能报告", "防雷装置设计文件")))
+    first, second, third, last = case["project"]["stages"]
+    assert first["missing_main"] == [] and first["carried"] == ["S1-M05"] and first["owed"] == []
+    assert second["carried"] == ["S2-M05"]
+    assert [m["code"] for m in second["owed"]] == ["S1-M05"]
+    assert [(m["code"], m["stage"]) for m in third["owed"]] == [("S1-M05", 1), ("S2-M05", 2)]
+    assert [m["code"] for m in last["owed"]] == ["S1-M05", "S2-M05"]
+    assert [m["received"] for m in second["materials"]] == [True, True, True, True, False, True, True]
