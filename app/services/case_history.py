@@ -84,9 +84,9 @@ _DESCRIBE: dict[str, Callable[[AuditEvent, ProcessDefinition | None], str]] = {
     "clock_resumed": _clock_resumed,
     "supplement_notice_issued": lambda e, _: "出具一次性告知书，需补正：" + "；".join(
         f"{i['name']}（{i['reason']}）" for i in e.after.get("items", [])),
-    "materials_received": lambda e, _: f"窗口收取材料 {len(e.after.get('received') or [])} 件"
-                                       + ("，容缺材料已全部补齐" if not e.after.get("gaps") else
-                                          f"，尚缺容缺材料 {len(e.after['gaps'])} 件"),
+    "materials_received": lambda e, _: f"窗口收取材料 {len(e.after.get('received') or [])} 件" + (
+        "" if "gaps" not in e.after  # an item without 容缺受理: nothing owed to report
+        else "，容缺材料已全部补齐" if not e.after["gaps"] else f"，尚缺容缺材料 {len(e.after['gaps'])} 件"),
     "materials_supplemented": lambda e, _: f"申请人补正材料 {len(e.after.get('materials') or [])} 件，一次补齐",
     "deadline_warning": lambda e, _: f"时限预警：距办结期限 {e.after.get('due_date')} 还剩 "
                                      f"{e.after.get('working_days_left')} 个工作日",
