@@ -17,6 +17,8 @@ class Settings:
     demo_password: str = "oneseal-demo"
     processes_dir: Path = ROOT / "processes"
     catalogue_file: Path = ROOT / "data" / "catalogue.toml"
+    #: construction-project types and stages (工程建设项目); no file, no project types
+    projects_file: Path = ROOT / "data" / "projects.toml"
     calendar_file: Path = ROOT / "data" / "calendar.toml"
     rules_dir: Path = ROOT / "rules"
     instance_dir: Path = ROOT / "instance"

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from app.bureau_data import catalogue_sections, item_profiles
-from app.bureau_data.toml_lines import TomlLines
+from app.bureau_data.toml_lines import TomlLines, read_text, syntax_error
 from app.domain.catalogue import Catalogue, Department, Item, ItemKind, Material
 from app.domain.errors import DataFileError
 
@@ -62,7 +62,6 @@ _KIND_BY_LABEL = {"即办件": ItemKind.IMMEDIATE, "承诺件": ItemKind.PROMISE
 _DEPARTMENT_CODE = re.compile(r"[a-z][a-z0-9_]{0,39}")
 _ITEM_CODE = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
 _MATERIAL_CODE = re.compile(r"[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)*")
-_TOML_LINE = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 _LABELS = {
     "code": "编码", "name": "名称", "department": "实施部门", "kind": "办件类型",
@@ -86,36 +85,12 @@ _ITEM_KEYS: dict[str, tuple[type, bool]] = {
 _MATERIAL_KEYS: dict[str, tuple[type, bool]] = {
     "code": (str, True), "name": (str, True), "main": (bool, True), "shared": (str, False)}
 _SHARED_KEY = re.compile(r"[a-z][a-z0-9_]{0,39}")
-_TOML_MESSAGES = {
-    "Invalid value": "值无效（文字须加英文双引号，数字和 true/false 不加引号）",
-    "Cannot overwrite a value": "同一个键重复定义",
-    "Cannot declare": "重复定义的表",
-    "Unterminated string": "字符串缺少结束的英文双引号",
-    "Unclosed array": "数组缺少结束的 ]",
-    "Unclosed inline table": "内联表缺少结束的 }",
-    "Expected '=' after a key": "键后面缺少 =",
-    "Expected ']' at the end of a table declaration": "表头缺少结束的 ]",
-    "Invalid statement": "无法识别的语句",
-    "Illegal character": "含有非法字符",
-}
 
 
 def load_catalogue(path: Path, known_processes: set[str] | None = None) -> Catalogue:
     """Read and validate the catalogue at *path*; raise :class:`DataFileError` if invalid."""
-    file = str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise DataFileError("catalogue_unreadable",
-                            f"无法读取事项目录文件 {file}：{exc.strerror or exc}", file=file) from exc
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[:exc.start].count(b"\n") + 1
-        raise DataFileError("catalogue_encoding",
-                            f"事项目录文件 {file} 第 {line} 行不是 UTF-8 编码，请另存为 UTF-8",
-                            file=file, line=line) from exc
-    return parse_catalogue(text, source=file, known_processes=known_processes)
+    text = read_text(path, what="事项目录文件", code="catalogue")
+    return parse_catalogue(text, source=str(path), known_processes=known_processes)
 
 
 def parse_catalogue(text: str, *, source: str,
@@ -124,18 +99,8 @@ def parse_catalogue(text: str, *, source: str,
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise _syntax_error(exc, text, source) from exc
+        raise syntax_error(exc, text, source, what="事项目录文件", code="catalogue") from exc
     return _Loader(text, source, known_processes).load(data)
-
-
-def _syntax_error(exc: tomllib.TOMLDecodeError, text: str, file: str) -> DataFileError:
-    original = str(exc)
-    match = _TOML_LINE.search(original)
-    line = int(match.group(1)) if match else max(1, len(text.splitlines()))
-    where = f"第 {line} 行第 {match.group(2)} 列" if match else f"文件末尾（第 {line} 行）"
-    reason = next((zh for en, zh in _TOML_MESSAGES.items() if original.startswith(en)), "格式不正确")
-    message = f"事项目录文件 {file} {where}存在 TOML 语法错误：{reason}（{original}）"
-    return DataFileError("catalogue_syntax", message, file=file, line=line)
 
 
 def _value_name(value: Any) -> str:

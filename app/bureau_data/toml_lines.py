@@ -2,12 +2,59 @@
 
 ``tomllib`` gives values without positions; this module finds the line of an entry of an
 array of tables (``[[items]]`` number N), of a key inside it, or of a top-level key, by
-reading the text itself.
+reading the text itself. :func:`read_toml` reads such a file and turns undecodable bytes
+and TOML syntax errors into :class:`DataFileError` with the line, in Chinese.
 """
 from __future__ import annotations
 
 import re
+import tomllib
+from pathlib import Path
 from typing import Any
+
+from app.domain.errors import DataFileError
+
+_TOML_LINE = re.compile(r"\(at line (\d+), column (\d+)\)")
+_TOML_MESSAGES = {
+    "Invalid value": "值无效（文字须加英文双引号，数字和 true/false 不加引号）",
+    "Cannot overwrite a value": "同一个键重复定义",
+    "Cannot declare": "重复定义的表",
+    "Unterminated string": "字符串缺少结束的英文双引号",
+    "Unclosed array": "数组缺少结束的 ]",
+    "Unclosed inline table": "内联表缺少结束的 }",
+    "Expected '=' after a key": "键后面缺少 =",
+    "Expected ']' at the end of a table declaration": "表头缺少结束的 ]",
+    "Invalid statement": "无法识别的语句",
+    "Illegal character": "含有非法字符",
+}
+
+
+def read_text(path: Path, *, what: str, code: str) -> str:
+    """The UTF-8 text of a bureau file (``what``: e.g. 事项目录文件; ``code``: error prefix)."""
+    file = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise DataFileError(f"{code}_unreadable", f"无法读取{what} {file}：{exc.strerror or exc}",
+                            file=file) from exc
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise DataFileError(f"{code}_encoding", f"{what} {file} 第 {line} 行不是 UTF-8 编码，请另存为 UTF-8",
+                            file=file, line=line) from exc
+
+
+def syntax_error(exc: tomllib.TOMLDecodeError, text: str, file: str, *, what: str,
+                 code: str) -> DataFileError:
+    """A TOML syntax error as the bureau reads it: where, and what is wrong, in Chinese."""
+    original = str(exc)
+    match = _TOML_LINE.search(original)
+    line = int(match.group(1)) if match else max(1, len(text.splitlines()))
+    where = f"第 {line} 行第 {match.group(2)} 列" if match else f"文件末尾（第 {line} 行）"
+    reason = next((zh for en, zh in _TOML_MESSAGES.items() if original.startswith(en)), "格式不正确")
+    message = f"{what} {file} {where}存在 TOML 语法错误：{reason}（{original}）"
+    return DataFileError(f"{code}_syntax", message, file=file, line=line)
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\" -]+?)\s*\]")
 
@@ -64,14 +111,16 @@ class TomlLines:
                     return number
         return first if found else None
 
-    def material_line(self, index: int, number: int, code: str | None) -> int | None:
-        """Line of material *number* (from 1) of item *index*: by its code, else by position."""
-        first, last, found = self.block("items", index)
+    def material_line(self, index: int, number: int, code: str | None,
+                      table: str = "items") -> int | None:
+        """Line of material *number* (from 1) of entry *index* of *table* (an item, a project
+        stage): by its code, else by position."""
+        first, last, found = self.block(table, index)
         if not found:
-            return self.line("items", index)
-        start = self.line("items", index, "materials") or first
+            return self.line(table, index)
+        start = self.line(table, index, "materials") or first
         if code is not None:
-            entries = self.entries["items"][index].get("materials", [])
+            entries = self.entries[table][index].get("materials", [])
             nth = sum(1 for m in entries[:number - 1] if isinstance(m, dict) and m.get("code") == code)
             pattern = re.compile(rf"(^|[{{,])\s*code\s*=\s*[\"']{re.escape(code)}[\"']")
             hits = [n for n in range(start, last + 1) if pattern.search(self.lines[n - 1])]

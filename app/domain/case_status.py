@@ -82,15 +82,18 @@ def combined_result(results: list[str | None]) -> CaseResult | None:
     return CaseResult.PARTIAL
 
 _S = CaseStatus
+#: A construction project (工程建设项目) goes round several times: each stage is accepted
+#: (registered), may start with a joint survey (inspecting → in_review) and ends in the lead's
+#: conclusion (pending_decision), after which the next stage waits to be accepted (registered).
 ALLOWED_TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
     _S.REGISTERED: frozenset({_S.IN_REVIEW, _S.PENDING_DECISION, _S.READY_TO_ISSUE, _S.NOT_ACCEPTED,
-                              _S.COMPLETED, _S.VERIFYING}),
+                              _S.COMPLETED, _S.VERIFYING, _S.INSPECTING}),
     _S.AWAITING_SUPPLEMENT: frozenset({_S.IN_REVIEW, _S.PENDING_DECISION, _S.COMPLETED}),
     _S.IN_REVIEW: frozenset({_S.PENDING_DECISION, _S.READY_TO_ISSUE, _S.REGISTERED,
                              _S.AWAITING_SUPPLEMENT, _S.INSPECTING}),
-    _S.INSPECTING: frozenset({_S.PENDING_DECISION}),
+    _S.INSPECTING: frozenset({_S.PENDING_DECISION, _S.IN_REVIEW}),
     _S.PENDING_DECISION: frozenset({_S.IN_REVIEW, _S.CERTIFYING, _S.READY_TO_ISSUE,
-                                    _S.AWAITING_SUPPLEMENT}),
+                                    _S.AWAITING_SUPPLEMENT, _S.REGISTERED}),
     _S.CERTIFYING: frozenset({_S.READY_TO_ISSUE}),
     _S.READY_TO_ISSUE: frozenset({_S.COMPLETED, _S.VERIFYING}),
     _S.VERIFYING: frozenset({_S.COMPLETED}),

@@ -3,9 +3,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from app.domain.errors import NotFound
 from app.domain.parallel import ParallelMode
+
+if TYPE_CHECKING:
+    from app.domain.projects import ProjectType
 
 
 class ItemKind(StrEnum):
@@ -167,6 +171,8 @@ class Catalogue:
     #: the bureau's own site-survey section (现场勘验): independent and joint inspections
     inspection_department: str | None = None
     bundles: dict[str, Bundle] = field(default_factory=dict)
+    #: construction project types (工程建设项目), from ``data/projects.toml``
+    projects: dict[str, ProjectType] = field(default_factory=dict)
 
     def item(self, code: str) -> Item:
         try:
@@ -174,10 +180,12 @@ class Catalogue:
         except KeyError:
             raise NotFound("item_not_found", f"事项“{code}”不在事项目录中", item_code=code) from None
 
-    def subject(self, code: str) -> Subject:
-        """The item, or the bundle, a case is about."""
+    def subject(self, code: str) -> Subject | ProjectType:
+        """The item, the bundle or the project type a case is about."""
         if code in self.bundles:
             return self.bundles[code]
+        if code in self.projects:
+            return self.projects[code]
         return self.item(code)
 
     def department_name(self, code: str | None) -> str:

@@ -369,3 +369,9 @@ class CaseItem(Base):
     certificate_no: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (UniqueConstraint("case_id", "item_code", name="uq_case_item"),)
+
+
+
+# The construction-project tables live in their own module; importing it here registers them
+# with ``Base.metadata``, so the schema is always complete.
+from app.persistence.project_models import Project, ProjectStage  # noqa: E402,F401

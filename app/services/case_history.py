@@ -34,6 +34,8 @@ ACTION_LABELS = {
     "licence_revoked": "许可撤销",
     "escalation_completed": "督办办结",
     "model_deployed": "部署流程",
+    "project_stage_started": "阶段开始计时",
+    "project_stage_concluded": "阶段办结",
 }
 
 
@@ -82,9 +84,9 @@ _DESCRIBE: dict[str, Callable[[AuditEvent, ProcessDefinition | None], str]] = {
     "clock_resumed": _clock_resumed,
     "supplement_notice_issued": lambda e, _: "出具一次性告知书，需补正：" + "；".join(
         f"{i['name']}（{i['reason']}）" for i in e.after.get("items", [])),
-    "materials_received": lambda e, _: f"窗口收取材料 {len(e.after.get('received') or [])} 件"
-                                       + ("，容缺材料已全部补齐" if not e.after.get("gaps") else
-                                          f"，尚缺容缺材料 {len(e.after['gaps'])} 件"),
+    "materials_received": lambda e, _: f"窗口收取材料 {len(e.after.get('received') or [])} 件" + (
+        "" if "gaps" not in e.after  # an item without 容缺受理: nothing owed to report
+        else "，容缺材料已全部补齐" if not e.after["gaps"] else f"，尚缺容缺材料 {len(e.after['gaps'])} 件"),
     "materials_supplemented": lambda e, _: f"申请人补正材料 {len(e.after.get('materials') or [])} 件，一次补齐",
     "deadline_warning": lambda e, _: f"时限预警：距办结期限 {e.after.get('due_date')} 还剩 "
                                      f"{e.after.get('working_days_left')} 个工作日",
@@ -93,6 +95,9 @@ _DESCRIBE: dict[str, Callable[[AuditEvent, ProcessDefinition | None], str]] = {
     "follow_up_opened": lambda e, _: f"事后核查发现承诺不实，已立案 {e.after.get('number')}（撤销程序）",
     "licence_revoked": lambda e, _: f"本许可已被撤销（撤销案 {e.after.get('by_case')}）",
     "timer_fired": lambda e, _: "定时事件到期：" + (e.after.get("result_label") or e.after.get("status_label") or ""),
+    "project_stage_started": lambda e, _: f"“{e.after.get('name')}”阶段受理，开始计时：时限 {e.after.get('limit')} "
+                                          f"个工作日，至 {e.after.get('due_date')}",
+    "project_stage_concluded": lambda e, _: f"“{e.after.get('name')}”阶段办结：{e.after.get('outcome_label')}",
 }
 
 

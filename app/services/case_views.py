@@ -1,6 +1,7 @@
 """Read models of cases for the API and the pages: what a user may see, nothing more."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -8,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.acceptance import gaps, missing_materials
 from app.domain.case_status import CaseResult, CaseStatus
+from app.domain.clock import local_date
 from app.domain.errors import Forbidden
 from app.domain.roles import Role
 from app.persistence import tasks as task_queries
@@ -19,6 +21,7 @@ from app.services.actor import Actor
 from app.services.case_history import history
 from app.services.parallel_review import parallel_view
 from app.services.processes import definition_for
+from app.services.project_views import project_view
 from app.services.runtime import Runtime
 from app.services.supplement import notices_view
 from app.services.time_limits import suspensions_view, time_limit_view
@@ -132,7 +135,9 @@ def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) 
     for entry in events:
         entry["actor_name"] = names.get(entry["actor"], entry["actor"])
     suspensions = suspensions_view(session, case.id)
-    suspended_days = sum(s["working_days"] or 0 for s in suspensions if s["ended_at"])
+    # suspensions of the clock now running (a construction project's earlier stages had their own)
+    suspended_days = sum(s["working_days"] or 0 for s in suspensions if s["ended_at"] and case.accepted_on
+                         and local_date(datetime.fromisoformat(s["started_at"])) >= case.accepted_on)
     detail = case_summary(runtime, case)
     detail.update(
         query_code=case.query_code if actor.role in (Role.WINDOW, Role.ADMIN) else None,
@@ -153,6 +158,7 @@ def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) 
         kind=case.kind,
         parent_case=_case_link(session, case.parent_case_id),
         follow_up_cases=[_link(c) for c in follow_ups(session, case.id)],
+        project=project_view(session, runtime, case),
         items=[{"code": i.item_code, "name": i.item_name, "department": i.department,
                 "department_name": runtime.catalogue.department_name(i.department), "stage": i.stage,
                 "result": i.result, "result_label": CaseResult(i.result).label if i.result else None,

@@ -73,3 +73,9 @@ def _demo_cases(session: Session, runtime: Runtime) -> None:
             task = task_queries.ready_tasks_of_case(session, case.id)[0]
             claim_task(session, runtime, window, task.id)
             complete_task(session, runtime, window, task.id, Completion(decision="approve", opinion="材料齐全，予以受理"))
+    for project_type in runtime.catalogue.projects.values():  # a construction project of each type
+        register_case(session, runtime, window, Application(
+            item_code=project_type.code, applicant={"name": "县城市建设投资有限公司"},
+            materials=[m.code for m in project_type.materials if m.main],
+            project={"name": f"城南新区{project_type.name.removesuffix('工程建设项目')}示范项目",
+                     "location": "城南新区学府路"}))

@@ -14,7 +14,9 @@ from typing import Any
 from app.domain.acceptance import acceptance_blockers, gap_blocks
 from app.domain.errors import InvalidInput
 from app.domain.parallel import ParallelMode
+from app.domain.projects import ProjectType
 from app.persistence.models import Case
+from app.services.project_rules import check_project_step
 from app.services.runtime import Runtime
 from app.workflow.task_metadata import HumanTaskSpec
 
@@ -29,7 +31,9 @@ def check_step(runtime: Runtime, case: Case, spec: HumanTaskSpec, decision: str 
             and submitted.get("commitment_signed") is not True:
         raise InvalidInput("commitment_not_signed", "申请人尚未签署告知承诺书，不能按告知承诺制当场准予",
                            field="commitment_signed")
-    if spec.stage == "registered" and decision == "approve":
+    if isinstance(item, ProjectType):  # 工程建设项目: materials go stage by stage
+        check_project_step(runtime, item, case.materials, spec, decision, task_data)
+    elif spec.stage == "registered" and decision == "approve":
         reason, missing = acceptance_blockers(item, case.materials)
         if missing:
             names = "、".join(m.name for m in missing)

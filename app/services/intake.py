@@ -36,6 +36,8 @@ class Application:
     applicant: dict[str, Any]
     materials: list[str] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)
+    #: a construction project's own details: name, location, … (工程建设项目 only)
+    project: dict[str, Any] = field(default_factory=dict)
 
 
 def _validate(runtime: Runtime, application: Application) -> None:
@@ -64,6 +66,10 @@ def _validate(runtime: Runtime, application: Application) -> None:
 def register_case(session: Session, runtime: Runtime, actor: Actor, application: Application) -> Case:
     """Create the case, start its process, project its first tasks, record the event."""
     actor.require(Role.WINDOW, Role.ADMIN)
+    if application.item_code in runtime.catalogue.projects:
+        from app.services.project_intake import register_project  # it builds on this module
+
+        return register_project(session, runtime, actor, application)
     _validate(runtime, application)
     item = runtime.catalogue.subject(application.item_code)
     version = process_versions.latest_version(session, item.process)

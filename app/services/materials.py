@@ -38,5 +38,6 @@ def receive_materials(session: Session, runtime: Runtime, actor: Actor, case_id:
     append_event(session, occurred_at=case.updated_at, actor=actor.username, action="materials_received",
                  case_id=case.id, before={"materials": before},
                  after={"received": new, "materials": case.materials,
-                        "gaps": [m.code for m in gaps(item, case.materials)]})
+                        **({"gaps": [m.code for m in gaps(item, case.materials)]}
+                           if item.gaps_until is not None else {})})
     return case

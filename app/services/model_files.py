@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.bureau_data.catalogue_file import load_catalogue
+from app.bureau_data.projects_file import with_projects
 from app.config import Settings
 from app.domain.errors import OneSealError
 from app.domain.findings import Finding, Severity
@@ -67,7 +68,7 @@ def _resolver(index: dict[str, tuple[Document, list[str]]]):  # type: ignore[no-
 def validate_files(paths: list[Path], settings: Settings) -> list[FileResult]:
     notes: list[Finding] = []
     try:
-        catalogue = load_catalogue(settings.catalogue_file)
+        catalogue = with_projects(load_catalogue(settings.catalogue_file), settings.projects_file)
     except OneSealError as err:
         catalogue = None
         notes.append(Finding(Severity.INFO, "catalogue_unavailable", f"事项目录无法读取，未检查事项绑定：{err.message}"))

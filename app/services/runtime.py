@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from app.bureau_data.calendar_file import load_calendar
 from app.bureau_data.catalogue_file import load_catalogue
+from app.bureau_data.projects_file import with_projects
 from app.config import Settings
 from app.domain.catalogue import Catalogue
 from app.domain.clock import Clock, SystemClock
@@ -35,7 +36,8 @@ class Runtime:
 def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     clock = clock or SystemClock()
     known = {p.stem for p in settings.processes_dir.glob("*.bpmn")}
-    catalogue = load_catalogue(settings.catalogue_file, known_processes=known)
+    catalogue = with_projects(load_catalogue(settings.catalogue_file, known_processes=known),
+                              settings.projects_file, known)
     rules = load_rules_engine(settings.rules_dir)
     evaluator, recorder = build_evaluator(rules)
     return Runtime(

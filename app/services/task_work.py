@@ -24,6 +24,7 @@ from app.services.processes import definition_for
 from app.services.advance import advance_case
 from app.services.follow_up import after_decision
 from app.services.guards import check_step
+from app.services.project_clock import follow_stage
 from app.services.runtime import Runtime
 from app.services.supplement import (
     RETURN_DECISION,
@@ -168,6 +169,7 @@ def complete_task(session: Session, runtime: Runtime, actor: Actor, task_id: str
             issue_notice(session, case, task.id, notice_items, actor.username, now)
         effects = advance_case(session, runtime, case, step, now=now, actor=actor.username,
                                ready_before=ready_before)
+        follow_stage(session, runtime, case, task, spec, completion.decision, effects, now, actor.username)
     session.flush()
     append_event(session, occurred_at=now, actor=actor.username, action="task_completed",
                  case_id=case.id, element_id=task.element_id,

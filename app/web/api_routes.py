@@ -13,6 +13,7 @@ from app.services.case_pages import diagram_source
 from app.services.inspection import decision_view, evaluate_inspection
 from app.services.intake import Application, register_case
 from app.services.materials import receive_materials
+from app.services.project_views import project_types_view
 from app.services.task_transfer import transfer_task
 from app.services.task_work import Completion, claim_task, complete_task, release_task
 from app.web.edge import Call, api, json_body, json_response
@@ -76,12 +77,18 @@ def list_items(call: Call) -> tuple[Any, int]:
     return {"items": [_item_view(i, call) for i in catalogue.items.values()], "bundles": bundles}, 200
 
 
+@bp.get("/project-types")
+@api()
+def list_project_types(call: Call) -> tuple[Any, int]:
+    return {"project_types": project_types_view(call.runtime)}, 200
+
+
 @bp.post("/cases")
 @api(write=True)
 def create_case(call: Call) -> tuple[Any, int]:
     body = json_body()
     item_code, applicant = body.get("item_code") or body.get("bundle_code"), body.get("applicant")
-    materials, facts = body.get("materials", []), body.get("facts", {})
+    materials, facts, project = body.get("materials", []), body.get("facts", {}), body.get("project", {})
     if not isinstance(item_code, str) or not item_code:
         raise InvalidInput("item_code_required", "请选择事项（item_code）或“一件事”（bundle_code）",
                            field="item_code")
@@ -91,8 +98,10 @@ def create_case(call: Call) -> tuple[Any, int]:
         raise InvalidInput("invalid_materials", "materials 应为材料编码列表", field="materials")
     if not isinstance(facts, dict):
         raise InvalidInput("invalid_facts", "facts 应为对象", field="facts")
+    if not isinstance(project, dict):
+        raise InvalidInput("invalid_project", "project 应为对象（工程建设项目的名称、建设地点等）", field="project")
     case = register_case(call.session, call.runtime, call.actor,
-                         Application(item_code, applicant, materials, facts))
+                         Application(item_code, applicant, materials, facts, project))
     return case_views.case_detail(call.session, call.runtime, call.actor, case.id), 201
 
 

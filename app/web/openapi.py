@@ -134,6 +134,8 @@ def openapi_document() -> dict[str, Any]:
                 "responses": {**_ok("凭证", {"type": "object", "properties": {"token": {"type": "string"}}}),
                               **_errors(400, 401)}}},
             "/api/v1/items": {"get": {"summary": "事项目录", "responses": {**_ok("事项列表"), **_errors(401)}}},
+            "/api/v1/project-types": {"get": {"summary": "工程建设项目类型：四个阶段的牵头部门、时限、事项和材料",
+                                              "responses": {**_ok("项目类型列表"), **_errors(401)}}},
             "/api/v1/cases": {"post": {
                 "summary": "登记办件", "parameters": [_IDEMPOTENCY],
                 "requestBody": _body({"type": "object", "required": ["item_code", "applicant"], "properties": {
@@ -141,7 +143,11 @@ def openapi_document() -> dict[str, Any]:
                     "applicant": {"type": "object", "required": ["name"],
                                   "properties": {"name": {"type": "string"}}},
                     "materials": {"type": "array", "items": {"type": "string"}},
-                    "facts": {"type": "object"}}}),
+                    "facts": {"type": "object"},
+                    "project": {"type": "object", "required": ["name", "location"],
+                                "description": "工程建设项目（item_code 为项目类型编码时）：名称、建设地点及其他信息",
+                                "properties": {"name": {"type": "string", "maxLength": 100},
+                                               "location": {"type": "string", "maxLength": 200}}}}}),
                 "responses": {**_ok("已登记", {"$ref": "#/components/schemas/Case"}, "201"),
                               **_errors(400, 401, 403, 404, 409)}}},
             "/api/v1/rules/inspection/evaluate": {"post": {

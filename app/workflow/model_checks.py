@@ -259,7 +259,11 @@ def item_findings(process: etree._Element, catalogue: Catalogue | None,
                                          f"事项 {item.code}（{item.name}）在事项目录中由本流程办理，但流程未声明该事项",
                                          process))
     callers = sorted(set(callers))
-    if not served and callers:
+    projects = [t for t in catalogue.projects.values() if t.process == process_id]
+    if not served and projects:
+        findings.append(_finding(Severity.INFO, "process_serves_projects",
+                                 "本流程办理工程建设项目：" + "、".join(t.name for t in projects), process))
+    elif not served and callers:
         findings.append(_finding(Severity.INFO, "process_called_only",
                                  "本流程不直接办理事项，作为子流程被“" + "”“".join(callers) + "”调用", process))
     elif not served:

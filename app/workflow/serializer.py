@@ -6,6 +6,10 @@ is never mutated) by one that leaves the spec out and takes it back from the cac
 :class:`~app.workflow.definitions.ProcessDefinition` on restore. The JSON is UTF-8 without
 ``\\u`` escapes and is stored together with :data:`SERIALIZER_VERSION`; SpiffWorkflow's own
 migrations run on load for instances saved by an older serializer.
+
+Before dumping, :func:`prune_finished_data` empties the data of the tasks nothing will read
+again, so a long workflow (a construction project: four stages, dozens of parallel tasks)
+stores its data once at its frontier instead of once per finished branch.
 """
 from __future__ import annotations
 
@@ -24,11 +28,43 @@ from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_SERIALIZER_V
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
 
 from app.workflow.definitions import ProcessDefinition
 
 #: Stored with every instance: the library's serializer version and our spec-by-reference layout.
 SERIALIZER_VERSION = f"{SPIFF_SERIALIZER_VERSION}+ref1"
+
+
+def prune_finished_data(workflow: BpmnWorkflow) -> int:
+    """Empty the data of finished tasks that nothing reads any more; return how many.
+
+    A task's data is read after it completed only by its children: each copies (inherits) it
+    when it is updated on the way to ready, and the serializer stores each task's data as a
+    delta from its parent's. Everything else reads data while the task finishes, in the same
+    engine step, never in a later one (SpiffWorkflow 3.2): a multi-instance loop merges an
+    instance's output when the instance completes (``MultiInstanceTask.merge_child``) and
+    evaluates its completion condition then; a call activity copies its subprocess's end data
+    when the subprocess completes (``SubWorkflowTask._on_subworkflow_completed``); an end event
+    copies its data into the workflow's. The exception is the parallel join
+    (``UnstructuredJoin._run_hook``): when the last branch arrives it merges the data of the
+    *parents* of the join instances that arrived earlier and were cancelled meanwhile.
+
+    Hence the rule: a completed task whose children have all *completed* (none waiting,
+    predicted or cancelled) is read by nobody again; a task with a cancelled child is kept
+    (it may be a branch still to be merged by a join). A finished subprocess keeps its tasks
+    (history and path coverage read their states) but not its data.
+    """
+    pruned = 0
+    for one in (workflow, *workflow.subprocesses.values()):
+        for task in one.tasks.values():
+            if task.data and task.state == TaskState.COMPLETED \
+                    and all(child.state == TaskState.COMPLETED for child in task.children):
+                task.data = {}
+                pruned += 1
+        if one is not workflow and one.is_completed():
+            one.data = {}
+    return pruned
 
 
 class _SpecByReferenceConverter(BpmnWorkflowConverter):
@@ -79,6 +115,9 @@ class StateSerializer:
         return codec
 
     def dump(self, workflow: BpmnWorkflow) -> str:
+        """The workflow's state as JSON; the data of finished tasks is pruned first (in the live
+        workflow too, which then equals what a restore of the saved state would give)."""
+        prune_finished_data(workflow)
         codec = self._codec()
         codec.registry._encoder_mode = True
         try:

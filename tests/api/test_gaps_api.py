@@ -72,3 +72,10 @@ def test_receiving_materials_refuses_what_does_not_fit(api):
                        ({"materials": "M04"}, "invalid_materials"), ({"materials": ["M01"]}, "materials_already_received")):
         response = api.post(url, as_user="window", json=body)
         assert response.status_code == 400 and response.get_json()["code"] == code, body
+
+
+def test_materials_taken_for_an_item_without_gaps_claim_nothing_about_gaps(api):
+    case = register(api, BOOKS, materials=["M01", "M02", "M03"])
+    case = api.post(f"/api/v1/cases/{case['id']}/materials", as_user="window", json={"materials": ["M04"]}).get_json()
+    (entry,) = [h for h in case["history"] if h["action"] == "materials_received"]
+    assert entry["description"] == "窗口收取材料 1 件" and "gaps" not in entry["after"]

@@ -22,7 +22,9 @@ DECISIONS = {"受理": "approve", "不予受理": "reject", "准予": "approve",
              "建议准予": "approve", "建议不予": "reject", "同意": "approve", "不同意": "reject",
              "提请专家评审": "expert", "组织听证": "hearing", "当场准予": "approve",
              "承诺属实": "pass", "承诺不实": "fail", "建议撤销": "revoke", "撤销许可": "revoke",
-             "建议不予撤销": "keep", "不予撤销": "keep"}
+             "建议不予撤销": "keep", "不予撤销": "keep",
+             "通过": "approve", "不通过": "reject", "合格": "approve", "不合格": "reject",
+             "验收合格": "approve", "验收不合格": "reject"}
 
 
 @dataclass

@@ -43,7 +43,7 @@ def gaps_filled(desk: Any) -> None:
 def receive_later(desk: Any, username: str, names: str) -> None:
     """窗口收取申请人在受理后补交的材料（材料中文名称用顿号分隔）。"""
     actor = desk.actor(username)
-    item = desk.ext.runtime.catalogue.item(desk.detail()["item_code"])
+    item = desk.ext.runtime.catalogue.subject(desk.detail()["item_code"])
     codes = [m.code for m in item.materials if m.name in _names(names)]
     desk.error = None
     try:

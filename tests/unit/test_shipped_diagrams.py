@@ -225,6 +225,67 @@ EXPECTED = {
             }),
         },
     },
+    "construction_project.bpmn": {
+        "process_id": "construction_project",
+        "process_name": "工程建设项目审批流程",
+        "pool_name": "县行政审批服务局",
+        "lanes": [("lane_window", "综合窗口"), ("lane_review", "审查股室")],
+        "user_tasks": {
+            "issue_result": ("综合窗口", {
+                "stage": "ready_to_issue",
+                "opinion": "optional",
+                "fields": DELIVERY_FIELD,
+            }),
+        },
+    },
+    "project_stage.bpmn": {
+        "process_id": "project_stage",
+        "process_name": "工程建设项目审批阶段",
+        "pool_name": "县行政审批服务局",
+        "lanes": [("lane_review", "审查股室"), ("lane_inspector", "核查人员"), ("lane_leader", "分管领导")],
+        "user_tasks": {
+            "accept_stage": ("审查股室", {
+                "stage": "registered", "department_from": "stage.lead",
+                "project_stage_from": "stage.number",
+                "decisions": "approve:受理,reject:不予受理", "opinion": "optional",
+            }),
+            "review_stage_items": ("审查股室", {
+                "stage": "in_review", "department_from": "stage_item.department",
+                "item_from": "stage_item.item", "project_stage_from": "stage.number",
+                "decisions": "approve:准予,reject:不予", "results": "approve:approved,reject:rejected",
+                "opinion": "required", "fields": "certificate_no:text",
+            }),
+            "conclude_stage": ("分管领导", {
+                "stage": "pending_decision", "department_from": "stage.lead",
+                "project_stage_from": "stage.number",
+                "decisions": "approve:通过,reject:不通过", "opinion": "required",
+            }),
+        },
+    },
+    "project_completion.bpmn": {
+        "process_id": "project_completion",
+        "process_name": "竣工联合验收",
+        "pool_name": "县行政审批服务局",
+        "lanes": [("lane_review", "审查股室"), ("lane_leader", "分管领导")],
+        "user_tasks": {
+            "accept_completion": ("审查股室", {
+                "stage": "registered", "department_from": "stage.lead",
+                "project_stage_from": "stage.number",
+                "decisions": "approve:受理,reject:不予受理", "opinion": "optional",
+            }),
+            "joint_acceptance": ("审查股室", {
+                "stage": "in_review", "department_from": "acceptance_department",
+                "project_stage_from": "stage.number",
+                "decisions": "approve:合格,reject:不合格", "opinion": "required",
+            }),
+            "issue_acceptance": ("分管领导", {
+                "stage": "pending_decision", "department_from": "stage.lead",
+                "item_from": "stage.item", "project_stage_from": "stage.number",
+                "decisions": "approve:验收合格,reject:验收不合格", "results": "approve:approved,reject:rejected",
+                "opinion": "required", "fields": "certificate_no:text",
+            }),
+        },
+    },
     "immediate.bpmn": {
         "process_id": "immediate",
         "process_name": "即办件流程",

@@ -31,6 +31,9 @@ DOCUMENTS = {
     "revocation": ["revocation"],
     "site_inspection": ["site_inspection"],
     "immediate": ["immediate"],
+    "construction_project": ["construction_project", "project_stage", "project_completion", "site_inspection"],
+    "project_stage": ["project_stage", "site_inspection"],
+    "project_completion": ["project_completion"],
 }
 
 
@@ -67,7 +70,29 @@ def PARALLEL(mode, ratio=None, site_inspection=False):  # noqa: N802 - reads lik
         data.update(inspection_data(departments_involved=3, parallel_approval=True))
     return data
 WITH_INSPECTION = {"site_inspection": True, **inspection_data()}
+
+#: a construction project with three departments per stage; a joint survey in stage 1 only
+PROJECT_DEPARTMENTS = ["natural_resources", "water", "housing"]
+
+
+def project_stage(number, survey=False):
+    stage = {"number": number, "lead": "natural_resources",
+             "items": [{"item": f"XK-0{number}0{i}", "department": d} for i, d in enumerate(PROJECT_DEPARTMENTS)]}
+    stage["survey"] = {"facts": facts(departments_involved=3, parallel_approval=True), "lead": "site_survey",
+                       "departments": ["site_survey", *PROJECT_DEPARTMENTS]} if survey else None
+    return stage
+
+
+COMPLETION = {"number": 4, "lead": "housing", "acceptance": PROJECT_DEPARTMENTS, "item": "XK-0400"}
+PROJECT = {"project_stages": [project_stage(1, survey=True), project_stage(2), project_stage(3), COMPLETION]}
 APPROVE, REJECT = {"decision": "approve"}, {"decision": "reject"}
+
+STAGE_ONE = [("accept_stage", APPROVE, ["natural_resources"]),
+             ("inspect_jointly", {"finding": "合格"}, ["site_survey", *PROJECT_DEPARTMENTS]),
+             ("conclude_joint_inspection", {"finding": "合格"}, ["site_survey"]),
+             ("review_stage_items", APPROVE, PROJECT_DEPARTMENTS), ("conclude_stage", APPROVE, None)]
+STAGE_PLAIN = [("accept_stage", APPROVE, None), ("review_stage_items", APPROVE, PROJECT_DEPARTMENTS),
+               ("conclude_stage", APPROVE, None)]
 
 # (process, label, start data, [(element id, data for every ready instance or a list of data
 #  for the first instances in order, departments of the ready instances)], end)
@@ -154,6 +179,36 @@ PATHS = [
         ("conclude_joint_inspection", {"finding": "合格"}, ["site_survey"])], "inspection_finished"),
     ("site_inspection", "not_needed", inspection_data(requires_site_inspection=False), [],
      "inspection_not_needed"),
+    ("project_stage", "not_accepted", {"stage": project_stage(2), "stage_items": project_stage(2)["items"]}, [
+        ("accept_stage", REJECT, ["natural_resources"])], "stage_not_accepted"),
+    ("project_stage", "surveyed_then_passed", {"stage": project_stage(1, survey=True),
+                                               "stage_items": project_stage(1)["items"]}, [
+        ("accept_stage", APPROVE, ["natural_resources"]),
+        ("inspect_jointly", {"finding": "合格"}, ["site_survey", *PROJECT_DEPARTMENTS]),
+        ("conclude_joint_inspection", {"finding": "合格"}, ["site_survey"]),
+        ("review_stage_items", APPROVE, PROJECT_DEPARTMENTS),
+        ("conclude_stage", APPROVE, ["natural_resources"])], "stage_concluded"),
+    ("project_stage", "rejected_without_survey", {"stage": project_stage(2), "stage_items": project_stage(2)["items"]}, [
+        ("accept_stage", APPROVE, None), ("review_stage_items", [APPROVE, REJECT, APPROVE], PROJECT_DEPARTMENTS),
+        ("conclude_stage", REJECT, None)], "stage_concluded"),
+    ("project_completion", "not_accepted", {"stage": COMPLETION, "acceptance_departments": PROJECT_DEPARTMENTS}, [
+        ("accept_completion", REJECT, ["housing"])], "completion_not_accepted"),
+    ("project_completion", "accepted", {"stage": COMPLETION, "acceptance_departments": PROJECT_DEPARTMENTS}, [
+        ("accept_completion", APPROVE, ["housing"]), ("joint_acceptance", APPROVE, PROJECT_DEPARTMENTS),
+        ("issue_acceptance", APPROVE, ["housing"])], "completion_concluded"),
+    ("construction_project", "stage_one_not_accepted", PROJECT, [
+        ("accept_stage", REJECT, None)], "project_not_accepted"),
+    ("construction_project", "stage_one_rejected", PROJECT, [
+        *STAGE_ONE[:-1], ("conclude_stage", REJECT, None), ("issue_result", {}, None)], "project_closed"),
+    ("construction_project", "stage_two_not_accepted", PROJECT, [
+        *STAGE_ONE, ("accept_stage", REJECT, None), ("issue_result", {}, None)], "project_closed"),
+    ("construction_project", "stage_three_rejected", PROJECT, [
+        *STAGE_ONE, *STAGE_PLAIN, *STAGE_PLAIN[:-1], ("conclude_stage", REJECT, None),
+        ("issue_result", {}, None)], "project_closed"),
+    ("construction_project", "every_stage_passed", PROJECT, [
+        *STAGE_ONE, *STAGE_PLAIN, *STAGE_PLAIN, ("accept_completion", APPROVE, ["housing"]),
+        ("joint_acceptance", APPROVE, PROJECT_DEPARTMENTS), ("issue_acceptance", APPROVE, ["housing"]),
+        ("issue_result", {}, None)], "project_closed"),
     ("immediate", "approved", {}, [("accept_and_decide", APPROVE, None), ("issue_result", {}, None)],
      "case_closed"),
     ("immediate", "rejected", {}, [("accept_and_decide", REJECT, None), ("issue_result", {}, None)],
