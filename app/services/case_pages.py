@@ -16,7 +16,13 @@ from app.persistence.models import Case, ProcessVersion
 from app.services.actor import Actor
 from app.services.case_sections import present_sections
 from app.services.case_views import case_detail, load_visible_case
-from app.services.diagram_calls import case_diagrams, diagram_marks, shown_process
+from app.services.diagram_calls import (
+    call_progress,
+    case_diagrams,
+    diagram_marks,
+    shared_targets,
+    shown_process,
+)
 from app.services.inbox import deadline_badge
 from app.services.processes import definition_for
 from app.services.runtime import Runtime
@@ -96,9 +102,11 @@ def diagram_source(session: Session, runtime: Runtime, actor: Actor, case_id: in
     tasks = [t for t in task_queries.tasks_of_case(session, case.id) if t.kind == "workflow"]
     active = Counter(t.element_id for t in tasks if t.status == task_queries.READY)
     completed = {t.element_id for t in tasks if t.status == task_queries.COMPLETED}
+    progress = call_progress(session, runtime, case, shown) \
+        if shown == diagrams.main and shared_targets(diagrams.shapes[shown]) else None
     return {"case_id": case.id, "version_id": drawn.id, "process_id": shown,
             "name": diagrams.shapes[shown].name, "version": drawn.version, "xml": drawn.bpmn_xml,
-            "main_process_id": diagrams.main, **diagram_marks(diagrams, shown, active, completed)}
+            "main_process_id": diagrams.main, **diagram_marks(diagrams, shown, active, completed, progress)}
 
 
 #: how the timeline marks an event (a coloured dot); the rest are plain events

@@ -6,6 +6,12 @@ element for such a step, so the call activity that leads to it is marked instead
 completed, like the step itself), with the number of steps open inside it; the called process's
 own diagram can then be opened from the call, its steps marked the same way. Only the processes
 the case's version pins (``ProcessVersion.calls``, transitively) can be opened.
+
+Task rows say which step is open, not through which call: when the shown process calls the
+same process from several places (a construction project's stages 1–3 all run 阶段审批), the
+case's saved workflow says which of those calls it reached and which it finished
+(:func:`call_progress`; read only then). A called process's own diagram marks the steps of
+every time it was called.
 """
 from __future__ import annotations
 
@@ -16,9 +22,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.domain.errors import NotFound
-from app.persistence.models import ProcessVersion
-from app.services.processes import pinned_versions
+from app.persistence.cases import get_workflow_state
+from app.persistence.models import Case, ProcessVersion
+from app.services.processes import definition_for, pinned_versions
+from app.services.runtime import Runtime
+from app.workflow.coverage import trace
 from app.workflow.definitions import BPMN_NS
+from app.workflow.engine import SavedState
 from app.workflow.safe_xml import parse_untrusted
 
 MAX_DEPTH = 8
@@ -88,20 +98,50 @@ def case_diagrams(session: Session, version: ProcessVersion) -> CaseDiagrams:
     return CaseDiagrams(version.process_id, shapes, versions)
 
 
-def diagram_marks(diagrams: CaseDiagrams, process_id: str, active: Counter[str],
-                  completed: set[str]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class CallProgress:
+    """The call activities of one process that a case's workflow reached, and those it finished."""
+
+    reached: frozenset[str]
+    completed: frozenset[str]
+
+
+def shared_targets(shape: ProcessShape) -> set[str]:
+    """Processes the shape calls from more than one call activity."""
+    return {target for target, n in Counter(shape.calls.values()).items() if n > 1}
+
+
+def call_progress(session: Session, runtime: Runtime, case: Case, process_id: str) -> CallProgress:
+    """Which call activities of ``process_id`` the case's saved workflow reached and finished."""
+    state = get_workflow_state(session, case.id)
+    definition = definition_for(session, runtime, case.process_version_id)
+    exercised = trace(runtime.engine.serializer, definition, SavedState(state.state, state.serializer_version))
+    own = exercised.get(process_id)
+    if own is None:
+        return CallProgress(frozenset(), frozenset())
+    return CallProgress(frozenset(target for _, target in own.steps), own.completed)
+
+
+def diagram_marks(diagrams: CaseDiagrams, process_id: str, active: Counter[str], completed: set[str],
+                  progress: CallProgress | None = None) -> dict[str, Any]:
     """What to mark on one process's diagram: its own steps, and each call activity by the
-    steps inside what it calls (open ones win over completed ones)."""
+    steps inside what it calls (open ones win over completed ones); a process called from
+    several places is placed by ``progress``."""
     shape = diagrams.shapes[process_id]
     counts = {element: n for element, n in active.items() if element in shape.elements}
     done = {element for element in completed if element in shape.elements}
+    shared = shared_targets(shape) if progress is not None else set()
     calls = []
     for call, target in shape.calls.items():
         inner = diagrams.inside(target)
         running = sum(n for element, n in active.items() if element in inner)
+        finished = bool(inner & completed)
+        if progress is not None and target in shared:
+            running = running if call in progress.reached - progress.completed else 0
+            finished = call in progress.completed
         if running:
             counts[call] = counts.get(call, 0) + running
-        elif inner & completed:
+        elif finished:
             done.add(call)
         if target in diagrams.shapes:
             calls.append({"element_id": call, "process_id": target, "name": diagrams.shapes[target].name,

@@ -2,7 +2,8 @@
 the case's stage and dates, and nothing personal (no applicant, no opinions, no names).
 
 A case of several items (一件事) lists each item with its department and how far it is (its
-result only once the case is closed, as for the case itself).
+result only once the case is closed, as for the case itself); a construction project lists its
+stages with their lead section and status.
 
 An unknown number and a wrong code get the same answer, after the same constant-time
 comparison, so the page tells nothing about which numbers exist; the web layer also limits
@@ -22,6 +23,7 @@ from app.domain.errors import InvalidInput, NotFound
 from app.persistence import tasks as task_queries
 from app.persistence.case_items import items_of_case
 from app.persistence.cases import find_case_by_number
+from app.services.project_views import project_view
 from app.services.runtime import Runtime
 
 _NUMBER = re.compile(r"^\d{4}-\d{6}$")
@@ -66,9 +68,13 @@ def lookup_progress(session: Session, runtime: Runtime, number: object, code: ob
     final = status.is_final
     items = [{"name": i.item_name, "department_name": runtime.catalogue.department_name(i.department),
               "state": (CaseResult(i.result).label if final else "已作出决定") if i.result else "办理中"}
-             for i in items_of_case(session, case.id)] if case.kind in ("bundle", "project") else []
+             for i in items_of_case(session, case.id)] if case.kind == "bundle" else []
+    project = project_view(session, runtime, case) if case.kind == "project" else None
+    stages = [{"name": f"第 {s['number']} 阶段 · {s['name']}", "department_name": s["lead_name"],
+               "state": s["status_label"] + (f"，期限 {s['due_date']}" if s["status"] == "running" else "")}
+              for s in project["stages"]] if project else []
     return {
-        "number": case.number, "item_name": case.item_name, "items": items,
+        "number": case.number, "item_name": case.item_name, "items": items, "stages": stages,
         "department_name": runtime.catalogue.department_name(case.department),
         "status_label": status.label, "final": status.is_final,
         "result_label": CaseResult(case.result).label if case.result and status.is_final else None,

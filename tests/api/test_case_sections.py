@@ -182,9 +182,8 @@ def test_the_summary_shows_working_days_used_and_every_clock_suspension(app, api
     assert 'id="suspensions"' not in plain and 'id="time-used">已用 ' in plain
 
 
-# A construction project's stages (``project`` of the case detail, as the project branch's
-# ``app/services/project_views.py`` gives it): until that lands on main, the section is shown
-# from a detail that carries it.
+# A construction project's stages (``project`` of the case detail, ``app.services.project_views``):
+# a detail shaped like it, for what a real project shows only late (the joint acceptance, stage 4).
 PROJECT = {
     "type": {"code": "GCXM-ZF", "name": "政府投资工程建设项目"}, "name": "县第一中学教学楼",
     "location": "城南新区学府路", "details": {}, "current_stage": 2, "total_limit": 39, "working_days_used": 9,
@@ -249,3 +248,35 @@ def test_a_project_step_brings_its_stage_and_item_first():
     notes = [(n.tone, n.text) for n in task_brief(detail, task, "in_review", None)]
     assert notes == [("info", "本环节属于第 2 阶段“工程建设许可”（牵头：自然资源局，时限 12 个工作日，剩 12 个工作日）"),
                      ("info", "本环节办理的事项：小餐饮经营许可（市场监督管理局）")]
+
+
+def test_a_real_projects_stage_item_and_survey_on_the_case_task_and_inbox_pages(app, api):
+    from tests.api.test_projects_api import GOVERNMENT, _pass_survey, complete, materials_of
+    from tests.api.test_projects_api import register as register_project
+
+    case = register_project(api, materials=materials_of(api, GOVERNMENT, ("节能报告",)))
+    case = complete(api, case, case["tasks"][0], "reviewer_development_reform", "approve")
+    case = _pass_survey(api, case)
+    client = client_for(app, "reviewer_natural_resources")
+    page = text(client.get(f"/cases/{case['id']}"))
+    assert sections_in(page) == ["project", "inspection"]
+    project = section(page, "project")
+    assert "工程建设项目：县第一中学教学楼" in project and "政府投资工程建设项目" in project
+    assert '<li class="current" data-stage="1">立项用地规划许可' in project
+    first = project.split('data-stage="1" open>', 1)[1].split("</details>", 1)[0]
+    assert "牵头：发展和改革局 · 时限 15 个工作日，已用 0 个" in first and "事项 0/10" in first
+    row = first.split('data-item="XK-0105"', 1)[1].split("</tr>", 1)[0]
+    assert "建设用地规划许可证核发" in row and "自然资源局" in row and "并联审批" in row
+    assert "本阶段尚缺次要材料：节能报告" in first
+    second = project.split('data-stage="2"', 2)[2].split("</details>", 1)[0]
+    assert "本阶段结束前须补齐：节能报告" in second
+    review = next(t for t in case["tasks"] if t["item_code"] == "XK-0105")
+    task_page = text(client.get(f"/tasks/{review['id']}"))
+    assert sections_in(task_page)[0] == "project"
+    assert brief(task_page)[:2] == [
+        ("info", "本环节属于第 1 阶段“立项用地规划许可”（牵头：发展和改革局，时限 15 个工作日，剩 15 个工作日）"),
+        ("info", "本环节办理的事项：建设用地规划许可证核发（自然资源局）")]
+    assert '<details class="stage focus" data-stage="1" open>' in task_page
+    assert 'data-item="XK-0105" class="focus"' in task_page
+    inbox = text(client.get("/?tab=department"))
+    assert "第 1 阶段 · 分项：建设用地规划许可证核发" in inbox

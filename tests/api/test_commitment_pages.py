@@ -75,3 +75,19 @@ def test_progress_of_a_case_in_verification_and_of_a_bundles_items(app, api):
                                                 "code": code}))
     listed = page.split('id="progress-items"', 1)[1].split("</ul>", 1)[0]
     assert "出版物零售业务经营许可" in listed and "小餐饮经营许可" in listed and listed.count("办理中") == 2
+
+
+def test_progress_of_a_project_lists_its_stages(app, api):
+    from tests.api.test_projects_api import complete as complete_step
+    from tests.api.test_projects_api import register as register_project
+
+    case = register_project(api)
+    case = complete_step(api, case, case["tasks"][0], "reviewer_development_reform", "approve")
+    code = api.get(f"/api/v1/cases/{case['id']}", as_user="window").get_json()["query_code"]
+    client = app.test_client()
+    page = text(client.post("/progress", data={"csrf_token": csrf(client, "/progress"), "number": case["number"],
+                                                "code": code}))
+    stages = page.split('id="progress-stages"', 1)[1].split("</ul>", 1)[0]
+    assert "第 1 阶段 · 立项用地规划许可" in stages and "办理中，期限 2026-03-23" in stages
+    assert stages.count("未开始") == 3 and "县教育局" not in page.split('id="progress-result"')[1]
+    assert 'id="progress-items"' not in page

@@ -62,3 +62,28 @@ def test_only_the_processes_the_case_calls_and_only_for_those_who_see_it(app, ap
     assert client.get(f"/cases/{case['id']}/diagram.json?process=bundle_item").status_code == 404
     outsider, _ = signed_in(app, "reviewer_health")
     assert outsider.get(f"/cases/{case['id']}/diagram.json?process=site_inspection").status_code == 403
+
+
+def test_a_process_called_from_several_places_marks_only_the_call_the_case_is_in(api):
+    """A construction project calls 阶段审批 for stages 1–3: only the stage under way is current."""
+    from tests.api.test_projects_api import _pass_survey, complete, register as register_project
+
+    case = register_project(api)
+    case = complete(api, case, case["tasks"][0], "reviewer_development_reform", "approve")
+    main = diagram(api, case["id"]).get_json()
+    assert main["active"] == ["land_planning_stage"] and main["counts"] == {"land_planning_stage": 7}
+    assert [(c["element_id"], c["state"]) for c in main["calls"]] == [
+        ("land_planning_stage", "active"), ("engineering_permit_stage", None),
+        ("construction_permit_stage", None), ("completion_acceptance_stage", None)]
+    stage = diagram(api, case["id"], "project_stage").get_json()
+    assert stage["active"] == ["joint_survey"] and stage["counts"] == {"joint_survey": 7}
+    case = _pass_survey(api, case)
+    main = diagram(api, case["id"]).get_json()
+    assert main["active"] == ["land_planning_stage"] and main["completed"] == []
+    for task in [t for t in case["tasks"] if t["name"] == "并联审批"]:
+        case = complete(api, case, task, f"reviewer_{task['department']}", "approve", certificate_no="证-1")
+    case = complete(api, case, next(t for t in case["tasks"] if t["name"] == "阶段批复"),
+                    "leader_development_reform", "approve")
+    main = diagram(api, case["id"]).get_json()
+    assert main["completed"] == ["land_planning_stage"] and main["active"] == ["engineering_permit_stage"]
+    assert [c["state"] for c in main["calls"]] == ["done", "active", None, None]
