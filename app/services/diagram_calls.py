@@ -42,6 +42,8 @@ class ProcessShape:
     elements: frozenset[str]
     #: call activity id → called process id
     calls: dict[str, str]
+    #: call activity id → its own name (e.g. 立项用地规划许可 for a call of 阶段审批)
+    call_names: dict[str, str]
 
 
 #: content hash → the file's processes; deployed versions are immutable, so entries never go stale
@@ -63,9 +65,10 @@ def parse_shapes(xml: str, filename: str) -> dict[str, ProcessShape]:
     for process in root.iter(f"{{{BPMN_NS}}}process"):
         elements = frozenset(node.get("id") for node in process.iter()
                              if isinstance(node.tag, str) and node.get("id"))
-        calls = {node.get("id"): (node.get("calledElement") or "").strip()
-                 for node in process.iter(f"{{{BPMN_NS}}}callActivity") if node.get("id")}
-        shapes[process.get("id")] = ProcessShape(process.get("name") or process.get("id"), elements, calls)
+        nodes = [node for node in process.iter(f"{{{BPMN_NS}}}callActivity") if node.get("id")]
+        calls = {node.get("id"): (node.get("calledElement") or "").strip() for node in nodes}
+        names = {node.get("id"): node.get("name") or "" for node in nodes}
+        shapes[process.get("id")] = ProcessShape(process.get("name") or process.get("id"), elements, calls, names)
     return shapes
 
 
@@ -144,7 +147,8 @@ def diagram_marks(diagrams: CaseDiagrams, process_id: str, active: Counter[str],
         elif finished:
             done.add(call)
         if target in diagrams.shapes:
-            calls.append({"element_id": call, "process_id": target, "name": diagrams.shapes[target].name,
+            calls.append({"element_id": call, "call_name": shape.call_names.get(call, ""),
+                          "process_id": target, "name": diagrams.shapes[target].name,
                           "state": "active" if running else "done" if call in done else None})
     return {"active": sorted(counts), "completed": sorted(done - counts.keys()),
             "counts": dict(sorted(counts.items())), "calls": calls}

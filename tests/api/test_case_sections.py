@@ -260,6 +260,7 @@ def test_a_real_projects_stage_item_and_survey_on_the_case_task_and_inbox_pages(
     client = client_for(app, "reviewer_natural_resources")
     page = text(client.get(f"/cases/{case['id']}"))
     assert sections_in(page) == ["project", "inspection"]
+    assert "<h2>申请材料" not in page  # a project's materials are its stages'
     project = section(page, "project")
     assert "工程建设项目：县第一中学教学楼" in project and "政府投资工程建设项目" in project
     assert '<li class="current" data-stage="1">立项用地规划许可' in project

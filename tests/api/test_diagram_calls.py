@@ -21,7 +21,7 @@ def test_a_step_inside_the_inspection_marks_its_call_and_opens_the_called_diagra
     assert main["active"] == ["inspect_site"] and main["counts"] == {"inspect_site": 3}
     assert {"accept_application", "review_application"} <= set(main["completed"])
     assert "inspect_jointly" not in main["active"] + main["completed"]  # not on this diagram
-    assert main["calls"] == [{"element_id": "inspect_site", "process_id": "site_inspection",
+    assert main["calls"] == [{"element_id": "inspect_site", "call_name": "现场核查", "process_id": "site_inspection",
                               "name": "现场核查", "state": "active"}]
     called = diagram(api, case["id"], "site_inspection").get_json()
     assert called["process_id"] == "site_inspection" and called["name"] == "现场核查"
@@ -42,8 +42,8 @@ def test_a_bundles_items_are_marked_through_two_levels_of_calls(api):
     case = work(api, register_bundle(api, BOOK_CAFE), "window", "approve", "受理")
     main = diagram(api, case["id"]).get_json()
     assert main["active"] == ["approve_each_item"] and main["counts"] == {"approve_each_item": 2}
-    assert main["calls"] == [{"element_id": "approve_each_item", "process_id": "bundle_item",
-                              "name": "一件事分项办理", "state": "active"}]
+    assert main["calls"] == [{"element_id": "approve_each_item", "call_name": "各事项并行办理",
+                              "process_id": "bundle_item", "name": "一件事分项办理", "state": "active"}]
     item = diagram(api, case["id"], "bundle_item").get_json()
     assert item["active"] == ["review_item"] and item["counts"] == {"review_item": 2}
     assert [c["process_id"] for c in item["calls"]] == ["site_inspection"]  # reachable, not yet run
@@ -72,9 +72,9 @@ def test_a_process_called_from_several_places_marks_only_the_call_the_case_is_in
     case = complete(api, case, case["tasks"][0], "reviewer_development_reform", "approve")
     main = diagram(api, case["id"]).get_json()
     assert main["active"] == ["land_planning_stage"] and main["counts"] == {"land_planning_stage": 7}
-    assert [(c["element_id"], c["state"]) for c in main["calls"]] == [
-        ("land_planning_stage", "active"), ("engineering_permit_stage", None),
-        ("construction_permit_stage", None), ("completion_acceptance_stage", None)]
+    assert [(c["element_id"], c["call_name"], c["state"]) for c in main["calls"]] == [
+        ("land_planning_stage", "立项用地规划许可", "active"), ("engineering_permit_stage", "工程建设许可", None),
+        ("construction_permit_stage", "施工许可", None), ("completion_acceptance_stage", "竣工验收", None)]
     stage = diagram(api, case["id"], "project_stage").get_json()
     assert stage["active"] == ["joint_survey"] and stage["counts"] == {"joint_survey": 7}
     case = _pass_survey(api, case)

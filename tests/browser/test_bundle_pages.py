@@ -44,10 +44,10 @@ def test_window_registers_a_bundle_and_the_case_page_shows_its_items(page):
     expect(diagram).to_have_attribute("data-state", "ready")
     expect(page.locator(".djs-element.step-active[data-element-id=approve_each_item]")).to_have_count(1)
     expect(page.locator(".step-count")).to_have_text("2")
-    page.get_by_role("button", name="查看子流程：一件事分项办理（含当前环节）").click()
+    page.get_by_role("button", name="查看子流程：各事项并行办理（一件事分项办理）（含当前环节）").click()
     expect(diagram).to_have_attribute("data-process", "bundle_item")
     expect(page.locator(".djs-element.step-active[data-element-id=review_item]")).to_have_count(1)
-    expect(page.locator("#diagram-path")).to_contain_text("一件事联办流程 › 一件事分项办理")
+    expect(page.locator("#diagram-path")).to_contain_text("一件事联办流程 › 各事项并行办理")
     page.locator("#diagram-path a").click()
     expect(diagram).to_have_attribute("data-process", "bundle_approval")
 

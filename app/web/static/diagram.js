@@ -58,12 +58,13 @@
     source.calls.forEach(function (call) {
       calls[call.element_id] = call;
       var note = call.state === "active" ? "（含当前环节）" : call.state === "done" ? "（已办理）" : "";
-      callBar.appendChild(button("查看子流程：" + call.name + note, function () { open(call); }));
+      var label = call.call_name && call.call_name !== call.name ? call.call_name + "（" + call.name + "）" : call.name;
+      callBar.appendChild(button("查看子流程：" + label + note, function () { open(call); }));
     });
   }
 
   function open(call) {
-    trail.push({ process: call.process_id, name: call.name });
+    trail.push({ process: call.process_id, name: call.call_name || call.name });
     show(call.process_id);
   }
 
