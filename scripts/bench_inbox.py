@@ -1,7 +1,8 @@
 """Benchmark the reviewers' inbox at the size of a busy bureau.
 
 Fills a fresh database with 100,000 open tasks and 1,000,000 rows in all (cases, finished
-tasks, audit events) by bulk inserts, then measures, in the server process, the time of the
+tasks, audit events; one case in eight a one-thing bundle whose task names its item) by bulk
+inserts, then measures, in the server process, the time of the
 inbox page (``GET /``) and of ``GET /api/v1/tasks`` for a reviewer of the busiest department,
 and the time of the queries behind them (one page of rows and the three tab counts).
 
@@ -50,6 +51,10 @@ WEIGHTS = {"market": 30, "health": 10, "culture_tourism": 6, "natural_resources"
 #: open tasks by role: (role, share, task name, element id)
 ROLES = [("reviewer", 60, "审查", "review_application"), ("leader", 25, "决定", "decide_application"),
          ("window", 10, "出件", "issue_result"), ("inspector", 5, "现场核查", "site_inspection")]
+#: every eighth case is a one-thing bundle whose open task names one of its items (分项)
+BUNDLE_EVERY = 8
+BUNDLE = ("YJS-0001", "开办药店“一件事”")
+BUNDLE_ITEMS = ("XK-0003", "XK-0001")
 APPLICANTS = ["城南便民超市", "河畔宾馆", "康宁大药房", "星光娱乐", "绿源林场", "张三餐饮店", "清泉水厂",
               "顺达运输", "阳光幼儿园", "金石建材", "福满楼酒家", "仁济诊所"]
 
@@ -89,9 +94,12 @@ def fill(db: Database, open_tasks: int, total_rows: int, seed: int = 7) -> dict[
             due = NOW.date() + timedelta(days=rng.randint(-10, 25)) if is_open else accepted_on + timedelta(days=14)
             state = rng.choices(["normal", "warning", "overdue"], [80, 12, 8])[0] if is_open else "normal"
             item_code, item_name = rng.choice(items)
+            if n % BUNDLE_EVERY == 0:  # a one-thing bundle: its open task concerns one of its items
+                item_code, item_name = BUNDLE
             applicant = f"{rng.choice(APPLICANTS)}{n % 997}"
             yield {"id": n, "number": f"2026-{n:06d}", "query_code": f"{rng.getrandbits(24):06X}",
-                   "item_code": item_code, "item_name": item_name, "department": department,
+                   "kind": "bundle" if n % BUNDLE_EVERY == 0 else "item", "item_code": item_code,
+                   "item_name": item_name, "department": department,
                    "applicant_name": applicant, "applicant": {"name": applicant}, "materials": ["M01", "M02"],
                    "facts": {}, "status": "in_review" if is_open else "completed",
                    "result": None if is_open else "approved", "process_version_id": version_id,
@@ -121,8 +129,10 @@ def fill(db: Database, open_tasks: int, total_rows: int, seed: int = 7) -> dict[
                 claimed = rng.choice([f"reviewer_{department}", f"reviewer2_{department}"])
             due_at = None if rng.random() < 0.03 else datetime.combine(
                 due_of[case_id], datetime.min.time(), tzinfo=BUREAU_ZONE) + timedelta(hours=17, minutes=30)
+            item = BUNDLE_ITEMS[case_id % 2] if case_id % BUNDLE_EVERY == 0 else None
             yield {"id": f"open-{case_id:07d}", "case_id": case_id, "element_id": spec["element"],
                    "name": spec["name"], "role": spec["role"], "department": department, "kind": "workflow",
+                   "item_code": item,
                    "status": task_queries.READY, "claimed_by": claimed,
                    "created_at": NOW - timedelta(minutes=rng.randint(1, 60 * 24 * 20)), "due_at": due_at,
                    "completed_at": None, "completed_by": None, "decision": None, "opinion": None, "data": {}}
@@ -143,7 +153,7 @@ def fill(db: Database, open_tasks: int, total_rows: int, seed: int = 7) -> dict[
                     if role == "reviewer" else f"leader_{department}" if role == "leader" else "window"
                 finished = NOW - timedelta(days=rng.randint(1, 400), minutes=step)
                 yield {"id": f"done-{case_id:07d}-{step}", "case_id": case_id, "element_id": element,
-                       "name": name, "role": role, "department": department, "kind": "workflow",
+                       "name": name, "role": role, "department": department, "kind": "workflow", "item_code": None,
                        "status": task_queries.COMPLETED, "claimed_by": person,
                        "created_at": finished - timedelta(hours=5), "due_at": None, "completed_at": finished,
                        "completed_by": person, "decision": "approve", "opinion": "同意", "data": {}}
@@ -231,6 +241,8 @@ def main() -> None:
     with ext.db.unit_of_work() as session:
         tabs = task_queries.count_tabs(session, department_tab)
     print(f"{ACTOR}: 我的待办 {tabs['mine']:,}, 部门待办 {tabs['department']:,}, 已办 {tabs['done']:,} tasks")
+    first_page = client.get("/?tab=department").get_data(as_text=True)
+    print(f"部门待办 page 1: {first_page.count('data-task=')} rows, {first_page.count('分项：')} naming a bundle's item")
 
     def query_behind(tab: str, deadline: str | None = None) -> Callable[[], Any]:
         def run() -> None:

@@ -3,6 +3,7 @@ ones side by side), the diagram's source with its completed and current steps, t
 and the display names of everyone the page mentions."""
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -13,7 +14,15 @@ from app.persistence import tasks as task_queries
 from app.persistence import users as user_queries
 from app.persistence.models import Case, ProcessVersion
 from app.services.actor import Actor
+from app.services.case_sections import present_sections
 from app.services.case_views import case_detail, load_visible_case
+from app.services.diagram_calls import (
+    call_progress,
+    case_diagrams,
+    diagram_marks,
+    shared_targets,
+    shown_process,
+)
 from app.services.inbox import deadline_badge
 from app.services.processes import definition_for
 from app.services.runtime import Runtime
@@ -46,8 +55,8 @@ def people(session: Session, detail: dict[str, Any]) -> dict[str, str]:
 
 def opinion_groups(detail: dict[str, Any], names: dict[str, str], catalogue: Catalogue,
                    labels: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
-    """Completed steps in order; a step done by several departments at once (并联审批) is one
-    group whose opinions stand side by side."""
+    """Completed steps in order; a step done by several departments at once (并联审批, or the
+    items of a bundle) is one group whose opinions stand side by side."""
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     for opinion in detail.get("opinions", []):
         element = opinion["element_id"]
@@ -64,6 +73,8 @@ def opinion_groups(detail: dict[str, Any], names: dict[str, str], catalogue: Cat
         })
     for group in groups.values():
         group["parallel"] = len({o.get("department") for o in group["opinions"]}) > 1
+        # the items of a bundle or project, each by its own department, rather than one review
+        group["per_item"] = all(o.get("item_code") for o in group["opinions"])
     return list(groups.values())
 
 
@@ -77,18 +88,25 @@ def diagram_state(detail: dict[str, Any]) -> dict[str, Any]:
     return {"completed": completed, "active": active}
 
 
-def diagram_source(session: Session, runtime: Runtime, actor: Actor, case_id: int) -> dict[str, Any]:
-    """The BPMN XML the case runs on, with the steps to highlight; only for those who may see it."""
+def diagram_source(session: Session, runtime: Runtime, actor: Actor, case_id: int,
+                   process: str | None = None) -> dict[str, Any]:
+    """The BPMN XML of the case's process, or of a process it calls, with the steps to
+    highlight (``app.services.diagram_calls``); only for those who may see the case."""
     case = load_visible_case(session, actor, case_id)
     version = session.get(ProcessVersion, case.process_version_id)
     if version is None:
         raise NotFound("process_version_missing", "办件所用的流程版本不存在", case_id=case_id)
-    tasks = task_queries.tasks_of_case(session, case.id)
-    active = sorted({t.element_id for t in tasks if t.status == task_queries.READY and t.kind == "workflow"})
-    completed = sorted({t.element_id for t in tasks
-                        if t.status == task_queries.COMPLETED and t.kind == "workflow"} - set(active))
-    return {"case_id": case.id, "version_id": version.id, "process_id": version.process_id,
-            "version": version.version, "xml": version.bpmn_xml, "completed": completed, "active": active}
+    diagrams = case_diagrams(session, version)
+    shown = shown_process(diagrams, process, case_id)
+    drawn = diagrams.versions[shown]
+    tasks = [t for t in task_queries.tasks_of_case(session, case.id) if t.kind == "workflow"]
+    active = Counter(t.element_id for t in tasks if t.status == task_queries.READY)
+    completed = {t.element_id for t in tasks if t.status == task_queries.COMPLETED}
+    progress = call_progress(session, runtime, case, shown) \
+        if shown == diagrams.main and shared_targets(diagrams.shapes[shown]) else None
+    return {"case_id": case.id, "version_id": drawn.id, "process_id": shown,
+            "name": diagrams.shapes[shown].name, "version": drawn.version, "xml": drawn.bpmn_xml,
+            "main_process_id": diagrams.main, **diagram_marks(diagrams, shown, active, completed, progress)}
 
 
 #: how the timeline marks an event (a coloured dot); the rest are plain events
@@ -112,12 +130,24 @@ def timeline(detail: dict[str, Any]) -> list[dict[str, Any]]:
     return entries
 
 
+def shared_materials(detail: dict[str, Any], catalogue: Catalogue) -> None:
+    """For a bundle: the items each material serves (a shared one serves several)."""
+    bundle = catalogue.bundles.get(detail["item_code"])
+    if bundle is None:
+        return
+    for entry in detail.get("materials", []):
+        material = bundle.material(entry["code"])
+        entry["items"] = list(material.items) if material else []
+
+
 def case_page_view(session: Session, runtime: Runtime, actor: Actor, case_id: int) -> dict[str, Any]:
     """Everything the task and case pages show about a case, for those who may see it."""
     detail = case_detail(session, runtime, actor, case_id)
     case = session.get(Case, case_id)  # loaded by case_detail: no query
     names = people(session, detail)
+    shared_materials(detail, runtime.catalogue)
     labels = decision_labels(session, runtime, case.process_version_id)
     return {"case": detail, "names": names, "badge": deadline_badge(case, runtime.calendar, runtime.clock.now()),
             "groups": opinion_groups(detail, names, runtime.catalogue, labels),
-            "diagram": diagram_state(detail), "timeline": timeline(detail)}
+            "diagram": diagram_state(detail), "timeline": timeline(detail),
+            "sections": present_sections(detail)}

@@ -46,6 +46,7 @@ def task_view(task: TaskRecord, candidates: list[str] | None = None) -> dict[str
     view: dict[str, Any] = {
         "id": task.id, "element_id": task.element_id, "name": task.name, "role": task.role,
         "department": task.department, "kind": task.kind, "status": task.status,
+        "item_code": task.item_code, "project_stage": task.project_stage,
         "claimed_by": task.claimed_by, "created_at": task.created_at.isoformat(),
         "due_at": task.due_at.isoformat() if task.due_at else None,
     }

@@ -1,7 +1,8 @@
 """The inbox: reads the projection only, never workflow state.
 
 Each row carries its case's deadline badge (working days left, coloured by urgency), so the
-pages and the API show the same figure.
+pages and the API show the same figure, and, for a task that concerns one item of a bundle or
+project, that item's name.
 """
 from __future__ import annotations
 
@@ -121,10 +122,14 @@ def inbox(session: Session, runtime: Runtime, actor: Actor, request: InboxReques
     rows = task_queries.inbox_page(session, query(request.tab, request.page_size, offset))
     counts = task_queries.count_tabs(session, query(request.tab))
     now = runtime.clock.now()
+    catalogue_items = runtime.catalogue.items
     items = []
     for task, case in rows:
         view = task_view(task)
         view["kind"] = task.kind
+        # one item of a bundle or project: its name from the catalogue, no query
+        item = catalogue_items.get(task.item_code) if task.item_code else None
+        view["item_name"] = item.name if item else task.item_code
         view["case"] = {"id": case.id, "number": case.number, "item_name": case.item_name,
                         "applicant_name": case.applicant_name, "status": case.status,
                         "deadline_state": case.deadline_state,

@@ -1,7 +1,8 @@
 """The one-time notice at the window (一次性告知书): everything that is missing, told at once.
 
 When the main materials of an application are incomplete the window cannot accept it; the
-clerk gives the applicant one notice listing every missing material. The notice is recorded in
+clerk gives the applicant one notice listing every missing material (for a one-thing bundle,
+with the items that need each). The notice is recorded in
 the audit trail (no case is opened), and its number is the event's id.
 """
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from app.domain.acceptance import missing_materials
-from app.domain.catalogue import Item, Material
+from app.domain.catalogue import Material, Subject
 from app.domain.clock import local_date
 from app.domain.errors import InvalidInput
 from app.domain.roles import Role
@@ -26,7 +27,8 @@ MAX_NAME = 200
 @dataclass(frozen=True)
 class IntakeNotice:
     number: str
-    item: Item
+    #: the item, or the one-thing bundle (一件事), applied for
+    item: Subject
     applicant_name: str
     missing: list[Material]
     received: list[Material]
@@ -41,7 +43,7 @@ class IntakeNotice:
 def issue_intake_notice(session: Session, runtime: Runtime, actor: Actor, *, item_code: str,
                         applicant_name: str, received: list[str]) -> IntakeNotice:
     actor.require(Role.WINDOW, Role.ADMIN)
-    item = runtime.catalogue.item(item_code)
+    item = runtime.catalogue.subject(item_code)
     name = (applicant_name or "").strip()
     if not name:
         raise InvalidInput("applicant_name_required", "请填写申请人名称", field="applicant.name")

@@ -1,6 +1,10 @@
 """The public progress page (全程知进度): case number plus the query code on the receipt gives
 the case's stage and dates, and nothing personal (no applicant, no opinions, no names).
 
+A case of several items (一件事) lists each item with its department and how far it is (its
+result only once the case is closed, as for the case itself); a construction project lists its
+stages with their lead section and status.
+
 An unknown number and a wrong code get the same answer, after the same constant-time
 comparison, so the page tells nothing about which numbers exist; the web layer also limits
 failed attempts per client.
@@ -17,7 +21,9 @@ from app.domain.case_status import CaseResult, CaseStatus
 from app.domain.clock import local_date
 from app.domain.errors import InvalidInput, NotFound
 from app.persistence import tasks as task_queries
+from app.persistence.case_items import items_of_case
 from app.persistence.cases import find_case_by_number
+from app.services.project_views import project_view
 from app.services.runtime import Runtime
 
 _NUMBER = re.compile(r"^\d{4}-\d{6}$")
@@ -29,6 +35,8 @@ STEPS = ("申请登记", "受理审查", "审批决定", "制证", "出件", "�
 STEP_OF_STATUS = {
     CaseStatus.REGISTERED: 0, CaseStatus.PENDING_DECISION: 2, CaseStatus.CERTIFYING: 3,
     CaseStatus.READY_TO_ISSUE: 4, CaseStatus.COMPLETED: 5, CaseStatus.NOT_ACCEPTED: 5,
+    # 告知承诺: approved and issued; the post-approval verification is all that remains
+    CaseStatus.VERIFYING: 5,
 }
 
 
@@ -57,8 +65,16 @@ def lookup_progress(session: Session, runtime: Runtime, number: object, code: ob
     def day(moment: Any) -> str | None:
         return local_date(moment).isoformat() if moment else None
 
+    final = status.is_final
+    items = [{"name": i.item_name, "department_name": runtime.catalogue.department_name(i.department),
+              "state": (CaseResult(i.result).label if final else "已作出决定") if i.result else "办理中"}
+             for i in items_of_case(session, case.id)] if case.kind == "bundle" else []
+    project = project_view(session, runtime, case) if case.kind == "project" else None
+    stages = [{"name": f"第 {s['number']} 阶段 · {s['name']}", "department_name": s["lead_name"],
+               "state": s["status_label"] + (f"，期限 {s['due_date']}" if s["status"] == "running" else "")}
+              for s in project["stages"]] if project else []
     return {
-        "number": case.number, "item_name": case.item_name,
+        "number": case.number, "item_name": case.item_name, "items": items, "stages": stages,
         "department_name": runtime.catalogue.department_name(case.department),
         "status_label": status.label, "final": status.is_final,
         "result_label": CaseResult(case.result).label if case.result and status.is_final else None,

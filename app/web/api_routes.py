@@ -114,7 +114,7 @@ def get_case(call: Call, case_id: int) -> tuple[Any, int]:
 @bp.get("/cases/<int:case_id>/diagram")
 @api()
 def get_case_diagram(call: Call, case_id: int) -> tuple[Any, int]:
-    return diagram_source(call.session, call.runtime, call.actor, case_id), 200
+    return diagram_source(call.session, call.runtime, call.actor, case_id, request.args.get("process")), 200
 
 
 @bp.post("/cases/<int:case_id>/materials")

@@ -192,9 +192,11 @@ def openapi_document() -> dict[str, Any]:
                     "reason": {"type": "string", "maxLength": 500}}}),
                 "responses": {**_ok("已转办", task), **_errors(400, 401, 403, 404, 409)}}},
             "/api/v1/cases/{case_id}/diagram": {"get": {
-                "summary": "办件所用流程图（BPMN XML）及已完成、当前环节",
+                "summary": "办件所用流程图（BPMN XML）及已完成、当前环节；当前环节在子流程中时标出调用它的环节",
                 "parameters": [{"name": "case_id", "in": "path", "required": True,
-                                "schema": {"type": "integer"}}],
+                                "schema": {"type": "integer"}},
+                               {"name": "process", "in": "query", "schema": {"type": "string"},
+                                "description": "子流程的流程标识（见返回的 calls），不填为办件本身的流程"}],
                 "responses": {**_ok("流程图"), **_errors(401, 403, 404)}}},
             "/api/v1/tasks/{task_id}/complete": {"post": {
                 "summary": "办理任务（决定与意见）", "parameters": [_TASK_ID, _IDEMPOTENCY],

@@ -74,16 +74,23 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def playwright_driver() -> Iterator[Any]:
+    """One Playwright for the whole run: the sync API refuses a second one while the first lives,
+    so every browser of the browser tests (the pages', the modeler's) launches from this one."""
     if not (Path(CHROMIUM).exists() and os.access(CHROMIUM, os.X_OK)) and shutil.which("chromium") is None:
         pytest.fail(f"{CHROMIUM} is missing: run `make install` (installs Debian's chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        # Playwright gives every launch a fresh temporary user-data dir, removed on close
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver: Any) -> Iterator[Any]:
+    # Playwright gives every launch a fresh temporary user-data dir, removed on close
+    browser = playwright_driver.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture

@@ -1,10 +1,11 @@
-"""The case page (everything that happened, in one timeline), the diagram for the viewer, and
-the viewer's own files, served from ``node_modules`` (installed by ``make install``)."""
+"""The case page (everything that happened, in one timeline), the diagram for the viewer (the
+case's process, or with ``?process=`` one it calls), and the viewer's own files, served from
+``node_modules`` (installed by ``make install``)."""
 from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template, send_from_directory
+from flask import render_template, request, send_from_directory
 
 from app.config import ROOT
 from app.domain.roles import Role
@@ -41,7 +42,8 @@ def case_page(case_id: int) -> Any:
 def case_diagram(case_id: int) -> Any:
     with unit(write=False) as db_session:
         actor = actor_or_logout(db_session)
-        source = or_abort(lambda: case_pages.diagram_source(db_session, ext().runtime, actor, case_id))
+        source = or_abort(lambda: case_pages.diagram_source(db_session, ext().runtime, actor, case_id,
+                                                            request.args.get("process")))
     response = json_response(source)
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -41,7 +41,8 @@ bp = Blueprint("pages", __name__, template_folder="../templates", static_folder=
 
 WEEKDAYS = "一二三四五六日"
 #: Chinese labels of the task fields the shipped diagrams declare (others show their name).
-FIELD_LABELS = {"certificate_no": "证照编号", "delivery": "送达方式"}
+FIELD_LABELS = {"certificate_no": "证照编号", "delivery": "送达方式", "commitment_signed": "已签署告知承诺书",
+                "finding": "核查结论"}
 
 
 def ext() -> Any:
@@ -71,6 +72,18 @@ def cn_date(value: str | date | None) -> str:
         return ""
     day = date.fromisoformat(value) if isinstance(value, str) else value
     return f"{day.year}年{day.month}月{day.day}日（周{WEEKDAYS[day.weekday()]}）"
+
+
+@bp.app_template_filter("item_names")
+def item_names(codes: Any) -> list[str]:
+    """Catalogue item codes shown as the items' names (a code the catalogue lost stays a code)."""
+    items = ext().runtime.catalogue.items
+    return [items[code].name if code in items else code for code in codes or ()]
+
+
+@bp.app_template_filter("department_name")
+def department_name(code: str | None) -> str:
+    return ext().runtime.catalogue.department_name(code)
 
 
 @bp.app_context_processor

@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.domain.errors import Conflict, OneSealError
+from app.domain.roles import Role
 from app.persistence import tasks as task_queries
 from app.persistence.models import Case
-from app.services import case_pages, case_views
+from app.services import case_pages, case_sections, case_views
 from app.services.actor import Actor
 from app.services.processes import definition_for
 from app.services.supplement import RETURN_DECISION
@@ -55,8 +56,12 @@ def _render_task(task_id: str, errors: dict[str, str] | None = None, form: dict[
         view = or_abort(lambda: case_pages.case_page_view(db_session, runtime, actor, task.case_id))
         spec = _spec(db_session, task)
         candidates = transfer_candidates(db_session, actor, task)
+    stage = spec.stage if spec else None
+    focus, others = case_sections.task_sections(view["case"], task, stage)
     return render_template(
         "task.html", **view, task=task, spec=spec, actor=actor, field_labels=FIELD_LABELS,
+        focus=focus, others=others, brief=case_sections.task_brief(view["case"], task, stage, runtime.catalogue),
+        at_window=actor.role in (Role.WINDOW, Role.ADMIN),
         may_act=can_act(actor, task) and task.status == task_queries.READY,
         candidates=candidates, return_decision=RETURN_DECISION, errors=errors or {}, form=form or {}), status
 

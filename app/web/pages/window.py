@@ -1,11 +1,13 @@
-"""The window desk (综合窗口): register a case, tick the materials received, accept it or give the
-one-time notice of what is missing; print the receipt with the query code."""
+"""The window desk (综合窗口): choose an item or a one-thing bundle (一件事), register the case,
+tick the materials received, accept it or give the one-time notice of what is missing; print
+the receipt with the query code."""
 from __future__ import annotations
 
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
+from app.domain.catalogue import Bundle
 from app.domain.errors import OneSealError
 from app.domain.roles import Role
 from app.services import case_views
@@ -13,7 +15,7 @@ from app.services import inbox as inbox_service
 from app.services.intake import Application, register_case
 from app.services.intake_notice import issue_intake_notice
 from app.services.materials import receive_materials
-from app.services.window_desk import accept_application
+from app.services.window_desk import accept_application, desk_choices, material_groups
 from app.web.pages.common import (
     actor_or_logout,
     bp,
@@ -38,13 +40,13 @@ def _applicant(form: Any) -> dict[str, str]:
     return {k: v for k, v in applicant.items() if v or k == "name"}
 
 
-def _catalogue_choices() -> list[tuple[str, list[Any]]]:
-    """Items grouped by department, in catalogue order of departments."""
+def _choices(chosen: Any) -> list[Any]:
+    """The desk's list narrowed by the search (``q``); the whole list if it hides the choice."""
     catalogue = ext().runtime.catalogue
-    groups: dict[str, list[Any]] = {}
-    for item in sorted(catalogue.items.values(), key=lambda i: i.code):
-        groups.setdefault(item.department, []).append(item)
-    return [(catalogue.department_name(code), groups[code]) for code in catalogue.departments if code in groups]
+    groups = desk_choices(catalogue, request.args.get("q"))
+    if chosen is not None and not any(chosen in group.subjects for group in groups):
+        groups = desk_choices(catalogue)
+    return groups
 
 
 def _submit(action: str, chosen: Any) -> Any:
@@ -66,11 +68,15 @@ def _submit(action: str, chosen: Any) -> Any:
         if action != "accept":
             case_id = register_case(db_session, runtime, actor, application).id
         else:
-            acceptance = accept_application(db_session, runtime, actor, application)
+            acceptance = accept_application(db_session, runtime, actor, application,
+                                            commitment_signed=form.get("commitment_signed") == "true")
             case_id, waiting = acceptance.case.id, acceptance.waiting_task_id
     if action == "accept" and waiting:
         flash("已登记，请当场审核并作出决定")
         return redirect(url_for("pages.task_page", task_id=waiting))
+    if action == "accept" and chosen.commitment is not None:
+        flash("已按告知承诺制当场准予，请打印受理回执，并在“出件”环节出件")
+        return redirect(url_for("pages.receipt", case_id=case_id))
     if action == "accept":
         flash("已受理，请打印受理回执交申请人")
         return redirect(url_for("pages.receipt", case_id=case_id))
@@ -83,11 +89,12 @@ def _submit(action: str, chosen: Any) -> Any:
 @login_required
 def register() -> Any:
     runtime = ext().runtime
-    chosen = runtime.catalogue.items.get(request.values.get("item_code", ""))
+    code = request.values.get("item_code", "")
+    chosen = runtime.catalogue.items.get(code) or runtime.catalogue.bundles.get(code)
     errors: dict[str, str] = {}
     if request.method == "POST":
         if chosen is None:
-            errors["item_code"] = "请选择事项"
+            errors["item_code"] = "请选择事项或“一件事”"
         else:
             try:
                 return _submit(request.form.get("action", "register"), chosen)
@@ -96,13 +103,19 @@ def register() -> Any:
                     abort(403)
                 field = "materials" if err.code in MATERIAL_ERRORS else err.details.get("field") or "_form"
                 errors[field] = err.message
+    groups = _choices(chosen)
+    found = [subject for group in groups for subject in group.subjects]
+    if chosen is None and request.args.get("q") and len(found) == 1:
+        chosen = found[0]  # the search names one thing: take it
     with unit(write=False) as db_session:
         actor = actor_or_logout(db_session)
         require_role(actor, *DESK_ROLES)
         waiting = inbox_service.inbox(db_session, runtime, actor, inbox_service.InboxRequest(
             tab="department", page_size=DESK_LIST_SIZE))
     received = set(request.form.getlist("materials")) if request.method == "POST" else None
-    return render_template("register.html", groups=_catalogue_choices(), chosen=chosen, errors=errors,
+    return render_template("register.html", groups=groups, query=request.args.get("q", ""), chosen=chosen,
+                           is_bundle=isinstance(chosen, Bundle),
+                           material_groups=material_groups(chosen) if chosen else [], errors=errors,
                            form=request.form, received=received, waiting=waiting), (400 if errors else 200)
 
 

@@ -1,0 +1,32 @@
+// The desk's search narrows the list of items and bundles as the clerk types (by code, name,
+// and for a bundle the names of its items). Without JavaScript the 查找 button does the same.
+(function () {
+  "use strict";
+  var search = document.getElementById("item-search");
+  var select = document.getElementById("item_code");
+  var count = document.getElementById("search-count");
+  if (!search || !select) return;
+  function filter() {
+    var needle = search.value.trim().toLowerCase();
+    var shown = 0;
+    select.querySelectorAll("optgroup").forEach(function (group) {
+      var visible = 0;
+      group.querySelectorAll("option").forEach(function (option) {
+        var match = !needle || option.dataset.search.indexOf(needle) !== -1;
+        option.hidden = !match;
+        if (match) visible += 1;
+      });
+      group.hidden = visible === 0;
+      shown += visible;
+    });
+    if (count) count.textContent = needle ? "找到 " + shown + " 项，请在下拉列表中选择" : "";
+  }
+  search.addEventListener("input", filter);
+  search.form.addEventListener("submit", function () {
+    // one match is chosen at once; a choice the search hides is dropped
+    var matches = Array.prototype.filter.call(select.options, function (o) { return o.value && !o.hidden; });
+    if (search.value.trim() && matches.length === 1) select.value = matches[0].value;
+    else if (select.selectedOptions.length && select.selectedOptions[0].hidden) select.value = "";
+  });
+  if (search.value) filter();
+})();
