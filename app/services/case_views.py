@@ -87,7 +87,7 @@ def inspection_view(runtime: Runtime, decisions: list[dict[str, Any]],
     if decision is None:
         return None
     findings = [{
-        "task": t.name, "element_id": t.element_id, "department": t.department,
+        "task": t.name, "element_id": t.element_id, "department": t.department, "item_code": t.item_code,
         "department_name": runtime.catalogue.department_name(t.department),
         "finding": t.data.get("finding"), "opinion": t.opinion, "by": t.completed_by,
         "at": t.completed_at.isoformat() if t.completed_at else None,

@@ -54,7 +54,10 @@ def test_every_item_keeps_its_own_result_and_certificate_and_results_issue_toget
     case = do("reviewer_culture_tourism", "culture_tourism", data={"certificate_no": "新出发-2026-001"})
     assert [t["name"] for t in case["tasks"]] == ["分项审查"]  # the book licence waits for the café
     case = do("reviewer_market", "market", decision="approve", opinion="材料齐全")
+    # the inspection inside the bundle says which item it inspects
+    assert [(t["name"], t["item_code"]) for t in case["tasks"]] == [("独立现场核查", "XK-0004")]
     case = do("inspector_site_survey", "site_survey", opinion="操作间不达标", data={"finding": "不合格"})
+    assert [f["item_code"] for f in case["inspection"]["findings"]] == ["XK-0004"]
     case = do("leader_market", "market", decision="reject", opinion="现场核查不合格")
     assert [t["name"] for t in case["tasks"]] == ["统一出件"]
     case = work(api, case, "window", data={"delivery": "窗口领取"}, opinion="")

@@ -203,23 +203,23 @@ EXPECTED = {
         "lanes": [("lane_inspector", "核查人员")],
         "user_tasks": {
             "inspect_independently": ("核查人员", {
-                "stage": "inspecting", "department_from": "inspection_lead",
+                "stage": "inspecting", "item_from": "inspection_item", "department_from": "inspection_lead",
                 "opinion": "required", "fields": FINDING_FIELD,
             }),
             "inspect_on_commission": ("核查人员", {
-                "stage": "inspecting", "department_from": "qualified_department",
+                "stage": "inspecting", "item_from": "inspection_item", "department_from": "qualified_department",
                 "opinion": "required", "fields": FINDING_FIELD,
             }),
             "inspect_jointly": ("核查人员", {
-                "stage": "inspecting", "department_from": "joint_department",
+                "stage": "inspecting", "item_from": "inspection_item", "department_from": "joint_department",
                 "opinion": "required", "fields": FINDING_FIELD,
             }),
             "conclude_joint_inspection": ("核查人员", {
-                "stage": "inspecting", "department_from": "inspection_lead",
+                "stage": "inspecting", "item_from": "inspection_item", "department_from": "inspection_lead",
                 "opinion": "required", "fields": FINDING_FIELD,
             }),
             "reinspect_after_rectification": ("核查人员", {
-                "stage": "inspecting", "department_from": "inspection_lead",
+                "stage": "inspecting", "item_from": "inspection_item", "department_from": "inspection_lead",
                 "suspends_clock": "rectification", "opinion": "required",
                 "fields": "finding:enum(合格|不合格)",
             }),
