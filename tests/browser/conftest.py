@@ -10,6 +10,7 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -51,12 +52,13 @@ class LiveServer:
         self.api = ApiClient(app.test_client())
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    folder = tmp_path_factory.mktemp("live")
+@contextmanager
+def serve_app(folder: Path, name: str) -> Iterator[LiveServer]:
+    """The real app in a waitress thread on a free port, on its own SQLite database in
+    ``folder``, with the shipped diagrams deployed and the demo users."""
     url = f"sqlite:///{folder / 'oneseal.db'}"
     Database(url).create_schema()
-    settings = Settings.load(database_url=url, instance_dir=folder / "instance", secret_key="browser-secret",
+    settings = Settings.load(database_url=url, instance_dir=folder / "instance", secret_key=f"{name}-secret",
                              password_method="pbkdf2:sha256:1000", demo_password=PASSWORD, testing=True)
     clock = FixedClock(datetime(2026, 3, 2, 1, 30, tzinfo=UTC), step=timedelta(milliseconds=10))
     app = create_app(settings, clock=clock, warm=False)
@@ -65,12 +67,20 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         deploy_shipped(session, ext.runtime, SYSTEM)
         load_demo(session, ext.runtime, PASSWORD, with_cases=False)
     server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, name="live-server", daemon=True)
+    thread = threading.Thread(target=server.run, name=name, daemon=True)
     thread.start()
-    yield LiveServer(app, f"http://127.0.0.1:{server.effective_port}")
-    server.close()
-    thread.join(timeout=5)
-    ext.db.dispose()
+    try:
+        yield LiveServer(app, f"http://127.0.0.1:{server.effective_port}")
+    finally:
+        server.close()
+        thread.join(timeout=5)
+        ext.db.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with serve_app(tmp_path_factory.mktemp("live"), "live-server") as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

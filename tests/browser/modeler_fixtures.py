@@ -7,56 +7,23 @@ user-data directory per launch.
 """
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from waitress import create_server
 
-from app import create_app
-from app.config import Settings
-from app.domain.clock import FixedClock
-from app.persistence.db import Database
-from app.services.actor import SYSTEM
-from app.services.demo import load_demo
-from app.services.processes import deploy_shipped
-from tests.conftest import PASSWORD, ApiClient
-
-CHROMIUM = os.environ.get("ONESEAL_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from tests.browser.conftest import CHROMIUM, CHROMIUM_FLAGS, LiveServer, serve_app
+from tests.conftest import PASSWORD
 
 
-@dataclass
-class ModelerServer:
-    url: str
-    api: ApiClient
+#: the modeler's tests deploy new versions of shipped processes: they get a server of their own
+ModelerServer = LiveServer
 
 
 @pytest.fixture(scope="module")
-def modeler_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModelerServer]:
-    folder = tmp_path_factory.mktemp("modeler")
-    url = f"sqlite:///{folder / 'oneseal.db'}"
-    Database(url).create_schema()
-    settings = Settings.load(database_url=url, instance_dir=folder / "instance", secret_key="modeler-browser",
-                             password_method="pbkdf2:sha256:1000", demo_password=PASSWORD, testing=True)
-    app = create_app(settings, clock=FixedClock(datetime(2026, 3, 2, 1, 30, tzinfo=UTC), timedelta(milliseconds=10)),
-                     warm=False)
-    ext = app.extensions["oneseal"]
-    with ext.db.unit_of_work() as session:
-        deploy_shipped(session, ext.runtime, SYSTEM)
-        load_demo(session, ext.runtime, PASSWORD, with_cases=False)
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, name="modeler-server", daemon=True)
-    thread.start()
-    yield ModelerServer(f"http://127.0.0.1:{server.effective_port}", ApiClient(app.test_client()))
-    server.close()
-    thread.join(timeout=5)
-    ext.db.dispose()
+def modeler_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with serve_app(tmp_path_factory.mktemp("modeler"), "modeler-server") as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
