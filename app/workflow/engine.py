@@ -22,7 +22,7 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import (
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
 from app.domain.errors import Conflict, InvalidInput, OneSealError
@@ -234,24 +234,22 @@ class WorkflowRun:
                 _lookup(task.data, spec, spec.project_stage_from, int, "项目阶段")))
         return tasks
 
+    def _task(self, task_id: str) -> Any:
+        """The workflow's task with this id, or :class:`TaskNotReady` if there is none."""
+        try:
+            return self._workflow.get_task_from_id(UUID(task_id))
+        except (ValueError, TypeError, TaskNotFoundException):
+            raise TaskNotReady("task_not_ready", "该任务已办理或已不在待办状态", task_id=task_id) from None
+
     def task_data(self, task_id: str) -> dict[str, Any]:
         """A copy of a task's data (what the diagram has gathered up to that task)."""
-        try:
-            task = self._workflow.get_task_from_id(UUID(task_id))
-        except Exception:
-            task = None
-        if task is None:
-            raise TaskNotReady("task_not_ready", "该任务已办理或已不在待办状态", task_id=task_id)
-        return dict(task.data)
+        return dict(self._task(task_id).data)
 
     def complete(self, task_id: str, data: Mapping[str, Any]) -> None:
         """Merge ``data`` into the ready task and run the workflow forward."""
         ensure_plain_data(dict(data))
-        try:
-            task = self._workflow.get_task_from_id(UUID(task_id))
-        except Exception:
-            task = None
-        if task is None or task.state != TaskState.READY or not isinstance(task.task_spec, UserTask):
+        task = self._task(task_id)
+        if task.state != TaskState.READY or not isinstance(task.task_spec, UserTask):
             raise TaskNotReady("task_not_ready", "该任务已办理或已不在待办状态", task_id=task_id)
         spec = self.definition.human_tasks.get(task.task_spec.bpmn_id or task.task_spec.name)
         task.data.update(data)

@@ -188,3 +188,14 @@ def test_diagram_mistakes_are_refused_naming_the_element(clock, base, process_id
         build(base.replace(*change), process_id, clock)
     assert err.value.code == code
     assert err.value.details["element_id"]
+
+
+@pytest.mark.parametrize("task_id", ["00000000-0000-0000-0000-000000000000", "not-a-task", ""])
+def test_unknown_or_malformed_task_ids_are_not_ready(clock, task_id):
+    from app.workflow.engine import TaskNotReady
+
+    _, _, run = start_parallel(clock, "countersign")
+    with pytest.raises(TaskNotReady):
+        run.complete(task_id, {"decision": "approve"})
+    with pytest.raises(TaskNotReady):
+        run.task_data(task_id)
