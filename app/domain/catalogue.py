@@ -180,13 +180,14 @@ class Catalogue:
         except KeyError:
             raise NotFound("item_not_found", f"事项“{code}”不在事项目录中", item_code=code) from None
 
+    def find(self, code: str) -> Subject | ProjectType | None:
+        """The item, the bundle or the project type with this code, or None."""
+        return self.bundles.get(code) or self.projects.get(code) or self.items.get(code)
+
     def subject(self, code: str) -> Subject | ProjectType:
         """The item, the bundle or the project type a case is about."""
-        if code in self.bundles:
-            return self.bundles[code]
-        if code in self.projects:
-            return self.projects[code]
-        return self.item(code)
+        found = self.find(code)
+        return found if found is not None else self.item(code)  # item(): names what is missing
 
     def department_name(self, code: str | None) -> str:
         if code is None:

@@ -109,7 +109,6 @@ def history(session: Session, case_id: int, definition: ProcessDefinition | None
         label = ACTION_LABELS.get(event.action, event.action)
         entries.append({
             "id": event.id, "at": event.occurred_at.isoformat(), "actor": event.actor,
-            "actor_name": event.actor,
             "action": event.action, "action_label": label, "element_id": event.element_id,
             "description": describe(event, definition) if describe else label,
             "before": event.before, "after": event.after,

@@ -121,7 +121,8 @@ def _case_link(session: Session, case_id: int | None) -> dict[str, Any] | None:
 
 def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) -> dict[str, Any]:
     case = load_visible_case(session, actor, case_id)
-    item = runtime.catalogue.items.get(case.item_code) or runtime.catalogue.bundles.get(case.item_code)
+    # a project's materials and limits are shown stage by stage (its own ``project`` section)
+    item = None if case.kind == "project" else runtime.catalogue.find(case.item_code)
     definition = definition_for(session, runtime, case.process_version_id)
     tasks = task_queries.tasks_of_case(session, case.id)
     ready = [t for t in tasks if t.status == task_queries.READY]
@@ -132,7 +133,7 @@ def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) 
                   key=lambda t: (t.completed_at, t.created_at))
     events = history(session, case.id, definition)
     names = display_names(session, {e["actor"] for e in events} | {t.completed_by for t in done if t.completed_by})
-    for entry in events:
+    for entry in events:  # display names, looked up once for the whole history
         entry["actor_name"] = names.get(entry["actor"], entry["actor"])
     suspensions = suspensions_view(session, case.id)
     # suspensions of the clock now running (a construction project's earlier stages had their own)

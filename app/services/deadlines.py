@@ -44,7 +44,7 @@ def target_state(runtime: Runtime, case: Case, now: datetime, threshold: int) ->
     due = due_moment(case)
     if due is not None and now > due:
         return OVERDUE
-    item = runtime.catalogue.items.get(case.item_code) or runtime.catalogue.bundles.get(case.item_code)
+    item = runtime.catalogue.find(case.item_code)
     if item is not None and item.kind is ItemKind.IMMEDIATE:
         return case.deadline_state
     left = working_days_left(case, runtime.calendar, now)
