@@ -31,6 +31,9 @@ class Settings:
     deadline_warning_days: int = 2
     #: seconds between two passes of ``oneseal worker``
     worker_interval: int = 30
+    #: live workflows a process keeps between the steps of their cases (0: none); each a few
+    #: tens of KB, see app/workflow/instance_cache.py
+    workflow_cache: int = 512
     testing: bool = False
 
     @classmethod

@@ -11,6 +11,10 @@ engine settings (``app.persistence.db.Database``: WAL, synchronous=NORMAL, BEGIN
   (case lock, checks, restore from the spec-by-reference state, run, projection, audit).
   The claim (``claim_task``, its own unit of work) is NOT in the timed section; it is
   timed separately and printed for information.
+  With the service's default settings, the live workflow a step saved stays in the process
+  (``app/workflow/instance_cache.py``) and the case's next step takes it instead of
+  deserializing, when the stored JSON is exactly what it saved. The "ours-cold" side runs the
+  same service with that cache off: every step restores from the JSON.
 * baseline: SpiffWorkflow's default usage: ``BpmnWorkflowSerializer`` on the SPIFF_CONFIG
   registry with the spec embedded in the JSON, the default ``PythonScriptEngine``, and one
   ORM row holding the JSON: load row → deserialize_json → run the ready user task →
@@ -32,6 +36,8 @@ from __future__ import annotations
 import argparse
 import cProfile
 import gc
+import io
+import multiprocessing
 import pstats
 import random
 import statistics
@@ -152,11 +158,14 @@ class Ours:
     profiler: cProfile.Profile | None = None
     db_name = "oneseal_bench.db"
     embed_spec = False
+    #: live workflows kept between steps (None: the service's default setting)
+    workflow_cache: int | None = None
 
     def __init__(self, db_dir: Path) -> None:
         path = db_dir / self.db_name
+        overrides = {} if self.workflow_cache is None else {"workflow_cache": self.workflow_cache}
         self.settings = Settings.load(database_url=f"sqlite:///{path}", instance_dir=db_dir / "instance",
-                                      password_method="pbkdf2:sha256:1000", secret_key="bench")
+                                      password_method="pbkdf2:sha256:1000", secret_key="bench", **overrides)
         self.db = Database(self.settings.database_url)
         self.db.create_schema()
         self.runtime = build_runtime(self.settings)
@@ -338,6 +347,19 @@ class SameServiceEmbedded(Ours):
 
     db_name = "same_service_bench.db"
     embed_spec = True
+    workflow_cache = 0  # every step restores from the embedded JSON, as the default usage does
+
+
+class OursCold(Ours):
+    """Our service with no live workflow kept between steps: every step restores from JSON."""
+
+    db_name = "oneseal_cold_bench.db"
+    workflow_cache = 0
+
+
+#: the sides, in their first turn's order
+SIDES: dict[str, Callable[[Path], Any]] = {"ours": Ours, "baseline": Baseline, "embedded": SameServiceEmbedded,
+                                           "ours-cold": OursCold}
 
 
 # --------------------------------------------------------------------------- driver
@@ -353,32 +375,87 @@ def prepare(side: Any, cases: int, warmup: int) -> list[int]:
     return [side.register(i) for i in range(cases)]
 
 
-def run_interleaved(sides: dict[str, Any], cases: int, warmup: int, seed: int,
-                    profiler: cProfile.Profile | None = None) -> dict[str, Result]:
-    """Each step's round of completions runs on every side in turn (the first side rotating),
-    so whatever else the machine is doing slows all sides alike."""
-    results = {label: Result(label) for label in sides}
-    ids = {label: prepare(side, cases, warmup) for label, side in sides.items()}
-    claims: dict[str, list[float]] = {label: [] for label in sides}
-    labels = list(sides)
+#: completions a side runs before the next side takes its turn
+SLICE = 50
+
+
+def _side_process(conn: Any, label: str, db_dir: Path, cases: int, warmup: int, seed: int,
+                  profile: bool) -> None:
+    """One side in a process of its own: its heap and garbage collector are its own, so one
+    side's memory never slows another's collections. It runs what the coordinator asks."""
+    side = SIDES[label](db_dir)
     gc.collect()
-    for step in range(len(STEPS)):
-        for label in labels[step % len(labels):] + labels[:step % len(labels)]:
-            side, result = sides[label], results[label]
-            side.profiler = profiler if label == "ours" else None
-            for case_id in _orders(ids[label], seed)[step]:
-                result.latencies.append(side.step(case_id, step, claims[label]))
+    gc.freeze()  # as `oneseal serve` does once started: what start-up loaded is never collected again
+    ids = prepare(side, cases, warmup)
+    orders = _orders(ids, seed)
+    profiler = cProfile.Profile() if profile else None
+    claims: list[float] = []
+    gc.collect()
+    conn.send("ready")
+    while True:
+        command, *args = conn.recv()
+        if command == "slice":
+            step, start = args
+            side.profiler = profiler
+            latencies = [side.step(case_id, step, claims) for case_id in orders[step][start:start + SLICE]]
             side.profiler = None
-            result.state_bytes.append(side.mean_state_bytes(ids[label]))
-    for label, side in sides.items():
+            conn.send(latencies)
+        elif command == "state_bytes":
+            conn.send(side.mean_state_bytes(ids))
+        else:  # finish
+            side.check_done(ids)
+            engine = side.engine_only(max(20, cases // 5))
+            report = ""
+            if profiler is not None:
+                out = io.StringIO()
+                stats = pstats.Stats(profiler, stream=out)
+                stats.sort_stats("cumulative").print_stats(r"app/", 30)
+                stats.sort_stats("tottime").print_stats(25)
+                report = out.getvalue()
+            side.close()
+            conn.send((claims, engine, report))
+            return
+
+
+def run_interleaved(labels: list[str], db_dir: Path, cases: int, warmup: int, seed: int,
+                    profile: bool = False) -> dict[str, Result]:
+    """Each side runs in its own process; they take turns, ``SLICE`` completions at a time
+    (the first side rotating), and only one runs at any moment, so whatever else the machine
+    is doing slows all sides alike."""
+    context = multiprocessing.get_context("spawn")
+    pipes, processes = {}, []
+    for label in labels:
+        ours_end, side_end = context.Pipe()
+        process = context.Process(target=_side_process, daemon=True,
+                                  args=(side_end, label, db_dir, cases, warmup, seed, profile and label == "ours"))
+        process.start()
+        pipes[label] = ours_end
+        processes.append(process)
+    for label in labels:
+        assert pipes[label].recv() == "ready", label
+    results = {label: Result(label) for label in labels}
+    turn = 0
+    for step in range(len(STEPS)):
+        for start in range(0, cases, SLICE):
+            for label in labels[turn % len(labels):] + labels[:turn % len(labels)]:
+                pipes[label].send(("slice", step, start))
+                results[label].latencies.extend(pipes[label].recv())
+            turn += 1
+        for label in labels:
+            pipes[label].send(("state_bytes",))
+            results[label].state_bytes.append(pipes[label].recv())
+    for label in labels:
         result = results[label]
         result.elapsed = sum(result.latencies)
-        side.check_done(ids[label])
-        if claims[label]:
-            result.extra["claim_mean_ms"] = statistics.fmean(claims[label]) * 1000
-        engine = side.engine_only(max(20, cases // 5))
+        pipes[label].send(("finish",))
+        claims, engine, report = pipes[label].recv()
+        if claims:
+            result.extra["claim_mean_ms"] = statistics.fmean(claims) * 1000
         result.extra["engine_mean_ms"] = statistics.fmean(engine) * 1000
         result.extra["engine_p99_ms"] = sorted(engine)[max(0, round(0.99 * len(engine)) - 1)] * 1000
+        result.extra["profile"] = report
+    for process in processes:
+        process.join(timeout=30)
     return results
 
 
@@ -393,24 +470,17 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true",
                         help="cProfile our timed completions (not claims) and print the top functions")
     args = parser.parse_args()
-    profiler = cProfile.Profile() if args.profile else None
 
     with tempfile.TemporaryDirectory(prefix="oneseal-bench-") as tmp:
         db_dir = args.db_dir or Path(tmp)
         db_dir.mkdir(parents=True, exist_ok=True)
-        for name in ("oneseal_bench.db", "baseline_bench.db", "same_service_bench.db"):
+        for name in ("oneseal_bench.db", "baseline_bench.db", "same_service_bench.db", "oneseal_cold_bench.db"):
             for suffix in ("", "-wal", "-shm"):
                 (db_dir / f"{name}{suffix}").unlink(missing_ok=True)
-        factories: list[tuple[str, Callable[[Path], Any]]] = [("ours", Ours), ("baseline", Baseline),
-                                                              ("embedded", SameServiceEmbedded)]
+        labels = list(SIDES)
         if args.baseline_first:
-            factories.reverse()
-        sides = {label: factory(db_dir) for label, factory in factories}
-        try:
-            results = run_interleaved(sides, args.cases, args.warmup, args.seed, profiler)
-        finally:
-            for side in sides.values():
-                side.close()
+            labels.reverse()
+        results = run_interleaved(labels, db_dir, args.cases, args.warmup, args.seed, args.profile)
 
     ours, base = results["ours"], results["baseline"]
     print(f"{args.cases} cases x {len(STEPS)} completions per side (+{args.warmup} warm-up cases), "
@@ -419,17 +489,18 @@ def main() -> None:
           f"(claim mean {ours.extra['claim_mean_ms']:.2f} ms, separate unit of work)")
     print(ours.line())
     print(base.line())
-    for result in (ours, base):
+    cold = results["ours-cold"]
+    print(cold.line())
+    for result in (ours, base, cold):
         print(f"{result.label:<9} engine only (in memory, no DB): mean_ms={result.extra['engine_mean_ms']:.3f} "
               f"p99_ms={result.extra['engine_p99_ms']:.3f}")
-    if profiler is not None:
-        stats = pstats.Stats(profiler, stream=sys.stdout)
-        stats.sort_stats("cumulative").print_stats(r"app/", 30)
-        stats.sort_stats("tottime").print_stats(25)
+    if args.profile:
+        print(ours.extra["profile"])
     same = results["embedded"]
     print(same.line())
-    print(f"like-for-like (same service, projection, audit and locking; only the spec embedded): "
-          f"ours/embedded ratio={ours.rate / same.rate:.2f}")
+    print(f"like-for-like (same service, projection, audit and locking, no workflow kept between steps; "
+          f"only the spec embedded): ours-cold/embedded ratio={cold.rate / same.rate:.2f}")
+    print(f"cold (every step restores from JSON): ours-cold/baseline ratio={cold.rate / base.rate:.2f}")
     ratio = ours.rate / base.rate
     print(f"completions_per_s={ours.rate:.0f} p99_ms={ours.pct_ms(0.99):.2f} baseline_ratio={ratio:.2f}")
 

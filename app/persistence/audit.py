@@ -46,46 +46,79 @@ def lock_chain(session: Session) -> None:
 #: session.info key: (transaction, hash of the last event this transaction appended)
 _TIP = "oneseal_audit_chain_tip"
 
+#: one prepared statement for every append: the ORM's unit of work adds nothing to an insert-only row
+_INSERT = AuditEvent.__table__.insert()
+
+
+@dataclass(frozen=True)
+class AppendedEvent:
+    """An event just written, as stored (``id`` is its place in the trail)."""
+
+    id: int
+    occurred_at: datetime
+    actor: str
+    action: str
+    case_id: int | None
+    element_id: str | None
+    before: dict[str, Any]
+    after: dict[str, Any]
+    prev_hash: str
+    hash: str
+
 
 def _chain_tip(session: Session) -> str:
     """The hash the next event chains onto.
 
     Within one transaction it is the event this transaction appended last, kept in memory: the
     chain lock is held since that append, so no other writer can have moved the tip. The first
-    append of a transaction takes the lock and reads the stored tip.
+    append of a transaction takes the lock and reads the stored tip, unless the transaction's
+    first statement already read it (:func:`known_chain_tip`).
     """
     transaction = session.get_transaction()
     cached = session.info.get(_TIP)
     if cached is not None and cached[0] is transaction:
         return cached[1]
     lock_chain(session)
-    # an event still pending in this session belongs to an earlier transaction's cached tip only
-    # if that transaction committed, which flushed it; so the stored tip is the tip
-    with session.no_autoflush:
-        return session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS
+    return session.connection().scalar(_TIP_SELECT) or GENESIS
+
+
+_TIP_SELECT = select(AuditEvent.__table__.c.hash).order_by(AuditEvent.__table__.c.id.desc()).limit(1)
+
+
+def chain_tip_query() -> Any:
+    """The stored tip as a scalar subquery, for a query that reads it along with other rows."""
+    return _TIP_SELECT.scalar_subquery()
+
+
+def known_chain_tip(session: Session, tip: str | None) -> None:
+    """Record the tip read by this transaction's first statement, sparing the append a query.
+
+    Only where that read already holds the chain lock: a SQLite writer holds the database
+    lock from ``BEGIN IMMEDIATE`` on, so nobody can append between the read and the append.
+    On PostgreSQL the lock is taken at the first append, and the tip is read after it.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.info[_TIP] = (session.get_transaction(), tip or GENESIS)
 
 
 def append_event(session: Session, *, occurred_at: datetime, actor: str, action: str,
                  case_id: int | None = None, element_id: str | None = None,
-                 before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> AuditEvent:
-    """Add an event to the session; it commits (or not) with the change it records.
+                 before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> AppendedEvent:
+    """Write an event in the caller's transaction: it commits (or not) with the change it records.
 
-    The event is not flushed here: the events of a unit of work go out together at its flush or
-    commit (a query in the same transaction flushes them first). Flush to learn its ``id``.
+    The row is inserted at once, in call order, so the trail's ids follow the chain.
     """
     prev = _chain_tip(session)
     # stored as JSON reads back: what verification recomputes the hash from
     before = json.loads(_canonical(before or {}))
     after = json.loads(_canonical(after or {}))
     occurred_at = occurred_at.astimezone(UTC)
-    event = AuditEvent(
-        occurred_at=occurred_at, actor=actor, action=action, case_id=case_id,
-        element_id=element_id, before=before, after=after, prev_hash=prev,
-        hash=event_hash(prev, occurred_at, actor, action, case_id, element_id, before, after),
-    )
-    session.add(event)
-    session.info[_TIP] = (session.get_transaction(), event.hash)
-    return event
+    digest = event_hash(prev, occurred_at, actor, action, case_id, element_id, before, after)
+    row = {"occurred_at": occurred_at, "actor": actor, "action": action, "case_id": case_id,
+           "element_id": element_id, "before": before, "after": after, "prev_hash": prev, "hash": digest}
+    result = session.connection().execute(_INSERT, row)
+    session.info[_TIP] = (session.get_transaction(), digest)
+    return AppendedEvent(id=result.inserted_primary_key[0], **row)
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,15 @@
 """Queries about cases and their workflow state, as plain functions taking a Session."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.domain.errors import NotFound
+from app.persistence.audit import chain_tip_query, known_chain_tip
 from app.persistence.models import Case, CaseNumberCounter, TaskRecord, WorkflowState
+from app.persistence.workflow_states import StoredState
 
 
 def next_case_number(session: Session, year: int) -> str:
@@ -31,27 +33,30 @@ def get_case(session: Session, case_id: int, *, for_update: bool = False) -> Cas
     return case
 
 
-def get_task_case_and_state(session: Session, task_id: str) -> tuple[TaskRecord, Case, WorkflowState]:
-    """A task with its case (locked) and the case's workflow state, in one statement.
+def get_task_case_and_state(session: Session, task_id: str) -> tuple[TaskRecord, Case, StoredState]:
+    """A task with its case (locked) and the case's saved workflow, in one statement.
 
-    On PostgreSQL the task row is read before the case lock is granted: re-read it afterwards
-    (SQLite writers hold the database lock from their first statement, so it is current).
+    On SQLite the statement also reads the audit trail's tip (see
+    :func:`~app.persistence.audit.known_chain_tip`). On PostgreSQL the task row is read
+    before the case lock is granted: re-read it afterwards (SQLite writers hold the database
+    lock from their first statement, so it is current).
     """
-    statement = (select(TaskRecord, Case, WorkflowState)
-                 .join(Case, Case.id == TaskRecord.case_id)
-                 .join(WorkflowState, WorkflowState.case_id == Case.id)
-                 .where(TaskRecord.id == task_id).with_for_update(of=Case))
-    row = session.execute(statement).first()
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    statement = _COMPLETION_LOAD_SQLITE if sqlite else _COMPLETION_LOAD
+    row = session.execute(statement, {"b_task": task_id}).first()
     if row is None:
         raise NotFound("task_not_found", "任务不存在", task_id=task_id)
-    return row[0], row[1], row[2]
+    if sqlite:
+        known_chain_tip(session, row[5])
+    return row[0], row[1], StoredState(row[2], row[3], row[4])
 
 
-def get_workflow_state(session: Session, case_id: int) -> WorkflowState:
-    state = session.get(WorkflowState, case_id)
-    if state is None:
-        raise NotFound("workflow_state_missing", "办件的流程状态缺失", case_id=case_id)
-    return state
+_COMPLETION_LOAD = (select(TaskRecord, Case, WorkflowState.state, WorkflowState.serializer_version,
+                           WorkflowState.next_timer_at)
+                    .join(Case, Case.id == TaskRecord.case_id)
+                    .join(WorkflowState, WorkflowState.case_id == Case.id)
+                    .where(TaskRecord.id == bindparam("b_task")).with_for_update(of=Case))
+_COMPLETION_LOAD_SQLITE = _COMPLETION_LOAD.add_columns(chain_tip_query())
 
 
 def find_case_by_number(session: Session, number: str) -> Case | None:

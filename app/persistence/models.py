@@ -236,9 +236,7 @@ class TaskRecord(Base):
     data: Mapped[dict[str, Any]]
 
     __table_args__ = (
-        Index("ix_tasks_queue", "status", "role", "department", "created_at"),
-        Index("ix_tasks_claimed", "claimed_by", "status"),
-        Index("ix_tasks_completed_by", "completed_by", "completed_at"),
+        Index("ix_tasks_queue", "status", "role", "department", "created_at"),  # 最新到达 order
         Index("ix_tasks_case", "case_id"),
         # The inbox (app/persistence/tasks.py): each tab reads one index in its display order and
         # counts without touching the table (see scripts/bench_inbox.py).

@@ -1,13 +1,62 @@
-"""Every saved workflow, in batches, for readers that look at all cases (path coverage)."""
+"""Saved workflows: read and written by prepared statements, listed in batches.
+
+A case's workflow is read once and written once per step, always whole; the ORM's identity
+map and change tracking add nothing to that, so the hot path uses plain statements.
+"""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from app.domain.errors import NotFound
 from app.persistence.batches import in_batches
 from app.persistence.models import WorkflowState
+
+_TABLE = WorkflowState.__table__
+_SELECT = select(_TABLE.c.state, _TABLE.c.serializer_version, _TABLE.c.next_timer_at).where(_TABLE.c.case_id == bindparam("b_case"))
+_UPDATE = _TABLE.update().where(_TABLE.c.case_id == bindparam("b_case"))
+_INSERT = _TABLE.insert()
+
+
+@dataclass(frozen=True)
+class StoredState:
+    """The serializer's JSON of one case, with the serializer version that wrote it."""
+
+    state: str
+    serializer_version: str
+    #: when its earliest waiting timer fires
+    next_timer_at: datetime | None = None
+
+
+def load_state(session: Session, case_id: int) -> StoredState:
+    row = session.connection().execute(_SELECT, {"b_case": case_id}).first()
+    if row is None:
+        raise NotFound("workflow_state_missing", "办件的流程状态缺失", case_id=case_id)
+    return StoredState(row.state, row.serializer_version, row.next_timer_at)
+
+
+def save_state(session: Session, *, case_id: int, process_version_id: int, state: str,
+               serializer_version: str, next_timer_at: datetime | None, now: datetime,
+               previous: StoredState | None = None) -> None:
+    """Replace the case's saved workflow (the first save creates it).
+
+    ``previous`` (the row as this transaction read it) spares rewriting the timer column,
+    and the index on it, when the next timer has not moved.
+    """
+    values: dict[str, Any] = {"state": state, "serializer_version": serializer_version, "updated_at": now,
+                              "next_timer_at": next_timer_at}
+    connection = session.connection()
+    if previous is not None:
+        if previous.next_timer_at == next_timer_at:
+            del values["next_timer_at"]
+        connection.execute(_UPDATE, {"b_case": case_id, **values})
+    elif connection.execute(_UPDATE, {"b_case": case_id, **values}).rowcount == 0:
+        connection.execute(_INSERT, {"case_id": case_id, "process_version_id": process_version_id, **values})
 
 
 def iter_workflow_states(session: Session, batch: int = 200) -> Iterator[WorkflowState]:

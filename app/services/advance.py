@@ -28,7 +28,9 @@ from app.domain.case_status import CaseResult, CaseStatus, check_transition, com
 from app.persistence import tasks as task_queries
 from app.persistence.audit import append_event
 from app.persistence.case_items import items_of_case
-from app.persistence.models import Case, RuleDecisionRecord, TaskRecord, WorkflowState
+from app.persistence.models import Case, RuleDecisionRecord, TaskRecord
+from app.persistence.row_writes import write_rows
+from app.persistence.workflow_states import StoredState, save_state
 from app.services.decisions import RecordedDecision
 from app.services.projection import next_status, sync_tasks
 from app.services.runtime import Runtime
@@ -54,11 +56,13 @@ class StepEffects:
 
 
 def advance_case(session: Session, runtime: Runtime, case: Case, step: Callable[[], WorkflowRun],
-                 *, now: datetime, actor: str, ready_before: set[str] | None = None) -> StepEffects:
+                 *, now: datetime, actor: str, ready_before: set[str] | None = None,
+                 stored: StoredState | None = None) -> StepEffects:
     """Run ``step`` (which returns the advanced run) and apply its consequences to the case.
 
     ``ready_before`` (see :func:`~app.services.projection.sync_tasks`) saves reading the
-    projection when the caller knows which tasks were ready before the step.
+    projection when the caller knows which tasks were ready before the step; ``stored`` is
+    the saved workflow the step started from (none when the case is new).
     """
     with runtime.decisions.recording() as decisions:
         run = step()
@@ -74,13 +78,14 @@ def advance_case(session: Session, runtime: Runtime, case: Case, step: Callable[
         if result is not None:
             case.result = CaseResult(result).value
     _follow_clock(session, runtime, case, run, effects, now, actor)
+    write_rows(session, *created)  # the inbox rows of the tasks now ready, with their deadline
     target = next_status(case, run)
     check_transition(CaseStatus(case.status), target)
     case.status = target.value
     if target.is_final and case.completed_at is None:
         case.completed_at = now
     case.updated_at = now
-    _save(session, case, run, now)
+    _save(session, case, run, now, stored)
     return effects
 
 
@@ -113,16 +118,8 @@ def _store_decision(session: Session, case: Case, recorded: RecordedDecision, no
                    element_id=recorded.element_id, after={**body, "element_name": recorded.element_name})
 
 
-def _save(session: Session, case: Case, run: WorkflowRun, now: datetime) -> None:
+def _save(session: Session, case: Case, run: WorkflowRun, now: datetime, stored: StoredState | None) -> None:
     saved = run.save()
-    next_timer = None if run.is_completed else run.next_timer_at()
-    state = session.get(WorkflowState, case.id)
-    if state is None:
-        session.add(WorkflowState(case_id=case.id, process_version_id=case.process_version_id,
-                                  serializer_version=saved.serializer_version, state=saved.state,
-                                  updated_at=now, next_timer_at=next_timer))
-    else:
-        state.state = saved.state
-        state.serializer_version = saved.serializer_version
-        state.updated_at = now
-        state.next_timer_at = next_timer
+    save_state(session, case_id=case.id, process_version_id=case.process_version_id, state=saved.state,
+               serializer_version=saved.serializer_version,
+               next_timer_at=None if run.is_completed else run.next_timer_at(), now=now, previous=stored)

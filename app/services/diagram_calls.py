@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.domain.errors import NotFound
-from app.persistence.cases import get_workflow_state
+from app.persistence.workflow_states import load_state
 from app.persistence.models import Case, ProcessVersion
 from app.services.processes import definition_for, pinned_versions
 from app.services.runtime import Runtime
@@ -116,7 +116,7 @@ def shared_targets(shape: ProcessShape) -> set[str]:
 
 def call_progress(session: Session, runtime: Runtime, case: Case, process_id: str) -> CallProgress:
     """Which call activities of ``process_id`` the case's saved workflow reached and finished."""
-    state = get_workflow_state(session, case.id)
+    state = load_state(session, case.id)
     definition = definition_for(session, runtime, case.process_version_id)
     exercised = trace(runtime.engine.serializer, definition, SavedState(state.state, state.serializer_version))
     own = exercised.get(process_id)

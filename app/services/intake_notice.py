@@ -60,7 +60,6 @@ def issue_intake_notice(session: Session, runtime: Runtime, actor: Actor, *, ite
     event = append_event(session, occurred_at=now, actor=actor.username, action="intake_notice_issued",
                          after={"item_code": item.code, "applicant": name,
                                 "missing": [m.code for m in missing], "received": sorted(set(received))})
-    session.flush()  # the notice is numbered after its event
     return IntakeNotice(number=f"告〔{local_date(now).year}〕{event.id}号", item=item, applicant_name=name,
                         missing=missing, received=[m for m in item.materials if m.code in set(received)],
                         issued_at=now, issued_by=actor.display_name or actor.username)

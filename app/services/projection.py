@@ -31,11 +31,12 @@ def _department_for(role: Role, case: Case, task: ReadyTask, catalogue: Catalogu
 
 def sync_tasks(session: Session, case: Case, run: WorkflowRun, now: datetime, catalogue: Catalogue,
                ready_before: set[str] | None = None) -> list[TaskRecord]:
-    """Insert newly ready tasks, cancel projected ones the workflow no longer has ready.
+    """Cancel projected tasks the workflow no longer has ready; return rows for the new ones.
 
     ``ready_before``: the ids of the workflow tasks that were ready before this step and are
     still projected as ready (the projection mirrors them: every step goes through here), so
-    no query is needed; without it the projection is read. Returns the rows created.
+    no query is needed; without it the projection is read. The rows returned are not yet in
+    the session: the caller writes them (:func:`~app.persistence.row_writes.write_rows`).
     """
     ready = {t.id: t for t in run.ready_tasks()}
     if ready_before is None:
@@ -46,10 +47,8 @@ def sync_tasks(session: Session, case: Case, run: WorkflowRun, now: datetime, ca
     gone = [task_id for task_id in ready_before if task_id not in ready]
     if gone:
         task_queries.cancel(session, gone, now)
-    created = [_new_record(case, task, now, catalogue) for task_id, task in ready.items()
-               if task_id not in ready_before]
-    session.add_all(created)
-    return created
+    return [_new_record(case, task, now, catalogue) for task_id, task in ready.items()
+            if task_id not in ready_before]
 
 
 def _new_record(case: Case, task: ReadyTask, now: datetime, catalogue: Catalogue) -> TaskRecord:

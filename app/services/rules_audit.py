@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from app.persistence.audit import append_event, lock_chain
+from app.persistence.audit import AppendedEvent, append_event, lock_chain
 from app.persistence.audit_queries import events_of_action
 from app.persistence.models import AuditEvent
 from app.services.actor import Actor
@@ -35,7 +35,7 @@ def recorded_versions(session: Session) -> dict[str, str]:
     return versions
 
 
-def record_rules_versions(session: Session, runtime: Runtime, actor: Actor) -> list[AuditEvent]:
+def record_rules_versions(session: Session, runtime: Runtime, actor: Actor) -> list[AppendedEvent]:
     """Append a ``rules_changed`` event for every ruleset whose version changed; return them."""
     lock_chain(session)  # two services starting at once record a change once
     loaded = {summary.name: summary for summary in runtime.rules.rulesets()}

@@ -44,7 +44,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         settings=settings,
         catalogue=catalogue,
         definitions=DefinitionCatalogue(evaluator),
-        engine=WorkflowEngine(evaluator, clock.now),
+        engine=WorkflowEngine(evaluator, clock.now, cache_size=settings.workflow_cache),
         rules=rules,
         calendar=load_calendar(settings.calendar_file),
         clock=clock,

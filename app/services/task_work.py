@@ -19,6 +19,7 @@ from app.persistence.audit import append_event
 from app.persistence.case_items import case_item
 from app.persistence.cases import get_task_case_and_state
 from app.persistence.models import Case, TaskRecord
+from app.persistence.row_writes import write_rows
 from app.services.actor import Actor
 from app.services.processes import definition_for
 from app.services.advance import advance_case
@@ -168,9 +169,10 @@ def complete_task(session: Session, runtime: Runtime, actor: Actor, task_id: str
         if notice_items is not None:
             issue_notice(session, case, task.id, notice_items, actor.username, now)
         effects = advance_case(session, runtime, case, step, now=now, actor=actor.username,
-                               ready_before=ready_before)
+                               ready_before=ready_before, stored=state)
         follow_stage(session, runtime, case, task, spec, completion.decision, effects, now, actor.username)
-    session.flush()
+    write_rows(session, case, task)  # the rows every completion changes, by prepared statements
+    session.flush()  # anything else the step changed
     append_event(session, occurred_at=now, actor=actor.username, action="task_completed",
                  case_id=case.id, element_id=task.element_id,
                  before=before,

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from app.domain.case_status import CaseResult, CaseStatus
 from app.persistence.audit import append_event
-from app.persistence.cases import get_case, get_workflow_state
+from app.persistence.cases import get_case
+from app.persistence.workflow_states import load_state
 from app.persistence.models import WorkflowState
 from app.services.advance import advance_case
 from app.services.processes import definition_for
@@ -29,9 +30,7 @@ def cases_with_due_timers(session: Session, now: datetime, limit: int = 500) -> 
 def fire_due_timers(session: Session, runtime: Runtime, case_id: int, now: datetime) -> bool:
     """Advance one case whose timer is due; False if another worker already did."""
     case = get_case(session, case_id, for_update=True)
-    state = get_workflow_state(session, case.id)
-    if session.get_bind().dialect.name != "sqlite":
-        session.refresh(state)  # read after the lock: another worker may have fired it
+    state = load_state(session, case.id)  # read after the lock: another worker may have fired it
     if state.next_timer_at is None or state.next_timer_at > now or CaseStatus(case.status).is_final:
         return False
     definition = definition_for(session, runtime, case.process_version_id)
@@ -43,7 +42,7 @@ def fire_due_timers(session: Session, runtime: Runtime, case_id: int, now: datet
         return run
 
     with session.no_autoflush:
-        effects = advance_case(session, runtime, case, step, now=now, actor="system")
+        effects = advance_case(session, runtime, case, step, now=now, actor="system", stored=state)
     session.flush()
     status = CaseStatus(case.status)
     append_event(session, occurred_at=now, actor="system", action="timer_fired", case_id=case.id,

@@ -28,6 +28,7 @@ from SpiffWorkflow.util.task import TaskState
 from app.domain.errors import Conflict, InvalidInput, OneSealError
 from app.workflow.definitions import ProcessDefinition
 from app.workflow.expressions import ExpressionError, RestrictedEvaluator
+from app.workflow.instance_cache import CacheKey, InstanceCache
 from app.workflow.serializer import StateSerializer
 from app.workflow.task_metadata import HumanTaskSpec
 from app.workflow.timers import timer_due
@@ -195,10 +196,12 @@ class WorkflowRun:
     """One running instance, live for the duration of a unit of work."""
 
     def __init__(self, definition: ProcessDefinition, workflow: BpmnWorkflow,
-                 serializer: StateSerializer) -> None:
+                 serializer: StateSerializer, cache: InstanceCache | None = None) -> None:
         self.definition = definition
         self._workflow = workflow
         self._serializer = serializer
+        self._cache = cache
+        self._kept: CacheKey | None = None  # the key this workflow is kept under since save()
         self._ready: list[ReadyTask] | None = None  # valid until the workflow moves again
         self._completed: bool | None = None
 
@@ -249,6 +252,7 @@ class WorkflowRun:
         """Merge ``data`` into the ready task and run the workflow forward."""
         ensure_plain_data(dict(data))
         task = self._task(task_id)
+        self._reclaim()
         if task.state != TaskState.READY or not isinstance(task.task_spec, UserTask):
             raise TaskNotReady("task_not_ready", "该任务已办理或已不在待办状态", task_id=task_id)
         spec = self.definition.human_tasks.get(task.task_spec.bpmn_id or task.task_spec.name)
@@ -269,6 +273,7 @@ class WorkflowRun:
         timer this step creates cannot be due yet (the worker fires it if it is). Starting a
         case and the worker's pass run the engine, then fire timers, then run it again.
         """
+        self._reclaim()
         self._ready, self._completed = None, None
         try:
             step()
@@ -301,14 +306,28 @@ class WorkflowRun:
         return [t.task_spec.bpmn_id for t in done if getattr(t.task_spec, "bpmn_id", None)]
 
     def save(self) -> SavedState:
-        return SavedState(self._serializer.dump(self._workflow), self._serializer.version)
+        """The state to store; the live workflow is kept in the instance cache under it."""
+        self._reclaim()
+        saved = SavedState(self._serializer.dump(self._workflow), self._serializer.version)
+        if self._cache is not None:
+            self._kept = (self.definition.key, saved.serializer_version, saved.state)
+            self._cache.keep(self._kept, self._workflow)
+        return saved
+
+    def _reclaim(self) -> None:
+        """Take the workflow back from the cache before it moves on from what it saved."""
+        if self._kept is not None and self._cache is not None:
+            self._cache.discard(self._kept)
+            self._kept = None
 
 
 class WorkflowEngine:
     def __init__(self, evaluator: RestrictedEvaluator, now: Callable[[], datetime],
-                 serializer: StateSerializer | None = None) -> None:
+                 serializer: StateSerializer | None = None, cache_size: int = 0) -> None:
         self.script_engine = RestrictedScriptEngine(evaluator, now)
         self.serializer = serializer or StateSerializer()
+        #: live workflows kept after their save (see :mod:`app.workflow.instance_cache`)
+        self.cache = InstanceCache(cache_size)
 
     def start(self, definition: ProcessDefinition, data: Mapping[str, Any]) -> WorkflowRun:
         ensure_plain_data(dict(data))
@@ -317,11 +336,13 @@ class WorkflowEngine:
         workflow.data.update(data)
         start = workflow.task_tree
         start.data.update(data)
-        run = WorkflowRun(definition, workflow, self.serializer)
+        run = WorkflowRun(definition, workflow, self.serializer, self.cache)
         run.advance()
         return run
 
     def restore(self, definition: ProcessDefinition, saved: SavedState) -> WorkflowRun:
-        workflow = self.serializer.load(saved.state, saved.serializer_version, definition)
-        workflow.script_engine = self.script_engine
-        return WorkflowRun(definition, workflow, self.serializer)
+        workflow = self.cache.take((definition.key, saved.serializer_version, saved.state))
+        if workflow is None:
+            workflow = self.serializer.load(saved.state, saved.serializer_version, definition)
+            workflow.script_engine = self.script_engine
+        return WorkflowRun(definition, workflow, self.serializer, self.cache)

@@ -68,6 +68,9 @@ def parse_untrusted(data: bytes | str, *, filename: str = "<upload>",
         root = events.root
     except etree.XMLSyntaxError as err:
         line = getattr(err, "lineno", None)
+        if "Excessive depth" in (err.msg or ""):  # libxml2's own nesting limit (lxml ≥ 6.2) came first
+            raise UnsafeXml("xml_too_deep", f"XML 嵌套层级超过 {limits.max_depth} 层",
+                            file=filename, line=line) from None
         raise UnsafeXml("xml_malformed", f"XML 格式错误（第 {line} 行）：{err.msg}",
                         file=filename, line=line) from None
     tree = root.getroottree()

@@ -1,0 +1,94 @@
+"""Rows written by prepared statements end as a flush would leave them, and keep the version check."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import make_transient
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.persistence.models import Case, TaskRecord
+from app.persistence.row_writes import write_rows
+from app.services.auth import actor_for_username
+from app.services.intake import Application, register_case
+
+
+@pytest.fixture
+def case_id(ext: Any) -> int:
+    with ext.db.unit_of_work() as session:
+        window = actor_for_username(session, "window")
+        item = ext.runtime.catalogue.item("XK-0009")
+        case = register_case(session, ext.runtime, window,
+                             Application(item.code, {"name": "新华书店"}, [m.code for m in item.materials]))
+        return case.id
+
+
+class Statements:
+    def __init__(self, engine: Any) -> None:
+        self.seen: list[str] = []
+        event.listen(engine, "before_cursor_execute", self._record)
+        self.engine = engine
+
+    def _record(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        self.seen.append(statement.split()[0].upper())
+
+    def close(self) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._record)
+
+
+def test_a_changed_row_is_updated_once_at_its_version_and_left_clean(ext, case_id):
+    with ext.db.unit_of_work() as session:
+        case = session.get(Case, case_id)
+        version = case.version
+        case.applicant_name = "新华书店（城关店）"
+        statements = Statements(ext.db.write_engine)
+        write_rows(session, case)
+        assert case.version == version + 1
+        assert not session.dirty and case not in session.dirty
+        session.flush()
+        statements.close()
+        assert statements.seen == ["UPDATE"]  # the flush had nothing left to send
+    with ext.db.unit_of_work() as session:
+        stored = session.get(Case, case_id)
+        assert (stored.applicant_name, stored.version) == ("新华书店（城关店）", version + 1)
+
+
+def test_a_row_changed_meanwhile_by_someone_else_is_refused_and_nothing_written(ext, case_id):
+    with ext.db.unit_of_work() as session:
+        case = session.get(Case, case_id)
+        version = case.version
+        case.applicant_name = "改名后的书店"
+        # another writer moved the case on since it was read (behind this session's back)
+        session.connection().execute(update(Case.__table__).where(Case.__table__.c.id == case_id)
+                                     .values(version=version + 1, result="approved"))
+        with pytest.raises(StaleDataError):
+            write_rows(session, case)
+        session.rollback()
+    with ext.db.unit_of_work() as session:
+        stored = session.get(Case, case_id)
+        assert stored.applicant_name == "新华书店" and stored.version == version
+
+
+def test_a_new_row_is_inserted_and_later_changes_go_through_the_session(ext, case_id):
+    with ext.db.unit_of_work() as session:
+        ready = session.scalars(select(TaskRecord).where(TaskRecord.case_id == case_id)).one()
+        copy = TaskRecord(**{c.key: getattr(ready, c.key) for c in TaskRecord.__table__.c})
+        copy.id, copy.name = "0" * 8 + "-0000-0000-0000-" + "0" * 12, "复制的任务"
+        write_rows(session, copy)
+        assert copy in session and not session.new and not session.dirty
+        copy.opinion = "之后的修改"
+        session.flush()
+    with ext.db.unit_of_work() as session:
+        stored = session.get(TaskRecord, copy.id)
+        assert (stored.name, stored.opinion) == ("复制的任务", "之后的修改")
+
+
+def test_a_new_row_without_its_key_is_refused(ext, case_id):
+    with ext.db.unit_of_work() as session:
+        ready = session.scalars(select(TaskRecord).where(TaskRecord.case_id == case_id)).one()
+        session.expunge(ready)
+        make_transient(ready)
+        ready.id = None
+        with pytest.raises(ValueError):
+            write_rows(session, ready)
