@@ -20,11 +20,14 @@ engine settings (``app.persistence.db.Database``: WAL, synchronous=NORMAL, BEGIN
   ORM row holding the JSON: load row → deserialize_json → run the ready user task →
   do_engine_steps → serialize_json → update row → commit.
 
+Each side runs in a process of its own (its heap and garbage collector its own, frozen after
+start-up as ``oneseal serve`` does), so one side's memory never slows another's collections.
 All N cases are registered first (untimed), then advanced round-robin one step at a time
 (in a seeded random order per round), so each completion runs against a database that
 holds all the cases. A few warm-up cases go through the whole flow first on each side.
-The sides are interleaved: each step's round runs on every side in turn, the first side
-rotating from round to round, so load from anything else on the machine falls on all alike.
+The sides take turns, 50 completions at a time, the first side rotating from turn to turn
+and only one side running at any moment, so load from anything else on the machine falls
+on all alike.
 An extra "engine only" line times just the workflow part of each side in memory (no
 database): ours = restore → complete → save with the spec by reference and the restricted
 script engine; baseline = deserialize_json → run → do_engine_steps → serialize_json.

@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.persistence.models import Base
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+#: WAL pages (4 KB each) after which a commit checkpoints the log back into the database
+SQLITE_CHECKPOINT_PAGES = 4_000
 
 _AUDIT_GUARDS = {
     "sqlite": [
@@ -47,6 +49,10 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Checkpoint at 16 MB of WAL rather than 4 MB: a completion rewrites the same hot pages
+        # (index leaves, the cases' pages) again and again, and one checkpoint copies each once.
+        # Fewer, larger checkpoints halve the p99 of a completion (scripts/bench_engine.py).
+        cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_CHECKPOINT_PAGES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

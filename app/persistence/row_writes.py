@@ -44,7 +44,7 @@ def _insert(session: Session, state: InstanceState[Any]) -> None:
     values = {column.key: state.dict[key] for key, column in _columns(mapper) if key in state.dict}
     if any(values.get(column.key) is None for column in table.primary_key):
         raise ValueError(f"{mapper.class_.__name__}: write_rows inserts rows with their key set")
-    session.connection().execute(table.insert(), values)
+    session.connection().execute(_insert_statement(mapper), values)
     row = state.obj()
     make_transient_to_detached(row)  # as if just loaded: persistent once added, with no history
     session.add(row)
@@ -100,6 +100,11 @@ def _table(mapper: Mapper[Any]) -> Table:
 def _version_key(mapper: Mapper[Any]) -> str | None:
     column = mapper.version_id_col
     return None if column is None else mapper.get_property_by_column(column).key
+
+
+@lru_cache(maxsize=None)
+def _insert_statement(mapper: Mapper[Any]) -> Any:
+    return _table(mapper).insert()
 
 
 @lru_cache(maxsize=None)
