@@ -196,14 +196,15 @@ class WorkflowRun:
     """One running instance, live for the duration of a unit of work."""
 
     def __init__(self, definition: ProcessDefinition, workflow: BpmnWorkflow,
-                 serializer: StateSerializer, cache: InstanceCache | None = None) -> None:
+                 serializer: StateSerializer, cache: InstanceCache | None = None, *,
+                 ready: list[ReadyTask] | None = None, completed: bool | None = None) -> None:
         self.definition = definition
         self._workflow = workflow
         self._serializer = serializer
         self._cache = cache
         self._kept: CacheKey | None = None  # the key this workflow is kept under since save()
-        self._ready: list[ReadyTask] | None = None  # valid until the workflow moves again
-        self._completed: bool | None = None
+        self._ready = ready  # valid until the workflow moves again
+        self._completed = completed
 
     @property
     def is_completed(self) -> bool:
@@ -311,7 +312,8 @@ class WorkflowRun:
         saved = SavedState(self._serializer.dump(self._workflow), self._serializer.version)
         if self._cache is not None:
             self._kept = (self.definition.key, saved.serializer_version, saved.state)
-            self._cache.keep(self._kept, self._workflow)
+            # with what was worked out about this very state (valid as long as it is unchanged)
+            self._cache.keep(self._kept, (self._workflow, self._ready, self._completed))
         return saved
 
     def _reclaim(self) -> None:
@@ -341,8 +343,10 @@ class WorkflowEngine:
         return run
 
     def restore(self, definition: ProcessDefinition, saved: SavedState) -> WorkflowRun:
-        workflow = self.cache.take((definition.key, saved.serializer_version, saved.state))
-        if workflow is None:
+        kept = self.cache.take((definition.key, saved.serializer_version, saved.state))
+        if kept is None:
             workflow = self.serializer.load(saved.state, saved.serializer_version, definition)
             workflow.script_engine = self.script_engine
-        return WorkflowRun(definition, workflow, self.serializer, self.cache)
+            return WorkflowRun(definition, workflow, self.serializer, self.cache)
+        workflow, ready, completed = kept
+        return WorkflowRun(definition, workflow, self.serializer, self.cache, ready=ready, completed=completed)

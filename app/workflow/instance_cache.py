@@ -6,6 +6,8 @@ done: the process still holds the object the JSON was written from. The cache ke
 object under the key (definition, serializer version, saved JSON), and a restore whose
 stored row holds exactly that JSON takes it instead of deserializing.
 
+With the workflow go the ready tasks and completion already worked out for that state.
+
 The key is the saved text itself, so a kept workflow is used only when the database holds
 precisely what it saved: a step that rolled back, a step another process ran, an edited
 row — each is a miss and an ordinary restore. An entry is taken out when used, so two

@@ -90,3 +90,11 @@ def test_status_transitions_follow_the_table():
     with pytest.raises(Conflict) as err:
         check_transition(CaseStatus.COMPLETED, CaseStatus.IN_REVIEW)
     assert "已办结" in err.value.message
+
+
+def test_an_integer_beyond_64_bits_is_saved_and_read_back_exactly():
+    engine, definition = setup()
+    run = engine.start(definition, {"registered_capital": 10 ** 30, "name": "张三餐饮店"})
+    saved = run.save()
+    assert "1" + "0" * 30 in saved.state and "\\u" not in saved.state
+    assert engine.restore(definition, saved).data["registered_capital"] == 10 ** 30

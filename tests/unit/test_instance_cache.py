@@ -54,6 +54,9 @@ def test_a_kept_workflow_saves_what_a_restored_one_saves_at_every_step(rules, pr
         for element_id, data, _departments in steps:
             # the same stored state, read back from JSON and taken from the cache
             runs = [cold.restore(definition, saved), warm.restore(definition, saved)]
+            # what the kept run remembers of its state is what the state gives when read back
+            assert runs[1].ready_tasks() == runs[0].ready_tasks()
+            assert runs[1].is_completed == runs[0].is_completed
             for run in runs:
                 ready = [t for t in run.ready_tasks() if t.element_id == element_id]
                 answers = data if isinstance(data, list) else [data] * len(ready)
