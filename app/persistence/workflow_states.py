@@ -18,7 +18,8 @@ from app.persistence.batches import in_batches
 from app.persistence.models import WorkflowState
 
 _TABLE = WorkflowState.__table__
-_SELECT = select(_TABLE.c.state, _TABLE.c.serializer_version, _TABLE.c.next_timer_at).where(_TABLE.c.case_id == bindparam("b_case"))
+_SELECT = (select(_TABLE.c.state, _TABLE.c.serializer_version, _TABLE.c.next_timer_at)
+           .where(_TABLE.c.case_id == bindparam("b_case")))
 _UPDATE = _TABLE.update().where(_TABLE.c.case_id == bindparam("b_case"))
 _INSERT = _TABLE.insert()
 
