@@ -48,6 +48,8 @@ _TIP = "oneseal_audit_chain_tip"
 
 #: one prepared statement for every append: the ORM's unit of work adds nothing to an insert-only row
 _INSERT = AuditEvent.__table__.insert()
+#: the stored tip: the hash of the last event
+_TIP_SELECT = select(AuditEvent.__table__.c.hash).order_by(AuditEvent.__table__.c.id.desc()).limit(1)
 
 
 @dataclass(frozen=True)
@@ -80,9 +82,6 @@ def _chain_tip(session: Session) -> str:
         return cached[1]
     lock_chain(session)
     return session.connection().scalar(_TIP_SELECT) or GENESIS
-
-
-_TIP_SELECT = select(AuditEvent.__table__.c.hash).order_by(AuditEvent.__table__.c.id.desc()).limit(1)
 
 
 def chain_tip_query() -> Any:

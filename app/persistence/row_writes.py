@@ -41,7 +41,7 @@ def write_rows(session: Session, *rows: Base) -> None:
 def _insert(session: Session, state: InstanceState[Any]) -> None:
     mapper = state.mapper
     table = _table(mapper)
-    values = {column.key: state.dict[key] for key, column in _columns(mapper) if key in state.dict}
+    values = {column.key: state.dict[key] for key, column in _columns(mapper).items() if key in state.dict}
     if any(values.get(column.key) is None for column in table.primary_key):
         raise ValueError(f"{mapper.class_.__name__}: write_rows inserts rows with their key set")
     session.connection().execute(_insert_statement(mapper), values)
@@ -53,24 +53,20 @@ def _insert(session: Session, state: InstanceState[Any]) -> None:
 def _update(session: Session, state: InstanceState[Any]) -> None:
     mapper = state.mapper
     row = state.obj()
-    columns = _column_of(mapper)
+    columns = _columns(mapper)
     # the attributes set since the row was read (committed_state holds their read values)
-    changed = {key: state.dict[key] for key in state.committed_state
-               if key in columns and get_history(row, key).added}
-    if changed:
-        version_key = _version_key(mapper)
-        read_at = None
-        if version_key is not None:
-            read_at = getattr(row, version_key)
-            changed[version_key] = read_at + 1
-        params = {columns[key].key: value for key, value in changed.items()}
+    params = {columns[key].key: state.dict[key] for key in state.committed_state
+              if key in columns and get_history(row, key).added}
+    if params:
         for column in _table(mapper).primary_key:
             params[f"b_{column.key}"] = getattr(row, mapper.get_property_by_column(column).key)
-        if version_key is not None:
-            params["b_version"] = read_at
+        version_key = _version_key(mapper)
+        if version_key is not None:  # written only at the version it was read at, moved on by one
+            read_at = getattr(row, version_key)
+            params["b_version"], params[columns[version_key].key] = read_at, read_at + 1
         statement = _update_statement(mapper, version_key is not None)
         if session.connection().execute(statement, params).rowcount != 1:
-            raise StaleDataError(f"{mapper.class_.__name__} 已被他人更新（版本 {read_at}）")
+            raise StaleDataError(f"{mapper.class_.__name__} {state.key} 已被他人更新或删除")
         if version_key is not None:
             state.dict[version_key] = read_at + 1
     # What the flush does once it has written a row: its values are now the committed ones and
@@ -80,14 +76,9 @@ def _update(session: Session, state: InstanceState[Any]) -> None:
 
 
 @lru_cache(maxsize=None)
-def _columns(mapper: Mapper[Any]) -> tuple[tuple[str, Any], ...]:
-    """(attribute name, column) of each mapped column of the mapper's one table."""
-    return tuple((prop.key, prop.columns[0]) for prop in mapper.column_attrs)
-
-
-@lru_cache(maxsize=None)
-def _column_of(mapper: Mapper[Any]) -> dict[str, Any]:
-    return dict(_columns(mapper))
+def _columns(mapper: Mapper[Any]) -> dict[str, Any]:
+    """Attribute name → column, for each mapped column of the mapper's one table."""
+    return {prop.key: prop.columns[0] for prop in mapper.column_attrs}
 
 
 def _table(mapper: Mapper[Any]) -> Table:

@@ -51,13 +51,12 @@ def save_state(session: Session, *, case_id: int, process_version_id: int, state
     """
     values: dict[str, Any] = {"state": state, "serializer_version": serializer_version, "updated_at": now,
                               "next_timer_at": next_timer_at}
+    if previous is not None and previous.next_timer_at == next_timer_at:
+        del values["next_timer_at"]
     connection = session.connection()
-    if previous is not None:
-        if previous.next_timer_at == next_timer_at:
-            del values["next_timer_at"]
-        connection.execute(_UPDATE, {"b_case": case_id, **values})
-    elif connection.execute(_UPDATE, {"b_case": case_id, **values}).rowcount == 0:
-        connection.execute(_INSERT, {"case_id": case_id, "process_version_id": process_version_id, **values})
+    if connection.execute(_UPDATE, {"b_case": case_id, **values}).rowcount == 0:
+        connection.execute(_INSERT, {"case_id": case_id, "process_version_id": process_version_id,
+                                     "next_timer_at": next_timer_at, **values})
 
 
 def iter_workflow_states(session: Session, batch: int = 200) -> Iterator[WorkflowState]:

@@ -32,22 +32,22 @@ class InstanceCache:
         self.misses = 0
 
     def take(self, key: CacheKey) -> Any | None:
-        """The workflow saved as ``key``, removed from the cache; None if it is not kept."""
+        """What was kept under ``key``, removed from the cache; None if nothing is kept."""
         if not self.capacity:
             return None
         with self._lock:
-            workflow = self._entries.pop(key, None)
-            if workflow is None:
+            entry = self._entries.pop(key, None)
+            if entry is None:
                 self.misses += 1
             else:
                 self.hits += 1
-            return workflow
+            return entry
 
-    def keep(self, key: CacheKey, workflow: Any) -> None:
+    def keep(self, key: CacheKey, entry: Any) -> None:
         if not self.capacity:
             return
         with self._lock:
-            self._entries[key] = workflow
+            self._entries[key] = entry
             self._entries.move_to_end(key)
             while len(self._entries) > self.capacity:
                 self._entries.popitem(last=False)
