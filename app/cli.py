@@ -156,6 +156,43 @@ def _anchor_holds(session: Any, anchor: str) -> bool:
     return stored_hash(session, int(event_id)) == digest.lower()
 
 
+@main.group(help="检查")
+def check() -> None:
+    pass
+
+
+@check.command("cases", help="核对每个办件的流程状态与待办：流程中待办的任务都在待办箱中，待办箱中的任务都仍待办；"
+               "有不一致时逐件列出并以 1 退出")
+@click.option("--case", "numbers", multiple=True, metavar="办件编号", help="只核对这些办件（可多次给出）")
+def check_cases_command(numbers: tuple[str, ...]) -> None:
+    from app.persistence.cases import find_case_by_number
+    from app.persistence.db import Database
+    from app.services.consistency import check_cases
+    from app.services.runtime import build_runtime
+
+    settings = Settings.load()
+    try:
+        runtime = build_runtime(settings)
+    except OneSealError as err:
+        _fail(err)
+    db = Database(settings.database_url)
+    with db.session(write=False) as session:
+        ids = None
+        if numbers:
+            found = {n: find_case_by_number(session, n) for n in numbers}
+            unknown = [n for n, c in found.items() if c is None]
+            if unknown:
+                raise click.BadParameter(f"办件不存在：{'、'.join(unknown)}", param_hint="--case")
+            ids = [c.id for c in found.values() if c is not None]
+        report = check_cases(session, runtime, ids)
+    for drift in report.drifts:
+        click.echo(drift.describe())
+    if report.drifts:
+        click.echo(f"发现 {len(report.drifts)} 个办件的流程状态与待办不一致（共核对 {report.checked} 件）")
+        sys.exit(1)
+    click.echo(f"流程状态与待办一致：已核对 {report.checked} 个办件")
+
+
 @main.group(help="规则")
 def rules() -> None:
     pass

@@ -25,8 +25,8 @@ def next_case_number(session: Session, year: int) -> str:
 
 def get_case(session: Session, case_id: int, *, for_update: bool = False) -> Case:
     statement = select(Case).where(Case.id == case_id)
-    if for_update:
-        statement = statement.with_for_update()
+    if for_update:  # the row as it is once locked, even if this session read it before
+        statement = statement.with_for_update().execution_options(populate_existing=True)
     case = session.scalar(statement)
     if case is None:
         raise NotFound("case_not_found", "办件不存在", case_id=case_id)
@@ -34,29 +34,42 @@ def get_case(session: Session, case_id: int, *, for_update: bool = False) -> Cas
 
 
 def get_task_case_and_state(session: Session, task_id: str) -> tuple[TaskRecord, Case, StoredState]:
-    """A task with its case (locked) and the case's saved workflow, in one statement.
+    """A task with its case, locked, and the case's saved workflow as it is once the lock is held.
 
-    On SQLite the statement also reads the audit trail's tip (see
-    :func:`~app.persistence.audit.known_chain_tip`). On PostgreSQL the task row is read
-    before the case lock is granted: re-read it afterwards (SQLite writers hold the database
-    lock from their first statement, so it is current).
+    On PostgreSQL the case is locked first and the task and workflow are read by a second
+    statement: under READ COMMITTED a statement that waited for a row lock returns the locked
+    row as it is now but every other row as it was when the statement began, so a workflow
+    read with the lock could be the one a concurrent step has just replaced. On SQLite a
+    writer holds the database lock from its first statement, so one statement reads all of
+    them current, and the audit trail's tip with them (see
+    :func:`~app.persistence.audit.known_chain_tip`).
     """
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    statement = _COMPLETION_LOAD_SQLITE if sqlite else _COMPLETION_LOAD
-    row = session.execute(statement, {"b_task": task_id}).first()
+    if session.get_bind().dialect.name == "sqlite":
+        row = session.execute(_COMPLETION_LOAD_SQLITE, {"b_task": task_id}).first()
+        if row is None:
+            raise NotFound("task_not_found", "任务不存在", task_id=task_id)
+        known_chain_tip(session, row[6])
+        return row[0], row[1], StoredState(*row[2:6])
+    case = session.scalar(_LOCK_CASE_OF_TASK, {"b_task": task_id})
+    row = session.execute(_TASK_AND_STATE, {"b_task": task_id}).first() if case is not None else None
     if row is None:
         raise NotFound("task_not_found", "任务不存在", task_id=task_id)
-    if sqlite:
-        known_chain_tip(session, row[5])
-    return row[0], row[1], StoredState(row[2], row[3], row[4])
+    return row[0], case, StoredState(*row[1:5])
 
 
-_COMPLETION_LOAD = (select(TaskRecord, Case, WorkflowState.state, WorkflowState.serializer_version,
-                           WorkflowState.next_timer_at)
-                    .join(Case, Case.id == TaskRecord.case_id)
-                    .join(WorkflowState, WorkflowState.case_id == Case.id)
-                    .where(TaskRecord.id == bindparam("b_task")).with_for_update(of=Case))
-_COMPLETION_LOAD_SQLITE = _COMPLETION_LOAD.add_columns(chain_tip_query())
+_STATE_COLUMNS = (WorkflowState.state, WorkflowState.serializer_version, WorkflowState.next_timer_at,
+                  WorkflowState.revision)
+_LOCK_CASE_OF_TASK = (select(Case).join(TaskRecord, TaskRecord.case_id == Case.id)
+                      .where(TaskRecord.id == bindparam("b_task")).with_for_update(of=Case)
+                      .execution_options(populate_existing=True))
+_TASK_AND_STATE = (select(TaskRecord, *_STATE_COLUMNS)
+                   .join(WorkflowState, WorkflowState.case_id == TaskRecord.case_id)
+                   .where(TaskRecord.id == bindparam("b_task"))
+                   .execution_options(populate_existing=True))
+_COMPLETION_LOAD_SQLITE = (select(TaskRecord, Case, *_STATE_COLUMNS, chain_tip_query())
+                           .join(Case, Case.id == TaskRecord.case_id)
+                           .join(WorkflowState, WorkflowState.case_id == Case.id)
+                           .where(TaskRecord.id == bindparam("b_task")))
 
 
 def find_case_by_number(session: Session, number: str) -> Case | None:

@@ -206,6 +206,8 @@ class WorkflowState(Base):
     updated_at: Mapped[datetime]
     #: when the earliest waiting BPMN timer fires; the worker looks for due ones
     next_timer_at: Mapped[datetime | None] = mapped_column(index=True)
+    #: moved on by every save; a save is made only at the revision its step started from
+    revision: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class TaskRecord(Base):

@@ -132,9 +132,6 @@ def complete_task(session: Session, runtime: Runtime, actor: Actor, task_id: str
                   completion: Completion) -> TaskRecord:
     task, case, state = get_task_case_and_state(session, task_id)
     _authorize(actor, task)
-    if session.get_bind().dialect.name != "sqlite":
-        # Re-read after the case lock: another completion may have landed meanwhile.
-        session.refresh(task)
     _require_ready(task, actor)
     if completion.expected_version is not None and completion.expected_version != case.version:
         raise Conflict("case_version_stale", "办件已被他人更新，请刷新后重试",

@@ -342,6 +342,12 @@ class WorkflowEngine:
         run.advance()
         return run
 
+    def inspect(self, definition: ProcessDefinition, saved: SavedState) -> WorkflowRun:
+        """A saved workflow read for looking only: never taken from or kept in the cache."""
+        workflow = self.serializer.load(saved.state, saved.serializer_version, definition)
+        workflow.script_engine = self.script_engine
+        return WorkflowRun(definition, workflow, self.serializer, None)
+
     def restore(self, definition: ProcessDefinition, saved: SavedState) -> WorkflowRun:
         kept = self.cache.take((definition.key, saved.serializer_version, saved.state))
         if kept is None:

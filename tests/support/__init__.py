@@ -1,0 +1,1 @@
+"""Helpers shared by test modules: fixtures' building blocks, never tests themselves."""
