@@ -65,7 +65,7 @@ def _warm(db: Database, runtime: Runtime) -> None:
     """Parse deployed diagrams once, before the first request (a fresh database has none)."""
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
-    from app.services.processes import warm_cache
+    from app.services.processes.deployed import warm_cache
 
     session = db.session(write=False)
     try:
@@ -82,7 +82,7 @@ def _record_rules(db: Database, runtime: Runtime) -> None:
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
     from app.services.actor import SYSTEM
-    from app.services.rules_audit import record_rules_versions
+    from app.services.audit.rules_changes import record_rules_versions
 
     try:
         with db.unit_of_work() as session:

@@ -75,8 +75,8 @@ def init_db(demo: bool) -> None:
     from app.persistence.db import Database
     from app.services.actor import SYSTEM
     from app.services.demo import load_demo
-    from app.services.processes import deploy_shipped
-    from app.services.rules_audit import record_rules_versions
+    from app.services.processes.modeler import deploy_shipped
+    from app.services.audit.rules_changes import record_rules_versions
     from app.services.runtime import build_runtime
 
     settings = Settings.load()
@@ -102,7 +102,7 @@ def init_db(demo: bool) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def validate(files: tuple[Path, ...]) -> None:
     from app.domain.findings import errors_in
-    from app.services.model_files import validate_files
+    from app.services.processes.files import validate_files
 
     labels = {"error": "错误", "warning": "警告", "info": "提示"}
     failed = False
@@ -167,7 +167,7 @@ def check() -> None:
 def check_cases_command(numbers: tuple[str, ...]) -> None:
     from app.persistence.cases import find_case_by_number
     from app.persistence.db import Database
-    from app.services.consistency import check_cases
+    from app.services.stepping.consistency import check_cases
     from app.services.runtime import build_runtime
 
     settings = Settings.load()

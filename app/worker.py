@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 
 from app.persistence.db import Database
 from app.persistence.incidents import record_failure, record_success
-from app.services.deadlines import OVERDUE, WARNING, cases_to_check, check_deadline
+from app.services.clock.deadlines import OVERDUE, WARNING, cases_to_check, check_deadline
 from app.services.runtime import Runtime
-from app.services.timer_jobs import cases_with_due_timers, fire_due_timers
+from app.services.stepping.timers import cases_with_due_timers, fire_due_timers
 
 log = logging.getLogger(__name__)
 

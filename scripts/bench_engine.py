@@ -70,12 +70,14 @@ from app.persistence import tasks as task_queries
 from app.persistence.db import Database
 from app.persistence.models import Case, WorkflowState
 from app.services.actor import SYSTEM
-from app.services.auth import actor_for_username
+from app.services.access.auth import actor_for_username
 from app.services.demo import load_demo
-from app.services.intake import Application, register_case
-from app.services.processes import compile_version, deploy_shipped
+from app.services.intake.application import Application
+from app.services.intake.registration import register_case
+from app.services.processes.deployed import compile_version
+from app.services.processes.modeler import deploy_shipped
 from app.services.runtime import build_runtime
-from app.services.task_work import Completion, claim_task, complete_task
+from app.services.casework.task_work import Completion, claim_task, complete_task
 
 PROCESS_ID = "standard_promised"
 ITEM_CODE = "XK-0009"  # 出版物零售业务经营许可: department "culture_tourism", standard flow, no site inspection

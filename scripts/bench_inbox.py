@@ -38,7 +38,7 @@ from app.persistence.db import Database
 from app.persistence.models import AuditEvent, Case, ProcessVersion, TaskRecord
 from app.services.actor import SYSTEM
 from app.services.demo import load_demo
-from app.services.processes import deploy_shipped
+from app.services.processes.modeler import deploy_shipped
 
 PASSWORD = "bench-password"
 NOW = datetime(2026, 6, 15, 2, 0, tzinfo=UTC)  # a Monday, 10:00 in Beijing
@@ -233,7 +233,7 @@ def main() -> None:
     api_token = client.post("/api/v1/auth/token", json={"username": ACTOR, "password": PASSWORD}).get_json()["token"]
     headers = {"Authorization": f"Bearer {api_token}"}
 
-    from app.services.auth import actor_for_username
+    from app.services.access.auth import actor_for_username
     with ext.db.unit_of_work() as session:
         actor = actor_for_username(session, ACTOR)
     department_tab = task_queries.InboxQuery(username=ACTOR, role="reviewer", department="market",

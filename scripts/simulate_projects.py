@@ -52,14 +52,15 @@ from app.persistence.cases import get_case  # noqa: E402
 from app.persistence.db import Database  # noqa: E402
 from app.persistence.models import WorkflowState  # noqa: E402
 from app.services.actor import SYSTEM, Actor  # noqa: E402
-from app.services.auth import actor_for_username  # noqa: E402
+from app.services.access.auth import actor_for_username  # noqa: E402
 from app.services.decisions import build_evaluator  # noqa: E402
 from app.services.demo import load_demo  # noqa: E402
-from app.services.intake import Application, register_case  # noqa: E402
-from app.services.materials import receive_materials  # noqa: E402
-from app.services.processes import deploy_shipped  # noqa: E402
-from app.services.project_views import project_view  # noqa: E402
-from app.services.task_work import Completion, claim_task, complete_task  # noqa: E402
+from app.services.intake.application import Application  # noqa: E402
+from app.services.intake.registration import register_case  # noqa: E402
+from app.services.intake.materials import receive_materials  # noqa: E402
+from app.services.processes.modeler import deploy_shipped  # noqa: E402
+from app.services.reading.project_views import project_view  # noqa: E402
+from app.services.casework.task_work import Completion, claim_task, complete_task  # noqa: E402
 from app.workflow.definitions import DefinitionCatalogue, Document  # noqa: E402
 from app.workflow.engine import WorkflowEngine  # noqa: E402
 

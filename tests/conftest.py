@@ -24,7 +24,7 @@ from app.persistence.models import Base
 from app.scenarios.recorder import ScenarioRecorder
 from app.services.actor import SYSTEM
 from app.services.demo import load_demo
-from app.services.processes import deploy_shipped
+from app.services.processes.modeler import deploy_shipped
 
 # Every module of tests/steps/ is shared by all features (the step catalogue lists the same
 # modules), as if star-imported here. They are rewritten so that a failed check says what was

@@ -61,7 +61,7 @@ def run(paths: tuple[Path, ...], output: Path | None, database_url: str | None) 
 @click.option("--from-report", is_flag=True, help="不运行场景，读取报告目录中上一次运行的覆盖率")
 def coverage(output: Path | None, database_url: str | None, from_report: bool) -> None:
     from app.scenarios.report import COVERAGE_JSON
-    from app.services.path_coverage import read_report
+    from app.services.processes.coverage import read_report
 
     target = _output(output)
     exit_code = 0

@@ -12,7 +12,7 @@ from typing import Any
 
 from app.domain.errors import OneSealError
 from app.scenarios.results import ScenarioResult, StepResult
-from app.services.path_coverage import CoverageReport, collect
+from app.services.processes.coverage import CoverageReport, collect
 
 PLUGIN_NAME = "oneseal-scenarios"
 

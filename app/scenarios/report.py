@@ -13,7 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from app.scenarios.catalogue import INTRO, StepSection, to_markdown
 from app.scenarios.results import RunSummary
-from app.services.path_coverage import CoverageReport
+from app.services.processes.coverage import CoverageReport
 
 REPORT_HTML = "report.html"
 RESULTS_JSON = "results.json"

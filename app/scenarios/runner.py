@@ -18,7 +18,7 @@ from app.config import ROOT
 from app.domain.clock import BUREAU_ZONE
 from app.domain.errors import InvalidInput
 from app.scenarios.results import RunSummary
-from app.services.path_coverage import CoverageReport
+from app.services.processes.coverage import CoverageReport
 
 #: feature files or folders for ``tests/bdd/test_features.py`` to bind, joined by os.pathsep
 PATHS_ENV = "ONESEAL_SCENARIO_PATHS"

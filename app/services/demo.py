@@ -11,11 +11,12 @@ from sqlalchemy.orm import Session
 from app.domain.roles import WINDOW_DEPARTMENT, Role
 from app.persistence import tasks as task_queries
 from app.persistence import users as user_queries
+from app.services.access.auth import create_user
 from app.services.actor import Actor
-from app.services.auth import create_user
-from app.services.intake import Application, register_case
+from app.services.casework.task_work import Completion, claim_task, complete_task
+from app.services.intake.application import Application
+from app.services.intake.registration import register_case
 from app.services.runtime import Runtime
-from app.services.task_work import Completion, claim_task, complete_task
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 
 from app.domain.errors import OneSealError
-from app.services import audit_trail
+from app.services.audit import trail as audit_trail
 from app.web.audit_export import export_response
 from app.web.edge import Call, api, bearer_actor, error_response
 

@@ -12,7 +12,7 @@ from urllib.parse import quote
 from flask import Response, current_app, request
 from sqlalchemy.orm import Session
 
-from app.services import audit_trail
+from app.services.audit import trail as audit_trail
 from app.services.actor import Actor
 
 FORMATS = {

@@ -31,7 +31,7 @@ from app.domain.errors import (
 )
 from app.persistence.models import IdempotencyRecord
 from app.services.actor import Actor
-from app.services.auth import actor_for_token
+from app.services.access.auth import actor_for_token
 from app.services.runtime import Runtime
 
 log = logging.getLogger(__name__)

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 from app.config import ROOT
 from app.domain.errors import InvalidInput, NotAuthenticated, OneSealError
 from app.domain.roles import Role
-from app.services import process_models
+from app.services.processes import modeler as process_models
 from app.services.actor import Actor
-from app.services.auth import actor_for_username
+from app.services.access.auth import actor_for_username
 from app.services.runtime import Runtime
 from app.web import process_models_api
 from app.web.edge import STATUS_BY_KIND

@@ -16,7 +16,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from app.domain.errors import InvalidInput
 from app.domain.findings import Finding, ModelRefused, ModelTooLarge, Severity
 from app.persistence.models import ProcessModelRevision, ProcessVersion
-from app.services import process_models
+from app.services.processes import modeler as process_models
 from app.web.edge import ActorLoader, Call, api
 
 bp = Blueprint("process_models_api", __name__, url_prefix="/api/v1")

@@ -182,7 +182,7 @@ def test_the_summary_shows_working_days_used_and_every_clock_suspension(app, api
     assert 'id="suspensions"' not in plain and 'id="time-used">已用 ' in plain
 
 
-# A construction project's stages (``project`` of the case detail, ``app.services.project_views``):
+# A construction project's stages (``project`` of the case detail, ``app.services.reading.project_views``):
 # a detail shaped like it, for what a real project shows only late (the joint acceptance, stage 4).
 PROJECT = {
     "type": {"code": "GCXM-ZF", "name": "政府投资工程建设项目"}, "name": "县第一中学教学楼",
@@ -212,7 +212,7 @@ PROJECT = {
 
 
 def with_project(monkeypatch):
-    from app.services import case_pages
+    from app.services.reading import case_pages
 
     original = case_pages.case_detail
     monkeypatch.setattr(case_pages, "case_detail", lambda *a: {**original(*a), "kind": "project", "project": PROJECT})
@@ -239,7 +239,7 @@ def test_a_projects_stages_show_with_their_clock_items_and_owed_materials(app, a
 def test_a_project_step_brings_its_stage_and_item_first():
     from types import SimpleNamespace
 
-    from app.services.case_sections import task_brief, task_sections
+    from app.services.reading.case_sections import task_brief, task_sections
 
     detail = {"kind": "project", "project": PROJECT, "items": [
         {"code": "XK-0004", "name": "小餐饮经营许可", "department_name": "市场监督管理局", "result": None}]}

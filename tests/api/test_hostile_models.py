@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.persistence.models import ProcessModel, ProcessModelRevision, ProcessVersion
 from app.services.actor import SYSTEM
-from app.services.processes import deploy as deploy_process
+from app.services.processes.deployed import deploy as deploy_process
 from app.workflow.definitions import DefinitionError
 from tests.model_samples import codes, linear, shipped, with_condition, with_script
 

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import update
 
 from app.persistence.models import Case, TaskRecord
-from app.services.time_limits import due_moment
+from app.services.clock.time_limits import due_moment
 from tests.api.page_client import signed_in, text
 from tests.api.test_cases_api import register, work
 

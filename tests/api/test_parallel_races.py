@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.persistence.models import AuditEvent, TaskRecord
-from app.services.consistency import check_cases
+from app.services.stepping.consistency import check_cases
 from tests.api.test_bundles_api import register_bundle
 from tests.api.test_cases_api import register, work
 from tests.api.test_projects_api import ENTERPRISE, complete, only

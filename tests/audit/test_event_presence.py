@@ -18,10 +18,10 @@ from app.domain.clock import BUREAU_ZONE
 from app.persistence.audit import verify_chain
 from app.persistence.models import AuditEvent
 from app.services.actor import SYSTEM
-from app.services.audit_trail import ACTION_LABELS
-from app.services.auth import actor_for_username
-from app.services.processes import deploy
-from app.services.rules_audit import record_rules_versions
+from app.services.audit.trail import ACTION_LABELS
+from app.services.access.auth import actor_for_username
+from app.services.processes.deployed import deploy
+from app.services.audit.rules_changes import record_rules_versions
 from app.worker import Worker
 from tests.api.test_cases_api import register, work
 from tests.api.test_time_limits import NOTICE, PUBLICATION

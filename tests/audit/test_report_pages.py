@@ -6,7 +6,7 @@ from typing import Any
 
 from app.scenarios.report import write_run
 from app.scenarios.results import RunSummary, ScenarioResult, StepResult
-from app.services.path_coverage import collect, read_report
+from app.services.processes.coverage import collect, read_report
 from tests.api.test_cases_api import register, work
 from tests.api.test_pages import login
 

@@ -24,7 +24,7 @@ from app.domain.clock import FixedClock
 from app.persistence.db import Database
 from app.services.actor import SYSTEM
 from app.services.demo import load_demo
-from app.services.processes import deploy_shipped
+from app.services.processes.modeler import deploy_shipped
 from tests.conftest import ON_POSTGRES, PASSWORD, ApiClient
 
 CHROMIUM = os.environ.get("ONESEAL_CHROMIUM", "/usr/bin/chromium")

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from sqlalchemy import update
 
 from app.persistence.models import Case, TaskRecord
-from app.services.time_limits import due_moment
+from app.services.clock.time_limits import due_moment
 from tests.api.test_cases_api import register, work
 from tests.browser.conftest import REPORTS, sign_in
 

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from app.cli import main
 from app.scenarios.report import write_run
 from app.scenarios.results import RunSummary
-from app.services.path_coverage import CoverageReport, ProcessCoverage
+from app.services.processes.coverage import CoverageReport, ProcessCoverage
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -17,8 +17,8 @@ from app.persistence import tasks as task_queries
 from app.persistence.audit import GENESIS, event_hash, events_for_case, verify_chain
 from app.persistence.db import _AUDIT_GUARDS
 from app.persistence.models import AuditEvent
-from app.services import audit_trail
-from app.services.case_views import case_detail
+from app.services.audit import trail as audit_trail
+from app.services.reading.case_views import case_detail
 
 BREAK_KINDS = {"篡改": "altered", "删除": "removed", "插入": "inserted", "调换": "reordered"}
 API_ACTIONS = {"签收": "claim", "退回签收": "release", "办理": "complete"}

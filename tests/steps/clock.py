@@ -96,7 +96,7 @@ def overdue(desk: Any) -> None:
 @then(parsers.parse("“{username}”的部门待办中有该办件的“{step}”"))
 def in_department_inbox(desk: Any, username: str, step: str) -> None:
     """某用户所在部门的待办列表里有本办件的某个环节（如“超期督办”）。"""
-    from app.services.inbox import InboxRequest, inbox
+    from app.services.reading.inbox import InboxRequest, inbox
 
     actor = desk.actor(username)
     page = desk.run(lambda s, rt: inbox(s, rt, actor, InboxRequest(tab="department", page_size=100)))

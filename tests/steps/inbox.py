@@ -9,7 +9,7 @@ from typing import Any
 
 from pytest_bdd import parsers, then
 
-from app.services.inbox import InboxRequest, inbox
+from app.services.reading.inbox import InboxRequest, inbox
 
 TABS = {"我的待办": "mine", "部门待办": "department", "已办": "done"}
 

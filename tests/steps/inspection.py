@@ -6,7 +6,8 @@ from typing import Any
 
 from pytest_bdd import given, parsers, then
 
-from app.services.intake import Application, register_case
+from app.services.intake.application import Application
+from app.services.intake.registration import register_case
 
 RISK = {"低": "low", "中": "medium", "高": "high"}
 

@@ -6,8 +6,9 @@ from typing import Any
 from pytest_bdd import given, parsers, then, when
 
 from app.domain.errors import OneSealError
-from app.services.intake import Application, register_case
-from app.services.materials import receive_materials
+from app.services.intake.application import Application
+from app.services.intake.registration import register_case
+from app.services.intake.materials import receive_materials
 
 
 def _names(text: str) -> list[str]:

@@ -5,7 +5,7 @@ import pytest
 
 from app.persistence import process_versions
 from app.services.actor import SYSTEM
-from app.services.processes import compile_version, deploy
+from app.services.processes.deployed import compile_version, deploy
 from app.workflow.definitions import DefinitionError
 
 HEAD = ('<?xml version="1.0" encoding="UTF-8"?>'

@@ -3,7 +3,7 @@ departments side by side) and one timeline of events, rule decisions, suspension
 from __future__ import annotations
 
 from app.domain.catalogue import Catalogue, Department
-from app.services.case_pages import diagram_state, opinion_groups, timeline
+from app.services.reading.case_pages import diagram_state, opinion_groups, timeline
 
 CATALOGUE = Catalogue(departments={"market": Department("market", "市场监督管理局"),
                                    "health": Department("health", "卫生健康局")}, items={})

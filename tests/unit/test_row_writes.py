@@ -10,8 +10,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.persistence.models import Case, TaskRecord
 from app.persistence.row_writes import write_rows
-from app.services.auth import actor_for_username
-from app.services.intake import Application, register_case
+from app.services.access.auth import actor_for_username
+from app.services.intake.application import Application
+from app.services.intake.registration import register_case
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from typing import Any
 from flask import redirect, render_template, request, session, url_for
 
 from app.domain.errors import OneSealError
-from app.services.auth import authenticate
+from app.services.access.auth import authenticate
 from app.web.pages.common import bp, ext, safe_next, unit
 
 

@@ -9,7 +9,7 @@ from flask import render_template, request, send_from_directory
 
 from app.config import ROOT
 from app.domain.roles import Role
-from app.services import case_pages
+from app.services.reading import case_pages
 from app.web.edge import json_response
 from app.web.pages.common import (
     FIELD_LABELS,

@@ -31,7 +31,7 @@ from app.domain.clock import BUREAU_ZONE
 from app.domain.errors import OneSealError
 from app.domain.roles import Role
 from app.services.actor import Actor
-from app.services.auth import actor_for_username
+from app.services.access.auth import actor_for_username
 from app.web.edge import STATUS_BY_KIND, is_busy
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ from typing import Any
 from flask import abort, render_template, request
 
 from app.domain.errors import OneSealError
-from app.services import inbox as inbox_service
+from app.services.reading import inbox as inbox_service
 from app.web.edge import STATUS_BY_KIND
 from app.web.pages.common import actor_or_logout, bp, ext, login_required, unit
 

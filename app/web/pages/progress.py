@@ -6,7 +6,7 @@ from typing import Any
 from flask import current_app, render_template, request
 
 from app.domain.errors import OneSealError
-from app.services.progress import lookup_progress
+from app.services.reading.progress import lookup_progress
 from app.web.pages.common import bp, ext, unit
 from app.web.rate_limit import FailureLimiter
 

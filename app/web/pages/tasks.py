@@ -14,12 +14,14 @@ from app.domain.errors import Conflict, OneSealError
 from app.domain.roles import Role
 from app.persistence import tasks as task_queries
 from app.persistence.models import Case
-from app.services import case_pages, case_sections, case_views
+from app.services.reading import case_pages
+from app.services.reading import case_sections
+from app.services.reading import case_views
 from app.services.actor import Actor
-from app.services.processes import definition_for
-from app.services.supplement import RETURN_DECISION
-from app.services.task_transfer import transfer_candidates, transfer_task
-from app.services.task_work import (
+from app.services.processes.deployed import definition_for
+from app.services.casework.supplement import RETURN_DECISION
+from app.services.casework.transfer import transfer_candidates, transfer_task
+from app.services.casework.task_work import (
     Completion,
     can_act,
     claim_task,

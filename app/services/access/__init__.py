@@ -1,0 +1,4 @@
+"""Who may come in: users, passwords and API tokens.
+
+May import: the root modules only.
+"""

@@ -1,0 +1,200 @@
+"""The audit trail for auditors: search by case, actor, action and date; export everything.
+
+Only auditors (审计督查人员) and administrators read the whole trail. Dates are the bureau's
+calendar dates (Beijing time), both ends included. Exports stream in chain order; the JSON
+export carries each event's fields exactly as they were hashed (time in UTC to the
+microsecond), so a full export can be re-verified outside the system.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.domain.clock import BUREAU_ZONE
+from app.domain.errors import InvalidInput
+from app.domain.roles import Role
+from app.persistence import audit_queries
+from app.persistence.audit import ChainBreak, verify_chain
+from app.persistence.audit_queries import EventFilter
+from app.persistence.models import AuditEvent
+from app.services.actor import Actor
+from app.services.reading.case_history import ACTION_LABELS as CASE_ACTION_LABELS
+
+AUDIT_ROLES = (Role.AUDITOR, Role.ADMIN)
+MAX_PAGE_SIZE = 200
+
+#: Chinese names of every action the trail records: the case history's, and those of no case.
+ACTION_LABELS = {
+    **CASE_ACTION_LABELS,
+    "login": "登录",
+    "rules_changed": "规则变更",
+}
+
+#: (field, CSV column header) in export order
+EXPORT_COLUMNS = (
+    ("id", "事件编号"), ("occurred_at", "时间（北京时间）"), ("actor", "操作人"), ("action", "动作代码"),
+    ("action_label", "动作"), ("case_number", "办件编号"), ("element_id", "环节或元素"),
+    ("before", "变更前"), ("after", "变更后"), ("prev_hash", "前一事件哈希"), ("hash", "本事件哈希"),
+)
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, action)
+
+
+@dataclass(frozen=True)
+class TrailQuery:
+    case_number: str | None = None
+    actor: str | None = None
+    action: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    page: int = 1
+    page_size: int = 50
+
+    def as_params(self) -> dict[str, str]:
+        """The criteria as query-string parameters (for links to other pages and exports)."""
+        params = {"case": self.case_number, "actor": self.actor, "action": self.action,
+                  "from": self.date_from.isoformat() if self.date_from else None,
+                  "to": self.date_to.isoformat() if self.date_to else None}
+        return {k: v for k, v in params.items() if v}
+
+
+def _text(args: Mapping[str, str], name: str, limit: int = 64) -> str | None:
+    value = (args.get(name) or "").strip()
+    if len(value) > limit:
+        raise InvalidInput("invalid_query", f"查询条件“{name}”过长", field=name)
+    return value or None
+
+
+def _day(args: Mapping[str, str], name: str) -> date | None:
+    value = _text(args, name, 10)
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        raise InvalidInput("invalid_date", f"日期“{value}”格式应为 YYYY-MM-DD", field=name) from None
+
+
+def _positive(args: Mapping[str, str], name: str, default: int, limit: int) -> int:
+    value = _text(args, name, 6)
+    try:
+        number = int(value) if value else default
+    except ValueError:
+        raise InvalidInput("invalid_query", f"查询参数“{name}”应为正整数", field=name) from None
+    if not 1 <= number <= limit:
+        raise InvalidInput("invalid_query", f"查询参数“{name}”应在 1 至 {limit} 之间", field=name)
+    return number
+
+
+def parse_query(args: Mapping[str, str]) -> TrailQuery:
+    """Criteria from query-string parameters ``case, actor, action, from, to, page, page_size``."""
+    query = TrailQuery(case_number=_text(args, "case"), actor=_text(args, "actor"),
+                       action=_text(args, "action"), date_from=_day(args, "from"),
+                       date_to=_day(args, "to"), page=_positive(args, "page", 1, 100_000),
+                       page_size=_positive(args, "page_size", 50, MAX_PAGE_SIZE))
+    if query.date_from and query.date_to and query.date_from > query.date_to:
+        raise InvalidInput("invalid_date_range", "起始日期不能晚于结束日期", field="from")
+    return query
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=BUREAU_ZONE)
+
+
+def _filter(session: Session, query: TrailQuery) -> EventFilter | None:
+    """The database filter; None when the case number matches no case (nothing can match)."""
+    case_id = None
+    if query.case_number:
+        case_id = audit_queries.case_id_for_number(session, query.case_number)
+        if case_id is None:
+            return None
+    return EventFilter(
+        case_id=case_id, actor=query.actor, action=query.action,
+        since=_start_of(query.date_from) if query.date_from else None,
+        until=_start_of(query.date_to + timedelta(days=1)) if query.date_to else None)
+
+
+def event_view(event: AuditEvent, case_number: str | None) -> dict[str, Any]:
+    return {
+        "id": event.id, "occurred_at": event.occurred_at.isoformat(timespec="microseconds"),
+        "actor": event.actor,
+        "action": event.action, "action_label": action_label(event.action),
+        "case_id": event.case_id, "case_number": case_number, "element_id": event.element_id,
+        "before": event.before, "after": event.after, "prev_hash": event.prev_hash, "hash": event.hash,
+    }
+
+
+@dataclass(frozen=True)
+class TrailPage:
+    query: TrailQuery
+    items: list[dict[str, Any]]
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.query.page_size))
+
+
+def search(session: Session, actor: Actor, query: TrailQuery) -> TrailPage:
+    """One page of the trail, newest first, with the number of matching events."""
+    actor.require(*AUDIT_ROLES)
+    criteria = _filter(session, query)
+    if criteria is None:
+        return TrailPage(query, [], 0)
+    rows = audit_queries.search_events(session, criteria, limit=query.page_size,
+                                       offset=(query.page - 1) * query.page_size)
+    return TrailPage(query, [event_view(e, n) for e, n in rows], audit_queries.count_events(session, criteria))
+
+
+def export_events(session: Session, actor: Actor, query: TrailQuery) -> Iterator[dict[str, Any]]:
+    """Every matching event in chain order (page and page size are ignored)."""
+    actor.require(*AUDIT_ROLES)
+    criteria = _filter(session, query)
+    if criteria is None:
+        return iter(())
+    return (event_view(e, n) for e, n in audit_queries.iter_events(session, criteria))
+
+
+def _cell(view: dict[str, Any], name: str) -> str:
+    value = view[name]
+    if name == "occurred_at":
+        return datetime.fromisoformat(value).astimezone(BUREAU_ZONE).isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True) if value else ""
+    return "" if value is None else str(value)
+
+
+def csv_chunks(events: Iterator[dict[str, Any]], rows_per_chunk: int = 200) -> Iterator[str]:
+    """CSV text for Excel: UTF-8 byte-order mark, Chinese headers, one chunk per batch of rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow([title for _, title in EXPORT_COLUMNS])
+    for count, view in enumerate(events, start=1):
+        writer.writerow([_cell(view, name) for name, _ in EXPORT_COLUMNS])
+        if count % rows_per_chunk == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def json_chunks(events: Iterator[dict[str, Any]]) -> Iterator[str]:
+    """A JSON array of events, written one event at a time."""
+    yield "["
+    for count, view in enumerate(events):
+        yield ("," if count else "") + "\n" + json.dumps(view, ensure_ascii=False)
+    yield "\n]\n"
+
+
+def verify(session: Session, actor: Actor) -> tuple[int, ChainBreak | None]:
+    """Recompute the hash chain (as ``oneseal audit verify`` does): events checked, first break."""
+    actor.require(*AUDIT_ROLES)
+    return verify_chain(session)
