@@ -32,6 +32,7 @@ from sqlalchemy import insert, select, text
 
 from app import create_app
 from app.config import Settings
+from app.domain.kinds import TaskStatus
 from app.domain.clock import BUREAU_ZONE, FixedClock
 from app.persistence import tasks as task_queries
 from app.persistence.db import Database
@@ -133,7 +134,7 @@ def fill(db: Database, open_tasks: int, total_rows: int, seed: int = 7) -> dict[
             yield {"id": f"open-{case_id:07d}", "case_id": case_id, "element_id": spec["element"],
                    "name": spec["name"], "role": spec["role"], "department": department, "kind": "workflow",
                    "item_code": item,
-                   "status": task_queries.READY, "claimed_by": claimed,
+                   "status": TaskStatus.READY, "claimed_by": claimed,
                    "created_at": NOW - timedelta(minutes=rng.randint(1, 60 * 24 * 20)), "due_at": due_at,
                    "completed_at": None, "completed_by": None, "decision": None, "opinion": None, "data": {}}
         steps = [("受理", "accept_application", "window"), ("审查", "review_application", "reviewer"),
@@ -154,7 +155,7 @@ def fill(db: Database, open_tasks: int, total_rows: int, seed: int = 7) -> dict[
                 finished = NOW - timedelta(days=rng.randint(1, 400), minutes=step)
                 yield {"id": f"done-{case_id:07d}-{step}", "case_id": case_id, "element_id": element,
                        "name": name, "role": role, "department": department, "kind": "workflow", "item_code": None,
-                       "status": task_queries.COMPLETED, "claimed_by": person,
+                       "status": TaskStatus.COMPLETED, "claimed_by": person,
                        "created_at": finished - timedelta(hours=5), "due_at": None, "completed_at": finished,
                        "completed_by": person, "decision": "approve", "opinion": "同意", "data": {}}
 

@@ -46,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 
 from app import create_app  # noqa: E402
 from app.config import Settings  # noqa: E402
+from app.domain.kinds import TaskStatus  # noqa: E402
 from app.domain.clock import BUREAU_ZONE, FixedClock, local_date  # noqa: E402
 from app.persistence import tasks as task_queries  # noqa: E402
 from app.persistence.cases import get_case  # noqa: E402
@@ -182,7 +183,7 @@ class Simulation:
     def work(self, case_id: int, task: Any) -> None:
         with self.ext.db.unit_of_work() as session:
             row = session.get(type(task), task.id)
-            if row is None or row.status != task_queries.READY:
+            if row is None or row.status != TaskStatus.READY:
                 return
         if task.element_id in ("accept_stage", "accept_completion"):
             self.bring_owed_materials(case_id)

@@ -11,12 +11,10 @@ from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.domain.errors import NotFound
+from app.domain.kinds import TaskKind, TaskStatus
 from app.persistence.models import Case, TaskRecord, User
 
-READY = "ready"
 CASE_NUMBER = re.compile(r"^\d{4}-\d{6}$")
-COMPLETED = "completed"
-CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True)
@@ -48,7 +46,7 @@ def get_task(session: Session, task_id: str) -> TaskRecord:
 
 def ready_tasks_of_case(session: Session, case_id: int) -> list[TaskRecord]:
     return list(session.scalars(select(TaskRecord).where(
-        TaskRecord.case_id == case_id, TaskRecord.status == READY).order_by(TaskRecord.created_at)))
+        TaskRecord.case_id == case_id, TaskRecord.status == TaskStatus.READY).order_by(TaskRecord.created_at)))
 
 
 def tasks_of_case(session: Session, case_id: int) -> list[TaskRecord]:
@@ -59,9 +57,9 @@ def tasks_of_case(session: Session, case_id: int) -> list[TaskRecord]:
 def _inbox_filter(statement: Select[Any], query: InboxQuery) -> Select[Any]:
     if query.tab == "done":
         statement = statement.where(TaskRecord.completed_by == query.username,
-                                    TaskRecord.status == COMPLETED)
+                                    TaskRecord.status == TaskStatus.COMPLETED)
     else:
-        statement = statement.where(TaskRecord.status == READY, TaskRecord.role == query.role,
+        statement = statement.where(TaskRecord.status == TaskStatus.READY, TaskRecord.role == query.role,
                                     TaskRecord.department == (query.department or ""))
         if query.tab == "mine":
             statement = statement.where(TaskRecord.claimed_by == query.username)
@@ -123,7 +121,7 @@ def inbox_page(session: Session, query: InboxQuery) -> list[tuple[TaskRecord, Ca
 def claim(session: Session, task_id: str, username: str) -> bool:
     """Compare-and-set: claim an unclaimed ready task; False if someone else got it."""
     result = session.execute(update(TaskRecord).where(
-        TaskRecord.id == task_id, TaskRecord.status == READY,
+        TaskRecord.id == task_id, TaskRecord.status == TaskStatus.READY,
         or_(TaskRecord.claimed_by.is_(None), TaskRecord.claimed_by == username),
     ).values(claimed_by=username).execution_options(synchronize_session=False))
     return result.rowcount == 1
@@ -132,13 +130,13 @@ def claim(session: Session, task_id: str, username: str) -> bool:
 def cancel(session: Session, task_ids: Sequence[str], at: datetime) -> None:
     """Ready workflow tasks the workflow no longer has (another branch settled it): cancelled."""
     session.execute(update(TaskRecord).where(
-        TaskRecord.id.in_(list(task_ids)), TaskRecord.status == READY, TaskRecord.kind == "workflow",
-    ).values(status=CANCELLED, completed_at=at).execution_options(synchronize_session="evaluate"))
+        TaskRecord.id.in_(list(task_ids)), TaskRecord.status == TaskStatus.READY, TaskRecord.kind == TaskKind.WORKFLOW,
+    ).values(status=TaskStatus.CANCELLED, completed_at=at).execution_options(synchronize_session="evaluate"))
 
 
 def release(session: Session, task_id: str, username: str) -> bool:
     result = session.execute(update(TaskRecord).where(
-        TaskRecord.id == task_id, TaskRecord.status == READY, TaskRecord.claimed_by == username,
+        TaskRecord.id == task_id, TaskRecord.status == TaskStatus.READY, TaskRecord.claimed_by == username,
     ).values(claimed_by=None).execution_options(synchronize_session=False))
     return result.rowcount == 1
 
@@ -164,6 +162,6 @@ def hand_over(session: Session, task_id: str, holder: str | None, to: str) -> bo
     """Compare-and-set: move a ready task from its current holder (or nobody) to ``to``."""
     holder_is = TaskRecord.claimed_by.is_(None) if holder is None else TaskRecord.claimed_by == holder
     result = session.execute(update(TaskRecord).where(
-        TaskRecord.id == task_id, TaskRecord.status == READY, holder_is,
+        TaskRecord.id == task_id, TaskRecord.status == TaskStatus.READY, holder_is,
     ).values(claimed_by=to).execution_options(synchronize_session=False))
     return result.rowcount == 1

@@ -40,14 +40,6 @@ def user_for_token(session: Session, token: str, now: datetime) -> User | None:
     return row[0]
 
 
-def display_names(session: Session, usernames: set[str]) -> dict[str, str]:
-    """Username → display name for the given users (unknown names are left out)."""
-    if not usernames:
-        return {}
-    rows = session.execute(select(User.username, User.display_name).where(User.username.in_(usernames)))
-    return {username: name for username, name in rows}
-
-
 def colleagues(session: Session, role: str, department: str) -> list[User]:
     """Active users of one role in one department, by username."""
     return list(session.scalars(select(User).where(User.active.is_(True), User.role == role,

@@ -6,17 +6,22 @@ from typing import Any
 from flask import Blueprint, request
 
 from app.domain.errors import InvalidInput
+from app.services.access.auth import authenticate, issue_token
+from app.services.casework.inspection import decision_view, evaluate_inspection
+from app.services.casework.task_work import (
+    Completion,
+    claim_task,
+    complete_task,
+    release_task,
+)
+from app.services.casework.transfer import transfer_task
+from app.services.intake.application import Application
+from app.services.intake.materials import receive_materials
+from app.services.intake.registration import register_case
 from app.services.reading import case_views
 from app.services.reading import inbox as inbox_service
-from app.services.access.auth import authenticate, issue_token
 from app.services.reading.case_pages import diagram_source
-from app.services.casework.inspection import decision_view, evaluate_inspection
-from app.services.intake.application import Application
-from app.services.intake.registration import register_case
-from app.services.intake.materials import receive_materials
 from app.services.reading.project_views import project_types_view
-from app.services.casework.transfer import transfer_task
-from app.services.casework.task_work import Completion, claim_task, complete_task, release_task
 from app.web.edge import Call, api, json_body, json_response
 from app.web.openapi import openapi_document
 

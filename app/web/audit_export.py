@@ -12,8 +12,8 @@ from urllib.parse import quote
 from flask import Response, current_app, request
 from sqlalchemy.orm import Session
 
-from app.services.audit import trail as audit_trail
 from app.services.actor import Actor
+from app.services.audit import trail as audit_trail
 
 FORMATS = {
     "csv": ("text/csv; charset=utf-8", audit_trail.csv_chunks),

@@ -29,10 +29,10 @@ from sqlalchemy.orm import Session
 from app.domain.clock import BUREAU_ZONE
 from app.domain.errors import InvalidInput, OneSealError
 from app.scenarios import report as scenario_files
+from app.services.access.auth import actor_for_username
+from app.services.actor import Actor
 from app.services.audit import trail as audit_trail
 from app.services.processes import coverage as path_coverage
-from app.services.actor import Actor
-from app.services.access.auth import actor_for_username
 from app.web.audit_export import export_response
 from app.web.edge import STATUS_BY_KIND
 

@@ -30,8 +30,8 @@ from app.domain.errors import (
     Unavailable,
 )
 from app.persistence.models import IdempotencyRecord
-from app.services.actor import Actor
 from app.services.access.auth import actor_for_token
+from app.services.actor import Actor
 from app.services.runtime import Runtime
 
 log = logging.getLogger(__name__)

@@ -12,15 +12,25 @@ import hmac
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, send_from_directory, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
 from sqlalchemy.orm import Session
 
 from app.config import ROOT
 from app.domain.errors import InvalidInput, NotAuthenticated, OneSealError
 from app.domain.roles import Role
-from app.services.processes import modeler as process_models
-from app.services.actor import Actor
 from app.services.access.auth import actor_for_username
+from app.services.actor import Actor
+from app.services.processes import modeler as process_models
 from app.services.runtime import Runtime
 from app.web import process_models_api
 from app.web.edge import STATUS_BY_KIND

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from app.persistence.audit import AppendedEvent, append_event, lock_chain
 from app.persistence.audit_queries import events_of_action
-from app.persistence.models import AuditEvent
 from app.services.actor import Actor
 from app.services.runtime import Runtime
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from app.domain import parallel
 from app.domain.catalogue import Catalogue, Item
-from app.persistence import tasks as task_queries
+from app.domain.kinds import TaskKind, TaskStatus
 from app.persistence.models import TaskRecord
 from app.workflow.definitions import ProcessDefinition
 
@@ -29,7 +29,7 @@ def parallel_view(catalogue: Catalogue, item: Item | None, definition: ProcessDe
     if item is None or item.parallel is None:
         return None
     profile = item.parallel
-    reviewed = [t for t in tasks if t.status == task_queries.COMPLETED and t.kind == "workflow"
+    reviewed = [t for t in tasks if t.status == TaskStatus.COMPLETED and t.kind == TaskKind.WORKFLOW
                 and (spec := definition.human_tasks.get(t.element_id)) is not None
                 and spec.multi_instance and spec.decisions and t.department in profile.departments]
     reviewed.sort(key=lambda t: (t.completed_at, t.id))  # in the order the answers came

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.catalogue import Subject
 from app.domain.errors import Conflict, Forbidden, InvalidInput
+from app.domain.kinds import TaskKind, TaskStatus
 from app.persistence import tasks as task_queries
 from app.persistence.audit import append_event
 from app.persistence.case_items import case_item
@@ -63,7 +64,7 @@ def _authorize(actor: Actor, task: TaskRecord) -> None:
 
 
 def _require_ready(task: TaskRecord, actor: Actor) -> None:
-    if task.status != task_queries.READY:
+    if task.status != TaskStatus.READY:
         raise Conflict("task_done", "该任务已办理或已取消", task_id=task.id, status=task.status)
     if task.claimed_by is not None and task.claimed_by != actor.username:
         raise Conflict("task_claimed_by_other", f"该任务已由 {task.claimed_by} 签收",
@@ -90,7 +91,7 @@ def claim_task(session: Session, runtime: Runtime, actor: Actor, task_id: str) -
 def release_task(session: Session, runtime: Runtime, actor: Actor, task_id: str) -> TaskRecord:
     task = task_queries.get_task(session, task_id)
     _authorize(actor, task)
-    if task.status != task_queries.READY:
+    if task.status != TaskStatus.READY:
         raise Conflict("task_done", "该任务已办理或已取消", task_id=task.id)
     if not task_queries.release(session, task_id, actor.username):
         raise Conflict("task_not_claimed_by_you", "该任务不是由您签收的，不能退回", task_id=task_id)
@@ -136,7 +137,7 @@ def complete_task(session: Session, runtime: Runtime, actor: Actor, task_id: str
     if completion.expected_version is not None and completion.expected_version != case.version:
         raise Conflict("case_version_stale", "办件已被他人更新，请刷新后重试",
                        expected=completion.expected_version, current=case.version)
-    if task.kind == "escalation":
+    if task.kind == TaskKind.ESCALATION:
         return _complete_escalation(session, runtime, actor, case, task, completion)
     definition = definition_for(session, runtime, case.process_version_id)
     spec = definition.human_task(task.element_id)
@@ -197,7 +198,7 @@ def _complete_escalation(session: Session, runtime: Runtime, actor: Actor, case:
     if not opinion or len(opinion) > MAX_OPINION:
         raise InvalidInput("opinion_required", f"请填写督办意见（不超过 {MAX_OPINION} 字）", field="opinion")
     now = runtime.clock.now()
-    task.status = task_queries.COMPLETED
+    task.status = TaskStatus.COMPLETED
     task.claimed_by = task.claimed_by or actor.username
     task.completed_by, task.completed_at, task.opinion = actor.username, now, opinion
     session.flush()
@@ -227,7 +228,7 @@ def _supplement(session: Session, item: Subject, case: Case, spec: HumanTaskSpec
 def _record_completion(session: Session, runtime: Runtime, case: Case, task: TaskRecord,
                        spec: HumanTaskSpec, actor: Actor, completion: Completion, data: dict[str, Any],
                        opinion: str | None, now: Any) -> None:
-    task.status = task_queries.COMPLETED
+    task.status = TaskStatus.COMPLETED
     task.claimed_by = task.claimed_by or actor.username
     task.completed_by = actor.username
     task.completed_at = now

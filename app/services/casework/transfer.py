@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from app.domain.errors import Conflict, Forbidden, InvalidInput
+from app.domain.kinds import TaskStatus
 from app.persistence import tasks as task_queries
 from app.persistence import users as user_queries
 from app.persistence.audit import append_event
@@ -22,7 +23,7 @@ MAX_REASON = 500
 
 def transfer_candidates(session: Session, actor: Actor, task: TaskRecord) -> list[User]:
     """The people the task may be handed to: same role and department, not its holder."""
-    if not can_act(actor, task) or task.status != task_queries.READY:
+    if not can_act(actor, task) or task.status != TaskStatus.READY:
         return []
     holder = task.claimed_by or actor.username
     return [u for u in user_queries.colleagues(session, task.role, task.department) if u.username != holder]
@@ -38,7 +39,7 @@ def transfer_task(session: Session, runtime: Runtime, actor: Actor, task_id: str
     reason = (reason or "").strip() or None
     if reason and len(reason) > MAX_REASON:
         raise InvalidInput("reason_too_long", f"转办说明不能超过 {MAX_REASON} 字", field="reason")
-    if task.status != task_queries.READY:
+    if task.status != TaskStatus.READY:
         raise Conflict("task_done", "该任务已办理或已取消", task_id=task.id, status=task.status)
     holder = task.claimed_by
     if holder is not None and holder != actor.username:

@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 from app.domain.case_status import CaseStatus
 from app.domain.catalogue import ItemKind
 from app.domain.clock import local_date
+from app.domain.kinds import TaskKind, TaskStatus
 from app.domain.roles import Role
-from app.persistence import tasks as task_queries
 from app.persistence.audit import append_event
 from app.persistence.cases import get_case
 from app.persistence.models import Case, TaskRecord
@@ -94,7 +94,7 @@ def check_deadline(session: Session, runtime: Runtime, case_id: int, now: dateti
 def _escalation_task(case: Case, now: datetime, left: int | None) -> TaskRecord:
     return TaskRecord(
         id=str(uuid.uuid4()), case_id=case.id, element_id=ESCALATION_ELEMENT, name=ESCALATION_NAME,
-        role=Role.LEADER.value, department=case.department, kind="escalation",
-        status=task_queries.READY, claimed_by=None, created_at=now, due_at=None,
+        role=Role.LEADER.value, department=case.department, kind=TaskKind.ESCALATION,
+        status=TaskStatus.READY, claimed_by=None, created_at=now, due_at=None,
         data={"due_date": case.due_date.isoformat() if case.due_date else None,
               "working_days_over": -left if left is not None and left < 0 else 0})

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.catalogue import Catalogue
 from app.domain.errors import NotFound
+from app.domain.kinds import TaskKind, TaskStatus
 from app.persistence import tasks as task_queries
 from app.persistence import users as user_queries
 from app.persistence.models import Case, ProcessVersion
@@ -99,9 +100,9 @@ def diagram_source(session: Session, runtime: Runtime, actor: Actor, case_id: in
     diagrams = case_diagrams(session, version)
     shown = shown_process(diagrams, process, case_id)
     drawn = diagrams.versions[shown]
-    tasks = [t for t in task_queries.tasks_of_case(session, case.id) if t.kind == "workflow"]
-    active = Counter(t.element_id for t in tasks if t.status == task_queries.READY)
-    completed = {t.element_id for t in tasks if t.status == task_queries.COMPLETED}
+    tasks = [t for t in task_queries.tasks_of_case(session, case.id) if t.kind == TaskKind.WORKFLOW]
+    active = Counter(t.element_id for t in tasks if t.status == TaskStatus.READY)
+    completed = {t.element_id for t in tasks if t.status == TaskStatus.COMPLETED}
     progress = call_progress(session, runtime, case, shown) \
         if shown == diagrams.main and shared_targets(diagrams.shapes[shown]) else None
     return {"case_id": case.id, "version_id": drawn.id, "process_id": shown,

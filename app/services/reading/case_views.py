@@ -11,6 +11,7 @@ from app.domain.acceptance import gaps, missing_materials
 from app.domain.case_status import CaseResult, CaseStatus
 from app.domain.clock import local_date
 from app.domain.errors import Forbidden
+from app.domain.kinds import CaseKind, TaskStatus
 from app.domain.roles import Role
 from app.persistence import tasks as task_queries
 from app.persistence.case_items import items_of_case
@@ -50,7 +51,7 @@ def task_view(task: TaskRecord, candidates: list[str] | None = None) -> dict[str
         "claimed_by": task.claimed_by, "created_at": task.created_at.isoformat(),
         "due_at": task.due_at.isoformat() if task.due_at else None,
     }
-    if task.status != task_queries.READY:
+    if task.status != TaskStatus.READY:
         view.update(completed_by=task.completed_by, decision=task.decision, opinion=task.opinion,
                     data=task.data,
                     completed_at=task.completed_at.isoformat() if task.completed_at else None)
@@ -91,7 +92,7 @@ def inspection_view(runtime: Runtime, decisions: list[dict[str, Any]],
         "department_name": runtime.catalogue.department_name(t.department),
         "finding": t.data.get("finding"), "opinion": t.opinion, "by": t.completed_by,
         "at": t.completed_at.isoformat() if t.completed_at else None,
-    } for t in tasks if t.role == Role.INSPECTOR.value and t.status == task_queries.COMPLETED]
+    } for t in tasks if t.role == Role.INSPECTOR.value and t.status == TaskStatus.COMPLETED]
     return {
         "mode": decision["outcome"], "mode_label": decision["outcome_title"],
         "rule_id": decision["rule_id"], "rule_title": decision["rule_title"],
@@ -122,14 +123,14 @@ def _case_link(session: Session, case_id: int | None) -> dict[str, Any] | None:
 def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) -> dict[str, Any]:
     case = load_visible_case(session, actor, case_id)
     # a project's materials and limits are shown stage by stage (its own ``project`` section)
-    item = None if case.kind == "project" else runtime.catalogue.find(case.item_code)
+    item = None if case.kind == CaseKind.PROJECT else runtime.catalogue.find(case.item_code)
     definition = definition_for(session, runtime, case.process_version_id)
     tasks = task_queries.tasks_of_case(session, case.id)
-    ready = [t for t in tasks if t.status == task_queries.READY]
+    ready = [t for t in tasks if t.status == TaskStatus.READY]
     candidates = task_queries.usernames_for(session, [(t.role, t.department) for t in ready])
     missing = missing_materials(item, case.materials) if item else []
     decisions = rule_decisions(session, case.id)
-    done = sorted((t for t in tasks if t.status == task_queries.COMPLETED),
+    done = sorted((t for t in tasks if t.status == TaskStatus.COMPLETED),
                   key=lambda t: (t.completed_at, t.created_at))
     events = history(session, case.id, definition)
     names = display_names(session, {e["actor"] for e in events} | {t.completed_by for t in done if t.completed_by})

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from app.domain.case_status import CaseResult, CaseStatus
 from app.domain.clock import local_date
 from app.domain.errors import InvalidInput, NotFound
+from app.domain.kinds import CaseKind
 from app.persistence import tasks as task_queries
 from app.persistence.case_items import items_of_case
 from app.persistence.cases import find_case_by_number
@@ -68,8 +69,8 @@ def lookup_progress(session: Session, runtime: Runtime, number: object, code: ob
     final = status.is_final
     items = [{"name": i.item_name, "department_name": runtime.catalogue.department_name(i.department),
               "state": (CaseResult(i.result).label if final else "已作出决定") if i.result else "办理中"}
-             for i in items_of_case(session, case.id)] if case.kind == "bundle" else []
-    project = project_view(session, runtime, case) if case.kind == "project" else None
+             for i in items_of_case(session, case.id)] if case.kind == CaseKind.BUNDLE else []
+    project = project_view(session, runtime, case) if case.kind == CaseKind.PROJECT else None
     stages = [{"name": f"第 {s['number']} 阶段 · {s['name']}", "department_name": s["lead_name"],
                "state": s["status_label"] + (f"，期限 {s['due_date']}" if s["status"] == "running" else "")}
               for s in project["stages"]] if project else []

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.case_status import CaseResult, CaseStatus
 from app.domain.clock import BUREAU_ZONE, local_date
+from app.domain.kinds import CaseKind, TaskStatus
 from app.domain.projects import (
     ProjectType,
     carried,
@@ -58,7 +59,7 @@ def project_types_view(runtime: Runtime) -> list[dict[str, Any]]:
 
 def project_view(session: Session, runtime: Runtime, case: Case) -> dict[str, Any] | None:
     """The project and its stages; None for a case that is not a project."""
-    project = project_of_case(session, case.id) if case.kind == "project" else None
+    project = project_of_case(session, case.id) if case.kind == CaseKind.PROJECT else None
     if project is None:
         return None
     project_type = runtime.catalogue.projects.get(case.item_code)
@@ -124,7 +125,7 @@ def _status(case: Case, row: ProjectStage, tasks: list[TaskRecord]) -> str:
         return row.outcome
     if row.started_on is not None:
         return "running"
-    if any(t.status == task_queries.READY and t.project_stage == row.stage for t in tasks):
+    if any(t.status == TaskStatus.READY and t.project_stage == row.stage for t in tasks):
         return "awaiting"
     return "skipped" if CaseStatus(case.status).is_final else "not_started"
 
@@ -151,7 +152,7 @@ def _answered_departments(session: Session, runtime: Runtime, case: Case,
                           tasks: list[TaskRecord]) -> list[TaskRecord]:
     """Completed multi-instance tasks without an item: the departments' acceptance opinions."""
     definition = definition_for(session, runtime, case.process_version_id)
-    return [t for t in tasks if t.status == task_queries.COMPLETED and t.item_code is None
+    return [t for t in tasks if t.status == TaskStatus.COMPLETED and t.item_code is None
             and t.project_stage is not None
             and (spec := definition.human_tasks.get(t.element_id)) is not None and spec.multi_instance]
 

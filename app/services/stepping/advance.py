@@ -30,6 +30,7 @@ from app.domain.case_status import (
     check_transition,
     combined_result,
 )
+from app.domain.kinds import CaseKind
 from app.persistence import tasks as task_queries
 from app.persistence.audit import append_event
 from app.persistence.case_items import items_of_case
@@ -77,7 +78,7 @@ def advance_case(session: Session, runtime: Runtime, case: Case, step: Callable[
         _store_decision(session, case, recorded, now, actor, effects)
     if run.is_completed and case.result is None:
         result = run.end_result()
-        if result is None and case.kind in ("bundle", "project"):  # several items: what they add up to
+        if result is None and CaseKind(case.kind).has_items:  # several items: what they add up to
             combined = combined_result([i.result for i in items_of_case(session, case.id)])
             result = combined.value if combined else None
         if result is not None:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.case_status import CaseStatus
+from app.domain.kinds import TaskKind
 from app.persistence import tasks as task_queries
 from app.persistence.batches import in_batches
 from app.persistence.models import Case, WorkflowState
@@ -68,7 +69,7 @@ def check_case(session: Session, runtime: Runtime, case: Case, stored: SavedStat
     definition = definition_for(session, runtime, case.process_version_id)
     run = runtime.engine.inspect(definition, stored)
     ready = {t.id: t.name for t in run.ready_tasks()}
-    rows = [r for r in task_queries.ready_tasks_of_case(session, case.id) if r.kind == "workflow"]
+    rows = [r for r in task_queries.ready_tasks_of_case(session, case.id) if r.kind == TaskKind.WORKFLOW]
     open_ids = {r.id: r.name for r in rows}
     missing = tuple(f"{ready[i]}[{i}]" for i in sorted(set(ready) - set(open_ids)))
     stray = tuple(f"{open_ids[i]}[{i}]" for i in sorted(set(open_ids) - set(ready)))

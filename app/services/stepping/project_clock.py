@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from app.domain.clock import local_date
+from app.domain.kinds import CaseKind
 from app.domain.projects import STAGE_COUNT
 from app.persistence.models import Case, TaskRecord
 from app.persistence.project_models import ProjectStage
@@ -32,7 +33,7 @@ def follow_stage(session: Session, runtime: Runtime, case: Case, task: TaskRecor
                  decision: str | None, effects: StepEffects, now: datetime, actor: str) -> None:
     """After a project task completed: start the stage's clock at its acceptance, stop it when the
     stage concludes. Tasks the step created carry the stage's due date."""
-    if case.kind != "project" or task.project_stage is None or spec.multi_instance:
+    if case.kind != CaseKind.PROJECT or task.project_stage is None or spec.multi_instance:
         return
     row = stage_of_case(session, case.id, task.project_stage)
     if row is None or row.concluded_at is not None:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.case_status import CaseResult, CaseStatus
 from app.domain.catalogue import Catalogue
+from app.domain.kinds import TaskKind, TaskStatus
 from app.domain.roles import WINDOW_DEPARTMENT, Role, role_for_lane
 from app.persistence import tasks as task_queries
 from app.persistence.models import Case, TaskRecord
@@ -43,7 +44,7 @@ def sync_tasks(session: Session, case: Case, run: WorkflowRun, now: datetime, ca
         with session.no_autoflush:
             rows = task_queries.ready_tasks_of_case(session, case.id)
         # rows changed in this unit of work but not yet flushed (a task just completed) are skipped
-        ready_before = {row.id for row in rows if row.status == task_queries.READY and row.kind == "workflow"}
+        ready_before = {row.id for row in rows if row.status == TaskStatus.READY and row.kind == TaskKind.WORKFLOW}
     gone = [task_id for task_id in ready_before if task_id not in ready]
     if gone:
         task_queries.cancel(session, gone, now)
@@ -59,7 +60,7 @@ def _new_record(case: Case, task: ReadyTask, now: datetime, catalogue: Catalogue
                               element_id=task.element_id)
     return TaskRecord(id=task.id, case_id=case.id, element_id=task.element_id, name=task.name,
                       role=role.value, department=_department_for(role, case, task, catalogue),
-                      kind="workflow", status=task_queries.READY, claimed_by=None, created_at=now,
+                      kind=TaskKind.WORKFLOW, status=TaskStatus.READY, claimed_by=None, created_at=now,
                       due_at=due_moment(case), data={}, item_code=task.item_code,
                       project_stage=task.project_stage)
 

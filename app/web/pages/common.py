@@ -30,8 +30,8 @@ from sqlalchemy.orm import Session
 from app.domain.clock import BUREAU_ZONE
 from app.domain.errors import OneSealError
 from app.domain.roles import Role
-from app.services.actor import Actor
 from app.services.access.auth import actor_for_username
+from app.services.actor import Actor
 from app.web.edge import STATUS_BY_KIND, is_busy
 
 log = logging.getLogger(__name__)

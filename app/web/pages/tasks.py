@@ -11,16 +11,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.domain.errors import Conflict, OneSealError
+from app.domain.kinds import TaskStatus
 from app.domain.roles import Role
 from app.persistence import tasks as task_queries
 from app.persistence.models import Case
-from app.services.reading import case_pages
-from app.services.reading import case_sections
-from app.services.reading import case_views
 from app.services.actor import Actor
-from app.services.processes.deployed import definition_for
 from app.services.casework.supplement import RETURN_DECISION
-from app.services.casework.transfer import transfer_candidates, transfer_task
 from app.services.casework.task_work import (
     Completion,
     can_act,
@@ -28,6 +24,9 @@ from app.services.casework.task_work import (
     complete_task,
     release_task,
 )
+from app.services.casework.transfer import transfer_candidates, transfer_task
+from app.services.processes.deployed import definition_for
+from app.services.reading import case_pages, case_sections, case_views
 from app.web.edge import STATUS_BY_KIND, error_body, json_response
 from app.web.pages.common import (
     FIELD_LABELS,
@@ -64,7 +63,7 @@ def _render_task(task_id: str, errors: dict[str, str] | None = None, form: dict[
         "task.html", **view, task=task, spec=spec, actor=actor, field_labels=FIELD_LABELS,
         focus=focus, others=others, brief=case_sections.task_brief(view["case"], task, stage, runtime.catalogue),
         at_window=actor.role in (Role.WINDOW, Role.ADMIN),
-        may_act=can_act(actor, task) and task.status == task_queries.READY,
+        may_act=can_act(actor, task) and task.status == TaskStatus.READY,
         candidates=candidates, return_decision=RETURN_DECISION, errors=errors or {}, form=form or {}), status
 
 

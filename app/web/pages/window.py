@@ -10,13 +10,17 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from app.domain.catalogue import Bundle
 from app.domain.errors import OneSealError
 from app.domain.roles import Role
+from app.services.intake.application import Application
+from app.services.intake.materials import receive_materials
+from app.services.intake.notice import issue_intake_notice
+from app.services.intake.registration import register_case
+from app.services.intake.window_desk import (
+    accept_application,
+    desk_choices,
+    material_groups,
+)
 from app.services.reading import case_views
 from app.services.reading import inbox as inbox_service
-from app.services.intake.application import Application
-from app.services.intake.registration import register_case
-from app.services.intake.notice import issue_intake_notice
-from app.services.intake.materials import receive_materials
-from app.services.intake.window_desk import accept_application, desk_choices, material_groups
 from app.web.pages.common import (
     actor_or_logout,
     bp,
