@@ -77,7 +77,8 @@ from app.services.intake.registration import register_case
 from app.services.processes.deployed import compile_version
 from app.services.processes.modeler import deploy_shipped
 from app.services.runtime import build_runtime
-from app.services.casework.task_work import Completion, claim_task, complete_task
+from app.services.casework.claims import claim_task
+from app.services.casework.completion import Completion, complete_task
 
 PROCESS_ID = "standard_promised"
 ITEM_CODE = "XK-0009"  # 出版物零售业务经营许可: department "culture_tourism", standard flow, no site inspection

@@ -61,7 +61,8 @@ from app.services.intake.registration import register_case  # noqa: E402
 from app.services.intake.materials import receive_materials  # noqa: E402
 from app.services.processes.modeler import deploy_shipped  # noqa: E402
 from app.services.reading.project_views import project_view  # noqa: E402
-from app.services.casework.task_work import Completion, claim_task, complete_task  # noqa: E402
+from app.services.casework.claims import claim_task  # noqa: E402
+from app.services.casework.completion import Completion, complete_task  # noqa: E402
 from app.workflow.definitions import DefinitionCatalogue, Document  # noqa: E402
 from app.workflow.engine import WorkflowEngine  # noqa: E402
 

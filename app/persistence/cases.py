@@ -33,8 +33,9 @@ def get_case(session: Session, case_id: int, *, for_update: bool = False) -> Cas
     return case
 
 
-def get_task_case_and_state(session: Session, task_id: str) -> tuple[TaskRecord, Case, StoredState]:
-    """A task with its case, locked, and the case's saved workflow as it is once the lock is held.
+def lock_task_for_step(session: Session, task_id: str) -> tuple[TaskRecord, Case, StoredState]:
+    """A task with its case, locked, and the case's saved workflow as it is once the lock is held:
+    what a step on the task runs on, current and safe from concurrent steps until commit.
 
     On PostgreSQL the case is locked first and the task and workflow are read by a second
     statement: under READ COMMITTED a statement that waited for a row lock returns the locked

@@ -11,6 +11,8 @@ and a change made to an object after this is flushed by the ORM as usual.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -20,6 +22,21 @@ from sqlalchemy.orm.attributes import get_history
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.persistence.models import Base
+
+
+@contextmanager
+def written_once(session: Session, *rows: Base) -> Iterator[None]:
+    """Change ``rows`` (and anything else) inside the block; each row is then written once.
+
+    Nothing is flushed while the block runs, however many times its rows change; at the end
+    each of ``rows`` is written by one prepared statement (a versioned row only at the version
+    it was read at, else :class:`StaleDataError`), then the rest of what the block changed is
+    flushed by the session as usual.
+    """
+    with session.no_autoflush:
+        yield
+    write_rows(session, *rows)
+    session.flush()
 
 
 def write_rows(session: Session, *rows: Base) -> None:
@@ -70,8 +87,9 @@ def _update(session: Session, state: InstanceState[Any]) -> None:
         if version_key is not None:
             state.dict[version_key] = read_at + 1
     # What the flush does once it has written a row: its values are now the committed ones and
-    # it leaves the session's dirty list (SQLAlchemy has no public call for this one step;
-    # tests/unit/test_row_writes.py pins that the row is clean and a flush then sends nothing).
+    # it leaves the session's dirty list. SQLAlchemy has no public call for this one step: the
+    # public set_committed_value() clears an attribute's history but leaves the row in the
+    # dirty list, so the next flush would plan it again (both pinned by tests/unit/test_row_writes.py).
     state._commit_all(state.dict, session.identity_map)
 
 

@@ -13,7 +13,8 @@ from app.persistence import tasks as task_queries
 from app.persistence import users as user_queries
 from app.services.access.auth import create_user
 from app.services.actor import Actor
-from app.services.casework.task_work import Completion, claim_task, complete_task
+from app.services.casework.claims import claim_task
+from app.services.casework.completion import Completion, complete_task
 from app.services.intake.application import Application
 from app.services.intake.registration import register_case
 from app.services.runtime import Runtime

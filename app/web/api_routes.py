@@ -7,13 +7,9 @@ from flask import Blueprint, request
 
 from app.domain.errors import InvalidInput
 from app.services.access.auth import authenticate, issue_token
+from app.services.casework.claims import claim_task, release_task
+from app.services.casework.completion import Completion, complete_task
 from app.services.casework.inspection import decision_view, evaluate_inspection
-from app.services.casework.task_work import (
-    Completion,
-    claim_task,
-    complete_task,
-    release_task,
-)
 from app.services.casework.transfer import transfer_task
 from app.services.intake.application import Application
 from app.services.intake.materials import receive_materials

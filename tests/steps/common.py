@@ -14,10 +14,11 @@ from pytest_bdd import given, parsers, then, when
 from app.domain.errors import OneSealError
 from app.persistence import tasks as task_queries
 from app.services.access.auth import actor_for_username
-from app.services.reading.case_views import case_detail
+from app.services.casework.claims import claim_task
+from app.services.casework.completion import Completion, complete_task
 from app.services.intake.application import Application
 from app.services.intake.registration import register_case
-from app.services.casework.task_work import Completion, claim_task, complete_task
+from app.services.reading.case_views import case_detail
 
 DECISIONS = {"受理": "approve", "不予受理": "reject", "准予": "approve", "不予": "reject",
              "建议准予": "approve", "建议不予": "reject", "同意": "approve", "不同意": "reject",

@@ -7,8 +7,8 @@ from pytest_bdd import given, parsers, then, when
 
 from app.domain.errors import OneSealError
 from app.services.intake.application import Application
-from app.services.intake.registration import register_case
 from app.services.intake.materials import receive_materials
+from app.services.intake.registration import register_case
 
 
 def _names(text: str) -> list[str]:

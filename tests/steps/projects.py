@@ -8,10 +8,10 @@ from pytest_bdd import given, parsers, then, when
 
 from app.domain.errors import OneSealError
 from app.persistence import tasks as task_queries
+from app.services.casework.claims import claim_task
+from app.services.casework.completion import Completion, complete_task
 from app.services.intake.application import Application
 from app.services.intake.registration import register_case
-from app.services.casework.task_work import Completion, claim_task, complete_task
-
 from tests.steps.common import DECISIONS
 
 #: what each department's reviewer answers when a step works a whole stage at once

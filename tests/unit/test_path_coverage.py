@@ -8,11 +8,12 @@ import pytest
 
 from app.persistence.tasks import ready_tasks_of_case
 from app.services.access.auth import actor_for_username
+from app.services.casework.claims import claim_task
+from app.services.casework.completion import Completion, complete_task
 from app.services.decisions import build_evaluator
 from app.services.intake.application import Application
 from app.services.intake.registration import register_case
 from app.services.processes.coverage import CoverageReport, ProcessCoverage, collect
-from app.services.casework.task_work import Completion, claim_task, complete_task
 from app.workflow.coverage import Trace, outline, trace
 from app.workflow.definitions import DefinitionCatalogue, Document
 from app.workflow.engine import WorkflowEngine

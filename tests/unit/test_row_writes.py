@@ -93,3 +93,34 @@ def test_a_new_row_without_its_key_is_refused(ext, case_id):
         ready.id = None
         with pytest.raises(ValueError):
             write_rows(session, ready)
+
+
+def test_the_public_set_committed_value_would_leave_the_row_to_be_planned_again(ext, case_id):
+    """Why write_rows ends with a private call: SQLAlchemy's public set_committed_value() clears
+    an attribute's history, but the row stays in the session's dirty list, so the next flush
+    would work out its plan again, the cost write_rows exists to spare."""
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    with ext.db.unit_of_work() as session:
+        case = session.get(Case, case_id)
+        case.applicant_name = "新华书店（城关店）"
+        set_committed_value(case, "applicant_name", case.applicant_name)
+        assert case in session.dirty  # still to be visited by the next flush
+        session.rollback()
+
+
+def test_written_once_writes_each_row_once_however_often_it_changes(ext, case_id):
+    from app.persistence.row_writes import written_once
+
+    with ext.db.unit_of_work() as session:
+        case = session.get(Case, case_id)
+        version = case.version
+        statements = Statements(ext.db.write_engine)
+        with written_once(session, case):
+            for name in ("甲书店", "乙书店", "丙书店"):
+                case.applicant_name = name
+                session.execute(select(TaskRecord).where(TaskRecord.case_id == case_id))  # no autoflush
+        statements.close()
+        assert statements.seen.count("UPDATE") == 1 and case.version == version + 1
+    with ext.db.unit_of_work() as session:
+        assert session.get(Case, case_id).applicant_name == "丙书店"

@@ -7,6 +7,7 @@ everything the notice listed at once, or it is refused with what is still missin
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +18,7 @@ from app.domain.acceptance import material_codes
 from app.domain.catalogue import Subject
 from app.domain.errors import InvalidInput
 from app.persistence.models import Case, SupplementNotice
+from app.workflow.task_metadata import HumanTaskSpec
 
 RETURN_DECISION = "return"
 MAX_REASON = 200
@@ -72,6 +74,42 @@ def check_resubmission(item: Subject, notice: SupplementNotice | None, materials
                                f"补正材料不全，一次性告知所列材料须一次补齐：还缺{names}",
                                field="materials", missing=[i["material"] for i in missing])
     return materials
+
+
+@dataclass(frozen=True)
+class SupplementStep:
+    """What a completion does about supplements: the notice a return issues, or what a
+    resubmission brings back (and the notice it answers)."""
+
+    notice_items: list[dict[str, str]] | None = None
+    resubmitted: list[str] | None = None
+    answered: SupplementNotice | None = None
+
+    def apply(self, session: Session, case: Case, item: Subject, task_id: str, actor: str, now: datetime) -> None:
+        if self.resubmitted is not None:
+            case.materials = [m.code for m in item.materials if m.code in {*case.materials, *self.resubmitted}]
+            if self.answered is not None:
+                self.answered.resolved_at = now
+        if self.notice_items is not None:
+            issue_notice(session, case, task_id, self.notice_items, actor, now)
+
+
+def supplement_step(session: Session, item: Subject, case: Case, spec: HumanTaskSpec, decision: str | None,
+                    notice: Any, materials: Any) -> SupplementStep:
+    """Check the notice a return carries, or the materials a resubmission brings; nothing else
+    may carry either."""
+    notice_items = None
+    if decision == RETURN_DECISION:
+        notice_items = check_notice(item, notice)
+    elif notice is not None:
+        raise InvalidInput("notice_not_expected", "只有退回补正时才出具一次性告知", field="notice")
+    if spec.suspends_clock == "supplement":
+        answered = open_notice(session, case.id)
+        brought = check_resubmission(item, answered, materials if materials is not None else [])
+        return SupplementStep(notice_items, brought, answered)
+    if materials is not None:
+        raise InvalidInput("materials_not_expected", "此环节不收取补正材料", field="materials")
+    return SupplementStep(notice_items)
 
 
 def notices_view(session: Session, case_id: int) -> list[dict[str, Any]]:

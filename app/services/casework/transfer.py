@@ -15,7 +15,7 @@ from app.persistence import users as user_queries
 from app.persistence.audit import append_event
 from app.persistence.models import TaskRecord, User
 from app.services.actor import Actor
-from app.services.casework.task_work import can_act
+from app.services.casework.claims import can_act
 from app.services.runtime import Runtime
 
 MAX_REASON = 500

@@ -23,7 +23,8 @@ from app.domain.catalogue import Bundle, Catalogue, ItemKind, Material, Subject
 from app.persistence import tasks as task_queries
 from app.persistence.models import Case
 from app.services.actor import Actor
-from app.services.casework.task_work import Completion, claim_task, complete_task
+from app.services.casework.claims import claim_task
+from app.services.casework.completion import Completion, complete_task
 from app.services.intake.application import Application
 from app.services.intake.registration import register_case
 from app.services.runtime import Runtime

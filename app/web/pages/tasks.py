@@ -16,14 +16,9 @@ from app.domain.roles import Role
 from app.persistence import tasks as task_queries
 from app.persistence.models import Case
 from app.services.actor import Actor
+from app.services.casework.claims import can_act, claim_task, release_task
+from app.services.casework.completion import Completion, complete_task
 from app.services.casework.supplement import RETURN_DECISION
-from app.services.casework.task_work import (
-    Completion,
-    can_act,
-    claim_task,
-    complete_task,
-    release_task,
-)
 from app.services.casework.transfer import transfer_candidates, transfer_task
 from app.services.processes.deployed import definition_for
 from app.services.reading import case_pages, case_sections, case_views
