@@ -5,7 +5,6 @@ dedicated database is created for the run and emptied between tests.
 """
 from __future__ import annotations
 
-import importlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -26,14 +25,8 @@ from app.services.actor import SYSTEM
 from app.services.demo import load_demo
 from app.services.processes.modeler import deploy_shipped
 
-# Every module of tests/steps/ is shared by all features (the step catalogue lists the same
-# modules), as if star-imported here. They are rewritten so that a failed check says what was
-# expected and what happened.
-pytest.register_assert_rewrite("tests.steps")
-for _step_file in sorted((Path(__file__).parent / "steps").glob("*.py")):
-    if _step_file.stem != "__init__":
-        _steps = importlib.import_module(f"tests.steps.{_step_file.stem}")
-        globals().update({k: v for k, v in vars(_steps).items() if not k.startswith("_")})
+#: the scenarios' steps (the app's step vocabulary bound to pytest-bdd), for every feature
+pytest_plugins = ("tests.steps",)
 
 PASSWORD = "test-password"
 BASE_URL = os.environ.get("ONESEAL_DATABASE_URL", "")

@@ -87,11 +87,10 @@ def coverage(output: Path | None, database_url: str | None, from_report: bool) -
 @click.option("--output", "-o", "output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="写入文件（默认输出到屏幕）")
 def steps(fmt: str, output: Path | None) -> None:
-    from app.config import ROOT
     from app.scenarios.catalogue import load_catalogue, to_markdown
     from app.scenarios.report import render_steps
 
-    sections = load_catalogue(ROOT)
+    sections = load_catalogue()
     text = to_markdown(sections) if fmt == "markdown" else render_steps(sections)
     if output is None:
         click.echo(text)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.domain.errors import OneSealError
+from app.scenarios.expect import ExpectationFailed
 from app.scenarios.results import ScenarioResult, StepResult
 from app.services.processes.coverage import CoverageReport, collect
 
@@ -21,6 +22,8 @@ def describe_error(exc: BaseException) -> str:
     """What happened, in the words an auditor reads."""
     if isinstance(exc, OneSealError):
         return f"系统拒绝：{exc.message}（{exc.code}）"
+    if isinstance(exc, ExpectationFailed):
+        return str(exc) or "检查不成立"
     if isinstance(exc, AssertionError):
         return _assertion_text(str(exc).strip())
     return f"{type(exc).__name__}：{exc}"
@@ -53,7 +56,6 @@ class ScenarioRecorder:
         self.coverage = CoverageReport()
         self.finished: set[str] = set()
         self._cursor: dict[str, int] = {}
-        self._in_step = False
 
     @classmethod
     def installed(cls, config: Any) -> ScenarioRecorder:
@@ -102,9 +104,6 @@ class ScenarioRecorder:
                                step_func: Any) -> None:
         self._cursor[request.node.nodeid] = self._cursor.get(request.node.nodeid, 0) + 1
 
-    def pytest_bdd_before_step_call(self, **_: Any) -> None:
-        self._in_step = True
-
     def _step(self, request: Any, offset: int = 0) -> StepResult | None:
         result = self.results.get(request.node.nodeid)
         index = self._cursor.get(request.node.nodeid, 0) - 1 + offset
@@ -113,13 +112,11 @@ class ScenarioRecorder:
         return result.steps[index]
 
     def pytest_bdd_after_step(self, request: Any, **_: Any) -> None:
-        self._in_step = False
         step = self._step(request)
         if step is not None:
             step.status = "passed"
 
     def pytest_bdd_step_error(self, request: Any, step: Any, exception: BaseException, **_: Any) -> None:
-        self._in_step = False
         recorded = self._step(request)
         if recorded is None:
             return
@@ -137,11 +134,10 @@ class ScenarioRecorder:
         recorded.actual = "没有匹配的步骤：请对照步骤目录改写此句，或请开发人员补充步骤"
 
     def pytest_bdd_after_scenario(self, request: Any, **_: Any) -> None:
-        if "ext" not in request.fixturenames:
+        if "services" not in request.fixturenames:
             return
-        ext = request.getfixturevalue("ext")
-        with ext.db.session(write=False) as session:
-            self.coverage.merge(collect(session, ext.runtime))
+        services = request.getfixturevalue("services")
+        self.coverage.merge(services.read(lambda session: collect(session, services.runtime)))
 
     # -- pytest hooks
 
@@ -160,20 +156,6 @@ class ScenarioRecorder:
             result.status = "skipped"
         if report.when == "teardown":
             self.finished.add(report.nodeid)
-
-    def pytest_assertrepr_compare(self, config: Any, op: str, left: Any, right: Any) -> list[str] | None:
-        """Inside a step, a failed comparison reads 实际 / 预期 (steps assert ``actual == expected``)."""
-        if not self._in_step:
-            return None
-        if op == "==":
-            return ["实际与预期不符", f"实际：{left!r}", f"预期：{right!r}"]
-        if op == "!=":
-            return ["实际等于不应出现的值", f"实际：{left!r}"]
-        if op == "in":
-            return ["预期的内容没有出现", f"预期包含：{left!r}", f"实际内容：{right!r}"]
-        if op == "not in":
-            return ["出现了不应出现的内容", f"不应包含：{left!r}", f"实际内容：{right!r}"]
-        return None
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if not self.print_coverage or not self.coverage.processes or not self.finished:

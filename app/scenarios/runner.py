@@ -96,5 +96,5 @@ def run_scenarios(paths: list[Path], output: Path, *, database_url: str | None =
     summary = RunSummary(started_at=started, finished_at=_now(), paths=[str(p) for p in checked],
                          scenarios=recorder.scenarios)
     write_run(output, summary, recorder.coverage)
-    write_steps(output, load_catalogue(ROOT))
+    write_steps(output, load_catalogue())
     return RunOutcome(exit_code, summary, recorder.coverage)

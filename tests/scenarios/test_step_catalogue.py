@@ -11,25 +11,26 @@ from pytest_bdd.steps import step_function_context_registry
 from app.cli import main
 from app.scenarios.catalogue import load_catalogue
 
-ROOT = Path(__file__).resolve().parents[2]
-FEATURES = ROOT / "tests" / "features"
+FEATURES = Path(__file__).resolve().parents[1] / "features"
 SUBJECTS = {"受理", "审查", "现场核查", "时限", "并联审批", "工程建设项目", "审计"}
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-def _defined_steps() -> set[tuple[str | None, str]]:
+def _bound_steps() -> set[tuple[str | None, str]]:
+    """The steps pytest-bdd runs the scenarios with (bound by tests/steps.py)."""
     return {(c.type, c.parser.name) for c in list(step_function_context_registry.values())
-            if c.step_func.__module__.startswith("tests.steps.")}
+            if c.step_func.__module__.startswith("app.scenarios.vocabulary.")}
 
 
-def test_every_step_definition_is_in_the_catalogue_with_a_chinese_explanation():
-    sections = load_catalogue(ROOT)
+def test_every_step_the_scenarios_run_with_is_in_the_catalogue_with_a_chinese_explanation():
+    sections = load_catalogue()
     entries = [entry for section in sections for entry in section.entries]
-    assert {(e.kind, e.pattern) for e in entries} == _defined_steps()
+    assert {(e.kind, e.pattern) for e in entries} == _bound_steps()
+    assert len(entries) == len({(e.kind, e.pattern) for e in entries}), "同一句子在目录中出现两次"
     for entry in entries:
         assert CJK.search(entry.doc), f"{entry.module}.{entry.function} 缺少中文说明（docstring 即目录条目）"
     for section in sections:
-        assert section.title and section.entries
+        assert CJK.search(section.title) and section.entries, section.module
 
 
 def test_the_steps_command_writes_markdown_and_html(tmp_path):
