@@ -12,7 +12,7 @@ from sqlalchemy import delete, select, update
 from app.cli import main
 from app.persistence.audit import event_hash, verify_chain
 from app.persistence.models import AuditEvent
-from tests.steps.audit import lift_guard_and, tamper
+from app.scenarios.tampering import lift_guard_and, tamper
 
 USERS = ("window", "window2", "reviewer_market", "leader_market")
 
@@ -58,7 +58,7 @@ def test_an_untouched_trail_verifies_and_prints_its_head(trail, verify):
 ])
 def test_tampering_is_detected_and_the_first_bad_event_is_named(ext, trail, verify, how, target, named,
                                                                  kind, words):
-    tamper(ext, how, target)
+    tamper(ext.db, how, target)
     with ext.db.session(write=False) as session:
         _, broken = verify_chain(session)
     assert broken is not None and (broken.event_id, broken.kind) == (named, kind), broken
