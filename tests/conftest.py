@@ -5,7 +5,6 @@ dedicated database is created for the run and emptied between tests.
 """
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -24,13 +23,11 @@ from app.scenarios.recorder import ScenarioRecorder
 from app.services.actor import SYSTEM
 from app.services.demo import load_demo
 from app.services.processes.modeler import deploy_shipped
+from tests.support.api import PASSWORD, ApiClient
+from tests.support.database import BASE_URL, ON_POSTGRES
 
 #: the scenarios' steps (the app's step vocabulary bound to pytest-bdd), for every feature
 pytest_plugins = ("tests.steps",)
-
-PASSWORD = "test-password"
-BASE_URL = os.environ.get("ONESEAL_DATABASE_URL", "")
-ON_POSTGRES = BASE_URL.startswith("postgresql")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -99,33 +96,6 @@ def app(settings: Settings, clock: FixedClock) -> Iterator[Any]:
 @pytest.fixture
 def ext(app: Any) -> Any:
     return app.extensions["oneseal"]
-
-
-class ApiClient:
-    """A JSON client that logs in as demo users and keeps one token per user."""
-
-    def __init__(self, flask_client: Any) -> None:
-        self.http = flask_client
-        self.tokens: dict[str, str] = {}
-
-    def token(self, username: str) -> str:
-        if username not in self.tokens:
-            response = self.http.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
-            assert response.status_code == 200, response.get_json()
-            self.tokens[username] = response.get_json()["token"]
-        return self.tokens[username]
-
-    def _headers(self, username: str | None, extra: dict[str, str] | None) -> dict[str, str]:
-        headers = dict(extra or {})
-        if username:
-            headers["Authorization"] = f"Bearer {self.token(username)}"
-        return headers
-
-    def get(self, path: str, as_user: str | None = None, **kwargs: Any) -> Any:
-        return self.http.get(path, headers=self._headers(as_user, kwargs.pop("headers", None)), **kwargs)
-
-    def post(self, path: str, as_user: str | None = None, **kwargs: Any) -> Any:
-        return self.http.post(path, headers=self._headers(as_user, kwargs.pop("headers", None)), **kwargs)
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.persistence.models import AuditEvent, Case, TaskRecord
-from tests.api.page_client import csrf, login, signed_in, text
-from tests.api.test_cases_api import register, work
+from tests.support.cases import register, work
+from tests.support.pages import csrf, login, signed_in, text
 
 OUTSIDER, AUDITOR = "reviewer_health", "auditor"
 

@@ -2,23 +2,8 @@
 decided in parallel, each keeping its own result and certificate, issued together."""
 from __future__ import annotations
 
-from tests.api.test_cases_api import work
-
-PHARMACY = "YJS-0001"   # 开办药店: 药品零售企业许可 + 食品经营许可 (营业执照 shared)
-BOOK_CAFE = "YJS-0003"  # 开办书店咖啡馆: 出版物零售业务经营许可 (文旅) + 小餐饮经营许可 (市场)
-
-
-def bundle(api, code: str) -> dict:
-    return next(b for b in api.get("/api/v1/items", as_user="window").get_json()["bundles"] if b["code"] == code)
-
-
-def register_bundle(api, code: str, materials: list[str] | None = None) -> dict:
-    if materials is None:
-        materials = [m["code"] for m in bundle(api, code)["materials"]]
-    response = api.post("/api/v1/cases", as_user="window",
-                        json={"bundle_code": code, "applicant": {"name": "城南书咖"}, "materials": materials})
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
+from tests.support.bundles import BOOK_CAFE, PHARMACY, bundle, register_bundle
+from tests.support.cases import work
 
 
 def test_shared_materials_are_asked_once(api):

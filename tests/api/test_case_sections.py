@@ -3,32 +3,16 @@ inspection and the materials owed after 容缺受理, each shown only when the c
 task page what the step needs comes first (the brief, then the sections it concerns)."""
 from __future__ import annotations
 
-import re
-
-from tests.api.page_client import signed_in, text
-from tests.api.test_bundles_api import BOOK_CAFE, register_bundle
-from tests.api.test_cases_api import register, work
-from tests.api.test_inspection_api import SCHOOL, to_inspection
-from tests.api.test_parallel_api import ENTERTAINMENT, accepted, answer
+from tests.support.bundles import BOOK_CAFE, register_bundle
+from tests.support.cases import register, work
+from tests.support.inspection import SCHOOL, to_inspection
+from tests.support.pages import brief, section, sections_in, signed_in, text
+from tests.support.parallel import ENTERTAINMENT, accepted, answer
+from tests.support.projects import GOVERNMENT, complete, materials_of, pass_survey
+from tests.support.projects import register as register_project
+from tests.support.time_limits import at, returned
 
 SECTION_IDS = ("section-items", "section-parallel", "section-inspection", "section-gaps", "section-links")
-
-
-def section(page: str, name: str) -> str:
-    """The HTML of one section card (up to the next card)."""
-    start = page.index(f'id="section-{name}"')
-    end = page.find('<div class="card', start)
-    return page[start:end if end != -1 else None]
-
-
-def sections_in(page: str) -> list[str]:
-    return [name for name in re.findall(r'id="section-([a-z]+)"', page)]
-
-
-def brief(page: str) -> list[tuple[str, str]]:
-    """(tone, text) of each line of the task's brief."""
-    block = page.split('id="task-brief"', 1)[1].split("</ul>", 1)[0]
-    return [(tone, line.strip()) for tone, line in re.findall(r'<li class="t-([a-z]+)[^"]*">([^<]*)</li>', block)]
 
 
 def test_a_plain_case_shows_none_of_the_sections(app, api):
@@ -164,8 +148,6 @@ def test_owed_materials_show_with_their_point_and_block_the_decision_until_recei
 
 
 def test_the_summary_shows_working_days_used_and_every_clock_suspension(app, api, clock):
-    from tests.api.test_time_limits import at, returned
-
     case = returned(api, clock)
     client = client_for(app, "reviewer_culture_tourism")
     page = text(client.get(f"/cases/{case['id']}"))
@@ -251,12 +233,9 @@ def test_a_project_step_brings_its_stage_and_item_first():
 
 
 def test_a_real_projects_stage_item_and_survey_on_the_case_task_and_inbox_pages(app, api):
-    from tests.api.test_projects_api import GOVERNMENT, _pass_survey, complete, materials_of
-    from tests.api.test_projects_api import register as register_project
-
     case = register_project(api, materials=materials_of(api, GOVERNMENT, ("节能报告",)))
     case = complete(api, case, case["tasks"][0], "reviewer_development_reform", "approve")
-    case = _pass_survey(api, case)
+    case = pass_survey(api, case)
     client = client_for(app, "reviewer_natural_resources")
     page = text(client.get(f"/cases/{case['id']}"))
     assert sections_in(page) == ["project", "inspection"]

@@ -2,21 +2,8 @@
 afterwards; a verification found untrue opens a revocation case."""
 from __future__ import annotations
 
-from tests.api.test_cases_api import register, work
-
-VETERINARY = "XK-0019"  # 兽药经营许可证核发: 告知承诺, verified within 20 working days
-
-
-def approved(api) -> dict:
-    case = register(api, VETERINARY)
-    return work(api, case, "window", "approve", "申请人已签署告知承诺书", data={"commitment_signed": True})
-
-
-def complete(api, case: dict, name: str, user: str, **body) -> dict:
-    task = next(t for t in case["tasks"] if t["name"] == name)
-    response = api.post(f"/api/v1/tasks/{task['id']}/complete", as_user=user, json=body)
-    assert response.status_code == 200, response.get_json()
-    return response.get_json()["case"]
+from tests.support.cases import register, work
+from tests.support.commitment import VETERINARY, approved, complete
 
 
 def test_no_approval_on_the_spot_without_a_signed_commitment(api):

@@ -5,9 +5,11 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from app.persistence.models import Case
-from tests.api.page_client import csrf, signed_in, text
-from tests.api.test_case_sections import brief, section, sections_in
-from tests.api.test_commitment_api import VETERINARY, approved, complete
+from tests.support.bundles import BOOK_CAFE, register_bundle
+from tests.support.commitment import VETERINARY, approved, complete
+from tests.support.pages import brief, csrf, section, sections_in, signed_in, text
+from tests.support.projects import complete as complete_step
+from tests.support.projects import register as register_project
 
 VETERINARY_MATERIALS = ["M01", "M02", "M03", "M04"]
 
@@ -61,8 +63,6 @@ def test_verification_brief_and_the_revocation_linked_both_ways(app, api):
 
 
 def test_progress_of_a_case_in_verification_and_of_a_bundles_items(app, api):
-    from tests.api.test_bundles_api import BOOK_CAFE, register_bundle
-
     case = complete(api, approved(api), "出件", "window", data={"delivery": "窗口领取"})
     detail = api.get(f"/api/v1/cases/{case['id']}", as_user="window").get_json()
     client = app.test_client()
@@ -78,9 +78,6 @@ def test_progress_of_a_case_in_verification_and_of_a_bundles_items(app, api):
 
 
 def test_progress_of_a_project_lists_its_stages(app, api):
-    from tests.api.test_projects_api import complete as complete_step
-    from tests.api.test_projects_api import register as register_project
-
     case = register_project(api)
     case = complete_step(api, case, case["tasks"][0], "reviewer_development_reform", "approve")
     code = api.get(f"/api/v1/cases/{case['id']}", as_user="window").get_json()["query_code"]

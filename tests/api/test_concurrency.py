@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.persistence.models import AuditEvent, TaskRecord
-from tests.api.test_cases_api import register, work
+from tests.support.cases import register, work
 
 
 def _race(api: Any, calls: list[tuple[str, str, dict]]) -> list[int]:

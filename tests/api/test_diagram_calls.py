@@ -3,10 +3,12 @@ marked (with the steps open inside it), and the called process's own diagram ope
 steps marked; only processes the case's version calls, only for those who may see the case."""
 from __future__ import annotations
 
-from tests.api.page_client import signed_in
-from tests.api.test_bundles_api import BOOK_CAFE, register_bundle
-from tests.api.test_cases_api import register, work
-from tests.api.test_inspection_api import SCHOOL, to_inspection
+from tests.support.bundles import BOOK_CAFE, register_bundle
+from tests.support.cases import register, work
+from tests.support.inspection import SCHOOL, to_inspection
+from tests.support.pages import signed_in
+from tests.support.projects import complete, pass_survey
+from tests.support.projects import register as register_project
 
 
 def diagram(api, case_id: int, process: str | None = None, user: str = "auditor"):
@@ -66,8 +68,6 @@ def test_only_the_processes_the_case_calls_and_only_for_those_who_see_it(app, ap
 
 def test_a_process_called_from_several_places_marks_only_the_call_the_case_is_in(api):
     """A construction project calls 阶段审批 for stages 1–3: only the stage under way is current."""
-    from tests.api.test_projects_api import _pass_survey, complete, register as register_project
-
     case = register_project(api)
     case = complete(api, case, case["tasks"][0], "reviewer_development_reform", "approve")
     main = diagram(api, case["id"]).get_json()
@@ -77,7 +77,7 @@ def test_a_process_called_from_several_places_marks_only_the_call_the_case_is_in
         ("construction_permit_stage", "施工许可", None), ("completion_acceptance_stage", "竣工验收", None)]
     stage = diagram(api, case["id"], "project_stage").get_json()
     assert stage["active"] == ["joint_survey"] and stage["counts"] == {"joint_survey": 7}
-    case = _pass_survey(api, case)
+    case = pass_survey(api, case)
     main = diagram(api, case["id"]).get_json()
     assert main["active"] == ["land_planning_stage"] and main["completed"] == []
     for task in [t for t in case["tasks"] if t["name"] == "并联审批"]:

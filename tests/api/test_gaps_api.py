@@ -1,7 +1,7 @@
 """Accept with gaps (容缺受理): main materials complete, secondary ones owed until the item's point."""
 from __future__ import annotations
 
-from tests.api.test_cases_api import register, work
+from tests.support.cases import register, work
 
 FOOD = "XK-0001"     # 容缺：作出决定前补齐; M04, M05 are secondary
 HYGIENE = "XK-0005"  # 容缺：制证前补齐

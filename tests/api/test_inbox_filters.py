@@ -7,8 +7,8 @@ from sqlalchemy import update
 
 from app.persistence.models import Case, TaskRecord
 from app.services.clock.time_limits import due_moment
-from tests.api.page_client import signed_in, text
-from tests.api.test_cases_api import register, work
+from tests.support.cases import register, work
+from tests.support.pages import signed_in, text
 
 
 def accepted(api, applicant: str = "张三餐饮店") -> dict:

@@ -4,16 +4,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.persistence.models import AuditEvent, RuleDecisionRecord
-from tests.api.test_cases_api import register, work
-
-SCHOOL = "XK-0024"  # 民办学校设立审批: partners 消防救援大队, 卫生健康局
-FOREST = "XK-0016"  # 林木采伐许可证核发: technical, the bureau is not qualified → 林业局
-
-
-def to_inspection(api, item: str, reviewer: str, **extra) -> dict:
-    case = register(api, item, **extra)
-    case = work(api, case, "window", "approve", "予以受理")
-    return work(api, case, reviewer, "approve", "材料符合要求")
+from tests.support.cases import work
+from tests.support.inspection import FOREST, SCHOOL, to_inspection
 
 
 def test_case_shows_the_decision_its_explanation_and_the_ruleset_version(api, ext):

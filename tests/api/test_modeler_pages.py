@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from app.web.modeler_pages import VENDOR
-from tests.model_samples import codes, linear
+from tests.support.model_samples import codes, linear
 
 XML = {"Content-Type": "application/xml"}
 TOKEN = "csrf-token-for-tests"

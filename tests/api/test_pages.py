@@ -1,9 +1,9 @@
 """Server-rendered pages: login, CSRF, the Chinese inbox, completing a task from its page."""
 from __future__ import annotations
 
-from tests.api.page_client import csrf, login
-from tests.api.test_cases_api import register, work
-from tests.conftest import PASSWORD
+from tests.support.api import PASSWORD
+from tests.support.cases import register, work
+from tests.support.pages import csrf, login
 
 
 def test_login_rotates_session_and_inbox_shows_chinese_tabs(app):

@@ -16,10 +16,10 @@ from sqlalchemy import func, select
 
 from app.persistence.models import AuditEvent, TaskRecord
 from app.services.stepping.consistency import check_cases
-from tests.api.test_bundles_api import register_bundle
-from tests.api.test_cases_api import register, work
-from tests.api.test_projects_api import ENTERPRISE, complete, only
-from tests.api.test_projects_api import register as register_project
+from tests.support.bundles import register_bundle
+from tests.support.cases import register, work
+from tests.support.projects import ENTERPRISE, complete, only
+from tests.support.projects import register as register_project
 from tests.support.races import race
 
 ENTERTAINMENT = "XK-0008"  # 会签: 文化和旅游局 + 消防救援大队

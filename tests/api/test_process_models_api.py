@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.persistence.models import AuditEvent, Case, ProcessModelRevision, ProcessVersion
-from tests.api.test_cases_api import register
-from tests.model_samples import codes, fan_out, linear, shipped
+from tests.support.cases import register
+from tests.support.model_samples import codes, fan_out, linear, shipped
 
 XML = {"Content-Type": "application/xml"}
 

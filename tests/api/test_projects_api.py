@@ -7,43 +7,17 @@ from typing import Any
 import pytest
 
 from app.domain.clock import BUREAU_ZONE
-
-GOVERNMENT, ENTERPRISE = "GCXM-ZF", "GCXM-QY"
-PROJECT = {"name": "县第一中学教学楼", "location": "城南新区学府路", "project_code": "2026-610000-47-01-000001"}
-
-
-def project_types(api: Any) -> dict[str, dict]:
-    response = api.get("/api/v1/project-types", as_user="window")
-    assert response.status_code == 200, response.get_json()
-    return {t["code"]: t for t in response.get_json()["project_types"]}
-
-
-def materials_of(api: Any, code: str, leave_out: tuple[str, ...] = ()) -> list[str]:
-    return [m["code"] for s in project_types(api)[code]["stages"] for m in s["materials"]
-            if m["name"] not in leave_out]
-
-
-def register(api: Any, code: str = GOVERNMENT, expect: int = 201, **body: Any) -> dict:
-    payload = {"item_code": code, "applicant": {"name": "县教育局"}, "project": dict(PROJECT),
-               "materials": materials_of(api, code), **body}
-    response = api.post("/api/v1/cases", as_user="window", json=payload)
-    assert response.status_code == expect, response.get_json()
-    return response.get_json()
-
-
-def complete(api: Any, case: dict, task: dict, user: str, decision: str | None, expect: int = 200,
-             **data: Any) -> dict:
-    body: dict[str, Any] = {"opinion": "同意", "data": data}
-    if decision:
-        body["decision"] = decision
-    response = api.post(f"/api/v1/tasks/{task['id']}/complete", as_user=user, json=body)
-    assert response.status_code == expect, response.get_json()
-    return response.get_json()["case"] if expect == 200 else response.get_json()
-
-
-def only(case: dict, name: str) -> dict:
-    (task,) = [t for t in case["tasks"] if t["name"] == name]
-    return task
+from tests.support.projects import (
+    ENTERPRISE,
+    GOVERNMENT,
+    PROJECT,
+    complete,
+    materials_of,
+    only,
+    pass_survey,
+    project_types,
+    register,
+)
 
 
 def test_project_types_list_the_four_stages_with_their_limits(api):
@@ -118,16 +92,10 @@ def test_a_stage_is_accepted_with_its_main_materials_and_its_clock_starts(api):
     assert len(case["tasks"]) == 7
 
 
-def _pass_survey(api: Any, case: dict) -> dict:
-    for task in [t for t in case["tasks"] if t["name"] == "联合现场核查"]:
-        case = complete(api, case, task, f"inspector_{task['department']}", None, finding="合格")
-    return complete(api, case, only(case, "形成联合核查结论"), "inspector_site_survey", None, finding="合格")
-
-
 def test_each_department_decides_its_own_item_and_a_refusal_stops_the_stage(api):
     case = register(api, code=ENTERPRISE)
     case = complete(api, case, case["tasks"][0], "reviewer_development_reform", "approve")
-    case = _pass_survey(api, case)
+    case = pass_survey(api, case)
     reviews = [t for t in case["tasks"] if t["name"] == "并联审批"]
     assert len(reviews) == 10
     # a reviewer of another department may not decide this item

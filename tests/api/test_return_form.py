@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.page_client import signed_in, text
-from tests.api.test_cases_api import register, work
+from tests.support.cases import register, work
+from tests.support.pages import signed_in, text
 
 
 @pytest.fixture

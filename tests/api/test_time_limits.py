@@ -3,22 +3,17 @@ timers fired by the worker, and several workers at once."""
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from app.cli import main
-from app.domain.clock import BUREAU_ZONE
 from app.persistence.incidents import open_incidents
 from app.persistence.models import AuditEvent, TaskRecord
 from app.worker import Worker
-from tests.api.test_cases_api import register, work
-
-PUBLICATION = "XK-0009"  # 出版物零售业务经营许可: 7 working days, no site inspection, culture_tourism
-NOTICE = [{"material": "M02", "reason": "营业执照已过期，请提供有效期内的执照"},
-          {"material": "M03", "reason": "经营场所证明缺少产权人签章"}]
+from tests.support.time_limits import NOTICE, accepted, at, returned
 
 
 @pytest.fixture(autouse=True)
@@ -31,23 +26,6 @@ def _fresh_tokens(api, clock):
         api.tokens.clear()
 
     clock.set = moved
-
-
-def at(clock, day: str, hour: int = 9, minute: int = 30) -> None:
-    clock.set(datetime.combine(date.fromisoformat(day), time(hour, minute), tzinfo=BUREAU_ZONE))
-
-
-def accepted(api, item: str = PUBLICATION) -> dict:
-    case = register(api, item)
-    return work(api, case, "window", "approve", "予以受理")
-
-
-def returned(api, clock) -> dict:
-    case = accepted(api)
-    response = api.post(f"/api/v1/tasks/{case['tasks'][0]['id']}/complete", as_user="reviewer_culture_tourism",
-                        json={"decision": "return", "opinion": "材料需补正", "notice": NOTICE})
-    assert response.status_code == 200, response.get_json()
-    return response.get_json()["case"]
 
 
 def test_return_for_supplement_issues_one_notice_and_stops_the_clock(api, clock):

@@ -6,8 +6,8 @@ import re
 from sqlalchemy import select
 
 from app.persistence.models import AuditEvent
-from tests.api.page_client import csrf, signed_in, text
-from tests.api.test_cases_api import register, work
+from tests.support.cases import register, work
+from tests.support.pages import csrf, signed_in, text
 
 FOOD_MAIN = ["M01", "M02", "M03"]  # 食品经营许可: M04, M05 are secondary
 

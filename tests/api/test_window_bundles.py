@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from tests.api.page_client import signed_in, text
-from tests.api.test_bundles_api import PHARMACY, bundle
+from tests.support.bundles import PHARMACY, bundle
+from tests.support.pages import signed_in, text
 
 BUNDLE_GROUP = '<optgroup label="“一件事”（一次申请，多个事项联办）">'
 

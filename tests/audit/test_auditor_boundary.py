@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from werkzeug.routing import IntegerConverter
 
 from app.persistence.models import Base
-from tests.api.test_cases_api import register, work
-from tests.api.test_pages import csrf, login
-from tests.conftest import PASSWORD
+from tests.support.api import PASSWORD
+from tests.support.cases import register, work
+from tests.support.pages import csrf, login
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 #: signing in and out: they create a session or a token, never change a case

@@ -17,14 +17,14 @@ from sqlalchemy import select
 from app.domain.clock import BUREAU_ZONE
 from app.persistence.audit import verify_chain
 from app.persistence.models import AuditEvent
-from app.services.actor import SYSTEM
-from app.services.audit.trail import ACTION_LABELS
 from app.services.access.auth import actor_for_username
-from app.services.processes.deployed import deploy
+from app.services.actor import SYSTEM
 from app.services.audit.rules_changes import record_rules_versions
+from app.services.audit.trail import ACTION_LABELS
+from app.services.processes.deployed import deploy
 from app.worker import Worker
-from tests.api.test_cases_api import register, work
-from tests.api.test_time_limits import NOTICE, PUBLICATION
+from tests.support.cases import register, work
+from tests.support.time_limits import NOTICE, PUBLICATION
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL_CATERING = "XK-0004"  # 小餐饮经营许可: independent site inspection decided by the rules

@@ -7,8 +7,8 @@ from typing import Any
 from app.scenarios.report import write_run
 from app.scenarios.results import RunSummary, ScenarioResult, StepResult
 from app.services.processes.coverage import collect, read_report
-from tests.api.test_cases_api import register, work
-from tests.api.test_pages import login
+from tests.support.cases import register, work
+from tests.support.pages import login
 
 VIEWER = "/vendor/bpmn-js/dist/bpmn-navigated-viewer.production.min.js"
 

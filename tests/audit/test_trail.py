@@ -10,8 +10,8 @@ from typing import Any
 
 from app.persistence.audit import GENESIS, event_hash
 from app.persistence.audit_queries import EventFilter, iter_events
-from tests.api.test_cases_api import register, work
-from tests.api.test_pages import login
+from tests.support.cases import register, work
+from tests.support.pages import login
 
 CSV_HEADERS = ["事件编号", "时间（北京时间）", "操作人", "动作代码", "动作", "办件编号", "环节或元素",
                "变更前", "变更后", "前一事件哈希", "本事件哈希"]

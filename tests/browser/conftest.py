@@ -3,35 +3,21 @@ real server (waitress in a thread, on a free port, with its own temporary SQLite
 
 They run once, on the SQLite pass: the pages are the same on PostgreSQL, whose behaviour the
 rest of the suite covers. ``make install`` installs ``/usr/bin/chromium`` when it is missing.
+The modeler's tests deploy new versions of shipped processes: they get a server of their own.
 """
 from __future__ import annotations
 
 import os
 import shutil
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from waitress import create_server
 
-from app import create_app
-from app.config import ROOT, Settings
-from app.domain.clock import FixedClock
-from app.persistence.db import Database
-from app.services.actor import SYSTEM
-from app.services.demo import load_demo
-from app.services.processes.modeler import deploy_shipped
-from tests.conftest import ON_POSTGRES, PASSWORD, ApiClient
-
-CHROMIUM = os.environ.get("ONESEAL_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-#: screenshots land here (gitignored); the README's copy is docs/inbox.png
-REPORTS = ROOT / "reports"
+from tests.support.api import PASSWORD
+from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS, LiveServer, ModelerServer, serve_app
+from tests.support.database import ON_POSTGRES
 
 pytestmark = pytest.mark.browser
 
@@ -43,38 +29,6 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     for item in items:
         if "tests/browser" in str(item.fspath):
             item.add_marker(skip)
-
-
-class LiveServer:
-    def __init__(self, app: Any, url: str) -> None:
-        self.app, self.url = app, url
-        self.ext = app.extensions["oneseal"]
-        self.api = ApiClient(app.test_client())
-
-
-@contextmanager
-def serve_app(folder: Path, name: str) -> Iterator[LiveServer]:
-    """The real app in a waitress thread on a free port, on its own SQLite database in
-    ``folder``, with the shipped diagrams deployed and the demo users."""
-    url = f"sqlite:///{folder / 'oneseal.db'}"
-    Database(url).create_schema()
-    settings = Settings.load(database_url=url, instance_dir=folder / "instance", secret_key=f"{name}-secret",
-                             password_method="pbkdf2:sha256:1000", demo_password=PASSWORD, testing=True)
-    clock = FixedClock(datetime(2026, 3, 2, 1, 30, tzinfo=UTC), step=timedelta(milliseconds=10))
-    app = create_app(settings, clock=clock, warm=False)
-    ext = app.extensions["oneseal"]
-    with ext.db.unit_of_work() as session:
-        deploy_shipped(session, ext.runtime, SYSTEM)
-        load_demo(session, ext.runtime, PASSWORD, with_cases=False)
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, name=name, daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(app, f"http://127.0.0.1:{server.effective_port}")
-    finally:
-        server.close()
-        thread.join(timeout=5)
-        ext.db.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -115,9 +69,36 @@ def page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
     assert errors == [], f"JavaScript errors on the page: {errors}"
 
 
-def sign_in(page: Any, username: str) -> None:
-    page.goto("/login")
-    page.fill("#username", username)
+@pytest.fixture(scope="module")
+def modeler_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with serve_app(tmp_path_factory.mktemp("modeler"), "modeler-server") as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def modeler_browser(tmp_path_factory: pytest.TempPathFactory, playwright_driver: Any) -> Iterator[Any]:
+    """A browser with its own profile, launched from the run's one Playwright."""
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    context = playwright_driver.chromium.launch_persistent_context(
+        str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS, locale="zh-CN",
+        viewport={"width": 1440, "height": 900})
+    context.set_default_timeout(15_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def designer_page(modeler_server: ModelerServer, modeler_browser: Any) -> Iterator[Any]:
+    """A page signed in as the designer; JavaScript errors on it fail the test."""
+    page = modeler_browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.goto(f"{modeler_server.url}/login?next=/modeler/")
+    page.fill("#username", "designer")
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url("**/")
+    page.wait_for_url("**/modeler/")
+    yield page
+    page.close()
+    modeler_browser.clear_cookies()
+    assert errors == [], f"JavaScript errors on the page: {errors}"

@@ -7,7 +7,9 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import REPORTS, sign_in
+from tests.support.browser import REPORTS, sign_in
+from tests.support.bundles import BOOK_CAFE, register_bundle
+from tests.support.cases import work
 
 
 def test_window_registers_a_bundle_and_the_case_page_shows_its_items(page):
@@ -53,9 +55,6 @@ def test_window_registers_a_bundle_and_the_case_page_shows_its_items(page):
 
 
 def test_a_reviewer_sees_which_item_of_the_bundle_a_task_is_for(page, live_server):
-    from tests.api.test_bundles_api import BOOK_CAFE, register_bundle
-    from tests.api.test_cases_api import work
-
     case = work(live_server.api, register_bundle(live_server.api, BOOK_CAFE), "window", "approve", "受理")
     sign_in(page, "reviewer_market")
     page.click("[data-tab=department]")

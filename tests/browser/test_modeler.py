@@ -7,15 +7,9 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.browser.modeler_fixtures import (  # noqa: F401  (fixtures)
-    ModelerServer,
-    designer_page,
-    modeler_browser,
-    modeler_server,
-    open_model,
-)
-from tests.conftest import ON_POSTGRES
-from tests.model_samples import MIWG, shipped
+from tests.support.browser import ModelerServer, open_model
+from tests.support.database import ON_POSTGRES
+from tests.support.model_samples import MIWG, shipped
 
 pytestmark = pytest.mark.skipif(ON_POSTGRES, reason="the live server has its own SQLite database; run once")
 

@@ -10,8 +10,8 @@ from sqlalchemy import update
 
 from app.persistence.models import Case, TaskRecord
 from app.services.clock.time_limits import due_moment
-from tests.api.test_cases_api import register, work
-from tests.browser.conftest import REPORTS, sign_in
+from tests.support.browser import REPORTS, sign_in
+from tests.support.cases import register, work
 
 APPLICANTS = (("县城南便民超市", "XK-0001"), ("康宁大药房", "XK-0003"), ("河畔小吃店", "XK-0004"),
               ("张三餐饮店", "XK-0001"), ("仁济大药房", "XK-0003"), ("老街面馆", "XK-0004"))

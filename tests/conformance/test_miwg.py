@@ -15,7 +15,7 @@ from lxml import etree
 
 from app.cli import main
 from app.workflow.safe_xml import parse_untrusted
-from tests.model_samples import MIWG
+from tests.support.model_samples import MIWG
 
 MODELS = sorted(MIWG.glob("*.bpmn"))
 SEVERITIES = {"error", "warning", "info"}

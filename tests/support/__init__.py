@@ -1,1 +1,3 @@
-"""Helpers shared by test modules: fixtures' building blocks, never tests themselves."""
+"""What several test modules share, one module per subject (cases, bundles, projects, pages,
+browser …): helpers and sample data, never tests or fixtures. Test modules import from here,
+never from one another."""

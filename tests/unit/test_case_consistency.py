@@ -14,7 +14,7 @@ from app.cli import main
 from app.domain.errors import Conflict
 from app.persistence.models import TaskRecord, WorkflowState
 from app.persistence.workflow_states import load_state, save_state
-from tests.api.test_cases_api import register, work
+from tests.support.cases import register, work
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from app.services.decisions import build_evaluator
 from app.workflow.definitions import DefinitionCatalogue, Document
 from app.workflow.engine import WorkflowEngine
 from app.workflow.instance_cache import InstanceCache
-from tests.unit.test_shipped_paths import DOCUMENTS, PATHS, PROCESSES, ROOT, START
+from tests.support.shipped_paths import DOCUMENTS, PATHS, PROCESSES, ROOT, START
 
 
 @pytest.fixture(scope="module")

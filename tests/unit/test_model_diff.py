@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from app.workflow.model_diff import diff_models
-from tests.model_samples import linear, shipped
+from tests.support.model_samples import linear, shipped
 
 
 def test_identical_versions_have_no_difference():

@@ -4,7 +4,7 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from app.cli import main
-from tests.model_samples import calling, fan_out, linear
+from tests.support.model_samples import calling, fan_out, linear
 
 
 def run(*paths) -> object:

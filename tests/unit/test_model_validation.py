@@ -12,7 +12,7 @@ from app.workflow import model_checks
 from app.workflow.definitions import DefinitionCatalogue, Document, called_process_ids
 from app.workflow.safe_xml import XmlLimits, parse_untrusted
 from app.workflow.validation import CalledProcesses, ValidationContext, validate_model
-from tests.model_samples import (
+from tests.support.model_samples import (
     LINEAR,
     calling,
     codes,

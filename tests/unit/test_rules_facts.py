@@ -8,7 +8,7 @@ import pytest
 from app.domain.errors import InvalidInput
 from app.rules_engine import RulesEngine, host, load_rules_engine
 from app.rules_engine.ruleset_file import load_ruleset_file
-from tests.unit.rules_support import CJK, PLAIN_FACTS, RULES_DIR
+from tests.support.rules import CJK, PLAIN_FACTS, RULES_DIR
 
 VALID = PLAIN_FACTS
 TEN_MB = "x" * (10 * 1024 * 1024)

@@ -8,7 +8,7 @@ import pytest
 
 from app.domain.rule_decision import RuleDecision
 from app.rules_engine import RulesEngine, check_rules_dir, load_rules_engine
-from tests.unit.rules_support import CJK, PLAIN_FACTS, RULES_DIR
+from tests.support.rules import CJK, PLAIN_FACTS, RULES_DIR
 
 PLAIN = PLAIN_FACTS
 

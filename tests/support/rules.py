@@ -1,4 +1,4 @@
-"""Shared material for the rules tests."""
+"""Shared material for the rules tests: the rules folder and an inspection only R5 claims."""
 from __future__ import annotations
 
 import re

@@ -1,10 +1,11 @@
-"""Helpers for page tests: the CSRF token of a page, signing in through the login form."""
+"""Server-rendered pages in tests: the CSRF token of a page, signing in through the login form,
+the text of a response, the section cards and the brief of a case or task page."""
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from tests.conftest import PASSWORD
+from tests.support.api import PASSWORD
 
 
 def csrf(client: Any, path: str) -> str:
@@ -30,3 +31,20 @@ def signed_in(app: Any, username: str) -> tuple[Any, str]:
 
 def text(response: Any) -> str:
     return response.get_data(as_text=True)
+
+
+def section(page: str, name: str) -> str:
+    """The HTML of one section card (up to the next card)."""
+    start = page.index(f'id="section-{name}"')
+    end = page.find('<div class="card', start)
+    return page[start:end if end != -1 else None]
+
+
+def sections_in(page: str) -> list[str]:
+    return [name for name in re.findall(r'id="section-([a-z]+)"', page)]
+
+
+def brief(page: str) -> list[tuple[str, str]]:
+    """(tone, text) of each line of the task's brief."""
+    block = page.split('id="task-brief"', 1)[1].split("</ul>", 1)[0]
+    return [(tone, line.strip()) for tone, line in re.findall(r'<li class="t-([a-z]+)[^"]*">([^<]*)</li>', block)]

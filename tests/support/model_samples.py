@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "processes"
-MIWG = Path(__file__).resolve().parent / "conformance" / "bpmn-miwg"
+MIWG = ROOT / "tests" / "conformance" / "bpmn-miwg"
 
 HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n'
         '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
