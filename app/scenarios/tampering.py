@@ -43,6 +43,7 @@ def tamper(db: Any, how: str, event_id: int) -> None:
         ids = list(session.scalars(select(AuditEvent.id).order_by(AuditEvent.id)))
         expect(event_id in ids, f"预期有审计事件 #{event_id}，实际只有 #{ids[0]}–#{ids[-1]}" if ids
                else f"预期有审计事件 #{event_id}，实际一条也没有")
+        statements: list[Any]
         if how == "edit":
             statements = [update(AuditEvent).where(AuditEvent.id == event_id).values(actor="mallory")]
         elif how == "delete":
@@ -62,8 +63,8 @@ def tamper(db: Any, how: str, event_id: int) -> None:
 def _forged_before(session: Session, event_id: int) -> Any:
     """A well-formed event chained onto the one before ``event_id``: the best a forger can do."""
     prev = session.scalar(select(AuditEvent.hash).where(AuditEvent.id == event_id - 1)) or GENESIS
-    model = session.scalar(select(AuditEvent).where(AuditEvent.id == event_id))
-    fields = {"occurred_at": model.occurred_at, "actor": "mallory", "action": "task_completed",
+    model = session.get_one(AuditEvent, event_id)
+    fields: dict[str, Any] = {"occurred_at": model.occurred_at, "actor": "mallory", "action": "task_completed",
               "case_id": model.case_id, "element_id": model.element_id, "before": {},
               "after": {"note": "伪造"}}
     digest = event_hash(prev, fields["occurred_at"], fields["actor"], fields["action"], fields["case_id"],

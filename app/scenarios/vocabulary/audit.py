@@ -60,7 +60,7 @@ def events_are_complete(services: ScenarioServices, case_id: int) -> None:
 @then("“{step}”环节的办理事件记录了办件状态由“{before}”变为“{after}”")
 def completion_before_after(services: ScenarioServices, case_id: int, step: str, before: str, after: str) -> None:
     """某环节“办理完成”事件中记录的变更前、变更后的办件状态（中文状态名）。"""
-    label = {s.value: s.label for s in CaseStatus}
+    label: dict[object, str] = {s.value: s.label for s in CaseStatus}
     done = [e for e in _case_events(services, case_id)
             if e.action == "task_completed" and e.after.get("task") == step]
     expect(done, f"预期有“{step}”环节的办理事件，实际没有")
@@ -152,7 +152,8 @@ def tamper_step(services: ScenarioServices, how: str, event_id: int) -> None:
 def chain_break_named(services: ScenarioServices, event_id: int, kind: str) -> None:
     """审计链校验发现的第一处改动：事件编号和改动方式（篡改、删除、插入、调换）。"""
     _, broken = services.read(verify_chain)
-    expect(broken is not None, "预期审计链断裂，实际校验完好")
+    if broken is None:
+        raise ExpectationFailed("预期审计链断裂，实际校验完好")
     actual = next((k for k, v in BREAK_KINDS.items() if v == broken.kind), broken.kind)
     expect((broken.event_id, actual) == (event_id, kind),
            f"预期指出事件 #{event_id} 被{kind}，实际指出事件 #{broken.event_id} 被{actual}：{broken.reason}")

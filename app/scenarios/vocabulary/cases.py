@@ -32,9 +32,12 @@ def listed(text: str) -> list[str]:
 def subject_code(services: ScenarioServices, name: str) -> str:
     """The code of the item or one-thing bundle named ``name`` in the catalogue."""
     catalogue = services.catalogue
-    for subject in (*catalogue.items.values(), *catalogue.bundles.values()):
-        if subject.name == name:
-            return subject.code
+    for item in catalogue.items.values():
+        if item.name == name:
+            return item.code
+    for bundle in catalogue.bundles.values():
+        if bundle.name == name:
+            return bundle.code
     raise ExpectationFailed(f"事项目录中没有事项或“一件事”“{name}”")
 
 
@@ -156,8 +159,9 @@ def no_open_tasks(services: ScenarioServices, case_id: int) -> None:
 @then("系统拒绝办理，提示“{message}”")
 def refused(answer: object, message: str) -> None:
     """上一步被拒绝，错误提示包含给定文字。"""
-    expect(isinstance(answer, OneSealError), "预期被拒绝，但办理成功了")
-    expect_in(message, answer.message)  # type: ignore[union-attr]
+    if not isinstance(answer, OneSealError):
+        raise ExpectationFailed("预期被拒绝，但办理成功了")
+    expect_in(message, answer.message)
 
 
 @then("办理过程记录了{count:d}条“{action}”事件")

@@ -72,7 +72,7 @@ def every_item_decided(services: ScenarioServices, case_id: int, decision: str) 
 def _decide_item(services: ScenarioServices, case_id: int, username: str, item: str, decision: str,
                  opinion: str, data: dict[str, Any] | None = None) -> OneSealError | None:
     items = services.catalogue.items
-    tasks = [t for t in services.ready_tasks(case_id, "并联审批") if items[t.item_code].name == item]
+    tasks = [t for t in services.ready_tasks(case_id, "并联审批") if t.item_code in items and items[t.item_code].name == item]
     expect(tasks, f"当前没有“{item}”的并联审批待办")
     try:
         _complete(services, tasks[0], username, DECISIONS[decision], opinion, data)
