@@ -1,4 +1,4 @@
-"""The ``oneseal`` command: serve, init-db, validate, calendar."""
+"""The ``oneseal`` command: serve, init-db, validate, audit, users, rules, calendar."""
 from __future__ import annotations
 
 import gc
@@ -154,6 +154,31 @@ def _anchor_holds(session: Any, anchor: str) -> bool:
     if not event_id.isdigit() or len(digest) != 64:
         raise click.BadParameter(f"锚点格式应为 编号:64位哈希：{anchor}", param_hint="--anchor")
     return stored_hash(session, int(event_id)) == digest.lower()
+
+
+@main.group(help="用户")
+def users() -> None:
+    pass
+
+
+@users.command("set-password", help="为用户设置新密码（提示输入两次）；该用户的全部登录会话随即结束，接口凭证一并作废")
+@click.argument("username")
+@click.password_option("--password", prompt="新密码", confirmation_prompt="再次输入新密码",
+                       help="新密码（省略时提示输入，不回显）")
+def users_set_password(username: str, password: str) -> None:
+    from app.persistence.db import Database
+    from app.services.actor import SYSTEM
+    from app.services.auth import set_password
+    from app.services.runtime import build_runtime
+
+    settings = Settings.load()
+    try:
+        runtime = build_runtime(settings)
+        with Database(settings.database_url).unit_of_work() as session:
+            ended = set_password(session, runtime, SYSTEM, username, password)
+    except OneSealError as err:
+        _fail(err)
+    click.echo(f"已为 {username} 设置新密码；结束登录会话 {ended} 个，接口凭证已全部作废")
 
 
 @main.group(help="规则")

@@ -32,20 +32,17 @@ def store_token(session: Session, user: User, token: str, now: datetime, expires
                          expires_at=expires_at))
 
 
+def revoke_tokens(session: Session, user_id: int) -> int:
+    """Delete every API token of one user; how many there were."""
+    return session.execute(delete(ApiToken).where(ApiToken.user_id == user_id)).rowcount or 0
+
+
 def user_for_token(session: Session, token: str, now: datetime) -> User | None:
     row = session.execute(select(User, ApiToken.expires_at).join(ApiToken, ApiToken.user_id == User.id)
                           .where(ApiToken.token_hash == token_digest(token))).first()
     if row is None or row[1] <= now or not row[0].active:
         return None
     return row[0]
-
-
-def display_names(session: Session, usernames: set[str]) -> dict[str, str]:
-    """Username → display name for the given users (unknown names are left out)."""
-    if not usernames:
-        return {}
-    rows = session.execute(select(User.username, User.display_name).where(User.username.in_(usernames)))
-    return {username: name for username, name in rows}
 
 
 def colleagues(session: Session, role: str, department: str) -> list[User]:

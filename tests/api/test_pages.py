@@ -12,7 +12,7 @@ def test_login_rotates_session_and_inbox_shows_chinese_tabs(app):
     anonymous_token = csrf(client, "/login")
     login(client, "reviewer_market")
     with client.session_transaction() as session:
-        assert session["csrf"] != anonymous_token and session["username"] == "reviewer_market"
+        assert session["csrf"] != anonymous_token and session["sid"]
     html = client.get("/").get_data(as_text=True)
     for label in ("我的待办", "部门待办", "已办", "审查人员", "市场监督管理局"):
         assert label in html
@@ -112,3 +112,4 @@ def test_the_diagram_viewer_is_served_from_node_modules(app):
     assert client.get("/vendor/bpmn-js/dist/assets/bpmn-js.css").status_code == 200
     assert client.get("/vendor/bpmn-js/package.json").status_code == 404  # dist/ only
     assert client.get("/vendor/bpmn-js/dist/../package.json").status_code == 404
+
