@@ -175,3 +175,28 @@ def test_a_deactivated_user_is_signed_out(app, ext):
     with client.session_transaction() as session:
         assert "sid" not in session
 
+
+def test_designers_read_process_data_and_no_personal_data(app, api, claimed):
+    """Designers work on diagrams and rules: a case's path through its diagram is theirs to
+    read, the applicant (name, contact, identity numbers, address), materials and opinions are not."""
+    case, task_id = claimed
+    refused = api.get(f"/api/v1/cases/{case['id']}", as_user="designer")
+    assert refused.status_code == 403 and refused.get_json()["code"] == "personal_data_not_for_role"
+    assert "流程设计人员" in refused.get_json()["message"]
+    diagram = api.get(f"/api/v1/cases/{case['id']}/diagram", as_user="designer")
+    assert diagram.status_code == 200
+    body = diagram.get_data(as_text=True)
+    assert diagram.get_json()["active"] == ["review_application"]
+    for personal in ("张三", "0910-1234567", case["number"]):
+        assert personal not in body, personal
+    client, _ = signed_in(app, "designer")
+    for path in (f"/tasks/{task_id}", f"/cases/{case['id']}", f"/cases/{case['id']}/receipt"):
+        assert client.get(path).status_code == 403, path
+    assert client.get(f"/cases/{case['id']}/diagram.json").status_code == 200
+    for tab in ("mine", "department", "done"):
+        page = text(client.get(f"/?tab={tab}&q=张三"))
+        assert "张三餐饮店" not in page and "data-task=" not in page
+        listed = api.get(f"/api/v1/tasks?tab={tab}&q=张三", as_user="designer").get_json()
+        assert listed["items"] == [] and listed["counts"] == {"mine": 0, "department": 0, "done": 0}
+    for user in ("window", AUDITOR, "admin", "reviewer_market"):  # the roles that need the applicant
+        assert "张三餐饮店" in api.get(f"/api/v1/cases/{case['id']}", as_user=user).get_data(as_text=True), user
