@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         audit_api,
         audit_pages,
         browser_session,
+        client_address,
         errors,
         modeler_pages,
         pages,
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     )
 
     browser_session.init_app(app)
+    client_address.init_app(app, settings.trusted_proxies)
 
     app.register_blueprint(api_routes.bp)
     app.register_blueprint(process_models_api.bp)
