@@ -23,7 +23,8 @@ class WebSession(Base):
     #: written at most once a minute (see app/services/web_sessions.py)
     last_seen_at: Mapped[datetime] = mapped_column(index=True)
     ended_at: Mapped[datetime | None]
-    #: ``logout`` | ``idle`` | ``expired`` | ``password_changed`` | ``user_inactive``
+    #: ``logout`` | ``idle`` | ``expired`` | ``password_changed`` | ``user_inactive`` | ``replaced``
+    #: (the browser signed in again)
     end_reason: Mapped[str | None] = mapped_column(String(32))
 
 

@@ -34,13 +34,16 @@ def _limits(runtime: Runtime) -> tuple[timedelta, timedelta]:
     return timedelta(minutes=settings.session_idle_minutes), timedelta(hours=settings.session_max_hours)
 
 
-def open_session(session: Session, runtime: Runtime, actor: Actor) -> str:
+def open_session(session: Session, runtime: Runtime, actor: Actor, *, replacing: str | None = None) -> str:
     """A new session for a user who has just proved who they are; the token for the cookie.
-    Sessions nobody has used for longer than any session may last are forgotten meanwhile."""
+    The session the browser held before (``replacing``) ends; sessions nobody has used for
+    longer than any session may last are forgotten meanwhile."""
     user = users.find_user(session, actor.username)
     assert user is not None
     now = runtime.clock.now()
     idle, lifetime = _limits(runtime)
+    if replacing is not None:
+        web_sessions.end_session(session, replacing, now, "replaced")
     web_sessions.prune_sessions(session, now - max(idle, lifetime))
     token = secrets.token_urlsafe(32)
     web_sessions.insert_session(session, token, user, now)

@@ -38,8 +38,9 @@ bp = Blueprint("audit_pages", __name__, url_prefix="/audit", template_folder="te
                static_folder="static/audit", static_url_path="/static")
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
-#: form endpoints an auditor may still post to: signing in and out change no data
-SESSION_ENDPOINTS = ("login", "logout")
+#: form endpoints an auditor may still post to: signing in and out, and changing one's own
+#: password, touch no case and no bureau data
+SESSION_ENDPOINTS = ("login", "logout", "change_password")
 #: files of the latest scenario run that auditors may open or download
 REPORT_FILES = (scenario_files.REPORT_HTML, scenario_files.JUNIT_XML, scenario_files.RESULTS_JSON,
                 scenario_files.COVERAGE_JSON, scenario_files.STEPS_HTML, scenario_files.STEPS_MD)

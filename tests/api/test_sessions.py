@@ -150,3 +150,13 @@ def test_users_change_their_own_password_on_a_page(app, api):
     response = fresh.post("/login", data={"username": "reviewer_market", "password": NEW_PASSWORD,
                                           "csrf_token": csrf(fresh, "/login")})
     assert response.status_code == 302
+
+
+def test_signing_in_again_ends_the_browser_s_earlier_session(app, ext):
+    client, _ = signed_in(app, "reviewer_market")
+    copy = copy_of(app, client)
+    login(client, "reviewer2_market")
+    assert client.get("/").status_code == 200
+    assert signed_out(copy)  # the earlier session's cookie opens nothing any more
+    with ext.db.session(write=False) as session:
+        assert sorted(r or "" for r in session.scalars(select(WebSession.end_reason))) == ["", "replaced"]

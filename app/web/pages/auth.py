@@ -21,7 +21,7 @@ def login() -> Any:
             with unit(write=True) as db_session:
                 actor = authenticate(db_session, ext().runtime, request.form.get("username", ""),
                                      request.form.get("password", ""))
-                token = open_session(db_session, ext().runtime, actor)
+                token = open_session(db_session, ext().runtime, actor, replacing=session_token())
         except OneSealError as err:
             error = err.message
         else:
