@@ -372,6 +372,8 @@ class CaseItem(Base):
 
 
 
-# The construction-project tables live in their own module; importing it here registers them
-# with ``Base.metadata``, so the schema is always complete.
+# The construction-project tables and the access tables (browser sessions, failed attempts)
+# live in their own modules; importing them here registers them with ``Base.metadata``, so the
+# schema is always complete.
+from app.persistence.access_models import FailedAttempt, WebSession  # noqa: E402,F401
 from app.persistence.project_models import Project, ProjectStage  # noqa: E402,F401
