@@ -141,7 +141,8 @@ def schema_findings(root: etree._Element, names: Mapping[str, str]) -> list[Find
 
 def expression_findings(root: etree._Element, evaluator: RestrictedEvaluator,
                         names: Mapping[str, str]) -> list[Finding]:
-    """Every condition and script of the document must pass the evaluator's allow-list."""
+    """Every condition and script of the document must pass the evaluator's allow-list, and
+    its constant parts its limits."""
     findings = []
     for element_id, kind, text in collect_expressions(root):
         try:
@@ -149,6 +150,8 @@ def expression_findings(root: etree._Element, evaluator: RestrictedEvaluator,
                 evaluator.check_script(text)
             else:
                 evaluator.check_expression(text)
+            # what the text computes without the case's data must stay within the budget
+            evaluator.check_constant_parts(text, "exec" if kind == "script" else "eval")
         except ExpressionError as err:
             what = "脚本" if kind == "script" else "表达式"
             findings.append(Finding(Severity.ERROR, err.code,
