@@ -32,7 +32,7 @@ from app.domain.errors import OneSealError
 from app.domain.roles import Role
 from app.services.actor import Actor
 from app.services.auth import actor_for_username
-from app.web.edge import STATUS_BY_KIND, is_busy
+from app.web.edge import STATUS_BY_KIND, is_busy, record_incident
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +122,11 @@ def unit(write: bool) -> Iterator[Session]:
         if write:
             db_session.commit()
         # a read unit just closes: close() ends the transaction without expiring loaded rows
+    except OneSealError as err:
+        db_session.rollback()
+        if err.incident is not None:
+            record_incident(ext().db, ext().runtime, err.incident)
+        raise
     except BaseException:
         db_session.rollback()
         raise
