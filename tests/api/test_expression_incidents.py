@@ -148,3 +148,18 @@ def test_a_timer_the_worker_fires_into_a_hostile_script_becomes_an_incident(api,
     (incident,) = incidents(ext)
     assert (incident.kind, incident.case_id) == ("timer", case["id"])
     assert "expression_limit_exceeded" in incident.message and STOPPED in incident.message
+
+
+def test_the_window_desk_shows_the_refusal_and_keeps_the_incident_too(app, ext):
+    from tests.api.page_client import signed_in, text
+
+    deploy_immediate(ext, with_step_before("accept_and_decide", "flow_to_accept_and_decide", script_task(BY_DATA)))
+    client, token = signed_in(app, "window")
+    before = rows(ext)
+    response = client.post("/window", data={"csrf_token": token, "item_code": IMMEDIATE, "applicant_name": "李四",
+                                            "materials": ["M01", "M02", "M03"], "action": "accept"})
+    assert response.status_code == 400  # the desk form again, with the refusal where it says why
+    assert "表达式超出计算限额" in text(response) and "恶意计算" in text(response)
+    assert rows(ext) == before
+    (incident,) = incidents(ext)
+    assert (incident.kind, incident.case_id) == ("registration", None)
