@@ -80,6 +80,19 @@ def test_the_three_expressions_of_the_issue_are_refused_at_upload(api, script):
         assert "expression_limit_exceeded" in codes(checked.get_json()["findings"])
 
 
+@pytest.mark.parametrize("duration, code", [("'P' + '1' * 99999 * 99999 + 'D'", "expression_limit_exceeded"),
+                                            ("__import__('os').system('id')", "expression_")])
+def test_a_timer_expression_is_checked_at_upload_like_any_other(api, duration, code):
+    timer = ('<bpmn:intermediateCatchEvent id="wait_an_hour" name="等待一小时"><bpmn:incoming>{in}</bpmn:incoming>'
+             '<bpmn:outgoing>{out}</bpmn:outgoing><bpmn:timerEventDefinition>'
+             f'<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">{escaped(duration)}</bpmn:timeDuration>'
+             '</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>')
+    content = with_step_before("issue_result", "flow_to_issue_result", timer)
+    stored = api.post("/api/v1/process-models?name=定时", as_user="designer", data=content, headers=XML).get_json()
+    assert stored["deployable"] is False
+    assert [f["element_id"] for f in stored["findings"] if f["code"].startswith(code)] == ["wait_an_hour"]
+
+
 @pytest.mark.parametrize("script", [*ISSUE_13, BY_DATA])
 def test_a_registration_the_diagram_cannot_start_is_refused_and_kept_as_an_incident(api, ext, script):
     deploy_immediate(ext, with_step_before("accept_and_decide", "flow_to_accept_and_decide", script_task(script)))
