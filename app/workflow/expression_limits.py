@@ -80,19 +80,21 @@ def too_big_int(source: str) -> LimitExceeded:
 
 
 class _Step:
-    __slots__ = ("left",)
+    __slots__ = ("left", "units", "what")
 
-    def __init__(self, units: int) -> None:
-        self.left = units
+    def __init__(self, units: int, what: str) -> None:
+        self.left = self.units = units
+        self.what = what
 
 
 _current_step: ContextVar[_Step | None] = ContextVar("expression_step", default=None)
 
 
 @contextmanager
-def step_budget(units: int = MAX_STEP_COST) -> Iterator[None]:
-    """Let every evaluation inside the block share ``units`` of work (one workflow step)."""
-    token = _current_step.set(_Step(units))
+def step_budget(units: int = MAX_STEP_COST, what: str = "本步骤") -> Iterator[None]:
+    """Let every evaluation inside the block share ``units`` of work: one workflow step, or
+    the checks of one uploaded document (``what`` names it in the message)."""
+    token = _current_step.set(_Step(units, what))
     try:
         yield
     finally:
@@ -133,8 +135,10 @@ class Budget:
         self._escapes: dict[int, tuple[Any, int]] = {}
 
     def _step_exhausted(self) -> LimitExceeded:
-        return LimitExceeded("max_step_cost", MAX_STEP_COST,
-                             f"本步骤各表达式的计算量合计超过上限 {MAX_STEP_COST:,}", self.source)
+        step = self.step
+        assert step is not None
+        return LimitExceeded("max_step_cost", step.units,
+                             f"{step.what}各表达式的计算量合计超过上限 {step.units:,}", self.source)
 
     def charge(self, units: int) -> None:
         """Spend ``units`` of work, before doing it."""

@@ -177,3 +177,19 @@ def test_a_constant_part_is_refused_even_behind_data_or_in_a_branch_not_taken():
     offering.check_constant_parts("decide('inspection', {'risk': 'high'})")
     assert called == []  # a function of the application is never called at upload
     evaluator.check_constant_parts("'x' * n")
+
+
+def test_the_constant_parts_of_one_uploaded_document_share_one_budget():
+    from app.workflow.model_checks import expression_findings
+    from app.workflow.safe_xml import parse_untrusted
+    from tests.model_samples import document, process
+
+    # each within one evaluation's budget, not twenty of them (distinct texts: a text once checked is kept)
+    costly = "burn = len(sorted([3, 1, {i}] * 3333))"
+    tasks = "".join(f'<bpmn:scriptTask id="t{i}" name="计算{i}"><bpmn:script>{costly.format(i=i)}</bpmn:script>'
+                    '</bpmn:scriptTask>' for i in range(20))
+    root = parse_untrusted(document(process(tasks, lane=None)), filename="costly.bpmn")
+    findings = expression_findings(root, RestrictedEvaluator(), {})
+    assert findings and {f.code for f in findings} == {"expression_limit_exceeded"}
+    assert "本流程文件各表达式的计算量合计超过上限" in findings[0].message
+    assert len(findings) < 20  # the first ones fit
