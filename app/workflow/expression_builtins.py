@@ -82,6 +82,8 @@ def _sorted(budget: Budget, values: Any, *, reverse: bool = False) -> list[Any]:
     if not isinstance(values, (str, list, tuple, dict)):
         raise _failed(budget, "sorted 只能排序列表、元组、字典或文本")
     count = len(values)
+    if count > MAX_COLLECTION_LEN:  # the characters of a long text, one item each
+        raise too_many_items(budget.source, count)
     budget.charge(count * (max(count, 2).bit_length()) + 1)
     budget.charge_through(values, share=4)
     result = sorted(values, reverse=reverse)
@@ -106,8 +108,8 @@ def _sum(budget: Budget, values: Any, start: Any = 0) -> Any:
 
 
 def _str(budget: Budget, *value: Any) -> str:
-    if not value or isinstance(value[0], str):
-        return str(*value)
+    if len(value) != 1 or isinstance(value[0], str):
+        return str(*value)  # "", the text itself, or a TypeError (no bytes to decode here)
     size = budget.printed_size(value[0])
     if size > MAX_STR_LEN:
         raise too_long_text(budget.source, size)

@@ -193,3 +193,9 @@ def test_the_constant_parts_of_one_uploaded_document_share_one_budget():
     assert findings and {f.code for f in findings} == {"expression_limit_exceeded"}
     assert "本流程文件各表达式的计算量合计超过上限" in findings[0].message
     assert len(findings) < 20  # the first ones fit
+
+
+def test_sorting_a_long_text_is_refused_before_its_characters_become_a_list():
+    with pytest.raises(LimitExceeded) as err:
+        RestrictedEvaluator().evaluate("sorted(t)", {"t": "x" * 50_000})
+    assert err.value.limit == "max_collection_len"
