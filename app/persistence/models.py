@@ -333,14 +333,17 @@ class SupplementNotice(Base):
 
 
 class Incident(Base):
-    """Background work for a case that keeps failing (a timer, a deadline check): retried on
-    every pass, visible to administrators and auditors until it succeeds, never dropped."""
+    """Work for a case that failed and must not be forgotten: background work that keeps
+    failing (a timer, a deadline check), retried on every pass until it succeeds; or a step
+    refused because the diagram exceeded a limit (``step``; ``registration`` when there is no
+    case yet), visible at once. Never dropped."""
 
     __tablename__ = "incidents"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
-    case_id: Mapped[int] = mapped_column(Integer)
+    #: none for a refused registration: the case was never created
+    case_id: Mapped[int | None] = mapped_column(Integer)
     message: Mapped[str] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer)
     first_failed_at: Mapped[datetime]

@@ -27,15 +27,18 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.domain.errors import (
     Conflict,
+    IncidentReport,
     InvalidInput,
     NotAuthenticated,
     OneSealError,
     Unavailable,
 )
+from app.persistence.db import Database
 from app.persistence.idempotency import find_answer, hold_key, store_answer
 from app.services.access.auth import actor_for_token
 from app.services.actor import Actor
 from app.services.runtime import Runtime
+from app.services.stepping.incidents import record_refusal
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +128,15 @@ def _idempotency_key() -> str | None:
     return key
 
 
+def record_incident(db: Database, runtime: Runtime, report: IncidentReport) -> None:
+    """Keep the incident of a rolled-back step, in a transaction of its own."""
+    try:
+        with db.unit_of_work() as session:
+            record_refusal(session, report, runtime.clock.now())
+    except Exception:  # the client still gets the step's own error; the log keeps this one
+        log.exception("could not record the incident: %s", report.message)
+
+
 def is_busy(err: OperationalError) -> bool:
     text = str(err.orig).lower()
     return "locked" in text or "busy" in text or "deadlock" in text or "could not serialize" in text
@@ -165,6 +177,8 @@ def _run(view: Callable[..., tuple[Any, int]], kwargs: dict[str, Any], *, write:
             return Response(payload, status=status, mimetype="application/json")
         except OneSealError as err:
             session.rollback()
+            if err.incident is not None:
+                record_incident(ext.db, ext.runtime, err.incident)
             return error_response(err)
         except StaleDataError:
             session.rollback()

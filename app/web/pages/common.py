@@ -33,7 +33,7 @@ from app.domain.errors import OneSealError
 from app.domain.roles import Role
 from app.services.actor import Actor
 from app.web.browser_session import current_actor
-from app.web.edge import STATUS_BY_KIND, is_busy
+from app.web.edge import STATUS_BY_KIND, is_busy, record_incident
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +127,11 @@ def unit(write: bool) -> Iterator[Session]:
         if write:
             db_session.commit()
         # a read unit just closes: close() ends the transaction without expiring loaded rows
+    except OneSealError as err:
+        db_session.rollback()
+        if err.incident is not None:
+            record_incident(ext().db, ext().runtime, err.incident)
+        raise
     except BaseException:
         db_session.rollback()
         raise
