@@ -328,12 +328,6 @@ class WorkflowRun:
                    if event.event_type in ("ClockTimeDate", "ClockDuration")]
         return min((m for m in moments if m is not None), default=None)
 
-    def completed_elements(self) -> list[str]:
-        """Element ids of completed tasks, in completion order (for path coverage)."""
-        done = self._workflow.get_tasks(state=TaskState.COMPLETED)
-        done.sort(key=lambda t: t.last_state_change)
-        return [t.task_spec.bpmn_id for t in done if getattr(t.task_spec, "bpmn_id", None)]
-
     def save(self) -> SavedState:
         """The state to store; the live workflow is kept in the instance cache under it."""
         self._reclaim()
