@@ -45,11 +45,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         api_routes,
         audit_api,
         audit_pages,
+        browser_session,
+        client_address,
         errors,
         modeler_pages,
         pages,
         process_models_api,
     )
+
+    browser_session.init_app(app)
+    client_address.init_app(app, settings.trusted_proxies)
 
     app.register_blueprint(api_routes.bp)
     app.register_blueprint(process_models_api.bp)

@@ -1,8 +1,7 @@
-"""The ``oneseal`` command: serve, init-db, validate, calendar."""
+"""The ``oneseal`` command: serve, init-db, validate, audit, users, rules, calendar."""
 from __future__ import annotations
 
 import gc
-
 import logging
 import sys
 from datetime import date
@@ -74,9 +73,9 @@ def worker(once: bool, interval: int | None) -> None:
 def init_db(demo: bool) -> None:
     from app.persistence.db import Database
     from app.services.actor import SYSTEM
+    from app.services.audit.rules_changes import record_rules_versions
     from app.services.demo import load_demo
     from app.services.processes.modeler import deploy_shipped
-    from app.services.audit.rules_changes import record_rules_versions
     from app.services.runtime import build_runtime
 
     settings = Settings.load()
@@ -167,8 +166,8 @@ def check() -> None:
 def check_cases_command(numbers: tuple[str, ...]) -> None:
     from app.persistence.cases import find_case_by_number
     from app.persistence.db import Database
-    from app.services.stepping.consistency import check_cases
     from app.services.runtime import build_runtime
+    from app.services.stepping.consistency import check_cases
 
     settings = Settings.load()
     try:
@@ -191,6 +190,31 @@ def check_cases_command(numbers: tuple[str, ...]) -> None:
         click.echo(f"发现 {len(report.drifts)} 个办件的流程状态与待办不一致（共核对 {report.checked} 件）")
         sys.exit(1)
     click.echo(f"流程状态与待办一致：已核对 {report.checked} 个办件")
+
+
+@main.group(help="用户")
+def users() -> None:
+    pass
+
+
+@users.command("set-password", help="为用户设置新密码（提示输入两次）；该用户的全部登录会话随即结束，接口凭证一并作废")
+@click.argument("username")
+@click.password_option("--password", prompt="新密码", confirmation_prompt="再次输入新密码",
+                       help="新密码（省略时提示输入，不回显）")
+def users_set_password(username: str, password: str) -> None:
+    from app.persistence.db import Database
+    from app.services.access.auth import set_password
+    from app.services.actor import SYSTEM
+    from app.services.runtime import build_runtime
+
+    settings = Settings.load()
+    try:
+        runtime = build_runtime(settings)
+        with Database(settings.database_url).unit_of_work() as session:
+            ended = set_password(session, runtime, SYSTEM, username, password)
+    except OneSealError as err:
+        _fail(err)
+    click.echo(f"已为 {username} 设置新密码；结束登录会话 {ended} 个，接口凭证已全部作废")
 
 
 @main.group(help="规则")

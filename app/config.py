@@ -25,6 +25,15 @@ class Settings:
     #: where `oneseal scenarios run` writes its reports, and where the auditors' pages read them
     reports_dir: Path = ROOT / "reports"
     token_ttl_hours: int = 12
+    #: a signed-in browser session ends after this many minutes without a request…
+    session_idle_minutes: int = 30
+    #: …and this many hours after signing in, however busy
+    session_max_hours: int = 12
+    #: proxies in front of the service whose ``X-Forwarded-For`` is believed: a number of hops,
+    #: or addresses and networks separated by commas; empty: the connecting address is the client
+    trusted_proxies: str = ""
+    #: seconds a retry with the same ``Idempotency-Key`` waits for the first request's answer
+    idempotency_wait_seconds: int = 10
     password_method: str = "scrypt"
     max_upload_bytes: int = 5 * 1024 * 1024
     #: 预警: warn when at most this many working days are left

@@ -20,7 +20,12 @@ from sqlalchemy.orm import Session
 
 from app.persistence.db import Database
 from app.persistence.incidents import record_failure, record_success
-from app.services.clock.deadlines import OVERDUE, WARNING, cases_to_check, check_deadline
+from app.services.clock.deadlines import (
+    OVERDUE,
+    WARNING,
+    cases_to_check,
+    check_deadline,
+)
 from app.services.runtime import Runtime
 from app.services.stepping.timers import cases_with_due_timers, fire_due_timers
 

@@ -6,13 +6,28 @@ Each error carries a stable machine ``code`` (English, snake_case) and a Chinese
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 
+@dataclass(frozen=True)
+class IncidentReport:
+    """A failure to keep although its transaction is rolled back (recorded by the edge, apart)."""
+
+    kind: str
+    case_id: int | None
+    message: str
+
+
 class OneSealError(Exception):
-    """Base class. Subclasses fix ``kind``; callers choose ``code`` and ``message``."""
+    """Base class. Subclasses fix ``kind``; callers choose ``code`` and ``message``.
+
+    ``incident``, when a service sets it, is recorded by the edge in a transaction of its own
+    after the failed one is rolled back (see :mod:`app.services.stepping.incidents`).
+    """
 
     kind = "error"
+    incident: IncidentReport | None = None
 
     def __init__(self, code: str, message: str, **details: Any) -> None:
         super().__init__(message)

@@ -242,10 +242,6 @@ class WorkingDayCalendar:
         d = _as_date(d)
         return self._year(d.year).provisional and d not in self._overrides
 
-    def override_for(self, d: date) -> Override | None:
-        """The bureau override for ``d``, if any."""
-        return self._overrides.get(_as_date(d))
-
     def deadline_same_day(self, d: date) -> Deadline:
         """Deadline of an immediate item: ``d`` if a working day, else the next working day."""
         d = _as_date(d)

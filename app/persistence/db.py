@@ -105,9 +105,6 @@ class Database:
             for statement in _AUDIT_GUARDS.get(self.dialect, []):
                 conn.execute(text(statement))
 
-    def drop_schema(self) -> None:
-        Base.metadata.drop_all(self.write_engine)
-
     def dispose(self) -> None:
         self.write_engine.dispose()
         if self.read_engine is not self.write_engine:

@@ -1,27 +1,41 @@
-"""Failures of background work, one row per job (kind, case), kept until the job succeeds."""
+"""Failures kept apart from their work: one row per job (kind, case) until the job succeeds.
+
+Background jobs (``timer``, ``deadline``) are retried and become visible after
+:data:`VISIBLE_AFTER` failures in a row; a refused step (``step``, ``registration``) is
+visible at once. A refused registration has no case: the same failure (same message: the
+same element and limit) counts as a new attempt of one incident.
+"""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.persistence.models import Incident
 
-#: failures in a row after which a job is reported as an incident
+#: failures in a row after which a background job is reported as an incident
 VISIBLE_AFTER = 3
+#: the kinds of background jobs, retried on every pass (any other kind is visible at once)
+RETRIED_KINDS = ("timer", "deadline")
 
 
-def record_failure(session: Session, kind: str, case_id: int, message: str, at: datetime) -> Incident:
-    incident = session.scalar(select(Incident).where(Incident.kind == kind, Incident.case_id == case_id))
+def record_failure(session: Session, kind: str, case_id: int | None, message: str, at: datetime) -> Incident:
+    message = message[:2000]
+    if case_id is None:
+        incident = session.scalar(select(Incident).where(
+            Incident.kind == kind, Incident.case_id.is_(None), Incident.message == message,
+            Incident.resolved_at.is_(None)))
+    else:
+        incident = session.scalar(select(Incident).where(Incident.kind == kind, Incident.case_id == case_id))
     if incident is None:
-        incident = Incident(kind=kind, case_id=case_id, message=message[:2000], attempts=0,
+        incident = Incident(kind=kind, case_id=case_id, message=message, attempts=0,
                             first_failed_at=at, last_failed_at=at, resolved_at=None)
         session.add(incident)
     if incident.resolved_at is not None:  # failing again after a success: a new run of failures
         incident.attempts, incident.first_failed_at, incident.resolved_at = 0, at, None
     incident.attempts += 1
-    incident.message = message[:2000]
+    incident.message = message
     incident.last_failed_at = at
     return incident
 
@@ -36,5 +50,5 @@ def record_success(session: Session, kind: str, case_id: int, at: datetime) -> N
 def open_incidents(session: Session, *, visible_only: bool = True) -> list[Incident]:
     statement = select(Incident).where(Incident.resolved_at.is_(None))
     if visible_only:
-        statement = statement.where(Incident.attempts >= VISIBLE_AFTER)
+        statement = statement.where(or_(Incident.attempts >= VISIBLE_AFTER, Incident.kind.not_in(RETRIED_KINDS)))
     return list(session.scalars(statement.order_by(Incident.last_failed_at.desc())))

@@ -333,14 +333,17 @@ class SupplementNotice(Base):
 
 
 class Incident(Base):
-    """Background work for a case that keeps failing (a timer, a deadline check): retried on
-    every pass, visible to administrators and auditors until it succeeds, never dropped."""
+    """Work for a case that failed and must not be forgotten: background work that keeps
+    failing (a timer, a deadline check), retried on every pass until it succeeds; or a step
+    refused because the diagram exceeded a limit (``step``; ``registration`` when there is no
+    case yet), visible at once. Never dropped."""
 
     __tablename__ = "incidents"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
-    case_id: Mapped[int] = mapped_column(Integer)
+    #: none for a refused registration: the case was never created
+    case_id: Mapped[int | None] = mapped_column(Integer)
     message: Mapped[str] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer)
     first_failed_at: Mapped[datetime]
@@ -372,6 +375,8 @@ class CaseItem(Base):
 
 
 
-# The construction-project tables live in their own module; importing it here registers them
-# with ``Base.metadata``, so the schema is always complete.
+# The construction-project tables and the access tables (browser sessions, failed attempts)
+# live in their own modules; importing them here registers them with ``Base.metadata``, so the
+# schema is always complete.
+from app.persistence.access_models import FailedAttempt, WebSession  # noqa: E402,F401
 from app.persistence.project_models import Project, ProjectStage  # noqa: E402,F401

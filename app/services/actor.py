@@ -30,7 +30,15 @@ class Actor:
 
     @property
     def sees_all_cases(self) -> bool:
-        return self.role in (Role.WINDOW, Role.ADMIN, Role.AUDITOR, Role.DESIGNER)
+        """The window, administrators and auditors see every case in full."""
+        return self.role in (Role.WINDOW, Role.ADMIN, Role.AUDITOR)
+
+    @property
+    def sees_process_data_only(self) -> bool:
+        """Designers read how any case runs through its diagram (the steps done and open), never
+        the case itself: the applicant's name, contact, identity numbers and address, the
+        materials, the opinions."""
+        return self.role is Role.DESIGNER
 
 
 SYSTEM = Actor("system", Role.ADMIN, None, "系统")

@@ -21,7 +21,6 @@ from flask import (
     render_template,
     request,
     send_from_directory,
-    session,
     url_for,
 )
 from sqlalchemy.orm import Session
@@ -29,23 +28,23 @@ from sqlalchemy.orm import Session
 from app.domain.clock import BUREAU_ZONE
 from app.domain.errors import InvalidInput, OneSealError
 from app.scenarios import report as scenario_files
-from app.services.access.auth import actor_for_username
 from app.services.actor import Actor
 from app.services.audit import trail as audit_trail
 from app.services.processes import coverage as path_coverage
 from app.web.audit_export import export_response
+from app.web.browser_session import current_actor
 from app.web.edge import STATUS_BY_KIND
 
 bp = Blueprint("audit_pages", __name__, url_prefix="/audit", template_folder="templates",
                static_folder="static/audit", static_url_path="/static")
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
-#: form endpoints an auditor may still post to: signing in and out change no data
-SESSION_ENDPOINTS = ("login", "logout")
+#: form endpoints an auditor may still post to: signing in and out, and changing one's own
+#: password, touch no case and no bureau data
+SESSION_ENDPOINTS = ("login", "logout", "change_password")
 #: files of the latest scenario run that auditors may open or download
 REPORT_FILES = (scenario_files.REPORT_HTML, scenario_files.JUNIT_XML, scenario_files.RESULTS_JSON,
                 scenario_files.COVERAGE_JSON, scenario_files.STEPS_HTML, scenario_files.STEPS_MD)
-AUDIT_ROLE_LABELS = tuple(role.label for role in audit_trail.AUDIT_ROLES)
 
 
 def _ext() -> Any:
@@ -59,18 +58,15 @@ def _auditors_are_read_only() -> None:
         return  # the API enforces this at its edge, with JSON errors
     if (request.endpoint or "").rsplit(".", 1)[-1] in SESSION_ENDPOINTS:
         return
-    username = session.get("username")
-    if not username:
-        return
-    with _ext().db.session(write=False) as db_session:
-        actor = actor_for_username(db_session, username)
+    actor = current_actor()
     if actor is not None and actor.read_only:
         abort(403)
 
 
 @bp.app_context_processor
 def _nav() -> dict[str, Any]:
-    return {"may_audit": session.get("role_label") in AUDIT_ROLE_LABELS}
+    actor = current_actor()
+    return {"may_audit": actor is not None and actor.role in audit_trail.AUDIT_ROLES}
 
 
 @bp.app_template_filter("beijing_time")
@@ -85,9 +81,8 @@ def _reading() -> Iterator[tuple[Session, Actor]]:
     """A read-only unit with the signed-in auditor; 403 for anyone else."""
     db_session = _ext().db.session(write=False)
     try:
-        actor = actor_for_username(db_session, session.get("username", ""))
+        actor = current_actor()
         if actor is None:
-            session.clear()
             abort(401)
         if actor.role not in audit_trail.AUDIT_ROLES:
             abort(403)
@@ -100,7 +95,7 @@ def _reading() -> Iterator[tuple[Session, Actor]]:
 
 @bp.before_request
 def _signed_in() -> Any:
-    if not session.get("username"):
+    if current_actor() is None:
         return redirect(url_for("pages.login", next=request.path))
     return None
 
@@ -120,8 +115,8 @@ def trail() -> Any:
 
 @bp.get("/events.<any(csv, json):fmt>")
 def export(fmt: str) -> Response:
-    def resolve(db_session: Session) -> Actor:
-        actor = actor_for_username(db_session, session.get("username", ""))
+    def resolve(_db_session: Session) -> Actor:
+        actor = current_actor()
         if actor is None:
             abort(401)
         return actor

@@ -4,6 +4,10 @@ Every handler is four beats: load-or-404, authorize, call one service, serialize
 module supplies what surrounds them: the session, the bearer token, the commit, the
 ``Idempotency-Key`` replay, retries on a busy SQLite database, and the mapping of errors
 to HTTP statuses with a Chinese message and a machine code. A 500 is a bug.
+
+A request with an ``Idempotency-Key`` first takes the key (``app/persistence/idempotency.py``):
+a retry sent while the first request runs waits for its answer and replays it; after
+``idempotency_wait_seconds`` it gets 409 ``request_in_progress`` with ``Retry-After``.
 """
 from __future__ import annotations
 
@@ -17,22 +21,24 @@ from functools import wraps
 from typing import Any
 
 from flask import Response, current_app, request
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.domain.errors import (
     Conflict,
+    IncidentReport,
     InvalidInput,
     NotAuthenticated,
     OneSealError,
     Unavailable,
 )
-from app.persistence.models import IdempotencyRecord
+from app.persistence.db import Database
+from app.persistence.idempotency import find_answer, hold_key, store_answer
 from app.services.access.auth import actor_for_token
 from app.services.actor import Actor
 from app.services.runtime import Runtime
+from app.services.stepping.incidents import record_refusal
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +47,8 @@ STATUS_BY_KIND = {
     "conflict": 409, "too_large": 413, "unprocessable": 422, "unavailable": 503, "internal": 500,
 }
 WRITE_ATTEMPTS = 3
+#: seconds a client is told to wait before retrying a request still in progress
+RETRY_AFTER_SECONDS = 1
 
 
 @dataclass
@@ -70,6 +78,8 @@ def error_response(err: OneSealError) -> Response:
     response = json_response(error_body(err), STATUS_BY_KIND.get(err.kind, 400))
     if err.kind == "unauthenticated":
         response.headers["WWW-Authenticate"] = 'Bearer realm="oneseal"'
+    if "retry_after" in err.details:
+        response.headers["Retry-After"] = str(err.details["retry_after"])
     return response
 
 
@@ -94,9 +104,12 @@ def _request_hash() -> str:
     return digest.hexdigest()
 
 
-def _replay(session: Session, actor: Actor, key: str, request_hash: str) -> Response | None:
-    record = session.scalar(select(IdempotencyRecord).where(
-        IdempotencyRecord.actor == actor.username, IdempotencyRecord.key == key))
+def _replay(session: Session, runtime: Runtime, actor: Actor, key: str, request_hash: str) -> Response | None:
+    """The first answer to this key, once no other request holding it is still running."""
+    if not hold_key(session, actor.username, key, runtime.settings.idempotency_wait_seconds):
+        raise Conflict("request_in_progress", "使用同一幂等键的请求仍在处理中，请稍后以同一幂等键重试",
+                       retry_after=RETRY_AFTER_SECONDS)
+    record = find_answer(session, actor.username, key)
     if record is None:
         return None
     if record.request_hash != request_hash:
@@ -113,6 +126,15 @@ def _idempotency_key() -> str | None:
     if not 1 <= len(key) <= 128:
         raise InvalidInput("invalid_idempotency_key", "幂等键长度应为 1 至 128 个字符")
     return key
+
+
+def record_incident(db: Database, runtime: Runtime, report: IncidentReport) -> None:
+    """Keep the incident of a rolled-back step, in a transaction of its own."""
+    try:
+        with db.unit_of_work() as session:
+            record_refusal(session, report, runtime.clock.now())
+    except Exception:  # the client still gets the step's own error; the log keeps this one
+        log.exception("could not record the incident: %s", report.message)
 
 
 def is_busy(err: OperationalError) -> bool:
@@ -136,7 +158,7 @@ def _run(view: Callable[..., tuple[Any, int]], kwargs: dict[str, Any], *, write:
             key = _idempotency_key() if write and actor is not None else None
             request_hash = _request_hash() if key is not None else ""
             if key is not None:
-                replay = _replay(session, actor, key, request_hash)
+                replay = _replay(session, ext.runtime, actor, key, request_hash)
                 if replay is not None:
                     session.rollback()
                     return replay
@@ -147,15 +169,16 @@ def _run(view: Callable[..., tuple[Any, int]], kwargs: dict[str, Any], *, write:
             payload = json.dumps(body, ensure_ascii=False)
             if write:
                 if key is not None:
-                    session.add(IdempotencyRecord(actor=actor.username, key=key,
-                                                  request_hash=request_hash, status_code=status,
-                                                  body=payload, created_at=ext.runtime.clock.now()))
+                    store_answer(session, actor.username, key, request_hash, status, payload,
+                                 ext.runtime.clock.now())
                 session.commit()
             else:
                 session.rollback()
             return Response(payload, status=status, mimetype="application/json")
         except OneSealError as err:
             session.rollback()
+            if err.incident is not None:
+                record_incident(ext.db, ext.runtime, err.incident)
             return error_response(err)
         except StaleDataError:
             session.rollback()

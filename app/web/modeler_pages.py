@@ -28,11 +28,11 @@ from sqlalchemy.orm import Session
 from app.config import ROOT
 from app.domain.errors import InvalidInput, NotAuthenticated, OneSealError
 from app.domain.roles import Role
-from app.services.access.auth import actor_for_username
 from app.services.actor import Actor
 from app.services.processes import modeler as process_models
 from app.services.runtime import Runtime
 from app.web import process_models_api
+from app.web.browser_session import current_actor
 from app.web.edge import STATUS_BY_KIND
 
 bp = Blueprint("modeler", __name__, url_prefix="/modeler", template_folder="templates",
@@ -46,10 +46,9 @@ VENDOR = {
 CSRF_HEADER = "X-CSRF-Token"
 
 
-def session_actor(db_session: Session, _runtime: Runtime) -> Actor:
+def session_actor(_db_session: Session, _runtime: Runtime) -> Actor:
     """The browser session's user; a state-changing call must echo the session's CSRF token."""
-    username = session.get("username")
-    actor = actor_for_username(db_session, username) if username else None
+    actor = current_actor()
     if actor is None:
         raise NotAuthenticated("login_required", "请先登录")
     if request.method not in ("GET", "HEAD"):
@@ -78,7 +77,7 @@ def _page(load: Callable[[Session, Actor], Any]) -> Any:
 
 
 def _login_first() -> Any:
-    return None if session.get("username") else redirect(url_for("pages.login", next=request.path))
+    return None if current_actor() is not None else redirect(url_for("pages.login", next=request.path))
 
 
 @bp.get("/")

@@ -24,7 +24,10 @@ def _body(schema: dict[str, Any]) -> dict[str, Any]:
 
 _IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": False,
                 "schema": {"type": "string", "maxLength": 128},
-                "description": "重放同一键的请求返回首次结果且不重复写入"}
+                "description": "重放同一键的请求返回首次结果且不重复写入（响应头 Idempotent-Replay: true）；"
+                               "首次请求仍在处理时，重试会等待其结果并原样返回；等待超过 10 秒返回 409 "
+                               "request_in_progress 和 Retry-After，客户端可稍后以同一键重试；"
+                               "同一键用于不同请求体返回 409 idempotency_key_reused"}
 _TASK_ID = {"name": "task_id", "in": "path", "required": True, "schema": {"type": "string"}}
 _MODEL_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}, "description": "流程模型编号（服务器生成）"}
 _VERSION = {"name": "version", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}

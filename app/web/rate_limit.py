@@ -1,41 +1,41 @@
-"""A small in-process limiter of failed attempts per client, for pages open to the public."""
+"""A limit on failed attempts per client at the pages open to the public, shared by every
+process of the service: the failures are kept in the database (``failed_attempts``)."""
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
-from collections.abc import Callable
+from datetime import timedelta
+from typing import Protocol
+
+from app.domain.clock import Clock
+from app.persistence.db import Database
+from app.persistence.failed_attempts import count_since, record_failure
+
+#: a client is known by at most this many characters of its address (the column's width)
+KEY_LENGTH = 64
 
 
-class FailureLimiter:
-    """At most ``limit`` failures per ``window`` seconds per key; memory stays bounded."""
+class FailureLimiter(Protocol):
+    """At most ``limit`` failures per window per client. Another store (Redis: a sorted set per
+    client, trimmed to the window) only needs these two methods."""
 
-    def __init__(self, limit: int, window: float, *, max_keys: int = 10_000,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.limit, self.window, self.max_keys, self.clock = limit, window, max_keys, clock
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
+    def blocked(self, client: str) -> bool: ...
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        failures = self._failures.get(key)
-        if failures is None:
-            return deque()
-        while failures and failures[0] <= now - self.window:
-            failures.popleft()
-        if not failures:
-            del self._failures[key]
-        return failures
+    def fail(self, client: str) -> None: ...
 
-    def blocked(self, key: str) -> bool:
-        with self._lock:
-            return len(self._recent(key, self.clock())) >= self.limit
 
-    def fail(self, key: str) -> None:
-        with self._lock:
-            now = self.clock()
-            if key not in self._failures and len(self._failures) >= self.max_keys:
-                for stale in [k for k in list(self._failures) if not self._recent(k, now)]:
-                    self._failures.pop(stale, None)
-                if len(self._failures) >= self.max_keys:  # still full: forget the oldest key
-                    self._failures.pop(next(iter(self._failures)))
-            self._failures.setdefault(key, deque()).append(now)
+class DatabaseFailureLimiter:
+    """Failures as rows: every process and host of one deployment counts the same ones. Two
+    attempts at the same instant may both pass the check: the limit can be overrun by the
+    number of requests a client has in flight, never more."""
+
+    def __init__(self, db: Database, clock: Clock, scope: str, limit: int, window: timedelta) -> None:
+        self.db, self.clock, self.scope, self.limit, self.window = db, clock, scope, limit, window
+
+    def blocked(self, client: str) -> bool:
+        with self.db.session(write=False) as session:
+            since = self.clock.now() - self.window
+            return count_since(session, self.scope, client[:KEY_LENGTH], since) >= self.limit
+
+    def fail(self, client: str) -> None:
+        now = self.clock.now()
+        with self.db.unit_of_work() as session:
+            record_failure(session, self.scope, client[:KEY_LENGTH], now, forget_before=now - self.window)

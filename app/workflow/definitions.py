@@ -105,6 +105,10 @@ def collect_expressions(root: etree._Element) -> list[tuple[str, str, str]]:
         owner_id = owner.get("id", "") if owner is not None else ""
         if local in ("conditionExpression", "completionCondition", "loopCardinality") and node.text:
             found.append((owner_id, "expression", node.text.strip()))
+        elif local in ("timeDate", "timeDuration", "timeCycle") and node.text and node.text.strip():
+            # evaluated by the engine too: the event definition's owner is the event
+            event = owner.getparent() if owner is not None else None
+            found.append((event.get("id", "") if event is not None else "", "expression", node.text.strip()))
         elif local == "script" and node.text:
             found.append((owner_id, "script", node.text))
         elif local in ("preScript", "postScript") and node.text:

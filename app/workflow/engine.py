@@ -27,6 +27,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from app.domain.errors import Conflict, InvalidInput, OneSealError
 from app.workflow.definitions import ProcessDefinition
+from app.workflow.expression_limits import LimitExceeded, step_budget
 from app.workflow.expressions import ExpressionError, RestrictedEvaluator
 from app.workflow.instance_cache import CacheKey, InstanceCache
 from app.workflow.serializer import StateSerializer
@@ -38,6 +39,9 @@ current_element: ContextVar[tuple[str, str] | None] = ContextVar("current_elemen
 
 MAX_DATA_DEPTH = 8
 MAX_DATA_ITEMS = 2_000
+#: engine tasks (gateways, scripts, events) one step may run: a diagram that loops back on
+#: itself without waiting for people stops here instead of holding the service
+MAX_TASKS_PER_STEP = 200
 
 
 class WorkflowFailure(OneSealError):
@@ -185,11 +189,33 @@ def _failure(err: Exception, task: Any | None) -> WorkflowFailure:
     spec = getattr(err, "task_spec", None) or (task.task_spec if task is not None else None)
     element_id = getattr(spec, "bpmn_id", None) or getattr(spec, "name", "") or ""
     element_name = getattr(spec, "bpmn_name", None) or ""
-    cause = getattr(err, "exception", None) or err.__cause__ or err
+    # SpiffWorkflow wraps what the evaluator raised, raising its own error while handling it
+    cause = err if isinstance(err, OneSealError) else (
+        getattr(err, "exception", None) or err.__cause__ or err.__context__ or err)
     reason = cause.message if isinstance(cause, OneSealError) else str(err).split("\n")[0]
-    return WorkflowFailure("workflow_step_failed",
-                           f"流程在元素 {element_id}（{element_name}）处无法继续：{reason}",
-                           element_id=element_id, element_name=element_name)
+    message = f"流程在元素 {element_id}（{element_name}）处无法继续：{reason}"
+    if isinstance(cause, LimitExceeded):  # the designer's text, not the case: say which limit
+        return WorkflowFailure(cause.code, message, element_id=element_id, element_name=element_name,
+                               limit=cause.limit, bound=cause.bound, line=cause.details.get("line"))
+    return WorkflowFailure("workflow_step_failed", message, element_id=element_id, element_name=element_name)
+
+
+class _StepCounter:
+    """Counts the engine tasks one step runs (SpiffWorkflow calls it before each one)."""
+
+    def __init__(self) -> None:
+        self.left = MAX_TASKS_PER_STEP
+
+    def __call__(self, task: Any) -> None:
+        self.left -= 1
+        if self.left < 0:
+            spec = task.task_spec
+            raise WorkflowFailure(
+                "step_too_many_tasks",
+                f"流程在元素 {spec.bpmn_id or spec.name}（{spec.bpmn_name or ''}）处无法继续："
+                f"一个步骤自动执行的任务超过上限 {MAX_TASKS_PER_STEP} 个（流程可能存在无人工环节的循环）",
+                element_id=spec.bpmn_id or spec.name, element_name=spec.bpmn_name or "",
+                limit="max_tasks_per_step", bound=MAX_TASKS_PER_STEP)
 
 
 class WorkflowRun:
@@ -276,12 +302,14 @@ class WorkflowRun:
         """
         self._reclaim()
         self._ready, self._completed = None, None
+        counter = _StepCounter()
         try:
-            step()
-            if passes > 1:
-                self._workflow.do_engine_steps()
-            self._workflow.refresh_timers()
-            self._workflow.do_engine_steps()
+            with step_budget():  # every evaluation of the step shares one budget
+                step()
+                if passes > 1:
+                    self._workflow.do_engine_steps(will_complete_task=counter)
+                self._workflow.refresh_timers()
+                self._workflow.do_engine_steps(will_complete_task=counter)
         except (ExpressionError, SpiffWorkflowException) as err:
             raise _failure(err, task) from None
 
@@ -299,12 +327,6 @@ class WorkflowRun:
         moments = [timer_due(event.value) for event in self._workflow.waiting_events()
                    if event.event_type in ("ClockTimeDate", "ClockDuration")]
         return min((m for m in moments if m is not None), default=None)
-
-    def completed_elements(self) -> list[str]:
-        """Element ids of completed tasks, in completion order (for path coverage)."""
-        done = self._workflow.get_tasks(state=TaskState.COMPLETED)
-        done.sort(key=lambda t: t.last_state_change)
-        return [t.task_spec.bpmn_id for t in done if getattr(t.task_spec, "bpmn_id", None)]
 
     def save(self) -> SavedState:
         """The state to store; the live workflow is kept in the instance cache under it."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable, Mapping
+
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.spiff.parser.process import SPIFF_XSD
@@ -17,6 +18,7 @@ from app.domain.catalogue import Catalogue
 from app.domain.findings import Finding, Severity
 from app.domain.roles import LANE_ROLES, role_for_lane
 from app.workflow.definitions import BPMN_NS, ProcessDefinition, collect_expressions
+from app.workflow.expression_limits import step_budget
 from app.workflow.expressions import ExpressionError, RestrictedEvaluator
 
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -141,20 +143,29 @@ def schema_findings(root: etree._Element, names: Mapping[str, str]) -> list[Find
 
 def expression_findings(root: etree._Element, evaluator: RestrictedEvaluator,
                         names: Mapping[str, str]) -> list[Finding]:
-    """Every condition and script of the document must pass the evaluator's allow-list."""
+    """Every condition, script and timer expression of the document must pass the evaluator's
+    allow-list, and its constant parts its limits."""
     findings = []
-    for element_id, kind, text in collect_expressions(root):
-        try:
-            if kind == "script":
-                evaluator.check_script(text)
-            else:
-                evaluator.check_expression(text)
-        except ExpressionError as err:
-            what = "脚本" if kind == "script" else "表达式"
-            findings.append(Finding(Severity.ERROR, err.code,
-                                    f"元素 {_label(element_id, names)} 的{what}不被允许：{err.message}",
-                                    element_id, names.get(element_id, "")))
+    with step_budget(what="本流程文件"):  # the constant parts of all its texts share one budget
+        for element_id, kind, text in collect_expressions(root):
+            findings.extend(_expression_finding(evaluator, names, element_id, kind, text))
     return findings
+
+
+def _expression_finding(evaluator: RestrictedEvaluator, names: Mapping[str, str], element_id: str,
+                        kind: str, text: str) -> list[Finding]:
+    try:
+        if kind == "script":
+            evaluator.check_script(text)
+        else:
+            evaluator.check_expression(text)
+        # what the text computes without the case's data must stay within the budget
+        evaluator.check_constant_parts(text, "exec" if kind == "script" else "eval")
+    except ExpressionError as err:
+        what = "脚本" if kind == "script" else "表达式"
+        return [Finding(Severity.ERROR, err.code, f"元素 {_label(element_id, names)} 的{what}不被允许：{err.message}",
+                        element_id, names.get(element_id, ""))]
+    return []
 
 
 # --------------------------------------------------------------------------- calls

@@ -19,7 +19,6 @@ from typing import Any
 from uuid import UUID
 
 import orjson
-
 from SpiffWorkflow.bpmn.serializer.default.workflow import (
     BpmnWorkflowConverter,
     WorkflowConverter,

@@ -23,9 +23,21 @@ from lxml import etree
 
 from app.domain.catalogue import Catalogue
 from app.domain.errors import OneSealError, TooLarge
-from app.domain.findings import Finding, ModelRefused, ModelTooLarge, Severity, errors_in
+from app.domain.findings import (
+    Finding,
+    ModelRefused,
+    ModelTooLarge,
+    Severity,
+    errors_in,
+)
 from app.workflow import model_checks
-from app.workflow.definitions import BPMN_NS, Document, ProcessDefinition, called_process_ids, element_names
+from app.workflow.definitions import (
+    BPMN_NS,
+    Document,
+    ProcessDefinition,
+    called_process_ids,
+    element_names,
+)
 from app.workflow.expressions import RestrictedEvaluator
 from app.workflow.safe_xml import DEFAULT_LIMITS, XmlLimits, parse_untrusted
 

@@ -153,10 +153,11 @@ def test_the_summary_shows_working_days_used_and_every_clock_suspension(app, api
     page = text(client.get(f"/cases/{case['id']}"))
     assert "退回补正：2026-03-02 起，<span class=\"missing\">暂停中</span>" in page
     at(clock, "2026-03-05")
-    api.tokens.clear()  # three days on: the API tokens have expired
+    api.tokens.clear()  # three days on: the API tokens have expired…
     response = api.post(f"/api/v1/tasks/{case['tasks'][0]['id']}/complete", as_user="window",
                         json={"materials": ["M02", "M03"]})
     assert response.status_code == 200, response.get_json()
+    client = client_for(app, "reviewer_culture_tourism")  # …and the page session has idled out
     page = text(client.get(f"/cases/{case['id']}"))
     assert "退回补正：2026-03-02 起，2026-03-05 恢复，顺延 3 个工作日" in page
     assert 'id="time-used">已用 0 个工作日' in page

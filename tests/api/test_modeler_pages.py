@@ -7,16 +7,17 @@ import pytest
 
 from app.web.modeler_pages import VENDOR
 from tests.support.model_samples import codes, linear
+from tests.support.pages import login
 
 XML = {"Content-Type": "application/xml"}
 TOKEN = "csrf-token-for-tests"
 
 
 def signed_in(app: Any, username: str) -> Any:
-    """A browser session as the login page leaves it: the user and the session's CSRF token."""
+    """A browser signed in through the login page, its session's CSRF token set to ``TOKEN``."""
     client = app.test_client()
+    login(client, username)
     with client.session_transaction() as session:
-        session["username"] = username
         session["csrf"] = TOKEN
     return client
 

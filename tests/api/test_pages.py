@@ -12,7 +12,7 @@ def test_login_rotates_session_and_inbox_shows_chinese_tabs(app):
     anonymous_token = csrf(client, "/login")
     login(client, "reviewer_market")
     with client.session_transaction() as session:
-        assert session["csrf"] != anonymous_token and session["username"] == "reviewer_market"
+        assert session["csrf"] != anonymous_token and session["sid"]
     html = client.get("/").get_data(as_text=True)
     for label in ("我的待办", "部门待办", "已办", "审查人员", "市场监督管理局"):
         assert label in html
@@ -112,3 +112,28 @@ def test_the_diagram_viewer_is_served_from_node_modules(app):
     assert client.get("/vendor/bpmn-js/dist/assets/bpmn-js.css").status_code == 200
     assert client.get("/vendor/bpmn-js/package.json").status_code == 404  # dist/ only
     assert client.get("/vendor/bpmn-js/dist/../package.json").status_code == 404
+
+
+def test_a_form_field_the_step_does_not_declare_is_refused_and_changes_nothing(app, api, ext):
+    """RELIABILITY.md 14: a field outside the step's declared fields → 400 naming it, task data unchanged."""
+    from app.persistence.models import Case, TaskRecord
+
+    case = work(api, register(api), "window", "approve")
+    task_id = case["tasks"][0]["id"]
+    client = app.test_client()
+    login(client, "reviewer_market")
+    token = csrf(client, f"/tasks/{task_id}")
+    assert client.post(f"/tasks/{task_id}/claim", data={"csrf_token": token}).status_code == 302
+    for smuggled in ({"director_signed": "true"}, {"field_director_signed": "true"}):
+        response = client.post(f"/tasks/{task_id}/complete", data={
+            "csrf_token": token, "decision": "approve", "opinion": "同意", **smuggled})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400, smuggled
+        assert "director_signed" in page and "不接受" in page, smuggled
+        with ext.db.session(write=False) as session:
+            task = session.get(TaskRecord, task_id)
+            assert task.status == "ready" and task.data == {} and task.claimed_by == "reviewer_market"
+            assert session.get(Case, case["id"]).version == case["version"]
+    response = client.post(f"/tasks/{task_id}/complete", data={
+        "csrf_token": token, "decision": "approve", "opinion": "同意", "version": str(case["version"])})
+    assert response.status_code == 302

@@ -20,8 +20,8 @@ from tests.support.cases import register, work
 from tests.support.pages import csrf, login
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-#: signing in and out: they create a session or a token, never change a case
-SESSION_ENDPOINTS = {"api.create_token", "pages.login", "pages.logout"}
+#: signing in and out, one's own password: they create or end a session or a token, never change a case
+SESSION_ENDPOINTS = {"api.create_token", "pages.login", "pages.logout", "pages.change_password"}
 #: POST routes that compute an answer and store nothing (auditors may use them)
 READ_ONLY_POSTS = {"api.evaluate_inspection_rules", "process_models_api.validate", "modeler.api.validate"}
 FACTS = {"requires_site_inspection": True, "departments_involved": 1, "parallel_approval": False,
@@ -99,6 +99,10 @@ def test_auditor_gets_403_on_every_page_form_and_nothing_changes(app, ext, case)
                                          "item_code": "XK-0001", "applicant_name": "审计试填"})
             assert response.status_code == 403, (rule.rule, method, response.status_code)
     assert _snapshot(ext) == before
+    changed = client.post("/account/password", data={"csrf_token": token, "current": PASSWORD,
+                                                     "new": "审计员的新密码-1", "confirm": "审计员的新密码-1"})
+    assert changed.status_code == 302  # one's own password is not bureau data
+    token = csrf(client, "/")
     assert client.post("/logout", data={"csrf_token": token}).status_code == 302  # signing out still works
 
 

@@ -98,3 +98,39 @@ def test_an_integer_beyond_64_bits_is_saved_and_read_back_exactly():
     saved = run.save()
     assert "1" + "0" * 30 in saved.state and "\\u" not in saved.state
     assert engine.restore(definition, saved).data["registered_capital"] == 10 ** 30
+
+
+LOOP = '''<bpmn:startEvent id="start"><bpmn:outgoing>f0</bpmn:outgoing></bpmn:startEvent>
+<bpmn:exclusiveGateway id="again" name="再来一次"><bpmn:incoming>f0</bpmn:incoming><bpmn:incoming>back</bpmn:incoming><bpmn:outgoing>f1</bpmn:outgoing></bpmn:exclusiveGateway>
+<bpmn:scriptTask id="count" name="计数"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing><bpmn:script>n = 1</bpmn:script></bpmn:scriptTask>
+<bpmn:exclusiveGateway id="loop" name="是否循环" default="out"><bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>back</bpmn:outgoing><bpmn:outgoing>out</bpmn:outgoing></bpmn:exclusiveGateway>
+<bpmn:endEvent id="end"><bpmn:incoming>out</bpmn:incoming></bpmn:endEvent>
+<bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="again" />
+<bpmn:sequenceFlow id="f1" sourceRef="again" targetRef="count" />
+<bpmn:sequenceFlow id="f2" sourceRef="count" targetRef="loop" />
+<bpmn:sequenceFlow id="back" sourceRef="loop" targetRef="again"><bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">n &gt; 0</bpmn:conditionExpression></bpmn:sequenceFlow>
+<bpmn:sequenceFlow id="out" sourceRef="loop" targetRef="end" />'''
+
+
+def test_a_script_over_its_budget_stops_the_step_naming_the_element_and_the_limit():
+    text = STANDARD.read_text(encoding="utf-8").replace('decision == "approve"', "len(str([[decision] * 9999] * 9999)) > 0", 1)
+    engine, definition = setup(text)
+    run = engine.start(definition, {})
+    with pytest.raises(WorkflowFailure) as err:
+        run.complete(run.ready_tasks()[0].id, {"decision": "approve"})
+    assert err.value.code == "expression_limit_exceeded" and err.value.kind == "unprocessable"
+    assert err.value.details["element_id"] and err.value.details["limit"] == "max_value_size"
+    assert "上限 200,000" in err.value.message and err.value.details["element_id"] in err.value.message
+
+
+def test_a_diagram_that_loops_without_people_stops_after_a_bounded_number_of_tasks():
+    from tests.support.model_samples import document, process
+
+    evaluator = build_evaluator(None)[0]
+    definition = DefinitionCatalogue(evaluator).compile([Document("loop.bpmn", document(process(LOOP, lane=None)))],
+                                                         "probe")
+    engine = WorkflowEngine(evaluator, lambda: datetime.now(UTC))
+    with pytest.raises(WorkflowFailure) as err:
+        engine.start(definition, {})
+    assert err.value.code == "step_too_many_tasks" and err.value.details["limit"] == "max_tasks_per_step"
+    assert err.value.details["element_id"] in ("again", "count", "loop")

@@ -158,7 +158,6 @@ def test_override_wins_over_official_and_fallback():
     assert cal.add_working_days(D("2026-02-14"), 1).date == D("2026-02-23")
     assert cal.add_working_days(D("2026-02-27"), 2).date == D("2026-03-03")
     assert not cal.is_workday(D("2027-01-04")) and not cal.is_provisional(D("2027-01-04"))
-    assert cal.override_for(D("2026-03-02")).note == "系统停机"
 
 
 def test_duplicate_override_and_bad_input_rejected(cal):

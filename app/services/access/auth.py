@@ -1,4 +1,4 @@
-"""Log-in and API tokens."""
+"""Log-in, API tokens and passwords."""
 from __future__ import annotations
 
 import secrets
@@ -7,9 +7,9 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.domain.errors import InvalidInput, NotAuthenticated
+from app.domain.errors import InvalidInput, NotAuthenticated, NotFound
 from app.domain.roles import Role
-from app.persistence import users
+from app.persistence import users, web_sessions
 from app.persistence.audit import append_event
 from app.persistence.models import User
 from app.services.actor import Actor
@@ -71,3 +71,43 @@ def create_user(session: Session, runtime: Runtime, *, username: str, display_na
     session.add(user)
     session.flush()
     return user
+
+
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 128
+
+
+def set_password(session: Session, runtime: Runtime, actor: Actor, username: str, password: object) -> int:
+    """An administrator (or ``oneseal users set-password``) sets a user's password. Every browser
+    session of the user ends and every API token of theirs is revoked; returns how many sessions
+    ended."""
+    actor.require(Role.ADMIN)
+    user = users.find_user(session, username)
+    if user is None:
+        raise NotFound("user_not_found", f"用户“{username}”不存在", username=username)
+    return _replace_password(session, runtime, actor, user, password)
+
+
+def change_own_password(session: Session, runtime: Runtime, actor: Actor, current: object, new: object,
+                        confirm: object) -> int:
+    """A signed-in user changes their own password, proving the current one first."""
+    user = users.find_user(session, actor.username)
+    if user is None or not isinstance(current, str) or not check_password_hash(user.password_hash, current):
+        raise InvalidInput("wrong_password", "当前密码不正确", field="current")
+    if new != confirm:
+        raise InvalidInput("password_mismatch", "两次输入的新密码不一致", field="confirm")
+    return _replace_password(session, runtime, actor, user, new)
+
+
+def _replace_password(session: Session, runtime: Runtime, actor: Actor, user: User, password: object) -> int:
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput("password_too_short", f"新密码至少 {MIN_PASSWORD_LENGTH} 个字符", field="new")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise InvalidInput("password_too_long", f"新密码不能超过 {MAX_PASSWORD_LENGTH} 个字符", field="new")
+    now = runtime.clock.now()
+    user.password_hash = hash_password(runtime, password)
+    ended = web_sessions.end_sessions_of_user(session, user.id, now, "password_changed")
+    revoked = users.revoke_tokens(session, user.id)
+    append_event(session, occurred_at=now, actor=actor.username, action="password_changed",
+                 after={"user": user.username, "sessions_ended": ended, "tokens_revoked": revoked})
+    return ended

@@ -34,6 +34,8 @@ MAX_PAGE_SIZE = 200
 ACTION_LABELS = {
     **CASE_ACTION_LABELS,
     "login": "登录",
+    "logout": "退出登录",
+    "password_changed": "修改密码",
     "rules_changed": "规则变更",
 }
 

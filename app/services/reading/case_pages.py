@@ -92,8 +92,9 @@ def diagram_state(detail: dict[str, Any]) -> dict[str, Any]:
 def diagram_source(session: Session, runtime: Runtime, actor: Actor, case_id: int,
                    process: str | None = None) -> dict[str, Any]:
     """The BPMN XML of the case's process, or of a process it calls, with the steps to
-    highlight (``app.services.reading.diagram_calls``); only for those who may see the case."""
-    case = load_visible_case(session, actor, case_id)
+    highlight (``app.services.reading.diagram_calls``); only for those who may see the case, and for
+    designers (it holds process data only)."""
+    case = load_visible_case(session, actor, case_id, process_data_only=True)
     version = session.get(ProcessVersion, case.process_version_id)
     if version is None:
         raise NotFound("process_version_missing", "办件所用的流程版本不存在", case_id=case_id)

@@ -30,6 +30,7 @@ from app.domain.case_status import (
     check_transition,
     combined_result,
 )
+from app.domain.errors import IncidentReport
 from app.domain.kinds import CaseKind
 from app.persistence import tasks as task_queries
 from app.persistence.audit import append_event
@@ -41,7 +42,7 @@ from app.services.clock.time_limits import due_moment, resume_clock, suspend_clo
 from app.services.decisions import RecordedDecision
 from app.services.runtime import Runtime
 from app.services.stepping.projection import next_status, sync_tasks
-from app.workflow.engine import WorkflowRun
+from app.workflow.engine import WorkflowFailure, WorkflowRun
 
 
 @dataclass
@@ -70,8 +71,13 @@ def advance_case(session: Session, runtime: Runtime, case: Case, step: Callable[
     projection when the caller knows which tasks were ready before the step; ``stored`` is
     the saved workflow the step started from (none when the case is new).
     """
-    with runtime.decisions.recording() as decisions:
-        run = step()
+    try:
+        with runtime.decisions.recording() as decisions:
+            run = step()
+    except WorkflowFailure as err:
+        if err.details.get("limit") is not None:  # the diagram exceeded a limit: keep an incident
+            err.incident = _refusal(case, err, registering=stored is None)
+        raise
     created = sync_tasks(session, case, run, now, runtime.catalogue, ready_before)
     effects = StepEffects(run, created)
     for recorded in decisions:
@@ -93,6 +99,12 @@ def advance_case(session: Session, runtime: Runtime, case: Case, step: Callable[
     case.updated_at = now
     _save(session, case, run, now, stored)
     return effects
+
+
+def _refusal(case: Case, err: WorkflowFailure, *, registering: bool) -> IncidentReport:
+    if registering:  # the case is rolled back with its first step: name what was being registered
+        return IncidentReport("registration", None, f"登记事项 {case.item_code} 被拒绝：{err.message}")
+    return IncidentReport("step", case.id, f"办件 {case.number} 的步骤被拒绝：{err.message}")
 
 
 def _follow_clock(session: Session, runtime: Runtime, case: Case, run: WorkflowRun,

@@ -1,7 +1,8 @@
 """What every page shares: the blueprint, the session user, CSRF, units of work, filters.
 
-Sessions are cookie-based and rotated at login; every state-changing request carries a CSRF
-token (form field ``csrf_token`` or header ``X-CSRF-Token``); GET never changes state.
+Sessions are kept on the server (``app/web/browser_session.py``) and rotated at login; every
+state-changing request carries a CSRF token (form field ``csrf_token`` or header
+``X-CSRF-Token``); GET never changes state.
 """
 from __future__ import annotations
 
@@ -30,9 +31,9 @@ from sqlalchemy.orm import Session
 from app.domain.clock import BUREAU_ZONE
 from app.domain.errors import OneSealError
 from app.domain.roles import Role
-from app.services.access.auth import actor_for_username
 from app.services.actor import Actor
-from app.web.edge import STATUS_BY_KIND, is_busy
+from app.web.browser_session import current_actor
+from app.web.edge import STATUS_BY_KIND, is_busy, record_incident
 
 log = logging.getLogger(__name__)
 
@@ -88,9 +89,13 @@ def department_name(code: str | None) -> str:
 
 @bp.app_context_processor
 def _inject() -> dict[str, Any]:
-    return {"csrf_token": csrf_token, "current_user": session.get("display_name"),
-            "current_role": session.get("role_label"), "current_role_code": session.get("role"),
-            "current_department": session.get("department_name")}
+    actor = current_actor()
+    if actor is None:
+        return {"csrf_token": csrf_token, "current_user": None, "current_role": None,
+                "current_role_code": None, "current_department": None}
+    return {"csrf_token": csrf_token, "current_user": actor.display_name or actor.username,
+            "current_role": actor.role.label, "current_role_code": actor.role.value,
+            "current_department": ext().runtime.catalogue.department_name(actor.department)}
 
 
 @bp.before_request
@@ -122,6 +127,11 @@ def unit(write: bool) -> Iterator[Session]:
         if write:
             db_session.commit()
         # a read unit just closes: close() ends the transaction without expiring loaded rows
+    except OneSealError as err:
+        db_session.rollback()
+        if err.incident is not None:
+            record_incident(ext().db, ext().runtime, err.incident)
+        raise
     except BaseException:
         db_session.rollback()
         raise
@@ -130,9 +140,11 @@ def unit(write: bool) -> Iterator[Session]:
 
 
 def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Only for a signed-in user whose session still holds; otherwise to the login page (a form
+    post gets 401)."""
     @wraps(view)
     def wrapper(**kwargs: Any) -> Any:
-        if not session.get("username"):
+        if current_actor() is None:
             if request.method != "GET":
                 abort(401)
             return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
@@ -140,12 +152,11 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def actor_or_logout(db_session: Session) -> Actor:
-    """The signed-in user, re-read from the database (a deactivated user is signed out)."""
-    username = session.get("username")
-    actor = actor_for_username(db_session, username) if username else None
+def actor_or_logout(_db_session: Session | None = None) -> Actor:
+    """The signed-in user, as their server-side session found them at the start of the request
+    (a deactivated user's sessions hold no more)."""
+    actor = current_actor()
     if actor is None:
-        session.clear()
         abort(401)
     return actor
 

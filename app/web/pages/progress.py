@@ -1,29 +1,36 @@
-"""The public progress page: no login; case number and query code → stage and dates."""
+"""The public progress page: no login; case number and query code → stage and dates. Failed
+lookups are limited per client (behind trusted proxies, the forwarded client) for every process
+at once: the failures are counted in the database."""
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import current_app, render_template, request
 
 from app.domain.errors import OneSealError
 from app.services.reading.progress import lookup_progress
+from app.web.client_address import client_address
 from app.web.pages.common import bp, ext, unit
-from app.web.rate_limit import FailureLimiter
+from app.web.rate_limit import DatabaseFailureLimiter, FailureLimiter
 
 FAILURES_PER_CLIENT = 10
-FAILURE_WINDOW_SECONDS = 15 * 60
+FAILURE_WINDOW = timedelta(minutes=15)
 
 
 def _limiter() -> FailureLimiter:
-    return current_app.extensions.setdefault(
-        "oneseal_progress_limiter", FailureLimiter(FAILURES_PER_CLIENT, FAILURE_WINDOW_SECONDS))
+    limiter = current_app.extensions.get("oneseal_progress_limiter")
+    if limiter is None:
+        limiter = current_app.extensions["oneseal_progress_limiter"] = DatabaseFailureLimiter(
+            ext().db, ext().runtime.clock, "progress", FAILURES_PER_CLIENT, FAILURE_WINDOW)
+    return limiter
 
 
 @bp.route("/progress", methods=["GET", "POST"])
 def progress() -> Any:
     if request.method == "GET":
         return render_template("progress.html", result=None, errors={}, form={})
-    client = request.remote_addr or "unknown"
+    client = client_address()
     limiter = _limiter()
     if limiter.blocked(client):
         return render_template("progress.html", result=None, form=request.form,

@@ -68,6 +68,8 @@ _NOTICE_ENTRY = re.compile(r"^notice\[(\d+)\]")
 def _refused(err: OneSealError) -> tuple[dict[str, str], dict[str, Any]]:
     """The error keyed by the field it belongs to, and what was entered."""
     field = err.details.get("field") or "_form"
+    if err.code == "unknown_field":  # no place on the page: said above the form
+        field = "_form"
     entry = _NOTICE_ENTRY.match(field)
     ticked = _ticked(request.form)
     if entry and int(entry.group(1)) < len(ticked):  # the n-th notice entry is the n-th ticked material
@@ -130,12 +132,27 @@ def _ticked(form: Any) -> list[str]:
     return list(dict.fromkeys(code for code in form.getlist("notice_material") if code))
 
 
+#: what the completion form sends besides the step's declared fields (``field_<name>``)
+FORM_ENVELOPE = frozenset({"csrf_token", "version", "decision", "opinion", "next", "notice_material",
+                           "supplement_material"})
+
+
+def _undeclared(form: Any, spec: Any) -> dict[str, Any]:
+    """Whatever the form carries that neither the page nor the step declares, by field name."""
+    declared = {f"field_{f.name}" for f in (spec.fields if spec else ())}
+    return {key.removeprefix("field_"): form[key] for key in form
+            if key not in FORM_ENVELOPE and key not in declared and not key.startswith("notice_reason_")}
+
+
 def completion_from_form(form: Any, spec: Any) -> Completion:
     """The form as a completion: decision, opinion, the step's fields; for 退回补正 the one-time
     notice (each ticked material with its reason), for 补正材料 the materials brought back.
-    The service validates all of it and names the field that is wrong."""
-    data = {f.name: f.from_form(form[f"field_{f.name}"]) for f in (spec.fields if spec else ())
-            if form.get(f"field_{f.name}", "") != ""}
+    A field the step does not declare is passed on too, so that the service refuses it by name
+    (RELIABILITY.md 14) rather than the page dropping it. The service validates all of it and
+    names the field that is wrong."""
+    data = _undeclared(form, spec)
+    data.update({f.name: f.from_form(form[f"field_{f.name}"]) for f in (spec.fields if spec else ())
+                 if form.get(f"field_{f.name}", "") != ""})
     decision = form.get("decision") or None
     notice = [{"material": code, "reason": (form.get(f"notice_reason_{code}") or "").strip()}
               for code in _ticked(form)] if decision == RETURN_DECISION else None
