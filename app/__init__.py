@@ -49,7 +49,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         modeler_pages,
         pages,
         process_models_api,
+        request_input,
     )
+
+    request_input.install(app)  # before the routes: bounded ids, and the first before_request
 
     app.register_blueprint(api_routes.bp)
     app.register_blueprint(process_models_api.bp)

@@ -137,7 +137,8 @@ def test_odd_and_traversal_names_are_refused(api, ext, name):
     before = count(ext, ProcessModelRevision)
     response = api.post(f"/api/v1/process-models?name={quote(name)}", as_user="designer", data=linear(), headers=XML)
     assert response.status_code == 400, response.get_json()
-    assert response.get_json()["code"].startswith("model_name_")
+    code = response.get_json()["code"]  # a NUL is refused at the edge, before the service sees it
+    assert code.startswith("model_name_") or (code == "invalid_characters" and "\x00" in name)
     assert count(ext, ProcessModelRevision) == before
 
 
