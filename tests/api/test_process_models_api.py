@@ -235,10 +235,10 @@ def test_replaying_an_upload_with_the_same_idempotency_key_stores_it_once(api, e
 def test_openapi_describes_the_process_model_routes(api):
     paths = api.get("/api/v1/openapi.json").get_json()["paths"]
     for path in ("/api/v1/process-models", "/api/v1/process-models/validate",
-                 "/api/v1/process-models/{id}/versions", "/api/v1/process-models/{id}/versions/{version}/bpmn",
-                 "/api/v1/process-models/{id}/versions/{version}/deploy", "/api/v1/process-models/{id}/diff"):
+                 "/api/v1/process-models/{model_id}/versions", "/api/v1/process-models/{model_id}/versions/{version}/bpmn",
+                 "/api/v1/process-models/{model_id}/versions/{version}/deploy", "/api/v1/process-models/{model_id}/diff"):
         assert path in paths, path
     upload_op = paths["/api/v1/process-models"]["post"]
     assert "application/xml" in upload_op["requestBody"]["content"]
     assert {"201", "400", "403", "409", "413"} <= set(upload_op["responses"])
-    assert "409" in paths["/api/v1/process-models/{id}/versions/{version}/deploy"]["post"]["responses"]
+    assert "409" in paths["/api/v1/process-models/{model_id}/versions/{version}/deploy"]["post"]["responses"]
