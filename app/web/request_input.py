@@ -33,9 +33,8 @@ JSON_INT_LIMIT = 2**63
 
 #: characters no text of ours may hold: NUL (PostgreSQL refuses it) and lone surrogates (not UTF-8)
 _FORBIDDEN = re.compile("[\x00\ud800-\udfff]")
-#: a JSON string literal, escapes included (possessive: no backtracking on long strings)
-_JSON_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
-_BRACKETS = re.compile(rb"[\[\]{}]")
+_AS_SQUARE = bytes.maketrans(b"{}", b"[]")
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _JSON_MIMETYPE = re.compile(r"^application/(?:[\w.+-]+\+)?json$")
 
 
@@ -155,7 +154,10 @@ def _parse_json_body() -> Any:
 
 def parse_json(raw: bytes) -> Any:
     """Bytes → the JSON value, or InvalidInput: depth, characters, numbers and syntax checked."""
-    if json_depth(raw) > MAX_JSON_DEPTH:
+    depth = json_depth(raw)
+    if depth is None:
+        raise _not_json()
+    if depth > MAX_JSON_DEPTH:
         raise InvalidInput("json_too_deep", f"JSON 嵌套过深（最多 {MAX_JSON_DEPTH} 层）")
     try:
         value = json.loads(raw, parse_int=_bounded_int, parse_float=_finite_float,
@@ -163,25 +165,33 @@ def parse_json(raw: bytes) -> Any:
     except _NumberOutOfRange:
         raise InvalidInput("json_number_out_of_range", "JSON 中的数值超出范围（整数应在 ±2^63 以内，且不能为 NaN 或无穷大）") from None
     except ValueError:  # syntax, encoding, over-long digit strings
-        raise InvalidInput("invalid_json", "请求体不是合法的 JSON（应为 UTF-8 编码）") from None
+        raise _not_json() from None
     _check_strings(value, "JSON")
     return value
 
 
-def json_depth(raw: bytes) -> int:
-    """The deepest nesting of arrays and objects, counted on the text (strings skipped); stops
-    counting once past the limit, so a megabyte of ``[`` costs no more than a short scan."""
-    depth = deepest = 0
-    for bracket in _BRACKETS.finditer(_JSON_STRING.sub(b'""', raw)):
-        if bracket.group() in (b"[", b"{"):
-            depth += 1
-            if depth > deepest:
-                deepest = depth
-                if deepest > MAX_JSON_DEPTH:
-                    break
-        else:
-            depth -= 1
-    return deepest
+def _not_json() -> InvalidInput:
+    return InvalidInput("invalid_json", "请求体不是合法的 JSON（应为 UTF-8 编码）")
+
+
+def json_depth(raw: bytes) -> int | None:
+    """The deepest nesting of arrays and objects, read from the text without parsing it: escaped
+    backslashes and quotes are dropped, then what lies between quotes (the strings), then all
+    but the brackets; each pass then deletes the innermost ``[]`` pairs, one level per pass. All
+    of it runs in C and stops once past the limit. None when the brackets do not pair up (not
+    JSON). Where the text stops being JSON, the parser stops too, so it never goes deeper than
+    what was counted before that point."""
+    unescaped = raw.replace(b"\\\\", b"").replace(b'\\"', b"")
+    skeleton = b"".join(unescaped.split(b'"')[::2]).translate(_AS_SQUARE, _NOT_BRACKETS)
+    depth = 0
+    while skeleton:
+        if depth > MAX_JSON_DEPTH:
+            return depth
+        shorter = skeleton.replace(b"[]", b"")
+        if len(shorter) == len(skeleton):
+            return None
+        skeleton, depth = shorter, depth + 1
+    return depth
 
 
 def _check_strings(value: Any, where: str) -> None:
