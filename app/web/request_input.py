@@ -6,7 +6,8 @@ depth (the depth is counted on the raw text before parsing, so nesting never rea
 recursion limit) with finite numbers that fit 64 bits; integer path segments that fit a signed
 32-bit id (a larger one cannot exist: 404); ``page`` from 1 to ``MAX_PAGE`` and ``page_size``
 from 1 to ``MAX_PAGE_SIZE`` wherever they appear (else 400).
-The API is answered with JSON ``{"code", "message", "details"}``, the pages with the error page.
+Refusals are domain errors; :mod:`app.web.errors` answers the API with JSON ``{"code", "message",
+"details"}`` and the pages with the error page.
 """
 from __future__ import annotations
 
@@ -15,11 +16,11 @@ import math
 import re
 from typing import Any
 
-from flask import Flask, Response, current_app, g, render_template, request
+from flask import Flask, current_app, g, request
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
-from app.domain.errors import InvalidInput, OneSealError, TooLarge
+from app.domain.errors import InvalidInput, TooLarge
 
 #: the largest id a row can have: the columns are 32-bit on PostgreSQL, and so kept on SQLite
 MAX_ID = 2**31 - 1
@@ -60,29 +61,14 @@ def is_api_request() -> bool:
     return request.path.startswith(("/api/", "/modeler/api/"))
 
 
-def refusal(err: OneSealError, status: int) -> Response:
-    """The refusal in the form the caller reads: JSON for the API, the error page otherwise."""
-    from app.web.edge import error_response  # the edge imports this module
-
-    if is_api_request():
-        return error_response(err)
-    return Response(render_template("error.html", status=status, message=err.message), status=status,
-                    mimetype="text/html")
-
-
-def screen_request() -> Response | None:
-    """``before_request``: refuse what no handler should see; None lets the request through."""
-    try:
-        _screen_text()
-        int_param("page", 1, high=MAX_PAGE, what="页码")
-        int_param("page_size", 1, high=MAX_PAGE_SIZE, what="每页条数")
-        if request.method not in ("GET", "HEAD", "OPTIONS") and _is_json():
-            g.json_body = _parse_json_body()
-    except TooLarge as err:
-        return refusal(err, 413)
-    except InvalidInput as err:
-        return refusal(err, 400)
-    return None
+def screen_request() -> None:
+    """``before_request``: refuse what no handler should see (the error handlers of
+    :mod:`app.web.errors` answer JSON or the error page); None lets the request through."""
+    _screen_text()
+    int_param("page", 1, high=MAX_PAGE, what="页码")
+    int_param("page_size", 1, high=MAX_PAGE_SIZE, what="每页条数")
+    if request.method not in ("GET", "HEAD", "OPTIONS") and _is_json():
+        g.json_body = _parse_json_body()
 
 
 def json_body() -> Any:
