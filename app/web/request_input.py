@@ -139,7 +139,11 @@ def _parse_json_body() -> Any:
 
 
 def parse_json(raw: bytes) -> Any:
-    """Bytes → the JSON value, or InvalidInput: depth, characters, numbers and syntax checked."""
+    """Bytes → the JSON value, or InvalidInput: depth, characters, numbers and syntax checked.
+    UTF-8 only: a NUL byte (every UTF-16 or UTF-32 text has them, and the parser would accept
+    those) would put the depth count out of step with what the parser reads."""
+    if b"\x00" in raw:
+        raise _not_json()
     depth = json_depth(raw)
     if depth is None:
         raise _not_json()

@@ -67,6 +67,12 @@ def test_every_json_endpoint_refuses_deep_nesting(api, open_case):
         assert body["code"] == "json_too_deep", path
 
 
+def test_deep_json_sent_as_utf16_cannot_slip_past_the_count(api):
+    body = '["\\"", "]", ' + DEEP + "]"  # read as UTF-8 bytes, the nesting would look 1 deep
+    response = api.post("/api/v1/auth/token", content_type="application/json", data=body.encode("utf-16-le"))
+    assert refused(response)["code"] == "invalid_json"
+
+
 def test_json_nested_within_the_limit_still_reaches_the_handler(api):
     nested = "[" * 20 + "]" * 20
     response = post_raw(api, "/api/v1/auth/token", '{"username": ' + nested + ', "password": "x"}', as_user=None)

@@ -48,3 +48,14 @@ def test_numbers_a_database_or_json_column_cannot_hold_are_refused(text):
 def test_the_largest_64_bit_numbers_and_ordinary_floats_pass():
     assert parse_json(b"[9223372036854775807, -9223372036854775808, 1.5e300]") == [
         2**63 - 1, -(2**63), 1.5e300]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16", "utf-32"])
+def test_only_utf8_is_read_so_escaped_quotes_cannot_hide_brackets(encoding):
+    # valid JSON nested 2,000 deep; read byte by byte as if UTF-8, the quotes fall out of step
+    # (\" is no longer one byte pair) and the nesting would count as 1
+    deep = "[" * 2000 + "]" * 2000
+    for text in ('["\\"", "]", ' + deep + "]", '["\\"", ' + deep + ', "]"]'):
+        with pytest.raises(InvalidInput) as refused:
+            parse_json(text.encode(encoding))
+        assert refused.value.code == "invalid_json"
