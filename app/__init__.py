@@ -51,8 +51,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         modeler_pages,
         pages,
         process_models_api,
+        request_input,
     )
 
+    request_input.install(app)  # before the routes: bounded ids, and the first before_request
     browser_session.init_app(app)
     client_address.init_app(app, settings.trusted_proxies)
 

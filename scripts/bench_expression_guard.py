@@ -42,8 +42,8 @@ from app.services.actor import SYSTEM
 from app.services.demo import load_demo
 from app.services.processes.deployed import deploy
 from app.services.processes.modeler import deploy_shipped
-from tests.hostile_expressions import HOSTILE, Hostile
-from tests.model_samples import shipped
+from tests.support.hostile_expressions import HOSTILE, Hostile
+from tests.support.model_samples import shipped
 
 PASSWORD = "bench-password"
 ITEM = "XK-0002"  # 食品经营许可证补办, routed to the immediate process

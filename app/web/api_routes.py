@@ -20,18 +20,9 @@ from app.services.reading.case_pages import diagram_source
 from app.services.reading.project_views import project_types_view
 from app.web.edge import Call, api, json_body, json_response
 from app.web.openapi import openapi_document
+from app.web.request_input import int_param
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-
-def _int_arg(name: str, default: int) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise InvalidInput("invalid_query", f"查询参数“{name}”应为整数", field=name) from None
 
 
 def _item_view(item: Any, call: Call) -> dict[str, Any]:
@@ -133,7 +124,7 @@ def list_tasks(call: Call) -> tuple[Any, int]:
     page = inbox_service.inbox(call.session, call.runtime, call.actor, inbox_service.InboxRequest(
         tab=request.args.get("tab", "mine"), search=request.args.get("q"),
         deadline=request.args.get("deadline"), sort=request.args.get("sort", "deadline"),
-        page=_int_arg("page", 1), page_size=_int_arg("page_size", 20)))
+        page=int_param("page", 1), page_size=int_param("page_size", 20, high=inbox_service.MAX_PAGE_SIZE)))
     return {"tab": page.tab, "items": page.items, "total": page.total, "counts": page.counts,
             "page": page.page, "page_size": page.page_size}, 200
 

@@ -39,6 +39,7 @@ from app.services.access.auth import actor_for_token
 from app.services.actor import Actor
 from app.services.runtime import Runtime
 from app.services.stepping.incidents import record_refusal
+from app.web import request_input
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ def error_response(err: OneSealError) -> Response:
 
 
 def json_body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
+    body = request_input.json_body()  # screened at the edge: size, depth, characters, numbers
     if not isinstance(body, dict):
         raise InvalidInput("body_not_object", "请求体应为 JSON 对象")
     return body

@@ -1,4 +1,5 @@
-"""Error pages and JSON errors for whatever Flask itself refuses (404, 405, 413…)."""
+"""Error pages and JSON errors for whatever Flask itself refuses (404, 405, 413…), and for the
+domain errors raised outside a handler's own mapping (the request edge's refusals)."""
 from __future__ import annotations
 
 import logging
@@ -6,7 +7,9 @@ import logging
 from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from app.web.edge import json_response
+from app.domain.errors import OneSealError
+from app.web.edge import STATUS_BY_KIND, error_response, json_response
+from app.web.request_input import is_api_request
 
 log = logging.getLogger(__name__)
 
@@ -27,13 +30,20 @@ def register(app: Flask) -> None:
     def _http_error(err: HTTPException):  # type: ignore[no-untyped-def]
         status = err.code or 500
         code, message = _MESSAGES.get(status, ("http_error", "请求无法处理"))
-        if request.path.startswith("/api/"):
+        if is_api_request():
             return json_response({"code": code, "message": message, "details": {}}, status)
         return render_template("error.html", status=status, message=message), status
+
+    @app.errorhandler(OneSealError)
+    def _refused(err: OneSealError):  # type: ignore[no-untyped-def]
+        if is_api_request():
+            return error_response(err)
+        status = STATUS_BY_KIND.get(err.kind, 400)
+        return render_template("error.html", status=status, message=err.message), status
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):  # type: ignore[no-untyped-def]
         log.exception("unexpected error on %s %s", request.method, request.path)
-        if request.path.startswith("/api/"):
+        if is_api_request():
             return json_response({"code": "internal_error", "message": "服务器内部错误，已记录", "details": {}}, 500)
         return render_template("error.html", status=500, message="服务器内部错误，已记录"), 500

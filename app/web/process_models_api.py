@@ -18,6 +18,7 @@ from app.domain.findings import Finding, ModelRefused, ModelTooLarge, Severity
 from app.persistence.models import ProcessModelRevision, ProcessVersion
 from app.services.processes import modeler as process_models
 from app.web.edge import ActorLoader, Call, api
+from app.web.request_input import MAX_ID, int_param, json_body
 
 bp = Blueprint("process_models_api", __name__, url_prefix="/api/v1")
 
@@ -66,10 +67,9 @@ def _stored(model: Any, revision: ProcessModelRevision) -> dict[str, Any]:
 
 
 def _version_arg(name: str) -> int:
-    raw = request.args.get(name, "")
-    if not raw.isdigit():
-        raise InvalidInput("invalid_query", f"查询参数“{name}”应为版本号（正整数）", field=name)
-    return int(raw)
+    if name not in request.args:
+        raise InvalidInput("invalid_query", f"请提供查询参数“{name}”（版本号）", field=name)
+    return int_param(name, 1, high=MAX_ID, what="版本号")
 
 
 # --------------------------------------------------------------------------- handlers
@@ -121,7 +121,9 @@ def download(call: Call, model_id: int, version: int) -> tuple[Any, int]:
 
 
 def deploy(call: Call, model_id: int, version: int) -> tuple[Any, int]:
-    body = request.get_json(silent=True) if request.content_length else {}
+    body = json_body()
+    if body is None and not request.content_length:
+        body = {}
     if not isinstance(body, dict):
         raise InvalidInput("body_not_object", "请求体应为 JSON 对象（可含 comment）")
     done = process_models.deploy_version(call.session, call.runtime, call.actor, model_id, version,

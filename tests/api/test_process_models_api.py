@@ -137,7 +137,8 @@ def test_odd_and_traversal_names_are_refused(api, ext, name):
     before = count(ext, ProcessModelRevision)
     response = api.post(f"/api/v1/process-models?name={quote(name)}", as_user="designer", data=linear(), headers=XML)
     assert response.status_code == 400, response.get_json()
-    assert response.get_json()["code"].startswith("model_name_")
+    code = response.get_json()["code"]  # a NUL is refused at the edge, before the service sees it
+    assert code.startswith("model_name_") or (code == "invalid_characters" and "\x00" in name)
     assert count(ext, ProcessModelRevision) == before
 
 
@@ -234,10 +235,10 @@ def test_replaying_an_upload_with_the_same_idempotency_key_stores_it_once(api, e
 def test_openapi_describes_the_process_model_routes(api):
     paths = api.get("/api/v1/openapi.json").get_json()["paths"]
     for path in ("/api/v1/process-models", "/api/v1/process-models/validate",
-                 "/api/v1/process-models/{id}/versions", "/api/v1/process-models/{id}/versions/{version}/bpmn",
-                 "/api/v1/process-models/{id}/versions/{version}/deploy", "/api/v1/process-models/{id}/diff"):
+                 "/api/v1/process-models/{model_id}/versions", "/api/v1/process-models/{model_id}/versions/{version}/bpmn",
+                 "/api/v1/process-models/{model_id}/versions/{version}/deploy", "/api/v1/process-models/{model_id}/diff"):
         assert path in paths, path
     upload_op = paths["/api/v1/process-models"]["post"]
     assert "application/xml" in upload_op["requestBody"]["content"]
     assert {"201", "400", "403", "409", "413"} <= set(upload_op["responses"])
-    assert "409" in paths["/api/v1/process-models/{id}/versions/{version}/deploy"]["post"]["responses"]
+    assert "409" in paths["/api/v1/process-models/{model_id}/versions/{version}/deploy"]["post"]["responses"]
