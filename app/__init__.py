@@ -45,14 +45,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         api_routes,
         audit_api,
         audit_pages,
-        browser_session,
-        client_address,
-        errors,
         modeler_pages,
         pages,
         process_models_api,
-        request_input,
     )
+    from app.web.edge import browser_session, client_address, errors, request_input
 
     request_input.install(app)  # before the routes: bounded ids, and the first before_request
     browser_session.init_app(app)

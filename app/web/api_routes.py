@@ -18,9 +18,11 @@ from app.services.reading import case_views
 from app.services.reading import inbox as inbox_service
 from app.services.reading.case_pages import diagram_source
 from app.services.reading.project_views import project_types_view
-from app.web.edge import Call, api, json_body, json_response
+from app.web.edge.api import api, json_body
+from app.web.edge.request_input import int_param
+from app.web.edge.responses import json_response
+from app.web.edge.units import Call
 from app.web.openapi import openapi_document
-from app.web.request_input import int_param
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, request
 
-from app.domain.errors import OneSealError
 from app.services.audit import trail as audit_trail
-from app.web.audit_export import export_response
-from app.web.edge import Call, api, bearer_actor, error_response
+from app.web.edge.api import api, bearer_actor
+from app.web.edge.downloads import Download, download
+from app.web.edge.units import Call
 
 bp = Blueprint("audit_api", __name__, url_prefix="/api/v1/audit")
 
@@ -22,9 +22,7 @@ def events(call: Call) -> tuple[Any, int]:
 
 
 @bp.get("/events.<any(csv, json):fmt>")
-def export(fmt: str) -> Response:
-    runtime = current_app.extensions["oneseal"].runtime
-    try:
-        return export_response(fmt, lambda session: bearer_actor(session, runtime))
-    except OneSealError as err:
-        return error_response(err)
+@download(actor_from=bearer_actor)
+def export(call: Call, fmt: str) -> Download:
+    chunks = audit_trail.export_chunks(call.session, call.actor, request.args, fmt)
+    return Download(chunks, audit_trail.EXPORT_NAME, audit_trail.EXPORT_ASCII_NAME, fmt)

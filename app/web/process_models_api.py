@@ -17,8 +17,9 @@ from app.domain.errors import InvalidInput
 from app.domain.findings import Finding, ModelRefused, ModelTooLarge, Severity
 from app.persistence.models import ProcessModelRevision, ProcessVersion
 from app.services.processes import modeler as process_models
-from app.web.edge import ActorLoader, Call, api
-from app.web.request_input import MAX_ID, int_param, json_body
+from app.web.edge.api import ActorLoader, api
+from app.web.edge.request_input import MAX_ID, int_param, json_body
+from app.web.edge.units import Call
 
 bp = Blueprint("process_models_api", __name__, url_prefix="/api/v1")
 

@@ -5,8 +5,8 @@ admin) on the suite's database; ``scripts/fuzz_api.py`` runs the same for minute
 """
 from __future__ import annotations
 
-from tests.support.api_fuzzing import fuzz_for
 from tests.support.api import PASSWORD
+from tests.support.api_fuzzing import fuzz_for
 
 EXAMPLES_PER_OPERATION = 20
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from tests.support.pages import csrf, signed_in, text
-from tests.support.cases import register, work
 from tests.support.api import PASSWORD
+from tests.support.cases import register, work
+from tests.support.pages import csrf, signed_in, text
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 DEEP = "[" * 1000 + "]" * 1000

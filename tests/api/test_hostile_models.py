@@ -11,7 +11,13 @@ from app.persistence.models import ProcessModel, ProcessModelRevision, ProcessVe
 from app.services.actor import SYSTEM
 from app.services.processes.deployed import deploy as deploy_process
 from app.workflow.definitions import DefinitionError
-from tests.support.model_samples import codes, linear, shipped, with_condition, with_script
+from tests.support.model_samples import (
+    codes,
+    linear,
+    shipped,
+    with_condition,
+    with_script,
+)
 
 XML = {"Content-Type": "application/xml"}
 BILLION_LAUGHS = b'''<?xml version="1.0"?>

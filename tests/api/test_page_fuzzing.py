@@ -13,8 +13,8 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
-from tests.support.pages import signed_in
 from tests.support.cases import register, work
+from tests.support.pages import signed_in
 
 USERS = ("window", "reviewer_market", "auditor")
 #: the names the pages read from query strings and forms

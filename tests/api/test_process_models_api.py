@@ -7,7 +7,12 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import func, select
 
-from app.persistence.models import AuditEvent, Case, ProcessModelRevision, ProcessVersion
+from app.persistence.models import (
+    AuditEvent,
+    Case,
+    ProcessModelRevision,
+    ProcessVersion,
+)
 from tests.support.cases import register
 from tests.support.model_samples import codes, fan_out, linear, shipped
 

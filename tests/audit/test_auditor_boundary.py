@@ -137,7 +137,7 @@ def test_auditor_reads_every_case_the_trail_exports_and_reports(app, api, case):
 
 def test_the_guard_covers_routes_added_later(app):
     """A form or write endpoint added tomorrow is refused to auditors without its own check."""
-    from app.web.edge import api as api_route
+    from app.web.edge.api import api as api_route
 
     changed: list[str] = []
     app.add_url_rule("/probe/form", "probe_form", lambda: changed.append("form") or "ok", methods=["POST"])

@@ -16,7 +16,13 @@ from typing import Any
 import pytest
 
 from tests.support.api import PASSWORD
-from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS, LiveServer, ModelerServer, serve_app
+from tests.support.browser import (
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    LiveServer,
+    ModelerServer,
+    serve_app,
+)
 from tests.support.database import ON_POSTGRES
 
 pytestmark = pytest.mark.browser

@@ -2,17 +2,17 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from app.domain.case_status import ALLOWED_TRANSITIONS, CaseStatus, check_transition
 from app.domain.errors import Conflict, InvalidInput
+from app.services.decisions import build_evaluator
 from app.workflow.definitions import DefinitionCatalogue, Document
 from app.workflow.engine import TaskNotReady, WorkflowEngine, WorkflowFailure
-from app.services.decisions import build_evaluator
 from app.workflow.serializer import SERIALIZER_VERSION
 
 STANDARD = Path(__file__).resolve().parents[2] / "processes" / "standard_promised.bpmn"

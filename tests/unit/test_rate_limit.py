@@ -10,7 +10,7 @@ from app.domain.clock import FixedClock
 from app.domain.errors import InvalidInput
 from app.persistence.access_models import FailedAttempt
 from app.persistence.db import Database
-from app.web.client_address import TrustedProxies
+from app.web.edge.client_address import TrustedProxies
 from app.web.rate_limit import DatabaseFailureLimiter
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from app.domain.errors import InvalidInput
-from app.web.request_input import MAX_JSON_DEPTH, json_depth, parse_json
+from app.web.edge.request_input import MAX_JSON_DEPTH, json_depth, parse_json
 
 
 @pytest.mark.parametrize("text, depth", [

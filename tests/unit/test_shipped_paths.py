@@ -15,7 +15,15 @@ from app.rules_engine import load_rules_engine
 from app.services.decisions import build_evaluator
 from app.workflow.definitions import DefinitionCatalogue, Document
 from app.workflow.engine import WorkflowEngine
-from tests.support.shipped_paths import APPROVE, DOCUMENTS, NO_INSPECTION, PATHS, PROCESSES, ROOT, START
+from tests.support.shipped_paths import (
+    APPROVE,
+    DOCUMENTS,
+    NO_INSPECTION,
+    PATHS,
+    PROCESSES,
+    ROOT,
+    START,
+)
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from app.domain.errors import InvalidInput, TooLarge
-from app.workflow.definitions import DefinitionCatalogue, DefinitionError, Document
 from app.services.decisions import build_evaluator
+from app.workflow.definitions import DefinitionCatalogue, DefinitionError, Document
 from app.workflow.safe_xml import XmlLimits, parse_untrusted
 
 STANDARD = Path(__file__).resolve().parents[2] / "processes" / "standard_promised.bpmn"

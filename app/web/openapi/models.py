@@ -3,8 +3,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.web.openapi.parts import FINDINGS, IDEMPOTENCY, errors, json_body, ok, path_id, query
-from app.web.request_input import MAX_ID
+from app.web.edge.request_input import MAX_ID
+from app.web.openapi.parts import (
+    FINDINGS,
+    IDEMPOTENCY,
+    errors,
+    json_body,
+    ok,
+    path_id,
+    query,
+)
 
 _MODEL_ID = path_id("model_id", "流程模型编号（服务器生成）")
 _VERSION = path_id("version", "模型的版本号")

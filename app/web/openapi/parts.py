@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.web.request_input import MAX_ID, MAX_PAGE
+from app.web.edge.request_input import MAX_ID, MAX_PAGE
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 TASK = {"$ref": "#/components/schemas/Task"}

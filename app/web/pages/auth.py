@@ -9,26 +9,22 @@ from flask import flash, redirect, render_template, request, url_for
 from app.domain.errors import OneSealError
 from app.services.access.auth import authenticate, change_own_password
 from app.services.access.web_sessions import close_session, open_session
-from app.web.browser_session import current_actor, session_token, sign_in, sign_out
-from app.web.pages.common import (
-    actor_or_logout,
-    bp,
-    ext,
-    login_required,
-    safe_next,
-    unit,
-)
+from app.web.edge.browser_session import session_token, sign_in, sign_out
+from app.web.edge.pages import page, safe_next
+from app.web.edge.units import Call
+from app.web.pages.common import bp
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> Any:
+@page(signed_in=False)
+def login(call: Call) -> Any:
     error = None
     if request.method == "POST":
         try:
-            with unit(write=True) as db_session:
-                actor = authenticate(db_session, ext().runtime, request.form.get("username", ""),
+            with call.writing() as session:
+                actor = authenticate(session, call.runtime, request.form.get("username", ""),
                                      request.form.get("password", ""))
-                token = open_session(db_session, ext().runtime, actor, replacing=session_token())
+                token = open_session(session, call.runtime, actor, replacing=session_token())
         except OneSealError as err:
             error = err.message
         else:
@@ -40,29 +36,29 @@ def login() -> Any:
 
 
 @bp.post("/logout")
-def logout() -> Any:
-    actor, token = current_actor(), session_token()
-    if actor is not None and token is not None:
-        with unit(write=True) as db_session:
-            close_session(db_session, ext().runtime, actor, token)
+@page(signed_in=False)
+def logout(call: Call) -> Any:
+    token = session_token()
+    if call.actor is not None and token is not None:
+        with call.writing() as session:
+            close_session(session, call.runtime, call.actor, token)
     sign_out()
     return redirect(url_for("pages.login"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
-@login_required
-def change_password() -> Any:
+@page()
+def change_password(call: Call) -> Any:
     """修改密码: every other session of the user ends and their API tokens are revoked; this
     browser goes on with a fresh session."""
-    actor = actor_or_logout()
     errors: dict[str, str] = {}
     if request.method == "POST":
         form = request.form
         try:
-            with unit(write=True) as db_session:
-                ended = change_own_password(db_session, ext().runtime, actor, form.get("current"),
+            with call.writing() as session:
+                ended = change_own_password(session, call.runtime, call.actor, form.get("current"),
                                             form.get("new"), form.get("confirm"))
-                token = open_session(db_session, ext().runtime, actor)
+                token = open_session(session, call.runtime, call.actor)
         except OneSealError as err:
             errors[err.details.get("field") or "_form"] = err.message
         else:

@@ -10,16 +10,10 @@ from flask import render_template, request, send_from_directory
 from app.config import ROOT
 from app.domain.roles import Role
 from app.services.reading import case_pages
-from app.web.edge import json_response
-from app.web.pages.common import (
-    FIELD_LABELS,
-    actor_or_logout,
-    bp,
-    ext,
-    login_required,
-    or_abort,
-    unit,
-)
+from app.web.edge.pages import page
+from app.web.edge.responses import json_response
+from app.web.edge.units import Call
+from app.web.pages.common import FIELD_LABELS, bp
 
 #: the bpmn-js package, installed by ``make install`` (npm ci) and never committed; only its
 #: ``dist/`` folder (viewer scripts, stylesheets, font) is served, at /vendor/bpmn-js/dist/…
@@ -28,22 +22,18 @@ VENDOR_MAX_AGE = 7 * 24 * 3600
 
 
 @bp.get("/cases/<int:case_id>")
-@login_required
-def case_page(case_id: int) -> Any:
-    with unit(write=False) as db_session:
-        actor = actor_or_logout(db_session)
-        view = or_abort(lambda: case_pages.case_page_view(db_session, ext().runtime, actor, case_id))
-    return render_template("case.html", **view, actor=actor, field_labels=FIELD_LABELS,
-                           at_window=actor.role in (Role.WINDOW, Role.ADMIN))
+@page()
+def case_page(call: Call, case_id: int) -> Any:
+    view = case_pages.case_page_view(call.session, call.runtime, call.actor, case_id)
+    return render_template("case.html", **view, actor=call.actor, field_labels=FIELD_LABELS,
+                           at_window=call.actor.role in (Role.WINDOW, Role.ADMIN))
 
 
 @bp.get("/cases/<int:case_id>/diagram.json")
-@login_required
-def case_diagram(case_id: int) -> Any:
-    with unit(write=False) as db_session:
-        actor = actor_or_logout(db_session)
-        source = or_abort(lambda: case_pages.diagram_source(db_session, ext().runtime, actor, case_id,
-                                                            request.args.get("process")))
+@page()
+def case_diagram(call: Call, case_id: int) -> Any:
+    source = case_pages.diagram_source(call.session, call.runtime, call.actor, case_id,
+                                       request.args.get("process"))
     response = json_response(source)
     response.headers["Cache-Control"] = "private, no-store"
     return response

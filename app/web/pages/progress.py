@@ -10,8 +10,10 @@ from flask import current_app, render_template, request
 
 from app.domain.errors import OneSealError
 from app.services.reading.progress import lookup_progress
-from app.web.client_address import client_address
-from app.web.pages.common import bp, ext, unit
+from app.web.edge.client_address import client_address
+from app.web.edge.pages import page
+from app.web.edge.units import Call, ext
+from app.web.pages.common import bp
 from app.web.rate_limit import DatabaseFailureLimiter, FailureLimiter
 
 FAILURES_PER_CLIENT = 10
@@ -27,7 +29,8 @@ def _limiter() -> FailureLimiter:
 
 
 @bp.route("/progress", methods=["GET", "POST"])
-def progress() -> Any:
+@page(signed_in=False)
+def progress(call: Call) -> Any:
     if request.method == "GET":
         return render_template("progress.html", result=None, errors={}, form={})
     client = client_address()
@@ -36,9 +39,7 @@ def progress() -> Any:
         return render_template("progress.html", result=None, form=request.form,
                                errors={"_form": "查询失败次数过多，请 15 分钟后再试"}), 429
     try:
-        with unit(write=False) as db_session:
-            result = lookup_progress(db_session, ext().runtime, request.form.get("number"),
-                                     request.form.get("code"))
+        result = lookup_progress(call.session, call.runtime, request.form.get("number"), request.form.get("code"))
     except OneSealError as err:
         limiter.fail(client)
         status = 404 if err.kind == "not_found" else 400

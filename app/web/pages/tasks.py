@@ -6,60 +6,38 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
-from app.domain.errors import Conflict, OneSealError
-from app.domain.kinds import TaskStatus
+from app.domain.errors import OneSealError
 from app.domain.roles import Role
-from app.persistence import tasks as task_queries
-from app.persistence.models import Case
 from app.services.actor import Actor
-from app.services.casework.claims import can_act, claim_task, release_task
+from app.services.casework.claims import claim_task, release_task
 from app.services.casework.completion import Completion, complete_task
 from app.services.casework.supplement import RETURN_DECISION
-from app.services.casework.transfer import transfer_candidates, transfer_task
-from app.services.processes.deployed import definition_for
-from app.services.reading import case_pages, case_sections, case_views
-from app.web.edge import STATUS_BY_KIND, error_body, json_response
-from app.web.pages.common import (
-    FIELD_LABELS,
-    actor_or_logout,
-    bp,
-    ext,
-    login_required,
-    or_abort,
-    safe_next,
-    unit,
-    wants_json,
-)
+from app.services.casework.transfer import transfer_task
+from app.services.reading import case_views
+from app.services.reading.task_page import spec_of_task, task_page_view
+from app.web.edge.pages import page, safe_next, wants_json
+from app.web.edge.responses import error_body, json_response, status_of
+from app.web.edge.units import Call
+from app.web.pages.common import FIELD_LABELS, bp
 
 
 @bp.get("/tasks/<task_id>")
-@login_required
-def task_page(task_id: str) -> Any:
-    return _render_task(task_id)
+@page()
+def task_page(call: Call, task_id: str) -> Any:
+    return _render_task(call, task_id)
 
 
-def _render_task(task_id: str, errors: dict[str, str] | None = None, form: dict[str, Any] | None = None,
-                 status: int = 200) -> Any:
+def _render_task(call: Call, task_id: str, errors: dict[str, str] | None = None,
+                 form: dict[str, Any] | None = None, status: int = 200) -> Any:
     """The task page; after a refused action, with the error next to its field and what was entered."""
-    runtime = ext().runtime
-    with unit(write=False) as db_session:
-        actor = actor_or_logout(db_session)
-        task = or_abort(lambda: task_queries.get_task(db_session, task_id))
-        view = or_abort(lambda: case_pages.case_page_view(db_session, runtime, actor, task.case_id))
-        spec = _spec(db_session, task)
-        candidates = transfer_candidates(db_session, actor, task)
-    stage = spec.stage if spec else None
-    focus, others = case_sections.task_sections(view["case"], task, stage)
+    view = task_page_view(call.session, call.runtime, call.actor, task_id)
     return render_template(
-        "task.html", **view, task=task, spec=spec, actor=actor, field_labels=FIELD_LABELS,
-        focus=focus, others=others, brief=case_sections.task_brief(view["case"], task, stage, runtime.catalogue),
-        at_window=actor.role in (Role.WINDOW, Role.ADMIN),
-        may_act=can_act(actor, task) and task.status == TaskStatus.READY,
-        candidates=candidates, return_decision=RETURN_DECISION, errors=errors or {}, form=form or {}), status
+        "task.html", **view, actor=call.actor, field_labels=FIELD_LABELS,
+        at_window=call.actor.role in (Role.WINDOW, Role.ADMIN), return_decision=RETURN_DECISION,
+        errors=errors or {}, form=form or {}), status
 
 
 _NOTICE_ENTRY = re.compile(r"^notice\[(\d+)\]")
@@ -80,52 +58,48 @@ def _refused(err: OneSealError) -> tuple[dict[str, str], dict[str, Any]]:
     return {field: err.message}, values
 
 
-def _act(task_id: str, action: Callable[[Session, Actor], Any], done: str, *,
+def _act(call: Call, task_id: str, action: Callable[[Session, Actor], Any], done: str, *,
          then: str | None = None) -> Any:
     """Run one action in a write unit; answer JSON to the page's script. Otherwise redirect on
     success, to ``then`` (or the ``next`` the form names, else the task page); on a refusal show
     the task page again with the error, the status saying why (400, 409…)."""
     try:
-        with unit(write=True) as db_session:
-            actor = actor_or_logout(db_session)
-            task = action(db_session, actor)
+        with call.writing() as session:
+            task = action(session, call.actor)
             view = case_views.task_view(task) if task is not None else None
-    except StaleDataError:
-        err: OneSealError = Conflict("case_version_stale", "办件已被他人同时更新，请刷新后重试")
-    except OneSealError as caught:
-        err = caught
-    else:
+    except OneSealError as err:
+        status = status_of(err)
         if wants_json():
-            return json_response({"message": done, "task": view})
-        flash(done)
-        return redirect(safe_next(then or url_for("pages.task_page", task_id=task_id)))
-    status = STATUS_BY_KIND.get(err.kind, 400)
+            return json_response(error_body(err), status)
+        if err.kind in ("not_found", "forbidden", "unavailable"):
+            raise
+        errors, values = _refused(err)
+        return _render_task(call, task_id, errors, values, status)
     if wants_json():
-        return json_response(error_body(err), status)
-    if err.kind in ("not_found", "forbidden"):
-        abort(status)
-    errors, values = _refused(err)
-    return _render_task(task_id, errors, values, status)
+        return json_response({"message": done, "task": view})
+    flash(done)
+    return redirect(safe_next(then or url_for("pages.task_page", task_id=task_id)))
 
 
 @bp.post("/tasks/<task_id>/claim")
-@login_required
-def claim(task_id: str) -> Any:
-    return _act(task_id, lambda s, a: claim_task(s, ext().runtime, a, task_id), "已签收")
+@page()
+def claim(call: Call, task_id: str) -> Any:
+    return _act(call, task_id, lambda s, a: claim_task(s, call.runtime, a, task_id), "已签收")
 
 
 @bp.post("/tasks/<task_id>/release")
-@login_required
-def release(task_id: str) -> Any:
-    return _act(task_id, lambda s, a: release_task(s, ext().runtime, a, task_id), "已退回签收，任务回到部门待办")
+@page()
+def release(call: Call, task_id: str) -> Any:
+    return _act(call, task_id, lambda s, a: release_task(s, call.runtime, a, task_id),
+                "已退回签收，任务回到部门待办")
 
 
 @bp.post("/tasks/<task_id>/transfer")
-@login_required
-def transfer(task_id: str) -> Any:
+@page()
+def transfer(call: Call, task_id: str) -> Any:
     form = request.form
-    return _act(task_id, lambda s, a: transfer_task(s, ext().runtime, a, task_id, form.get("to"),
-                                                    form.get("reason")), "已转办")
+    return _act(call, task_id, lambda s, a: transfer_task(s, call.runtime, a, task_id, form.get("to"),
+                                                          form.get("reason")), "已转办")
 
 
 def _ticked(form: Any) -> list[str]:
@@ -162,19 +136,13 @@ def completion_from_form(form: Any, spec: Any) -> Completion:
 
 
 @bp.post("/tasks/<task_id>/complete")
-@login_required
-def complete(task_id: str) -> Any:
-    def action(db_session: Session, actor: Actor) -> Any:
-        spec = _spec(db_session, task_queries.get_task(db_session, task_id))
-        return complete_task(db_session, ext().runtime, actor, task_id, completion_from_form(request.form, spec))
+@page()
+def complete(call: Call, task_id: str) -> Any:
+    def action(session: Session, actor: Actor) -> Any:
+        spec = spec_of_task(session, call.runtime, task_id)
+        return complete_task(session, call.runtime, actor, task_id, completion_from_form(request.form, spec))
 
-    return _act(task_id, action, "已办理完成", then=url_for("pages.inbox"))
-
-
-def _spec(db_session: Session, task: Any) -> Any:
-    """What the diagram declares for the task's step (decisions, fields), or None."""
-    case = db_session.get(Case, task.case_id)  # usually already in the session: no query
-    return definition_for(db_session, ext().runtime, case.process_version_id).human_tasks.get(task.element_id)
+    return _act(call, task_id, action, "已办理完成", then=url_for("pages.inbox"))
 
 
 def _int_or_none(raw: str | None) -> int | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 
 from app.domain.catalogue import Bundle
 from app.domain.errors import OneSealError
@@ -21,15 +21,9 @@ from app.services.intake.window_desk import (
 )
 from app.services.reading import case_views
 from app.services.reading import inbox as inbox_service
-from app.web.pages.common import (
-    actor_or_logout,
-    bp,
-    ext,
-    login_required,
-    or_abort,
-    require_role,
-    unit,
-)
+from app.web.edge.pages import page
+from app.web.edge.units import Call
+from app.web.pages.common import bp
 
 DESK_ROLES = (Role.WINDOW, Role.ADMIN)
 DESK_LIST_SIZE = 8
@@ -45,35 +39,30 @@ def _applicant(form: Any) -> dict[str, str]:
     return {k: v for k, v in applicant.items() if v or k == "name"}
 
 
-def _choices(chosen: Any) -> list[Any]:
+def _choices(call: Call, chosen: Any) -> list[Any]:
     """The desk's list narrowed by the search (``q``); the whole list if it hides the choice."""
-    catalogue = ext().runtime.catalogue
+    catalogue = call.runtime.catalogue
     groups = desk_choices(catalogue, request.args.get("q"))
     if chosen is not None and not any(chosen in group.subjects for group in groups):
         groups = desk_choices(catalogue)
     return groups
 
 
-def _submit(action: str, chosen: Any) -> Any:
+def _submit(call: Call, action: str, chosen: Any) -> Any:
     """Run the desk's action; a redirect or a rendered notice on success, else the errors."""
     form = request.form
-    runtime = ext().runtime
     materials = form.getlist("materials")
     if action == "notice":
-        with unit(write=True) as db_session:
-            actor = actor_or_logout(db_session)
-            require_role(actor, *DESK_ROLES)
-            notice = issue_intake_notice(db_session, runtime, actor, item_code=chosen.code,
+        with call.writing() as session:
+            notice = issue_intake_notice(session, call.runtime, call.actor, item_code=chosen.code,
                                          applicant_name=form.get("applicant_name", ""), received=materials)
         return render_template("notice.html", notice=notice)
-    with unit(write=True) as db_session:
-        actor = actor_or_logout(db_session)
-        require_role(actor, *DESK_ROLES)
+    with call.writing() as session:
         application = Application(item_code=chosen.code, applicant=_applicant(form), materials=materials)
         if action != "accept":
-            case_id = register_case(db_session, runtime, actor, application).id
+            case_id = register_case(session, call.runtime, call.actor, application).id
         else:
-            acceptance = accept_application(db_session, runtime, actor, application,
+            acceptance = accept_application(session, call.runtime, call.actor, application,
                                             commitment_signed=form.get("commitment_signed") == "true")
             case_id, waiting = acceptance.case.id, acceptance.waiting_task_id
     if action == "accept" and waiting:
@@ -91,32 +80,29 @@ def _submit(action: str, chosen: Any) -> Any:
 
 @bp.route("/window", methods=["GET", "POST"], endpoint="register")
 @bp.route("/cases/new", methods=["GET", "POST"])
-@login_required
-def register() -> Any:
-    runtime = ext().runtime
+@page(roles=DESK_ROLES)
+def register(call: Call) -> Any:
+    catalogue = call.runtime.catalogue
     code = request.values.get("item_code", "")
-    chosen = runtime.catalogue.items.get(code) or runtime.catalogue.bundles.get(code)
+    chosen = catalogue.items.get(code) or catalogue.bundles.get(code)
     errors: dict[str, str] = {}
     if request.method == "POST":
         if chosen is None:
             errors["item_code"] = "请选择事项或“一件事”"
         else:
             try:
-                return _submit(request.form.get("action", "register"), chosen)
+                return _submit(call, request.form.get("action", "register"), chosen)
             except OneSealError as err:
-                if err.kind == "forbidden":
-                    abort(403)
+                if err.kind in ("forbidden", "not_found"):
+                    raise
                 field = "materials" if err.code in MATERIAL_ERRORS else err.details.get("field") or "_form"
                 errors[field] = err.message
-    groups = _choices(chosen)
+    groups = _choices(call, chosen)
     found = [subject for group in groups for subject in group.subjects]
     if chosen is None and request.args.get("q") and len(found) == 1:
         chosen = found[0]  # the search names one thing: take it
-    with unit(write=False) as db_session:
-        actor = actor_or_logout(db_session)
-        require_role(actor, *DESK_ROLES)
-        waiting = inbox_service.inbox(db_session, runtime, actor, inbox_service.InboxRequest(
-            tab="department", page_size=DESK_LIST_SIZE))
+    waiting = inbox_service.inbox(call.session, call.runtime, call.actor, inbox_service.InboxRequest(
+        tab="department", page_size=DESK_LIST_SIZE))
     received = set(request.form.getlist("materials")) if request.method == "POST" else None
     return render_template("register.html", groups=groups, query=request.args.get("q", ""), chosen=chosen,
                            is_bundle=isinstance(chosen, Bundle),
@@ -125,27 +111,22 @@ def register() -> Any:
 
 
 @bp.get("/cases/<int:case_id>/receipt")
-@login_required
-def receipt(case_id: int) -> Any:
-    with unit(write=False) as db_session:
-        actor = actor_or_logout(db_session)
-        require_role(actor, *DESK_ROLES)
-        detail = or_abort(lambda: case_views.case_detail(db_session, ext().runtime, actor, case_id))
-    return render_template("receipt.html", case=detail, clerk=actor.display_name or actor.username)
+@page(roles=DESK_ROLES)
+def receipt(call: Call, case_id: int) -> Any:
+    detail = case_views.case_detail(call.session, call.runtime, call.actor, case_id)
+    return render_template("receipt.html", case=detail, clerk=call.actor.display_name or call.actor.username)
 
 
 @bp.post("/cases/<int:case_id>/materials")
-@login_required
-def receive(case_id: int) -> Any:
+@page(roles=DESK_ROLES)
+def receive(call: Call, case_id: int) -> Any:
     """容缺后补: the window ticks the owed materials the applicant brought."""
     try:
-        with unit(write=True) as db_session:
-            actor = actor_or_logout(db_session)
-            require_role(actor, *DESK_ROLES)
-            receive_materials(db_session, ext().runtime, actor, case_id, request.form.getlist("materials"))
+        with call.writing() as session:
+            receive_materials(session, call.runtime, call.actor, case_id, request.form.getlist("materials"))
     except OneSealError as err:
         if err.kind in ("not_found", "forbidden"):
-            abort(403 if err.kind == "forbidden" else 404)
+            raise
         flash(err.message, "error")
     else:
         flash("已收取补交的材料")

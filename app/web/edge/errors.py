@@ -8,8 +8,8 @@ from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from app.domain.errors import OneSealError
-from app.web.edge import STATUS_BY_KIND, error_response, json_response
-from app.web.request_input import is_api_request
+from app.web.edge.request_input import is_api_request
+from app.web.edge.responses import error_response, json_response, status_of
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ def register(app: Flask) -> None:
     def _refused(err: OneSealError):  # type: ignore[no-untyped-def]
         if is_api_request():
             return error_response(err)
-        status = STATUS_BY_KIND.get(err.kind, 400)
+        status = status_of(err)
         return render_template("error.html", status=status, message=err.message), status
 
     @app.errorhandler(Exception)

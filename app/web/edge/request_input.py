@@ -6,7 +6,7 @@ depth (the depth is counted on the raw text before parsing, so nesting never rea
 recursion limit) with finite numbers that fit 64 bits; integer path segments that fit a signed
 32-bit id (a larger one cannot exist: 404); ``page`` from 1 to ``MAX_PAGE`` and ``page_size``
 from 1 to ``MAX_PAGE_SIZE`` wherever they appear (else 400).
-Refusals are domain errors; :mod:`app.web.errors` answers the API with JSON ``{"code", "message",
+Refusals are domain errors; :mod:`app.web.edge.errors` answers the API with JSON ``{"code", "message",
 "details"}`` and the pages with the error page.
 """
 from __future__ import annotations
@@ -63,7 +63,7 @@ def is_api_request() -> bool:
 
 def screen_request() -> None:
     """``before_request``: refuse what no handler should see (the error handlers of
-    :mod:`app.web.errors` answer JSON or the error page); None lets the request through."""
+    :mod:`app.web.edge.errors` answer JSON or the error page); None lets the request through."""
     _screen_text()
     int_param("page", 1, high=MAX_PAGE, what="页码")
     int_param("page_size", 1, high=MAX_PAGE_SIZE, what="每页条数")

@@ -1,0 +1,46 @@
+"""What the task page shows: the case as the case page does, then what bears on this step.
+
+The step's own brief first (what would stop an approval here), the sections the step needs,
+the rest after; the diagram's declaration of the step (decisions, fields); whether the user may
+act, and to whom they may transfer the task.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.domain.kinds import TaskStatus
+from app.persistence import tasks as task_queries
+from app.persistence.cases import get_case
+from app.persistence.models import TaskRecord
+from app.services.actor import Actor
+from app.services.casework.claims import can_act
+from app.services.casework.transfer import transfer_candidates
+from app.services.processes.deployed import definition_for
+from app.services.reading import case_pages, case_sections
+from app.services.runtime import Runtime
+from app.workflow.task_metadata import HumanTaskSpec
+
+
+def step_spec(session: Session, runtime: Runtime, task: TaskRecord) -> HumanTaskSpec | None:
+    """What the diagram declares for the task's step (decisions, fields), or None (超期督办)."""
+    case = get_case(session, task.case_id)
+    return definition_for(session, runtime, case.process_version_id).human_tasks.get(task.element_id)
+
+
+def spec_of_task(session: Session, runtime: Runtime, task_id: str) -> HumanTaskSpec | None:
+    return step_spec(session, runtime, task_queries.get_task(session, task_id))
+
+
+def task_page_view(session: Session, runtime: Runtime, actor: Actor, task_id: str) -> dict[str, Any]:
+    """Everything the task page renders; only for those who may see the case."""
+    task = task_queries.get_task(session, task_id)
+    view = case_pages.case_page_view(session, runtime, actor, task.case_id)
+    spec = step_spec(session, runtime, task)
+    stage = spec.stage if spec else None
+    focus, others = case_sections.task_sections(view["case"], task, stage)
+    return {**view, "task": task, "spec": spec, "focus": focus, "others": others,
+            "brief": case_sections.task_brief(view["case"], task, stage, runtime.catalogue),
+            "may_act": can_act(actor, task) and task.status == TaskStatus.READY,
+            "candidates": transfer_candidates(session, actor, task)}
