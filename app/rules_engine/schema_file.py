@@ -130,6 +130,7 @@ def _parse_fact(name: str, decl: object, check: Checker) -> FactSpec | None:
     title = decl.get("title")
     if not isinstance(title, str) or not title.strip() or len(title) > 50:
         bad("title 应为非空中文名称（最长 50 字）")
+        title = ""  # reported: the fact is refused
     required = decl.get("required", True)
     if type(required) is not bool:
         bad("required 应为 true 或 false")

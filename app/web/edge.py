@@ -157,7 +157,7 @@ def _run(view: Callable[..., tuple[Any, int]], kwargs: dict[str, Any], *, write:
                 actor.require_write()  # auditors are read-only on every write route
             key = _idempotency_key() if write and actor is not None else None
             request_hash = _request_hash() if key is not None else ""
-            if key is not None:
+            if key is not None and actor is not None:
                 replay = _replay(session, ext.runtime, actor, key, request_hash)
                 if replay is not None:
                     session.rollback()
@@ -168,7 +168,7 @@ def _run(view: Callable[..., tuple[Any, int]], kwargs: dict[str, Any], *, write:
                 return body
             payload = json.dumps(body, ensure_ascii=False)
             if write:
-                if key is not None:
+                if key is not None and actor is not None:
                     store_answer(session, actor.username, key, request_hash, status, payload,
                                  ext.runtime.clock.now())
                 session.commit()

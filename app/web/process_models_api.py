@@ -17,7 +17,7 @@ from app.domain.errors import InvalidInput
 from app.domain.findings import Finding, ModelRefused, ModelTooLarge, Severity
 from app.persistence.models import ProcessModelRevision, ProcessVersion
 from app.services.processes import modeler as process_models
-from app.web.edge import ActorLoader, Call, api
+from app.web.edge import ActorLoader, Call, api, bearer_actor
 
 bp = Blueprint("process_models_api", __name__, url_prefix="/api/v1")
 
@@ -149,10 +149,10 @@ ROUTES = (
 )
 
 
-def register(blueprint: Blueprint, **auth: ActorLoader) -> None:
-    """Add every route to ``blueprint``; ``actor_from=`` says who is calling (default: Bearer)."""
+def register(blueprint: Blueprint, actor_from: ActorLoader = bearer_actor) -> None:
+    """Add every route to ``blueprint``; ``actor_from`` says who is calling (default: Bearer)."""
     for rule, endpoint, view, method, writes in ROUTES:
-        blueprint.add_url_rule(rule, endpoint, api(write=writes, **auth)(view), methods=[method])
+        blueprint.add_url_rule(rule, endpoint, api(write=writes, actor_from=actor_from)(view), methods=[method])
 
 
 register(bp)

@@ -208,7 +208,8 @@ class Interpreter:
     def _Call(self, node: ast.Call) -> Any:
         name = node.func.id  # type: ignore[attr-defined]
         args = [self.value_of(a) for a in node.args]
-        kwargs = {k.arg: self.value_of(k.value) for k in node.keywords}
+        # ``**mapping`` (a keyword without a name) is refused when the text is compiled
+        kwargs = {k.arg: self.value_of(k.value) for k in node.keywords if k.arg is not None}
         values = [*args, *kwargs.values()]
         if name in self.functions:
             if self.static:

@@ -45,7 +45,7 @@ def check_notice(item: Subject, notice: Any) -> list[dict[str, str]]:
             raise InvalidInput("notice_reason_required",
                                f"请写明“{material.name}”需补正的理由（不超过 {MAX_REASON} 字）",
                                field=f"notice[{index}].reason")
-        items.append({"material": code, "name": material.name, "reason": reason.strip()})
+        items.append({"material": material.code, "name": material.name, "reason": reason.strip()})
     return items
 
 

@@ -174,6 +174,8 @@ def complete(task_id: str) -> Any:
 def _spec(db_session: Session, task: Any) -> Any:
     """What the diagram declares for the task's step (decisions, fields), or None."""
     case = db_session.get(Case, task.case_id)  # usually already in the session: no query
+    if case is None:
+        return None
     return definition_for(db_session, ext().runtime, case.process_version_id).human_tasks.get(task.element_id)
 
 
