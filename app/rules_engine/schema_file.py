@@ -182,10 +182,9 @@ def _parse_fact(name: str, decl: object, check: Checker) -> FactSpec | None:
 
 
 def _in_range(fact: FactSpec, value: object) -> bool:
-    if fact.type != "int":
+    if fact.type != "int" or not isinstance(value, int):  # a value of another type is refused before
         return True
-    return ((fact.min is None or value >= fact.min)  # type: ignore[operator]
-            and (fact.max is None or value <= fact.max))  # type: ignore[operator]
+    return (fact.min is None or value >= fact.min) and (fact.max is None or value <= fact.max)
 
 
 def parse_extras(raw: object, check: Checker) -> dict[str, FactSpec]:

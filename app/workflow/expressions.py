@@ -139,8 +139,9 @@ class RestrictedEvaluator:
     def execute(self, source: str, names: dict[str, Any]) -> dict[str, Any]:
         """Run assignments against ``names``; returns the names assigned (also set in ``names``)."""
         tree = _compile(source, "exec", self._names)
+        assert isinstance(tree, ast.Module)  # what "exec" compiles to
         interpreter = Interpreter(source, names, self.functions, Budget(source))
-        return interpreter.run_script(tree.body, names)  # type: ignore[attr-defined]
+        return interpreter.run_script(tree.body, names)
 
 
 def _unknown(*_args: Any, **_kwargs: Any) -> Any:
@@ -154,7 +155,7 @@ def _fold_constants(source: str, mode: str, functions: frozenset[str]) -> None:
     assigned: dict[str, Any] = {}  # a script's own names are known from their assignment on
     interpreter = Interpreter(source, assigned, dict.fromkeys(functions - frozenset(BUILTIN_FUNCTIONS), _unknown),
                               Budget(source), static=True)
-    if mode == "exec":
-        interpreter.run_script(tree.body, assigned)  # type: ignore[attr-defined]
+    if isinstance(tree, ast.Module):  # a script
+        interpreter.run_script(tree.body, assigned)
     else:
         interpreter.value_of(tree)
