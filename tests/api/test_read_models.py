@@ -30,11 +30,13 @@ from tests.api.test_parallel_api import ENTERTAINMENT, accepted, answer
 from tests.api.test_projects_api import GOVERNMENT, _pass_survey, materials_of
 from tests.api.test_projects_api import complete as complete_project
 from tests.api.test_projects_api import register as register_project
-from tests.api.test_rules_api import FACTS
 from tests.api.test_time_limits import returned
 
 #: keys the API never has: the pages add them (a bundle's materials: the items each serves)
 PAGE_ONLY = {("CaseMaterial", "items")}
+#: facts a designer tries the inspection rules on
+FACTS = {"requires_site_inspection": True, "departments_involved": 3, "parallel_approval": False,
+         "risk_level": "low", "technical": False, "bureau_qualified": True}
 
 
 class KeyCheck:
@@ -61,9 +63,9 @@ class KeyCheck:
         required = {key for key, hint in hints.items() if get_origin(hint) is not NotRequired}
         hints = {key: get_args(hint)[0] if key not in required else hint for key, hint in hints.items()}
         extra = sorted(value.keys() - hints.keys()) if self.exact else []
-        missing = sorted(required - value.keys())
+        absent = sorted(required - value.keys())
         self.problems += [f"{where}：JSON 中有读模型 {model.__name__} 未声明的键 {k}" for k in extra]
-        self.problems += [f"{where}：JSON 缺少读模型 {model.__name__} 必有的键 {k}" for k in missing]
+        self.problems += [f"{where}：JSON 缺少读模型 {model.__name__} 必有的键 {k}" for k in absent]
         self.seen[model] |= value.keys()
         for key, hint in hints.items():
             if value.get(key) is not None:

@@ -119,11 +119,12 @@ class CaseLink(TypedDict):
     result_label: str | None
 
 
-def link(case: Case) -> CaseLink:
+def case_link(case: Case) -> CaseLink:
     return {"id": case.id, "number": case.number, "kind": case.kind, "item_name": case.item_name,
             "status_label": CaseStatus(case.status).label,
             "result_label": CaseResult(case.result).label if case.result else None}
 
 
-def case_link(session: Session, case_id: int | None) -> CaseLink | None:
-    return link(get_case(session, case_id)) if case_id is not None else None
+def parent_link(session: Session, parent_case_id: int | None) -> CaseLink | None:
+    """The case a follow-up follows, if it is one."""
+    return case_link(get_case(session, parent_case_id)) if parent_case_id is not None else None

@@ -1,7 +1,8 @@
 """Read models of cases for the API and the pages: what a user may see, nothing more.
 
-Each is a TypedDict: the API returns it as it is and the templates read its keys; the type
-check holds the Python that builds and reads them to it, and a test holds the API's JSON."""
+Each is a TypedDict (the API returns it as it is, the templates read its keys): the type check
+holds the code that builds and reads one to its keys, ``tests/api/test_read_models.py`` the API's
+JSON."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -35,7 +36,7 @@ from app.services.reading.case_parts import (
     case_link,
     gaps_view,
     inspection_view,
-    link,
+    parent_link,
     rule_decisions,
 )
 from app.services.reading.project_views import MaterialSpec, ProjectView, project_view
@@ -121,6 +122,7 @@ def _task_outcome(task: TaskRecord) -> TaskOutcome:
 
 
 def task_view(task: TaskRecord) -> TaskView:
+    """A task as the API answers a claim, a transfer or a completion."""
     if task.status == TaskStatus.READY:
         return {**_task_base(task)}
     return {**_task_base(task), **_task_outcome(task)}
@@ -274,8 +276,8 @@ def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) 
         "inspection": inspection_view(runtime, decisions, tasks),
         "parallel": parallel_view(runtime.catalogue, item, definition, tasks),
         "kind": case.kind,
-        "parent_case": case_link(session, case.parent_case_id),
-        "follow_up_cases": [link(c) for c in follow_ups(session, case.id)],
+        "parent_case": parent_link(session, case.parent_case_id),
+        "follow_up_cases": [case_link(c) for c in follow_ups(session, case.id)],
         "project": project_view(session, runtime, case),
         "items": [{"code": i.item_code, "name": i.item_name, "department": i.department,
                    "department_name": runtime.catalogue.department_name(i.department), "stage": i.stage,
