@@ -1,6 +1,6 @@
 # OneSeal — 一枚印章管审批
 # make run      install, create the SQLite database with demo data, serve at http://127.0.0.1:8000
-# make test     install and run the whole suite
+# make test     install, type-check app/ (make typecheck) and run the whole suite
 # make install  install into .venv, the bpmn-js viewer into node_modules (npm ci), and Debian's
 #               Chromium with a Chinese font for the browser tests when missing (idempotent)
 
@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 NPM_STAMP := node_modules/.package-lock.json
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: install browser run test test-postgres lint clean
+.PHONY: install browser run typecheck test test-postgres lint clean
 
 install: $(STAMP) $(NPM_STAMP) browser
 
@@ -42,11 +42,16 @@ run: install
 	$(BIN)/oneseal init-db --demo
 	$(BIN)/oneseal serve --host $(HOST) --port $(PORT)
 
-test: install
+# mypy over app/ ([tool.mypy] in pyproject.toml); make test runs it first, make test-postgres
+# (the same code, another database) does not
+typecheck: install
+	$(BIN)/python -m mypy
+
+test: install typecheck
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-postgres: install
 	ONESEAL_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache node_modules
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache node_modules

@@ -6,7 +6,7 @@ import logging
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -14,8 +14,11 @@ from app.config import Settings
 from app.domain.errors import OneSealError
 from app.scenarios.cli import scenarios
 
+if TYPE_CHECKING:  # imported where used, so the command line starts fast
+    from app.domain.working_days import WorkingDayCalendar
 
-def _fail(err: OneSealError) -> None:
+
+def _fail(err: OneSealError) -> NoReturn:
     click.echo(f"错误：{err}", err=True)
     for problem in err.details.get("problems", []) or []:
         click.echo(f"  - {problem}", err=True)
@@ -258,7 +261,7 @@ def calendar() -> None:
     pass
 
 
-def _calendar():  # type: ignore[no-untyped-def]
+def _calendar() -> WorkingDayCalendar:
     from app.bureau_data.calendar_file import load_calendar
 
     try:

@@ -14,6 +14,7 @@ import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -62,13 +63,14 @@ class Worker:
             if self.stopping.is_set():
                 return report
             fired = self._job("timer", case_id, report,
-                              lambda s, c=case_id: fire_due_timers(s, self.runtime, c, now))
+                              partial(fire_due_timers, runtime=self.runtime, case_id=case_id, now=now))
             report.timers += 1 if fired else 0
         for case_id in deadlines:
             if self.stopping.is_set():
                 return report
             state = self._job("deadline", case_id, report,
-                              lambda s, c=case_id: check_deadline(s, self.runtime, c, now, self.threshold))
+                              partial(check_deadline, runtime=self.runtime, case_id=case_id, now=now,
+                                      threshold=self.threshold))
             report.warnings += state == WARNING
             report.overdue += state == OVERDUE
         return report

@@ -158,7 +158,9 @@ def _parse_official(raw: Any, ctx: _Ctx, line: int | None, festival_header: str)
     if not isinstance(items, list) or not items:
         raise ctx.error("calendar_official_empty", f"{year} 年的放假安排没有列出任何节日（[[{festival_header}]]）",
                         line, where)
-    earliest, seen, festivals = date(year - 1, 12, 1), {}, []
+    earliest = date(year - 1, 12, 1)
+    seen: dict[date, str] = {}  # day → the festival that named it
+    festivals: list[Festival] = []
     for i, item in enumerate(items):
         fline = ctx.header(festival_header, i, line or 0)
         item = _check_keys(item, {"name", "holidays", "workdays"}, ctx, fline, where)

@@ -13,11 +13,21 @@ import difflib
 import re
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from app.bureau_data import catalogue_sections, item_profiles
 from app.bureau_data.toml_lines import TomlLines, read_text, syntax_error
-from app.domain.catalogue import Catalogue, Department, Item, ItemKind, Material
+from app.domain.catalogue import (
+    Catalogue,
+    CommitmentProfile,
+    Department,
+    GapPoint,
+    InspectionProfile,
+    Item,
+    ItemKind,
+    Material,
+    ParallelProfile,
+)
 from app.domain.errors import DataFileError
 
 CATALOGUE_FILE_HELP = """\
@@ -87,6 +97,15 @@ _MATERIAL_KEYS: dict[str, tuple[type, bool]] = {
 _SHARED_KEY = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 
+class _Profiles(TypedDict, total=False):
+    """The optional tables of one item, as keyword arguments of :class:`Item`."""
+
+    inspection: InspectionProfile | None
+    parallel: ParallelProfile | None
+    gaps_until: GapPoint | None
+    commitment: CommitmentProfile | None
+
+
 def load_catalogue(path: Path, known_processes: set[str] | None = None) -> Catalogue:
     """Read and validate the catalogue at *path*; raise :class:`DataFileError` if invalid."""
     text = read_text(path, what="事项目录文件", code="catalogue")
@@ -140,13 +159,14 @@ class _Loader:
             elif type(value) is not kind:
                 self._problem(table, index, entry, f"{what}的{label}应为{_TYPE_NAMES[kind]}，"
                               f"实际是{_value_name(value)} {value!r}", key, line=line)
-            elif kind is str and required and not value.strip():
+            elif isinstance(value, str) and required and not value.strip():
                 self._problem(table, index, entry, f"{what}的{label}不能为空", key, line=line)
         return len(self.problems) == before
 
     def load(self, data: dict[str, Any]) -> Catalogue:
-        self._entries.update({name: data.get(name) if isinstance(data.get(name), list) else []
-                              for name in ("departments", "items", "bundles")})
+        for name in ("departments", "items", "bundles"):
+            entries = data.get(name)
+            self._entries[name] = entries if isinstance(entries, list) else []
         for key in data:
             if key not in ("departments", "items", "bureau", "bundles"):
                 self.problems.append({"line": self.where.top_line(key), "entry": None, "message":
@@ -179,6 +199,7 @@ class _Loader:
             what = f"部门 {entry} "
             if not self._fields("departments", index, entry, what, data, _DEPARTMENT_KEYS):
                 continue
+            code = data["code"]  # a string now that the fields are checked
             if not _DEPARTMENT_CODE.fullmatch(code):
                 self._problem("departments", index, entry, f"{what}的编码不合规范："
                               "须以小写字母开头，只含小写字母、数字和下划线", "code")
@@ -236,17 +257,18 @@ class _Loader:
                 problem(f"{what}的办理流程 {process} 不存在（已有流程：{known}）", "process")
             materials = self._materials(index, entry, what, data.get("materials"))
             profiles = self._profiles(index, entry, what, data, departments, kind)
-            if len(self.problems) == before and materials is not None:
-                result[code] = Item(
-                    code=code, name=data["name"].strip(), department=department, kind=kind,
-                    statutory_limit=statutory, promised_limit=promised, materials=materials,
-                    site_inspection=data["site_inspection"], process=process,
+            # no problem: every required field is there with its type, and the kind is known
+            if len(self.problems) == before and materials is not None and kind is not None:
+                result[data["code"]] = Item(
+                    code=data["code"], name=data["name"].strip(), department=data["department"], kind=kind,
+                    statutory_limit=data["statutory_limit"], promised_limit=data["promised_limit"],
+                    materials=materials, site_inspection=data["site_inspection"], process=data["process"],
                     legal_basis=data.get("legal_basis", "").strip(),
                     fee=data.get("fee", "不收费").strip() or "不收费", **profiles)
         return result
 
     def _profiles(self, index: int, entry: str, what: str, data: dict[str, Any],
-                  departments: dict[str, Department], kind: ItemKind | None) -> dict[str, Any]:
+                  departments: dict[str, Department], kind: ItemKind | None) -> _Profiles:
         """The optional inspection / parallel / gaps / commitment tables of one item."""
         loader = self
 
@@ -264,7 +286,8 @@ class _Loader:
                 line = loader.where.line("items", index, key, fallback=self.anchor)
                 loader._problem("items", index, entry, message, line=line)
 
-        report, known, found = _Report(), set(departments), {}
+        report, known = _Report(), set(departments)
+        found: _Profiles = {}
         report.anchor = "inspection"
         if isinstance(data.get("inspection"), dict):
             if data.get("site_inspection") is not True:
@@ -305,7 +328,7 @@ class _Loader:
                               "{ code = ..., name = ..., main = ... }", line=line)
             elif not self._fields("items", index, entry, label, data, _MATERIAL_KEYS, line):
                 continue
-            elif not _MATERIAL_CODE.fullmatch(code):
+            elif not _MATERIAL_CODE.fullmatch(code := data["code"]):
                 self._problem("items", index, entry, f"{label}的编码不合规范：只能含字母、数字、"
                               "连字符和下划线", line=line)
             elif any(m.code == code for m in result):

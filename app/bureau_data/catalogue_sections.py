@@ -75,6 +75,7 @@ def parse_bundles(loader: Loader, entries: list[Any], items: dict[str, Item],
 
         if not loader._fields("bundles", index, entry, what, data, BUNDLE_KEYS):
             continue
+        code = data["code"]  # a string now that the fields are checked
         if not _BUNDLE_CODE.fullmatch(code) or len(code) > 40:
             problem(f"{what}的编码不合规范：只能含字母、数字和连字符，例如 YJS-0001", "code")
         elif code in items or code in result:

@@ -96,7 +96,7 @@ class _Loader:
             elif type(value) is not kind:
                 self.problem(table, index, entry, f"{what}的 {key} 应为{_TYPE_NAMES[kind]}，实际是 {value!r}",
                              key, line)
-            elif kind is str and not value.strip():
+            elif isinstance(value, str) and not value.strip():
                 self.problem(table, index, entry, f"{what}的 {key} 不能为空", key, line)
         return len(self.problems) == before
 
@@ -147,6 +147,7 @@ class _Loader:
             what = f"第 {number} 阶段" if type(number) is int else f"第 {index + 1} 段阶段"
             if not self.fields("stages", index, entry, what, data, _STAGE_KEYS):
                 continue
+            number = data["number"]  # an integer now that the fields are checked
             if not 1 <= number <= STAGE_COUNT:
                 self.problem("stages", index, entry, f"阶段序号 number 应为 1～{STAGE_COUNT}，实际是 {number}", "number")
                 continue
@@ -237,6 +238,7 @@ class _Loader:
             label = f"{what}的申请材料 {anchor or f'第 {number} 项'} "
             if not self.fields("stages", index, entry, label, data, _MATERIAL_KEYS, line):
                 continue
+            code = data["code"]  # a string now that the fields are checked
             if not _MATERIAL_CODE.fullmatch(code):
                 self.problem("stages", index, entry, f"{label}的编码不合规范：只能含字母、数字、连字符和下划线",
                              line=line)
@@ -260,6 +262,7 @@ class _Loader:
             what = f"项目类型 {entry} "
             if not self.fields("types", index, entry, what, data, _TYPE_KEYS):
                 continue
+            code = data["code"]  # a string now that the fields are checked
             before = len(self.problems)
             if not _CODE.fullmatch(code) or len(code) > 32:
                 self.problem("types", index, entry, f"{what}的编码不合规范：只能含字母、数字和连字符，"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from app.domain.errors import NotFound
 from app.domain.parallel import ParallelMode
@@ -158,8 +158,38 @@ class Bundle:
         return next((m for m in self.materials if m.code == code), None)
 
 
-#: what a case is about: one item, or a bundle of items (they answer the same questions)
-Subject = Item | Bundle
+class Subject(Protocol):
+    """What a case is about: one item, a bundle of items (一件事) or a construction project
+    type. They answer the same questions (materials, kind, limits, profiles), so the services
+    that ask only these take any of them."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def department(self) -> str: ...
+    @property
+    def kind(self) -> ItemKind: ...
+    @property
+    def statutory_limit(self) -> int: ...
+    @property
+    def promised_limit(self) -> int: ...
+    @property
+    def materials(self) -> tuple[Material, ...]: ...
+    @property
+    def site_inspection(self) -> bool: ...
+    @property
+    def process(self) -> str: ...
+    @property
+    def inspection(self) -> InspectionProfile | None: ...
+    @property
+    def parallel(self) -> ParallelProfile | None: ...
+    @property
+    def gaps_until(self) -> GapPoint | None: ...
+    @property
+    def commitment(self) -> CommitmentProfile | None: ...
+    def material(self, code: str) -> Material | None: ...
 
 
 @dataclass(frozen=True)
@@ -180,14 +210,20 @@ class Catalogue:
         except KeyError:
             raise NotFound("item_not_found", f"事项“{code}”不在事项目录中", item_code=code) from None
 
-    def find(self, code: str) -> Subject | ProjectType | None:
+    def find(self, code: str) -> Subject | None:
         """The item, the bundle or the project type with this code, or None."""
-        return self.bundles.get(code) or self.projects.get(code) or self.items.get(code)
+        found: Subject | None = self.bundles.get(code) or self.projects.get(code) or self.items.get(code)
+        return found
 
-    def subject(self, code: str) -> Subject | ProjectType:
+    def subject(self, code: str) -> Subject:
         """The item, the bundle or the project type a case is about."""
         found = self.find(code)
         return found if found is not None else self.item(code)  # item(): names what is missing
+
+    def item_or_bundle(self, code: str) -> Item | Bundle:
+        """The item or the bundle an application names (a project type is registered its own way)."""
+        found = self.bundles.get(code) or self.items.get(code)
+        return found if found is not None else self.item(code)
 
     def department_name(self, code: str | None) -> str:
         if code is None:

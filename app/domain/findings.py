@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from app.domain.errors import Conflict, InvalidInput, TooLarge
+from app.domain.errors import Conflict, InvalidInput, OneSealError, TooLarge
 
 
 class Severity(StrEnum):
@@ -56,13 +56,13 @@ def as_dicts(findings: Iterable[Finding]) -> list[dict[str, Any]]:
     return [f.to_dict() for f in findings]
 
 
-class _CarriesFindings:
+class _CarriesFindings(OneSealError):
     """Mixed into an error that refuses a model: the findings go out with the error body."""
 
     findings: tuple[Finding, ...]
 
     def __init__(self, code: str, message: str, findings: Sequence[Finding], **details: Any) -> None:
-        super().__init__(code, message, **details)  # type: ignore[call-arg]
+        super().__init__(code, message, **details)
         self.findings = tuple(findings)
 
 

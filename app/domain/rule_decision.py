@@ -8,9 +8,26 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypedDict
 
 FactValue = bool | int | str
+
+
+class RuleDecisionDict(TypedDict):
+    """A decision as JSON: what a case's history and its rule decisions keep, and the API shows."""
+
+    ruleset: str
+    ruleset_version: str
+    outcome: str
+    outcome_title: str
+    rule_id: str | None
+    rule_title: str
+    basis: str
+    facts: dict[str, FactValue]
+    cited_facts: list[str]
+    extras: dict[str, FactValue]
+    explanation: str
+    explanation_zh: str
 
 
 def _show(value: FactValue) -> str:
@@ -90,7 +107,7 @@ class RuleDecision:
             return f"未命中任何规则，按兜底规定：{shown} → {result}"
         return f"依据规则 {self.rule_id}「{self.rule_title}」：{shown} → {result}"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> RuleDecisionDict:
         """Plain JSON-ready form for the audit trail and the API."""
         return {
             "ruleset": self.ruleset,

@@ -122,6 +122,7 @@ def statutory_holidays(year: int) -> dict[date, str]:
     new_year, one = lunar["new_year"], timedelta(days=1)
     festivals: list[tuple[str, list[date]]] = [("元旦", [date(year, 1, 1)])]
     if new_year is not None:
+        offsets: tuple[int, ...]
         if year >= 2025:
             offsets = (-1, 0, 1, 2)
         elif 2008 <= year <= 2013:
@@ -133,8 +134,9 @@ def statutory_holidays(year: int) -> dict[date, str]:
     festivals.append(("劳动节", [date(year, 5, 1 + k) for k in range(labour_days)]))
     if year >= 2008:
         for key, name in (("qingming", "清明节"), ("dragon_boat", "端午节"), ("mid_autumn", "中秋节")):
-            if lunar[key] is not None:
-                festivals.append((name, [lunar[key]]))
+            day = lunar[key]
+            if day is not None:
+                festivals.append((name, [day]))
     festivals.append(("国庆节", [date(year, 10, k) for k in (1, 2, 3)]))
     festivals.sort(key=lambda f: f[1][0])
 

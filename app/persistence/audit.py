@@ -47,9 +47,10 @@ def lock_chain(session: Session) -> None:
 _TIP = "oneseal_audit_chain_tip"
 
 #: one prepared statement for every append: the ORM's unit of work adds nothing to an insert-only row
-_INSERT = AuditEvent.__table__.insert()
+_TABLE = AuditEvent.metadata.tables[AuditEvent.__tablename__]  # the Table (``__table__`` is typed FromClause)
+_INSERT = _TABLE.insert()
 #: the stored tip: the hash of the last event
-_TIP_SELECT = select(AuditEvent.__table__.c.hash).order_by(AuditEvent.__table__.c.id.desc()).limit(1)
+_TIP_SELECT = select(_TABLE.c.hash).order_by(_TABLE.c.id.desc()).limit(1)
 
 
 @dataclass(frozen=True)
@@ -115,9 +116,11 @@ def append_event(session: Session, *, occurred_at: datetime, actor: str, action:
     digest = event_hash(prev, occurred_at, actor, action, case_id, element_id, before, after)
     row = {"occurred_at": occurred_at, "actor": actor, "action": action, "case_id": case_id,
            "element_id": element_id, "before": before, "after": after, "prev_hash": prev, "hash": digest}
-    result = session.connection().execute(_INSERT, row)
+    key = session.connection().execute(_INSERT, row).inserted_primary_key
+    if key is None:  # never for a one-row insert into a table with an integer key
+        raise RuntimeError("audit event written without an id")
     session.info[_TIP] = (session.get_transaction(), digest)
-    return AppendedEvent(id=result.inserted_primary_key[0], **row)
+    return AppendedEvent(key[0], occurred_at, actor, action, case_id, element_id, before, after, prev, digest)
 
 
 @dataclass(frozen=True)
@@ -157,7 +160,7 @@ def _diagnose(session: Session, event: AuditEvent, previous: AuditEvent | None) 
     """``event`` does not follow ``previous``: find what its recorded predecessor became."""
     after = f"#{previous.id}" if previous else "链首"
     if event.prev_hash == GENESIS:  # it claims to open the chain: whatever precedes it was inserted
-        first = session.scalar(select(func.min(AuditEvent.id)))
+        first = session.scalar(select(func.min(AuditEvent.id))) or event.id  # the event itself at least
         return ChainBreak(first, "inserted", f"该事件是插入的：#{event.id} 原本是链首，其前的事件不属于原链")
     named_id = session.scalar(select(AuditEvent.id).where(AuditEvent.hash == event.prev_hash))
     if named_id is None:
@@ -165,7 +168,7 @@ def _diagnose(session: Session, event: AuditEvent, previous: AuditEvent | None) 
                           f"前一事件缺失：{after}与本事件之间的事件被删除（或{after}被改动后重算了哈希）")
     if named_id > event.id:
         return ChainBreak(event.id, "reordered", f"顺序被调换：本事件原本紧接在 #{named_id} 之后")
-    first_inserted = session.scalar(select(func.min(AuditEvent.id)).where(AuditEvent.id > named_id))
+    first_inserted = session.scalar(select(func.min(AuditEvent.id)).where(AuditEvent.id > named_id)) or event.id
     return ChainBreak(first_inserted, "inserted",
                       f"该事件是插入的：#{event.id} 原本紧接在 #{named_id} 之后，其间的事件不属于原链"
                       f"（也可能是 #{event.id} 被伪造成接在 #{named_id} 之后）")

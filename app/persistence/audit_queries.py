@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TypeVarTuple
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -24,7 +24,10 @@ class EventFilter:
     until: datetime | None = None
 
 
-def _where(statement: Select[Any], criteria: EventFilter) -> Select[Any]:
+Columns = TypeVarTuple("Columns")
+
+
+def _where(statement: Select[*Columns], criteria: EventFilter) -> Select[*Columns]:
     if criteria.case_id is not None:
         statement = statement.where(AuditEvent.case_id == criteria.case_id)
     if criteria.actor:
@@ -38,7 +41,7 @@ def _where(statement: Select[Any], criteria: EventFilter) -> Select[Any]:
     return statement
 
 
-def _with_case_number() -> Select[Any]:
+def _with_case_number() -> Select[AuditEvent, str]:  # the number is None for an event of no case
     return select(AuditEvent, Case.number).outerjoin(Case, Case.id == AuditEvent.case_id)
 
 

@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TypeVar, TypeVarTuple
 
 from sqlalchemy import Row, Select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+#: the first entity a select returns (the key is one of its columns), and the others
+First = TypeVar("First")
+Others = TypeVarTuple("Others")
 
-def in_batches(session: Session, statement: Select[Any], key: InstrumentedAttribute[Any],
-               batch: int) -> Iterator[Row[Any]]:
+
+def in_batches(session: Session, statement: Select[First, *Others], key: InstrumentedAttribute[Any],
+               batch: int) -> Iterator[Row[First, *Others]]:
     """The rows of ``statement`` ordered by ``key`` (a column of the first entity it selects),
     fetched ``batch`` at a time by keyset: each batch starts after the last key seen."""
     last = None

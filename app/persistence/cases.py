@@ -53,7 +53,7 @@ def lock_task_for_step(session: Session, task_id: str) -> tuple[TaskRecord, Case
         return row[0], row[1], StoredState(*row[2:6])
     case = session.scalar(_LOCK_CASE_OF_TASK, {"b_task": task_id})
     row = session.execute(_TASK_AND_STATE, {"b_task": task_id}).first() if case is not None else None
-    if row is None:
+    if case is None or row is None:
         raise NotFound("task_not_found", "任务不存在", task_id=task_id)
     return row[0], case, StoredState(*row[1:5])
 

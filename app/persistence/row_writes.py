@@ -120,6 +120,6 @@ def _insert_statement(mapper: Mapper[Any]) -> Any:
 def _update_statement(mapper: Mapper[Any], versioned: bool) -> Any:
     table = _table(mapper)
     condition = and_(*(column == bindparam(f"b_{column.key}") for column in table.primary_key))
-    if versioned:
+    if versioned and mapper.version_id_col is not None:
         condition = and_(condition, mapper.version_id_col == bindparam("b_version"))
     return table.update().where(condition)

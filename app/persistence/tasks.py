@@ -5,16 +5,19 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVarTuple
 
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.domain.errors import NotFound
 from app.domain.kinds import TaskKind, TaskStatus
+from app.persistence.changes import rows_changed
 from app.persistence.models import Case, TaskRecord, User
 
 CASE_NUMBER = re.compile(r"^\d{4}-\d{6}$")
+#: the columns a select returns, kept through the filters added to it
+Columns = TypeVarTuple("Columns")
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,7 @@ def tasks_of_case(session: Session, case_id: int) -> list[TaskRecord]:
                                 .order_by(TaskRecord.created_at, TaskRecord.id)))
 
 
-def _inbox_filter(statement: Select[Any], query: InboxQuery) -> Select[Any]:
+def _inbox_filter(statement: Select[*Columns], query: InboxQuery) -> Select[*Columns]:
     if query.tab == "done":
         statement = statement.where(TaskRecord.completed_by == query.username,
                                     TaskRecord.status == TaskStatus.COMPLETED)
@@ -120,11 +123,10 @@ def inbox_page(session: Session, query: InboxQuery) -> list[tuple[TaskRecord, Ca
 
 def claim(session: Session, task_id: str, username: str) -> bool:
     """Compare-and-set: claim an unclaimed ready task; False if someone else got it."""
-    result = session.execute(update(TaskRecord).where(
+    return rows_changed(session, update(TaskRecord).where(
         TaskRecord.id == task_id, TaskRecord.status == TaskStatus.READY,
         or_(TaskRecord.claimed_by.is_(None), TaskRecord.claimed_by == username),
-    ).values(claimed_by=username).execution_options(synchronize_session=False))
-    return result.rowcount == 1
+    ).values(claimed_by=username).execution_options(synchronize_session=False)) == 1
 
 
 def cancel(session: Session, task_ids: Sequence[str], at: datetime) -> None:
@@ -135,10 +137,9 @@ def cancel(session: Session, task_ids: Sequence[str], at: datetime) -> None:
 
 
 def release(session: Session, task_id: str, username: str) -> bool:
-    result = session.execute(update(TaskRecord).where(
+    return rows_changed(session, update(TaskRecord).where(
         TaskRecord.id == task_id, TaskRecord.status == TaskStatus.READY, TaskRecord.claimed_by == username,
-    ).values(claimed_by=None).execution_options(synchronize_session=False))
-    return result.rowcount == 1
+    ).values(claimed_by=None).execution_options(synchronize_session=False)) == 1
 
 
 def usernames_for(session: Session, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], list[str]]:
@@ -161,7 +162,6 @@ def usernames_for(session: Session, pairs: Sequence[tuple[str, str]]) -> dict[tu
 def hand_over(session: Session, task_id: str, holder: str | None, to: str) -> bool:
     """Compare-and-set: move a ready task from its current holder (or nobody) to ``to``."""
     holder_is = TaskRecord.claimed_by.is_(None) if holder is None else TaskRecord.claimed_by == holder
-    result = session.execute(update(TaskRecord).where(
+    return rows_changed(session, update(TaskRecord).where(
         TaskRecord.id == task_id, TaskRecord.status == TaskStatus.READY, holder_is,
-    ).values(claimed_by=to).execution_options(synchronize_session=False))
-    return result.rowcount == 1
+    ).values(claimed_by=to).execution_options(synchronize_session=False)) == 1

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from app.persistence.changes import rows_changed
 from app.persistence.models import ApiToken, User
 
 
@@ -34,7 +35,7 @@ def store_token(session: Session, user: User, token: str, now: datetime, expires
 
 def revoke_tokens(session: Session, user_id: int) -> int:
     """Delete every API token of one user; how many there were."""
-    return session.execute(delete(ApiToken).where(ApiToken.user_id == user_id)).rowcount or 0
+    return rows_changed(session, delete(ApiToken).where(ApiToken.user_id == user_id))
 
 
 def user_for_token(session: Session, token: str, now: datetime) -> User | None:

@@ -8,6 +8,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from app.persistence.access_models import WebSession
+from app.persistence.changes import rows_changed
 from app.persistence.models import User
 
 
@@ -40,9 +41,9 @@ def end_session(session: Session, token: str, now: datetime, reason: str) -> int
 
 def end_sessions_of_user(session: Session, user_id: int, now: datetime, reason: str) -> int:
     """End every open session of one user; how many there were."""
-    result = session.execute(update(WebSession).where(WebSession.user_id == user_id, WebSession.ended_at.is_(None))
-                             .values(ended_at=now, end_reason=reason))
-    return result.rowcount or 0
+    return rows_changed(session, update(WebSession)
+                        .where(WebSession.user_id == user_id, WebSession.ended_at.is_(None))
+                        .values(ended_at=now, end_reason=reason))
 
 
 def prune_sessions(session: Session, unseen_since: datetime) -> None:

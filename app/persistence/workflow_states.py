@@ -19,7 +19,7 @@ from app.domain.errors import Conflict, NotFound
 from app.persistence.batches import in_batches
 from app.persistence.models import WorkflowState
 
-_TABLE = WorkflowState.__table__
+_TABLE = WorkflowState.metadata.tables[WorkflowState.__tablename__]  # the Table (``__table__`` is typed FromClause)
 _SELECT = (select(_TABLE.c.state, _TABLE.c.serializer_version, _TABLE.c.next_timer_at, _TABLE.c.revision)
            .where(_TABLE.c.case_id == bindparam("b_case")))
 _UPDATE = (_TABLE.update().where(_TABLE.c.case_id == bindparam("b_case"),

@@ -20,8 +20,8 @@ def compile_expression(condition: Condition) -> dict[str, Any]:
     if isinstance(condition, Comparison):
         if condition.op == "==":
             return {condition.fact: condition.value}
-        if condition.op == "in":
-            options = [{condition.fact: v} for v in condition.value]  # type: ignore[union-attr]
+        if isinstance(condition.value, tuple):  # ``in``: the alternatives
+            options = [{condition.fact: v} for v in condition.value]
             return options[0] if len(options) == 1 else {"$or": options}
         return {_OPS[condition.op]: {condition.fact: condition.value}}
     items = [compile_expression(item) for item in condition.items]

@@ -133,7 +133,7 @@ def render_condition(condition: Condition, facts: Mapping[str, FactSpec], top: b
     """Chinese rendering for display, e.g. ``涉及部门数 > 1 或 并联审批 == true``."""
     if isinstance(condition, Comparison):
         title = facts[condition.fact].title if condition.fact in facts else condition.fact
-        if condition.op == "in":
+        if isinstance(condition.value, tuple):  # ``in``: the alternatives
             values = "、".join(json.dumps(v, ensure_ascii=False) for v in condition.value)
             return f"{title} 属于 [{values}]"
         return f"{title} {condition.op} {json.dumps(condition.value, ensure_ascii=False)}"

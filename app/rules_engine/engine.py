@@ -61,7 +61,7 @@ class RulesEngine:
         spec = loaded.spec
         checked = validate_facts(spec, facts)
         rule_id = loaded.durable.first_match(checked)
-        extras = {extra.name: extra.default for extra in spec.extras}
+        extras = {extra.name: extra.fallback for extra in spec.extras}
         if rule_id is None:
             return RuleDecision(
                 outcome=spec.default_outcome, rule_id=None, rule_title="未命中任何规则",

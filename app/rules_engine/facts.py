@@ -39,7 +39,7 @@ def validate_facts(spec: RulesetSpec, raw: object) -> dict[str, FactValue]:
             if fact.required:
                 raise _fail(spec, f"缺少必填事实「{fact.title}」({fact.name})", fact.name,
                             "missing")
-            facts[fact.name] = fact.default  # type: ignore[assignment]
+            facts[fact.name] = fact.fallback
             continue
         facts[fact.name] = check_value(spec, fact, raw[fact.name])
     return facts

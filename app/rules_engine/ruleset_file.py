@@ -94,10 +94,12 @@ def _parse(data: dict[str, Any], check: Checker, digest: str) -> RulesetSpec | N
         check.add("ruleset_bad_header",
                   "[ruleset] name 应为小写英文标识（如 inspection），字母开头，最长 32 字符",
                   entry="ruleset", line=check.key_line("name"))
+        name = ""  # reported: the ruleset is refused (as ``text`` does for a bad text)
     version = header.get("version")
     if not isinstance(version, str) or not VERSION_RE.match(version):
         check.add("ruleset_bad_header", "[ruleset] version 应为版本字符串（如 \"2026.1\"）",
                   entry="ruleset", line=check.key_line("version"))
+        version = ""
     title = text(check, header, "title", "ruleset", 100)
     default_basis = text(check, header, "default_basis", "ruleset", 500)
     outcomes = parse_outcomes(data.get("outcomes"), check)
@@ -106,6 +108,8 @@ def _parse(data: dict[str, Any], check: Checker, digest: str) -> RulesetSpec | N
         check.add("ruleset_bad_header",
                   f"[ruleset] default_outcome 应为已声明的结果之一：{', '.join(outcomes)}",
                   entry="ruleset", line=check.key_line("default_outcome"))
+    if not isinstance(default, str):
+        default = ""  # reported above, or with the outcomes when there are none
     facts = parse_facts(data.get("facts"), check)
     extras = parse_extras(data.get("extras"), check)
     rules = _parse_rules(data.get("rules"), check, facts, outcomes, extras)
@@ -156,6 +160,7 @@ def _parse_rules(raw: object, check: Checker, facts: dict, outcomes: dict,
         priority = item.get("priority")
         if type(priority) is not int or not 0 <= priority <= MAX_PRIORITY:
             report("rule_bad_priority", f"priority 应为 0 到 {MAX_PRIORITY} 的整数（数字小者先判断）")
+            priority = 0  # reported: the rule is left out (as for every value below)
         elif priority in seen_priorities:
             report("rule_duplicate_priority",
                    f"优先级 {priority} 与规则 {seen_priorities[priority]} 重复；先后顺序必须明确")
@@ -165,19 +170,22 @@ def _parse_rules(raw: object, check: Checker, facts: dict, outcomes: dict,
         if not isinstance(outcome, str) or outcome not in outcomes:
             report("rule_unknown_outcome",
                    f"结果 {outcome!r} 不在允许的结果中（{', '.join(outcomes)}）")
+            outcome = ""
         title = item.get("title")
         if not isinstance(title, str) or not title.strip() or len(title) > 100:
             report("rule_bad_title", "title 应为非空中文标题（最长 100 字）")
+            title = ""
         basis = item.get("basis")
         if not isinstance(basis, str) or not basis.strip() or len(basis) > 500:
             report("rule_bad_basis", "basis（法律或政策依据）应为非空文本（最长 500 字）")
+            basis = ""
         if "when" not in item:
             report("rule_no_condition", "缺少条件 when")
             when = None
         else:
             when = parse_condition(item["when"], facts, report)
         rule_extras = _rule_extras(item.get("extras", {}), extras, report)
-        if len(check.problems) == before and when is not None:
+        if len(check.problems) == before and when is not None and label is not None:
             rules.append(RuleSpec(id=label, title=title, priority=priority, basis=basis,
                                   outcome=outcome, when=when, extras=rule_extras, line=line))
     return rules

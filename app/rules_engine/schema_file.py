@@ -130,6 +130,7 @@ def _parse_fact(name: str, decl: object, check: Checker) -> FactSpec | None:
     title = decl.get("title")
     if not isinstance(title, str) or not title.strip() or len(title) > 50:
         bad("title 应为非空中文名称（最长 50 字）")
+        title = ""  # reported: the fact is refused
     required = decl.get("required", True)
     if type(required) is not bool:
         bad("required 应为 true 或 false")
@@ -181,10 +182,9 @@ def _parse_fact(name: str, decl: object, check: Checker) -> FactSpec | None:
 
 
 def _in_range(fact: FactSpec, value: object) -> bool:
-    if fact.type != "int":
+    if fact.type != "int" or not isinstance(value, int):  # a value of another type is refused before
         return True
-    return ((fact.min is None or value >= fact.min)  # type: ignore[operator]
-            and (fact.max is None or value <= fact.max))  # type: ignore[operator]
+    return (fact.min is None or value >= fact.min) and (fact.max is None or value <= fact.max)
 
 
 def parse_extras(raw: object, check: Checker) -> dict[str, FactSpec]:

@@ -38,6 +38,13 @@ class FactSpec:
     #: Chinese labels of enum values, e.g. (("high", "高"), …); shown in explanations
     labels: tuple[tuple[str, str], ...] = ()
 
+    @property
+    def fallback(self) -> FactValue:
+        """The default of an optional fact or of an extra (loading refuses either without one)."""
+        if self.default is None:
+            raise ValueError(f"fact {self.name} has no default")
+        return self.default
+
     def constraint(self) -> str:
         """Short Chinese description of what the fact accepts."""
         if self.type == "bool":

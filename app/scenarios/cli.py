@@ -3,11 +3,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from app.config import Settings
 from app.domain.errors import OneSealError
+
+if TYPE_CHECKING:  # imported where used, so the command line starts fast
+    from app.scenarios.runner import RunOutcome
 
 _OUTPUT = click.option("--output", "-o", "output", type=click.Path(file_okay=False, path_type=Path),
                        default=None, help="报告目录（默认 reports/，即 ONESEAL_REPORTS_DIR）")
@@ -19,8 +23,8 @@ def _output(output: Path | None) -> Path:
     return output or Settings.load().reports_dir
 
 
-def _run(paths: tuple[Path, ...], output: Path, database_url: str | None,  # type: ignore[no-untyped-def]
-         print_coverage: bool = True):
+def _run(paths: tuple[Path, ...], output: Path, database_url: str | None,
+         print_coverage: bool = True) -> RunOutcome:
     from app.scenarios.runner import run_scenarios
 
     try:

@@ -28,6 +28,13 @@ def expect(condition: object, message: str) -> None:
         raise ExpectationFailed(message)
 
 
+def present(value: T | None, message: str) -> T:
+    """``value`` is there (not None), or the step fails with ``message``; the value, for use."""
+    if value is None:
+        raise ExpectationFailed(message)
+    return value
+
+
 def expect_equal(actual: object, expected: object, context: object = None) -> None:
     """``actual == expected``; ``context`` (what else was found) is added to the message."""
     if actual != expected:

@@ -15,7 +15,7 @@ from app.persistence.models import TaskRecord
 from app.scenarios.expect import ExpectationFailed, expect
 from app.services.access.auth import actor_for_username
 from app.services.actor import Actor
-from app.services.reading.case_views import case_detail
+from app.services.reading.case_views import CaseDetail, case_detail
 from app.services.runtime import Runtime
 
 T = TypeVar("T")
@@ -57,7 +57,7 @@ class ScenarioServices:
         expect(actor is not None, f"没有用户“{username}”")
         return actor  # type: ignore[return-value]
 
-    def detail(self, case_id: int | None) -> dict[str, Any]:
+    def detail(self, case_id: int | None) -> CaseDetail:
         """The case as the window sees it (status, tasks, history, time limit, sections)."""
         if case_id is None:
             raise ExpectationFailed("场景中还没有办件：请先用“假如”步骤登记一件办件")

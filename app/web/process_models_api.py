@@ -17,7 +17,7 @@ from app.domain.errors import InvalidInput
 from app.domain.findings import Finding, ModelRefused, ModelTooLarge, Severity
 from app.persistence.models import ProcessModelRevision, ProcessVersion
 from app.services.processes import modeler as process_models
-from app.web.edge.api import ActorLoader, api
+from app.web.edge.api import ActorLoader, api, bearer_actor
 from app.web.edge.request_input import MAX_ID, int_param, json_body
 from app.web.edge.units import Call
 
@@ -152,10 +152,10 @@ ROUTES = (
 )
 
 
-def register(blueprint: Blueprint, **auth: ActorLoader) -> None:
-    """Add every route to ``blueprint``; ``actor_from=`` says who is calling (default: Bearer)."""
+def register(blueprint: Blueprint, actor_from: ActorLoader = bearer_actor) -> None:
+    """Add every route to ``blueprint``; ``actor_from`` says who is calling (default: Bearer)."""
     for rule, endpoint, view, method, writes in ROUTES:
-        blueprint.add_url_rule(rule, endpoint, api(write=writes, **auth)(view), methods=[method])
+        blueprint.add_url_rule(rule, endpoint, api(write=writes, actor_from=actor_from)(view), methods=[method])
 
 
 register(bp)

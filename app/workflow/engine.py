@@ -284,7 +284,7 @@ class WorkflowRun:
             raise TaskNotReady("task_not_ready", "该任务已办理或已不在待办状态", task_id=task_id)
         spec = self.definition.human_tasks.get(task.task_spec.bpmn_id or task.task_spec.name)
         task.data.update(data)
-        if spec is not None and spec.output_item:
+        if spec is not None and spec.output_item and spec.input_item:  # an output needs an input
             # each instance hands back its own record; the loop collects them, so no instance
             # overwrites another's data (a parallel countersign keeps every department's answer)
             task.data[spec.output_item] = {spec.input_item: task.data.get(spec.input_item), **data}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from app.workflow.expression_builtins import (
@@ -90,7 +90,9 @@ class Interpreter:
         total = 0
         for statement in body:
             if isinstance(statement, ast.Assign):
-                target = statement.targets[0].id  # type: ignore[attr-defined]
+                name = statement.targets[0]
+                assert isinstance(name, ast.Name)  # the only target compiling allows
+                target = name.id
                 value = self.value_of(statement.value)
                 names[target] = value
                 assigned[target] = value
@@ -119,12 +121,13 @@ class Interpreter:
 
     def _BoolOp(self, node: ast.BoolOp) -> Any:
         is_and = isinstance(node.op, ast.And)
+        values: Iterable[Any]
         if self.static:  # every operand, whether or not the data would reach it
             values = [self.value_of(item) for item in node.values]
             if any(v is UNKNOWN for v in values):
                 return UNKNOWN
-        else:
-            values = (self.value_of(item) for item in node.values)  # type: ignore[assignment]
+        else:  # one operand at a time: ``and`` and ``or`` stop at the first that decides
+            values = (self.value_of(item) for item in node.values)
         value: Any = None
         for value in values:
             if bool(value) != is_and:
@@ -173,9 +176,10 @@ class Interpreter:
         return UNKNOWN if any(v is UNKNOWN for v in items) else items
 
     def _Dict(self, node: ast.Dict) -> Any:
-        if any(k is None for k in node.keys):
+        keys = [k for k in node.keys if k is not None]  # a key of None unpacks a mapping: ``{**d}``
+        if len(keys) < len(node.keys):
             raise reject("expression_not_allowed", "表达式中不允许展开字典", self.source, node)
-        pairs = [(self.value_of(k), self.value_of(v)) for k, v in zip(node.keys, node.values)]  # type: ignore[arg-type]
+        pairs = [(self.value_of(k), self.value_of(v)) for k, v in zip(keys, node.values)]
         if any(k is UNKNOWN or v is UNKNOWN for k, v in pairs):
             return UNKNOWN
         self.budget.charge_through(*(key for key, _ in pairs), share=4)  # hashing them
@@ -206,9 +210,12 @@ class Interpreter:
             raise reject("expression_failed", f"取值失败：{str(err)[:200]}", self.source, node) from None
 
     def _Call(self, node: ast.Call) -> Any:
-        name = node.func.id  # type: ignore[attr-defined]
+        func = node.func
+        assert isinstance(func, ast.Name)  # the only callee compiling allows
+        name = func.id
         args = [self.value_of(a) for a in node.args]
-        kwargs = {k.arg: self.value_of(k.value) for k in node.keywords}
+        # ``**mapping`` (a keyword without a name) is refused when the text is compiled
+        kwargs = {k.arg: self.value_of(k.value) for k in node.keywords if k.arg is not None}
         values = [*args, *kwargs.values()]
         if name in self.functions:
             if self.static:

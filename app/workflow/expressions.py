@@ -25,7 +25,7 @@ from functools import lru_cache
 from typing import Any
 
 from app.workflow.expression_builtins import BUILTIN_FUNCTIONS, OPERATORS
-from app.workflow.expression_interpreter import Interpreter
+from app.workflow.expression_interpreter import UNKNOWN, Interpreter
 from app.workflow.expression_interpreter import reject as _reject
 from app.workflow.expression_limits import Budget, ExpressionError, LimitExceeded
 
@@ -139,17 +139,23 @@ class RestrictedEvaluator:
     def execute(self, source: str, names: dict[str, Any]) -> dict[str, Any]:
         """Run assignments against ``names``; returns the names assigned (also set in ``names``)."""
         tree = _compile(source, "exec", self._names)
+        assert isinstance(tree, ast.Module)  # what "exec" compiles to
         interpreter = Interpreter(source, names, self.functions, Budget(source))
-        return interpreter.run_script(tree.body, names)  # type: ignore[attr-defined]
+        return interpreter.run_script(tree.body, names)
+
+
+def _unknown(*_args: Any, **_kwargs: Any) -> Any:
+    """Stands for an application function at upload, where none is called (its value depends on data)."""
+    return UNKNOWN
 
 
 @lru_cache(maxsize=2048)
 def _fold_constants(source: str, mode: str, functions: frozenset[str]) -> None:
     tree = _compile(source, mode, functions)
     assigned: dict[str, Any] = {}  # a script's own names are known from their assignment on
-    interpreter = Interpreter(source, assigned, dict.fromkeys(functions - frozenset(BUILTIN_FUNCTIONS)),
+    interpreter = Interpreter(source, assigned, dict.fromkeys(functions - frozenset(BUILTIN_FUNCTIONS), _unknown),
                               Budget(source), static=True)
-    if mode == "exec":
-        interpreter.run_script(tree.body, assigned)  # type: ignore[attr-defined]
+    if isinstance(tree, ast.Module):  # a script
+        interpreter.run_script(tree.body, assigned)
     else:
         interpreter.value_of(tree)

@@ -177,11 +177,12 @@ def human_task_from_properties(element_id: str, name: str, lane: str | None,
     opinion = properties.get("opinion", "optional")
     if opinion not in ("required", "optional"):
         raise MetadataError("意见要求应为 required 或 optional")
-    paths = {}
+    paths: dict[str, str | None] = {}
     for key, what in (("department_from", "承办部门"), ("item_from", "事项"), ("project_stage_from", "项目阶段")):
-        paths[key] = properties.get(key) or None
-        if paths[key] is not None and not _PATH.match(paths[key]):
-            raise MetadataError(f"{what}变量“{paths[key]}”应为小写英文标识，或“变量.键”")
+        path = properties.get(key) or None
+        if path is not None and not _PATH.match(path):
+            raise MetadataError(f"{what}变量“{path}”应为小写英文标识，或“变量.键”")
+        paths[key] = path
     opens_case = {}
     for decision, process_id in _pairs(properties.get("opens_case", ""), "立案规则", values=True).items():
         if decision not in decisions:

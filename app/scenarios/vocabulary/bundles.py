@@ -5,9 +5,10 @@ from __future__ import annotations
 from app.scenarios.expect import expect, expect_equal
 from app.scenarios.registry import then
 from app.scenarios.services import ScenarioServices
+from app.services.reading.case_views import CaseItemView
 
 
-def _item(services: ScenarioServices, case_id: int, name: str) -> dict:
+def _item(services: ScenarioServices, case_id: int, name: str) -> CaseItemView:
     items = services.detail(case_id)["items"]
     found = [i for i in items if i["name"] == name]
     expect(found, f"预期办件包含事项“{name}”，实际只有：{'、'.join(i['name'] for i in items) or '无'}")

@@ -3,7 +3,7 @@ Commitment-based approval (告知承诺) and the revocation an untrue commitment
 from __future__ import annotations
 
 from app.domain.errors import OneSealError
-from app.scenarios.expect import expect, expect_equal
+from app.scenarios.expect import expect, expect_equal, present
 from app.scenarios.registry import then, when
 from app.scenarios.services import ScenarioServices
 from app.scenarios.vocabulary.cases import work
@@ -34,6 +34,5 @@ def to_follow_up(services: ScenarioServices, case_id: int) -> int:
 @then("原许可的办理结果为“{label}”")
 def parent_result(services: ScenarioServices, case_id: int, label: str) -> None:
     """撤销案所针对的原办件（原许可）的办理结果。"""
-    parent = services.detail(case_id)["parent_case"]
-    expect(parent is not None, "当前办件不是由另一件办件立案的撤销案")
+    parent = present(services.detail(case_id)["parent_case"], "当前办件不是由另一件办件立案的撤销案")
     expect_equal(parent["result_label"], label)

@@ -6,12 +6,12 @@ from __future__ import annotations
 from app.scenarios.expect import expect
 from app.scenarios.registry import then
 from app.scenarios.services import ScenarioServices
-from app.services.reading.inbox import InboxRequest, inbox
+from app.services.reading.inbox import InboxRequest, InboxRow, inbox
 
 TABS = {"我的待办": "mine", "部门待办": "department", "已办": "done"}
 
 
-def inbox_items(services: ScenarioServices, username: str, tab: str) -> list[dict]:
+def inbox_items(services: ScenarioServices, username: str, tab: str) -> list[InboxRow]:
     """The first hundred rows of a tab of the user's inbox (tab: mine, department, done)."""
     actor = services.actor(username)
     page = services.run(lambda session, runtime: inbox(session, runtime, actor,

@@ -2,7 +2,7 @@
 Site inspection on real cases: how the rules routed it, who inspects, what each department found."""
 from __future__ import annotations
 
-from app.scenarios.expect import expect, expect_equal
+from app.scenarios.expect import expect, expect_equal, present
 from app.scenarios.registry import given, then
 from app.scenarios.services import ScenarioServices
 from app.scenarios.vocabulary.cases import register
@@ -34,16 +34,14 @@ def application_without_inspection(services: ScenarioServices, applicant: str, i
 @then("现场核查方式为“{mode}”，依据规则“{rule_id}”")
 def inspection_mode(services: ScenarioServices, case_id: int, mode: str, rule_id: str) -> None:
     """规则为本案决定的核查方式（独立核查/联合核查/委托核查）及命中的规则编号。"""
-    inspection = services.detail(case_id)["inspection"]
-    expect(inspection is not None, "本案没有作出现场核查方式的规则判断")
+    inspection = present(services.detail(case_id)["inspection"], "本案没有作出现场核查方式的规则判断")
     expect_equal((inspection["mode_label"], inspection["rule_id"]), (mode, rule_id), inspection["explanation"])
 
 
 @then("核查要求邀请专家参加")
 def experts_invited(services: ScenarioServices, case_id: int) -> None:
     """规则判断要求邀请专家参加联合核查。"""
-    inspection = services.detail(case_id)["inspection"]
-    expect(inspection is not None, "本案没有作出现场核查方式的规则判断")
+    inspection = present(services.detail(case_id)["inspection"], "本案没有作出现场核查方式的规则判断")
     expect_equal(inspection["invite_experts"], True, inspection["explanation"])
 
 
@@ -65,8 +63,7 @@ def one_task_per_department(services: ScenarioServices, case_id: int, step: str,
 @then("“{department}”的核查结论为“{finding}”")
 def department_finding(services: ScenarioServices, case_id: int, department: str, finding: str) -> None:
     """某部门在现场核查中给出的结论被保留（联合核查时各部门分别保留）。"""
-    inspection = services.detail(case_id)["inspection"]
-    expect(inspection is not None, "本案没有现场核查")
+    inspection = present(services.detail(case_id)["inspection"], "本案没有现场核查")
     mine = [f for f in inspection["findings"] if f["department_name"] == department]
     expect(mine, f"预期“{department}”给出了核查结论，实际没有：{inspection['findings']}")
     expect_equal(mine[-1]["finding"], finding, inspection["findings"])

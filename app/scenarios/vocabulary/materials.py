@@ -3,7 +3,7 @@ Materials at the window: accepting with gaps (容缺受理) and the materials th
 from __future__ import annotations
 
 from app.domain.errors import OneSealError
-from app.scenarios.expect import expect, expect_equal
+from app.scenarios.expect import expect, expect_equal, present
 from app.scenarios.registry import given, then, when
 from app.scenarios.services import ScenarioServices
 from app.scenarios.vocabulary.cases import listed, register
@@ -23,16 +23,14 @@ def application_with_gaps(services: ScenarioServices, applicant: str, item: str,
 @then("办件须在“{point}”补齐容缺材料：{names}")
 def gaps_owed(services: ScenarioServices, case_id: int, point: str, names: str) -> None:
     """容缺受理的办件尚欠的次要材料，以及须补齐的时点（作出决定前 / 制证前）。"""
-    gaps = services.detail(case_id)["gaps"]
-    expect(gaps is not None, "本事项不适用容缺受理")
+    gaps = present(services.detail(case_id)["gaps"], "本事项不适用容缺受理")
     expect_equal((gaps["until_label"], [m["name"] for m in gaps["missing"]]), (point, listed(names)), gaps)
 
 
 @then("容缺材料已全部补齐")
 def gaps_filled(services: ScenarioServices, case_id: int) -> None:
     """容缺受理的办件已不欠任何材料。"""
-    gaps = services.detail(case_id)["gaps"]
-    expect(gaps is not None, "本事项不适用容缺受理")
+    gaps = present(services.detail(case_id)["gaps"], "本事项不适用容缺受理")
     expect_equal(gaps["complete"], True, gaps)
 
 

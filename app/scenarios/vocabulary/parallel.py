@@ -2,16 +2,16 @@
 Parallel approval (并联审批): the mode, each department's answer kept apart, the outcome."""
 from __future__ import annotations
 
-from app.scenarios.expect import expect, expect_equal
+from app.scenarios.expect import expect, expect_equal, present
 from app.scenarios.registry import then
 from app.scenarios.services import ScenarioServices
+from app.services.casework.parallel_review import ParallelView
 
 OUTCOMES = {"通过": "approve", "不通过": "reject"}
 
 
-def _parallel(services: ScenarioServices, case_id: int) -> dict:
-    parallel = services.detail(case_id)["parallel"]
-    expect(parallel is not None, "本办件没有并联审查")
+def _parallel(services: ScenarioServices, case_id: int) -> ParallelView:
+    parallel = present(services.detail(case_id)["parallel"], "本办件没有并联审查")
     return parallel
 
 

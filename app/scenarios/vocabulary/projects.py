@@ -7,12 +7,13 @@ from typing import Any
 
 from app.domain.errors import OneSealError
 from app.persistence.models import TaskRecord
-from app.scenarios.expect import expect, expect_equal
+from app.scenarios.expect import expect, expect_equal, present
 from app.scenarios.registry import given, then, when
 from app.scenarios.services import ScenarioServices
 from app.scenarios.vocabulary.cases import DECISIONS, listed, register
 from app.services.casework.claims import claim_task
 from app.services.casework.completion import Completion, complete_task
+from app.services.reading.project_views import ProjectView, StageView
 
 #: what each department's reviewer answers when a step works a whole stage at once
 BULK_OPINION = "符合要求，同意"
@@ -127,13 +128,12 @@ def stages_passed(services: ScenarioServices, case_id: int, count: int) -> None:
         _pass_stage(services, case_id, stage["number"], stage["lead"])
 
 
-def _project(services: ScenarioServices, case_id: int) -> dict[str, Any]:
-    project = services.detail(case_id)["project"]
-    expect(project is not None, "本办件不是工程建设项目")
+def _project(services: ScenarioServices, case_id: int) -> ProjectView:
+    project = present(services.detail(case_id)["project"], "本办件不是工程建设项目")
     return project
 
 
-def _stage(services: ScenarioServices, case_id: int, number: int) -> dict[str, Any]:
+def _stage(services: ScenarioServices, case_id: int, number: int) -> StageView:
     stages = _project(services, case_id)["stages"]
     expect(1 <= number <= len(stages), f"项目只有{len(stages)}个阶段，没有第{number}阶段")
     return stages[number - 1]
@@ -184,9 +184,9 @@ def no_clock_between_stages(services: ScenarioServices, case_id: int) -> None:
     """上一阶段已办结、下一阶段尚未受理：申请人准备材料期间，办件没有办结时限。"""
     detail = services.detail(case_id)
     expect_equal(detail["time_limit"]["due_date"], None, detail["time_limit"])
-    current = detail["project"]["current_stage"]
-    expect(current is not None, "项目已没有待办的阶段")
-    expect_equal(detail["project"]["stages"][current - 1]["status_label"], "待受理")
+    project = present(detail["project"], "本办件不是工程建设项目")
+    current = present(project["current_stage"], "项目已没有待办的阶段")
+    expect_equal(project["stages"][current - 1]["status_label"], "待受理")
 
 
 @then("第{number:d}阶段办结前须补齐：{names}")

@@ -3,7 +3,7 @@ Return for supplement (退回补正) with the one-time notice (一次性告知),
 from __future__ import annotations
 
 from app.domain.errors import OneSealError
-from app.scenarios.expect import expect, expect_equal
+from app.scenarios.expect import expect, expect_equal, present
 from app.scenarios.registry import then, when
 from app.scenarios.services import ScenarioServices
 from app.scenarios.vocabulary.cases import listed, work
@@ -11,9 +11,8 @@ from app.scenarios.vocabulary.cases import listed, work
 
 def _material_code(services: ScenarioServices, case_id: int, name: str) -> str:
     item = services.catalogue.item(services.detail(case_id)["item_code"])
-    code = next((m.code for m in item.materials if m.name == name), None)
-    expect(code is not None, f"事项“{item.name}”没有材料“{name}”")
-    return code  # type: ignore[return-value]
+    return present(next((m.code for m in item.materials if m.name == name), None),
+                   f"事项“{item.name}”没有材料“{name}”")
 
 
 @when("“{username}”在“{step}”环节退回补正，一次性告知以下材料：", produces="answer")

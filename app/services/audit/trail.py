@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy.orm import Session
 
@@ -123,7 +123,25 @@ def _filter(session: Session, query: TrailQuery) -> EventFilter | None:
         until=_start_of(query.date_to + timedelta(days=1)) if query.date_to else None)
 
 
-def event_view(event: AuditEvent, case_number: str | None) -> dict[str, Any]:
+class EventView(TypedDict):
+    """One event of the trail, with its fields exactly as they were hashed (time in UTC to the
+    microsecond), its action's Chinese name and its case's number."""
+
+    id: int
+    occurred_at: str
+    actor: str
+    action: str
+    action_label: str
+    case_id: int | None
+    case_number: str | None
+    element_id: str | None
+    before: dict[str, Any]
+    after: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+def event_view(event: AuditEvent, case_number: str | None) -> EventView:
     return {
         "id": event.id, "occurred_at": event.occurred_at.isoformat(timespec="microseconds"),
         "actor": event.actor,
@@ -136,7 +154,7 @@ def event_view(event: AuditEvent, case_number: str | None) -> dict[str, Any]:
 @dataclass(frozen=True)
 class TrailPage:
     query: TrailQuery
-    items: list[dict[str, Any]]
+    items: list[EventView]
     total: int
 
     @property
@@ -155,7 +173,7 @@ def search(session: Session, actor: Actor, query: TrailQuery) -> TrailPage:
     return TrailPage(query, [event_view(e, n) for e, n in rows], audit_queries.count_events(session, criteria))
 
 
-def export_events(session: Session, actor: Actor, query: TrailQuery) -> Iterator[dict[str, Any]]:
+def export_events(session: Session, actor: Actor, query: TrailQuery) -> Iterator[EventView]:
     """Every matching event in chain order (page and page size are ignored)."""
     actor.require(*AUDIT_ROLES)
     criteria = _filter(session, query)
@@ -164,16 +182,16 @@ def export_events(session: Session, actor: Actor, query: TrailQuery) -> Iterator
     return (event_view(e, n) for e, n in audit_queries.iter_events(session, criteria))
 
 
-def _cell(view: dict[str, Any], name: str) -> str:
+def _cell(view: Mapping[str, object], name: str) -> str:
     value = view[name]
     if name == "occurred_at":
-        return datetime.fromisoformat(value).astimezone(BUREAU_ZONE).isoformat(sep=" ", timespec="seconds")
+        return datetime.fromisoformat(str(value)).astimezone(BUREAU_ZONE).isoformat(sep=" ", timespec="seconds")
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False, sort_keys=True) if value else ""
     return "" if value is None else str(value)
 
 
-def csv_chunks(events: Iterator[dict[str, Any]], rows_per_chunk: int = 200) -> Iterator[str]:
+def csv_chunks(events: Iterator[EventView], rows_per_chunk: int = 200) -> Iterator[str]:
     """CSV text for Excel: UTF-8 byte-order mark, Chinese headers, one chunk per batch of rows."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -188,7 +206,7 @@ def csv_chunks(events: Iterator[dict[str, Any]], rows_per_chunk: int = 200) -> I
     yield buffer.getvalue()
 
 
-def json_chunks(events: Iterator[dict[str, Any]]) -> Iterator[str]:
+def json_chunks(events: Iterator[EventView]) -> Iterator[str]:
     """A JSON array of events, written one event at a time."""
     yield "["
     for count, view in enumerate(events):

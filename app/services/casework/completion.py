@@ -75,7 +75,7 @@ def complete_task(session: Session, runtime: Runtime, actor: Actor, task_id: str
     ready_before = {t.id for t in run.ready_tasks()} - {task.id}
 
     now = runtime.clock.now()
-    before = {"status": case.status, "version": case.version, "result": case.result}
+    before: dict[str, Any] = {"status": case.status, "version": case.version, "result": case.result}
 
     def step() -> Any:
         run.complete(task.id, data)

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypedDict
 
 from app.domain.catalogue import Catalogue, Item
 from app.domain.roles import Role
-from app.domain.rule_decision import RuleDecision
+from app.domain.rule_decision import FactValue, RuleDecision
 from app.rules_engine import RulesEngine
 from app.services.actor import Actor
 from app.services.runtime import Runtime
@@ -61,7 +61,28 @@ def evaluate_inspection(runtime: Runtime, actor: Actor, facts: Any) -> RuleDecis
     return runtime.rules.evaluate(INSPECTION_RULESET, facts)
 
 
-def decision_view(decision: RuleDecision) -> dict[str, Any]:
+class RuleRef(TypedDict):
+    """The rule that fired (``id`` None when none did and the default applied)."""
+
+    id: str | None
+    title: str
+    basis: str
+
+
+class DecisionView(TypedDict):
+    """A trial decision of the inspection ruleset, as the API answers it."""
+
+    outcome: str
+    outcome_title: str
+    rule: RuleRef
+    facts: dict[str, FactValue]
+    extras: dict[str, FactValue]
+    ruleset: str
+    ruleset_version: str
+    explanation: str
+
+
+def decision_view(decision: RuleDecision) -> DecisionView:
     return {
         "outcome": decision.outcome, "outcome_title": decision.outcome_title,
         "rule": {"id": decision.rule_id, "title": decision.rule_title, "basis": decision.basis},

@@ -7,10 +7,10 @@ side by side, with the reasons of every department that did not agree.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from app.domain import parallel
-from app.domain.catalogue import Catalogue, Item
+from app.domain.catalogue import Catalogue, Item, Subject
 from app.domain.kinds import TaskKind, TaskStatus
 from app.persistence.models import TaskRecord
 from app.workflow.definitions import ProcessDefinition
@@ -23,8 +23,43 @@ def parallel_start_data(item: Item) -> dict[str, Any]:
             "parallel_mode": item.parallel.mode.value, "parallel_ratio": item.parallel.ratio}
 
 
-def parallel_view(catalogue: Catalogue, item: Item | None, definition: ProcessDefinition,
-                  tasks: list[TaskRecord]) -> dict[str, Any] | None:
+class DepartmentRef(TypedDict):
+    """A department by code and Chinese name."""
+
+    code: str
+    name: str
+
+
+class ParallelOpinion(TypedDict):
+    """One department's answer in a parallel review."""
+
+    department: str
+    department_name: str
+    decision: str | None
+    decision_label: str
+    opinion: str | None
+    by: str | None
+    at: str | None
+
+
+class ParallelView(TypedDict):
+    """A parallel review (``parallel`` of the case detail): its mode, the answers so far and
+    what they add up to; ``reasons`` are the opinions of those who did not agree."""
+
+    mode: str
+    mode_label: str
+    ratio: int | None
+    departments: list[DepartmentRef]
+    required_approvals: int
+    approvals: int
+    settled: bool
+    outcome: str | None
+    opinions: list[ParallelOpinion]
+    reasons: list[ParallelOpinion]
+
+
+def parallel_view(catalogue: Catalogue, item: Subject | None, definition: ProcessDefinition,
+                  tasks: list[TaskRecord]) -> ParallelView | None:
     """The answers of a parallel review so far, and what they add up to."""
     if item is None or item.parallel is None:
         return None
@@ -36,7 +71,7 @@ def parallel_view(catalogue: Catalogue, item: Item | None, definition: ProcessDe
     answers = [{"decision": t.decision} for t in reviewed]
     total = len(profile.departments)
     settled = parallel.settled(answers, profile.mode, profile.ratio, total)
-    opinions = [{
+    opinions: list[ParallelOpinion] = [{
         "department": t.department, "department_name": catalogue.department_name(t.department),
         "decision": t.decision,
         "decision_label": definition.human_tasks[t.element_id].decisions.get(t.decision or "", ""),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,12 +24,20 @@ RETURN_DECISION = "return"
 MAX_REASON = 200
 
 
-def check_notice(item: Subject, notice: Any) -> list[dict[str, str]]:
+class NoticeItem(TypedDict):
+    """One material a notice asks for, with the reason (as stored and shown)."""
+
+    material: str
+    name: str
+    reason: str
+
+
+def check_notice(item: Subject, notice: Any) -> list[NoticeItem]:
     """Validate a notice against the item's materials; return its items with material names."""
     if not isinstance(notice, list) or not notice:
         raise InvalidInput("notice_required", "退回补正须出具一次性告知：列明需补正的全部材料及理由",
                            field="notice")
-    items: list[dict[str, str]] = []
+    items: list[NoticeItem] = []
     for index, entry in enumerate(notice):
         if not isinstance(entry, dict) or set(entry) - {"material", "reason"}:
             raise InvalidInput("notice_invalid", "告知事项应为 {material, reason}", field=f"notice[{index}]")
@@ -45,7 +53,7 @@ def check_notice(item: Subject, notice: Any) -> list[dict[str, str]]:
             raise InvalidInput("notice_reason_required",
                                f"请写明“{material.name}”需补正的理由（不超过 {MAX_REASON} 字）",
                                field=f"notice[{index}].reason")
-        items.append({"material": code, "name": material.name, "reason": reason.strip()})
+        items.append({"material": material.code, "name": material.name, "reason": reason.strip()})
     return items
 
 
@@ -55,7 +63,7 @@ def open_notice(session: Session, case_id: int) -> SupplementNotice | None:
         .order_by(SupplementNotice.id.desc()).limit(1))
 
 
-def issue_notice(session: Session, case: Case, task_id: str, items: list[dict[str, str]],
+def issue_notice(session: Session, case: Case, task_id: str, items: list[NoticeItem],
                  issued_by: str, at: datetime) -> SupplementNotice:
     notice = SupplementNotice(case_id=case.id, task_id=task_id, issued_by=issued_by, issued_at=at,
                               items=items, resolved_at=None)
@@ -81,7 +89,7 @@ class SupplementStep:
     """What a completion does about supplements: the notice a return issues, or what a
     resubmission brings back (and the notice it answers)."""
 
-    notice_items: list[dict[str, str]] | None = None
+    notice_items: list[NoticeItem] | None = None
     resubmitted: list[str] | None = None
     answered: SupplementNotice | None = None
 
@@ -112,7 +120,17 @@ def supplement_step(session: Session, item: Subject, case: Case, spec: HumanTask
     return SupplementStep(notice_items)
 
 
-def notices_view(session: Session, case_id: int) -> list[dict[str, Any]]:
+class NoticeView(TypedDict):
+    """A one-time notice (``notices`` of the case detail); ``resolved_at`` once answered."""
+
+    id: int
+    at: str
+    by: str
+    items: list[NoticeItem]
+    resolved_at: str | None
+
+
+def notices_view(session: Session, case_id: int) -> list[NoticeView]:
     rows = session.scalars(select(SupplementNotice).where(SupplementNotice.case_id == case_id)
                            .order_by(SupplementNotice.id))
     return [{"id": n.id, "at": n.issued_at.isoformat(), "by": n.issued_by, "items": n.items,

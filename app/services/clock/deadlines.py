@@ -26,6 +26,7 @@ from app.domain.kinds import TaskKind, TaskStatus
 from app.domain.roles import Role
 from app.persistence.audit import append_event
 from app.persistence.cases import get_case
+from app.persistence.changes import rows_changed
 from app.persistence.models import Case, TaskRecord
 from app.services.clock.time_limits import due_moment, working_days_left
 from app.services.runtime import Runtime
@@ -71,9 +72,8 @@ def check_deadline(session: Session, runtime: Runtime, case_id: int, now: dateti
     current, target = case.deadline_state, target_state(runtime, case, now, threshold)
     if _RANK[target] <= _RANK[current]:
         return None
-    moved = session.execute(
-        update(Case).where(Case.id == case.id, Case.deadline_state == current)
-        .values(deadline_state=target).execution_options(synchronize_session=False)).rowcount
+    moved = rows_changed(session, update(Case).where(Case.id == case.id, Case.deadline_state == current)
+                         .values(deadline_state=target).execution_options(synchronize_session=False))
     if moved != 1:
         return None  # another worker got there first
     session.expire(case, ["deadline_state"])

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, time
-from typing import Any
+from typing import TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.catalogue import Item, ItemKind, Subject
+from app.domain.catalogue import ItemKind, Subject
 from app.domain.clock import BUREAU_ZONE, local_date
 from app.domain.working_days import WorkingDayCalendar
 from app.persistence.models import Case, ClockSuspension
@@ -78,14 +78,31 @@ def _clock_day(case: Case, now: datetime) -> date:
     return local_date(case.completed_at or case.clock_suspended_since or now)
 
 
-def time_limit_view(case: Case, item: Item | None, calendar: WorkingDayCalendar, now: datetime,
-                    suspended_days: int = 0) -> dict[str, Any]:
+class TimeLimitView(TypedDict):
+    """A case's clock (``time_limit`` of the case detail); the figures are None before acceptance."""
+
+    promised_limit: int | None
+    statutory_limit: int | None
+    accepted_on: str | None
+    due_date: str | None
+    provisional: bool
+    working_days_used: int | None
+    working_days_left: int | None
+    #: normal, warning or overdue, with its Chinese label
+    state: str
+    state_label: str
+    suspended: bool
+    suspended_since: str | None
+
+
+def time_limit_view(case: Case, item: Subject | None, calendar: WorkingDayCalendar, now: datetime,
+                    suspended_days: int = 0) -> TimeLimitView:
     """Deadline, working days used and left, for the API and the pages.
 
     ``suspended_days`` are the working days of the case's finished suspensions: they are not
     counted as used (the deadline already moved by them).
     """
-    view: dict[str, Any] = {
+    view: TimeLimitView = {
         "promised_limit": item.promised_limit if item else None,
         "statutory_limit": item.statutory_limit if item else None,
         "accepted_on": case.accepted_on.isoformat() if case.accepted_on else None,
@@ -100,8 +117,8 @@ def time_limit_view(case: Case, item: Item | None, calendar: WorkingDayCalendar,
     if case.accepted_on is None or case.due_date is None:
         return view
     elapsed = calendar.working_days_between(case.accepted_on, _clock_day(case, now))
-    view.update(working_days_used=max(0, elapsed - suspended_days),
-                working_days_left=working_days_left(case, calendar, now))
+    view["working_days_used"] = max(0, elapsed - suspended_days)
+    view["working_days_left"] = working_days_left(case, calendar, now)
     return view
 
 
@@ -157,7 +174,18 @@ def resume_clock(session: Session, case: Case, calendar: WorkingDayCalendar, rec
     return suspension
 
 
-def suspensions_view(session: Session, case_id: int) -> list[dict[str, Any]]:
+class SuspensionView(TypedDict):
+    """One stop of a case's clock (``suspensions`` of the case detail)."""
+
+    reason: str
+    reason_label: str
+    started_at: str
+    #: None while the clock still stands; then the working days the deadline moved by
+    ended_at: str | None
+    working_days: int | None
+
+
+def suspensions_view(session: Session, case_id: int) -> list[SuspensionView]:
     rows = session.scalars(select(ClockSuspension).where(ClockSuspension.case_id == case_id)
                            .order_by(ClockSuspension.id))
     return [{"reason": r.reason, "reason_label": SUSPENSION_LABELS.get(r.reason, r.reason),

@@ -22,7 +22,7 @@ _FACT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
 def _validate(runtime: Runtime, application: Application) -> None:
-    item = runtime.catalogue.subject(application.item_code)
+    item = runtime.catalogue.item_or_bundle(application.item_code)
     name = application.applicant.get("name")
     if not isinstance(name, str) or not name.strip():
         raise InvalidInput("applicant_name_required", "请填写申请人名称", field="applicant.name")
@@ -47,7 +47,7 @@ def _validate(runtime: Runtime, application: Application) -> None:
 def register_item(session: Session, runtime: Runtime, actor: Actor, application: Application) -> Case:
     """Open the case of one item or of a 一件事 bundle; its first tasks are projected."""
     _validate(runtime, application)
-    item = runtime.catalogue.subject(application.item_code)
+    item = runtime.catalogue.item_or_bundle(application.item_code)
     bundle = isinstance(item, Bundle)
     opening = Opening(
         kind=CaseKind.BUNDLE if bundle else CaseKind.ITEM, process_id=item.process, item_code=item.code,
@@ -58,7 +58,7 @@ def register_item(session: Session, runtime: Runtime, actor: Actor, application:
         registered={"materials": list(application.materials)})
 
     def start_data(case: Case) -> dict[str, Any]:
-        if bundle:
+        if isinstance(item, Bundle):
             return _bundle_start(session, runtime, case, item, application.facts)
         return {
             "item_code": item.code, "item_kind": item.kind.value, "site_inspection": item.site_inspection,

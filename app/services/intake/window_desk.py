@@ -69,7 +69,7 @@ def desk_choices(catalogue: Catalogue, query: str | None = None) -> list[DeskGro
     """Bundles first, then items by department (catalogue order), those matching ``query``."""
     needle = (query or "").strip()[:MAX_QUERY].casefold()
     groups = []
-    bundles = [b for b in catalogue.bundles.values() if _matches(b, needle)]
+    bundles: list[Subject] = [b for b in catalogue.bundles.values() if _matches(b, needle)]
     if bundles:
         groups.append(DeskGroup(BUNDLES_LABEL, bundles, bundles=True))
     by_department: dict[str, list[Subject]] = {}

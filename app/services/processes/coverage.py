@@ -11,7 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,25 @@ _OUTLINES: dict[str, DiagramOutline] = {}
 
 def _percent(covered: int, total: int) -> str:
     return "—" if total == 0 else f"{100 * covered / total:.1f}%"
+
+
+class ProcessCoverageDict(TypedDict):
+    """One process's coverage as ``coverage.json`` keeps it."""
+
+    process_id: str
+    name: str
+    content_hash: str
+    flows: dict[str, str]
+    tasks: dict[str, str]
+    covered_flows: list[str]
+    covered_tasks: list[str]
+    cases: int
+
+
+class CoverageReportDict(TypedDict):
+    """``coverage.json``: every process's coverage."""
+
+    processes: list[ProcessCoverageDict]
 
 
 @dataclass
@@ -75,13 +94,13 @@ class ProcessCoverage:
         self.covered_tasks |= other.covered_tasks
         self.cases += other.cases
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> ProcessCoverageDict:
         return {"process_id": self.process_id, "name": self.name, "content_hash": self.content_hash,
                 "flows": self.flows, "tasks": self.tasks, "covered_flows": sorted(self.covered_flows),
                 "covered_tasks": sorted(self.covered_tasks), "cases": self.cases}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ProcessCoverage:
+    def from_dict(cls, data: ProcessCoverageDict) -> ProcessCoverage:
         return cls(process_id=data["process_id"], name=data["name"], content_hash=data["content_hash"],
                    flows=dict(data["flows"]), tasks=dict(data["tasks"]),
                    covered_flows=set(data["covered_flows"]), covered_tasks=set(data["covered_tasks"]),
@@ -118,11 +137,11 @@ class CoverageReport:
             out += [f"  未覆盖的任务 {tid}（{name}）" for tid, name in entry.uncovered_tasks()]
         return out
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> CoverageReportDict:
         return {"processes": [p.to_dict() for p in self.by_process()]}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> CoverageReport:
+    def from_dict(cls, data: CoverageReportDict) -> CoverageReport:
         report = cls()
         for entry in data.get("processes", []):
             report.add(ProcessCoverage.from_dict(entry))
@@ -214,17 +233,36 @@ def _measured_diagram(session: Session, runtime: Runtime, entry: ProcessCoverage
     return None
 
 
-def coverage_views(session: Session, runtime: Runtime, report: CoverageReport) -> list[dict[str, Any]]:
+class CoverageDiagram(TypedDict):
+    """What the auditors' page draws (as JSON): the measured diagram, its elements covered and not."""
+
+    xml: str | None
+    covered: list[str]
+    uncovered: list[str]
+
+
+@dataclass(frozen=True)
+class CoverageView:
+    """One process on the auditors' coverage page: its figures (``entry``), every flow and task
+    as (id, label, covered), and the diagram to mark."""
+
+    entry: ProcessCoverage
+    flows: list[tuple[str, str, bool]]
+    tasks: list[tuple[str, str, bool]]
+    diagram: CoverageDiagram
+
+
+def coverage_views(session: Session, runtime: Runtime, report: CoverageReport) -> list[CoverageView]:
     """Per process: figures, every flow and task with its state, and the diagram to mark."""
     views = []
     for entry in report.by_process():
         covered = sorted(entry.covered_flows & entry.flows.keys()) + sorted(entry.covered_tasks & entry.tasks.keys())
-        views.append({
-            "entry": entry,
-            "flows": [(fid, label, fid in entry.covered_flows) for fid, label in entry.flows.items()],
-            "tasks": [(tid, name, tid in entry.covered_tasks) for tid, name in entry.tasks.items()],
-            "diagram": {"xml": _measured_diagram(session, runtime, entry), "covered": covered,
-                        "uncovered": [fid for fid, _ in entry.uncovered_flows()]
-                        + [tid for tid, _ in entry.uncovered_tasks()]},
-        })
+        views.append(CoverageView(
+            entry=entry,
+            flows=[(fid, label, fid in entry.covered_flows) for fid, label in entry.flows.items()],
+            tasks=[(tid, name, tid in entry.covered_tasks) for tid, name in entry.tasks.items()],
+            diagram={"xml": _measured_diagram(session, runtime, entry), "covered": covered,
+                     "uncovered": [fid for fid, _ in entry.uncovered_flows()]
+                     + [tid for tid, _ in entry.uncovered_tasks()]},
+        ))
     return views

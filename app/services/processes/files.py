@@ -6,7 +6,7 @@ another file (or a shipped diagram) defines.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,7 +49,7 @@ def _index(paths: Iterable[Path]) -> dict[str, tuple[Document, list[str]]]:
     return index
 
 
-def _resolver(index: dict[str, tuple[Document, list[str]]]):  # type: ignore[no-untyped-def]
+def _resolver(index: dict[str, tuple[Document, list[str]]]) -> Callable[[list[str]], CalledProcesses]:
     def resolve(called: list[str]) -> CalledProcesses:
         result = CalledProcesses()
         pending = list(called)

@@ -1,17 +1,15 @@
 """A case's history as people read it: every audit event of the case, in Chinese.
 
 Each entry keeps the event's machine data (``action``, ``before``, ``after``) and adds
-``action_label`` and ``description``: one Chinese sentence saying who did what, which rule
-fired on which facts, when the clock stopped and how far the deadline moved.
+``action_label``, ``description`` (one Chinese sentence saying who did what, which rule
+fired on which facts, when the clock stopped and how far the deadline moved) and the actor's
+display name.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypedDict
 
-from sqlalchemy.orm import Session
-
-from app.persistence.audit import events_for_case
 from app.persistence.models import AuditEvent
 from app.workflow.definitions import ProcessDefinition
 
@@ -101,10 +99,28 @@ _DESCRIBE: dict[str, Callable[[AuditEvent, ProcessDefinition | None], str]] = {
 }
 
 
-def history(session: Session, case_id: int, definition: ProcessDefinition | None) -> list[dict[str, Any]]:
-    """The case's events, oldest first, each with a Chinese label and description."""
-    entries = []
-    for event in events_for_case(session, case_id):
+class HistoryEntry(TypedDict):
+    """One event of a case's history (``history`` of the case detail)."""
+
+    id: int
+    at: str
+    actor: str
+    action: str
+    action_label: str
+    element_id: str | None
+    description: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+    #: the actor's display name (the username when they have none)
+    actor_name: str
+
+
+def history(events: Iterable[AuditEvent], definition: ProcessDefinition | None,
+            names: Mapping[str, str]) -> list[HistoryEntry]:
+    """The case's events (oldest first), each with a Chinese label and description, and the
+    actor's name from ``names`` (username → display name)."""
+    entries: list[HistoryEntry] = []
+    for event in events:
         describe = _DESCRIBE.get(event.action)
         label = ACTION_LABELS.get(event.action, event.action)
         entries.append({
@@ -112,5 +128,6 @@ def history(session: Session, case_id: int, definition: ProcessDefinition | None
             "action": event.action, "action_label": label, "element_id": event.element_id,
             "description": describe(event, definition) if describe else label,
             "before": event.before, "after": event.after,
+            "actor_name": names.get(event.actor, event.actor),
         })
     return entries

@@ -4,7 +4,7 @@ and the display names of everyone the page mentions."""
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import TypedDict
 
 from sqlalchemy.orm import Session
 
@@ -17,15 +17,22 @@ from app.persistence.models import Case, ProcessVersion
 from app.services.actor import Actor
 from app.services.processes.deployed import definition_for
 from app.services.reading.case_sections import present_sections
-from app.services.reading.case_views import case_detail, load_visible_case
+from app.services.reading.case_views import (
+    CaseDetail,
+    DiagramSteps,
+    OpinionView,
+    case_detail,
+    load_visible_case,
+)
 from app.services.reading.diagram_calls import (
+    DiagramMarks,
     call_progress,
     case_diagrams,
     diagram_marks,
     shared_targets,
     shown_process,
 )
-from app.services.reading.inbox import deadline_badge
+from app.services.reading.inbox import DeadlineBadge, deadline_badge
 from app.services.runtime import Runtime
 
 
@@ -35,9 +42,9 @@ def decision_labels(session: Session, runtime: Runtime, version_id: int) -> dict
     return {element: dict(spec.decisions) for element, spec in definition.human_tasks.items()}
 
 
-def people(session: Session, detail: dict[str, Any]) -> dict[str, str]:
+def people(session: Session, detail: CaseDetail) -> dict[str, str]:
     """Display names of everyone the detail mentions (one query)."""
-    names: set[str] = {detail.get("created_by") or ""}
+    names: set[str] = set()
     for opinion in detail.get("opinions", []):
         names.add(opinion.get("completed_by") or "")
     for task in detail.get("tasks", []):
@@ -54,43 +61,69 @@ def people(session: Session, detail: dict[str, Any]) -> dict[str, str]:
     return known
 
 
-def opinion_groups(detail: dict[str, Any], names: dict[str, str], catalogue: Catalogue,
-                   labels: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
+class GroupOpinion(OpinionView):
+    """A completed step's opinion, with the Chinese label of its decision."""
+
+    decision_label: str | None
+
+
+class OpinionGroup(TypedDict):
+    """One completed step, or (``parallel``) one step several departments took side by side;
+    ``per_item``: the items of a bundle or project, each by its own department."""
+
+    element_id: str
+    name: str
+    escalation: bool
+    opinions: list[GroupOpinion]
+    parallel: bool
+    per_item: bool
+
+
+def opinion_groups(detail: CaseDetail, names: dict[str, str], catalogue: Catalogue,
+                   labels: dict[str, dict[str, str]]) -> list[OpinionGroup]:
     """Completed steps in order; a step done by several departments at once (并联审批, or the
     items of a bundle) is one group whose opinions stand side by side."""
-    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    grouped: dict[tuple[str, str], list[GroupOpinion]] = {}
     for opinion in detail.get("opinions", []):
         element = opinion["element_id"]
-        key = (element, opinion.get("kind") or "workflow")
-        group = groups.get(key)
-        if group is None:
-            group = groups[key] = {"element_id": element, "name": opinion["name"],
-                                   "escalation": key[1] == "escalation", "opinions": []}
-        group["opinions"].append({
+        grouped.setdefault((element, opinion.get("kind") or "workflow"), []).append({
             "department_name": catalogue.department_name(opinion.get("department")),
             "completed_by_name": names.get(opinion.get("completed_by") or "", opinion.get("completed_by")),
             **opinion,
             "decision_label": labels.get(element, {}).get(opinion.get("decision") or "", opinion.get("decision")),
         })
-    for group in groups.values():
-        group["parallel"] = len({o.get("department") for o in group["opinions"]}) > 1
-        # the items of a bundle or project, each by its own department, rather than one review
-        group["per_item"] = all(o.get("item_code") for o in group["opinions"])
-    return list(groups.values())
+    return [{"element_id": element, "name": opinions[0]["name"], "escalation": kind == "escalation",
+             "opinions": opinions, "parallel": len({o.get("department") for o in opinions}) > 1,
+             "per_item": all(o.get("item_code") for o in opinions)}
+            for (element, kind), opinions in grouped.items()]
 
 
-def diagram_state(detail: dict[str, Any]) -> dict[str, Any]:
+def diagram_state(detail: CaseDetail) -> DiagramSteps:
     """Element ids to highlight: completed steps and the current ones."""
-    if detail.get("diagram"):
-        return detail["diagram"]
+    diagram = detail.get("diagram")
+    if diagram:
+        return diagram
     active = sorted({t["element_id"] for t in detail.get("tasks", [])})
     completed = sorted({o["element_id"] for o in detail.get("opinions", [])
                         if o.get("kind", "workflow") == "workflow"} - set(active))
     return {"completed": completed, "active": active}
 
 
+class DiagramSource(DiagramMarks):
+    """The BPMN XML of one process of a case, with its steps to mark."""
+
+    case_id: int
+    version_id: int
+    process_id: str
+    name: str
+    version: int
+    xml: str
+    #: the process the case runs (the one shown unless a called one was asked for)
+    main_process_id: str
+
+
 def diagram_source(session: Session, runtime: Runtime, actor: Actor, case_id: int,
-                   process: str | None = None) -> dict[str, Any]:
+                   process: str | None = None) -> DiagramSource:
     """The BPMN XML of the case's process, or of a process it calls, with the steps to
     highlight (``app.services.reading.diagram_calls``); only for those who may see the case, and for
     designers (it holds process data only)."""
@@ -117,11 +150,21 @@ EVENT_KINDS = {"rule_decided": "rule", "clock_suspended": "clock", "clock_resume
                "deadline_warning": "clock", "deadline_overdue": "clock"}
 
 
-def timeline(detail: dict[str, Any]) -> list[dict[str, Any]]:
+class TimelineEntry(TypedDict):
+    """One event on the case page's timeline; ``kind`` colours its dot (rule, clock, notice, event)."""
+
+    at: str
+    kind: str
+    title: str
+    lines: list[str]
+    actor: str
+
+
+def timeline(detail: CaseDetail) -> list[TimelineEntry]:
     """Everything that happened to the case, oldest first: the case history (every audit event
     in Chinese, rule decisions and clock suspensions included), with the items of a one-time
     notice spelled out."""
-    entries = []
+    entries: list[TimelineEntry] = []
     for event in detail.get("history", []):
         lines = [event["description"]] if event.get("description") not in (None, event["action_label"]) else []
         for item in (event.get("after") or {}).get("items") or []:
@@ -132,7 +175,7 @@ def timeline(detail: dict[str, Any]) -> list[dict[str, Any]]:
     return entries
 
 
-def shared_materials(detail: dict[str, Any], catalogue: Catalogue) -> None:
+def shared_materials(detail: CaseDetail, catalogue: Catalogue) -> None:
     """For a bundle: the items each material serves (a shared one serves several)."""
     bundle = catalogue.bundles.get(detail["item_code"])
     if bundle is None:
@@ -142,10 +185,24 @@ def shared_materials(detail: dict[str, Any], catalogue: Catalogue) -> None:
         entry["items"] = list(material.items) if material else []
 
 
-def case_page_view(session: Session, runtime: Runtime, actor: Actor, case_id: int) -> dict[str, Any]:
+class CasePage(TypedDict):
+    """Everything the task and case pages show about a case (their template's variables)."""
+
+    case: CaseDetail
+    names: dict[str, str]
+    badge: DeadlineBadge | None
+    groups: list[OpinionGroup]
+    diagram: DiagramSteps
+    timeline: list[TimelineEntry]
+    sections: list[str]
+
+
+def case_page_view(session: Session, runtime: Runtime, actor: Actor, case_id: int) -> CasePage:
     """Everything the task and case pages show about a case, for those who may see it."""
     detail = case_detail(session, runtime, actor, case_id)
     case = session.get(Case, case_id)  # loaded by case_detail: no query
+    if case is None:  # case_detail has just read it
+        raise NotFound("case_not_found", "办件不存在", case_id=case_id)
     names = people(session, detail)
     shared_materials(detail, runtime.catalogue)
     labels = decision_labels(session, runtime, case.process_version_id)

@@ -11,12 +11,15 @@ enforces, so the page warns before the service refuses).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from app.domain.acceptance import gap_blocks
 from app.domain.catalogue import Catalogue, GapPoint
 from app.persistence.models import TaskRecord
 from app.services.casework.guards import FAILED_FINDING
+from app.services.casework.parallel_review import ParallelView
+from app.services.reading.case_parts import InspectionView
+from app.services.reading.case_views import CaseDetail, CaseItemView
+from app.services.reading.project_views import ProjectView
 
 #: every section, in the order the case page shows them
 SECTIONS = ("links", "project", "items", "parallel", "inspection", "gaps")
@@ -45,7 +48,7 @@ class Note:
     blocks: bool = False
 
 
-def present_sections(detail: dict[str, Any]) -> list[str]:
+def present_sections(detail: CaseDetail) -> list[str]:
     """The sections this case has, in page order."""
     gaps = detail.get("gaps")
     shown = {
@@ -54,12 +57,12 @@ def present_sections(detail: dict[str, Any]) -> list[str]:
         "items": bool(detail.get("items")) and not detail.get("project"),  # a project lists them by stage
         "parallel": bool(detail.get("parallel")),
         "inspection": bool(detail.get("inspection")),
-        "gaps": bool(gaps) and not gaps["complete"],
+        "gaps": gaps is not None and not gaps["complete"],
     }
     return [name for name in SECTIONS if shown[name]]
 
 
-def task_sections(detail: dict[str, Any], task: TaskRecord, stage: str | None) -> tuple[list[str], list[str]]:
+def task_sections(detail: CaseDetail, task: TaskRecord, stage: str | None) -> tuple[list[str], list[str]]:
     """(the sections the task's actor needs first, the others), both limited to what the case has."""
     present = present_sections(detail)
     wanted = list(FOCUS_BY_STAGE.get(stage or "", ()))
@@ -73,7 +76,7 @@ def task_sections(detail: dict[str, Any], task: TaskRecord, stage: str | None) -
     return focus, [name for name in present if name not in focus]
 
 
-def _parallel_note(parallel: dict[str, Any], deciding: bool) -> Note:
+def _parallel_note(parallel: ParallelView, deciding: bool) -> Note:
     mode = parallel["mode_label"]
     total, required = len(parallel["departments"]), parallel["required_approvals"]
     if not parallel["settled"]:
@@ -86,7 +89,7 @@ def _parallel_note(parallel: dict[str, Any], deciding: bool) -> Note:
                 blocks=deciding)
 
 
-def _inspection_note(inspection: dict[str, Any], deciding: bool) -> Note:
+def _inspection_note(inspection: InspectionView, deciding: bool) -> Note:
     mode, conclusion = inspection["mode_label"], inspection["conclusion"]
     if not conclusion:
         return Note("warn", f"现场核查（{mode}）尚无结论")
@@ -96,7 +99,7 @@ def _inspection_note(inspection: dict[str, Any], deciding: bool) -> Note:
                 blocks=failed and deciding)
 
 
-def _gaps_note(detail: dict[str, Any], catalogue: Catalogue, stage: str | None) -> Note | None:
+def _gaps_note(detail: CaseDetail, catalogue: Catalogue, stage: str | None) -> Note | None:
     gaps = detail.get("gaps")
     if not gaps or gaps["complete"]:
         return None
@@ -112,7 +115,7 @@ def _gaps_note(detail: dict[str, Any], catalogue: Catalogue, stage: str | None) 
     return Note("warn", f"容缺后补：尚缺{names}，须在{gaps['until_label']}补齐")
 
 
-def _items_note(items: list[dict[str, Any]]) -> Note:
+def _items_note(items: list[CaseItemView]) -> Note:
     decided = [i for i in items if i["result"]]
     approved = sum(1 for i in decided if i["result"] == "approved")
     if len(decided) < len(items):
@@ -121,19 +124,19 @@ def _items_note(items: list[dict[str, Any]]) -> Note:
                 f"所含 {len(items)} 个事项均已决定：准予 {approved} 项、不予 {len(items) - approved} 项，请一并出件")
 
 
-def _project_stage_note(project: dict[str, Any] | None, number: int | None) -> Note | None:
-    stage = next((s for s in (project or {}).get("stages", []) if s.get("number") == number), None)
+def _project_stage_note(project: ProjectView | None, number: int | None) -> Note | None:
+    stage = next((s for s in (project["stages"] if project else []) if s["number"] == number), None)
     if stage is None:
         return None
     text = f"本环节属于第 {number} 阶段“{stage['name']}”（牵头：{stage['lead_name']}，时限 {stage['limit']} 个工作日"
-    if stage.get("working_days_left") is not None:
-        left = stage["working_days_left"]
+    left = stage.get("working_days_left")
+    if left is not None:
         text += f"，剩 {left} 个工作日" if left >= 0 else f"，已超期 {-left} 个工作日"
     tone = "bad" if stage.get("overdue") else "info"
     return Note(tone, text + "）")
 
 
-def task_brief(detail: dict[str, Any], task: TaskRecord, stage: str | None, catalogue: Catalogue) -> list[Note]:
+def task_brief(detail: CaseDetail, task: TaskRecord, stage: str | None, catalogue: Catalogue) -> list[Note]:
     """What bears on this step, most specific first; empty when nothing does."""
     notes: list[Note] = []
     parent = detail.get("parent_case")
@@ -141,7 +144,8 @@ def task_brief(detail: dict[str, Any], task: TaskRecord, stage: str | None, cata
         notes.append(Note("info", f"本件为办件 {parent['number']}（{parent['item_name']}）的后续办件，"
                                   f"原办件{parent['result_label'] or parent['status_label']}"))
     if stage == "verifying":
-        due = (detail.get("time_limit") or {}).get("due_date")
+        limit = detail.get("time_limit")
+        due = limit["due_date"] if limit else None
         notes.append(Note("info", "告知承诺：本件已当场准予" + (f"，须在 {due} 前完成事后核查" if due else "")
                                   + "；认定承诺不实的，将立案启动撤销程序"))
     stage_note = _project_stage_note(detail.get("project"), task.project_stage)
@@ -152,11 +156,13 @@ def task_brief(detail: dict[str, Any], task: TaskRecord, stage: str | None, cata
     if mine is not None:
         notes.append(Note("info", f"本环节办理的事项：{mine['name']}（{mine['department_name']}）"))
     deciding = stage == "pending_decision"
-    if detail.get("parallel") and stage in ("in_review", "pending_decision"):
-        notes.append(_parallel_note(detail["parallel"], deciding))
+    parallel = detail.get("parallel")
+    if parallel and stage in ("in_review", "pending_decision"):
+        notes.append(_parallel_note(parallel, deciding))
     # a bundle's inspections are not told apart by item yet: no conclusion is claimed for one item
-    if detail.get("inspection") and deciding and not task.item_code:
-        notes.append(_inspection_note(detail["inspection"], deciding))
+    inspection = detail.get("inspection")
+    if inspection and deciding and not task.item_code:
+        notes.append(_inspection_note(inspection, deciding))
     gaps = _gaps_note(detail, catalogue, stage)
     if gaps is not None:
         notes.append(gaps)

@@ -1,30 +1,50 @@
-"""Read models of cases for the API and the pages: what a user may see, nothing more."""
+"""Read models of cases for the API and the pages: what a user may see, nothing more.
+
+Each is a TypedDict (the API returns it as it is, the templates read its keys): the type check
+holds the code that builds and reads one to its keys, ``tests/api/test_read_models.py`` the API's
+JSON."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.acceptance import gaps, missing_materials
+from app.domain.acceptance import missing_materials
 from app.domain.case_status import CaseResult, CaseStatus
 from app.domain.clock import local_date
 from app.domain.errors import Forbidden
 from app.domain.kinds import CaseKind, TaskStatus
 from app.domain.roles import Role
 from app.persistence import tasks as task_queries
+from app.persistence.audit import events_for_case
 from app.persistence.case_items import items_of_case
 from app.persistence.cases import follow_ups, get_case
-from app.persistence.models import Case, RuleDecisionRecord, TaskRecord
+from app.persistence.models import Case, TaskRecord
 from app.persistence.users import display_names
 from app.services.actor import Actor
-from app.services.casework.parallel_review import parallel_view
-from app.services.casework.supplement import notices_view
-from app.services.clock.time_limits import suspensions_view, time_limit_view
+from app.services.casework.parallel_review import ParallelView, parallel_view
+from app.services.casework.supplement import NoticeView, notices_view
+from app.services.clock.time_limits import (
+    SuspensionView,
+    TimeLimitView,
+    suspensions_view,
+    time_limit_view,
+)
 from app.services.processes.deployed import definition_for
-from app.services.reading.case_history import history
-from app.services.reading.project_views import project_view
+from app.services.reading.case_history import HistoryEntry, history
+from app.services.reading.case_parts import (
+    CaseLink,
+    GapsView,
+    InspectionView,
+    RuleDecisionView,
+    case_link,
+    gaps_view,
+    inspection_view,
+    parent_link,
+    rule_decisions,
+)
+from app.services.reading.project_views import MaterialSpec, ProjectView, project_view
 from app.services.runtime import Runtime
 
 
@@ -51,24 +71,102 @@ def load_visible_case(session: Session, actor: Actor, case_id: int, *, process_d
     return case
 
 
-def task_view(task: TaskRecord, candidates: list[str] | None = None) -> dict[str, Any]:
-    view: dict[str, Any] = {
+class TaskBase(TypedDict):
+    """What every view of a task (a step of a case) shows."""
+
+    id: str
+    element_id: str
+    name: str
+    role: str
+    department: str
+    #: workflow or escalation
+    kind: str
+    #: ready, completed or cancelled
+    status: str
+    #: the item of a bundle or project the step concerns, and the project's stage
+    item_code: str | None
+    project_stage: int | None
+    claimed_by: str | None
+    created_at: str
+    due_at: str | None
+
+
+class TaskOutcome(TypedDict):
+    """What a task that is no longer ready adds: who completed it, how, with what data, when."""
+
+    completed_by: str | None
+    decision: str | None
+    opinion: str | None
+    data: dict[str, Any]
+    completed_at: str | None
+
+
+class TaskView(TaskBase):
+    """A task for the API and the inbox; its outcome once it is no longer ready."""
+
+    completed_by: NotRequired[str | None]
+    decision: NotRequired[str | None]
+    opinion: NotRequired[str | None]
+    data: NotRequired[dict[str, Any]]
+    completed_at: NotRequired[str | None]
+
+
+def _task_base(task: TaskRecord) -> TaskBase:
+    return {
         "id": task.id, "element_id": task.element_id, "name": task.name, "role": task.role,
         "department": task.department, "kind": task.kind, "status": task.status,
         "item_code": task.item_code, "project_stage": task.project_stage,
         "claimed_by": task.claimed_by, "created_at": task.created_at.isoformat(),
         "due_at": task.due_at.isoformat() if task.due_at else None,
     }
-    if task.status != TaskStatus.READY:
-        view.update(completed_by=task.completed_by, decision=task.decision, opinion=task.opinion,
-                    data=task.data,
-                    completed_at=task.completed_at.isoformat() if task.completed_at else None)
-    if candidates is not None:
-        view["candidates"] = candidates
-    return view
 
 
-def case_summary(runtime: Runtime, case: Case) -> dict[str, Any]:
+def _task_outcome(task: TaskRecord) -> TaskOutcome:
+    return {"completed_by": task.completed_by, "decision": task.decision, "opinion": task.opinion,
+            "data": task.data, "completed_at": task.completed_at.isoformat() if task.completed_at else None}
+
+
+def task_view(task: TaskRecord) -> TaskView:
+    """A task as the API answers a claim, a transfer or a completion."""
+    if task.status == TaskStatus.READY:
+        return {**_task_base(task)}
+    return {**_task_base(task), **_task_outcome(task)}
+
+
+class ReadyTask(TaskBase):
+    """A step of the case open now (``tasks`` of the case detail), and who may take it."""
+
+    candidates: list[str]
+
+
+class OpinionView(TaskBase, TaskOutcome):
+    """A completed step (``opinions`` of the case detail), with the names of its department and
+    of who completed it."""
+
+    department_name: str
+    completed_by_name: str | None
+
+
+class CaseSummary(TypedDict):
+    """A case's identity, applicant, status and result."""
+
+    id: int
+    number: str
+    item_code: str
+    item_name: str
+    department: str
+    department_name: str
+    applicant: dict[str, Any]
+    status: str
+    status_label: str
+    result: str | None
+    result_label: str | None
+    version: int
+    created_at: str
+    completed_at: str | None
+
+
+def case_summary(runtime: Runtime, case: Case) -> CaseSummary:
     status = CaseStatus(case.status)
     return {
         "id": case.id, "number": case.number, "item_code": case.item_code, "item_name": case.item_name,
@@ -82,53 +180,71 @@ def case_summary(runtime: Runtime, case: Case) -> dict[str, Any]:
     }
 
 
-def rule_decisions(session: Session, case_id: int) -> list[dict[str, Any]]:
-    rows = session.scalars(select(RuleDecisionRecord).where(RuleDecisionRecord.case_id == case_id)
-                           .order_by(RuleDecisionRecord.id))
-    return [{**row.decision, "element_id": row.element_id, "at": row.decided_at.isoformat()}
-            for row in rows]
+class CaseMaterial(MaterialSpec):
+    """A material of the case's item, received or not."""
+
+    received: bool
+    #: the items of a bundle the material serves (the pages add it)
+    items: NotRequired[list[str]]
 
 
-def inspection_view(runtime: Runtime, decisions: list[dict[str, Any]],
-                    tasks: list[TaskRecord]) -> dict[str, Any] | None:
-    """How the site inspection was decided and what every inspecting department found."""
-    decision = next((d for d in reversed(decisions) if d["ruleset"] == "inspection"), None)
-    if decision is None:
-        return None
-    findings = [{
-        "task": t.name, "element_id": t.element_id, "department": t.department, "item_code": t.item_code,
-        "department_name": runtime.catalogue.department_name(t.department),
-        "finding": t.data.get("finding"), "opinion": t.opinion, "by": t.completed_by,
-        "at": t.completed_at.isoformat() if t.completed_at else None,
-    } for t in tasks if t.role == Role.INSPECTOR.value and t.status == TaskStatus.COMPLETED]
-    return {
-        "mode": decision["outcome"], "mode_label": decision["outcome_title"],
-        "rule_id": decision["rule_id"], "rule_title": decision["rule_title"],
-        "explanation": decision["explanation_zh"], "invite_experts": bool(decision["extras"].get("invite_experts")),
-        "findings": findings, "conclusion": findings[-1]["finding"] if findings else None,
-    }
+class CaseItemView(TypedDict):
+    """An item of a bundle or project case, with its stage, result and certificate."""
+
+    code: str
+    name: str
+    department: str
+    department_name: str
+    stage: int | None
+    result: str | None
+    result_label: str | None
+    certificate_no: str | None
+    decided_at: str | None
 
 
-def gaps_view(item: Any, received: list[str]) -> dict[str, Any] | None:
-    """容缺受理: which secondary materials are still owed, and by when."""
-    if item is None or item.gaps_until is None:
-        return None
-    owed = gaps(item, received)
-    return {"until": item.gaps_until.value, "until_label": item.gaps_until.label,
-            "missing": [{"code": m.code, "name": m.name} for m in owed], "complete": not owed}
+class DiagramSteps(TypedDict):
+    """Element ids to mark on the case's diagram: steps completed and steps open."""
+
+    completed: list[str]
+    active: list[str]
 
 
-def _link(case: Case) -> dict[str, Any]:
-    return {"id": case.id, "number": case.number, "kind": case.kind, "item_name": case.item_name,
-            "status_label": CaseStatus(case.status).label,
-            "result_label": CaseResult(case.result).label if case.result else None}
+class DiagramIds(DiagramSteps):
+    """The steps to mark, and the deployed version whose diagram shows them."""
+
+    version_id: int
 
 
-def _case_link(session: Session, case_id: int | None) -> dict[str, Any] | None:
-    return _link(get_case(session, case_id)) if case_id is not None else None
+class CaseDetail(CaseSummary):
+    """Everything a user who may see the case sees of it: the API's case and what the case and
+    task pages show. ``query_code`` only for the window and administrators; ``gaps``,
+    ``inspection``, ``parallel``, ``parent_case`` and ``project`` are None when the case has
+    no such aspect."""
+
+    query_code: str | None
+    materials: list[CaseMaterial]
+    missing_materials: list[str]
+    gaps: GapsView | None
+    facts: dict[str, Any]
+    time_limit: TimeLimitView
+    suspensions: list[SuspensionView]
+    notices: list[NoticeView]
+    tasks: list[ReadyTask]
+    opinions: list[OpinionView]
+    rule_decisions: list[RuleDecisionView]
+    inspection: InspectionView | None
+    parallel: ParallelView | None
+    #: item, bundle, project or revocation
+    kind: str
+    parent_case: CaseLink | None
+    follow_up_cases: list[CaseLink]
+    project: ProjectView | None
+    items: list[CaseItemView]
+    diagram: DiagramIds
+    history: list[HistoryEntry]
 
 
-def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) -> dict[str, Any]:
+def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) -> CaseDetail:
     case = load_visible_case(session, actor, case_id)
     # a project's materials and limits are shown stage by stage (its own ``project`` section)
     item = None if case.kind == CaseKind.PROJECT else runtime.catalogue.find(case.item_code)
@@ -140,44 +256,42 @@ def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) 
     decisions = rule_decisions(session, case.id)
     done = sorted((t for t in tasks if t.status == TaskStatus.COMPLETED),
                   key=lambda t: (t.completed_at, t.created_at))
-    events = history(session, case.id, definition)
-    names = display_names(session, {e["actor"] for e in events} | {t.completed_by for t in done if t.completed_by})
-    for entry in events:  # display names, looked up once for the whole history
-        entry["actor_name"] = names.get(entry["actor"], entry["actor"])
+    events = events_for_case(session, case.id)
+    # display names of the history's actors and of the opinions' authors, looked up at once
+    names = display_names(session, {e.actor for e in events} | {t.completed_by for t in done if t.completed_by})
     suspensions = suspensions_view(session, case.id)
     # suspensions of the clock now running (a construction project's earlier stages had their own)
     suspended_days = sum(s["working_days"] or 0 for s in suspensions if s["ended_at"] and case.accepted_on
                          and local_date(datetime.fromisoformat(s["started_at"])) >= case.accepted_on)
-    detail = case_summary(runtime, case)
-    detail.update(
-        query_code=case.query_code if actor.role in (Role.WINDOW, Role.ADMIN) else None,
-        materials=[{"code": m.code, "name": m.name, "main": m.main,
-                    "received": m.code in case.materials} for m in (item.materials if item else ())],
-        missing_materials=[m.code for m in missing],
-        gaps=gaps_view(item, case.materials),
-        facts=case.facts,
-        time_limit=time_limit_view(case, item, runtime.calendar, runtime.clock.now(), suspended_days),
-        suspensions=suspensions,
-        notices=notices_view(session, case.id),
-        tasks=[task_view(t, candidates[(t.role, t.department)]) for t in ready],
-        opinions=[{**task_view(t), "department_name": runtime.catalogue.department_name(t.department),
-                   "completed_by_name": names.get(t.completed_by or "", t.completed_by)} for t in done],
-        rule_decisions=decisions,
-        inspection=inspection_view(runtime, decisions, tasks),
-        parallel=parallel_view(runtime.catalogue, item, definition, tasks),
-        kind=case.kind,
-        parent_case=_case_link(session, case.parent_case_id),
-        follow_up_cases=[_link(c) for c in follow_ups(session, case.id)],
-        project=project_view(session, runtime, case),
-        items=[{"code": i.item_code, "name": i.item_name, "department": i.department,
-                "department_name": runtime.catalogue.department_name(i.department), "stage": i.stage,
-                "result": i.result, "result_label": CaseResult(i.result).label if i.result else None,
-                "certificate_no": i.certificate_no,
-                "decided_at": i.decided_at.isoformat() if i.decided_at else None}
-               for i in items_of_case(session, case.id)],
-        diagram={"version_id": case.process_version_id,
-                 "completed": sorted({t.element_id for t in done}),
-                 "active": sorted({t.element_id for t in ready})},
-        history=events,
-    )
-    return detail
+    return {
+        **case_summary(runtime, case),
+        "query_code": case.query_code if actor.role in (Role.WINDOW, Role.ADMIN) else None,
+        "materials": [{"code": m.code, "name": m.name, "main": m.main,
+                       "received": m.code in case.materials} for m in (item.materials if item else ())],
+        "missing_materials": [m.code for m in missing],
+        "gaps": gaps_view(item, case.materials),
+        "facts": case.facts,
+        "time_limit": time_limit_view(case, item, runtime.calendar, runtime.clock.now(), suspended_days),
+        "suspensions": suspensions,
+        "notices": notices_view(session, case.id),
+        "tasks": [{**_task_base(t), "candidates": candidates[(t.role, t.department)]} for t in ready],
+        "opinions": [{**_task_base(t), **_task_outcome(t), "department_name": runtime.catalogue.department_name(t.department),
+                      "completed_by_name": names.get(t.completed_by or "", t.completed_by)} for t in done],
+        "rule_decisions": decisions,
+        "inspection": inspection_view(runtime, decisions, tasks),
+        "parallel": parallel_view(runtime.catalogue, item, definition, tasks),
+        "kind": case.kind,
+        "parent_case": parent_link(session, case.parent_case_id),
+        "follow_up_cases": [case_link(c) for c in follow_ups(session, case.id)],
+        "project": project_view(session, runtime, case),
+        "items": [{"code": i.item_code, "name": i.item_name, "department": i.department,
+                   "department_name": runtime.catalogue.department_name(i.department), "stage": i.stage,
+                   "result": i.result, "result_label": CaseResult(i.result).label if i.result else None,
+                   "certificate_no": i.certificate_no,
+                   "decided_at": i.decided_at.isoformat() if i.decided_at else None}
+                  for i in items_of_case(session, case.id)],
+        "diagram": {"version_id": case.process_version_id,
+                    "completed": sorted({t.element_id for t in done}),
+                    "active": sorted({t.element_id for t in ready})},
+        "history": history(events, definition, names),
+    }

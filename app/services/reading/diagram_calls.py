@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict
 
 from sqlalchemy.orm import Session
 
@@ -125,8 +125,29 @@ def call_progress(session: Session, runtime: Runtime, case: Case, process_id: st
     return CallProgress(frozenset(target for _, target in own.steps), own.completed)
 
 
+class CallMark(TypedDict):
+    """A call activity of the shown diagram, the process it calls and how far the case is in it
+    (``state``: active, done or None)."""
+
+    element_id: str
+    call_name: str
+    process_id: str
+    name: str
+    state: str | None
+
+
+class DiagramMarks(TypedDict):
+    """What to mark on one process's diagram: steps open (with how many are open in each) and
+    completed, and its calls."""
+
+    active: list[str]
+    completed: list[str]
+    counts: dict[str, int]
+    calls: list[CallMark]
+
+
 def diagram_marks(diagrams: CaseDiagrams, process_id: str, active: Counter[str], completed: set[str],
-                  progress: CallProgress | None = None) -> dict[str, Any]:
+                  progress: CallProgress | None = None) -> DiagramMarks:
     """What to mark on one process's diagram: its own steps, and each call activity by the
     steps inside what it calls (open ones win over completed ones); a process called from
     several places is placed by ``progress``."""
@@ -134,7 +155,7 @@ def diagram_marks(diagrams: CaseDiagrams, process_id: str, active: Counter[str],
     counts = {element: n for element, n in active.items() if element in shape.elements}
     done = {element for element in completed if element in shape.elements}
     shared = shared_targets(shape) if progress is not None else set()
-    calls = []
+    calls: list[CallMark] = []
     for call, target in shape.calls.items():
         inner = diagrams.inside(target)
         running = sum(n for element, n in active.items() if element in inner)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TypedDict
 
 from sqlalchemy.orm import Session
 
@@ -18,7 +18,7 @@ from app.domain.working_days import WorkingDayCalendar
 from app.persistence import tasks as task_queries
 from app.persistence.models import Case
 from app.services.actor import Actor
-from app.services.reading.case_views import task_view
+from app.services.reading.case_views import TaskView, task_view
 from app.services.runtime import Runtime
 
 TABS = ("mine", "department", "done")
@@ -38,10 +38,40 @@ class InboxRequest:
     page_size: int = 20
 
 
+class DeadlineBadge(TypedDict):
+    """Working days left on a case's clock and how urgent that is (see :func:`deadline_badge`)."""
+
+    due_date: str
+    working_days_left: int
+    tone: str
+    label: str
+    provisional: bool
+    suspended: bool
+
+
+class InboxCase(TypedDict):
+    """The case of an inbox row: enough to find it and to see how urgent it is."""
+
+    id: int
+    number: str
+    item_name: str
+    applicant_name: str
+    status: str
+    deadline_state: str
+    deadline: DeadlineBadge | None
+
+
+class InboxRow(TaskView):
+    """A task in the inbox, with its item's name (a bundle's or project's item) and its case."""
+
+    item_name: str | None
+    case: InboxCase
+
+
 @dataclass(frozen=True)
 class InboxPage:
     tab: str
-    items: list[dict[str, Any]]
+    items: list[InboxRow]
     total: int
     counts: dict[str, int]
     page: int
@@ -72,7 +102,7 @@ def _validate(request: InboxRequest) -> InboxRequest:
                         request.page, request.page_size)
 
 
-def deadline_badge(case: Case, calendar: WorkingDayCalendar, now: datetime) -> dict[str, Any] | None:
+def deadline_badge(case: Case, calendar: WorkingDayCalendar, now: datetime) -> DeadlineBadge | None:
     """Working days left on the case's clock and how urgent that is; None before acceptance.
 
     ``tone`` is ``overdue`` (red), ``warning`` (orange), ``suspended`` (grey: 已暂停计时),
@@ -123,17 +153,14 @@ def inbox(session: Session, runtime: Runtime, actor: Actor, request: InboxReques
     counts = task_queries.count_tabs(session, query(request.tab))
     now = runtime.clock.now()
     catalogue_items = runtime.catalogue.items
-    items = []
+    items: list[InboxRow] = []
     for task, case in rows:
-        view = task_view(task)
-        view["kind"] = task.kind
         # one item of a bundle or project: its name from the catalogue, no query
         item = catalogue_items.get(task.item_code) if task.item_code else None
-        view["item_name"] = item.name if item else task.item_code
-        view["case"] = {"id": case.id, "number": case.number, "item_name": case.item_name,
-                        "applicant_name": case.applicant_name, "status": case.status,
-                        "deadline_state": case.deadline_state,
-                        "deadline": deadline_badge(case, runtime.calendar, now)}
-        items.append(view)
+        items.append({**task_view(task), "item_name": item.name if item else task.item_code,
+                      "case": {"id": case.id, "number": case.number, "item_name": case.item_name,
+                               "applicant_name": case.applicant_name, "status": case.status,
+                               "deadline_state": case.deadline_state,
+                               "deadline": deadline_badge(case, runtime.calendar, now)}})
     return InboxPage(request.tab, items, counts[request.tab], counts, request.page, request.page_size,
                      request.search, request.deadline, request.sort)

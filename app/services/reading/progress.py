@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import hmac
 import re
-from typing import Any
+from datetime import datetime
+from typing import TypedDict
 
 from sqlalchemy.orm import Session
 
@@ -41,13 +42,50 @@ STEP_OF_STATUS = {
 }
 
 
-def _steps(status: CaseStatus) -> list[dict[str, str]]:
+class ProgressStep(TypedDict):
+    """One of the steps an applicant sees; ``state``: done, current or todo."""
+
+    label: str
+    state: str
+
+
+class ProgressPart(TypedDict):
+    """An item of a bundle or a stage of a project: who handles it and how far it is."""
+
+    name: str
+    department_name: str
+    state: str
+
+
+class Progress(TypedDict):
+    """What the progress page shows of a case: stage and dates, nothing personal."""
+
+    number: str
+    item_name: str
+    items: list[ProgressPart]
+    stages: list[ProgressPart]
+    department_name: str
+    status_label: str
+    final: bool
+    result_label: str | None
+    steps: list[ProgressStep]
+    #: the names of the steps open now
+    current: list[str]
+    registered_on: str | None
+    accepted_on: str | None
+    due_date: str | None
+    provisional: bool
+    suspended: bool
+    completed_on: str | None
+
+
+def _steps(status: CaseStatus) -> list[ProgressStep]:
     current = STEP_OF_STATUS.get(status, 1)
     return [{"label": label, "state": "done" if i < current or status.is_final else
              "current" if i == current else "todo"} for i, label in enumerate(STEPS)]
 
 
-def lookup_progress(session: Session, runtime: Runtime, number: object, code: object) -> dict[str, Any]:
+def lookup_progress(session: Session, runtime: Runtime, number: object, code: object) -> Progress:
     number = number.strip() if isinstance(number, str) else ""
     code = code.strip().upper() if isinstance(code, str) else ""
     if not _NUMBER.match(number):
@@ -63,15 +101,15 @@ def lookup_progress(session: Session, runtime: Runtime, number: object, code: ob
     current = [] if status.is_final else sorted(
         {t.name for t in task_queries.ready_tasks_of_case(session, case.id)})
 
-    def day(moment: Any) -> str | None:
+    def day(moment: datetime | None) -> str | None:
         return local_date(moment).isoformat() if moment else None
 
     final = status.is_final
-    items = [{"name": i.item_name, "department_name": runtime.catalogue.department_name(i.department),
+    items: list[ProgressPart] = [{"name": i.item_name, "department_name": runtime.catalogue.department_name(i.department),
               "state": (CaseResult(i.result).label if final else "已作出决定") if i.result else "办理中"}
              for i in items_of_case(session, case.id)] if case.kind == CaseKind.BUNDLE else []
     project = project_view(session, runtime, case) if case.kind == CaseKind.PROJECT else None
-    stages = [{"name": f"第 {s['number']} 阶段 · {s['name']}", "department_name": s["lead_name"],
+    stages: list[ProgressPart] = [{"name": f"第 {s['number']} 阶段 · {s['name']}", "department_name": s["lead_name"],
                "state": s["status_label"] + (f"，期限 {s['due_date']}" if s["status"] == "running" else "")}
               for s in project["stages"]] if project else []
     return {

@@ -12,7 +12,7 @@ against the sum of the limits.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from sqlalchemy.orm import Session
 
@@ -31,6 +31,7 @@ from app.persistence.case_items import items_of_case
 from app.persistence.models import Case, CaseItem, TaskRecord
 from app.persistence.project_models import ProjectStage
 from app.persistence.projects import project_of_case, stages_of_case
+from app.services.casework.parallel_review import DepartmentRef
 from app.services.clock.time_limits import END_OF_WORKING_DAY
 from app.services.processes.deployed import definition_for
 from app.services.runtime import Runtime
@@ -40,7 +41,50 @@ STATUS_LABELS = {"not_started": "未开始", "awaiting": "待受理", "running":
                  "passed": "已通过", "rejected": "未通过", "not_accepted": "不予受理", "skipped": "未办理"}
 
 
-def project_types_view(runtime: Runtime) -> list[dict[str, Any]]:
+class StageItemRef(TypedDict):
+    """An item a stage runs, and its department."""
+
+    code: str
+    name: str
+    department: str
+    department_name: str
+
+
+class MaterialSpec(TypedDict):
+    """A material the catalogue asks for; ``main`` ones are needed to accept the application."""
+
+    code: str
+    name: str
+    main: bool
+
+
+class StageTypeView(TypedDict):
+    """One stage of a project type: its lead section, limit, items, acceptance and materials."""
+
+    number: int
+    name: str
+    lead: str
+    lead_name: str
+    limit: int
+    joint_survey: bool
+    items: list[StageItemRef]
+    #: the departments whose opinions make the joint acceptance (竣工验收)
+    acceptance: list[DepartmentRef]
+    materials: list[MaterialSpec]
+
+
+class ProjectTypeView(TypedDict):
+    """A project type the window offers (``project_types`` of the API)."""
+
+    code: str
+    name: str
+    process: str
+    legal_basis: str
+    total_limit: int
+    stages: list[StageTypeView]
+
+
+def project_types_view(runtime: Runtime) -> list[ProjectTypeView]:
     """The project types, their stages, limits, items and materials: what registering one needs."""
     catalogue = runtime.catalogue
     return [{
@@ -57,7 +101,99 @@ def project_types_view(runtime: Runtime) -> list[dict[str, Any]]:
     } for t in catalogue.projects.values()]
 
 
-def project_view(session: Session, runtime: Runtime, case: Case) -> dict[str, Any] | None:
+class StageItemView(TypedDict):
+    """An item of a stage, with its result and certificate once decided."""
+
+    code: str
+    name: str
+    department: str
+    department_name: str
+    result: str | None
+    result_label: str | None
+    certificate_no: str | None
+
+
+class AcceptanceOpinion(TypedDict):
+    """One department's opinion in the joint acceptance."""
+
+    department: str
+    department_name: str
+    decision: str | None
+    opinion: str | None
+    by: str | None
+
+
+class StageMaterial(MaterialSpec):
+    """A stage's material, and whether the case has received it."""
+
+    received: bool
+
+
+class OwedMaterial(TypedDict):
+    """A secondary material of an earlier stage (容缺) that must arrive before this one ends."""
+
+    code: str
+    name: str
+    stage: int
+
+
+class StageView(TypedDict):
+    """One stage of a project: status, clock, items (or acceptance opinions) and materials.
+
+    ``acceptance`` only for a stage of joint acceptance; the materials only while the
+    project type is in the catalogue.
+    """
+
+    number: int
+    name: str
+    lead: str
+    lead_name: str
+    limit: int
+    #: not_started, awaiting, running, passed, rejected, not_accepted or skipped
+    status: str
+    status_label: str
+    outcome_label: str | None
+    started_on: str | None
+    due_date: str | None
+    provisional: bool
+    concluded_at: str | None
+    working_days_used: int | None
+    working_days_left: int | None
+    overdue: bool
+    items: list[StageItemView]
+    #: items decided out of all, or (joint acceptance) departments answered out of all
+    items_done: int
+    items_total: int
+    acceptance: NotRequired[list[AcceptanceOpinion]]
+    materials: NotRequired[list[StageMaterial]]
+    #: codes of the main materials still needed to accept the stage
+    missing_main: NotRequired[list[str]]
+    #: codes of its secondary materials still missing (carried to the next stage)
+    carried: NotRequired[list[str]]
+    owed: NotRequired[list[OwedMaterial]]
+
+
+class ProjectTypeRef(TypedDict):
+    """A project type by code and name."""
+
+    code: str
+    name: str
+
+
+class ProjectView(TypedDict):
+    """A construction project (``project`` of the case detail): the sums over its stages."""
+
+    type: ProjectTypeRef
+    name: str
+    location: str
+    details: dict[str, Any]
+    current_stage: int | None
+    total_limit: int
+    working_days_used: int
+    stages: list[StageView]
+
+
+def project_view(session: Session, runtime: Runtime, case: Case) -> ProjectView | None:
     """The project and its stages; None for a case that is not a project."""
     project = project_of_case(session, case.id) if case.kind == CaseKind.PROJECT else None
     if project is None:
@@ -80,13 +216,14 @@ def project_view(session: Session, runtime: Runtime, case: Case) -> dict[str, An
 
 
 def _stage_view(runtime: Runtime, case: Case, project_type: ProjectType | None, row: ProjectStage,
-                tasks: list[TaskRecord], items: list[CaseItem], answered: list[TaskRecord]) -> dict[str, Any]:
+                tasks: list[TaskRecord], items: list[CaseItem], answered: list[TaskRecord]) -> StageView:
     catalogue = runtime.catalogue
     status = _status(case, row, tasks)
     running = status == "running"
     due = case.due_date if running and case.due_date else row.due_date
     used, left, overdue = _days(runtime.calendar, case, row, due, runtime.clock.now(), running)
-    view: dict[str, Any] = {
+    own = [i for i in items if i.stage == row.stage]
+    view: StageView = {
         "number": row.stage, "name": row.name, "lead": row.lead, "lead_name": catalogue.department_name(row.lead),
         "limit": row.limit_days, "status": status, "status_label": STATUS_LABELS[status],
         "outcome_label": OUTCOME_LABELS.get(row.outcome or ""),
@@ -94,14 +231,13 @@ def _stage_view(runtime: Runtime, case: Case, project_type: ProjectType | None, 
         "provisional": case.deadline_provisional if running else row.provisional,
         "concluded_at": row.concluded_at.isoformat() if row.concluded_at else None,
         "working_days_used": used, "working_days_left": left, "overdue": overdue,
+        "items": [{
+            "code": i.item_code, "name": i.item_name, "department": i.department,
+            "department_name": catalogue.department_name(i.department), "result": i.result,
+            "result_label": CaseResult(i.result).label if i.result else None, "certificate_no": i.certificate_no,
+        } for i in own],
+        "items_done": sum(1 for i in own if i.result is not None), "items_total": len(own),
     }
-    own = [i for i in items if i.stage == row.stage]
-    view["items"] = [{
-        "code": i.item_code, "name": i.item_name, "department": i.department,
-        "department_name": catalogue.department_name(i.department), "result": i.result,
-        "result_label": CaseResult(i.result).label if i.result else None, "certificate_no": i.certificate_no,
-    } for i in own]
-    view.update(items_done=sum(1 for i in own if i.result is not None), items_total=len(own))
     spec = project_type.stage(row.stage) if project_type else None
     if spec is not None and spec.acceptance:  # 联合验收: progress counts the departments' opinions
         mine = [t for t in answered if t.project_stage == row.stage]
@@ -109,7 +245,7 @@ def _stage_view(runtime: Runtime, case: Case, project_type: ProjectType | None, 
             "department": t.department, "department_name": catalogue.department_name(t.department),
             "decision": t.decision, "opinion": t.opinion, "by": t.completed_by,
         } for t in mine]
-        view.update(items_done=len({t.department for t in mine}), items_total=len(spec.acceptance))
+        view["items_done"], view["items_total"] = len({t.department for t in mine}), len(spec.acceptance)
     if spec is not None and project_type is not None:
         view["materials"] = [{"code": m.code, "name": m.name, "main": m.main, "received": m.code in case.materials}
                              for m in spec.materials]

@@ -19,7 +19,7 @@ from app.persistence.workflow_states import load_state
 from app.services.processes.deployed import definition_for
 from app.services.runtime import Runtime
 from app.services.stepping.advance import advance_case
-from app.workflow.engine import SavedState
+from app.workflow.engine import SavedState, WorkflowRun
 
 
 def cases_with_due_timers(session: Session, now: datetime, limit: int = 500) -> list[int]:
@@ -37,7 +37,7 @@ def fire_due_timers(session: Session, runtime: Runtime, case_id: int, now: datet
     run = runtime.engine.restore(definition, SavedState(state.state, state.serializer_version))
     before = {"status": case.status, "result": case.result}
 
-    def step():  # type: ignore[no-untyped-def]
+    def step() -> WorkflowRun:
         run.advance()
         return run
 

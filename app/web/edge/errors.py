@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, render_template, request
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from app.domain.errors import OneSealError
@@ -27,7 +28,7 @@ _MESSAGES = {
 
 def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
-    def _http_error(err: HTTPException):  # type: ignore[no-untyped-def]
+    def _http_error(err: HTTPException) -> ResponseReturnValue:
         status = err.code or 500
         code, message = _MESSAGES.get(status, ("http_error", "请求无法处理"))
         if is_api_request():
@@ -42,7 +43,7 @@ def register(app: Flask) -> None:
         return render_template("error.html", status=status, message=err.message), status
 
     @app.errorhandler(Exception)
-    def _unexpected(err: Exception):  # type: ignore[no-untyped-def]
+    def _unexpected(err: Exception) -> ResponseReturnValue:
         log.exception("unexpected error on %s %s", request.method, request.path)
         if is_api_request():
             return json_response({"code": "internal_error", "message": "服务器内部错误，已记录", "details": {}}, 500)
