@@ -1,0 +1,1 @@
+"""What a bureau edits as data (catalogue, projects, calendar): loaded and validated, errors naming file and line."""

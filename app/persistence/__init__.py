@@ -1,0 +1,1 @@
+"""Typed models, queries as plain functions taking a Session, and the hash-chained audit trail."""

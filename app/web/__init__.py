@@ -1,0 +1,1 @@
+"""The web edge, the JSON API, the pages, the modeler and the auditors' pages (Flask)."""

@@ -1,0 +1,1 @@
+"""The only package importing SpiffWorkflow: safe XML, restricted expressions, definitions, serializer, engine."""

@@ -1,34 +1,17 @@
 """Two people act on the same task at the same instant: exactly one wins, nothing is lost."""
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from sqlalchemy import func, select
 
 from app.persistence.models import AuditEvent, TaskRecord
 from tests.support.cases import register, work
+from tests.support.races import race
 
 
 def _race(api: Any, calls: list[tuple[str, str, dict]]) -> list[int]:
-    """Fire the calls from separate threads released by one barrier; return status codes."""
-    for user, _url, _body in calls:
-        api.token(user)
-    barrier = threading.Barrier(len(calls))
-    results: list[int] = [0] * len(calls)
-
-    def fire(index: int, user: str, url: str, body: dict) -> None:
-        client = api.http.application.test_client()
-        barrier.wait()
-        response = client.post(url, json=body, headers={"Authorization": f"Bearer {api.tokens[user]}"})
-        results[index] = response.status_code
-
-    threads = [threading.Thread(target=fire, args=(i, *call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+    return [answer.status for answer in race(api, calls)]
 
 
 def test_two_simultaneous_completions_one_succeeds_one_409(api, ext):

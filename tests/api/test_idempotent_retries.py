@@ -3,7 +3,6 @@ the retry waits for the first answer and gets exactly that (RELIABILITY.md 3), o
 from __future__ import annotations
 
 import json
-import threading
 import time
 from dataclasses import replace
 from typing import Any
@@ -17,29 +16,15 @@ from app.persistence.models import Case
 from tests.support.api import ApiClient
 from tests.support.cases import FOOD
 from tests.support.database import ON_POSTGRES
+from tests.support.races import Answer, race
 
 SENDERS = 4
 ROUNDS = 12
 
 
-def _same_key_at_once(api: Any, key: str, body: dict[str, Any]) -> list[Any]:
+def _same_key_at_once(api: Any, key: str, body: dict[str, Any]) -> list[Answer]:
     """Send the same registration ``SENDERS`` times at one instant (threads behind one barrier)."""
-    token = api.token("window")
-    barrier = threading.Barrier(SENDERS)
-    responses: list[Any] = [None] * SENDERS
-
-    def send(index: int) -> None:
-        client = api.http.application.test_client()
-        barrier.wait()
-        responses[index] = client.post("/api/v1/cases", json=body, headers={
-            "Authorization": f"Bearer {token}", "Idempotency-Key": key})
-
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(SENDERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return responses
+    return race(api, [("window", "/api/v1/cases", body)] * SENDERS, headers={"Idempotency-Key": key})
 
 
 def test_simultaneous_retries_register_once_and_all_get_the_first_answer(api, ext):
@@ -47,9 +32,9 @@ def test_simultaneous_retries_register_once_and_all_get_the_first_answer(api, ex
         applicant = f"幂等并发测试{round_no}"
         body = {"item_code": FOOD, "applicant": {"name": applicant}, "materials": ["M01", "M02", "M03"]}
         responses = _same_key_at_once(api, f"register-{round_no}", body)
-        statuses = [r.status_code for r in responses]
-        assert statuses == [201] * SENDERS, (round_no, statuses, [r.get_json() for r in responses])
-        bodies = {r.get_data(as_text=True) for r in responses}
+        statuses = [r.status for r in responses]
+        assert statuses == [201] * SENDERS, (round_no, statuses, [r.body for r in responses])
+        bodies = {r.text for r in responses}
         assert len(bodies) == 1, round_no  # every answer is the first one, byte for byte
         replays = sorted(r.headers.get("Idempotent-Replay") == "true" for r in responses)
         assert replays == [False] + [True] * (SENDERS - 1), round_no

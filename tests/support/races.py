@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -10,13 +10,16 @@ from typing import Any
 class Answer:
     status: int
     body: Any
+    text: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
 
 
-def race(api: Any, calls: list[tuple[str, str, dict]]) -> list[Answer]:
+def race(api: Any, calls: list[tuple[str, str, dict]], headers: dict[str, str] | None = None) -> list[Answer]:
     """POST every ``(user, url, body)`` from its own thread, all released by one barrier.
 
     Each thread has its own test client (its own request context and database session), as
-    separate browsers would; the answers come back in the order of ``calls``.
+    separate browsers would; ``headers`` go with every request; the answers come back in the
+    order of ``calls``.
     """
     for user, _url, _body in calls:
         api.token(user)
@@ -26,8 +29,10 @@ def race(api: Any, calls: list[tuple[str, str, dict]]) -> list[Answer]:
     def fire(index: int, user: str, url: str, body: dict) -> None:
         client = api.http.application.test_client()
         barrier.wait()
-        response = client.post(url, json=body, headers={"Authorization": f"Bearer {api.tokens[user]}"})
-        answers[index] = Answer(response.status_code, response.get_json(silent=True))
+        response = client.post(url, json=body,
+                               headers={"Authorization": f"Bearer {api.tokens[user]}", **(headers or {})})
+        answers[index] = Answer(response.status_code, response.get_json(silent=True),
+                                response.get_data(as_text=True), dict(response.headers))
 
     threads = [threading.Thread(target=fire, args=(i, *call)) for i, call in enumerate(calls)]
     for thread in threads:
