@@ -75,12 +75,17 @@ class Worker:
             return job()
         except JobFailed:  # kept as an incident; the next pass finds the work again
             report.failures += 1
-            return None
+        except Exception:  # e.g. the database unreachable for a moment: the next pass finds the work
+            log.exception("worker job failed before its failure could be recorded")
+            report.failures += 1
+        return None
 
     def run_forever(self, interval: float) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: self.stopping.set())
         while not self.stopping.is_set():
-            report = self.run_pass()
-            log.info("worker pass: %s", report)
+            try:
+                log.info("worker pass: %s", self.run_pass())
+            except Exception:  # the scan could not read the database: try again next time
+                log.exception("worker pass failed")
             self.stopping.wait(interval)

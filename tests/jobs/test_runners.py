@@ -143,3 +143,15 @@ def test_a_job_that_keeps_failing_is_retried_then_becomes_an_incident(api, ext, 
         wait_for(lambda: events(ext, "timer_fired", case["id"]), what="the timer fired after the repair")
     with ext.db.session(write=False) as session:
         assert open_incidents(session, visible_only=False) == []
+
+
+def test_a_task_is_acknowledged_only_after_it_ran_and_given_back_if_its_worker_dies(ext):
+    with celery_runner(ext, scan_timers_seconds=7, broker_visibility_seconds=900) as celery:
+        conf = celery.app.conf
+        assert (conf.task_acks_late, conf.task_reject_on_worker_lost, conf.worker_prefetch_multiplier) == (True, True, 1)
+        assert conf.task_default_queue == celery.settings.broker_prefix
+        assert conf.broker_transport_options["global_keyprefix"] == f"{celery.settings.broker_prefix}:"
+        assert conf.broker_transport_options["visibility_timeout"] == 900
+        scans = {entry["task"]: entry for entry in conf.beat_schedule.values()}
+        assert scans["oneseal.scan_timers"]["schedule"].total_seconds() == 7
+        assert scans["oneseal.scan_timers"]["options"]["expires"] == 7
