@@ -1,4 +1,4 @@
-"""The ``oneseal`` command: serve, init-db, validate, audit, users, rules, calendar."""
+"""The ``oneseal`` command: serve, worker, beat, init-db, validate, audit, users, rules, calendar."""
 from __future__ import annotations
 
 import gc
@@ -50,15 +50,28 @@ def serve(host: str, port: int, threads: int) -> None:
     waitress_serve(app, host=host, port=port, threads=threads, ident="OneSeal")
 
 
-@main.command(help="后台任务：触发到期的流程定时事件，检查办理时限（预警、超期督办）")
-@click.option("--once", is_flag=True, help="只运行一轮后退出（适合由计划任务调用）")
-@click.option("--interval", type=int, default=None, help="两轮之间的秒数（默认取 ONESEAL_WORKER_INTERVAL，30）")
-def worker(once: bool, interval: int | None) -> None:
+@main.command(help="后台任务：触发到期的流程定时事件，检查办理时限（预警、超期督办），投递消息。"
+                   "设置了 ONESEAL_BROKER_URL 时启动 Celery worker，否则在本进程内轮询")
+@click.option("--once", is_flag=True, help="只运行一轮后退出（本进程内运行，适合由计划任务调用）")
+@click.option("--interval", type=int, default=None, help="本进程内两轮之间的秒数（默认取 ONESEAL_WORKER_INTERVAL，30）")
+@click.option("--beat", is_flag=True, help="同时运行 Celery beat（定时扫描）；整个部署只能有一个 beat")
+@click.option("--concurrency", type=int, default=None, help="Celery worker 的进程数（默认为 CPU 核数）")
+@click.option("--name", default=None, help="Celery worker 的节点名（默认 oneseal-<pid>@<主机名>）")
+def worker(once: bool, interval: int | None, beat: bool, concurrency: int | None, name: str | None) -> None:
+    settings = Settings.load()
+    if settings.broker_url and not once:
+        from app.jobs.broker import run_worker
+
+        click.echo(f"Celery worker 已启动（队列 {settings.broker_prefix}" + ("，含 beat" if beat else "") + "）")
+        run_worker(settings, beat=beat, concurrency=concurrency, name=name)
+        return
+    if beat:
+        click.echo("错误：--beat 需要设置 ONESEAL_BROKER_URL", err=True)
+        sys.exit(2)
     from app.persistence.db import Database
     from app.services.runtime import build_runtime
     from app.worker import Worker
 
-    settings = Settings.load()
     try:
         runtime = build_runtime(settings)
     except OneSealError as err:
@@ -69,6 +82,17 @@ def worker(once: bool, interval: int | None) -> None:
         return
     click.echo(f"后台任务已启动，每 {interval or settings.worker_interval} 秒检查一次（Ctrl+C 停止）")
     runner.run_forever(interval or settings.worker_interval)
+
+
+@main.command(help="只运行 Celery beat（定时发出扫描任务）：整个部署只运行一个")
+def beat() -> None:
+    settings = Settings.load()
+    if not settings.broker_url:
+        click.echo("错误：需要设置 ONESEAL_BROKER_URL", err=True)
+        sys.exit(2)
+    from app.jobs.broker import run_beat
+
+    run_beat(settings)
 
 
 @main.command("init-db", help="建立数据库结构并部署随版本发布的流程；--demo 同时载入演示数据")

@@ -38,8 +38,33 @@ class Settings:
     max_upload_bytes: int = 5 * 1024 * 1024
     #: 预警: warn when at most this many working days are left
     deadline_warning_days: int = 2
-    #: seconds between two passes of ``oneseal worker``
+    #: seconds between two passes of ``oneseal worker`` when it runs the jobs in process
     worker_interval: int = 30
+    #: the Celery broker (Redis), e.g. ``redis://127.0.0.1:6379/0``; empty: jobs run in process
+    broker_url: str = ""
+    #: the Celery queue, and the prefix of every key OneSeal and Celery keep in Redis (two
+    #: installations, or two test runs, sharing one Redis keep apart by it)
+    broker_prefix: str = "oneseal"
+    #: Celery beat: seconds between two scans for due timers, deadlines and outbox messages
+    scan_timers_seconds: int = 10
+    scan_deadlines_seconds: int = 60
+    scan_outbox_seconds: int = 5
+    #: a job found by a scan is sent once, then not again for this many seconds while it is
+    #: under way (a lost message is sent again after it)
+    job_claim_seconds: int = 300
+    #: Celery retries of a failing job: at most this many, after base·2ⁿ seconds (capped);
+    #: then the job waits for the claim above to end and the next scan starts over
+    job_max_retries: int = 5
+    job_retry_base_seconds: int = 2
+    job_retry_max_seconds: int = 300
+    #: a delivery of an outbox message holds it this long; a failed one is tried again after
+    #: base·2ⁿ seconds, at most the max
+    outbox_lease_seconds: int = 300
+    outbox_retry_base_seconds: int = 10
+    outbox_retry_max_seconds: int = 3600
+    #: seconds a message handed to a worker that died stays invisible before Redis hands it
+    #: to another (Celery's ``visibility_timeout``)
+    broker_visibility_seconds: int = 3600
     #: live workflows a process keeps between the steps of their cases (0: none); each a few
     #: tens of KB, see app/workflow/instance_cache.py
     workflow_cache: int = 512

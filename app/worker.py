@@ -1,11 +1,14 @@
-"""``oneseal worker``: fires due BPMN timers and moves deadlines to 预警 / 超期.
+"""``oneseal worker`` without a broker: runs the jobs of :mod:`app.jobs` in process.
 
-An edge like the web app and the CLI: it owns the transactions. Each job (one case's timers,
-one case's deadline) is its own unit of work, so one failing case never holds up the others.
-Several workers may run against one database: each job locks its case and re-reads it, so a
-timer fires once and a warning or escalation happens once. A job that fails is retried on
-every pass and recorded as an incident (``incidents`` table) until it succeeds; it is never
-dropped. SIGINT/SIGTERM finish the current job and stop.
+Each pass scans the database for work — due timers, deadlines due to move, due outbox
+messages — and runs each job in its own unit of work, so one failing case never holds up the
+others. Several workers may run against one database: each job locks and re-reads what it
+changes, so a timer fires once, a warning or escalation happens once, and a message is taken by
+one worker at a time. A job that fails is recorded as an incident (``incidents`` table) and
+found again by the next pass until it succeeds; it is never dropped. SIGINT/SIGTERM finish the
+current job and stop.
+
+With ``ONESEAL_BROKER_URL`` the same jobs run as Celery tasks instead (:mod:`app.jobs.broker`).
 """
 from __future__ import annotations
 
@@ -14,23 +17,18 @@ import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
-from typing import Any
+from typing import TypeVar
 
-from sqlalchemy.orm import Session
-
+from app.jobs import cases, outbox
+from app.jobs.context import JobContext
+from app.jobs.handlers import Handlers
+from app.jobs.runs import JobFailed
 from app.persistence.db import Database
-from app.persistence.incidents import record_failure, record_success
-from app.services.clock.deadlines import (
-    OVERDUE,
-    WARNING,
-    cases_to_check,
-    check_deadline,
-)
+from app.services.clock.deadlines import OVERDUE, WARNING
 from app.services.runtime import Runtime
-from app.services.stepping.timers import cases_with_due_timers, fire_due_timers
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass
@@ -38,64 +36,56 @@ class PassReport:
     timers: int = 0
     warnings: int = 0
     overdue: int = 0
+    delivered: int = 0
     failures: int = 0
 
     def __str__(self) -> str:
         return (f"定时事件 {self.timers} 个，预警 {self.warnings} 件，超期督办 {self.overdue} 件，"
-                f"失败 {self.failures} 项")
+                f"消息投递 {self.delivered} 条，失败 {self.failures} 项")
 
 
 class Worker:
-    def __init__(self, db: Database, runtime: Runtime, *, batch: int = 500) -> None:
-        self.db = db
-        self.runtime = runtime
+    def __init__(self, db: Database, runtime: Runtime, *, batch: int = 500,
+                 handlers: Handlers | None = None) -> None:
+        self.ctx = JobContext(db, runtime) if handlers is None else JobContext(db, runtime, handlers)
         self.batch = batch
-        self.threshold = runtime.settings.deadline_warning_days
         self.stopping = threading.Event()
 
     def run_pass(self) -> PassReport:
         report = PassReport()
-        now = self.runtime.clock.now()
-        with self.db.session(write=False) as session:
-            timers = cases_with_due_timers(session, now, self.batch)
-            deadlines = cases_to_check(session, self.runtime, now, self.threshold, self.batch)
-        for case_id in timers:
+        for case_id in cases.cases_with_due_timers(self.ctx, self.batch):
             if self.stopping.is_set():
                 return report
-            fired = self._job("timer", case_id, report,
-                              partial(fire_due_timers, runtime=self.runtime, case_id=case_id, now=now))
-            report.timers += 1 if fired else 0
-        for case_id in deadlines:
+            report.timers += self._job(report, lambda: cases.fire_timers(self.ctx, case_id)) is True
+        for case_id in cases.cases_to_check(self.ctx, self.batch):
             if self.stopping.is_set():
                 return report
-            state = self._job("deadline", case_id, report,
-                              partial(check_deadline, runtime=self.runtime, case_id=case_id, now=now,
-                                      threshold=self.threshold))
+            state = self._job(report, lambda: cases.check_deadline(self.ctx, case_id))
             report.warnings += state == WARNING
             report.overdue += state == OVERDUE
+        for message_id in outbox.due_messages(self.ctx, self.batch):
+            if self.stopping.is_set():
+                return report
+            report.delivered += self._job(report, lambda: outbox.deliver(self.ctx, message_id)) is True
         return report
 
-    def _job(self, kind: str, case_id: int, report: PassReport, action: Callable[[Session], Any]) -> Any:
-        now = self.runtime.clock.now()
+    @staticmethod
+    def _job(report: PassReport, job: Callable[[], T]) -> T | None:
         try:
-            with self.db.unit_of_work() as session:
-                result = action(session)
-                record_success(session, kind, case_id, now)
-            return result
-        except Exception as err:  # background work must go on; the failure is kept, not dropped
+            return job()
+        except JobFailed:  # kept as an incident; the next pass finds the work again
             report.failures += 1
-            log.exception("worker job %s for case %s failed", kind, case_id)
-            try:
-                with self.db.unit_of_work() as session:
-                    record_failure(session, kind, case_id, f"{type(err).__name__}: {err}", now)
-            except Exception:
-                log.exception("could not record the failure of job %s for case %s", kind, case_id)
-            return None
+        except Exception:  # e.g. the database unreachable for a moment: the next pass finds the work
+            log.exception("worker job failed before its failure could be recorded")
+            report.failures += 1
+        return None
 
     def run_forever(self, interval: float) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: self.stopping.set())
         while not self.stopping.is_set():
-            report = self.run_pass()
-            log.info("worker pass: %s", report)
+            try:
+                log.info("worker pass: %s", self.run_pass())
+            except Exception:  # the scan could not read the database: try again next time
+                log.exception("worker pass failed")
             self.stopping.wait(interval)

@@ -1,9 +1,10 @@
-"""Failures kept apart from their work: one row per job (kind, case) until the job succeeds.
+"""Failures kept apart from their work: one row per job until the job succeeds.
 
-Background jobs (``timer``, ``deadline``) are retried and become visible after
-:data:`VISIBLE_AFTER` failures in a row; a refused step (``step``, ``registration``) is
-visible at once. A refused registration has no case: the same failure (same message: the
-same element and limit) counts as a new attempt of one incident.
+A job is a kind and a case (``timer``, ``deadline``), or an outbox message (``outbox``).
+Background jobs are retried and become visible after :data:`VISIBLE_AFTER` failures in a row;
+a refused step (``step``, ``registration``) is visible at once. A refused registration has no
+case: the same failure (same message: the same element and limit) counts as a new attempt of
+one incident.
 """
 from __future__ import annotations
 
@@ -16,21 +17,26 @@ from app.persistence.models import Incident
 
 #: failures in a row after which a background job is reported as an incident
 VISIBLE_AFTER = 3
-#: the kinds of background jobs, retried on every pass (any other kind is visible at once)
-RETRIED_KINDS = ("timer", "deadline")
+#: the kinds of background jobs, retried until they succeed (any other kind is visible at once)
+RETRIED_KINDS = ("timer", "deadline", "outbox")
 
 
-def record_failure(session: Session, kind: str, case_id: int | None, message: str, at: datetime) -> Incident:
+def record_failure(session: Session, kind: str, case_id: int | None, message: str, at: datetime,
+                   *, outbox_id: int | None = None) -> Incident:
     message = message[:2000]
-    if case_id is None:
+    if outbox_id is not None:
+        incident = session.scalar(select(Incident).where(Incident.kind == kind, Incident.outbox_id == outbox_id))
+    elif case_id is None:
         incident = session.scalar(select(Incident).where(
-            Incident.kind == kind, Incident.case_id.is_(None), Incident.message == message,
-            Incident.resolved_at.is_(None)))
+            Incident.kind == kind, Incident.case_id.is_(None), Incident.outbox_id.is_(None),
+            Incident.message == message, Incident.resolved_at.is_(None)))
     else:
         incident = session.scalar(select(Incident).where(Incident.kind == kind, Incident.case_id == case_id))
     if incident is None:
-        incident = Incident(kind=kind, case_id=case_id, message=message, attempts=0,
-                            first_failed_at=at, last_failed_at=at, resolved_at=None)
+        # an outbox incident names its case for the reader, but is keyed by its message
+        incident = Incident(kind=kind, case_id=case_id if outbox_id is None else None, outbox_id=outbox_id,
+                            message=message, attempts=0, first_failed_at=at, last_failed_at=at,
+                            resolved_at=None)
         session.add(incident)
     if incident.resolved_at is not None:  # failing again after a success: a new run of failures
         incident.attempts, incident.first_failed_at, incident.resolved_at = 0, at, None
@@ -40,9 +46,13 @@ def record_failure(session: Session, kind: str, case_id: int | None, message: st
     return incident
 
 
-def record_success(session: Session, kind: str, case_id: int, at: datetime) -> None:
-    incident = session.scalar(select(Incident).where(Incident.kind == kind, Incident.case_id == case_id,
-                                                     Incident.resolved_at.is_(None)))
+def record_success(session: Session, kind: str, case_id: int | None, at: datetime,
+                   *, outbox_id: int | None = None) -> None:
+    if outbox_id is not None:
+        found = select(Incident).where(Incident.kind == kind, Incident.outbox_id == outbox_id)
+    else:
+        found = select(Incident).where(Incident.kind == kind, Incident.case_id == case_id)
+    incident = session.scalar(found.where(Incident.resolved_at.is_(None)))
     if incident is not None:
         incident.resolved_at = at
 

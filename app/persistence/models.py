@@ -333,10 +333,10 @@ class SupplementNotice(Base):
 
 
 class Incident(Base):
-    """Work for a case that failed and must not be forgotten: background work that keeps
-    failing (a timer, a deadline check), retried on every pass until it succeeds; or a step
-    refused because the diagram exceeded a limit (``step``; ``registration`` when there is no
-    case yet), visible at once. Never dropped."""
+    """Work that failed and must not be forgotten: background work that keeps failing (a
+    timer, a deadline check, the delivery of an outbox message), retried until it succeeds; or
+    a step refused because the diagram exceeded a limit (``step``; ``registration`` when there
+    is no case yet), visible at once. Never dropped."""
 
     __tablename__ = "incidents"
 
@@ -344,6 +344,8 @@ class Incident(Base):
     kind: Mapped[str] = mapped_column(String(32))
     #: none for a refused registration: the case was never created
     case_id: Mapped[int | None] = mapped_column(Integer)
+    #: the outbox message whose delivery failed (kind ``outbox``); one incident per message
+    outbox_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), index=True)
     message: Mapped[str] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer)
     first_failed_at: Mapped[datetime]
@@ -375,8 +377,9 @@ class CaseItem(Base):
 
 
 
-# The construction-project tables and the access tables (browser sessions, failed attempts)
-# live in their own modules; importing them here registers them with ``Base.metadata``, so the
-# schema is always complete.
+# The construction-project tables, the access tables (browser sessions, failed attempts) and
+# the outbox live in their own modules; importing them here registers them with
+# ``Base.metadata``, so the schema is always complete.
 from app.persistence.access_models import FailedAttempt, WebSession  # noqa: E402,F401
+from app.persistence.outbox import OutboxRow  # noqa: E402,F401
 from app.persistence.project_models import Project, ProjectStage  # noqa: E402,F401

@@ -182,7 +182,7 @@ def test_supplement_not_made_within_30_days_withdraws_the_application(api, ext, 
 
 
 def test_a_job_that_keeps_failing_becomes_an_incident_until_it_succeeds(api, ext, clock, monkeypatch):
-    import app.worker as worker_module
+    import app.services.stepping.timers as timers_module
 
     case = returned(api, clock)
     clock.set(clock.now() + timedelta(days=31))
@@ -190,7 +190,7 @@ def test_a_job_that_keeps_failing_becomes_an_incident_until_it_succeeds(api, ext
     def broken(*args, **kwargs):
         raise RuntimeError("模拟的故障")
 
-    monkeypatch.setattr(worker_module, "fire_due_timers", broken)
+    monkeypatch.setattr(timers_module, "fire_due_timers", broken)
     for attempt in range(3):
         assert worker(ext).run_pass().failures == 1
     with ext.db.session(write=False) as session:

@@ -1,7 +1,7 @@
 """Warnings (预警) and overdue escalation (超期督办) of case deadlines.
 
-The worker asks :func:`cases_to_check` for the open, running cases whose deadline is near,
-then calls :func:`check_deadline` for each in its own transaction. A case's
+A scan (``app/jobs``) asks :func:`cases_to_check` for the open, running cases whose deadline
+state is due to move, then runs :func:`check_deadline` for each in its own transaction. A case's
 ``deadline_state`` only moves forward (正常 → 预警 → 超期), by a compare-and-set on the
 locked case row, in the same transaction as its audit event and, when it becomes overdue, the
 escalation task for the section chief (分管领导) of the case's department. Two workers racing
@@ -55,12 +55,24 @@ def target_state(runtime: Runtime, case: Case, now: datetime, threshold: int) ->
 
 def cases_to_check(session: Session, runtime: Runtime, now: datetime, threshold: int,
                    limit: int = 500) -> list[int]:
-    """Open, running cases due within ``threshold`` working days (or already past due)."""
+    """Open, running cases whose deadline state is due to move (预警 or 超期) at ``now``.
+
+    Read from the cases due within ``threshold`` working days (or already past due), earliest
+    first; a case already warned and not yet overdue is passed over, so a scan finds only work.
+    """
     horizon = runtime.calendar.add_working_days(local_date(now), threshold).date
-    return list(session.scalars(
-        select(Case.id).where(Case.deadline_state.in_((NORMAL, WARNING)), Case.due_date <= horizon,
-                              Case.clock_suspended_since.is_(None), Case.status.not_in(_FINAL))
-        .order_by(Case.due_date, Case.id).limit(limit)))
+    candidates = session.scalars(
+        select(Case).where(Case.deadline_state.in_((NORMAL, WARNING)), Case.due_date <= horizon,
+                           Case.clock_suspended_since.is_(None), Case.status.not_in(_FINAL))
+        .order_by(Case.due_date, Case.id).execution_options(yield_per=200))
+    due: list[int] = []
+    for case in candidates:
+        if _RANK[target_state(runtime, case, now, threshold)] > _RANK[case.deadline_state]:
+            due.append(case.id)
+            if len(due) >= limit:
+                break
+    candidates.close()
+    return due
 
 
 def check_deadline(session: Session, runtime: Runtime, case_id: int, now: datetime,
