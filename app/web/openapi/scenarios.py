@@ -75,7 +75,7 @@ def scenario_paths() -> dict[str, Any]:
             "summary": "导入或更新随版本发布的基线场景（tests/features），只读",
             "parameters": [IDEMPOTENCY],
             "responses": {**ok("导入数", {"type": "object", "properties": {"imported": {"type": "integer"}}}),
-                          **errors(401, 403)}}},
+                          **errors(401, 403, 409)}}},
         "/api/v1/scenarios/{scenario_id}": {"get": {
             "summary": "场景的当前文本及全部版本（谁、何时、说明）", "parameters": [_SCENARIO_ID],
             "responses": {**ok("场景", _DOCUMENT), **errors(401, 403, 404)}}},
