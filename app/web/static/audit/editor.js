@@ -8,7 +8,8 @@ const gutter = document.getElementById("gutter");
 const menu = document.getElementById("completions");
 const problemsBox = document.getElementById("problems");
 const readOnly = app.dataset.readOnly === "true";
-const state = { catalogue: null, problems: [], choices: [], active: 0, checkTimer: null, checked: "" };
+const state = { catalogue: null, problems: [], choices: [], active: 0, checkTimer: null, checked: "",
+  saved: app.dataset.scenarioId ? text.value : null };
 text.readOnly = readOnly;
 
 const KINDS = { "假如": "given", "假设": "given", "假定": "given", "当": "when", "那么": "then" };
@@ -222,6 +223,7 @@ async function save() {
     return;
   }
   app.dataset.version = String(answer.data.version);
+  state.saved = body.text;
   document.getElementById("comment-input").value = "";
   status(`已保存为第 ${answer.data.version} 版`, "ok");
 }
@@ -256,7 +258,10 @@ async function run() {
   await check();
   if (state.problems.length) return status("场景有问题，改正后才能运行", "error");
   status("正在沙箱中运行……");
-  const started = await startRun({ text: text.value, ...draft() });
+  // the saved scenario itself when unchanged (its results go to the library), else the text as it is
+  const saved = app.dataset.scenarioId && state.saved === text.value;
+  const started = await startRun(saved ? { scenario_ids: [Number(app.dataset.scenarioId)], ...draft() }
+    : { text: text.value, ...draft() });
   if (started) await follow(started.id);
 }
 

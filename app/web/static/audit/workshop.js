@@ -56,9 +56,9 @@ export function renderResult(result) {
     box.append(el("p", "muted", "例子：" + Object.entries(result.example).map(([k, v]) => `${k} = ${v}`).join("；")));
   }
   if (result.message) box.append(el("pre", "why", result.message));
-  const list = el("ol", "steps");
+  const list = el("ol", "run-steps");
   result.steps.forEach((step) => {
-    const item = el("li", `step ${step.status}`);
+    const item = el("li", `run-step ${step.status}`);
     item.append(el("span", "kw", step.keyword), el("span", "", step.text), " ",
       el("span", `badge ${step.status}`, STEP_LABELS[step.status] || step.status));
     if (step.expected || step.actual) {
