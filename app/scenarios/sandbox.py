@@ -36,6 +36,7 @@ from app.persistence import process_versions
 from app.persistence.audit import append_event
 from app.persistence.db import Database
 from app.persistence.models import ProcessModelRevision, ProcessVersion
+from app.scenarios.vocabulary.workshop import SANDBOX_FLAG
 from app.services.actor import SYSTEM
 from app.services.demo import load_demo
 from app.services.processes import deployed
@@ -104,8 +105,10 @@ def _copy_version(version: ProcessVersion) -> ProcessVersion:
 class SandboxFactory:
     """Makes sandboxes for one running service (its runtime), in a folder of its own."""
 
-    def __init__(self, runtime: Runtime, service_url: str, folder: Path | None = None) -> None:
+    def __init__(self, runtime: Runtime, service_url: str, folder: Path | None = None, *, depth: int = 1) -> None:
         self.runtime = runtime
+        #: 1 for the service's own runs; a scenario that runs the library makes sandboxes of depth 2
+        self.depth = depth
         self.service_url = service_url
         self.folder = Path(folder or tempfile.mkdtemp(prefix="oneseal-sandboxes-"))
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -203,6 +206,7 @@ class SandboxFactory:
         clock = FixedClock(start, step=timedelta(seconds=1))
         runtime = self._runtime(url, clock, base.by_version)
         app = create_app(runtime.settings, clock=clock, warm=False, runtime=runtime)
+        app.config[SANDBOX_FLAG] = self.depth  # how deep scenarios running here may still run the library
         db: Database = app.extensions["oneseal"].db
         try:
             yield Sandbox(app, db, runtime, path)
