@@ -51,6 +51,8 @@ class Settings:
     #: time budget of one scenario, and of a whole run, in seconds
     scenario_seconds: int = 60
     scenario_run_seconds: int = 1800
+    #: memory the service's process may hold while scenarios run (MB); a step starts only below it
+    scenario_memory_mb: int = 2048
     testing: bool = False
 
     @classmethod

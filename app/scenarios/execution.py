@@ -5,13 +5,18 @@ Only steps of the catalogue run: each sentence was matched to a registered step 
 values, the scenario's named values (``services``, ``case_id``, ``answer``) and its data table,
 exactly as ``tests/steps.py`` has pytest-bdd call it. No text reaches an interpreter.
 
-Each scenario gets a sandbox of its own (:mod:`app.scenarios.sandbox`) and a time budget checked
-between its steps; a scenario over its budget stops as ``error`` and the rest of its steps stay
-``not_run``. ``on_step`` is told of every step as it starts and ends, so a run can show its
+Each scenario gets a sandbox of its own (:mod:`app.scenarios.sandbox`), a time budget and a memory
+budget checked between its steps; a scenario over either stops as ``error`` and the rest of its
+steps stay ``not_run``. Runs execute in the service's process (see :mod:`app.scenarios.jobs`), so
+the memory budget is the process's resident memory: it stops scenarios before they starve the
+service, it cannot tell which run grew. What one scenario can ask for is bounded beforehand by
+the text's limits (:mod:`app.scenarios.gherkin_text`) and the checked values
+(:mod:`app.scenarios.checking`). ``on_step`` is told of every step as it starts and ends, so a run can show its
 progress.
 """
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,6 +44,16 @@ class ScenarioOutcome:
     seconds: float = 0.0
 
 
+def resident_mb() -> float | None:
+    """The process's resident memory in MB (Linux), None where it cannot be read."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            pages = int(statm.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE") / (1024 * 1024)
+
+
 def initial_steps(scenario: ScenarioText) -> list[dict[str, Any]]:
     return [{"keyword": s.keyword, "text": s.text, "line": s.line, "status": "not_run", "expected": None,
              "actual": None} for s in scenario.steps]
@@ -52,7 +67,8 @@ def _path(report: CoverageReport) -> dict[str, Any]:
 
 
 def run_scenario(factory: SandboxFactory, base: SandboxBase, scenario: ScenarioText, checked: CheckedScenario,
-                 *, budget_seconds: float, on_step: StepListener | None = None) -> ScenarioOutcome:
+                 *, budget_seconds: float, budget_mb: float | None = None,
+                 on_step: StepListener | None = None) -> ScenarioOutcome:
     """Run one checked scenario in a fresh sandbox of ``base``."""
     outcome = ScenarioOutcome(steps=initial_steps(scenario))
     started = time.monotonic()
@@ -70,6 +86,11 @@ def run_scenario(factory: SandboxFactory, base: SandboxBase, scenario: ScenarioT
             if time.monotonic() - started > budget_seconds:
                 outcome.status = "error"
                 outcome.message = f"超出时间预算（{budget_seconds:g} 秒），其余步骤未执行"
+                break
+            memory = resident_mb() if budget_mb is not None else None
+            if memory is not None and budget_mb is not None and memory > budget_mb:
+                outcome.status = "error"
+                outcome.message = f"超出内存预算（{budget_mb:g} MB，当前 {memory:.0f} MB），其余步骤未执行"
                 break
             record["status"] = "running"
             notify(index, record)

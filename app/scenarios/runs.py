@@ -268,7 +268,7 @@ def _execute(db: Database, runtime: Runtime, factory: SandboxFactory, run_id: in
                 row.steps, row.status = steps, "running"
 
         outcome = run_scenario(factory, base, scenario, checked, budget_seconds=settings.scenario_seconds,
-                               on_step=progress)
+                               budget_mb=settings.scenario_memory_mb, on_step=progress)
         coverage.merge(outcome.coverage)
         with db.unit_of_work() as session:
             row = session.get_one(ScenarioRunResult, row_id)

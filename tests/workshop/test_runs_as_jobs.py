@@ -117,6 +117,17 @@ def test_a_scenario_over_its_time_budget_stops_and_says_so(ext):
     assert {s["status"] for s in row.steps} == {"not_run"}
 
 
+def test_a_scenario_over_the_memory_budget_stops_and_says_so(ext):
+    small = replace(ext.runtime, settings=replace(ext.runtime.settings, scenario_memory_mb=1))
+    run_id = queued(ext)
+    factory = SandboxFactory(small, ext.db.url)
+    assert execute_run(ext.db, small, factory, run_id) == "error"
+    factory.close()
+    with ext.db.session(write=False) as session:
+        [row] = scenario_store.results(session, run_id)
+    assert "超出内存预算（1 MB" in row.message
+
+
 def test_a_sandbox_is_never_the_service_database(ext, tmp_path):
     factory = SandboxFactory(ext.runtime, ext.db.url, folder=tmp_path / "sandboxes")
     with pytest.raises(InvalidInput) as refused:
