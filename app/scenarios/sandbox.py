@@ -36,7 +36,6 @@ from app.persistence import process_versions
 from app.persistence.audit import append_event
 from app.persistence.db import Database
 from app.persistence.models import ProcessModelRevision, ProcessVersion
-from app.scenarios.vocabulary.workshop import SANDBOX_FLAG
 from app.services.actor import SYSTEM
 from app.services.demo import load_demo
 from app.services.processes import deployed
@@ -47,6 +46,8 @@ from app.workflow.engine import WorkflowEngine
 #: the scenario's clock at the start: Monday 2 March 2026, 09:30 Beijing time; one second per reading
 SANDBOX_START = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
 SANDBOX_PASSWORD = "sandbox-only-password"
+#: on a sandbox's app: how deep it is (1: a run of the service's library; 2: a run that scenario started)
+SANDBOX_FLAG = "ONESEAL_SANDBOX_DEPTH"
 #: templates kept at once (one per state of the deployed processes and draft)
 TEMPLATES_KEPT = 4
 _VERSION_COLUMNS = ("id", "process_id", "name", "version", "content_hash", "filename", "bpmn_xml", "author",

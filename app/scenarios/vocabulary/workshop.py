@@ -13,10 +13,9 @@ from app.persistence.models import Case
 from app.persistence.scenario_models import ScenarioRun
 from app.scenarios.expect import ExpectationFailed, expect, expect_answer, expect_equal, expect_in
 from app.scenarios.registry import given, then, when
+from app.scenarios.sandbox import SANDBOX_FLAG, SandboxFactory
 from app.scenarios.services import ScenarioServices
 
-#: on a sandbox's app: how deep it is (1: a run of the service's library; 2: a run that scenario started)
-SANDBOX_FLAG = "ONESEAL_SANDBOX_DEPTH"
 #: a scenario of the library may itself run the library (the shipped 场景工坊 does), once and no deeper
 MAX_DEPTH = 2
 
@@ -69,7 +68,6 @@ def edit_scenario(services: ScenarioServices, username: str, name: str, old: str
 def run_scenario(services: ScenarioServices, username: str, name: str) -> ScenarioRun | OneSealError:
     """审计人员运行场景库中的一个场景：在沙箱（临时数据库）中运行，等它结束。"""
     from app.scenarios.runs import execute_run, start_run
-    from app.scenarios.sandbox import SandboxFactory
 
     depth = _depth(services)
     actor = services.actor(username)

@@ -172,6 +172,11 @@ async function validate() {
   showFindings(answer.data.findings);
   status(answer.data.deployable ? "校验通过，可以部署" : "校验发现错误，修正后才能部署",
     answer.data.deployable ? "ok" : "error");
+  // a saved, deployable version is also checked against the auditors' scenarios for its process
+  if (canEdit && answer.data.deployable && !state.dirty && state.version) {
+    const gate = await gateCheck(state.version);
+    if (gate.ok) showGate(gate.data);
+  }
 }
 
 async function storeVersion(body, comment) {
