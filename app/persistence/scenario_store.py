@@ -75,6 +75,12 @@ def recent_runs(session: Session, limit: int = 50, purpose: str | None = None) -
     return list(session.scalars(statement))
 
 
+def open_runs_of(session: Session, username: str) -> int:
+    """Runs of one person still queued or running."""
+    return int(session.scalar(select(func.count()).select_from(ScenarioRun).where(
+        ScenarioRun.requested_by == username, ScenarioRun.status.in_(("queued", "running")))) or 0)
+
+
 def claim_run(session: Session, run_id: int, at: datetime) -> bool:
     """Queued → running, compare-and-set: of two workers, one runs it."""
     result = session.execute(update(ScenarioRun).where(ScenarioRun.id == run_id, ScenarioRun.status == "queued")

@@ -58,14 +58,9 @@ def _draft(session: Session, model_id: int, version: int) -> Draft:
     return Draft.of(model_store.get_revision(session, model.id, version, with_content=True))
 
 
-def _open_runs(session: Session, username: str) -> int:
-    return sum(1 for r in store.recent_runs(session, 200) if r.requested_by == username
-               and r.status in ("queued", "running"))
-
-
 def _new_run(session: Session, runtime: Runtime, actor: Actor, purpose: str, *, selector: str = "",
              text: str | None = None, revision_id: int | None = None) -> ScenarioRun:
-    if actor.username != "system" and _open_runs(session, actor.username) >= MAX_OPEN_RUNS:
+    if actor.username != "system" and store.open_runs_of(session, actor.username) >= MAX_OPEN_RUNS:
         raise Conflict("scenario_runs_busy", f"您已有 {MAX_OPEN_RUNS} 个运行在排队或进行中，请等它们结束后再运行")
     run = ScenarioRun(purpose=purpose, selector=selector[:200], text=text, requested_by=actor.username,
                       status="queued", created_at=runtime.clock.now(), started_at=None, finished_at=None,

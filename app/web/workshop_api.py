@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Response, after_this_request, current_app, request
 
-from app.domain.errors import InvalidInput
+from app.domain.errors import InvalidInput, NotFound
 from app.persistence import process_models as model_store
 from app.scenarios import library, runs
 from app.scenarios.checking import check_text
@@ -109,7 +109,7 @@ def get_version(call: Call, scenario_id: int, version: int) -> tuple[Any, int]:
     document, revisions = library.document_detail(call.session, call.actor, scenario_id)
     found = next((r for r in revisions if r.version == version), None)
     if found is None:
-        raise InvalidInput("scenario_version_not_found", f"场景“{document.name}”没有第 {version} 版")
+        raise NotFound("scenario_version_not_found", f"场景“{document.name}”没有第 {version} 版")
     return {"id": document.id, "name": document.name, **revision_view(found, with_text=True)}, 200
 
 

@@ -176,3 +176,11 @@ def test_runs_queue_per_person(api, ext):
     busy = api.post("/api/v1/scenario-runs", as_user="auditor", json={"text": PASSING})
     assert busy.status_code == 409 and busy.get_json()["code"] == "scenario_runs_busy"
     assert api.post("/api/v1/scenario-runs", as_user="admin", json={"text": PASSING}).status_code == 202
+
+
+def test_unknown_scenarios_versions_and_runs_are_404(api):
+    first = save(api, "受理后进入审查", PASSING)
+    for path in (f"/api/v1/scenarios/{first['id']}/versions/9", "/api/v1/scenarios/999",
+                 "/api/v1/scenario-runs/999", "/api/v1/scenario-runs/999/junit.xml"):
+        assert api.get(path, as_user="auditor").status_code == 404, path
+    assert api.post("/api/v1/scenario-runs", as_user="auditor", json={"scenario_ids": [999]}).status_code == 404
