@@ -42,7 +42,8 @@ class _Base:
     def __init__(self, db: Database, runtime: Runtime) -> None:
         self.db = db
         self.runtime = runtime
-        self.factory = SandboxFactory(runtime, db.url)
+        # sandboxes under the service's instance folder: its templates are kept between runs
+        self.factory = SandboxFactory(runtime, db.url, runtime.settings.instance_dir / "sandboxes")
         self._resumed = False
 
     def _run(self, run_id: int) -> None:
