@@ -23,7 +23,9 @@ class Extension:
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
-               warm: bool = True) -> Flask:
+               warm: bool = True, runtime: Runtime | None = None) -> Flask:
+    """The application; ``runtime`` one already built (a scenario's sandbox shares the service's
+    catalogue, rules and parsed diagrams), else built from ``settings``."""
     settings = settings or Settings.load()
     app = Flask(__name__, instance_path=str(settings.instance_dir))
     app.config.update(
@@ -35,7 +37,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         TESTING=settings.testing,
     )
     db = Database(settings.database_url)
-    runtime = build_runtime(settings, clock)
+    runtime = runtime or build_runtime(settings, clock)
     app.extensions["oneseal"] = Extension(db, runtime)
     if warm:
         _warm(db, runtime)
@@ -48,6 +50,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         modeler_pages,
         pages,
         process_models_api,
+        workshop_api,
+        workshop_pages,
     )
     from app.web.edge import browser_session, client_address, errors, request_input
 
@@ -61,6 +65,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.register_blueprint(audit_api.bp)
     app.register_blueprint(audit_pages.bp)
     app.register_blueprint(modeler_pages.bp)
+    app.register_blueprint(workshop_api.bp)
+    app.register_blueprint(workshop_pages.bp)
     errors.register(app)
     return app
 

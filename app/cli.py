@@ -99,6 +99,7 @@ def beat() -> None:
 @click.option("--demo", is_flag=True, help="载入演示用户和演示办件（切勿用于生产库）")
 def init_db(demo: bool) -> None:
     from app.persistence.db import Database
+    from app.scenarios.library import import_baseline
     from app.services.actor import SYSTEM
     from app.services.audit.rules_changes import record_rules_versions
     from app.services.demo import load_demo
@@ -119,9 +120,11 @@ def init_db(demo: bool) -> None:
             versions = deploy_shipped(session, runtime, SYSTEM)
             record_rules_versions(session, runtime, SYSTEM)
             created = load_demo(session, runtime, settings.demo_password) if demo else []
+            baseline = import_baseline(session, runtime, SYSTEM)
     except OneSealError as err:
         _fail(err)
-    click.echo(f"数据库已就绪：{len(versions)} 个流程已部署" + (f"，演示用户 {len(created)} 个" if demo else ""))
+    click.echo(f"数据库已就绪：{len(versions)} 个流程已部署" + (f"，演示用户 {len(created)} 个" if demo else "")
+               + (f"，基线场景 {baseline} 个已导入场景库" if baseline else ""))
 
 
 @main.command(help="校验流程模型文件（与建模器和 API 相同的检查）；有错误时列出元素编号和名称并以 1 退出")

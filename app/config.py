@@ -68,6 +68,16 @@ class Settings:
     #: live workflows a process keeps between the steps of their cases (0: none); each a few
     #: tens of KB, see app/workflow/instance_cache.py
     workflow_cache: int = 512
+    #: the auditors' scenario runs: ``thread`` (a pool in the service's process), ``inline`` (in the
+    #: request that asks, after its commit), empty: ``inline`` when testing, else ``thread``
+    scenario_jobs: str = ""
+    #: scenario runs executed at once (more wait in the queue)
+    scenario_workers: int = 2
+    #: time budget of one scenario, and of a whole run, in seconds
+    scenario_seconds: int = 60
+    scenario_run_seconds: int = 1800
+    #: memory the service's process may hold while scenarios run (MB); a step starts only below it
+    scenario_memory_mb: int = 2048
     testing: bool = False
 
     @classmethod

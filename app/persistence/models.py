@@ -383,3 +383,9 @@ class CaseItem(Base):
 from app.persistence.access_models import FailedAttempt, WebSession  # noqa: E402,F401
 from app.persistence.outbox import OutboxRow  # noqa: E402,F401
 from app.persistence.project_models import Project, ProjectStage  # noqa: E402,F401
+from app.persistence.scenario_models import (  # noqa: E402,F401
+    ScenarioDocument,
+    ScenarioRevision,
+    ScenarioRun,
+    ScenarioRunResult,
+)

@@ -97,3 +97,12 @@ def link_deployment(session: Session, process_version_id: int, revision_id: int)
     if revision_of_version(session, process_version_id) is None:
         session.add(ProcessModelDeployment(process_version_id=process_version_id, revision_id=revision_id))
         session.flush()
+
+
+def get_revision_by_id(session: Session, revision_id: int) -> ProcessModelRevision:
+    """A version by its row id, with its bytes."""
+    revision = session.scalar(select(ProcessModelRevision).where(ProcessModelRevision.id == revision_id)
+                              .options(undefer(ProcessModelRevision.content)))
+    if revision is None:
+        raise NotFound("model_version_not_found", "模型版本不存在", revision_id=revision_id)
+    return revision

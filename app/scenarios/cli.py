@@ -101,3 +101,47 @@ def steps(fmt: str, output: Path | None) -> None:
     else:
         output.write_text(text, encoding="utf-8")
         click.echo(f"步骤目录已写入 {output}")
+
+
+@scenarios.command("import-baseline", help="把随版本发布的场景（tests/features）导入场景库，只读；内容有变化的添加新版本")
+def import_baseline_command() -> None:
+    from app.persistence.db import Database
+    from app.scenarios.library import import_baseline
+    from app.services.actor import SYSTEM
+    from app.services.runtime import build_runtime
+
+    settings = Settings.load()
+    db = Database(settings.database_url)
+    with db.unit_of_work() as session:
+        count = import_baseline(session, build_runtime(settings), SYSTEM)
+    click.echo(f"基线场景：导入或更新 {count} 个")
+
+
+@scenarios.command("nightly", help="在沙箱中运行整个场景库（针对当前部署的流程）；未通过时记为故障（incident）并以 1 退出。"
+                                   "供计划任务每晚调用")
+def nightly() -> None:
+    from app.persistence.db import Database
+    from app.scenarios.runs import RUN_STATUS, execute_run, start_nightly
+    from app.scenarios.sandbox import SandboxFactory
+    from app.services.actor import SYSTEM
+    from app.services.processes.deployed import warm_cache
+    from app.services.runtime import build_runtime
+
+    settings = Settings.load()
+    runtime = build_runtime(settings)
+    db = Database(settings.database_url)
+    with db.session(write=False) as session:
+        warm_cache(session, runtime)
+    with db.unit_of_work() as session:
+        run = start_nightly(session, runtime, SYSTEM)
+        run_id = run.id if run is not None else None
+    if run_id is None:
+        click.echo("场景库中没有场景")
+        return
+    factory = SandboxFactory(runtime, db.url)
+    try:
+        status = execute_run(db, runtime, factory, run_id) or "error"
+    finally:
+        factory.close()
+    click.echo(f"夜间场景运行 #{run_id}：{RUN_STATUS.get(status, status)}")
+    sys.exit(0 if status == "passed" else 1)

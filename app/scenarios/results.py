@@ -5,8 +5,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 SCENARIO_STATUS = {"passed": "通过", "failed": "失败", "error": "出错", "skipped": "跳过",
-                   "not_run": "未运行"}
-STEP_STATUS = {"passed": "通过", "failed": "失败", "undefined": "未定义", "not_run": "未执行"}
+                   "not_run": "未运行", "running": "运行中"}
+STEP_STATUS = {"passed": "通过", "failed": "失败", "undefined": "未定义", "not_run": "未执行",
+               "running": "运行中"}
 
 
 @dataclass

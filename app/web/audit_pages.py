@@ -14,6 +14,9 @@ from flask import Blueprint, abort, render_template, request, send_from_director
 from app.domain.clock import BUREAU_ZONE
 from app.domain.errors import InvalidInput
 from app.scenarios import report as scenario_files
+from app.persistence import scenario_store
+from app.scenarios.run_report import summary_of
+from app.scenarios.views import library_coverage, run_view
 from app.services.audit import trail as audit_trail
 from app.services.processes import coverage as path_coverage
 from app.web.edge.api import browser_actor
@@ -74,18 +77,27 @@ def verify(call: Call) -> Any:
 @bp.get("/coverage")
 @page(roles=AUDIT_ROLES)
 def coverage(call: Call) -> Any:
+    """The latest run of the whole scenario library; without one, the last ``oneseal scenarios run``."""
+    run, views = library_coverage(call.session, call.runtime)
+    if run is not None and views:
+        return render_template("audit/coverage.html", views=views, summary=None, run=run_view(run))
     reports_dir = call.runtime.settings.reports_dir
     report = path_coverage.read_report(reports_dir / scenario_files.COVERAGE_JSON)
     views = path_coverage.coverage_views(call.session, call.runtime, report) if report else []
     summary = scenario_files.read_summary(reports_dir)
-    return render_template("audit/coverage.html", views=views, summary=summary)
+    return render_template("audit/coverage.html", views=views, summary=summary, run=None)
 
 
 @bp.get("/scenarios")
 @page(roles=AUDIT_ROLES)
 def scenarios(call: Call) -> Any:
+    """The latest run of the whole library (with its report), else the last command-line run."""
+    run, _ = library_coverage(call.session, call.runtime)
+    if run is not None:
+        return render_template("audit/scenarios.html", summary=summary_of(run, scenario_store.results(call.session, run.id)),
+                               run=run_view(run))
     summary = scenario_files.read_summary(call.runtime.settings.reports_dir)
-    return render_template("audit/scenarios.html", summary=summary)
+    return render_template("audit/scenarios.html", summary=summary, run=None)
 
 
 @bp.get("/reports/<name>")

@@ -128,9 +128,37 @@ def deploy(call: Call, model_id: int, version: int) -> tuple[Any, int]:
     if not isinstance(body, dict):
         raise InvalidInput("body_not_object", "请求体应为 JSON 对象（可含 comment）")
     done = process_models.deploy_version(call.session, call.runtime, call.actor, model_id, version,
-                                         body.get("comment"))
+                                         body.get("comment"), body.get("override_reason"))
     return {"id": model_id, "version": done.revision.version, "created": done.created,
             **_deployment_view(done.deployed), "findings": [f.to_dict() for f in done.findings]}, 200
+
+
+def _gate_view(call: Call, model_id: int, version: int) -> dict[str, Any]:
+    from app.persistence import process_models as model_store
+    from app.persistence import scenario_store
+    from app.scenarios.views import run_view
+    from app.services.processes.scenario_gate import gate_state
+
+    call.actor.require(*process_models.READERS)
+    revision = model_store.get_revision(call.session, model_store.get_model(call.session, model_id).id, version)
+    gate = gate_state(call.session, revision.id, revision.process_id)
+    run = None if gate.run is None else run_view(gate.run, scenario_store.results(call.session, gate.run.id))
+    return {"id": model_id, "version": version, "process_id": revision.process_id, "state": gate.state,
+            "scenarios": gate.scenarios, "failing": gate.failing, "run": run}
+
+
+def start_scenario_check(call: Call, model_id: int, version: int) -> tuple[Any, int]:
+    from app.scenarios.runs import start_gate_check
+    from app.web.workshop_api import submit_after_commit
+
+    run = start_gate_check(call.session, call.runtime, call.actor, model_id, version)
+    if run.status == "queued":
+        submit_after_commit(run.id)
+    return _gate_view(call, model_id, version), 202
+
+
+def scenario_check(call: Call, model_id: int, version: int) -> tuple[Any, int]:
+    return _gate_view(call, model_id, version), 200
 
 
 def diff(call: Call, model_id: int) -> tuple[Any, int]:
@@ -149,6 +177,10 @@ ROUTES = (
     ("/process-models/<int:model_id>/versions/<int:version>/bpmn", "download", download, "GET", False),
     ("/process-models/<int:model_id>/versions/<int:version>/deploy", "deploy", deploy, "POST", True),
     ("/process-models/<int:model_id>/diff", "diff", diff, "GET", False),
+    ("/process-models/<int:model_id>/versions/<int:version>/scenario-check", "start_scenario_check",
+     start_scenario_check, "POST", True),
+    ("/process-models/<int:model_id>/versions/<int:version>/scenario-check", "scenario_check", scenario_check,
+     "GET", False),
 )
 
 

@@ -3,8 +3,10 @@
 Every route that accepts POST, PUT, PATCH or DELETE is enumerated from the URL map, so a route
 added later is covered without editing this file: as the auditor (signed in, with a valid
 CSRF token for pages) each must answer 403 and change nothing. The only exceptions are
-signing in and out, and POST routes that compute without storing (listed, and checked to
-change nothing). Reading stays open: any case of any department, the trail, exports, reports.
+signing in and out, POST routes that compute without storing (listed, and checked to
+change nothing), and the auditors' own workshop (``@api(workspace=True)``: their scenario
+library and its runs in sandboxes), checked to change nothing but the workshop's own tables.
+Reading stays open: any case of any department, the trail, exports, reports.
 """
 from __future__ import annotations
 
@@ -23,13 +25,20 @@ WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 #: signing in and out, one's own password: they create or end a session or a token, never change a case
 SESSION_ENDPOINTS = {"api.create_token", "pages.login", "pages.logout", "pages.change_password"}
 #: POST routes that compute an answer and store nothing (auditors may use them)
-READ_ONLY_POSTS = {"api.evaluate_inspection_rules", "process_models_api.validate", "modeler.api.validate"}
+READ_ONLY_POSTS = {"api.evaluate_inspection_rules", "process_models_api.validate", "modeler.api.validate",
+                   "workshop_api.check_scenario", "workshop.api.check_scenario"}
+#: the auditors' workshop: the only tables an auditor's write may change
+WORKSHOP_TABLES = {"scenario_documents", "scenario_revisions", "scenario_runs", "scenario_run_results"}
 FACTS = {"requires_site_inspection": True, "departments_involved": 1, "parallel_approval": False,
          "risk_level": "low", "technical": False, "bureau_qualified": True}
 
 
+def _workspace(app: Any, rule: Any) -> bool:
+    return bool(getattr(app.view_functions[rule.endpoint], "workspace", False))
+
+
 def _state_changing(app: Any) -> list[Any]:
-    rules = [r for r in app.url_map.iter_rules() if r.methods & WRITE_METHODS]
+    rules = [r for r in app.url_map.iter_rules() if r.methods & WRITE_METHODS and not _workspace(app, r)]
     return sorted((r for r in rules if r.endpoint not in SESSION_ENDPOINTS | READ_ONLY_POSTS),
                   key=lambda r: r.rule)
 
@@ -112,6 +121,39 @@ def test_read_only_posts_change_nothing(ext, api, case):
     response = api.post("/api/v1/rules/inspection/evaluate", as_user="designer", json={"facts": FACTS})
     assert response.status_code == 200 and response.get_json()["outcome"] == "independent"
     assert _snapshot(ext) == before
+
+
+def test_the_auditors_workshop_is_the_only_thing_they_write_and_it_touches_no_case(app, ext, api, case):
+    workspace = sorted({r.endpoint for r in app.url_map.iter_rules()
+                        if r.methods & WRITE_METHODS and _workspace(app, r)})
+    assert workspace == sorted({"workshop_api.create_scenario", "workshop_api.save_scenario",
+                                "workshop_api.import_baseline", "workshop_api.start_run",
+                                "workshop_api.check_scenario", "workshop.api.create_scenario",
+                                "workshop.api.save_scenario", "workshop.api.import_baseline",
+                                "workshop.api.start_run", "workshop.api.check_scenario"})
+    text = ("# language: zh-CN\n功能: 审计员的场景\n  场景: 受理\n"
+            "    假如综合窗口收到“张三餐饮店”申请“食品经营许可”的全部材料\n"
+            "    当“window”在“受理”环节作出“受理”决定，意见为“予以受理”\n    那么办件状态为“审查中”\n")
+    api.token("auditor")
+    before = _snapshot(ext)
+    saved = api.post("/api/v1/scenarios", as_user="auditor", json={"name": "审计员的场景", "text": text})
+    assert saved.status_code == 201
+    assert api.post("/api/v1/scenario-runs", as_user="auditor", json={"text": text}).status_code == 202
+    client = app.test_client()
+    token = login(client, "auditor")
+    browser = client.post("/audit/workshop/api/scenarios", json={"name": "浏览器中保存", "text": text},
+                          headers={"X-CSRF-Token": token})
+    assert browser.status_code == 201, browser.get_json()
+    forged = client.post("/audit/workshop/api/scenarios", json={"name": "无令牌", "text": text})
+    assert forged.status_code == 400 and forged.get_json()["code"] == "csrf_invalid"
+    after = _snapshot(ext)
+    assert after["cases"] == before["cases"] and after["tasks"] == before["tasks"]
+    changed = {t for t in after["counts"] if after["counts"][t] != before["counts"][t]}
+    assert changed <= WORKSHOP_TABLES | {"web_sessions", "audit_events"}, changed  # the browser's login
+    with ext.db.session(write=False) as session:
+        from app.persistence.models import AuditEvent
+        actions = set(session.scalars(select(AuditEvent.action).where(AuditEvent.id > before["counts"]["audit_events"])))
+    assert actions <= {"login"}
 
 
 def test_the_same_routes_still_work_for_the_roles_that_own_them(api, case):

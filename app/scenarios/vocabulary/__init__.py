@@ -17,11 +17,12 @@ from app.scenarios.vocabulary import (
     projects,
     rules,
     supplement,
+    workshop,
 )
 
 #: the subjects in the order an auditor meets them: a case's life, then its aspects, then the audit
 SUBJECTS = (cases, materials, supplement, commitment, inbox, clock, inspection, rules, parallel, bundles,
-            projects, audit)
+            projects, audit, workshop)
 
 
 def steps() -> list[Step]:

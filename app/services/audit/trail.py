@@ -37,6 +37,7 @@ ACTION_LABELS = {
     "logout": "退出登录",
     "password_changed": "修改密码",
     "rules_changed": "规则变更",
+    "scenario_gate_overridden": "越过未通过的场景部署",
 }
 
 #: (field, CSV column header) in export order

@@ -26,6 +26,7 @@ from app.persistence.audit import append_event
 from app.persistence.models import ProcessModel, ProcessModelRevision, ProcessVersion
 from app.services.actor import Actor
 from app.services.processes import deployed as processes
+from app.services.processes import scenario_gate
 from app.services.runtime import Runtime
 from app.workflow.definitions import BPMN_NS, DefinitionError
 from app.workflow.model_diff import ModelDiff, diff_models
@@ -238,10 +239,12 @@ class Deployment:
 
 
 def deploy_version(session: Session, runtime: Runtime, actor: Actor, model_id: int, version: int,
-                   comment: object = None) -> Deployment:
+                   comment: object = None, override_reason: object = None) -> Deployment:
     """Deploy a version of a model.
 
-    Refused with every finding (409) while the version has an error. Deploying the version
+    Refused with every finding (409) while the version has an error, and while the auditors'
+    scenarios for its process have not cleared it (:mod:`scenario_gate`; a failing check is
+    overridden only with ``override_reason``, kept in the audit trail). Deploying the version
     that is already the latest deployment changes nothing; deploying an older one again makes
     it the latest (a rollback), in a new deployed version.
     """
@@ -256,6 +259,9 @@ def deploy_version(session: Session, runtime: Runtime, actor: Actor, model_id: i
         raise ModelNotDeployable("model_has_errors",
                                  f"模型“{model.name}”第 {version} 版有 {len(errors)} 处错误，不能部署",
                                  validation.findings, model_id=model.id, version=version)
+    scenario_gate.check_before_deploy(session, runtime, actor, revision_id=revision.id,
+                                      process_id=validation.process_id, model_name=model.name, version=version,
+                                      override_reason=override_reason)
     before = process_versions.find_latest(session, validation.process_id)
     deployed = processes.deploy(
         session, runtime, actor, filename=_filename(model, version), content=revision.content,

@@ -94,12 +94,12 @@ def _replay(session: Session, runtime: Runtime, actor: Actor, key: str, request_
 
 
 def _attempt(view: Callable[..., tuple[Any, int]], kwargs: dict[str, Any], *, write: bool,
-             authenticated: bool, actor_from: ActorLoader) -> Response:
+             authenticated: bool, actor_from: ActorLoader, workspace: bool = False) -> Response:
     runtime = ext().runtime
     with unit(write) as session:
         actor = actor_from(session, runtime) if authenticated else None
-        if write and actor is not None:
-            actor.require_write()  # auditors are read-only on every write route
+        if write and actor is not None and not workspace:
+            actor.require_write()  # auditors are read-only on every write route but their workshop
         key = _idempotency_key() if write and actor is not None else None
         request_hash = _request_hash() if key is not None else ""
         if key is not None:
@@ -118,11 +118,14 @@ def _attempt(view: Callable[..., tuple[Any, int]], kwargs: dict[str, Any], *, wr
         return Response(payload, status=status, mimetype="application/json")
 
 
-def api(*, write: bool = False, authenticated: bool = True,
-        actor_from: ActorLoader = bearer_actor) -> Callable[..., Callable[..., Response]]:
+def api(*, write: bool = False, authenticated: bool = True, actor_from: ActorLoader = bearer_actor,
+        workspace: bool = False) -> Callable[..., Callable[..., Response]]:
     """Decorate an API handler ``(call, **url_args) -> (body, status)``.
 
-    ``actor_from`` says who is calling; by default the Bearer token's user.
+    ``actor_from`` says who is calling; by default the Bearer token's user. ``workspace``: the
+    write touches only the auditors' own workshop (their scenario library and its runs, in
+    sandboxes), never a case or the bureau's data, so read-only roles may make it; the service
+    it calls says which roles may.
     """
     def decorator(view: Callable[..., tuple[Any, int]]) -> Callable[..., Response]:
         @wraps(view)
@@ -131,7 +134,7 @@ def api(*, write: bool = False, authenticated: bool = True,
             for attempt in range(1, attempts + 1):
                 try:
                     return _attempt(view, kwargs, write=write, authenticated=authenticated,
-                                    actor_from=actor_from)
+                                    actor_from=actor_from, workspace=workspace)
                 except DatabaseBusy as err:
                     if attempt == attempts:
                         return error_response(err)
@@ -140,5 +143,6 @@ def api(*, write: bool = False, authenticated: bool = True,
                     return error_response(err)
             raise AssertionError("unreachable")  # pragma: no cover
         wrapper.writes = write  # type: ignore[attr-defined]  # read by the authorization tests
+        wrapper.workspace = workspace  # type: ignore[attr-defined]  # read by the browser guard
         return wrapper
     return decorator

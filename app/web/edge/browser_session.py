@@ -7,7 +7,8 @@ its age limit and on a password change (``app/services/access/web_sessions.py``)
 Guards, for every state-changing request that a browser session may make (pages, the modeler's
 calls, the auditors' pages; not the Bearer API): the session's CSRF token must come with it
 (form field ``csrf_token`` or header ``X-CSRF-Token``), and a read-only role (auditors) is
-refused whatever it targets, signing in and out and changing one's own password aside.
+refused whatever it targets, signing in and out, changing one's own password and the auditors'
+own workshop (handlers marked ``@api(workspace=True)``: their scenario library and runs) aside.
 """
 from __future__ import annotations
 
@@ -55,7 +56,8 @@ def _guard() -> None:
     if request.method in SAFE_METHODS or request.path.startswith("/api/"):
         return  # the Bearer API carries no cookie to forge; its own edge refuses read-only roles
     actor = current_actor()
-    if actor is not None and request.endpoint not in SESSION_ENDPOINTS:
+    view = current_app.view_functions.get(request.endpoint or "")
+    if actor is not None and request.endpoint not in SESSION_ENDPOINTS and not getattr(view, "workspace", False):
         actor.require_write()
     sent = request.headers.get(CSRF_HEADER) or ""
     if not sent and request.mimetype in FORM_TYPES:  # never reads another body (an uploaded diagram)

@@ -57,8 +57,9 @@ def install(app: Flask) -> None:
 
 
 def is_api_request() -> bool:
-    """Requests answered with JSON: the API, and the modeler's calls to the same handlers."""
-    return request.path.startswith(("/api/", "/modeler/api/"))
+    """Requests answered with JSON: the API, and the modeler's and the scenario workshop's calls
+    to the same handlers."""
+    return request.path.startswith(("/api/", "/modeler/api/", "/audit/workshop/api/"))
 
 
 def screen_request() -> None:

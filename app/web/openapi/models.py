@@ -58,10 +58,14 @@ def model_paths() -> dict[str, Any]:
             "responses": {"200": {"description": "BPMN XML", "content": {"application/xml": {"schema": {"type": "string"}}}},
                           **errors(401, 403, 404)}}},
         "/api/v1/process-models/{model_id}/versions/{version}/deploy": {"post": {
-            "summary": "部署某一版本（仅设计人员）；有错误时 409 并附 findings；新办件按最新部署版本办理，在办办件不变",
+            "summary": "部署某一版本（仅设计人员）；有错误时 409 并附 findings；有针对此流程的审计场景时须先通过"
+                       "部署前场景检查（409 scenario_check_required / scenario_check_running），检查未通过时须填写"
+                       "理由 override_reason（409 scenario_check_failed），理由记入审计轨迹；新办件按最新部署版本办理，在办办件不变",
             "parameters": [_MODEL_ID, _VERSION, IDEMPOTENCY],
             "requestBody": json_body({"type": "object", "properties": {
-                "comment": {"type": "string", "maxLength": 500}}}, required=False),
+                "comment": {"type": "string", "maxLength": 500},
+                "override_reason": {"type": "string", "maxLength": 500,
+                                    "description": "越过未通过的场景部署的理由"}}}, required=False),
             "responses": {**ok("已部署", {"type": "object", "properties": {
                 "process_id": {"type": "string"}, "process_version": {"type": "integer"},
                 "created": {"type": "boolean"}, "findings": FINDINGS}}),

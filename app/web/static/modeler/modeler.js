@@ -172,6 +172,11 @@ async function validate() {
   showFindings(answer.data.findings);
   status(answer.data.deployable ? "校验通过，可以部署" : "校验发现错误，修正后才能部署",
     answer.data.deployable ? "ok" : "error");
+  // a saved, deployable version is also checked against the auditors' scenarios for its process
+  if (canEdit && answer.data.deployable && !state.dirty && state.version) {
+    const gate = await gateCheck(state.version);
+    if (gate.ok) showGate(gate.data);
+  }
 }
 
 async function storeVersion(body, comment) {
@@ -196,17 +201,78 @@ async function upload(file) {
   await storeVersion(await file.arrayBuffer(), `上传文件 ${file.name}`.slice(0, 500));
 }
 
-async function deploy() {
-  if (state.dirty) return status("有未保存的修改：请先保存为新版本，再部署", "warning");
+// The auditors' scenarios for this process run against the version before it goes live: the
+// result is shown here; deploying over a failing scenario needs a reason (kept in the audit trail).
+async function gateCheck(version) {
+  const url = `${api}/versions/${version}/scenario-check`;
+  let answer = await send("GET", url);
+  if (!answer.ok) return answer;
+  if (answer.data.state === "unchecked") {
+    status("正在用审计场景检查此版本……");
+    answer = await send("POST", url, { body: "{}", type: "application/json", csrf });
+    if (!answer.ok) return answer;
+  }
+  while (answer.ok && answer.data.state === "running") {
+    showGate(answer.data);
+    await new Promise((resolve) => { window.setTimeout(resolve, 800); });
+    answer = await send("GET", url);
+  }
+  return answer;
+}
+
+function showGate(gate) {
+  const panel = $("gate-panel");
+  panel.hidden = gate.state === "none";
+  const labels = { unchecked: "未检查", running: "检查中", passed: "全部通过", failed: "有场景未通过" };
+  $("gate-state").textContent = labels[gate.state] || gate.state;
+  $("gate-state").className = `badge ${gate.state}`;
+  const list = $("gate-results");
+  list.replaceChildren();
+  const results = gate.run && gate.run.results ? gate.run.results : [];
+  results.forEach((r) => {
+    const item = el("li", `finding gate-${r.status}`);
+    item.dataset.status = r.status;
+    const link = el("a", "", `${r.feature} / ${r.name}`);
+    link.href = `${app.dataset.runs}/${gate.run.id}`;
+    item.append(el("span", `badge ${r.status}`, { passed: "通过", failed: "失败", error: "出错" }[r.status] || r.status), " ", link);
+    const failed = r.steps.find((s) => s.status === "failed");
+    if (failed) item.append(el("div", "finding-message", `${failed.keyword}${failed.text}：${failed.actual || ""}`));
+    list.append(item);
+  });
+  $("gate-summary").textContent = gate.run
+    ? `针对流程“${gate.process_id}”的场景 ${results.length} 个，运行 #${gate.run.id}` : "";
+  $("gate-override").hidden = gate.state !== "failed";
+}
+
+async function deployNow(overrideReason) {
   const comment = $("comment-input").value.trim();
+  const body = overrideReason ? { comment, override_reason: overrideReason } : { comment };
   const answer = await send("POST", `${api}/versions/${state.version}/deploy`,
-    { body: JSON.stringify({ comment }), type: "application/json", csrf });
+    { body: JSON.stringify(body), type: "application/json", csrf });
   if (!answer.ok) return showRefusal(answer);
   showFindings(answer.data.findings);
   status(answer.data.created
     ? `已部署：流程“${answer.data.process_id}”第 ${answer.data.process_version} 版，新办件将按此版本办理`
     : `此版本已是流程“${answer.data.process_id}”当前部署的第 ${answer.data.process_version} 版`, "ok");
+  $("gate-override").hidden = true;
   await loadVersions();
+}
+
+async function deploy() {
+  if (state.dirty) return status("有未保存的修改：请先保存为新版本，再部署", "warning");
+  const gate = await gateCheck(state.version);
+  if (!gate.ok) return showRefusal(gate);
+  showGate(gate.data);
+  if (gate.data.state === "failed") {
+    return status(`有 ${gate.data.failing.length} 个审计场景未通过：修正流程，或填写理由后“仍要部署”`, "error");
+  }
+  await deployNow(null);
+}
+
+async function deployOverFailing() {
+  const reason = $("gate-reason").value.trim();
+  if (!reason) return status("请填写越过未通过的场景部署的理由", "warning");
+  await deployNow(reason);
 }
 
 async function showDiff() {
@@ -251,6 +317,7 @@ $("diff-button").addEventListener("click", showDiff);
 if (canEdit) {
   $("save-button").addEventListener("click", save);
   $("deploy-button").addEventListener("click", deploy);
+  $("gate-deploy").addEventListener("click", deployOverFailing);
   $("upload-input").addEventListener("change", (e) => {
     if (e.target.files[0]) upload(e.target.files[0]);
     e.target.value = "";
