@@ -43,6 +43,9 @@ class Settings:
     #: live workflows a process keeps between the steps of their cases (0: none); each a few
     #: tens of KB, see app/workflow/instance_cache.py
     workflow_cache: int = 512
+    #: the message broker (Redis, ``redis://host:6379/0``) of the background jobs; empty: none,
+    #: and ``/api/v1/ready`` does not ask for it
+    broker_url: str = ""
     testing: bool = False
 
     @classmethod
