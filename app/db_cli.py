@@ -28,10 +28,11 @@ def upgrade_database(url: str, revision: str = "head") -> None:
         fail(err)
     if result.adopted:
         click.echo(f"数据库由迁移之前的发布版（0e509ab）建立：已记为迁移版本 {FIRST_REVISION}")
-    if result.before == result.after and not result.adopted:
+    before = FIRST_REVISION if result.adopted else result.before
+    if before == result.after:
         click.echo(f"数据库已是版本 {result.after}，无需升级")
     else:
-        click.echo(f"数据库已升级：{result.before or '空库'} → {result.after}")
+        click.echo(f"数据库已升级：{before or '空库'} → {result.after}")
 
 
 @click.group("db", help="数据库结构：升级、当前版本、与模型核对、新迁移脚本")
