@@ -22,6 +22,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, pool, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from app.domain.errors import OneSealError
@@ -123,6 +124,7 @@ def _migrating(url: str) -> Iterator[Connection]:
         with engine.begin() as connection, warnings.catch_warnings():
             # a table rebuilt on SQLite loses its indexes on an expression; the migration makes them again
             warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based index")
+            warnings.filterwarnings("ignore", "autogenerate skipping metadata-specified expression-based index")
             if connection.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
             yield connection
@@ -133,6 +135,8 @@ def _migrating(url: str) -> Iterator[Connection]:
                                       + "、".join(f"{row[0]}#{row[1]}→{row[2]}" for row in broken[:10]))
     except CommandError as err:
         raise SchemaError("schema_command", f"迁移未执行：{err}") from err
+    except DBAPIError as err:  # the transaction was rolled back: every migration of this run undone
+        raise SchemaError("schema_migration_failed", f"迁移失败，数据库未改变：{str(err.orig).strip()}") from err
     finally:
         engine.dispose()
 
@@ -188,6 +192,7 @@ def new_revision(url: str, message: str, *, autogenerate: bool) -> Path | None:
     models and the database at ``url`` (which must be at the head). None: nothing differed."""
     with _migrating(url) as connection:
         config = alembic_config(connection)
+        config.set_main_option("revision_environment", "true")  # env.py numbers it, even when empty
         config.attributes["writing_revision"] = True
         config.attributes["autogenerate"] = autogenerate
         script = command.revision(config, message=message, autogenerate=autogenerate)
