@@ -30,6 +30,7 @@ def _fail(err: OneSealError) -> NoReturn:
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("spiff").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # the db commands say what they did
 
 
 @main.command(help="启动服务")
