@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         audit_pages,
         modeler_pages,
         pages,
+        probes,
         process_models_api,
         workshop_api,
         workshop_pages,
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     browser_session.init_app(app)
     client_address.init_app(app, settings.trusted_proxies)
 
+    app.register_blueprint(probes.bp)
     app.register_blueprint(api_routes.bp)
     app.register_blueprint(process_models_api.bp)
     app.register_blueprint(pages.bp)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from app.config import Settings
+from app.db_cli import db, upgrade_database
 from app.domain.errors import OneSealError
 from app.scenarios.cli import scenarios
 
@@ -29,6 +30,7 @@ def _fail(err: OneSealError) -> NoReturn:
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("spiff").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # the db commands say what they did
 
 
 @main.command(help="启动服务")
@@ -95,7 +97,8 @@ def beat() -> None:
     run_beat(settings)
 
 
-@main.command("init-db", help="建立数据库结构并部署随版本发布的流程；--demo 同时载入演示数据")
+@main.command("init-db", help="把数据库升级到最新版本（同 oneseal db upgrade）并部署随版本发布的流程；"
+              "--demo 同时载入演示数据")
 @click.option("--demo", is_flag=True, help="载入演示用户和演示办件（切勿用于生产库）")
 def init_db(demo: bool) -> None:
     from app.persistence.db import Database
@@ -111,12 +114,10 @@ def init_db(demo: bool) -> None:
         runtime = build_runtime(settings)
     except OneSealError as err:
         _fail(err)
-    db = Database(settings.database_url)
-    if db.is_sqlite:
-        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    db.create_schema()
+    upgrade_database(settings.database_url)
+    database = Database(settings.database_url)
     try:
-        with db.unit_of_work() as session:
+        with database.unit_of_work() as session:
             versions = deploy_shipped(session, runtime, SYSTEM)
             record_rules_versions(session, runtime, SYSTEM)
             created = load_demo(session, runtime, settings.demo_password) if demo else []
@@ -332,6 +333,7 @@ def import_schedule(source: Path, replace: bool) -> None:
 
 
 main.add_command(scenarios)
+main.add_command(db)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

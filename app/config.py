@@ -41,6 +41,7 @@ class Settings:
     #: seconds between two passes of ``oneseal worker`` when it runs the jobs in process
     worker_interval: int = 30
     #: the Celery broker (Redis), e.g. ``redis://127.0.0.1:6379/0``; empty: jobs run in process
+    #: (and ``/api/v1/ready`` does not ask for it)
     broker_url: str = ""
     #: the Celery queue, and the prefix of every key OneSeal and Celery keep in Redis (two
     #: installations, or two test runs, sharing one Redis keep apart by it)

@@ -5,6 +5,7 @@ dedicated database is created for the run and emptied between tests.
 """
 from __future__ import annotations
 
+import shutil
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -53,13 +54,24 @@ def postgres_url() -> Iterator[str | None]:
     admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory, postgres_url: str | None) -> Path | None:
+    """On SQLite, a database made once by the migrations; each test gets a copy of the file."""
+    if postgres_url is not None:
+        return None
+    path = tmp_path_factory.mktemp("schema") / "template.db"
+    Database(f"sqlite:///{path}").create_schema()
+    return path
+
+
 @pytest.fixture
-def database_url(tmp_path: Path, postgres_url: str | None) -> Iterator[str]:
-    if postgres_url is None:
-        url = f"sqlite:///{tmp_path / 'oneseal.db'}"
-        Database(url).create_schema()
-        yield url
+def database_url(tmp_path: Path, postgres_url: str | None, sqlite_template: Path | None) -> Iterator[str]:
+    if sqlite_template is not None:
+        path = tmp_path / "oneseal.db"
+        shutil.copyfile(sqlite_template, path)
+        yield f"sqlite:///{path}"
         return
+    assert postgres_url is not None
     engine = create_engine(postgres_url)
     tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
     with engine.begin() as conn:

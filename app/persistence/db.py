@@ -4,6 +4,7 @@ SQLite runs in WAL mode. Writers open their transaction with ``BEGIN IMMEDIATE``
 writers queue on the busy timeout instead of failing with "database is locked" when one
 upgrades a read lock; readers use a second engine with plain deferred transactions.
 On PostgreSQL both are the same engine. The edge (web request, CLI command) owns commits.
+The schema is made and changed by the migrations only (``app/persistence/migrate.py``).
 """
 from __future__ import annotations
 
@@ -11,31 +12,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.persistence.models import Base
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 #: WAL pages (4 KB each) after which a commit checkpoints the log back into the database
 SQLITE_CHECKPOINT_PAGES = 8_000
-
-_AUDIT_GUARDS = {
-    "sqlite": [
-        "CREATE TRIGGER IF NOT EXISTS audit_events_no_update BEFORE UPDATE ON audit_events "
-        "BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END",
-        "CREATE TRIGGER IF NOT EXISTS audit_events_no_delete BEFORE DELETE ON audit_events "
-        "BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END",
-    ],
-    "postgresql": [
-        "CREATE OR REPLACE FUNCTION audit_events_append_only() RETURNS trigger AS $$ "
-        "BEGIN RAISE EXCEPTION 'audit_events is append-only'; END; $$ LANGUAGE plpgsql",
-        "DROP TRIGGER IF EXISTS audit_events_no_change ON audit_events",
-        "CREATE TRIGGER audit_events_no_change BEFORE UPDATE OR DELETE ON audit_events "
-        "FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()",
-    ],
-}
-
 
 def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15},
@@ -100,10 +83,11 @@ class Database:
             session.close()
 
     def create_schema(self) -> None:
-        Base.metadata.create_all(self.write_engine)
-        with self.write_engine.begin() as conn:
-            for statement in _AUDIT_GUARDS.get(self.dialect, []):
-                conn.execute(text(statement))
+        """Bring the schema to the newest migration (``oneseal db upgrade``): the tables of an
+        empty database, what is missing in an older one."""
+        from app.persistence.migrate import upgrade
+
+        upgrade(self.url)
 
     def dispose(self) -> None:
         self.write_engine.dispose()

@@ -8,7 +8,6 @@ from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from app.persistence.audit import GENESIS, event_hash
-from app.persistence.db import _AUDIT_GUARDS
 from app.persistence.models import AuditEvent
 from app.scenarios.expect import expect
 
@@ -21,16 +20,18 @@ def lift_guard_and(session: Session, statements: list[Any]) -> None:
     only: on PostgreSQL triggers are skipped for the session's transaction, on SQLite they are
     dropped and created again."""
     dialect = session.get_bind().dialect.name
+    guards: list[tuple[str, str]] = []
     if dialect == "postgresql":
         session.execute(text("SET LOCAL session_replication_role = replica"))
     else:
-        session.execute(text("DROP TRIGGER audit_events_no_update"))
-        session.execute(text("DROP TRIGGER audit_events_no_delete"))
+        guards = [(r[0], r[1]) for r in session.execute(text(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_events'"))]
+        for name, _sql in guards:
+            session.execute(text(f'DROP TRIGGER "{name}"'))
     for statement in statements:
         session.execute(statement)
-    if dialect != "postgresql":
-        for guard in _AUDIT_GUARDS["sqlite"]:
-            session.execute(text(guard))
+    for _name, sql in guards:
+        session.execute(text(sql))
 
 
 def _move(from_id: int, to_id: int) -> Any:

@@ -39,11 +39,6 @@ def _item_view(item: Any, call: Call) -> dict[str, Any]:
     }
 
 
-@bp.get("/health")
-def health() -> Any:
-    return json_response({"status": "ok"})
-
-
 @bp.get("/openapi.json")
 def openapi() -> Any:
     return json_response(openapi_document())

@@ -15,7 +15,7 @@ from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask, MultiInstanceTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
@@ -171,6 +171,7 @@ class DefinitionCatalogue:
         human_tasks: dict[str, HumanTaskSpec] = {}
         end_results: dict[str, str] = {}
         for one_spec in (spec, *subprocess_specs.values()):
+            connect_instances(one_spec)
             end_results.update(_end_results(one_spec, names))
             try:
                 use_service_clock(one_spec)
@@ -224,6 +225,22 @@ class DefinitionCatalogue:
                                   element_id=element_id, element_name=name)
         output = loop.output_item.bpmn_id if loop.output_item is not None else None
         return replace(human, input_item=loop.input_item.bpmn_id, output_item=output)
+
+
+def connect_instances(spec: Any) -> None:
+    """Let each loop and multi-instance task hear its instances complete, from the start.
+
+    SpiffWorkflow wires an instance's completion to its loop (which merges the instance's output
+    and settles the loop) only when the loop creates an instance in this process. A workflow
+    restored from its saved state in another process (or after a restart, or by the next
+    release) with instances already created would never hear them: the loop stays started, the
+    case waits for nothing. Connecting at parse time, as SpiffWorkflow itself would, makes
+    restoring a workflow the same as keeping it in memory."""
+    for loop in spec.task_specs.values():
+        if isinstance(loop, LoopTask):
+            instance = spec.task_specs[loop.task_spec]
+            if not instance.completed_event.is_connected(loop.merge_child):
+                instance.completed_event.connect(loop.merge_child)
 
 
 def _end_results(spec: Any, names: dict[str, str]) -> dict[str, str]:

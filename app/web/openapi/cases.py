@@ -46,7 +46,6 @@ _APPLICATION = {"type": "object", "required": ["applicant"],
 
 def case_paths() -> dict[str, Any]:
     return {
-        "/api/v1/health": {"get": {"summary": "健康检查", "security": [], "responses": {**ok("正常"), **errors()}}},
         "/api/v1/openapi.json": {"get": {"summary": "本文档（OpenAPI 3.1）", "security": [],
                                          "responses": {**ok("OpenAPI 文档"), **errors()}}},
         "/api/v1/auth/token": {"post": {
