@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -181,6 +181,7 @@ class DefinitionCatalogue:
                                       element_id=err.element_id, element_name=name) from None
             loops = {t.task_spec: t for t in one_spec.task_specs.values()
                      if isinstance(t, MultiInstanceTask)}
+            _connect_loops(one_spec, loops.values())
             for task_spec in one_spec.task_specs.values():
                 if isinstance(task_spec, UserTask):
                     human = self._human_task(task_spec, names, loops.get(task_spec.name))
@@ -224,6 +225,23 @@ class DefinitionCatalogue:
                                   element_id=element_id, element_name=name)
         output = loop.output_item.bpmn_id if loop.output_item is not None else None
         return replace(human, input_item=loop.input_item.bpmn_id, output_item=output)
+
+
+def _connect_loops(spec: Any, loops: Iterable[Any]) -> None:
+    """Have each multi-instance loop hear its instances complete, from the start.
+
+    SpiffWorkflow connects a loop to its instance spec's ``completed_event`` only when the loop
+    creates instances, on the spec object; its own deserializer connects it again when it reads
+    a spec back. Our specs are parsed once per process and never deserialized, so a process
+    that restores a workflow whose loop created its instances elsewhere (another server, or
+    before a restart) would complete the last instances without the loop merging them: the
+    loop waits forever, or settles on some of the answers. Connected here, every process runs
+    a restored loop as the process that started it would.
+    """
+    for loop in loops:
+        instance = spec.task_specs[loop.task_spec]
+        if not instance.completed_event.is_connected(loop.merge_child):
+            instance.completed_event.connect(loop.merge_child)
 
 
 def _end_results(spec: Any, names: dict[str, str]) -> dict[str, str]:
