@@ -226,3 +226,21 @@ def test_a_page_number_that_is_no_page_number_gets_the_error_page(app, page):
     client, _ = signed_in(app, "reviewer_market")
     refused_page(client.get(f"/?page={page}"))
     assert client.get("/?page=100000").status_code == 200
+
+
+# --------------------------------------------------------------------------- dates at the ends of the calendar
+
+@pytest.mark.parametrize("query", ["to=9999-12-31", "from=9999-12-31", "from=0001-01-01",
+                                   "from=0001-01-01&to=9999-12-31"])
+def test_audit_dates_at_the_ends_of_the_calendar_are_refused(api, app, query):
+    for path in ("/api/v1/audit/events", "/api/v1/audit/events.csv", "/api/v1/audit/events.json"):
+        assert refused(api.get(f"{path}?{query}", as_user="auditor"))["code"] == "invalid_date"
+    auditor, _ = signed_in(app, "auditor")
+    for path in ("/audit/", "/audit/events.csv"):
+        response = auditor.get(f"{path}?{query}")
+        assert response.status_code == 400 and CHINESE.search(text(response)), (path, response.status_code)
+
+
+def test_audit_dates_of_any_working_century_are_searched(api):
+    body = api.get("/api/v1/audit/events?from=1900-01-01&to=2999-12-31", as_user="auditor").get_json()
+    assert body["total"] > 0
