@@ -19,6 +19,7 @@ from app.services.stepping.consistency import check_cases
 from tests.support.api import ApiClient
 from tests.support.bundles import PHARMACY, register_bundle
 from tests.support.cases import register, work
+from tests.support.model_samples import SHIPPED
 from tests.support.parallel import ENTERTAINMENT, RIVER
 
 
@@ -79,3 +80,25 @@ def test_the_items_of_a_bundle_decided_through_two_processes(api, other, ext, fi
     case = _answer_alternately([api, other] if first == 0 else [other, api], case, "分项制证", {"opinion": "已制证"})
     assert [t["name"] for t in case["tasks"]] == ["统一出件"]  # both items came back to the bundle
     _agrees(ext, case["id"])
+
+
+def test_a_version_deployed_through_one_process_is_what_the_other_registers_on(api, other, ext):
+    """A designer deploys 初审 for 审查 through this process; the other process, which compiled the
+    shipped diagrams at start, registers the next case on the new version; a case it registered
+    before goes on with the old one."""
+    before = work(other, register(other), "window", "approve", "予以受理")
+    models = api.get("/api/v1/process-models", as_user="designer").get_json()["models"]
+    standard = next(m for m in models if m["process_id"] == "standard_promised")
+    changed = (SHIPPED / "standard_promised.bpmn").read_bytes().replace('name="审查"'.encode(), 'name="初审"'.encode(), 1)
+    saved = api.post(f"/api/v1/process-models/{standard['id']}/versions", as_user="designer", data=changed,
+                     headers={"Content-Type": "application/xml"}).get_json()
+    deployed = api.post(f"/api/v1/process-models/{standard['id']}/versions/{saved['version']}/deploy",
+                        as_user="designer")
+    assert deployed.status_code == 200, deployed.get_json()
+    after = work(other, register(other), "window", "approve", "予以受理")
+    assert [t["name"] for t in after["tasks"]] == ["初审"]
+    assert [t["name"] for t in before["tasks"]] == ["审查"]
+    before = work(other, before, "reviewer_market", "approve")
+    assert [t["name"] for t in before["tasks"]] == ["独立现场核查"]  # 食品经营 is inspected on site
+    _agrees(ext, before["id"])
+    _agrees(ext, after["id"])
