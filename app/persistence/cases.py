@@ -40,7 +40,12 @@ def lock_task_for_step(session: Session, task_id: str) -> tuple[TaskRecord, Case
     On PostgreSQL the case is locked first and the task and workflow are read by a second
     statement: under READ COMMITTED a statement that waited for a row lock returns the locked
     row as it is now but every other row as it was when the statement began, so a workflow
-    read with the lock could be the one a concurrent step has just replaced. On SQLite a
+    read with the lock could be the one a concurrent step has just replaced. That second
+    statement locks the task row too: a claim, release or hand-over (转办) changes the task
+    row alone, without the case, and one landing between this read and the step's commit
+    would otherwise be overwritten — the task completed by someone who no longer holds it.
+    Locked, such a change waits for the step and then finds the task done, or the step waits
+    for it and reads who holds the task now. On SQLite a
     writer holds the database lock from its first statement, so one statement reads all of
     them current, and the audit trail's tip with them (see
     :func:`~app.persistence.audit.known_chain_tip`).
@@ -65,7 +70,7 @@ _LOCK_CASE_OF_TASK = (select(Case).join(TaskRecord, TaskRecord.case_id == Case.i
                       .execution_options(populate_existing=True))
 _TASK_AND_STATE = (select(TaskRecord, *_STATE_COLUMNS)
                    .join(WorkflowState, WorkflowState.case_id == TaskRecord.case_id)
-                   .where(TaskRecord.id == bindparam("b_task"))
+                   .where(TaskRecord.id == bindparam("b_task")).with_for_update(of=TaskRecord)
                    .execution_options(populate_existing=True))
 _COMPLETION_LOAD_SQLITE = (select(TaskRecord, Case, *_STATE_COLUMNS, chain_tip_query())
                            .join(Case, Case.id == TaskRecord.case_id)

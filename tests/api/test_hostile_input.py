@@ -226,3 +226,56 @@ def test_a_page_number_that_is_no_page_number_gets_the_error_page(app, page):
     client, _ = signed_in(app, "reviewer_market")
     refused_page(client.get(f"/?page={page}"))
     assert client.get("/?page=100000").status_code == 200
+
+
+# --------------------------------------------------------------------------- dates at the ends of the calendar
+
+@pytest.mark.parametrize("query", ["to=9999-12-31", "from=9999-12-31", "from=0001-01-01",
+                                   "from=0001-01-01&to=9999-12-31"])
+def test_audit_dates_at_the_ends_of_the_calendar_are_refused(api, app, query):
+    for path in ("/api/v1/audit/events", "/api/v1/audit/events.csv", "/api/v1/audit/events.json"):
+        assert refused(api.get(f"{path}?{query}", as_user="auditor"))["code"] == "invalid_date"
+    auditor, _ = signed_in(app, "auditor")
+    for path in ("/audit/", "/audit/events.csv"):
+        response = auditor.get(f"{path}?{query}")
+        assert response.status_code == 400 and CHINESE.search(text(response)), (path, response.status_code)
+
+
+def test_audit_dates_of_any_working_century_are_searched(api):
+    body = api.get("/api/v1/audit/events?from=1900-01-01&to=2999-12-31", as_user="auditor").get_json()
+    assert body["total"] > 0
+
+
+# --------------------------------------------------------------------------- the applicant
+
+def _register(api: Any, applicant: dict[str, Any], code: str = "XK-0001") -> Any:
+    body: dict[str, Any] = {"applicant": applicant, "materials": []}
+    if code.startswith("YJS"):
+        body["bundle_code"] = code
+    else:
+        body["item_code"] = code
+    if code.startswith("GCXM"):
+        body["project"] = {"name": "县第一中学教学楼", "location": "城南新区"}
+    return api.post("/api/v1/cases", as_user="window", json=body)
+
+
+@pytest.mark.parametrize("code", ["XK-0001", "YJS-0001", "GCXM-QY"])
+def test_an_applicant_with_made_up_fields_by_the_thousand_is_refused(api, code):
+    many = {"name": "张三餐饮店", **{f"field_{i}": "x" * 200 for i in range(3000)}}
+    assert refused(_register(api, many, code))["code"] == "invalid_applicant"
+    odd = {"name": "张三餐饮店", "<script>alert(1)</script>": "x"}
+    assert refused(_register(api, odd, code))["code"] == "invalid_applicant"
+
+
+@pytest.mark.parametrize("code", ["XK-0001", "YJS-0001", "GCXM-QY"])
+@pytest.mark.parametrize("name", ["\u200b", "\ufeff\u200b\u2060", "\u202e", " \u3000\u00a0", "\x07\x1b"])
+def test_an_applicant_name_of_nothing_visible_is_no_name(api, code, name):
+    assert refused(_register(api, {"name": name}, code))["code"] == "applicant_name_required"
+
+
+def test_an_applicant_with_the_fields_the_window_knows_is_registered(api):
+    applicant = {"name": "张三餐饮店😀", "id_number": "610102199001011234", "contact": "0910-1234567",
+                 "address": "城南新区学府路 1 号"}
+    response = _register(api, applicant)
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["applicant"]["name"] == "张三餐饮店😀"

@@ -2,6 +2,8 @@
 case starts with, and each path's steps to its end event (for the engine and cache tests)."""
 from __future__ import annotations
 
+import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -202,3 +204,15 @@ PATHS = [
     ("immediate", "rejected", {}, [("accept_and_decide", REJECT, None), ("issue_result", {}, None)],
      "case_closed"),
 ]
+
+
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def comparable(saved) -> dict:
+    """The saved state without what a step makes afresh each time: tasks it creates get new
+    random ids (numbered here by first appearance) and the time of day. Key order aside (a
+    JSON object is unordered), the two must be the same."""
+    numbers: dict[str, str] = {}
+    text = UUID.sub(lambda m: numbers.setdefault(m.group(0), f"task-{len(numbers)}"), saved.state)
+    return json.loads(re.sub(r'"last_state_change":[0-9.e+-]+', '"last_state_change":0', text))

@@ -5,9 +5,6 @@ JSON, once taking the workflow the last step kept. Both must save the same text 
 """
 from __future__ import annotations
 
-import json
-import re
-
 import pytest
 
 from app.domain.clock import FixedClock
@@ -16,7 +13,7 @@ from app.services.decisions import build_evaluator
 from app.workflow.definitions import DefinitionCatalogue, Document
 from app.workflow.engine import WorkflowEngine
 from app.workflow.instance_cache import InstanceCache
-from tests.support.shipped_paths import DOCUMENTS, PATHS, PROCESSES, ROOT, START
+from tests.support.shipped_paths import DOCUMENTS, PATHS, PROCESSES, ROOT, START, comparable
 
 
 @pytest.fixture(scope="module")
@@ -32,18 +29,6 @@ def engines(process: str, rules):
     clock = FixedClock(START)
     return (WorkflowEngine(evaluator, clock.now), WorkflowEngine(evaluator, clock.now, cache_size=4),
             definition, recorder)
-
-
-UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-
-
-def comparable(saved) -> dict:
-    """The saved state without what a step makes afresh each time: tasks it creates get new
-    random ids (numbered here by first appearance) and the time of day. Key order aside (a
-    JSON object is unordered), the two must be the same."""
-    numbers: dict[str, str] = {}
-    text = UUID.sub(lambda m: numbers.setdefault(m.group(0), f"task-{len(numbers)}"), saved.state)
-    return json.loads(re.sub(r'"last_state_change":[0-9.e+-]+', '"last_state_change":0', text))
 
 
 @pytest.mark.parametrize("process,label,start,steps,end", PATHS, ids=[f"{p}-{lbl}" for p, lbl, *_ in PATHS])

@@ -29,6 +29,8 @@ from app.services.reading.case_history import ACTION_LABELS as CASE_ACTION_LABEL
 
 AUDIT_ROLES = (Role.AUDITOR, Role.ADMIN)
 MAX_PAGE_SIZE = 200
+#: the dates a search may name: the end date is searched up to the start of the next day
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date.max - timedelta(days=1)
 
 #: Chinese names of every action the trail records: the case history's, and those of no case.
 ACTION_LABELS = {
@@ -80,9 +82,12 @@ def _text(args: Mapping[str, str], name: str, limit: int = 64) -> str | None:
 def _day(args: Mapping[str, str], name: str) -> date | None:
     value = _text(args, name, 10)
     try:
-        return date.fromisoformat(value) if value else None
+        day = date.fromisoformat(value) if value else None
     except ValueError:
         raise InvalidInput("invalid_date", f"日期“{value}”格式应为 YYYY-MM-DD", field=name) from None
+    if day is not None and not FIRST_DAY <= day <= LAST_DAY:  # the day after the last must exist
+        raise InvalidInput("invalid_date", f"日期应在 {FIRST_DAY} 至 {LAST_DAY} 之间", field=name)
+    return day
 
 
 def _positive(args: Mapping[str, str], name: str, default: int, limit: int) -> int:

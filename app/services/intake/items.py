@@ -13,7 +13,7 @@ from app.persistence.models import Case, CaseItem
 from app.services.actor import Actor
 from app.services.casework.inspection import inspection_start_data
 from app.services.casework.parallel_review import parallel_start_data
-from app.services.intake.application import MAX_APPLICANT_FIELD, Application
+from app.services.intake.application import MAX_APPLICANT_FIELD, Application, checked_texts
 from app.services.runtime import Runtime
 from app.services.stepping.opening import Opening, open_case
 from app.workflow.engine import ensure_plain_data
@@ -23,13 +23,7 @@ _FACT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 def _validate(runtime: Runtime, application: Application) -> None:
     item = runtime.catalogue.item_or_bundle(application.item_code)
-    name = application.applicant.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise InvalidInput("applicant_name_required", "请填写申请人名称", field="applicant.name")
-    for key, value in application.applicant.items():
-        if not isinstance(value, str) or len(value) > MAX_APPLICANT_FIELD:
-            raise InvalidInput("invalid_applicant", f"申请人信息“{key}”应为不超过 {MAX_APPLICANT_FIELD} 字的文本",
-                               field=f"applicant.{key}")
+    checked_texts(application.applicant, "申请人", "applicant", {"name": MAX_APPLICANT_FIELD})
     seen = set()
     for code in application.materials:
         if not isinstance(code, str) or item.material(code) is None:

@@ -9,7 +9,6 @@ projects), and a workflow whose data is only ids: per stage its number, lead sec
 """
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -22,44 +21,17 @@ from app.persistence.models import Case, CaseItem
 from app.persistence.project_models import Project, ProjectStage
 from app.services.actor import Actor
 from app.services.casework.inspection import INSPECTION_FACTS, INSPECTION_RULESET
-from app.services.intake.application import MAX_APPLICANT_FIELD, Application
+from app.services.intake.application import MAX_APPLICANT_FIELD, Application, checked_texts
 from app.services.runtime import Runtime
 from app.services.stepping.opening import Opening, open_case
 
 MAX_PROJECT_NAME = 100
-MAX_DETAILS = 20
-_DETAIL_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-_LABELS = {"name": "名称", "location": "建设地点"}
-
-
-def _texts(values: Any, what: str, field: str, required: dict[str, int]) -> dict[str, str]:
-    """Short texts about the applicant or the project: the required keys (with their maximum
-    length) and at most a few others, named by lowercase identifiers."""
-    if not isinstance(values, dict):
-        raise InvalidInput(f"invalid_{field}", f"{what}信息应为对象", field=field)
-    for key in required:
-        value = values.get(key)
-        if not isinstance(value, str) or not value.strip():
-            raise InvalidInput(f"{field}_{key}_required", f"请填写{what}{_LABELS[key]}", field=f"{field}.{key}")
-    if len(values) > MAX_DETAILS:
-        raise InvalidInput(f"invalid_{field}", f"{what}信息最多 {MAX_DETAILS} 项", field=field)
-    result = {}
-    for key, value in values.items():
-        limit = required.get(key, MAX_APPLICANT_FIELD)
-        if not isinstance(key, str) or not _DETAIL_NAME.match(key):
-            raise InvalidInput(f"invalid_{field}", f"{what}信息的字段名“{str(key)[:40]}”无效（应为小写英文标识）",
-                               field=field)
-        if not isinstance(value, str) or len(value) > limit:
-            raise InvalidInput(f"invalid_{field}", f"{what}信息“{key}”应为不超过 {limit} 字的文本",
-                               field=f"{field}.{key}")
-        result[key] = value.strip()
-    return result
 
 
 def _validate(project_type: ProjectType, application: Application) -> dict[str, str]:
     """Check the application; return the project's details (name, location, the rest)."""
-    _texts(application.applicant, "申请人", "applicant", {"name": MAX_APPLICANT_FIELD})
-    details = _texts(application.project, "项目", "project", {"name": MAX_PROJECT_NAME,
+    checked_texts(application.applicant, "申请人", "applicant", {"name": MAX_APPLICANT_FIELD})
+    details = checked_texts(application.project, "项目", "project", {"name": MAX_PROJECT_NAME,
                                                              "location": MAX_APPLICANT_FIELD})
     material_codes(project_type, application.materials)
     unknown = [k for k in application.facts if k not in INSPECTION_FACTS]
