@@ -43,6 +43,12 @@ class Settings:
     #: live workflows a process keeps between the steps of their cases (0: none); each a few
     #: tens of KB, see app/workflow/instance_cache.py
     workflow_cache: int = 512
+    #: ``text`` (a terminal) or ``json`` (one object a line, with the request id; see
+    #: app/observability/logs.py)
+    log_format: str = "text"
+    #: a Bearer token that may read ``/metrics`` from anywhere; empty: only a scraper on this
+    #: host, connecting directly (not through a proxy), may read them
+    metrics_token: str = ""
     testing: bool = False
 
     @classmethod
@@ -62,6 +68,8 @@ class Settings:
                 values[f.name] = raw
         values.update(overrides)
         settings = cls(**values)
+        if settings.log_format not in ("text", "json"):
+            raise ValueError(f"ONESEAL_LOG_FORMAT 应为 text 或 json：{settings.log_format}")
         if not settings.secret_key:
             settings = replace(settings, secret_key=_instance_secret(settings.instance_dir))
         return settings

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.observability import metrics
 from app.persistence.db import Database
 from app.persistence.incidents import record_failure, record_success
 from app.services.clock.deadlines import (
@@ -81,9 +82,11 @@ class Worker:
             with self.db.unit_of_work() as session:
                 result = action(session)
                 record_success(session, kind, case_id, now)
+            metrics.job_finished(kind, True)  # counted once the job's unit has committed
             return result
         except Exception as err:  # background work must go on; the failure is kept, not dropped
             report.failures += 1
+            metrics.job_finished(kind, False)
             log.exception("worker job %s for case %s failed", kind, case_id)
             try:
                 with self.db.unit_of_work() as session:
