@@ -55,7 +55,7 @@ def _finish(response: Response) -> Response:
     metrics.request_finished(endpoint, request.method, response.status_code, seconds)
     response.headers[HEADER] = g.oneseal_request_id
     if current_app.extensions.get("oneseal_access_log"):
-        access_log.info("request", extra={FIELDS: {
+        access_log.info("request", extra={"request_id": g.oneseal_request_id, FIELDS: {
             "method": request.method, "endpoint": endpoint or "unmatched", "status": response.status_code,
             "duration_ms": round(seconds * 1000, 2), "user": _user()}})
     return response
