@@ -1,6 +1,8 @@
 """What a metrics scrape reads from the database: counts, never rows."""
 from __future__ import annotations
 
+import importlib
+
 from sqlalchemy import Table, func, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
@@ -20,6 +22,10 @@ def open_incidents_by_kind(session: Session) -> dict[str, int]:
 
 
 def _outbox() -> tuple[Table, str] | None:
+    try:  # the outbox's model (app/persistence/outbox.py, with the background jobs), if this release has it
+        importlib.import_module("app.persistence.outbox")
+    except ModuleNotFoundError:
+        pass
     for name in OUTBOX_TABLES:
         table = Base.metadata.tables.get(name)
         if table is None:
