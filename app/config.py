@@ -49,6 +49,9 @@ class Settings:
     #: a Bearer token that may read ``/metrics`` from anywhere; empty: only a scraper on this
     #: host, connecting directly (not through a proxy), may read them
     metrics_token: str = ""
+    #: directories (comma-separated) where this host's ``oneseal worker`` processes count (their
+    #: ``PROMETHEUS_MULTIPROC_DIR``): ``/metrics`` of gunicorn's processes adds their job counts
+    metrics_worker_dirs: str = ""
     testing: bool = False
 
     @classmethod

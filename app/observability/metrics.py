@@ -10,12 +10,15 @@ case, a user or anything an applicant wrote.
 """
 from __future__ import annotations
 
+import glob
 import os
 import re
+from collections.abc import Iterable, Sequence
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client import multiprocess as _multiprocess
 from prometheus_client import values as _values
+from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import REGISTRY
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -96,12 +99,28 @@ def pool_closed(pool: str, size: int) -> None:
     POOL_SIZE.labels(pool).dec(size)
 
 
-def exposition(extra: CollectorRegistry | None = None) -> bytes:
-    """The text a scrape gets: every process's counts (multiprocess) or this process's, then
-    ``extra`` (gauges computed at scrape time from the database)."""
+class _CountFiles:
+    """Every count this host's OneSeal processes wrote: the server's processes (all their files),
+    and the counters and histograms of the workers' processes (``worker_dirs``; their live
+    gauges are left out: no one marks a worker's dead child)."""
+
+    def __init__(self, own: str, worker_dirs: Sequence[str]) -> None:
+        self.own, self.worker_dirs = own, worker_dirs
+
+    def collect(self) -> Iterable[Metric]:
+        files = glob.glob(os.path.join(self.own, "*.db"))
+        for directory in self.worker_dirs:
+            for kind in ("counter", "histogram"):
+                files += glob.glob(os.path.join(directory, f"{kind}_*.db"))
+        return _multiprocess.MultiProcessCollector.merge(files, accumulate=True)
+
+
+def exposition(extra: CollectorRegistry | None = None, worker_dirs: Sequence[str] = ()) -> bytes:
+    """The text a scrape gets: every process's counts (multiprocess: with the workers' of
+    ``worker_dirs``) or this process's, then ``extra`` (gauges read from the database)."""
     if multiprocess():
         registry = CollectorRegistry()
-        _multiprocess.MultiProcessCollector(registry)
+        registry.register(_CountFiles(os.environ[MULTIPROC_ENV], worker_dirs))
         text = generate_latest(registry)
     else:
         text = generate_latest(REGISTRY)

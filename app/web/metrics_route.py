@@ -83,4 +83,6 @@ def _database_gauges() -> CollectorRegistry:
 def metrics_page() -> Any:
     if not may_read():
         abort(404)
-    return Response(metrics.exposition(_database_gauges()), mimetype=None, content_type=CONTENT_TYPE)
+    settings = ext().runtime.settings
+    worker_dirs = [d.strip() for d in settings.metrics_worker_dirs.split(",") if d.strip()]
+    return Response(metrics.exposition(_database_gauges(), worker_dirs), mimetype=None, content_type=CONTENT_TYPE)

@@ -5,9 +5,12 @@ on the suite's database (SQLite or PostgreSQL)."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import socket
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -119,3 +122,23 @@ def test_the_default_is_one_waitress_process_as_make_run_starts_it(app, database
         scrape = server.request("GET", "/metrics").body.decode()
         assert _metric(scrape, "oneseal_http_requests_total", endpoint="api.create_case", method="POST",
                        status="201") == 1
+
+
+def test_the_workers_job_counts_are_added_to_the_servers_metrics(app, database_url, tmp_path: Path):
+    """``oneseal worker`` processes on the host count in their own directory
+    (``PROMETHEUS_MULTIPROC_DIR``); the server's scrape adds their counters
+    (``ONESEAL_METRICS_WORKER_DIRS``)."""
+    worker_dir = tmp_path / "worker-metrics"
+    worker_dir.mkdir()
+    count = ("from app.observability import metrics\n"
+             "metrics.job_finished('timer', True); metrics.job_finished('timer', True)\n"
+             "metrics.job_finished('deadline', False)\n")
+    for _ in range(2):  # two worker processes
+        subprocess.run([sys.executable, "-c", count], check=True, env={**os.environ,
+                       "PROMETHEUS_MULTIPROC_DIR": str(worker_dir)})
+    env = server_env(database_url, tmp_path / "instance", ONESEAL_METRICS_WORKER_DIRS=str(worker_dir))
+    with running_server(env, tmp_path / "server.log", "--workers", "2") as server:
+        text = server.request("GET", "/metrics").body.decode()
+    assert _metric(text, "oneseal_jobs_total", job="timer", outcome="ok") == 4
+    assert _metric(text, "oneseal_jobs_total", job="deadline", outcome="failed") == 2
+    assert text.count("# TYPE oneseal_jobs_total counter") == 1
