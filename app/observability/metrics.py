@@ -14,6 +14,7 @@ import glob
 import os
 import re
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client import multiprocess as _multiprocess
@@ -56,6 +57,7 @@ def count_in_files(directory: str) -> None:
     count of each label set, so choosing here, before any request, covers them all."""
     os.environ[MULTIPROC_ENV] = directory
     _values.ValueClass = _values.get_value_class()
+    _REQUEST_CHILDREN.clear()
 
 
 def _label(value: object, fallback: str = "other") -> str:
@@ -63,11 +65,22 @@ def _label(value: object, fallback: str = "other") -> str:
     return text if _LABEL.fullmatch(text) else fallback
 
 
+#: (endpoint, method, status) → the two children a request counts in: ``labels()`` checks and
+#: locks on every call, a dict read does not (the key set is bounded like the labels)
+_REQUEST_CHILDREN: dict[tuple[str | None, str, int], tuple[Any, Any]] = {}
+
+
 def request_finished(endpoint: str | None, method: str, status: int, seconds: float) -> None:
-    name = endpoint or "unmatched"  # no route: a 404 (or 405) by URL, which would be unbounded
-    method = method if method in _METHODS else "other"
-    HTTP_REQUESTS.labels(name, method, str(status)).inc()
-    HTTP_LATENCY.labels(name, method).observe(seconds)
+    key = (endpoint, method, status)
+    children = _REQUEST_CHILDREN.get(key)
+    if children is None:
+        name = endpoint or "unmatched"  # no route: a 404 (or 405) by URL, which would be unbounded
+        label_method = method if method in _METHODS else "other"
+        children = (HTTP_REQUESTS.labels(name, label_method, str(status)), HTTP_LATENCY.labels(name, label_method))
+        if method in _METHODS:
+            _REQUEST_CHILDREN[key] = children
+    children[0].inc()
+    children[1].observe(seconds)
 
 
 def completion_committed(decision: str | None) -> None:
