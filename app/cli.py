@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -26,7 +27,13 @@ def _fail(err: OneSealError) -> NoReturn:
 
 @click.group(help="一枚印章管审批（OneSeal）命令行")
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    from app.observability.logs import LOG_FORMATS, configure_logging, configured_elsewhere
+
+    # every command logs as the service does: JSON lines with ONESEAL_LOG_FORMAT=json (a bad value
+    # is refused when the settings are read); a host that set up logging (tests) keeps its own
+    log_format = os.environ.get("ONESEAL_LOG_FORMAT", "text")
+    if not configured_elsewhere():
+        configure_logging(log_format if log_format in LOG_FORMATS else "text")
     logging.getLogger("spiff").setLevel(logging.WARNING)
 
 

@@ -17,6 +17,7 @@ TEXT_FORMAT = "%(levelname)s %(name)s: %(message)s"
 ACCESS_LOGGER = "oneseal.access"
 #: ``extra={FIELDS: {...}}`` adds these keys to a JSON line
 FIELDS = "oneseal_fields"
+_OURS = "oneseal_handler"
 
 
 class JsonFormatter(logging.Formatter):
@@ -40,14 +41,22 @@ def formatter(log_format: str) -> logging.Formatter:
     return JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT)
 
 
+def configured_elsewhere() -> bool:
+    """Whether the root logger has handlers someone else installed (a test runner's, say)."""
+    return any(not getattr(h, _OURS, False) for h in logging.getLogger().handlers)
+
+
 def configure_logging(log_format: str) -> None:
-    """One handler on the root logger (stderr) with the chosen format; INFO and up."""
+    """One handler on the root logger (stderr) with the chosen format, in place of the one an
+    earlier call installed; INFO and up."""
     if log_format not in LOG_FORMATS:
         raise ValueError(f"ONESEAL_LOG_FORMAT 应为 text 或 json：{log_format}")
     root = logging.getLogger()
     for handler in list(root.handlers):
-        root.removeHandler(handler)
+        if getattr(handler, _OURS, False):
+            root.removeHandler(handler)
     handler = logging.StreamHandler(sys.stderr)
+    setattr(handler, _OURS, True)
     handler.setFormatter(formatter(log_format))
     root.addHandler(handler)
     root.setLevel(logging.INFO)

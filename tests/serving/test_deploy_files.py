@@ -88,3 +88,22 @@ def test_the_static_folders_nginx_serves_exist_in_the_checkout():
     assert len(aliases) == 6
     for _location, folder in aliases:
         assert (ROOT / folder).is_dir(), folder
+
+
+def test_every_command_logs_json_lines_when_the_environment_file_says_so(tmp_path: Path):
+    """The units' environment file sets ONESEAL_LOG_FORMAT=json: the worker and any command
+    run by hand log as the web does."""
+    import os
+    import subprocess
+    import sys
+
+    script = ("import logging, sys\nfrom app.cli import main\n"
+              "sys.argv = ['oneseal', 'calendar', 'is-workday', '2026-02-14']\n"
+              "main(standalone_mode=False)\nlogging.getLogger('app.worker').info('worker pass: 定时事件 0 个')\n")
+    env = {**os.environ, "ONESEAL_LOG_FORMAT": "json", "ONESEAL_INSTANCE_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120,
+                          cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    import json
+    (line,) = [json.loads(text) for text in done.stderr.splitlines() if text.startswith("{")]
+    assert line["logger"] == "app.worker" and line["message"] == "worker pass: 定时事件 0 个"
