@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         api_routes,
         audit_api,
         audit_pages,
+        metrics_route,
         modeler_pages,
         pages,
         probes,
@@ -54,8 +55,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         workshop_api,
         workshop_pages,
     )
-    from app.web.edge import browser_session, client_address, errors, request_input
+    from app.web.edge import browser_session, client_address, errors, observe, request_input
 
+    observe.init_app(app, settings.log_format)  # request id, timing, metrics, the access log line
     request_input.install(app)  # before the routes: bounded ids, and the first before_request
     browser_session.init_app(app)
     client_address.init_app(app, settings.trusted_proxies)
@@ -69,6 +71,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.register_blueprint(modeler_pages.bp)
     app.register_blueprint(workshop_api.bp)
     app.register_blueprint(workshop_pages.bp)
+    app.register_blueprint(metrics_route.bp)
     errors.register(app)
     return app
 

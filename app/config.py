@@ -79,6 +79,15 @@ class Settings:
     scenario_run_seconds: int = 1800
     #: memory the service's process may hold while scenarios run (MB); a step starts only below it
     scenario_memory_mb: int = 2048
+    #: ``text`` (a terminal) or ``json`` (one object a line, with the request id; see
+    #: app/observability/logs.py)
+    log_format: str = "text"
+    #: a Bearer token that may read ``/metrics`` from anywhere; empty: only a scraper on this
+    #: host, connecting directly (not through a proxy), may read them
+    metrics_token: str = ""
+    #: directories (comma-separated) where this host's ``oneseal worker`` processes count (their
+    #: ``PROMETHEUS_MULTIPROC_DIR``): ``/metrics`` of gunicorn's processes adds their job counts
+    metrics_worker_dirs: str = ""
     testing: bool = False
 
     @classmethod
@@ -98,6 +107,8 @@ class Settings:
                 values[f.name] = raw
         values.update(overrides)
         settings = cls(**values)
+        if settings.log_format not in ("text", "json"):
+            raise ValueError(f"ONESEAL_LOG_FORMAT 应为 text 或 json：{settings.log_format}")
         if not settings.secret_key:
             settings = replace(settings, secret_key=_instance_secret(settings.instance_dir))
         return settings

@@ -15,6 +15,7 @@ from datetime import timedelta
 from app.jobs.context import JobContext
 from app.jobs.runs import JobFailed, describe, keep_failure
 from app.persistence import outbox
+from app.observability import metrics
 from app.persistence.incidents import record_success
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ def deliver(ctx: JobContext, message_id: int) -> bool:
             raise NoHandler(f"没有处理 {message.kind} 消息的程序")
         handler(message, ctx)
     except Exception as err:
+        metrics.job_finished(OUTBOX, False)
         log.exception("delivery of outbox message %s (%s) failed", message.id, message.kind)
         now = ctx.now()
         with ctx.db.unit_of_work() as session:
@@ -57,6 +59,7 @@ def deliver(ctx: JobContext, message_id: int) -> bool:
     with ctx.db.unit_of_work() as session:
         outbox.mark_delivered(session, message.id, now)
         record_success(session, OUTBOX, None, now, outbox_id=message.id)
+    metrics.job_finished(OUTBOX, True)
     return True
 
 

@@ -11,6 +11,7 @@ from typing import TypeVar
 from sqlalchemy.orm import Session
 
 from app.jobs.context import JobContext
+from app.observability import metrics
 from app.persistence.incidents import record_failure, record_success
 
 log = logging.getLogger(__name__)
@@ -37,8 +38,10 @@ def run_case_job(ctx: JobContext, kind: str, case_id: int,
         with ctx.db.unit_of_work() as session:
             result = action(session, now)
             record_success(session, kind, case_id, now)
+        metrics.job_finished(kind, True)  # counted once the job's unit has committed
         return result
     except Exception as err:  # background work must go on: the failure is kept, then raised
+        metrics.job_finished(kind, False)
         log.exception("job %s for case %s failed", kind, case_id)
         attempts = keep_failure(ctx, kind, err, now, case_id=case_id)
         raise JobFailed(kind, case_id, err, attempts) from err

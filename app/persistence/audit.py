@@ -1,4 +1,12 @@
-"""The audit trail: append (in the caller's transaction) and verify the hash chain."""
+"""The audit trail: append (in the caller's transaction) and verify the hash chain.
+
+Each event carries the id of the request (or job) that wrote it (``request_id``, read from
+:mod:`app.observability.context`), so an event leads to that request's log lines and back.
+The id is inside the hash: like every other field of an event it cannot be changed unseen,
+and an investigation that follows it from a log line to the trail can rely on it. It enters
+the hashed payload only when present (key ``request``), so events of earlier releases and
+events written outside a request hash exactly as before and the chain stays one chain.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -11,6 +19,8 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from app.observability.context import MAX_LENGTH as REQUEST_ID_LENGTH
+from app.observability.context import current_request_id
 from app.persistence.batches import in_batches
 from app.persistence.models import AuditEvent
 
@@ -24,11 +34,13 @@ def _canonical(event_fields: dict[str, Any]) -> bytes:
 
 def event_hash(prev_hash: str, occurred_at: datetime, actor: str, action: str,
                case_id: int | None, element_id: str | None, before: dict[str, Any],
-               after: dict[str, Any]) -> str:
-    payload = {
+               after: dict[str, Any], request_id: str | None = None) -> str:
+    payload: dict[str, Any] = {
         "prev": prev_hash, "at": occurred_at.isoformat(timespec="microseconds"), "actor": actor,
         "action": action, "case": case_id, "element": element_id, "before": before, "after": after,
     }
+    if request_id is not None:
+        payload["request"] = request_id
     return hashlib.sha256(_canonical(payload)).hexdigest()
 
 
@@ -67,6 +79,7 @@ class AppendedEvent:
     after: dict[str, Any]
     prev_hash: str
     hash: str
+    request_id: str | None = None
 
 
 def _chain_tip(session: Session) -> str:
@@ -113,14 +126,19 @@ def append_event(session: Session, *, occurred_at: datetime, actor: str, action:
     before = json.loads(_canonical(before or {}))
     after = json.loads(_canonical(after or {}))
     occurred_at = occurred_at.astimezone(UTC)
-    digest = event_hash(prev, occurred_at, actor, action, case_id, element_id, before, after)
+    request_id = current_request_id()
+    if request_id is not None:
+        request_id = request_id[:REQUEST_ID_LENGTH]
+    digest = event_hash(prev, occurred_at, actor, action, case_id, element_id, before, after, request_id)
     row = {"occurred_at": occurred_at, "actor": actor, "action": action, "case_id": case_id,
-           "element_id": element_id, "before": before, "after": after, "prev_hash": prev, "hash": digest}
+           "element_id": element_id, "before": before, "after": after, "prev_hash": prev, "hash": digest,
+           "request_id": request_id}
     key = session.connection().execute(_INSERT, row).inserted_primary_key
     if key is None:  # never for a one-row insert into a table with an integer key
         raise RuntimeError("audit event written without an id")
     session.info[_TIP] = (session.get_transaction(), digest)
-    return AppendedEvent(key[0], occurred_at, actor, action, case_id, element_id, before, after, prev, digest)
+    return AppendedEvent(key[0], occurred_at, actor, action, case_id, element_id, before, after, prev, digest,
+                         request_id)
 
 
 @dataclass(frozen=True)
@@ -145,7 +163,7 @@ def verify_chain(session: Session, batch: int = 2_000) -> tuple[int, ChainBreak 
     checked = 0
     for event in _iter_events(session, batch):
         recomputed = event_hash(event.prev_hash, event.occurred_at, event.actor, event.action,
-                                event.case_id, event.element_id, event.before, event.after)
+                                event.case_id, event.element_id, event.before, event.after, event.request_id)
         if recomputed != event.hash:
             return checked, ChainBreak(event.id, "altered",
                                        "事件内容与其哈希不符：该事件被篡改（内容被修改，或系统外伪造）")

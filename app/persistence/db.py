@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.observability import metrics
+from app.persistence import commit_hooks
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 #: WAL pages (4 KB each) after which a commit checkpoints the log back into the database
@@ -61,6 +63,11 @@ class Database:
             self.read_engine = self.write_engine
         self._writer = sessionmaker(self.write_engine, expire_on_commit=False)
         self._reader = sessionmaker(self.read_engine, expire_on_commit=False)
+        commit_hooks.install(self._writer)
+        commit_hooks.install(self._reader)
+        self._pools = [_CountedPool("write" if self.is_sqlite else "main", self.write_engine)]
+        if self.is_sqlite:
+            self._pools.append(_CountedPool("read", self.read_engine))
 
     @property
     def dialect(self) -> str:
@@ -90,6 +97,31 @@ class Database:
         upgrade(self.url)
 
     def dispose(self) -> None:
-        self.write_engine.dispose()
-        if self.read_engine is not self.write_engine:
-            self.read_engine.dispose()
+        for counted in self._pools:
+            counted.closed()
+            counted.engine.dispose()
+
+
+class _CountedPool:
+    """Connections in use and the pool's size, for ``/metrics`` (summed over live processes).
+    The size counts from the first connection taken until the pool is disposed."""
+
+    def __init__(self, name: str, engine: Engine) -> None:
+        self.name, self.engine, self.counted_size = name, engine, 0
+        event.listen(engine, "checkout", self._checkout)
+        event.listen(engine, "checkin", self._checkin)
+
+    def _checkout(self, *_: Any) -> None:
+        if not self.counted_size:
+            size = getattr(self.engine.pool, "size", None)
+            self.counted_size = size() if callable(size) else 1
+            metrics.pool_opened(self.name, self.counted_size)
+        metrics.pool_connection_checked_out(self.name)
+
+    def _checkin(self, *_: Any) -> None:
+        metrics.pool_connection_checked_in(self.name)
+
+    def closed(self) -> None:
+        if self.counted_size:
+            metrics.pool_closed(self.name, self.counted_size)
+            self.counted_size = 0

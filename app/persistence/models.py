@@ -279,6 +279,10 @@ class AuditEvent(Base):
     after: Mapped[dict[str, Any]]
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: the request (or job) that wrote it, as in the log lines and the ``X-Request-Id`` answered;
+    #: hashed with the rest when present (see app/persistence/audit.py); none for events written
+    #: outside a request and for those of earlier releases
+    request_id: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         Index("ix_audit_case", "case_id", "id"),

@@ -14,7 +14,7 @@ from tests.support.cases import register, work
 from tests.support.pages import login
 
 CSV_HEADERS = ["事件编号", "时间（北京时间）", "操作人", "动作代码", "动作", "办件编号", "环节或元素",
-               "变更前", "变更后", "前一事件哈希", "本事件哈希"]
+               "变更前", "变更后", "前一事件哈希", "本事件哈希", "请求编号"]
 
 
 def _events(api: Any, **params: Any) -> dict[str, Any]:
@@ -101,6 +101,8 @@ def test_json_export_streams_every_event_and_re_verifies_outside_the_system(api,
         assert e["prev_hash"] == previous
         payload = {"prev": e["prev_hash"], "at": e["occurred_at"], "actor": e["actor"], "action": e["action"],
                    "case": e["case_id"], "element": e["element_id"], "before": e["before"], "after": e["after"]}
+        if e["request_id"] is not None:  # the request that wrote it, hashed when present
+            payload["request"] = e["request_id"]
         digest = hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True,
                                            separators=(",", ":")).encode()).hexdigest()
         assert digest == e["hash"]

@@ -47,6 +47,7 @@ EXPORT_COLUMNS = (
     ("id", "事件编号"), ("occurred_at", "时间（北京时间）"), ("actor", "操作人"), ("action", "动作代码"),
     ("action_label", "动作"), ("case_number", "办件编号"), ("element_id", "环节或元素"),
     ("before", "变更前"), ("after", "变更后"), ("prev_hash", "前一事件哈希"), ("hash", "本事件哈希"),
+    ("request_id", "请求编号"),
 )
 
 
@@ -145,6 +146,8 @@ class EventView(TypedDict):
     after: dict[str, Any]
     prev_hash: str
     hash: str
+    #: the request that wrote the event (hashed as ``request`` when present)
+    request_id: str | None
 
 
 def event_view(event: AuditEvent, case_number: str | None) -> EventView:
@@ -154,6 +157,7 @@ def event_view(event: AuditEvent, case_number: str | None) -> EventView:
         "action": event.action, "action_label": action_label(event.action),
         "case_id": event.case_id, "case_number": case_number, "element_id": event.element_id,
         "before": event.before, "after": event.after, "prev_hash": event.prev_hash, "hash": event.hash,
+        "request_id": event.request_id,
     }
 
 

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from app.domain.errors import Conflict, InvalidInput
 from app.domain.kinds import TaskKind, TaskStatus
+from app.observability import metrics
 from app.persistence.audit import append_event
 from app.persistence.case_items import case_item
 from app.persistence.cases import lock_task_for_step
+from app.persistence.commit_hooks import after_commit
 from app.persistence.models import Case, TaskRecord
 from app.persistence.row_writes import written_once
 from app.services.actor import Actor
@@ -96,6 +99,7 @@ def complete_task(session: Session, runtime: Runtime, actor: Actor, task_id: str
 def _record_events(session: Session, case: Case, task: TaskRecord, actor: Actor, before: dict[str, Any],
                    supplement: SupplementStep, effects: StepEffects, now: datetime) -> None:
     """The completion's audit event, then the notice or resubmission, then what the step caused."""
+    after_commit(session, partial(metrics.completion_committed, task.decision))
     append_event(session, occurred_at=now, actor=actor.username, action="task_completed",
                  case_id=case.id, element_id=task.element_id, before=before,
                  after={"task_id": task.id, "task": task.name, "decision": task.decision,
@@ -174,6 +178,7 @@ def _complete_escalation(session: Session, runtime: Runtime, actor: Actor, case:
     task.claimed_by = task.claimed_by or actor.username
     task.completed_by, task.completed_at, task.opinion = actor.username, now, opinion
     session.flush()
+    after_commit(session, partial(metrics.completion_committed, "escalation"))
     append_event(session, occurred_at=now, actor=actor.username, action="escalation_completed",
                  case_id=case.id, element_id=task.element_id,
                  after={"task_id": task.id, "task": task.name, "opinion": opinion})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import partial
 from pathlib import Path
 
 from lxml import etree
@@ -19,6 +20,7 @@ from app.domain.errors import InvalidInput, NotFound
 from app.domain.findings import errors_in
 from app.persistence import process_models, process_versions
 from app.persistence.audit import append_event
+from app.persistence.commit_hooks import after_commit
 from app.persistence.models import ProcessVersion
 from app.services.actor import Actor
 from app.services.runtime import Runtime
@@ -162,7 +164,9 @@ def deploy(session: Session, runtime: Runtime, actor: Actor, *, filename: str, c
         calls=calls)
     session.add(version)
     session.flush()
-    runtime.by_version[version.id] = definition
+    # kept by id once the version exists for every process: a rolled-back deployment's id may be
+    # given (SQLite reuses it) to another version deployed by another process
+    after_commit(session, partial(runtime.by_version.__setitem__, version.id, definition))
     if model_revision_id is not None:
         process_models.link_deployment(session, version.id, model_revision_id)
     append_event(session, occurred_at=now, actor=actor.username, action="model_deployed",

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -32,8 +33,10 @@ from app.domain.case_status import (
 )
 from app.domain.errors import IncidentReport
 from app.domain.kinds import CaseKind
+from app.observability import metrics
 from app.persistence import tasks as task_queries
 from app.persistence.audit import append_event
+from app.persistence.commit_hooks import after_commit
 from app.persistence.case_items import items_of_case
 from app.persistence.models import Case, RuleDecisionRecord, TaskRecord
 from app.persistence.row_writes import write_rows
@@ -132,6 +135,7 @@ def _store_decision(session: Session, case: Case, recorded: RecordedDecision, no
         case_id=case.id, element_id=recorded.element_id, ruleset=decision.ruleset,
         ruleset_version=decision.ruleset_version, rule_id=decision.rule_id,
         outcome=decision.outcome, decision=body, decided_at=now))
+    after_commit(session, partial(metrics.rule_decided, decision.ruleset, decision.outcome))
     effects.record(occurred_at=now, actor=actor, action="rule_decided", case_id=case.id,
                    element_id=recorded.element_id, after={**body, "element_name": recorded.element_name})
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Response, request
+from flask import Response, g, request
 from sqlalchemy.orm import Session
 
 from app.domain.errors import Conflict, InvalidInput, NotAuthenticated, OneSealError
@@ -98,6 +98,7 @@ def _attempt(view: Callable[..., tuple[Any, int]], kwargs: dict[str, Any], *, wr
     runtime = ext().runtime
     with unit(write) as session:
         actor = actor_from(session, runtime) if authenticated else None
+        g.oneseal_log_user = actor  # the access log line's user
         if write and actor is not None and not workspace:
             actor.require_write()  # auditors are read-only on every write route but their workshop
         key = _idempotency_key() if write and actor is not None else None

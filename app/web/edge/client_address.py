@@ -45,6 +45,11 @@ class TrustedProxies:
             return False
         return any(ip in network for network in self.networks)
 
+    def is_proxy(self, remote: str) -> bool:
+        """Whether a request connecting from ``remote`` came through a trusted proxy (whose
+        headers, such as ``X-Request-Id``, may then be believed)."""
+        return bool(self.hops) or self._trusted(remote)
+
     def client(self, remote: str, forwarded_for: str | None) -> str:
         """The client of a request that arrived from ``remote`` with this ``X-Forwarded-For``."""
         chain = [part.strip() for part in (forwarded_for or "").split(",") if part.strip()] + [remote]
@@ -58,6 +63,11 @@ class TrustedProxies:
 def init_app(app: Flask, trusted_proxies: str) -> None:
     """Read the setting once, at start: a bad one stops the service."""
     app.extensions[_EXTENSION] = TrustedProxies.parse(trusted_proxies)
+
+
+def trusted_proxies() -> TrustedProxies:
+    proxies: Any = current_app.extensions[_EXTENSION]
+    return proxies
 
 
 def client_address() -> str:

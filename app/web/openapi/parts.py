@@ -79,5 +79,6 @@ SCHEMAS: dict[str, Any] = {
         "action": {"type": "string"}, "action_label": {"type": "string"},
         "case_id": {"type": ["integer", "null"]}, "case_number": {"type": ["string", "null"]},
         "element_id": {"type": ["string", "null"]}, "before": {}, "after": {},
-        "prev_hash": {"type": ["string", "null"]}, "hash": {"type": "string"}}},
+        "prev_hash": {"type": ["string", "null"]}, "hash": {"type": "string"},
+        "request_id": {"type": ["string", "null"]}}},
 }
