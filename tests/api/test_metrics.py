@@ -14,7 +14,8 @@ from app.observability import metrics
 from app.persistence.commit_hooks import after_commit
 from app.persistence.incidents import record_failure, record_success
 from app.persistence.monitoring import outbox_backlog
-from app.worker import PassReport, Worker
+from app.jobs.context import JobContext
+from app.jobs.runs import JobFailed, run_case_job
 from tests.support.cases import register, work
 from tests.support.inspection import SCHOOL, to_inspection
 
@@ -110,15 +111,17 @@ def test_the_outbox_backlog_is_a_gauge_once_there_is_an_outbox(app, ext):
 
 
 def test_jobs_run_and_failed_are_counted(ext):
-    worker = Worker(ext.db, ext.runtime)
+    """Both runners run their jobs through app/jobs/runs.py, which counts them."""
+    ctx = JobContext(ext.db, ext.runtime)
     ok, failed = _value("oneseal_jobs_total", job="timer", outcome="ok"), \
         _value("oneseal_jobs_total", job="timer", outcome="failed")
-    worker._job("timer", 1, PassReport(), lambda session: True)
+    run_case_job(ctx, "timer", 1, lambda session, now: True)
 
-    def boom(session):
+    def boom(session, now):
         raise RuntimeError("the job failed")
 
-    worker._job("timer", 1, PassReport(), boom)
+    with pytest.raises(JobFailed):
+        run_case_job(ctx, "timer", 1, boom)
     assert _value("oneseal_jobs_total", job="timer", outcome="ok") == ok + 1
     assert _value("oneseal_jobs_total", job="timer", outcome="failed") == failed + 1
 
