@@ -2,18 +2,22 @@
 
 SQLite runs in WAL mode. Writers open their transaction with ``BEGIN IMMEDIATE`` so two
 writers queue on the busy timeout instead of failing with "database is locked" when one
-upgrades a read lock; readers use a second engine with plain deferred transactions.
+upgrades a read lock; readers use a second engine with plain deferred transactions. A service
+(``background_checkpoints``) checkpoints the log from a thread of its own instead of in the
+commit that fills it (:mod:`app.persistence.checkpoints`).
 On PostgreSQL both are the same engine. The edge (web request, CLI command) owns commits.
 """
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.persistence.checkpoints import Checkpointer
 from app.persistence.models import Base
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -37,7 +41,7 @@ _AUDIT_GUARDS = {
 }
 
 
-def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
+def _sqlite_engine(url: str, *, immediate: bool, autocheckpoint: int) -> Engine:
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15},
                            pool_size=8, max_overflow=8)
 
@@ -49,12 +53,13 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        # Checkpoint at 32 MB of WAL rather than 4 MB: a completion rewrites the same hot pages
-        # (index leaves, the cases' pages) again and again, and one checkpoint copies each once.
-        # A completion that runs a checkpoint waits for it (about 30 ms at this size, once in
-        # some 700 completions instead of 7 ms once in 30): the p99 of a completion halves
-        # (scripts/bench_engine.py).
-        cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_CHECKPOINT_PAGES}")
+        # Without a background checkpointer: checkpoint at 32 MB of WAL rather than 4 MB: a
+        # completion rewrites the same hot pages (index leaves, the cases' pages) again and
+        # again, and one checkpoint copies each once. A completion that runs a checkpoint waits
+        # for it (about 30 ms at this size, once in some 700 completions instead of 7 ms once in
+        # 30): the p99 of a completion halves (scripts/bench_engine.py). With one (a service):
+        # 0, no commit ever checkpoints; the thread does.
+        cursor.execute(f"PRAGMA wal_autocheckpoint={autocheckpoint}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -65,14 +70,23 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
 
 
 class Database:
-    """Owns the engines and session factories of one database URL."""
+    """Owns the engines and session factories of one database URL.
 
-    def __init__(self, url: str) -> None:
+    ``background_checkpoints`` (SQLite files): no commit checkpoints the log; a thread of this
+    process does, started on the first session (see :mod:`app.persistence.checkpoints`).
+    """
+
+    def __init__(self, url: str, *, background_checkpoints: bool = False) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        self.checkpointer: Checkpointer | None = None
         if self.is_sqlite:
-            self.write_engine = _sqlite_engine(url, immediate=True)
-            self.read_engine = _sqlite_engine(url, immediate=False)
+            path = url.removeprefix("sqlite:///")
+            if background_checkpoints and path and path != ":memory:" and "mode=memory" not in path:
+                self.checkpointer = Checkpointer(Path(path))
+            autocheckpoint = 0 if self.checkpointer is not None else SQLITE_CHECKPOINT_PAGES
+            self.write_engine = _sqlite_engine(url, immediate=True, autocheckpoint=autocheckpoint)
+            self.read_engine = _sqlite_engine(url, immediate=False, autocheckpoint=autocheckpoint)
         else:
             self.write_engine = create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
             self.read_engine = self.write_engine
@@ -84,6 +98,8 @@ class Database:
         return self.write_engine.dialect.name
 
     def session(self, *, write: bool = True) -> Session:
+        if self.checkpointer is not None:
+            self.checkpointer.ensure_running()
         return (self._writer if write else self._reader)()
 
     @contextmanager
@@ -106,6 +122,8 @@ class Database:
                 conn.execute(text(statement))
 
     def dispose(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
         self.write_engine.dispose()
         if self.read_engine is not self.write_engine:
             self.read_engine.dispose()

@@ -7,11 +7,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TypeVarTuple
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.domain.errors import NotFound
 from app.domain.kinds import TaskKind, TaskStatus
+from app.persistence.audit import chain_tip_query, known_chain_tip
 from app.persistence.changes import rows_changed
 from app.persistence.models import Case, TaskRecord, User
 
@@ -121,12 +122,34 @@ def inbox_page(session: Session, query: InboxQuery) -> list[tuple[TaskRecord, Ca
     return [(row[0], row[1]) for row in rows]
 
 
-def claim(session: Session, task_id: str, username: str) -> bool:
-    """Compare-and-set: claim an unclaimed ready task; False if someone else got it."""
-    return rows_changed(session, update(TaskRecord).where(
-        TaskRecord.id == task_id, TaskRecord.status == TaskStatus.READY,
-        or_(TaskRecord.claimed_by.is_(None), TaskRecord.claimed_by == username),
-    ).values(claimed_by=username).execution_options(synchronize_session=False)) == 1
+#: 签收 in one statement: the task becomes the claimant's only while it is ready, unclaimed and of
+#: the claimant's role and department; the row comes back as it is now (RETURNING), and on SQLite
+#: with the audit chain's tip, read under the write lock the statement holds
+_CLAIM = (update(TaskRecord)
+          .where(TaskRecord.id == bindparam("b_task"), TaskRecord.status == TaskStatus.READY,
+                 TaskRecord.claimed_by.is_(None), TaskRecord.role == bindparam("b_role"),
+                 TaskRecord.department == bindparam("b_department"))
+          .values(claimed_by=bindparam("b_user"))
+          .execution_options(synchronize_session=False, populate_existing=True))
+_CLAIM_RETURNING = _CLAIM.returning(TaskRecord)
+_CLAIM_RETURNING_TIP = _CLAIM.returning(TaskRecord, chain_tip_query())
+
+
+def claim_ready(session: Session, task_id: str, username: str, role: str,
+                department: str) -> TaskRecord | None:
+    """Compare-and-set in one UPDATE: claim a ready, unclaimed task of this role and department.
+
+    The claimed task, or None when no row matched (unknown, not the claimant's, done, or already
+    claimed — by someone else or by the claimant): the caller then reads the task to say which.
+    """
+    params = {"b_task": task_id, "b_user": username, "b_role": role, "b_department": department}
+    if session.get_bind().dialect.name == "sqlite":
+        row = session.execute(_CLAIM_RETURNING_TIP, params).first()
+        if row is None:
+            return None
+        known_chain_tip(session, row[1])
+        return row[0]
+    return session.scalars(_CLAIM_RETURNING, params).first()
 
 
 def cancel(session: Session, task_ids: Sequence[str], at: datetime) -> None:
