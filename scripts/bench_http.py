@@ -186,6 +186,7 @@ def main() -> int:
         client.close()
     finally:
         servers.stop()
+        shutil.rmtree(folder, ignore_errors=True)
     print(f"queue of window2: {listed['total']} open steps, {len(listed['items'])} rows a page")
     for label, samples in results.items():
         ordered = sorted(samples)

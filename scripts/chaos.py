@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import random
 import shlex
+import shutil
 import sys
 import tempfile
 import threading
@@ -114,7 +115,10 @@ def main() -> int:
     audit = "ok" if verdict.audit else "broken"
     print(f"kills={kills} lost={verdict.lost} double={verdict.double} audit={audit} "
           f"cases_check={'ok' if verdict.cases_check else 'failed'} retried={len(retried)}")
-    return 1 if verdict.lost or verdict.double or not verdict.audit or not verdict.cases_check else 0
+    bad = verdict.lost or verdict.double or not verdict.audit or not verdict.cases_check
+    if not bad and not args.keep:
+        shutil.rmtree(folder, ignore_errors=True)  # the logs stay when something went wrong
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import shlex
+import shutil
 import sys
 import tempfile
 import time
@@ -106,6 +107,8 @@ def main() -> int:
     print(f"requests={sent} errors_5xx={errors_5xx} lost={verdict.lost} double={verdict.double} "
           f"completions_per_s={per_second:.1f} p99_ms={p99:.1f} cases_check={'ok' if verdict.cases_check else 'failed'}")
     bad = errors_5xx or verdict.lost or verdict.double or not verdict.cases_check or no_answer
+    if not bad and not args.keep:
+        shutil.rmtree(folder, ignore_errors=True)  # the logs stay when something went wrong
     return 1 if bad else 0
 
 

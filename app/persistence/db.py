@@ -9,12 +9,15 @@ On PostgreSQL both are the same engine. The edge (web request, CLI command) owns
 """
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.persistence.checkpoints import Checkpointer
@@ -62,11 +65,61 @@ def _sqlite_engine(url: str, *, immediate: bool, autocheckpoint: int) -> Engine:
         cursor.execute(f"PRAGMA wal_autocheckpoint={autocheckpoint}")
         cursor.close()
 
+    if not immediate:
+        @event.listens_for(engine, "begin")
+        def _on_begin_read(connection: Any) -> None:
+            connection.exec_driver_sql("BEGIN")
+        return engine
+
+    turns = WriterTurns()
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        turns.take(connection.info)
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            turns.give_back(connection.info)
+            raise
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(connection: Any) -> None:
+        turns.give_back(connection.info)
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        turns.give_back(record.info)  # a transaction that ended without either (a lost connection)
 
     return engine
+
+
+class WriterTurns:
+    """The writers of one process take turns on a lock before ``BEGIN IMMEDIATE``.
+
+    SQLite makes a writer that finds the database locked sleep and try again (1, 2, 5 … then
+    100 ms at a time, up to the busy timeout), so with several threads writing a request can
+    lose its turn again and again and wait hundreds of milliseconds. Waiting on a lock of the
+    process instead, each writer is woken as soon as the one before it commits. Writers of
+    other processes still queue on SQLite's busy timeout. The turn is held from BEGIN to
+    COMMIT or ROLLBACK, which SQLite's write lock is anyway.
+    """
+
+    _HELD = "oneseal_writer_turn"
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def take(self, info: dict[str, Any]) -> None:
+        if info.get(self._HELD):
+            return
+        if not self._lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+            raise OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked"))
+        info[self._HELD] = True
+
+    def give_back(self, info: dict[str, Any]) -> None:
+        if info.pop(self._HELD, False):
+            self._lock.release()
 
 
 class Database:
