@@ -98,7 +98,7 @@ def main() -> int:
         if killer.error is not None:
             raise killer.error
         records, sent, no_answer = read_records(folder)
-        report(records, sent, seconds)
+        report(records, seconds)
         verdict = judge(url, env, records, audit=True)
     retried = [r for r in records if r["attempts"] > 1]
     unanswered = sum(1 for r in records if r["status"] == 0)

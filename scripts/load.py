@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -51,7 +52,7 @@ def arguments(description: str) -> argparse.ArgumentParser:
     return parser
 
 
-def drive(plan_for: "callable", clients: int) -> float:  # type: ignore[valid-type]
+def drive(plan_for: Callable[[int], Plan], clients: int) -> float:
     """Run the client processes to their deadline; the seconds it took."""
     context = multiprocessing.get_context("spawn")
     started = time.perf_counter()
@@ -66,7 +67,7 @@ def drive(plan_for: "callable", clients: int) -> float:  # type: ignore[valid-ty
     return time.perf_counter() - started
 
 
-def report(records: list[dict], sent: int, seconds: float) -> tuple[int, int, float, float]:
+def report(records: list[dict], seconds: float) -> tuple[int, int, float, float]:
     statuses = Counter((r["op"], r["status"]) for r in records)
     for (op, status), count in sorted(statuses.items()):
         print(f"  {op:<9} {status}: {count}")
@@ -98,7 +99,7 @@ def main() -> int:
         finally:
             servers.stop()
         records, sent, no_answer = read_records(folder)
-        errors_5xx, completions, per_second, p99 = report(records, sent, seconds)
+        errors_5xx, completions, per_second, p99 = report(records, seconds)
         verdict = judge(url, env, records)
     for note in verdict.notes[:20]:
         print("  !", note)

@@ -16,6 +16,10 @@ def find_user(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username))
 
 
+_DISPLAY_NAMES = select(User.username, User.display_name).where(
+    User.username.in_(bindparam("b_names", expanding=True)))
+
+
 def display_names(session: Session, usernames: set[str]) -> dict[str, str]:
     """username → display name for the given users (unknown ones are left out)."""
     if not usernames:
@@ -23,9 +27,6 @@ def display_names(session: Session, usernames: set[str]) -> dict[str, str]:
     rows = session.execute(_DISPLAY_NAMES, {"b_names": sorted(usernames)})
     return {username: name for username, name in rows}
 
-
-_DISPLAY_NAMES = select(User.username, User.display_name).where(
-    User.username.in_(bindparam("b_names", expanding=True)))
 
 
 def token_digest(token: str) -> str:
