@@ -36,7 +36,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         JSON_AS_ASCII=False,
         TESTING=settings.testing,
     )
-    db = Database(settings.database_url)
+    # a service checkpoints SQLite's log from a thread, never in a request's commit
+    db = Database(settings.database_url, background_checkpoints=True)
     runtime = runtime or build_runtime(settings, clock)
     app.extensions["oneseal"] = Extension(db, runtime)
     if warm:

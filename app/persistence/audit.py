@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from app.observability.context import MAX_LENGTH as REQUEST_ID_LENGTH
@@ -206,6 +206,8 @@ def chain_head(session: Session) -> AuditEvent | None:
     return session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
 
 
+_EVENTS_OF_CASE = select(AuditEvent).where(AuditEvent.case_id == bindparam("b_case")).order_by(AuditEvent.id)
+
+
 def events_for_case(session: Session, case_id: int) -> list[AuditEvent]:
-    return list(session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id)
-                                .order_by(AuditEvent.id)))
+    return list(session.scalars(_EVENTS_OF_CASE, {"b_case": case_id}))

@@ -24,10 +24,11 @@ def next_case_number(session: Session, year: int) -> str:
 
 
 def get_case(session: Session, case_id: int, *, for_update: bool = False) -> Case:
-    statement = select(Case).where(Case.id == case_id)
     if for_update:  # the row as it is once locked, even if this session read it before
-        statement = statement.with_for_update().execution_options(populate_existing=True)
-    case = session.scalar(statement)
+        case = session.scalar(select(Case).where(Case.id == case_id).with_for_update()
+                              .execution_options(populate_existing=True))
+    else:  # the session's own copy when it has one (a query would return that same copy)
+        case = session.get(Case, case_id)
     if case is None:
         raise NotFound("case_not_found", "办件不存在", case_id=case_id)
     return case
@@ -82,6 +83,9 @@ def find_case_by_number(session: Session, number: str) -> Case | None:
     return session.scalar(select(Case).where(Case.number == number))
 
 
+_FOLLOW_UPS = select(Case).where(Case.parent_case_id == bindparam("b_case")).order_by(Case.id)
+
+
 def follow_ups(session: Session, case_id: int) -> list[Case]:
     """Cases opened to follow this one up (e.g. a revocation), oldest first."""
-    return list(session.scalars(select(Case).where(Case.parent_case_id == case_id).order_by(Case.id)))
+    return list(session.scalars(_FOLLOW_UPS, {"b_case": case_id}))

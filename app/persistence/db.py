@@ -2,27 +2,34 @@
 
 SQLite runs in WAL mode. Writers open their transaction with ``BEGIN IMMEDIATE`` so two
 writers queue on the busy timeout instead of failing with "database is locked" when one
-upgrades a read lock; readers use a second engine with plain deferred transactions.
+upgrades a read lock; readers use a second engine with plain deferred transactions. A service
+(``background_checkpoints``) checkpoints the log from a thread of its own instead of in the
+commit that fills it (:mod:`app.persistence.checkpoints`).
 On PostgreSQL both are the same engine. The edge (web request, CLI command) owns commits.
 The schema is made and changed by the migrations only (``app/persistence/migrate.py``).
 """
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.observability import metrics
 from app.persistence import commit_hooks
+from app.persistence.checkpoints import Checkpointer
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 #: WAL pages (4 KB each) after which a commit checkpoints the log back into the database
 SQLITE_CHECKPOINT_PAGES = 8_000
 
-def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
+def _sqlite_engine(url: str, *, immediate: bool, autocheckpoint: int) -> Engine:
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15},
                            pool_size=8, max_overflow=8)
 
@@ -34,30 +41,90 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        # Checkpoint at 32 MB of WAL rather than 4 MB: a completion rewrites the same hot pages
-        # (index leaves, the cases' pages) again and again, and one checkpoint copies each once.
-        # A completion that runs a checkpoint waits for it (about 30 ms at this size, once in
-        # some 700 completions instead of 7 ms once in 30): the p99 of a completion halves
-        # (scripts/bench_engine.py).
-        cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_CHECKPOINT_PAGES}")
+        # Without a background checkpointer: checkpoint at 32 MB of WAL rather than 4 MB: a
+        # completion rewrites the same hot pages (index leaves, the cases' pages) again and
+        # again, and one checkpoint copies each once. A completion that runs a checkpoint waits
+        # for it (about 30 ms at this size, once in some 700 completions instead of 7 ms once in
+        # 30): the p99 of a completion halves (scripts/bench_engine.py). With one (a service):
+        # 0, no commit ever checkpoints; the thread does.
+        cursor.execute(f"PRAGMA wal_autocheckpoint={autocheckpoint}")
         cursor.close()
+
+    if not immediate:
+        @event.listens_for(engine, "begin")
+        def _on_begin_read(connection: Any) -> None:
+            connection.exec_driver_sql("BEGIN")
+        return engine
+
+    turns = WriterTurns()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        turns.take(connection.info)
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            turns.give_back(connection.info)
+            raise
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(connection: Any) -> None:
+        turns.give_back(connection.info)
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        turns.give_back(record.info)  # a transaction that ended without either (a lost connection)
 
     return engine
 
 
-class Database:
-    """Owns the engines and session factories of one database URL."""
+class WriterTurns:
+    """The writers of one process take turns on a lock before ``BEGIN IMMEDIATE``.
 
-    def __init__(self, url: str) -> None:
+    SQLite makes a writer that finds the database locked sleep and try again (1, 2, 5 … then
+    100 ms at a time, up to the busy timeout), so with several threads writing a request can
+    lose its turn again and again and wait hundreds of milliseconds. Waiting on a lock of the
+    process instead, each writer is woken as soon as the one before it commits. Writers of
+    other processes still queue on SQLite's busy timeout. The turn is held from BEGIN to
+    COMMIT or ROLLBACK, which SQLite's write lock is anyway.
+    """
+
+    _HELD = "oneseal_writer_turn"
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def take(self, info: dict[str, Any]) -> None:
+        if info.get(self._HELD):
+            return
+        if not self._lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+            raise OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked"))
+        info[self._HELD] = True
+
+    def give_back(self, info: dict[str, Any]) -> None:
+        if info.pop(self._HELD, False):
+            self._lock.release()
+
+
+class Database:
+    """Owns the engines and session factories of one database URL.
+
+    ``background_checkpoints`` (SQLite files): no commit checkpoints the log; a thread of this
+    process does, started on the first session (see :mod:`app.persistence.checkpoints`).
+    """
+
+    def __init__(self, url: str, *, background_checkpoints: bool = False) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        self.checkpointer: Checkpointer | None = None
         if self.is_sqlite:
-            self.write_engine = _sqlite_engine(url, immediate=True)
-            self.read_engine = _sqlite_engine(url, immediate=False)
+            path = url.removeprefix("sqlite:///")
+            if background_checkpoints and path and path != ":memory:" and "mode=memory" not in path:
+                self.checkpointer = Checkpointer(Path(path))
+            autocheckpoint = 0 if self.checkpointer is not None else SQLITE_CHECKPOINT_PAGES
+            self.write_engine = _sqlite_engine(url, immediate=True, autocheckpoint=autocheckpoint)
+            self.read_engine = _sqlite_engine(url, immediate=False, autocheckpoint=autocheckpoint)
         else:
             self.write_engine = create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
             self.read_engine = self.write_engine
@@ -74,6 +141,8 @@ class Database:
         return self.write_engine.dialect.name
 
     def session(self, *, write: bool = True) -> Session:
+        if self.checkpointer is not None:
+            self.checkpointer.ensure_running()
         return (self._writer if write else self._reader)()
 
     @contextmanager
@@ -97,6 +166,8 @@ class Database:
         upgrade(self.url)
 
     def dispose(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
         for counted in self._pools:
             counted.closed()
             counted.engine.dispose()

@@ -4,14 +4,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from datetime import datetime
 from typing import Any, TypeVarTuple
 
-from sqlalchemy import Select, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import BindParameter, Select, bindparam, func, or_, select, update
+from sqlalchemy.orm import Session, load_only
 
 from app.domain.errors import NotFound
 from app.domain.kinds import TaskKind, TaskStatus
+from app.persistence.audit import chain_tip_query, known_chain_tip
 from app.persistence.changes import rows_changed
 from app.persistence.models import Case, TaskRecord, User
 
@@ -47,57 +49,113 @@ def get_task(session: Session, task_id: str) -> TaskRecord:
     return task
 
 
+# Read on every case view and every short answer: built once, each run with its case's id (a
+# statement built per call costs more than the SQL it sends).
+_READY_OF_CASE = (select(TaskRecord).where(TaskRecord.case_id == bindparam("b_case"),
+                                           TaskRecord.status == TaskStatus.READY)
+                  .order_by(TaskRecord.created_at))
+_TASKS_OF_CASE = (select(TaskRecord).where(TaskRecord.case_id == bindparam("b_case"))
+                  .order_by(TaskRecord.created_at, TaskRecord.id))
+
+
 def ready_tasks_of_case(session: Session, case_id: int) -> list[TaskRecord]:
-    return list(session.scalars(select(TaskRecord).where(
-        TaskRecord.case_id == case_id, TaskRecord.status == TaskStatus.READY).order_by(TaskRecord.created_at)))
+    return list(session.scalars(_READY_OF_CASE, {"b_case": case_id}))
 
 
 def tasks_of_case(session: Session, case_id: int) -> list[TaskRecord]:
-    return list(session.scalars(select(TaskRecord).where(TaskRecord.case_id == case_id)
-                                .order_by(TaskRecord.created_at, TaskRecord.id)))
+    return list(session.scalars(_TASKS_OF_CASE, {"b_case": case_id}))
 
 
-def _inbox_filter(statement: Select[*Columns], query: InboxQuery) -> Select[*Columns]:
-    if query.tab == "done":
-        statement = statement.where(TaskRecord.completed_by == query.username,
+@dataclass(frozen=True)
+class _Shape:
+    """What decides an inbox statement's SQL (its values go in as parameters): every request
+    of the same shape runs the same statement, built once."""
+
+    tab: str
+    sort: str
+    deadline: bool
+    #: None, ``number`` (a whole case number) or ``text``
+    search: str | None
+
+    @classmethod
+    def of(cls, query: InboxQuery) -> _Shape:
+        search = None if not query.search else "number" if CASE_NUMBER.match(query.search) else "text"
+        return cls(query.tab, query.sort, bool(query.deadline) and query.tab != "done", search)
+
+    @property
+    def joins_cases(self) -> bool:
+        return self.search is not None
+
+
+def _params(query: InboxQuery) -> dict[str, Any]:
+    params: dict[str, Any] = {"b_username": query.username, "b_role": query.role,
+                              "b_department": query.department or "", "b_deadline": query.deadline,
+                              "b_search": query.search, "b_limit": query.limit, "b_offset": query.offset}
+    if query.search:
+        params["b_pattern"] = "%" + query.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return params
+
+
+def _inbox_filter(statement: Select[*Columns], shape: _Shape) -> Select[*Columns]:
+    if shape.tab == "done":
+        statement = statement.where(TaskRecord.completed_by == bindparam("b_username"),
                                     TaskRecord.status == TaskStatus.COMPLETED)
     else:
-        statement = statement.where(TaskRecord.status == TaskStatus.READY, TaskRecord.role == query.role,
-                                    TaskRecord.department == (query.department or ""))
-        if query.tab == "mine":
-            statement = statement.where(TaskRecord.claimed_by == query.username)
-        elif query.tab == "department":
+        statement = statement.where(TaskRecord.status == TaskStatus.READY, TaskRecord.role == bindparam("b_role"),
+                                    TaskRecord.department == bindparam("b_department"))
+        if shape.tab == "mine":
+            statement = statement.where(TaskRecord.claimed_by == bindparam("b_username"))
+        elif shape.tab == "department":
             statement = statement.where(or_(TaskRecord.claimed_by.is_(None),
-                                            TaskRecord.claimed_by != query.username))
-    if query.deadline and query.tab != "done":
+                                            TaskRecord.claimed_by != bindparam("b_username")))
+    if shape.deadline:
         # a set of case ids probed from the covering inbox index, not a join row by row
         statement = statement.where(TaskRecord.case_id.in_(
-            select(Case.id).where(Case.deadline_state == query.deadline)))
-    if query.search and CASE_NUMBER.match(query.search):
-        statement = statement.where(Case.number == query.search)  # a whole number: the unique index
-    elif query.search:
-        pattern = "%" + query.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            select(Case.id).where(Case.deadline_state == bindparam("b_deadline"))))
+    if shape.search == "number":
+        statement = statement.where(Case.number == bindparam("b_search"))  # a whole number: the unique index
+    elif shape.search == "text":
+        pattern: BindParameter[str] = bindparam("b_pattern")
         statement = statement.where(or_(Case.number.like(pattern, escape="\\"),
                                         Case.applicant_name.like(pattern, escape="\\"),
                                         Case.item_name.like(pattern, escape="\\")))
     return statement
 
 
-def _inbox_order(query: InboxQuery) -> tuple[Any, ...]:
-    if query.tab == "done":
+def _inbox_order(shape: _Shape) -> tuple[Any, ...]:
+    if shape.tab == "done":
         return (TaskRecord.completed_at.desc(), TaskRecord.id.desc())  # ix_tasks_done backwards
-    if query.sort == "arrived":
+    if shape.sort == "arrived":
         return (TaskRecord.created_at.desc(), TaskRecord.id.desc())
     # ``due_at IS NULL`` first: tasks without a deadline last; the order of ix_tasks_inbox/holder
     return (TaskRecord.due_at.is_(None), TaskRecord.due_at, TaskRecord.created_at, TaskRecord.id)
 
 
+@lru_cache(maxsize=128)
+def _count_statement(shape: _Shape) -> Select[int]:
+    statement = select(func.count()).select_from(TaskRecord)
+    if shape.joins_cases:
+        statement = statement.join(Case, Case.id == TaskRecord.case_id)
+    return _inbox_filter(statement, shape)
+
+
+#: what a row of the inbox shows of its case (the rest of the case — applicant, materials,
+#: facts — is not read for a page of tasks)
+_CASE_IN_ROW = load_only(Case.id, Case.number, Case.item_name, Case.applicant_name, Case.status,
+                         Case.deadline_state, Case.due_date, Case.completed_at, Case.clock_suspended_since,
+                         Case.deadline_provisional)
+
+
+@lru_cache(maxsize=128)
+def _page_statement(shape: _Shape) -> Select[TaskRecord, Case]:
+    statement = _inbox_filter(select(TaskRecord, Case).join(Case, Case.id == TaskRecord.case_id)
+                              .options(_CASE_IN_ROW), shape)
+    return statement.order_by(*_inbox_order(shape)).limit(bindparam("b_limit")).offset(bindparam("b_offset"))
+
+
 def count_inbox(session: Session, query: InboxQuery) -> int:
     """How many tasks the tab holds (joins cases only when searching)."""
-    statement = select(func.count()).select_from(TaskRecord)
-    if query.joins_cases:
-        statement = statement.join(Case, Case.id == TaskRecord.case_id)
-    return session.scalar(_inbox_filter(statement, query)) or 0
+    return session.scalar(_count_statement(_Shape.of(query)), _params(query)) or 0
 
 
 def count_tabs(session: Session, query: InboxQuery) -> dict[str, int]:
@@ -106,27 +164,44 @@ def count_tabs(session: Session, query: InboxQuery) -> dict[str, int]:
     部门待办 is the actor's whole queue less what they hold, so it is counted as a plain range of
     the queue index rather than row by row against the holder."""
     mine = count_inbox(session, replace(query, tab="mine"))
-    statement = select(func.count()).select_from(TaskRecord)
-    if query.joins_cases:
-        statement = statement.join(Case, Case.id == TaskRecord.case_id)
-    queue = session.scalar(_inbox_filter(statement, replace(query, tab="queue"))) or 0
+    queue = count_inbox(session, replace(query, tab="queue"))
     return {"mine": mine, "department": queue - mine, "done": count_inbox(session, replace(query, tab="done"))}
 
 
 def inbox_page(session: Session, query: InboxQuery) -> list[tuple[TaskRecord, Case]]:
     """One page of the tab: most urgent first by default (done: most recent first)."""
-    statement = _inbox_filter(select(TaskRecord, Case).join(Case, Case.id == TaskRecord.case_id), query)
-    rows = session.execute(statement.order_by(*_inbox_order(query))
-                           .limit(query.limit).offset(query.offset)).all()
+    rows = session.execute(_page_statement(_Shape.of(query)), _params(query)).all()
     return [(row[0], row[1]) for row in rows]
 
 
-def claim(session: Session, task_id: str, username: str) -> bool:
-    """Compare-and-set: claim an unclaimed ready task; False if someone else got it."""
-    return rows_changed(session, update(TaskRecord).where(
-        TaskRecord.id == task_id, TaskRecord.status == TaskStatus.READY,
-        or_(TaskRecord.claimed_by.is_(None), TaskRecord.claimed_by == username),
-    ).values(claimed_by=username).execution_options(synchronize_session=False)) == 1
+#: 签收 in one statement: the task becomes the claimant's only while it is ready, unclaimed and of
+#: the claimant's role and department; the row comes back as it is now (RETURNING), and on SQLite
+#: with the audit chain's tip, read under the write lock the statement holds
+_CLAIM = (update(TaskRecord)
+          .where(TaskRecord.id == bindparam("b_task"), TaskRecord.status == TaskStatus.READY,
+                 TaskRecord.claimed_by.is_(None), TaskRecord.role == bindparam("b_role"),
+                 TaskRecord.department == bindparam("b_department"))
+          .values(claimed_by=bindparam("b_user"))
+          .execution_options(synchronize_session=False, populate_existing=True))
+_CLAIM_RETURNING = _CLAIM.returning(TaskRecord)
+_CLAIM_RETURNING_TIP = _CLAIM.returning(TaskRecord, chain_tip_query())
+
+
+def claim_ready(session: Session, task_id: str, username: str, role: str,
+                department: str) -> TaskRecord | None:
+    """Compare-and-set in one UPDATE: claim a ready, unclaimed task of this role and department.
+
+    The claimed task, or None when no row matched (unknown, not the claimant's, done, or already
+    claimed — by someone else or by the claimant): the caller then reads the task to say which.
+    """
+    params = {"b_task": task_id, "b_user": username, "b_role": role, "b_department": department}
+    if session.get_bind().dialect.name == "sqlite":
+        row = session.execute(_CLAIM_RETURNING_TIP, params).first()
+        if row is None:
+            return None
+        known_chain_tip(session, row[1])
+        return row[0]
+    return session.scalars(_CLAIM_RETURNING, params).first()
 
 
 def cancel(session: Session, task_ids: Sequence[str], at: datetime) -> None:
@@ -142,16 +217,18 @@ def release(session: Session, task_id: str, username: str) -> bool:
     ).values(claimed_by=None).execution_options(synchronize_session=False)) == 1
 
 
+_ACTIVE_OF_ROLES = (select(User.username, User.role, User.department)
+                    .where(User.active.is_(True), User.role.in_(bindparam("b_roles", expanding=True)))
+                    .order_by(User.username))
+
+
 def usernames_for(session: Session, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], list[str]]:
     """Active usernames per (role, department)."""
     wanted = set(pairs)
     result: dict[tuple[str, str], list[str]] = {pair: [] for pair in wanted}
     if not wanted:
         return result
-    roles = {role for role, _ in wanted}
-    rows = session.execute(select(User.username, User.role, User.department)
-                           .where(User.active.is_(True), User.role.in_(roles))
-                           .order_by(User.username))
+    rows = session.execute(_ACTIVE_OF_ROLES, {"b_roles": sorted({role for role, _ in wanted})})
     for username, role, department in rows:
         key = (role, department or "")
         if key in result:

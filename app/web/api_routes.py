@@ -18,7 +18,7 @@ from app.services.reading import case_views
 from app.services.reading import inbox as inbox_service
 from app.services.reading.case_pages import diagram_source
 from app.services.reading.project_views import project_types_view
-from app.web.edge.api import api, json_body
+from app.web.edge.api import api, json_body, minimal_answer
 from app.web.edge.request_input import int_param
 from app.web.edge.responses import json_response
 from app.web.edge.units import Call
@@ -92,6 +92,8 @@ def create_case(call: Call) -> tuple[Any, int]:
         raise InvalidInput("invalid_project", "project 应为对象（工程建设项目的名称、建设地点等）", field="project")
     case = register_case(call.session, call.runtime, call.actor,
                          Application(item_code, applicant, materials, facts, project))
+    if minimal_answer():
+        return case_views.case_brief(call.session, call.actor, case.id), 201
     return case_views.case_detail(call.session, call.runtime, call.actor, case.id), 201
 
 
@@ -168,6 +170,9 @@ def complete(call: Call, task_id: str) -> tuple[Any, int]:
     task = complete_task(call.session, call.runtime, call.actor, task_id,
                          Completion(decision, opinion, data, version, body.get("notice"),
                                     body.get("materials")))
+    if minimal_answer():
+        return {"task": case_views.task_view(task), "case": case_views.case_brief(call.session, call.actor,
+                                                                                  task.case_id)}, 200
     detail = case_views.case_detail(call.session, call.runtime, call.actor, task.case_id)
     return {"task": case_views.task_view(task), "case": detail}, 200
 

@@ -52,10 +52,10 @@ def issue_token(session: Session, runtime: Runtime, actor: Actor) -> str:
 
 
 def actor_for_token(session: Session, runtime: Runtime, token: str) -> Actor:
-    user = users.user_for_token(session, token, runtime.clock.now())
-    if user is None:
+    holder = users.holder_of_token(session, token, runtime.clock.now())
+    if holder is None:
         raise NotAuthenticated("bad_token", "登录凭证无效或已过期，请重新登录")
-    return actor_of(user)
+    return Actor(holder.username, Role(holder.role), holder.department, holder.display_name)
 
 
 def actor_for_username(session: Session, username: str) -> Actor | None:

@@ -1,7 +1,7 @@
 """Who may work a task, and taking it up or putting it back (签收 / 退回待办).
 
-A claim is a compare-and-set on the task row: of two people claiming at once one wins and
-the other gets a conflict.
+A claim is a compare-and-set on the task row, one conditional UPDATE: of two people claiming at
+once one wins and the other gets a conflict.
 """
 from __future__ import annotations
 
@@ -35,16 +35,17 @@ def ensure_ready_for(task: TaskRecord, actor: Actor) -> None:
 
 
 def claim_task(session: Session, runtime: Runtime, actor: Actor, task_id: str) -> TaskRecord:
-    task = task_queries.get_task(session, task_id)
-    ensure_may_act(actor, task)
-    ensure_ready_for(task, actor)
-    if task.claimed_by == actor.username:
-        return task
-    if not task_queries.claim(session, task_id, actor.username):
-        session.refresh(task)
+    """签收: one conditional UPDATE takes the task if it is ready, unclaimed and the actor's to
+    work; its audit event goes in the same transaction. When the UPDATE matches nothing the task
+    is read to say why (404, 403, 409) — or, already the actor's, it is answered as it is."""
+    task = task_queries.claim_ready(session, task_id, actor.username, actor.role.value, actor.department or "")
+    if task is None:
+        task = task_queries.get_task(session, task_id)
+        ensure_may_act(actor, task)
         ensure_ready_for(task, actor)
+        if task.claimed_by == actor.username:
+            return task
         raise Conflict("task_claim_failed", "签收失败，请刷新后重试", task_id=task_id)
-    session.refresh(task)
     append_event(session, occurred_at=runtime.clock.now(), actor=actor.username,
                  action="task_claimed", case_id=task.case_id, element_id=task.element_id,
                  after={"task_id": task.id, "task": task.name, "claimed_by": actor.username})

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypedDict
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.domain.acceptance import material_codes
@@ -130,8 +130,11 @@ class NoticeView(TypedDict):
     resolved_at: str | None
 
 
+_NOTICES_OF_CASE = (select(SupplementNotice).where(SupplementNotice.case_id == bindparam("b_case"))
+                    .order_by(SupplementNotice.id))
+
+
 def notices_view(session: Session, case_id: int) -> list[NoticeView]:
-    rows = session.scalars(select(SupplementNotice).where(SupplementNotice.case_id == case_id)
-                           .order_by(SupplementNotice.id))
+    rows = session.scalars(_NOTICES_OF_CASE, {"b_case": case_id})
     return [{"id": n.id, "at": n.issued_at.isoformat(), "by": n.issued_by, "items": n.items,
              "resolved_at": n.resolved_at.isoformat() if n.resolved_at else None} for n in rows]

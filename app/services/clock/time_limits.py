@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import TypedDict
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.domain.catalogue import ItemKind, Subject
@@ -185,9 +185,12 @@ class SuspensionView(TypedDict):
     working_days: int | None
 
 
+_SUSPENSIONS_OF_CASE = (select(ClockSuspension).where(ClockSuspension.case_id == bindparam("b_case"))
+                        .order_by(ClockSuspension.id))
+
+
 def suspensions_view(session: Session, case_id: int) -> list[SuspensionView]:
-    rows = session.scalars(select(ClockSuspension).where(ClockSuspension.case_id == case_id)
-                           .order_by(ClockSuspension.id))
+    rows = session.scalars(_SUSPENSIONS_OF_CASE, {"b_case": case_id})
     return [{"reason": r.reason, "reason_label": SUSPENSION_LABELS.get(r.reason, r.reason),
              "started_at": r.started_at.isoformat(),
              "ended_at": r.ended_at.isoformat() if r.ended_at else None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, TypedDict, cast
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.domain.acceptance import gaps
@@ -26,9 +26,12 @@ class RuleDecisionView(RuleDecisionDict):
     at: str
 
 
+_DECISIONS_OF_CASE = (select(RuleDecisionRecord).where(RuleDecisionRecord.case_id == bindparam("b_case"))
+                      .order_by(RuleDecisionRecord.id))
+
+
 def rule_decisions(session: Session, case_id: int) -> list[RuleDecisionView]:
-    rows = session.scalars(select(RuleDecisionRecord).where(RuleDecisionRecord.case_id == case_id)
-                           .order_by(RuleDecisionRecord.id))
+    rows = session.scalars(_DECISIONS_OF_CASE, {"b_case": case_id})
     # the column holds what RuleDecision.to_dict() gave when the decision was made
     return [{**cast(RuleDecisionDict, row.decision), "element_id": row.element_id, "at": row.decided_at.isoformat()}
             for row in rows]

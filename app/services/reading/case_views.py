@@ -244,6 +244,33 @@ class CaseDetail(CaseSummary):
     history: list[HistoryEntry]
 
 
+#: the kinds of case that hold a row per item (一件事, 工程建设项目): the others have none to read
+_KINDS_WITH_ITEMS = (CaseKind.BUNDLE, CaseKind.PROJECT)
+
+
+class CaseBrief(TypedDict):
+    """The short answer to a completion or a registration (``Prefer: return=minimal``): which
+    case, where it stands, its version for the next optimistic check, and its steps open now.
+    ``query_code`` only for the window and administrators, as in :class:`CaseDetail`."""
+
+    id: int
+    number: str
+    status: str
+    result: str | None
+    version: int
+    query_code: str | None
+    tasks: list[TaskBase]
+
+
+def case_brief(session: Session, actor: Actor, case_id: int) -> CaseBrief:
+    """The case as the short answer gives it, after the same visibility check as the detail."""
+    case = load_visible_case(session, actor, case_id)
+    return {"id": case.id, "number": case.number, "status": case.status, "result": case.result,
+            "version": case.version,
+            "query_code": case.query_code if actor.role in (Role.WINDOW, Role.ADMIN) else None,
+            "tasks": [_task_base(t) for t in task_queries.ready_tasks_of_case(session, case.id)]}
+
+
 def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) -> CaseDetail:
     case = load_visible_case(session, actor, case_id)
     # a project's materials and limits are shown stage by stage (its own ``project`` section)
@@ -289,7 +316,7 @@ def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) 
                    "result": i.result, "result_label": CaseResult(i.result).label if i.result else None,
                    "certificate_no": i.certificate_no,
                    "decided_at": i.decided_at.isoformat() if i.decided_at else None}
-                  for i in items_of_case(session, case.id)],
+                  for i in (items_of_case(session, case.id) if case.kind in _KINDS_WITH_ITEMS else ())],
         "diagram": {"version_id": case.process_version_id,
                     "completed": sorted({t.element_id for t in done}),
                     "active": sorted({t.element_id for t in ready})},

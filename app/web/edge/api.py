@@ -12,7 +12,6 @@ with ``Retry-After``.
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -28,7 +27,7 @@ from app.services.actor import Actor
 from app.services.runtime import Runtime
 from app.web.edge import request_input
 from app.web.edge.browser_session import current_actor
-from app.web.edge.responses import error_response
+from app.web.edge.responses import error_response, json_bytes
 from app.web.edge.units import Call, DatabaseBusy, ext, unit
 
 WRITE_ATTEMPTS = 3
@@ -61,6 +60,17 @@ def json_body() -> dict[str, Any]:
     if not isinstance(body, dict):
         raise InvalidInput("body_not_object", "请求体应为 JSON 对象")
     return body
+
+
+def minimal_answer() -> bool:
+    """Whether the client asked for the short answer (RFC 7240 ``Prefer: return=minimal``); a
+    handler that asks this and gets True answers with what the next call needs rather than the
+    whole case, and the answer says so (``Preference-Applied: return=minimal``)."""
+    prefer = request.headers.get("Prefer")
+    wanted = prefer is not None and "return=minimal" in prefer.replace(" ", "").lower().split(",")
+    if wanted:
+        g.oneseal_minimal = True
+    return wanted
 
 
 def _request_hash() -> str:
@@ -112,11 +122,14 @@ def _attempt(view: Callable[..., tuple[Any, int]], kwargs: dict[str, Any], *, wr
         if isinstance(body, Response):  # a file rather than JSON (e.g. a diagram's XML): reads only
             session.rollback()
             return body
-        payload = json.dumps(body, ensure_ascii=False)
+        payload = json_bytes(body)
         if key is not None:
-            store_answer(session, actor.username, key, request_hash, status, payload,  # type: ignore[union-attr]
-                         runtime.clock.now())
-        return Response(payload, status=status, mimetype="application/json")
+            store_answer(session, actor.username, key, request_hash, status,  # type: ignore[union-attr]
+                         payload.decode("utf-8"), runtime.clock.now())
+        response = Response(payload, status=status, mimetype="application/json")
+        if g.get("oneseal_minimal"):
+            response.headers["Preference-Applied"] = "return=minimal"
+        return response
 
 
 def api(*, write: bool = False, authenticated: bool = True, actor_from: ActorLoader = bearer_actor,

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
 from flask import Response
 
 from app.domain.errors import OneSealError
@@ -19,8 +20,18 @@ def status_of(err: OneSealError) -> int:
     return STATUS_BY_KIND.get(err.kind, 400)
 
 
+def json_bytes(body: Any) -> bytes:
+    """The body as UTF-8 JSON: orjson (several times faster than the standard encoder, the same
+    JSON: keys in order, text unescaped), the standard encoder for what orjson refuses (an
+    integer beyond 64 bits)."""
+    try:
+        return orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return json.dumps(body, ensure_ascii=False).encode("utf-8")
+
+
 def json_response(body: Any, status: int = 200) -> Response:
-    return Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json")
+    return Response(json_bytes(body), status=status, mimetype="application/json")
 
 
 def error_body(err: OneSealError) -> dict[str, Any]:

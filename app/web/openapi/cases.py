@@ -6,7 +6,9 @@ from typing import Any
 from app.services.reading.inbox import DEADLINE_FILTERS, MAX_PAGE_SIZE, SORTS, TABS
 from app.web.openapi.parts import (
     CASE,
+    CASE_BRIEF,
     IDEMPOTENCY,
+    PREFER,
     TASK,
     TASK_ID,
     errors,
@@ -61,8 +63,9 @@ def case_paths() -> dict[str, Any]:
         "/api/v1/project-types": {"get": {"summary": "工程建设项目类型：四个阶段的牵头部门、时限、事项和材料",
                                           "responses": {**ok("项目类型列表"), **errors(401)}}},
         "/api/v1/cases": {"post": {
-            "summary": "登记办件（窗口人员）", "parameters": [IDEMPOTENCY], "requestBody": json_body(_APPLICATION),
-            "responses": {**ok("已登记", CASE, "201"), **errors(401, 403, 404, 409, 413, 422)}}},
+            "summary": "登记办件（窗口人员）", "parameters": [IDEMPOTENCY, PREFER], "requestBody": json_body(_APPLICATION),
+            "responses": {**ok("已登记：完整办件，或 Prefer: return=minimal 时的 CaseBrief",
+                               {"anyOf": [CASE, CASE_BRIEF]}, "201"), **errors(401, 403, 404, 409, 413, 422)}}},
         "/api/v1/cases/{case_id}": {"get": {
             "summary": "办件详情（待办任务、办理历史）", "parameters": [_CASE_ID],
             "responses": {**ok("办件", CASE), **errors(401, 403, 404)}}},
@@ -100,14 +103,16 @@ def case_paths() -> dict[str, Any]:
                 "reason": {"type": "string", "maxLength": 500}}}),
             "responses": {**ok("已转办", TASK), **errors(401, 403, 404, 409, 413)}}},
         "/api/v1/tasks/{task_id}/complete": {"post": {
-            "summary": "办理任务（决定与意见）", "parameters": [TASK_ID, IDEMPOTENCY],
+            "summary": "办理任务（决定与意见）", "parameters": [TASK_ID, IDEMPOTENCY, PREFER],
             "requestBody": json_body({"type": "object", "properties": {
                 "decision": {"type": "string", "maxLength": 32, "description": "决定环节为 approve 或 reject，退回补正为 return"},
                 "opinion": {"type": "string", "maxLength": 2000}, "data": {"type": "object"},
                 "version": {"type": "integer", "minimum": 1, "description": "办件版本（乐观锁，可选）"},
                 "notice": _NOTICE, "materials": _CODES}}),
-            "responses": {**ok("已办理", {"type": "object", "required": ["task", "case"], "properties": {
-                "task": TASK, "case": CASE}}), **errors(401, 403, 404, 409, 413, 422)}}},
+            "responses": {**ok("已办理：任务及完整办件，或 Prefer: return=minimal 时的 CaseBrief",
+                               {"type": "object", "required": ["task", "case"], "properties": {
+                                   "task": TASK, "case": {"anyOf": [CASE, CASE_BRIEF]}}}),
+                          **errors(401, 403, 404, 409, 413, 422)}}},
         "/api/v1/rules/inspection/evaluate": {"post": {
             "summary": "按现场核查规则求值（独立/联合/委托核查），设计人员和管理员可用",
             "requestBody": json_body({"type": "object", "required": ["facts"], "properties": {

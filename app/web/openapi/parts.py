@@ -8,6 +8,7 @@ from app.web.edge.request_input import MAX_ID, MAX_PAGE
 ERROR = {"$ref": "#/components/schemas/Error"}
 TASK = {"$ref": "#/components/schemas/Task"}
 CASE = {"$ref": "#/components/schemas/Case"}
+CASE_BRIEF = {"$ref": "#/components/schemas/CaseBrief"}
 FINDINGS = {"type": "array", "items": {"$ref": "#/components/schemas/Finding"}}
 
 _LABELS = {400: "输入有误（含请求中的非法字符、过深或过大的 JSON）", 401: "未登录", 403: "无权操作",
@@ -52,6 +53,11 @@ IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": False,
                               "首次请求仍在处理时，重试会等待其结果并原样返回；等待超过 10 秒返回 409 "
                               "request_in_progress 和 Retry-After，客户端可稍后以同一键重试；"
                               "同一键用于不同请求体返回 409 idempotency_key_reused"}
+PREFER = {"name": "Prefer", "in": "header", "required": False,
+          "schema": {"type": "string", "maxLength": 200, "example": "return=minimal"},
+          "description": "return=minimal（RFC 7240）：只返回办件编号、状态、结果、版本和当前待办（CaseBrief），"
+                         "不含详情与办理历史，响应头 Preference-Applied: return=minimal；"
+                         "不带此头时返回完整办件。需要详情时再 GET /api/v1/cases/{case_id}"}
 TASK_ID = {"name": "task_id", "in": "path", "required": True, "description": "任务编号",
            "schema": {"type": "string", "minLength": 1, "maxLength": 36}}
 
@@ -74,6 +80,10 @@ SCHEMAS: dict[str, Any] = {
         "id": {"type": "integer"}, "number": {"type": "string"}, "status": {"type": "string"},
         "result": {"type": ["string", "null"]}, "version": {"type": "integer"},
         "tasks": {"type": "array", "items": TASK}, "history": {"type": "array", "items": {"type": "object"}}}},
+    "CaseBrief": {"type": "object", "required": ["id", "number", "status", "version", "tasks"], "properties": {
+        "id": {"type": "integer"}, "number": {"type": "string"}, "status": {"type": "string"},
+        "result": {"type": ["string", "null"]}, "version": {"type": "integer"},
+        "query_code": {"type": ["string", "null"]}, "tasks": {"type": "array", "items": TASK}}},
     "AuditEvent": {"type": "object", "required": ["id", "occurred_at", "actor", "action", "hash"], "properties": {
         "id": {"type": "integer"}, "occurred_at": {"type": "string"}, "actor": {"type": "string"},
         "action": {"type": "string"}, "action_label": {"type": "string"},

@@ -1,0 +1,53 @@
+"""The proof under load and crashes: ``scripts/load.py`` and ``scripts/chaos.py`` run briefly
+against the real server, and their verdict catches what it is there to catch.
+
+Figures (completions a second, p99) are read from the scripts' output, never asserted here.
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from scripts.live.database import environment
+from scripts.live.verdict import judge
+from tests.support.cases import register, work
+from tests.support.database import BASE_URL, ON_POSTGRES
+
+SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
+
+
+def _run(script: str, *args: str) -> str:
+    extra = ["--database-url", BASE_URL] if ON_POSTGRES else []
+    done = subprocess.run([sys.executable, str(SCRIPTS / script), *args, *extra], capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_load_through_http_loses_and_doubles_nothing():
+    last = _run("load.py", "--minutes", "0.15", "--clients", "3")
+    assert re.fullmatch(r"requests=\d+ errors_5xx=0 lost=0 double=0 completions_per_s=[\d.]+ p99_ms=[\d.]+ "
+                        r"cases_check=ok", last), last
+
+
+def test_chaos_kills_and_every_retried_request_lands_once():
+    last = _run("chaos.py", "--minutes", "0.3", "--clients", "2", "--kill-every", "2")
+    found = re.fullmatch(r"kills=(\d+) lost=0 double=0 audit=ok cases_check=ok retried=\d+", last)
+    assert found and int(found.group(1)) >= 1, last
+
+
+def test_the_verdict_finds_a_lost_and_a_doubled_completion(api, settings, tmp_path):
+    case = register(api)
+    done_id = case["tasks"][0]["id"]
+    after = work(api, case, "window", "approve")
+    open_id = after["tasks"][0]["id"]
+    env = environment(settings.database_url, tmp_path)
+    told_ok = {"op": "complete", "status": 200, "task": done_id}
+    assert judge(settings.database_url, env, [told_ok]).lost == 0
+    verdict = judge(settings.database_url, env, [told_ok, {"op": "complete", "status": 200, "task": open_id}])
+    assert verdict.lost == 1 and verdict.double == 0  # told it completed, but the task is still open
+    verdict = judge(settings.database_url, env, [told_ok, dict(told_ok)])
+    assert verdict.double == 1 and verdict.lost == 0  # two requests told they completed one task
+    assert verdict.cases_check

@@ -1,0 +1,64 @@
+"""SQLite's log is checkpointed by a thread of the service, never by a request's commit."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from app.persistence.db import SQLITE_CHECKPOINT_PAGES, Database
+from tests.support.database import ON_POSTGRES
+
+pytestmark = pytest.mark.skipif(ON_POSTGRES, reason="SQLite's write-ahead log")
+
+
+def _fill(db: Database, rows: int) -> None:
+    with db.unit_of_work() as session:
+        session.execute(text("CREATE TABLE IF NOT EXISTS scratch (id INTEGER PRIMARY KEY, body TEXT)"))
+        for start in range(0, rows, 500):
+            session.execute(text("INSERT INTO scratch (body) VALUES (:body)"),
+                            [{"body": "页" * 1000} for _ in range(min(500, rows - start))])
+
+
+def _pragma(db: Database, name: str) -> int:
+    with db.session(write=False) as session:
+        return int(session.execute(text(f"PRAGMA {name}")).scalar_one())
+
+
+def test_a_service_never_checkpoints_in_a_commit(tmp_path: Path):
+    service = Database(f"sqlite:///{tmp_path / 'service.db'}", background_checkpoints=True)
+    plain = Database(f"sqlite:///{tmp_path / 'plain.db'}")
+    try:
+        assert _pragma(service, "wal_autocheckpoint") == 0
+        assert _pragma(plain, "wal_autocheckpoint") == SQLITE_CHECKPOINT_PAGES
+        assert plain.checkpointer is None
+    finally:
+        service.dispose()
+        plain.dispose()
+
+
+def test_the_background_checkpoint_copies_the_log_back(tmp_path: Path):
+    db = Database(f"sqlite:///{tmp_path / 'service.db'}", background_checkpoints=True)
+    assert db.checkpointer is not None
+    db.checkpointer.threshold = 64 * 1024
+    db.checkpointer.interval = 0.01
+    try:
+        _fill(db, 2_000)  # some 6 MB of log, far past the threshold; the commit did not copy it
+        deadline = time.monotonic() + 10
+        while db.checkpointer.checkpoints == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert db.checkpointer.checkpoints > 0
+        busy, in_log, copied = db.checkpointer.checkpoint() or (1, -1, -2)
+        assert busy == 0 and in_log == copied  # everything the log held is in the database file
+        with db.session(write=False) as session:
+            assert session.execute(text("SELECT count(*) FROM scratch")).scalar_one() == 2_000
+    finally:
+        db.dispose()
+
+
+def test_a_database_that_is_gone_is_not_made_again(tmp_path: Path):
+    db = Database(f"sqlite:///{tmp_path / 'gone.db'}", background_checkpoints=True)
+    assert db.checkpointer is not None and db.checkpointer.checkpoint() is None
+    assert not (tmp_path / "gone.db").exists()
+    db.dispose()
