@@ -48,6 +48,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         modeler_pages,
         pages,
         process_models_api,
+        statistics_api,
+        statistics_pages,
     )
     from app.web.edge import browser_session, client_address, errors, request_input
 
@@ -61,6 +63,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.register_blueprint(audit_api.bp)
     app.register_blueprint(audit_pages.bp)
     app.register_blueprint(modeler_pages.bp)
+    app.register_blueprint(statistics_api.bp)
+    app.register_blueprint(statistics_pages.bp)
     errors.register(app)
     return app
 
