@@ -1,4 +1,4 @@
-"""The ``oneseal`` command: serve, init-db, validate, audit, users, rules, calendar."""
+"""The ``oneseal`` command: serve, init-db, validate, audit, users, rules, calendar, stats."""
 from __future__ import annotations
 
 import gc
@@ -13,6 +13,7 @@ import click
 from app.config import Settings
 from app.domain.errors import OneSealError
 from app.scenarios.cli import scenarios
+from app.statistics_cli import stats
 
 if TYPE_CHECKING:  # imported where used, so the command line starts fast
     from app.domain.working_days import WorkingDayCalendar
@@ -305,6 +306,7 @@ def import_schedule(source: Path, replace: bool) -> None:
 
 
 main.add_command(scenarios)
+main.add_command(stats)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

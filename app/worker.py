@@ -28,6 +28,7 @@ from app.services.clock.deadlines import (
     check_deadline,
 )
 from app.services.runtime import Runtime
+from app.services.statistics.supervision import run_daily_supervision, supervision_due
 from app.services.stepping.timers import cases_with_due_timers, fire_due_timers
 
 log = logging.getLogger(__name__)
@@ -39,10 +40,12 @@ class PassReport:
     warnings: int = 0
     overdue: int = 0
     failures: int = 0
+    #: what the day's efficiency supervision did, when it ran in this pass
+    supervision: str = ""
 
     def __str__(self) -> str:
         return (f"定时事件 {self.timers} 个，预警 {self.warnings} 件，超期督办 {self.overdue} 件，"
-                f"失败 {self.failures} 项")
+                f"失败 {self.failures} 项" + (f"；{self.supervision}" if self.supervision else ""))
 
 
 class Worker:
@@ -59,6 +62,7 @@ class Worker:
         with self.db.session(write=False) as session:
             timers = cases_with_due_timers(session, now, self.batch)
             deadlines = cases_to_check(session, self.runtime, now, self.threshold, self.batch)
+            supervise = supervision_due(session, self.runtime, now)
         for case_id in timers:
             if self.stopping.is_set():
                 return report
@@ -73,9 +77,15 @@ class Worker:
                                       threshold=self.threshold))
             report.warnings += state == WARNING
             report.overdue += state == OVERDUE
+        if supervise and not self.stopping.is_set():
+            # 效能监察, once a working day, after the deadlines moved (a seam: any scheduler may
+            # call run_daily_supervision instead; it runs once a day whoever calls it)
+            done = self._job("supervision", None, report,
+                             partial(run_daily_supervision, runtime=self.runtime, now=now))
+            report.supervision = str(done) if done is not None else ""
         return report
 
-    def _job(self, kind: str, case_id: int, report: PassReport, action: Callable[[Session], Any]) -> Any:
+    def _job(self, kind: str, case_id: int | None, report: PassReport, action: Callable[[Session], Any]) -> Any:
         now = self.runtime.clock.now()
         try:
             with self.db.unit_of_work() as session:

@@ -17,7 +17,7 @@ from app.persistence.models import Incident
 #: failures in a row after which a background job is reported as an incident
 VISIBLE_AFTER = 3
 #: the kinds of background jobs, retried on every pass (any other kind is visible at once)
-RETRIED_KINDS = ("timer", "deadline")
+RETRIED_KINDS = ("timer", "deadline", "supervision")
 
 
 def record_failure(session: Session, kind: str, case_id: int | None, message: str, at: datetime) -> Incident:
@@ -40,10 +40,11 @@ def record_failure(session: Session, kind: str, case_id: int | None, message: st
     return incident
 
 
-def record_success(session: Session, kind: str, case_id: int, at: datetime) -> None:
-    incident = session.scalar(select(Incident).where(Incident.kind == kind, Incident.case_id == case_id,
-                                                     Incident.resolved_at.is_(None)))
-    if incident is not None:
+def record_success(session: Session, kind: str, case_id: int | None, at: datetime) -> None:
+    """The job succeeded: its open incidents (of no case: every one of the kind) are resolved."""
+    same_case = Incident.case_id.is_(None) if case_id is None else Incident.case_id == case_id
+    for incident in session.scalars(select(Incident).where(Incident.kind == kind, same_case,
+                                                           Incident.resolved_at.is_(None))):
         incident.resolved_at = at
 
 

@@ -3,6 +3,7 @@ Apache ECharts (from npm, served from ``node_modules`` like bpmn-js), each numbe
 cases behind it, and the Excel report."""
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, render_template, request, send_from_directory
@@ -13,6 +14,7 @@ from app.services.statistics import drilldown
 from app.services.statistics.export import SUMMARY, period_line
 from app.services.statistics.figures import compute_figures
 from app.services.statistics.period import parse_period
+from app.services.statistics.supervision import recent_alerts
 from app.web.edge.api import browser_actor
 from app.web.edge.downloads import Download, download
 from app.web.edge.pages import page
@@ -41,10 +43,11 @@ def statistics(call: Call) -> Any:
         period = parse_period({}, call.actor, catalogue, now)
         error, status = err.message, 400
     figures = compute_figures(call.session, call.runtime, period, now)
+    alerts = recent_alerts(call.session, call.runtime, period.department, period.last - timedelta(days=30))
     departments = [(code, d.name) for code, d in catalogue.departments.items() if code != "window"]
     items = sorted(((i.code, i.name) for i in catalogue.items.values()), key=lambda pair: pair[0])
     return render_template("statistics.html", figures=figures, period=period, params=period.as_params(),
-                           error=error, summary=SUMMARY, departments=departments, items=items,
+                           error=error, summary=SUMMARY, alerts=alerts, departments=departments, items=items,
                            heading=period_line(figures, catalogue.bureau_name),
                            fixed_department=call.actor.role.value in ("reviewer", "inspector"),
                            section="statistics"), status

@@ -31,6 +31,7 @@ ACTION_LABELS = {
     "follow_up_opened": "立案跟进",
     "licence_revoked": "许可撤销",
     "escalation_completed": "督办办结",
+    "efficiency_supervision": "效能督办",
     "model_deployed": "部署流程",
     "project_stage_started": "阶段开始计时",
     "project_stage_concluded": "阶段办结",
