@@ -6,7 +6,7 @@ transaction:
 
 * every open case with at most ``due_within_days`` working days left and not yet overdue (the
   overdue ones have their 超期督办 already) gets a 效能督办 task for the section chief (分管领导)
-  of its department — the same escalation task as 超期督办, once per case;
+  of its department — the same escalation task as 超期督办, once per case, however many days;
 * every department whose on-time rate over the last ``look_back_days`` (from the daily
   roll-ups) fell below ``on_time_threshold`` percent, with at least ``minimum_completed``
   timed cases, is recorded as a 督办单 (``supervision_alerts``).
@@ -111,8 +111,7 @@ def _claim_day(session: Session, today: date, now: datetime) -> bool:
 
 def _case_alert(session: Session, runtime: Runtime, case: Case, today: date, now: datetime) -> bool:
     exists = session.scalar(select(func.count()).select_from(TaskRecord).where(
-        TaskRecord.case_id == case.id, TaskRecord.element_id == SUPERVISION_ELEMENT,
-        TaskRecord.status == TaskStatus.READY.value))
+        TaskRecord.case_id == case.id, TaskRecord.element_id == SUPERVISION_ELEMENT))
     if exists:
         return False
     left = working_days_left(case, runtime.calendar, now)
