@@ -16,12 +16,13 @@ from app.scenarios.vocabulary import (
     parallel,
     projects,
     rules,
+    statistics,
     supplement,
 )
 
 #: the subjects in the order an auditor meets them: a case's life, then its aspects, then the audit
 SUBJECTS = (cases, materials, supplement, commitment, inbox, clock, inspection, rules, parallel, bundles,
-            projects, audit)
+            projects, statistics, audit)
 
 
 def steps() -> list[Step]:

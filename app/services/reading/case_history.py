@@ -91,6 +91,7 @@ _DESCRIBE: dict[str, Callable[[AuditEvent, ProcessDefinition | None], str]] = {
                                      f"{e.after.get('working_days_left')} 个工作日",
     "deadline_overdue": lambda e, _: f"办件超期（办结期限 {e.after.get('due_date')}），已交分管领导督办",
     "escalation_completed": lambda e, _: f"分管领导督办：{e.after.get('opinion', '')}",
+    "efficiency_supervision": lambda e, _: f"效能监察：{e.after.get('message', '')}",
     "follow_up_opened": lambda e, _: f"事后核查发现承诺不实，已立案 {e.after.get('number')}（撤销程序）",
     "licence_revoked": lambda e, _: f"本许可已被撤销（撤销案 {e.after.get('by_case')}）",
     "timer_fired": lambda e, _: "定时事件到期：" + (e.after.get("result_label") or e.after.get("status_label") or ""),
