@@ -8,6 +8,7 @@ from sqlalchemy import select
 from app.persistence.figure_models import DailyFigure
 from app.services.statistics.rollup import COUNTERS, rebuild
 from tests.support.cases import register
+from tests.support.races import race
 from tests.support.statistics import finish, on, statistics, step
 from tests.support.time_limits import NOTICE, PUBLICATION
 
@@ -160,3 +161,18 @@ def _resubmit(api, case):
 def _rows(session):
     return sorted((r.day, r.department, r.item_code, tuple(getattr(r, n) for n in COUNTERS))
                   for r in session.scalars(select(DailyFigure)) if any(getattr(r, n) for n in COUNTERS))
+
+
+def test_registrations_at_the_same_instant_are_all_counted(api, ext, clock):
+    # each registration computes its day's row again; the row is locked first, so none is lost
+    on(api, clock, "2026-03-02")
+    body = {"item_code": PUBLICATION, "applicant": {"name": "并发申请人"}, "materials": ["M01", "M02", "M03"]}
+    answers = race(api, [("window", "/api/v1/cases", body)] * 6)
+    assert [a.status for a in answers] == [201] * 6, [a.body for a in answers]
+    figures = statistics(api, **{"from": "2026-03-02", "to": "2026-03-02"})
+    assert figures["received"] == 6
+    with ext.db.unit_of_work() as session:
+        kept = _rows(session)
+        from datetime import date
+        rebuild(session, ext.runtime.calendar, date(2026, 3, 2), date(2026, 3, 2))
+        assert _rows(session) == kept
