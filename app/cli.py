@@ -51,7 +51,7 @@ def serve(host: str, port: int, threads: int) -> None:
     waitress_serve(app, host=host, port=port, threads=threads, ident="OneSeal")
 
 
-@main.command(help="后台任务：触发到期的流程定时事件，检查办理时限（预警、超期督办）")
+@main.command(help="后台任务：触发到期的流程定时事件，检查办理时限（预警、超期督办），每个工作日运行一次效能监察")
 @click.option("--once", is_flag=True, help="只运行一轮后退出（适合由计划任务调用）")
 @click.option("--interval", type=int, default=None, help="两轮之间的秒数（默认取 ONESEAL_WORKER_INTERVAL，30）")
 def worker(once: bool, interval: int | None) -> None:

@@ -1,4 +1,5 @@
-"""``oneseal worker``: fires due BPMN timers and moves deadlines to 预警 / 超期.
+"""``oneseal worker``: fires due BPMN timers, moves deadlines to 预警 / 超期, and runs the day's
+efficiency supervision (效能监察) on its first pass of each working day.
 
 An edge like the web app and the CLI: it owns the transactions. Each job (one case's timers,
 one case's deadline) is its own unit of work, so one failing case never holds up the others.

@@ -1,7 +1,8 @@
 """Tables of the bureau's performance figures (效能统计) and efficiency supervision (效能监察).
 
 ``daily_figures`` and ``daily_durations`` are daily roll-ups of the cases, one row per day,
-department and item. They are never incremented: whenever a case's figures change (registered,
+department and item, and ``monthly_figures``/``monthly_durations`` the sums of their months.
+They are never incremented: whenever a case's figures change (registered,
 accepted, returned, completed) the rows of its day, department and item are computed again from
 the cases, clock suspensions and notices, in the transaction of the change
 (``app/services/statistics/rollup.py``), and ``oneseal stats rebuild`` computes any period again.
@@ -17,22 +18,17 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.persistence.models import Base
 
 
-class DailyFigure(Base):
-    """The figures of one day, department and item (the day an event happened, Beijing time)."""
+class FigureCounters:
+    """The counters of a roll-up row (a day's, or a month's: the sum of its days)."""
 
-    __tablename__ = "daily_figures"
-
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    department: Mapped[str] = mapped_column(String(64), primary_key=True)
-    item_code: Mapped[str] = mapped_column(String(32), primary_key=True)
-    #: cases registered that day (follow-up cases the bureau opens itself excluded)
+    #: cases registered (follow-up cases the bureau opens itself excluded)
     received: Mapped[int] = mapped_column(Integer, default=0)
-    #: cases accepted that day (the clock started), of which with gaps (容缺受理)
+    #: cases accepted (the clock started), of which with gaps (容缺受理)
     accepted: Mapped[int] = mapped_column(Integer, default=0)
     accepted_with_gaps: Mapped[int] = mapped_column(Integer, default=0)
-    #: returns for supplement (退回补正) issued that day
+    #: returns for supplement (退回补正) issued
     returned: Mapped[int] = mapped_column(Integer, default=0)
-    #: cases concluded that day (办结), by result; ``not_accepted`` ended without acceptance
+    #: cases concluded (办结), by result; ``not_accepted`` ended without acceptance
     completed: Mapped[int] = mapped_column(Integer, default=0)
     not_accepted: Mapped[int] = mapped_column(Integer, default=0)
     granted: Mapped[int] = mapped_column(Integer, default=0)
@@ -49,6 +45,27 @@ class DailyFigure(Base):
     one_visit: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class DailyFigure(FigureCounters, Base):
+    """The figures of one day, department and item (the day an event happened, Beijing time)."""
+
+    __tablename__ = "daily_figures"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    department: Mapped[str] = mapped_column(String(64), primary_key=True)
+    item_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class MonthlyFigure(FigureCounters, Base):
+    """The sum of a month's ``daily_figures`` of one department and item (``month``: its first
+    day): a year is read from twelve of these instead of some 250 days."""
+
+    __tablename__ = "monthly_figures"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    department: Mapped[str] = mapped_column(String(64), primary_key=True)
+    item_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
 class DailyDuration(Base):
     """How many timed cases concluded that day, department and item used ``days`` working days
     (for the p90)."""
@@ -56,6 +73,18 @@ class DailyDuration(Base):
     __tablename__ = "daily_durations"
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+    department: Mapped[str] = mapped_column(String(64), primary_key=True)
+    item_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    days: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    cases: Mapped[int] = mapped_column(Integer)
+
+
+class MonthlyDuration(Base):
+    """The sum of a month's ``daily_durations`` of one department and item."""
+
+    __tablename__ = "monthly_durations"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
     department: Mapped[str] = mapped_column(String(64), primary_key=True)
     item_code: Mapped[str] = mapped_column(String(32), primary_key=True)
     days: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)

@@ -396,6 +396,8 @@ from app.persistence.access_models import FailedAttempt, WebSession  # noqa: E40
 from app.persistence.figure_models import (  # noqa: E402,F401
     DailyDuration,
     DailyFigure,
+    MonthlyDuration,
+    MonthlyFigure,
     SupervisionAlert,
     SupervisionRun,
 )

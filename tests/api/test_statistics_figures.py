@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.persistence.figure_models import DailyFigure
+from app.persistence.figure_models import DailyDuration, DailyFigure, MonthlyDuration, MonthlyFigure
 from app.services.statistics.rollup import COUNTERS, rebuild
 from tests.support.cases import register
 from tests.support.races import race
@@ -94,6 +94,26 @@ def test_spring_festival_and_its_adjusted_saturdays(api, clock):
     assert figures["on_time_rate"] == 1.0
 
 
+def test_a_period_of_whole_and_partial_months_reads_both_roll_ups(api, clock):
+    on(api, clock, "2026-02-12")
+    february = accept(api)
+    on(api, clock, "2026-02-27")
+    finish(api, february)  # 6 working days (see the Spring Festival test)
+    on(api, clock, "2026-03-02")
+    march = accept(api)
+    on(api, clock, "2026-03-13")
+    finish(api, march)  # 9 working days
+    on(api, clock, "2026-04-01")
+    accept(api)
+    for params, expected in ((("2026-02-10", "2026-04-01"), (3, 2, 7.5)),   # days, March whole, days
+                             (("2026-02-01", "2026-03-31"), (2, 2, 7.5)),   # two whole months
+                             (("2026-02-13", "2026-03-12"), (1, 1, 6.0)),   # days only
+                             (("2026-03-01", "2026-04-30"), (2, 1, 9.0))):  # March whole, April whole
+        figures = statistics(api, **{"from": params[0], "to": params[1]})
+        assert (figures["received"], figures["completed"], figures["avg_working_days"]) == expected, params
+    assert statistics(api, **{"from": "2026-02-10", "to": "2026-04-01"})["p90_working_days"] == 9
+
+
 def test_a_case_across_the_year_boundary_counts_new_year_off_and_its_sunday_worked(api, clock):
     # accepted Wed 2025-12-31 … 01-01..03 off, Sunday 01-04 worked; completed Tue 01-06:
     # 01-04, 01-05, 01-06 = 3 working days; counted in January (the day it concluded)
@@ -159,8 +179,15 @@ def _resubmit(api, case):
 
 
 def _rows(session):
-    return sorted((r.day, r.department, r.item_code, tuple(getattr(r, n) for n in COUNTERS))
-                  for r in session.scalars(select(DailyFigure)) if any(getattr(r, n) for n in COUNTERS))
+    """Every non-empty roll-up row, daily and monthly, with its durations."""
+    daily = [("day", r.day, r.department, r.item_code, tuple(getattr(r, n) for n in COUNTERS))
+             for r in session.scalars(select(DailyFigure)) if any(getattr(r, n) for n in COUNTERS)]
+    monthly = [("month", r.month, r.department, r.item_code, tuple(getattr(r, n) for n in COUNTERS))
+               for r in session.scalars(select(MonthlyFigure)) if any(getattr(r, n) for n in COUNTERS)]
+    durations = [("d", r.day, r.department, r.item_code, (r.days, r.cases)) for r in session.scalars(select(DailyDuration))]
+    durations += [("m", r.month, r.department, r.item_code, (r.days, r.cases))
+                  for r in session.scalars(select(MonthlyDuration))]
+    return sorted(daily + monthly + durations)
 
 
 def test_registrations_at_the_same_instant_are_all_counted(api, ext, clock):

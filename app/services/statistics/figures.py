@@ -17,12 +17,12 @@ from app.domain.case_status import CaseStatus
 from app.domain.catalogue import Bundle, Catalogue, ItemKind
 from app.domain.clock import local_date
 from app.domain.kinds import CaseKind
-from app.persistence.figure_models import DailyDuration, DailyFigure
+from app.persistence.figure_models import DailyDuration, DailyFigure, MonthlyDuration, MonthlyFigure
 from app.persistence.models import Case
 from app.services.runtime import Runtime
 from app.services.statistics.period import Period, weeks_of
 from app.services.statistics.reviewers import ReviewerFigures, reviewer_figures
-from app.services.statistics.rollup import COUNTERS
+from app.services.statistics.rollup import COUNTERS, month_end, month_of
 from app.services.statistics.stages import StageFigures, stage_figures
 
 OPEN_STATUSES = [s.value for s in CaseStatus if not s.is_final]
@@ -129,14 +129,46 @@ def _where(period: Period) -> list[Any]:
     return where
 
 
+Span = tuple[Any, date, date]
+
+
+def spans(period: Period) -> list[Span]:
+    """The period as the roll-up rows that cover it: the whole months inside it from the
+    monthly rows, the days before and after them from the daily ones."""
+    first, last = period.first, period.last
+    start = first if first.day == 1 else month_end(first) + timedelta(days=1)
+    end = last if last == month_end(last) else month_of(last) - timedelta(days=1)
+    if start > end:
+        return [(DailyFigure, first, last)]
+    result: list[Span] = [(MonthlyFigure, start, month_of(end))]
+    if first < start:
+        result.append((DailyFigure, first, start - timedelta(days=1)))
+    if last > end:
+        result.append((DailyFigure, end + timedelta(days=1), last))
+    return result
+
+
+def _by_item(session: Session, period: Period) -> dict[tuple[str, str], dict[str, int]]:
+    per_item: dict[tuple[str, str], dict[str, int]] = {}
+    for table, first, last in spans(period):
+        when = table.month if table is MonthlyFigure else table.day
+        where = [when >= first, when <= last]
+        if period.department:
+            where.append(table.department == period.department)
+        if period.item_code:
+            where.append(table.item_code == period.item_code)
+        sums = [func.coalesce(func.sum(getattr(table, name)), 0) for name in COUNTERS]
+        for row in session.execute(select(table.department, table.item_code, *sums).where(*where)
+                                   .group_by(table.department, table.item_code)):
+            values = per_item.setdefault((row[0], row[1]), dict.fromkeys(COUNTERS, 0))
+            for name, value in zip(COUNTERS, row[2:]):
+                values[name] += int(value)
+    return per_item
+
+
 def compute_figures(session: Session, runtime: Runtime, period: Period, now: datetime) -> Figures:
     catalogue = runtime.catalogue
-    sums = [func.coalesce(func.sum(getattr(DailyFigure, name)), 0) for name in COUNTERS]
-    groups = session.execute(select(DailyFigure.department, DailyFigure.item_code, *sums)
-                             .where(*_where(period))
-                             .group_by(DailyFigure.department, DailyFigure.item_code)).all()
-    per_item: dict[tuple[str, str], dict[str, int]] = {
-        (row[0], row[1]): {name: int(v) for name, v in zip(COUNTERS, row[2:])} for row in groups}
+    per_item = _by_item(session, period)
     total: Counter[str] = Counter()
     per_department: dict[str, Counter[str]] = {}
     for (department, _item), values in per_item.items():
@@ -226,14 +258,18 @@ def _subject_name(catalogue: Catalogue, code: str | None) -> str | None:
 
 
 def _durations(session: Session, period: Period) -> Counter[int]:
-    where = [DailyDuration.day >= period.first, DailyDuration.day <= period.last]
-    if period.department:
-        where.append(DailyDuration.department == period.department)
-    if period.item_code:
-        where.append(DailyDuration.item_code == period.item_code)
-    rows = session.execute(select(DailyDuration.days, func.sum(DailyDuration.cases))
-                           .where(*where).group_by(DailyDuration.days))
-    return Counter({int(days): int(n) for days, n in rows})
+    histogram: Counter[int] = Counter()
+    for figures_table, first, last in spans(period):
+        table: Any = MonthlyDuration if figures_table is MonthlyFigure else DailyDuration
+        when = table.month if table is MonthlyDuration else table.day
+        where = [when >= first, when <= last]
+        if period.department:
+            where.append(table.department == period.department)
+        if period.item_code:
+            where.append(table.item_code == period.item_code)
+        for days, n in session.execute(select(table.days, func.sum(table.cases)).where(*where).group_by(table.days)):
+            histogram[int(days)] += int(n)
+    return histogram
 
 
 def _weekly(session: Session, period: Period) -> list[WeekRow]:

@@ -14,14 +14,14 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Integer, and_, cast, delete, func, insert, select, update
+from sqlalchemy import Date, Integer, and_, cast, delete, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.domain.clock import BUREAU_ZONE, local_date
 from app.domain.kinds import CaseKind
 from app.domain.working_days import WorkingDayCalendar
-from app.persistence.figure_models import DailyDuration, DailyFigure
+from app.persistence.figure_models import DailyDuration, DailyFigure, MonthlyDuration, MonthlyFigure
 from app.persistence.models import Case, ClockSuspension, SupplementNotice
 from app.services.statistics.case_figures import RESULT_COUNTERS, ConcludedCase, figures_of
 
@@ -105,13 +105,24 @@ def compute(session: Session, calendar: WorkingDayCalendar, first: date, last: d
     return tally
 
 
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_end(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
 def refresh(session: Session, calendar: WorkingDayCalendar, keys: Iterable[Key]) -> None:
-    """Compute the rows of ``keys`` again from the facts (in the caller's transaction)."""
+    """Compute the rows of ``keys`` again from the facts, and their months from their days (in
+    the caller's transaction). The month's row is locked first: every refresh of a day of that
+    month, department and item waits for the one before it to commit, then reads its work."""
     for key in sorted(set(keys)):
         _lock(session, key)
         day, department, item_code = key
         tally = compute(session, calendar, day, day, department=department, item_code=item_code)
         _replace(session, [key], tally)
+        _roll_month(session, month_of(day), department, item_code)
 
 
 FigureMark = tuple[str, date | None, datetime | None, str | None]
@@ -143,26 +154,77 @@ def refresh_case(session: Session, calendar: WorkingDayCalendar, case: Case, now
 
 
 def rebuild(session: Session, calendar: WorkingDayCalendar, first: date, last: date) -> int:
-    """Compute every row from ``first`` to ``last`` again; return the rows written."""
+    """Compute every day from ``first`` to ``last`` again, then the months they fall in, from
+    their days; return the daily rows written. (Run it while the service is quiet: a change
+    committed meanwhile is computed again by its own transaction, but may be overwritten here.)"""
     tally = compute(session, calendar, first, last)
     session.execute(delete(DailyDuration).where(DailyDuration.day >= first, DailyDuration.day <= last))
     session.execute(delete(DailyFigure).where(DailyFigure.day >= first, DailyFigure.day <= last))
     _insert(session, tally)
+    month = month_of(first)
+    while month <= last:
+        _rebuild_month(session, month)
+        month = month_end(month) + timedelta(days=1)
     return len(tally.rows)
 
 
+def _rebuild_month(session: Session, month: date) -> None:
+    end = month_end(month)
+    session.execute(delete(MonthlyDuration).where(MonthlyDuration.month == month))
+    session.execute(delete(MonthlyFigure).where(MonthlyFigure.month == month))
+    session.execute(insert(MonthlyFigure).from_select(
+        ["month", "department", "item_code", *COUNTERS],
+        select(literal(month, Date()), DailyFigure.department, DailyFigure.item_code,
+               *[func.sum(getattr(DailyFigure, name)) for name in COUNTERS])
+        .where(DailyFigure.day >= month, DailyFigure.day <= end)
+        .group_by(DailyFigure.department, DailyFigure.item_code)))
+    session.execute(insert(MonthlyDuration).from_select(
+        ["month", "department", "item_code", "days", "cases"],
+        select(literal(month, Date()), DailyDuration.department, DailyDuration.item_code, DailyDuration.days,
+               func.sum(DailyDuration.cases))
+        .where(DailyDuration.day >= month, DailyDuration.day <= end)
+        .group_by(DailyDuration.department, DailyDuration.item_code, DailyDuration.days)))
+
+
+def _roll_month(session: Session, month: date, department: str, item_code: str) -> None:
+    """The month's row (locked by :func:`_lock`) set to the sum of its days; its durations too."""
+    end = month_end(month)
+    in_month = [DailyFigure.day >= month, DailyFigure.day <= end, DailyFigure.department == department,
+                DailyFigure.item_code == item_code]
+    sums = session.execute(select(*[func.coalesce(func.sum(getattr(DailyFigure, name)), 0) for name in COUNTERS])
+                           .where(*in_month)).one()
+    session.execute(update(MonthlyFigure).where(
+        MonthlyFigure.month == month, MonthlyFigure.department == department, MonthlyFigure.item_code == item_code)
+        .values({name: int(value) for name, value in zip(COUNTERS, sums)}))
+    session.execute(delete(MonthlyDuration).where(
+        MonthlyDuration.month == month, MonthlyDuration.department == department,
+        MonthlyDuration.item_code == item_code))
+    durations = session.execute(
+        select(DailyDuration.days, func.sum(DailyDuration.cases))
+        .where(DailyDuration.day >= month, DailyDuration.day <= end, DailyDuration.department == department,
+               DailyDuration.item_code == item_code).group_by(DailyDuration.days)).all()
+    if durations:
+        session.execute(insert(MonthlyDuration), [
+            {"month": month, "department": department, "item_code": item_code, "days": int(d), "cases": int(n)}
+            for d, n in durations])
+
+
 def _lock(session: Session, key: Key) -> None:
-    """The key's row exists and is held by this transaction until it commits."""
+    """The key's row and its month's exist, and the month's is held by this transaction until
+    it commits (SQLite: writers are serialized anyway)."""
     day, department, item_code = key
-    values = {"day": day, "department": department, "item_code": item_code, **dict.fromkeys(COUNTERS, 0)}
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        session.execute(postgresql.insert(DailyFigure).values(values).on_conflict_do_nothing())
-        session.execute(select(DailyFigure.day).where(
-            DailyFigure.day == day, DailyFigure.department == department,
-            DailyFigure.item_code == item_code).with_for_update())
-    else:
-        session.execute(sqlite.insert(DailyFigure).values(values).on_conflict_do_nothing())
+    zeros = dict.fromkeys(COUNTERS, 0)
+    month = month_of(day)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    insert_ignoring = postgresql.insert if postgres else sqlite.insert
+    session.execute(insert_ignoring(MonthlyFigure).values(
+        {"month": month, "department": department, "item_code": item_code, **zeros}).on_conflict_do_nothing())
+    if postgres:
+        session.execute(select(MonthlyFigure.month).where(
+            MonthlyFigure.month == month, MonthlyFigure.department == department,
+            MonthlyFigure.item_code == item_code).with_for_update())
+    session.execute(insert_ignoring(DailyFigure).values(
+        {"day": day, "department": department, "item_code": item_code, **zeros}).on_conflict_do_nothing())
 
 
 def _replace(session: Session, keys: list[Key], tally: Tally) -> None:
