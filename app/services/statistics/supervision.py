@@ -5,7 +5,7 @@ run in ``supervision_runs``; later calls, from any process, do nothing), in the 
 transaction:
 
 * every open case with at most ``due_within_days`` working days left and not yet overdue (the
-  overdue ones have their 超期督办 already) gets a 效能督办 task for the section chief (分管领导)
+  overdue ones have their 超期督办 already; immediate items, due the day they come, are left out) gets a 效能督办 task for the section chief (分管领导)
   of its department — the same escalation task as 超期督办, once per case, however many days;
 * every department whose on-time rate over the last ``look_back_days`` (from the daily
   roll-ups) fell below ``on_time_threshold`` percent, with at least ``minimum_completed``
@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from app.domain.catalogue import ItemKind
 from app.domain.clock import local_date
 from app.domain.kinds import CaseKind, TaskKind, TaskStatus
 from app.domain.roles import Role
@@ -76,6 +77,9 @@ def run_daily_supervision(session: Session, runtime: Runtime, now: datetime) -> 
         Case.due_date <= horizon, Case.due_date >= today, Case.deadline_state != "overdue",
         Case.clock_suspended_since.is_(None)).order_by(Case.due_date, Case.id))
     for case in cases:
+        item = runtime.catalogue.find(case.item_code)
+        if item is not None and item.kind is ItemKind.IMMEDIATE:
+            continue  # 即办件 are due the day they are registered: nothing to chase ahead
         if _case_alert(session, runtime, case, today, now):
             report.cases.append(case.number)
     first = today - timedelta(days=policy.look_back_days)
