@@ -55,6 +55,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         process_models_api,
         workshop_api,
         workshop_pages,
+        statistics_api,
+        statistics_pages,
     )
     from app.web.edge import browser_session, client_address, errors, observe, request_input
 
@@ -73,6 +75,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.register_blueprint(workshop_api.bp)
     app.register_blueprint(workshop_pages.bp)
     app.register_blueprint(metrics_route.bp)
+    app.register_blueprint(statistics_api.bp)
+    app.register_blueprint(statistics_pages.bp)
     errors.register(app)
     return app
 

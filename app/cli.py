@@ -1,4 +1,4 @@
-"""The ``oneseal`` command: serve, worker, beat, init-db, validate, audit, users, rules, calendar."""
+"""The ``oneseal`` command: serve, worker, beat, init-db, db, validate, audit, users, rules, calendar, stats."""
 from __future__ import annotations
 
 import logging
@@ -14,6 +14,7 @@ from app.config import Settings
 from app.db_cli import db, upgrade_database
 from app.domain.errors import OneSealError
 from app.scenarios.cli import scenarios
+from app.statistics_cli import stats
 
 if TYPE_CHECKING:  # imported where used, so the command line starts fast
     from app.domain.working_days import WorkingDayCalendar
@@ -60,7 +61,7 @@ def serve(host: str, port: int, workers: int, threads: int, graceful_timeout: in
         sys.exit(1)
 
 
-@main.command(help="后台任务：触发到期的流程定时事件，检查办理时限（预警、超期督办），投递消息。"
+@main.command(help="后台任务：触发到期的流程定时事件，检查办理时限（预警、超期督办），投递消息，每个工作日运行一次效能监察。"
                    "设置了 ONESEAL_BROKER_URL 时启动 Celery worker，否则在本进程内轮询")
 @click.option("--once", is_flag=True, help="只运行一轮后退出（本进程内运行，适合由计划任务调用）")
 @click.option("--interval", type=int, default=None, help="本进程内两轮之间的秒数（默认取 ONESEAL_WORKER_INTERVAL，30）")
@@ -342,6 +343,7 @@ def import_schedule(source: Path, replace: bool) -> None:
 
 main.add_command(scenarios)
 main.add_command(db)
+main.add_command(stats)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

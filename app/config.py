@@ -20,6 +20,8 @@ class Settings:
     #: construction-project types and stages (工程建设项目); no file, no project types
     projects_file: Path = ROOT / "data" / "projects.toml"
     calendar_file: Path = ROOT / "data" / "calendar.toml"
+    #: the efficiency-supervision policy (效能监察设置); no file, the defaults
+    supervision_file: Path = ROOT / "data" / "supervision.toml"
     rules_dir: Path = ROOT / "rules"
     instance_dir: Path = ROOT / "instance"
     #: where `oneseal scenarios run` writes its reports, and where the auditors' pages read them

@@ -1,7 +1,7 @@
 """``oneseal worker`` without a broker: runs the jobs of :mod:`app.jobs` in process.
 
 Each pass scans the database for work — due timers, deadlines due to move, due outbox
-messages — and runs each job in its own unit of work, so one failing case never holds up the
+messages, and once a working day the efficiency supervision (效能监察) — and runs each job in its own unit of work, so one failing case never holds up the
 others. Several workers may run against one database: each job locks and re-reads what it
 changes, so a timer fires once, a warning or escalation happens once, and a message is taken by
 one worker at a time. A job that fails is recorded as an incident (``incidents`` table) and
@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from app.jobs import cases, outbox
+from app.jobs import cases, outbox, supervision
 from app.jobs.context import JobContext
 from app.jobs.handlers import Handlers
 from app.jobs.runs import JobFailed
@@ -38,10 +38,12 @@ class PassReport:
     overdue: int = 0
     delivered: int = 0
     failures: int = 0
+    #: what the day's efficiency supervision did, when it ran in this pass
+    supervision: str = ""
 
     def __str__(self) -> str:
         return (f"定时事件 {self.timers} 个，预警 {self.warnings} 件，超期督办 {self.overdue} 件，"
-                f"消息投递 {self.delivered} 条，失败 {self.failures} 项")
+                f"消息投递 {self.delivered} 条，失败 {self.failures} 项" + (f"；{self.supervision}" if self.supervision else ""))
 
 
 class Worker:
@@ -67,6 +69,8 @@ class Worker:
             if self.stopping.is_set():
                 return report
             report.delivered += self._job(report, lambda: outbox.deliver(self.ctx, message_id)) is True
+        if not self.stopping.is_set() and supervision.due(self.ctx):  # after the deadlines moved
+            report.supervision = self._job(report, lambda: supervision.supervise(self.ctx)) or ""
         return report
 
     @staticmethod

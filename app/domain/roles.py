@@ -11,6 +11,8 @@ class Role(StrEnum):
     INSPECTOR = "inspector"
     DESIGNER = "designer"
     AUDITOR = "auditor"
+    #: 效能监察: reads the bureau's figures and every case, chases departments that slip
+    EFFICIENCY = "efficiency"
     ADMIN = "admin"
 
     @property
@@ -25,6 +27,7 @@ ROLE_LABELS = {
     Role.INSPECTOR: "核查人员",
     Role.DESIGNER: "流程设计人员",
     Role.AUDITOR: "审计督查人员",
+    Role.EFFICIENCY: "效能监察人员",
     Role.ADMIN: "系统管理员",
 }
 

@@ -24,7 +24,7 @@ import redis
 from celery import Celery, Task
 
 from app.config import Settings
-from app.jobs import cases, outbox
+from app.jobs import cases, outbox, supervision
 from app.jobs.claims import Claims
 from app.jobs.context import JobContext, build_context
 from app.jobs.runs import JobFailed
@@ -32,6 +32,8 @@ from app.jobs.runs import JobFailed
 log = logging.getLogger(__name__)
 
 SCAN_TIMERS, SCAN_DEADLINES, SCAN_OUTBOX = "oneseal.scan_timers", "oneseal.scan_deadlines", "oneseal.scan_outbox"
+#: the day's efficiency supervision: beat asks hourly; it runs once a working day whoever asks
+SUPERVISE = "oneseal.supervise"
 FIRE_TIMERS, CHECK_DEADLINE, DELIVER = "oneseal.fire_timers", "oneseal.check_deadline", "oneseal.deliver"
 
 
@@ -134,7 +136,17 @@ class Runner:
         def scan_outbox() -> int:
             return scan(outbox.OUTBOX, outbox.due_messages, deliver)
 
+        @app.task(name=SUPERVISE, shared=False)
+        def supervise() -> str:
+            if not supervision.due(self.ctx):
+                return ""
+            try:
+                return supervision.supervise(self.ctx)
+            except JobFailed:
+                return ""  # kept as an incident; the next hour's scan tries again
+
         self.fire_timers, self.check_deadline, self.deliver = fire_timers, check_deadline, deliver
+        self.supervise = supervise
         self.scan_timers, self.scan_deadlines, self.scan_outbox = scan_timers, scan_deadlines, scan_outbox
 
 
@@ -163,6 +175,7 @@ def celery_app(settings: Settings) -> Celery:
                                "options": {"expires": settings.scan_deadlines_seconds}},
             "scan-outbox": {"task": SCAN_OUTBOX, "schedule": timedelta(seconds=settings.scan_outbox_seconds),
                             "options": {"expires": settings.scan_outbox_seconds}},
+            "supervise": {"task": SUPERVISE, "schedule": timedelta(hours=1), "options": {"expires": 3600}},
         },
     )
     return app

@@ -18,7 +18,7 @@ from app.persistence.models import Incident
 #: failures in a row after which a background job is reported as an incident
 VISIBLE_AFTER = 3
 #: the kinds of background jobs, retried until they succeed (any other kind is visible at once)
-RETRIED_KINDS = ("timer", "deadline", "outbox")
+RETRIED_KINDS = ("timer", "deadline", "outbox", "supervision")
 
 
 def record_failure(session: Session, kind: str, case_id: int | None, message: str, at: datetime,
@@ -48,12 +48,13 @@ def record_failure(session: Session, kind: str, case_id: int | None, message: st
 
 def record_success(session: Session, kind: str, case_id: int | None, at: datetime,
                    *, outbox_id: int | None = None) -> None:
+    """The job succeeded: its open incidents (of no case: every one of the kind) are resolved."""
     if outbox_id is not None:
         found = select(Incident).where(Incident.kind == kind, Incident.outbox_id == outbox_id)
     else:
-        found = select(Incident).where(Incident.kind == kind, Incident.case_id == case_id)
-    incident = session.scalar(found.where(Incident.resolved_at.is_(None)))
-    if incident is not None:
+        same_case = Incident.case_id.is_(None) if case_id is None else Incident.case_id == case_id
+        found = select(Incident).where(Incident.kind == kind, same_case)
+    for incident in session.scalars(found.where(Incident.resolved_at.is_(None))):
         incident.resolved_at = at
 
 

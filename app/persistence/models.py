@@ -198,6 +198,11 @@ class Case(Base):
     deadline_state: Mapped[str] = mapped_column(String(16), default="normal")
     #: set while the clock is stopped (退回补正, 专家评审, 听证, 整改): time limits do not run
     clock_suspended_since: Mapped[datetime | None]
+    #: how the result reached the applicant, recorded when it is issued (出件, the task's
+    #: ``delivery`` field): ``window`` (collected), ``post`` or ``online``
+    delivery: Mapped[str] = mapped_column(String(16), default="window", server_default="window")
+    #: accepted while secondary materials were missing (容缺受理); set when the clock starts
+    accepted_with_gaps: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -205,6 +210,13 @@ class Case(Base):
         Index("ix_cases_status", "status"),
         Index("ix_cases_department_status", "department", "status"),
         Index("ix_cases_deadline", "deadline_state", "due_date"),
+        # the statistics (app/services/statistics): a day's figures of one department and item
+        # are computed again from these, and the cases behind a figure are listed by them
+        Index("ix_cases_received", "department", "item_code", "created_at"),
+        Index("ix_cases_accepted", "department", "item_code", "accepted_on"),
+        Index("ix_cases_concluded", "department", "item_code", "completed_at"),
+        Index("ix_cases_created_at", "created_at"),
+        Index("ix_cases_completed_at", "completed_at"),
     )
 
 
@@ -349,6 +361,8 @@ class SupplementNotice(Base):
     items: Mapped[list[Any]]
     resolved_at: Mapped[datetime | None]
 
+    __table_args__ = (Index("ix_supplement_notices_issued", "issued_at"),)
+
 
 class Incident(Base):
     """Work that failed and must not be forgotten: background work that keeps failing (a
@@ -400,6 +414,14 @@ class CaseItem(Base):
 # ``Base.metadata``, so the schema is always complete.
 from app.persistence.access_models import FailedAttempt, WebSession  # noqa: E402,F401
 from app.persistence.outbox import OutboxRow  # noqa: E402,F401
+from app.persistence.figure_models import (  # noqa: E402,F401
+    DailyDuration,
+    DailyFigure,
+    MonthlyDuration,
+    MonthlyFigure,
+    SupervisionAlert,
+    SupervisionRun,
+)
 from app.persistence.project_models import Project, ProjectStage  # noqa: E402,F401
 from app.persistence.scenario_models import (  # noqa: E402,F401
     ScenarioDocument,

@@ -20,18 +20,18 @@ class Actor:
 
     @property
     def read_only(self) -> bool:
-        """Auditors read everything and change nothing."""
-        return self.role is Role.AUDITOR
+        """Auditors and the efficiency supervisors (效能监察) read everything and change nothing."""
+        return self.role in (Role.AUDITOR, Role.EFFICIENCY)
 
     def require_write(self) -> None:
         if self.read_only:
-            raise Forbidden("read_only_role", "审计督查人员为只读角色，不能办理或修改任何数据",
+            raise Forbidden("read_only_role", f"{self.role.label}为只读角色，不能办理或修改任何数据",
                             role=self.role.value)
 
     @property
     def sees_all_cases(self) -> bool:
-        """The window, administrators and auditors see every case in full."""
-        return self.role in (Role.WINDOW, Role.ADMIN, Role.AUDITOR)
+        """The window, administrators, auditors and efficiency supervisors see every case in full."""
+        return self.role in (Role.WINDOW, Role.ADMIN, Role.AUDITOR, Role.EFFICIENCY)
 
     @property
     def sees_process_data_only(self) -> bool:

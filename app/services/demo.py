@@ -34,6 +34,7 @@ def demo_users(runtime: Runtime) -> list[DemoUser]:
         DemoUser("window2", "李窗口", Role.WINDOW, WINDOW_DEPARTMENT),
         DemoUser("designer", "赵设计", Role.DESIGNER, None),
         DemoUser("auditor", "钱审计", Role.AUDITOR, None),
+        DemoUser("efficiency", "孙监察", Role.EFFICIENCY, None),
         DemoUser("admin", "系统管理员", Role.ADMIN, None),
     ]
     for code, department in runtime.catalogue.departments.items():

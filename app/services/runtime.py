@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 from app.bureau_data.calendar_file import load_calendar
 from app.bureau_data.catalogue_file import load_catalogue
 from app.bureau_data.projects_file import with_projects
+from app.bureau_data.supervision_file import load_supervision
 from app.config import Settings
 from app.domain.catalogue import Catalogue
 from app.domain.clock import Clock, SystemClock
+from app.domain.supervision import SupervisionPolicy
 from app.domain.working_days import WorkingDayCalendar
 from app.rules_engine import RulesEngine, load_rules_engine
 from app.services.decisions import DecisionRecorder, build_evaluator
@@ -31,6 +33,8 @@ class Runtime:
     decisions: DecisionRecorder
     #: deployed version id → its definition (versions are immutable, so this never goes stale)
     by_version: dict[int, ProcessDefinition] = field(default_factory=dict)
+    #: the bureau's efficiency-supervision policy (``data/supervision.toml``)
+    supervision: SupervisionPolicy = field(default_factory=SupervisionPolicy)
 
 
 def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
@@ -49,4 +53,5 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         calendar=load_calendar(settings.calendar_file),
         clock=clock,
         decisions=recorder,
+        supervision=load_supervision(settings.supervision_file),
     )

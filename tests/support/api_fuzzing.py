@@ -106,7 +106,7 @@ def _use_known_values(case: Any, known: dict[str, Any], data: Any) -> None:
 def _describe(case: Any, response: Any) -> str:
     body = case.body if not isinstance(case.body, bytes | str) else str(case.body)[:SHOWN]
     return (f"{case.method} {case.formatted_path} query={case.query} headers={case.headers} body={body!r:.{SHOWN}} "
-            f"→ {response.status_code} {response.text[:SHOWN]}")
+            f"→ {response.status_code} {response.content[:SHOWN * 4].decode('utf-8', 'replace')[:SHOWN]}")  # xlsx is binary
 
 
 def _titles(failure: Failure | FailureGroup) -> str:

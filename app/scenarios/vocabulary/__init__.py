@@ -16,13 +16,14 @@ from app.scenarios.vocabulary import (
     parallel,
     projects,
     rules,
+    statistics,
     supplement,
     workshop,
 )
 
 #: the subjects in the order an auditor meets them: a case's life, then its aspects, then the audit
 SUBJECTS = (cases, materials, supplement, commitment, inbox, clock, inspection, rules, parallel, bundles,
-            projects, audit, workshop)
+            projects, statistics, audit, workshop)
 
 
 def steps() -> list[Step]:

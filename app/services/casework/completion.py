@@ -31,12 +31,15 @@ from app.services.casework.supplement import SupplementStep, supplement_step
 from app.services.clock.time_limits import start_clock
 from app.services.processes.deployed import definition_for
 from app.services.runtime import Runtime
+from app.services.statistics.rollup import figure_mark, refresh_case
 from app.services.stepping.advance import StepEffects, advance_case
 from app.services.stepping.project_clock import follow_stage
 from app.workflow.engine import SavedState
 from app.workflow.task_metadata import HumanTaskSpec
 
 MAX_OPINION = 2_000
+#: the issuing steps' ``delivery`` field (送达方式) → ``cases.delivery``
+DELIVERY_CODES = {"窗口领取": "window", "邮寄送达": "post", "电子送达": "online"}
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,7 @@ def complete_task(session: Session, runtime: Runtime, actor: Actor, task_id: str
 
     now = runtime.clock.now()
     before: dict[str, Any] = {"status": case.status, "version": case.version, "result": case.result}
+    mark = figure_mark(case)
 
     def step() -> Any:
         run.complete(task.id, data)
@@ -91,6 +95,8 @@ def complete_task(session: Session, runtime: Runtime, actor: Actor, task_id: str
                                ready_before=ready_before, stored=stored)
         follow_stage(session, runtime, case, task, spec, completion.decision, effects, now, actor.username)
     _record_events(session, case, task, actor, before, supplement, effects, now)
+    if figure_mark(case) != mark or supplement.notice_items is not None:
+        refresh_case(session, runtime.calendar, case, now, mark)
     after_decision(session, runtime, actor, case, spec, completion.decision, completion.clean_opinion,
                    before["result"], now)
     return task
@@ -159,6 +165,8 @@ def _record_completion(session: Session, runtime: Runtime, case: Case, task: Tas
             item.result, item.decided_at, item.decided_by = spec.results[completion.decision], now, actor.username
         else:
             case.result = spec.results[completion.decision]
+    if data.get("delivery") in DELIVERY_CODES:  # 出件: how the result reached the applicant
+        case.delivery = DELIVERY_CODES[data["delivery"]]
     if item is not None and data.get("certificate_no"):
         item.certificate_no = data["certificate_no"]
     if spec.stage == "registered" and completion.decision == "approve" and case.accepted_on is None:

@@ -18,6 +18,7 @@ from typing import TypedDict
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from app.domain.acceptance import gaps
 from app.domain.catalogue import ItemKind, Subject
 from app.domain.clock import BUREAU_ZONE, local_date
 from app.domain.working_days import WorkingDayCalendar
@@ -49,6 +50,7 @@ def start_clock(case: Case, item: Subject, calendar: WorkingDayCalendar, at: dat
     else:
         deadline = calendar.add_working_days(accepted_on, item.promised_limit)
     case.accepted_on = accepted_on
+    case.accepted_with_gaps = bool(gaps(item, case.materials))
     case.due_date = deadline.date
     case.deadline_provisional = deadline.provisional
 

@@ -18,6 +18,7 @@ from app.persistence.models import WorkflowState
 from app.persistence.workflow_states import load_state
 from app.services.processes.deployed import definition_for
 from app.services.runtime import Runtime
+from app.services.statistics.rollup import figure_mark, refresh_case
 from app.services.stepping.advance import advance_case
 from app.workflow.engine import SavedState, WorkflowRun
 
@@ -36,6 +37,7 @@ def fire_due_timers(session: Session, runtime: Runtime, case_id: int, now: datet
     definition = definition_for(session, runtime, case.process_version_id)
     run = runtime.engine.restore(definition, SavedState(state.state, state.serializer_version))
     before = {"status": case.status, "result": case.result}
+    mark = figure_mark(case)
 
     def step() -> WorkflowRun:
         run.advance()
@@ -50,4 +52,6 @@ def fire_due_timers(session: Session, runtime: Runtime, case_id: int, now: datet
                  after={"status": case.status, "status_label": status.label, "result": case.result,
                         "result_label": CaseResult(case.result).label if case.result else None})
     effects.write(session)
+    if figure_mark(case) != mark:
+        refresh_case(session, runtime.calendar, case, now, mark)
     return True

@@ -19,12 +19,13 @@ from flask import Response
 from app.web.edge.api import ActorLoader
 from app.web.edge.units import Call, ext
 
-MIMETYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8"}
+MIMETYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 @dataclass(frozen=True)
 class Download:
-    chunks: Iterable[str]
+    chunks: Iterable[str] | Iterable[bytes]
     #: the file's name as people read it (Chinese), and the ASCII one for old clients
     name: str
     ascii_name: str
@@ -44,7 +45,7 @@ def download(*, actor_from: ActorLoader) -> Callable[..., Callable[..., Response
                 session.close()
                 raise
 
-            def stream() -> Iterator[str]:
+            def stream() -> Iterator[Any]:
                 try:
                     yield from found.chunks
                 finally:

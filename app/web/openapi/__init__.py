@@ -13,6 +13,7 @@ from app.web.openapi.models import model_paths
 from app.web.openapi.parts import SCHEMAS
 from app.web.openapi.probes import probe_paths
 from app.web.openapi.scenarios import scenario_paths
+from app.web.openapi.statistics import statistics_paths
 
 
 def openapi_document() -> dict[str, Any]:
@@ -21,5 +22,6 @@ def openapi_document() -> dict[str, Any]:
         "info": {"title": "OneSeal 一枚印章管审批 API", "version": "1.0.0"},
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}, "schemas": SCHEMAS},
         "security": [{"bearer": []}],
-        "paths": {**probe_paths(), **case_paths(), **model_paths(), **audit_paths(), **scenario_paths()},
+        "paths": {**probe_paths(), **case_paths(), **model_paths(), **audit_paths(), **scenario_paths(),
+                  **statistics_paths()},
     }

@@ -1,0 +1,255 @@
+"""The daily roll-ups (``daily_figures``, ``daily_durations``): one row per day, department and
+item, computed from the stored facts — never incremented, so they cannot drift.
+
+Whenever a change moves a figure (a case registered, accepted, returned for supplement or
+concluded), :func:`refresh_case` computes the rows of the days, department and item that case
+counts in again, in the transaction of the change. Two transactions refreshing the same row
+take turns: the row is locked first (PostgreSQL; SQLite writers are serialized anyway), and the
+facts are read after the lock, so the second sees the first's change. :func:`rebuild` computes
+a whole period again (``oneseal stats rebuild``), e.g. after the calendar changed.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import Date, Integer, and_, cast, delete, func, insert, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from app.domain.clock import BUREAU_ZONE, local_date
+from app.domain.kinds import CaseKind
+from app.domain.working_days import WorkingDayCalendar
+from app.persistence.figure_models import DailyDuration, DailyFigure, MonthlyDuration, MonthlyFigure
+from app.persistence.models import Case, ClockSuspension, SupplementNotice
+from app.services.statistics.case_figures import RESULT_COUNTERS, ConcludedCase, figures_of
+
+Key = tuple[date, str, str]
+COUNTERS = ("received", "accepted", "accepted_with_gaps", "returned", "completed", "not_accepted",
+            "granted", "refused", "withdrawn", "partial", "timed", "on_time", "days_used",
+            "limit_days", "one_visit")
+_CHUNK = 5_000
+
+
+def day_start(day: date) -> datetime:
+    """The first moment of a Beijing day, in UTC."""
+    return datetime.combine(day, time(), tzinfo=BUREAU_ZONE).astimezone(UTC)
+
+
+class Tally:
+    """Counters per (day, department, item) and working days used per the same key."""
+
+    def __init__(self) -> None:
+        self.rows: dict[Key, Counter[str]] = defaultdict(Counter)
+        self.durations: dict[Key, Counter[int]] = defaultdict(Counter)
+
+
+def compute(session: Session, calendar: WorkingDayCalendar, first: date, last: date, *,
+            department: str | None = None, item_code: str | None = None) -> Tally:
+    """The figures of every day from ``first`` to ``last`` (both included), from the facts."""
+    tally = Tally()
+    start, end = day_start(first), day_start(last + timedelta(days=1))
+    where = [Case.kind != CaseKind.REVOCATION.value]
+    if department is not None:
+        where.append(Case.department == department)
+    if item_code is not None:
+        where.append(Case.item_code == item_code)
+    for dept, item, created in session.execute(
+            select(Case.department, Case.item_code, Case.created_at)
+            .where(*where, Case.created_at >= start, Case.created_at < end)).yield_per(_CHUNK):
+        tally.rows[(local_date(created), dept, item)]["received"] += 1
+    for dept, item, day, count, gaps in session.execute(
+            select(Case.department, Case.item_code, Case.accepted_on, func.count(),
+                   func.sum(cast(Case.accepted_with_gaps, Integer)))
+            .where(*where, Case.accepted_on >= first, Case.accepted_on <= last)
+            .group_by(Case.department, Case.item_code, Case.accepted_on)):
+        if day is None:
+            continue
+        row = tally.rows[(day, dept, item)]
+        row["accepted"] += count
+        row["accepted_with_gaps"] += int(gaps or 0)
+    for dept, item, issued in session.execute(
+            select(Case.department, Case.item_code, SupplementNotice.issued_at)
+            .join(Case, Case.id == SupplementNotice.case_id)
+            .where(*where, SupplementNotice.task_id.is_not(None),
+                   SupplementNotice.issued_at >= start, SupplementNotice.issued_at < end)):
+        tally.rows[(local_date(issued), dept, item)]["returned"] += 1
+    suspended = (select(ClockSuspension.case_id, func.sum(ClockSuspension.days_added).label("days"))
+                 .group_by(ClockSuspension.case_id).subquery())
+    returns = (select(SupplementNotice.case_id, func.count().label("n"))
+               .where(SupplementNotice.task_id.is_not(None)).group_by(SupplementNotice.case_id).subquery())
+    concluded = (select(Case.department, Case.item_code, Case.status, Case.result, Case.created_at,
+                        Case.completed_at, Case.accepted_on, Case.due_date, Case.delivery,
+                        func.coalesce(suspended.c.days, 0), func.coalesce(returns.c.n, 0))
+                 .outerjoin(suspended, suspended.c.case_id == Case.id)
+                 .outerjoin(returns, returns.c.case_id == Case.id)
+                 .where(*where, Case.completed_at >= start, Case.completed_at < end))
+    for dept, item, status, result, created, completed, accepted, due, delivery, days, n in \
+            session.execute(concluded).yield_per(_CHUNK):
+        figures = figures_of(ConcludedCase(status, result, created, completed, accepted, due, delivery,
+                                           int(days), int(n)), calendar)
+        key = (local_date(completed), dept, item)
+        row = tally.rows[key]
+        row["completed"] += figures.completed
+        row["not_accepted"] += figures.not_accepted
+        if figures.result in RESULT_COUNTERS:
+            row[RESULT_COUNTERS[figures.result]] += 1
+        row["one_visit"] += figures.one_visit
+        if figures.timed:
+            row["timed"] += 1
+            row["on_time"] += figures.on_time
+            row["days_used"] += figures.days_used
+            row["limit_days"] += figures.limit_days
+            tally.durations[key][figures.days_used] += 1
+    return tally
+
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_end(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def refresh(session: Session, calendar: WorkingDayCalendar, keys: Iterable[Key]) -> None:
+    """Compute the rows of ``keys`` again from the facts, and their months from their days (in
+    the caller's transaction). The month's row is locked first: every refresh of a day of that
+    month, department and item waits for the one before it to commit, then reads its work."""
+    for key in sorted(set(keys)):
+        _lock(session, key)
+        day, department, item_code = key
+        tally = compute(session, calendar, day, day, department=department, item_code=item_code)
+        _replace(session, [key], tally)
+        _roll_month(session, month_of(day), department, item_code)
+
+
+FigureMark = tuple[str, date | None, datetime | None, str | None]
+
+
+def figure_mark(case: Case) -> FigureMark:
+    """What of a case the figures depend on while it runs; a step that changes none of it (and
+    issues no notice) leaves the roll-ups as they are."""
+    return (case.department, case.accepted_on, case.completed_at, case.result)
+
+
+def refresh_case(session: Session, calendar: WorkingDayCalendar, case: Case, now: datetime,
+                 before: FigureMark | None = None) -> None:
+    """The rows a change of ``case`` at ``now`` moved, computed again: today's row of its
+    department and item; every day it counts in, under both departments, when its department
+    changed (a construction project's stage lead)."""
+    if case.kind == CaseKind.REVOCATION:
+        return
+    session.flush()
+    departments = {case.department}
+    days = {local_date(now)}
+    if before is not None and before[0] != case.department:
+        departments.add(before[0])
+        days.add(local_date(case.created_at))
+        days.update(d for d in (before[1], case.accepted_on) if d is not None)
+        if case.completed_at is not None:
+            days.add(local_date(case.completed_at))
+    refresh(session, calendar, [(day, dept, case.item_code) for day in days for dept in departments])
+
+
+def rebuild(session: Session, calendar: WorkingDayCalendar, first: date, last: date) -> int:
+    """Compute every day from ``first`` to ``last`` again, then the months they fall in, from
+    their days; return the daily rows written. (Run it while the service is quiet: a change
+    committed meanwhile is computed again by its own transaction, but may be overwritten here.)"""
+    tally = compute(session, calendar, first, last)
+    session.execute(delete(DailyDuration).where(DailyDuration.day >= first, DailyDuration.day <= last))
+    session.execute(delete(DailyFigure).where(DailyFigure.day >= first, DailyFigure.day <= last))
+    _insert(session, tally)
+    month = month_of(first)
+    while month <= last:
+        _rebuild_month(session, month)
+        month = month_end(month) + timedelta(days=1)
+    return len(tally.rows)
+
+
+def _rebuild_month(session: Session, month: date) -> None:
+    end = month_end(month)
+    session.execute(delete(MonthlyDuration).where(MonthlyDuration.month == month))
+    session.execute(delete(MonthlyFigure).where(MonthlyFigure.month == month))
+    session.execute(insert(MonthlyFigure).from_select(
+        ["month", "department", "item_code", *COUNTERS],
+        select(literal(month, Date()), DailyFigure.department, DailyFigure.item_code,
+               *[func.sum(getattr(DailyFigure, name)) for name in COUNTERS])
+        .where(DailyFigure.day >= month, DailyFigure.day <= end)
+        .group_by(DailyFigure.department, DailyFigure.item_code)))
+    session.execute(insert(MonthlyDuration).from_select(
+        ["month", "department", "item_code", "days", "cases"],
+        select(literal(month, Date()), DailyDuration.department, DailyDuration.item_code, DailyDuration.days,
+               func.sum(DailyDuration.cases))
+        .where(DailyDuration.day >= month, DailyDuration.day <= end)
+        .group_by(DailyDuration.department, DailyDuration.item_code, DailyDuration.days)))
+
+
+def _roll_month(session: Session, month: date, department: str, item_code: str) -> None:
+    """The month's row (locked by :func:`_lock`) set to the sum of its days; its durations too."""
+    end = month_end(month)
+    in_month = [DailyFigure.day >= month, DailyFigure.day <= end, DailyFigure.department == department,
+                DailyFigure.item_code == item_code]
+    sums = session.execute(select(*[func.coalesce(func.sum(getattr(DailyFigure, name)), 0) for name in COUNTERS])
+                           .where(*in_month)).one()
+    session.execute(update(MonthlyFigure).where(
+        MonthlyFigure.month == month, MonthlyFigure.department == department, MonthlyFigure.item_code == item_code)
+        .values({name: int(value) for name, value in zip(COUNTERS, sums)}))
+    session.execute(delete(MonthlyDuration).where(
+        MonthlyDuration.month == month, MonthlyDuration.department == department,
+        MonthlyDuration.item_code == item_code))
+    durations = session.execute(
+        select(DailyDuration.days, func.sum(DailyDuration.cases))
+        .where(DailyDuration.day >= month, DailyDuration.day <= end, DailyDuration.department == department,
+               DailyDuration.item_code == item_code).group_by(DailyDuration.days)).all()
+    if durations:
+        session.execute(insert(MonthlyDuration), [
+            {"month": month, "department": department, "item_code": item_code, "days": int(d), "cases": int(n)}
+            for d, n in durations])
+
+
+def _lock(session: Session, key: Key) -> None:
+    """The key's row and its month's exist, and the month's is held by this transaction until
+    it commits (SQLite: writers are serialized anyway)."""
+    day, department, item_code = key
+    zeros = dict.fromkeys(COUNTERS, 0)
+    month = month_of(day)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    insert_ignoring = postgresql.insert if postgres else sqlite.insert
+    session.execute(insert_ignoring(MonthlyFigure).values(
+        {"month": month, "department": department, "item_code": item_code, **zeros}).on_conflict_do_nothing())
+    if postgres:
+        session.execute(select(MonthlyFigure.month).where(
+            MonthlyFigure.month == month, MonthlyFigure.department == department,
+            MonthlyFigure.item_code == item_code).with_for_update())
+    session.execute(insert_ignoring(DailyFigure).values(
+        {"day": day, "department": department, "item_code": item_code, **zeros}).on_conflict_do_nothing())
+
+
+def _replace(session: Session, keys: list[Key], tally: Tally) -> None:
+    for day, department, item_code in keys:
+        same = and_(DailyFigure.day == day, DailyFigure.department == department,
+                    DailyFigure.item_code == item_code)
+        row = tally.rows.get((day, department, item_code), Counter())
+        session.execute(update(DailyFigure).where(same).values(
+            {name: row[name] for name in COUNTERS}))
+        session.execute(delete(DailyDuration).where(
+            DailyDuration.day == day, DailyDuration.department == department,
+            DailyDuration.item_code == item_code))
+        durations = tally.durations.get((day, department, item_code), Counter())
+        if durations:
+            session.execute(insert(DailyDuration), [
+                {"day": day, "department": department, "item_code": item_code, "days": d, "cases": n}
+                for d, n in durations.items()])
+
+
+def _insert(session: Session, tally: Tally) -> None:
+    rows = [{"day": d, "department": dept, "item_code": item, **{n: c[n] for n in COUNTERS}}
+            for (d, dept, item), c in tally.rows.items()]
+    for i in range(0, len(rows), _CHUNK):
+        session.execute(insert(DailyFigure), rows[i:i + _CHUNK])
+    durations = [{"day": d, "department": dept, "item_code": item, "days": days, "cases": n}
+                 for (d, dept, item), counts in tally.durations.items() for days, n in counts.items()]
+    for i in range(0, len(durations), _CHUNK):
+        session.execute(insert(DailyDuration), durations[i:i + _CHUNK])
