@@ -20,6 +20,8 @@ class Settings:
     #: construction-project types and stages (工程建设项目); no file, no project types
     projects_file: Path = ROOT / "data" / "projects.toml"
     calendar_file: Path = ROOT / "data" / "calendar.toml"
+    #: the certificate templates per catalogue item (证照模板); no file, no certificates
+    certificates_file: Path = ROOT / "data" / "certificates.toml"
     rules_dir: Path = ROOT / "rules"
     instance_dir: Path = ROOT / "instance"
     #: where `oneseal scenarios run` writes its reports, and where the auditors' pages read them
@@ -43,6 +45,16 @@ class Settings:
     #: live workflows a process keeps between the steps of their cases (0: none); each a few
     #: tens of KB, see app/workflow/instance_cache.py
     workflow_cache: int = 512
+    #: the bureau's seal in production: a PKCS#12 file issued by a CA, and its password;
+    #: unset, the demo seal under ``seal_dir`` (``oneseal seal init``)
+    seal_pkcs12: str = ""
+    seal_password: str = ""
+    #: where the demo seal lives (default: ``instance/seal``)
+    seal_dir: str = ""
+    #: an RFC 3161 timestamp service: signatures become PAdES B-T/B-LT instead of B-B
+    tsa_url: str = ""
+    #: the address the public reaches the service at: the QR code's verification link
+    public_url: str = "http://127.0.0.1:8000"
     testing: bool = False
 
     @classmethod
@@ -65,6 +77,10 @@ class Settings:
         if not settings.secret_key:
             settings = replace(settings, secret_key=_instance_secret(settings.instance_dir))
         return settings
+
+    @property
+    def seal_folder(self) -> Path:
+        return Path(self.seal_dir) if self.seal_dir else self.instance_dir / "seal"
 
 
 def _instance_secret(instance_dir: Path) -> str:

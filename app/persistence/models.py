@@ -379,4 +379,11 @@ class CaseItem(Base):
 # live in their own modules; importing them here registers them with ``Base.metadata``, so the
 # schema is always complete.
 from app.persistence.access_models import FailedAttempt, WebSession  # noqa: E402,F401
+from app.persistence.certificate_models import (  # noqa: E402,F401
+    Certificate,
+    CertificateCounter,
+    CertificateEvent,
+    LicenceApplication,
+    SealRecord,
+)
 from app.persistence.project_models import Project, ProjectStage  # noqa: E402,F401

@@ -8,9 +8,12 @@ from dataclasses import dataclass, field
 
 from app.bureau_data.calendar_file import load_calendar
 from app.bureau_data.catalogue_file import load_catalogue
+from app.bureau_data.certificates_file import load_templates
 from app.bureau_data.projects_file import with_projects
 from app.config import Settings
+from app.documents.seal_keys import SealKeeper
 from app.domain.catalogue import Catalogue
+from app.domain.certificates import CertificateTemplates
 from app.domain.clock import Clock, SystemClock
 from app.domain.working_days import WorkingDayCalendar
 from app.rules_engine import RulesEngine, load_rules_engine
@@ -29,6 +32,10 @@ class Runtime:
     calendar: WorkingDayCalendar
     clock: Clock
     decisions: DecisionRecorder
+    #: the certificate template of each item that issues one (data/certificates.toml)
+    certificate_templates: CertificateTemplates
+    #: the bureau's seal (signing key held in memory only)
+    seals: SealKeeper
     #: deployed version id → its definition (versions are immutable, so this never goes stale)
     by_version: dict[int, ProcessDefinition] = field(default_factory=dict)
 
@@ -49,4 +56,8 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         calendar=load_calendar(settings.calendar_file),
         clock=clock,
         decisions=recorder,
+        certificate_templates=load_templates(settings.certificates_file, catalogue),
+        seals=SealKeeper(pkcs12_path=settings.seal_pkcs12, password=settings.seal_password,
+                         demo_folder=settings.seal_folder, bureau_name=catalogue.bureau_name,
+                         auto_create=settings.testing),
     )

@@ -21,6 +21,7 @@ from app.persistence.cases import lock_task_for_step
 from app.persistence.models import Case, TaskRecord
 from app.persistence.row_writes import written_once
 from app.services.actor import Actor
+from app.services.certificates.issuing import after_step as certificates_after_step
 from app.services.casework.claims import ensure_may_act, ensure_ready_for
 from app.services.casework.follow_up import after_decision
 from app.services.casework.guards import check_step
@@ -88,6 +89,9 @@ def complete_task(session: Session, runtime: Runtime, actor: Actor, task_id: str
                                ready_before=ready_before, stored=stored)
         follow_stage(session, runtime, case, task, spec, completion.decision, effects, now, actor.username)
     _record_events(session, case, task, actor, before, supplement, effects, now)
+    # 制证 / 不予许可 / 出件: signed in this transaction, so a failed signature rolls the step back
+    certificates_after_step(session, runtime, actor.username, case, task, spec, completion.decision, data,
+                            completion.clean_opinion, now)
     after_decision(session, runtime, actor, case, spec, completion.decision, completion.clean_opinion,
                    before["result"], now)
     return task
@@ -155,8 +159,6 @@ def _record_completion(session: Session, runtime: Runtime, case: Case, task: Tas
             item.result, item.decided_at, item.decided_by = spec.results[completion.decision], now, actor.username
         else:
             case.result = spec.results[completion.decision]
-    if item is not None and data.get("certificate_no"):
-        item.certificate_no = data["certificate_no"]
     if spec.stage == "registered" and completion.decision == "approve" and case.accepted_on is None:
         start_clock(case, runtime.catalogue.subject(case.item_code), runtime.calendar, now)
 
