@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         api_routes,
         audit_api,
         audit_pages,
+        certificates_api,
         modeler_pages,
         pages,
         process_models_api,
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.register_blueprint(process_models_api.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(audit_api.bp)
+    app.register_blueprint(certificates_api.bp)
     app.register_blueprint(audit_pages.bp)
     app.register_blueprint(modeler_pages.bp)
     errors.register(app)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from app.cli_certificates import certificates, ensure_demo_seal, seal
 from app.config import Settings
 from app.domain.errors import OneSealError
 from app.scenarios.cli import scenarios
@@ -82,6 +83,8 @@ def init_db(demo: bool) -> None:
     from app.services.runtime import build_runtime
 
     settings = Settings.load()
+    if demo and ensure_demo_seal(settings):  # the demo issues certificates: it needs a seal
+        click.echo(f"已建立演示印章：{settings.seal_folder}")
     try:
         runtime = build_runtime(settings)
     except OneSealError as err:
@@ -308,3 +311,5 @@ main.add_command(scenarios)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+main.add_command(seal)
+main.add_command(certificates)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from app.persistence.db import Database
 from app.persistence.incidents import record_failure, record_success
+from app.services.certificates.expiry import expire_due
 from app.services.clock.deadlines import (
     OVERDUE,
     WARNING,
@@ -39,10 +40,12 @@ class PassReport:
     warnings: int = 0
     overdue: int = 0
     failures: int = 0
+    #: licences whose term ended, marked expired (到期失效)
+    expired: int = 0
 
     def __str__(self) -> str:
         return (f"定时事件 {self.timers} 个，预警 {self.warnings} 件，超期督办 {self.overdue} 件，"
-                f"失败 {self.failures} 项")
+                f"证照到期 {self.expired} 件，失败 {self.failures} 项")
 
 
 class Worker:
@@ -73,6 +76,8 @@ class Worker:
                                       threshold=self.threshold))
             report.warnings += state == WARNING
             report.overdue += state == OVERDUE
+        if not self.stopping.is_set():  # case 0: the registry's job, not a case's
+            report.expired = self._job("certificate_expiry", 0, report, partial(expire_due, now=now)) or 0
         return report
 
     def _job(self, kind: str, case_id: int, report: PassReport, action: Callable[[Session], Any]) -> Any:

@@ -155,7 +155,11 @@ def init_demo_seal(folder: Path, bureau_name: str, now: datetime | None = None, 
         return load_demo_seal(folder)
     now = (now or datetime.now(UTC)).replace(microsecond=0)
     if (folder / ROOT_CERT).is_file():
-        root_key, root = _read_key(folder / ROOT_KEY), _read_cert(folder / ROOT_CERT)
+        loaded = _read_key(folder / ROOT_KEY)
+        if not isinstance(loaded, ec.EllipticCurvePrivateKey):
+            raise SealError("seal_root_key", f"演示根证书的私钥不是 EC 密钥：{folder / ROOT_KEY}",
+                            setting="ONESEAL_SEAL_DIR")
+        root_key, root = loaded, _read_cert(folder / ROOT_CERT)
     else:
         root_key = ec.generate_private_key(ec.SECP256R1())
         root_name = _name(f"{bureau_name}演示根证书", f"{bureau_name}（演示）")

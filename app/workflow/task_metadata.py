@@ -22,8 +22,9 @@ KNOWN_PROPERTIES = frozenset({"stage", "decisions", "results", "opinion", "field
                               "department_from", "suspends_clock", "item_from", "project_stage_from",
                               "opens_case", "certificate"})
 #: what a task does with the case's certificates when completed (``certificate`` property):
-#: ``issue`` the licence (制证), ``refusal`` the signed 不予行政许可决定书, ``deliver`` them (出件)
-CERTIFICATE_ACTIONS = ("issue", "refusal", "deliver")
+#: ``issue`` the licence (制证), ``refusal`` the signed 不予行政许可决定书, ``deliver`` them (出件),
+#: ``cancel`` the licence a 注销 case is about
+CERTIFICATE_ACTIONS = ("issue", "refusal", "deliver", "cancel")
 #: a task-data variable, or one key inside it: ``department`` or ``stage_item.department``
 _PATH = re.compile(r"^[a-z][a-z0-9_]{0,63}(\.[a-z][a-z0-9_]{0,63})?$")
 CASE_RESULTS = ("approved", "rejected", "not_accepted", "withdrawn", "revoked", "upheld")

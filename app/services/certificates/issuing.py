@@ -23,6 +23,7 @@ from app.persistence.case_items import case_item
 from app.persistence.certificate_models import Certificate, LicenceApplication
 from app.persistence.models import Case, TaskRecord
 from app.services.certificates.content import licence_document, licence_rows, refusal_document
+from app.services.certificates.lifecycle import cancel_on_decision
 from app.services.certificates.numbering import next_number
 from app.services.certificates.seals import record_seal_use
 from app.services.certificates.status import change_status, record_delivered, record_issued
@@ -41,6 +42,9 @@ def after_step(session: Session, runtime: Runtime, actor: str, case: Case, task:
         return []
     if action == "deliver":
         return deliver_case(session, case, actor, data.get("delivery") or DEFAULT_DELIVERY, now)
+    if action == "cancel":
+        cancel_on_decision(session, case, actor, opinion, now)
+        return []
     item_code = task.item_code or (case.item_code if case.kind in (CaseKind.ITEM, CaseKind.LICENCE_CHANGE)
                                    else None)
     if item_code is None:

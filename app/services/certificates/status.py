@@ -39,7 +39,7 @@ def _record(session: Session, certificate: Certificate, *, action: str, actor: s
 
 def record_issued(session: Session, certificate: Certificate, actor: str, now: datetime) -> None:
     """A certificate or refusal letter entered the registry (already flushed, with its id)."""
-    extra = {"valid_until": certificate.valid_until.isoformat() if certificate.valid_until else None,
+    extra: dict[str, Any] = {"valid_until": certificate.valid_until.isoformat() if certificate.valid_until else None,
              "seal": certificate.seal_fingerprint, "pdf_sha256": certificate.pdf_sha256}
     if certificate.supersedes_id is not None:
         extra["supersedes_id"] = certificate.supersedes_id

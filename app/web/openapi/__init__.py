@@ -9,6 +9,7 @@ from typing import Any
 
 from app.web.openapi.audit import audit_paths
 from app.web.openapi.cases import case_paths
+from app.web.openapi.certificates import certificate_paths
 from app.web.openapi.models import model_paths
 from app.web.openapi.parts import SCHEMAS
 
@@ -19,5 +20,5 @@ def openapi_document() -> dict[str, Any]:
         "info": {"title": "OneSeal 一枚印章管审批 API", "version": "1.0.0"},
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}, "schemas": SCHEMAS},
         "security": [{"bearer": []}],
-        "paths": {**case_paths(), **model_paths(), **audit_paths()},
+        "paths": {**case_paths(), **model_paths(), **audit_paths(), **certificate_paths()},
     }
