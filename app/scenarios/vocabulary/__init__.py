@@ -8,6 +8,7 @@ from app.scenarios.vocabulary import (
     audit,
     bundles,
     cases,
+    certificates,
     clock,
     commitment,
     inbox,
@@ -21,7 +22,7 @@ from app.scenarios.vocabulary import (
 
 #: the subjects in the order an auditor meets them: a case's life, then its aspects, then the audit
 SUBJECTS = (cases, materials, supplement, commitment, inbox, clock, inspection, rules, parallel, bundles,
-            projects, audit)
+            projects, certificates, audit)
 
 
 def steps() -> list[Step]:

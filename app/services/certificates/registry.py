@@ -153,7 +153,7 @@ def certificate_detail(session: Session, runtime: Runtime, actor: Actor, number:
 def _case_numbers(session: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    return {i: n for i, n in session.execute(select(Case.id, Case.number).where(Case.id.in_(ids))).tuples()}
+    return {row.id: row.number for row in session.execute(select(Case.id, Case.number).where(Case.id.in_(ids)))}
 
 
 def certificate_pdf(session: Session, actor: Actor, number: str) -> tuple[str, bytes]:
