@@ -83,7 +83,7 @@ def signed_by_bureau(services: ScenarioServices, case_id: int, type_name: str) -
     document = _document(services, case_id, type_name)
     data = services.read(lambda session: session.scalar(select(Certificate.pdf).where(Certificate.id == document.id)))
     chains, fingerprints = services.read(lambda session: trusted_chains(session, services.runtime.seals))
-    check = check_signed_pdf(data, chains)
+    check = check_signed_pdf(data or b"", chains)
     expect(check.sound, f"预期签章完好，实际：完好={check.intact} 有效={check.valid} 可信={check.trusted} {check.problem}")
     expect(check.signer_fingerprint in fingerprints, "签章证书不是本局电子印章")
     expect_equal(check.number, document.number)
