@@ -17,6 +17,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
+from app.documents.event_loops import outside_running_loop
 from app.documents.layout import KEYWORD_PREFIX
 from app.documents.seal_keys import load_certificates
 from app.documents.signing import asn1_certificate
@@ -56,7 +57,7 @@ def check_signed_pdf(data: bytes, trust_roots_pem: list[str]) -> SignatureCheck:
     context = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
     signature = signatures[-1]
     try:
-        status = validate_pdf_signature(signature, signer_validation_context=context)
+        status = outside_running_loop(lambda: validate_pdf_signature(signature, signer_validation_context=context))
     except Exception as exc:  # noqa: BLE001 — any parse failure of a hostile file is "not sound"
         return SignatureCheck(readable=True, signed=True, number=number, problem=f"签章无法校验：{exc}")
     cert = status.signing_cert

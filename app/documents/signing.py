@@ -18,9 +18,20 @@ from pyhanko.sign import fields, signers, timestamps
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from app.documents.event_loops import outside_running_loop
 from app.documents.seal_keys import Seal
 
 FIELD_NAME = "Seal"
+#: room in a B-B signature container besides the certificates: signed attributes, an RSA-4096
+#: or ECDSA signature, and a margin
+SIGNATURE_ROOM = 6_144
+
+
+def _room(seal: Seal) -> int:
+    """Bytes to reserve for the CMS: the embedded certificates plus the rest."""
+    certificates = (seal.certificate, *seal.chain)
+    size = SIGNATURE_ROOM + sum(len(c.public_bytes(serialization.Encoding.DER)) for c in certificates)
+    return size + size % 2  # pyHanko wants an even number
 
 
 def asn1_certificate(certificate: object) -> asn1_x509.Certificate:
@@ -58,5 +69,10 @@ def sign_pdf(pdf: bytes, seal: Seal, *, reason: str, location: str, tsa_url: str
                                              allow_fetching=True) if tsa_url else None)
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     out = io.BytesIO()
-    signers.sign_pdf(writer, meta, signer=_signer(seal), timestamper=timestamper, output=out)
+    signer = _signer(seal)
+    # Without a timestamp the CMS is small and its size known: reserving room for it spares
+    # pyHanko a trial signature made only to measure it (half the signing time).
+    reserved = None if tsa_url else _room(seal)
+    outside_running_loop(lambda: signers.sign_pdf(writer, meta, signer=signer, timestamper=timestamper, output=out,
+                                                  bytes_reserved=reserved))
     return out.getvalue()

@@ -65,3 +65,43 @@ def test_without_a_seal_signing_says_how_to_make_one(tmp_path):
     assert not keeper.configured
     with pytest.raises(SealError, match="oneseal seal init"):
         keeper.current()
+
+
+def test_a_ca_issued_rsa_seal_with_an_intermediate_signs_documents_that_verify(tmp_path):
+    """A production-like chain (RSA, root → intermediate → the bureau), through PKCS#12."""
+    from datetime import UTC, date, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    from app.documents.checking import check_signed_pdf
+    from app.documents.layout import DocumentContent, render
+    from app.documents.signing import sign_pdf
+
+    now = datetime.now(UTC)
+
+    def issue(name: str, issuer: str, key, issuer_key, ca: bool):
+        usage = (False, False, False, False, False, True, True, False, False) if ca else \
+            (True, True, False, False, False, False, False, False, False)
+        return (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+                .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+                .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=30))
+                .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+                .add_extension(x509.KeyUsage(*usage), critical=True).sign(issuer_key, hashes.SHA256()))
+    keys = [rsa.generate_private_key(public_exponent=65537, key_size=3072) for _ in range(3)]
+    root = issue("某电子认证根证书", "某电子认证根证书", keys[0], keys[0], True)
+    middle = issue("某电子认证中级证书", "某电子认证根证书", keys[1], keys[0], True)
+    bureau = issue("县行政审批服务局", "某电子认证中级证书", keys[2], keys[1], False)
+    path = tmp_path / "ca-issued.p12"
+    path.write_bytes(pkcs12.serialize_key_and_certificates(b"seal", keys[2], bureau, [middle, root],
+                                                           BestAvailableEncryption(b"pw")))
+    seal = load_pkcs12(path, "pw")
+    content = DocumentContent(kind="certificate", title="食品经营许可证", number="2026-XK-0001-Z00001",
+                              holder="张三", item_name="食品经营许可", issued_on=date(2026, 3, 2),
+                              bureau_name="县行政审批服务局", verify_url="http://127.0.0.1/verify", check_code="ABCDEFGH",
+                              rows=(("经营者名称", "张三"),))
+    check = check_signed_pdf(sign_pdf(render(content), seal, reason="证照", location="县"), [seal.info.chain_pem])
+    assert check.sound and check.number == "2026-XK-0001-Z00001"
