@@ -15,7 +15,7 @@ import segno
 from reportlab.lib.colors import Color, black
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from app.documents.fonts import cjk_font
@@ -79,7 +79,7 @@ def render(content: DocumentContent) -> bytes:
     if content.note:
         canvas.setFont(font, 9)
         canvas.setFillColor(_GREY)
-        for line in simpleSplit(content.note, font, 9, width - 56 * mm):
+        for line in wrap(content.note, font, 9, width - 56 * mm):
             bottom -= 5 * mm
             canvas.drawString(28 * mm, bottom, line)
         canvas.setFillColor(black)
@@ -87,6 +87,26 @@ def render(content: DocumentContent) -> bytes:
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
+
+
+_NO_LINE_START = set("，。、；：？！）》」』”’%,.;:?!)")
+
+
+def wrap(text: str, font: str, size: float, width: float, first_indent: float = 0.0) -> list[str]:
+    """Lines of at most ``width`` points, broken between any two characters (Chinese has no
+    spaces), never before closing punctuation; explicit newlines kept."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line, used = "", first_indent if not lines else 0.0
+        for char in paragraph:
+            advance = stringWidth(char, font, size)
+            if line and used + advance > width and char not in _NO_LINE_START:
+                lines.append(line)
+                line, used = "", 0.0
+            line += char
+            used += advance
+        lines.append(line)
+    return lines
 
 
 def _frame(canvas: Canvas, width: float, height: float) -> None:
@@ -100,10 +120,12 @@ def _frame(canvas: Canvas, width: float, height: float) -> None:
 def _rows(canvas: Canvas, font: str, content: DocumentContent, top: float, width: float) -> float:
     label_x, value_x, value_width = 30 * mm, 62 * mm, width - 92 * mm
     y = top
-    for label, value in content.rows:
+    term = (f"{chinese_date(content.issued_on)}至{chinese_date(content.valid_until)}" if content.valid_until
+            else "长期")
+    for label, value in (*content.rows, ("有效期限", term)):
         canvas.setFont(font, 12.5)
         canvas.drawString(label_x, y, label)
-        lines = simpleSplit(value or "—", font, 12.5, value_width) or ["—"]
+        lines = wrap(value or "—", font, 12.5, value_width) or ["—"]
         for line in lines[:8]:
             canvas.drawString(value_x, y, line)
             y -= 7.5 * mm
@@ -115,8 +137,9 @@ def _paragraphs(canvas: Canvas, font: str, content: DocumentContent, top: float,
     y = top
     canvas.setFont(font, 12)
     for paragraph in content.paragraphs:
-        for index, line in enumerate(simpleSplit(paragraph, font, 12, width - 60 * mm - (8 * mm))):
-            canvas.drawString(30 * mm + (8 * mm if index == 0 else 0), y, line)
+        indent = 2 * stringWidth("中", font, 12)  # 首行缩进两字
+        for index, line in enumerate(wrap(paragraph, font, 12, width - 60 * mm, first_indent=indent)):
+            canvas.drawString(30 * mm + (indent if index == 0 else 0), y, line)
             y -= 7 * mm
         y -= 3 * mm
     return y
@@ -138,10 +161,6 @@ def _footer(canvas: Canvas, font: str, content: DocumentContent, width: float) -
     canvas.drawRightString(right, 62 * mm, content.bureau_name)
     canvas.setFont(font, 12)
     canvas.drawRightString(right, 53 * mm, chinese_date(content.issued_on))
-    if content.kind == "certificate":
-        canvas.setFont(font, 10.5)
-        until = chinese_date(content.valid_until) if content.valid_until else "长期"
-        canvas.drawRightString(right, 44 * mm, f"有效期至：{until}")
     seal_x = right - canvas.stringWidth(content.bureau_name, font, 13) / 2
     draw_seal(canvas, seal_x, 58 * mm, 21 * mm, content.bureau_name, font)
 

@@ -22,10 +22,10 @@ def draw_seal(canvas: Canvas, cx: float, cy: float, radius: float, bureau_name: 
     canvas.setLineWidth(radius * 0.055)
     canvas.circle(cx, cy, radius * 0.96, stroke=1, fill=0)
     _star(canvas, cx, cy, radius * 0.26)
-    _arc_text(canvas, cx, cy, radius * 0.74, bureau_name, font, radius * 0.19)
+    _arc_text(canvas, cx, cy, radius * 0.72, bureau_name, font, radius * 0.23)
     size = radius * 0.15
     canvas.setFont(font, size)
-    canvas.drawCentredString(cx, cy - radius * 0.52, purpose)
+    canvas.drawCentredString(cx, cy - radius * 0.6, purpose)
     canvas.restoreState()
 
 
@@ -49,8 +49,8 @@ def _arc_text(canvas: Canvas, cx: float, cy: float, radius: float, text: str, fo
     count = len(text)
     if count == 0:
         return
-    span = min(math.radians(250), math.radians(22) * count)
-    size = min(size, radius * span / max(count, 1) * 0.95)
+    span = min(math.radians(235), math.radians(30) * (count - 1))
+    size = min(size, radius * span / max(count - 1, 1) * 0.9)
     start = math.pi / 2 + span / 2
     step = span / max(count - 1, 1) if count > 1 else 0.0
     canvas.setFont(font, size)

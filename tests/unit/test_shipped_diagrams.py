@@ -149,6 +149,25 @@ EXPECTED = {
             "serve_decision": ISSUE,
         },
     },
+    "licence_change.bpmn": {
+        "process_id": "licence_change",
+        "process_name": "证照变更、延续、注销",
+        "pool_name": "县行政审批服务局",
+        "lanes": [("lane_window", "综合窗口"), ("lane_review", "审查股室"), ("lane_leader", "分管领导")],
+        "user_tasks": {
+            "accept_application": ACCEPT,
+            "review_application": ("审查股室", {
+                "stage": "in_review", "decisions": "approve:建议准予,reject:建议不予", "opinion": "required",
+            }),
+            "decide_application": ("分管领导", {
+                "stage": "pending_decision", "decisions": "approve:准予,reject:不予",
+                "results": "approve:approved,reject:rejected", "opinion": "required",
+                "certificate": "approve:cancel,reject:refusal",
+            }),
+            "make_certificate": CERTIFICATE,
+            "issue_result": ISSUE,
+        },
+    },
     "bundle_approval.bpmn": {
         "process_id": "bundle_approval",
         "process_name": "一件事联办流程",
