@@ -64,3 +64,23 @@ def test_a_tampered_file_and_a_foreign_signature_do_not_validate(api, tmp_path):
     foreign = sign_pdf(unsigned, stranger, reason="伪造", location="别处")
     status = _validate(foreign, roots)
     assert status.intact and not status.trusted
+
+
+def test_an_update_appended_after_signing_is_not_sound(api):
+    """The signed bytes intact, but a revision added after them: the document is not the one signed."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    from app.documents.checking import check_signed_pdf
+
+    _, certificate = issued(api)
+    data = pdf_of(api, certificate["number"])
+    chain = api.get("/api/v1/public/seal").get_data(as_text=True)
+    assert check_signed_pdf(data, [chain]).sound
+    writer = IncrementalPdfFileWriter(io.BytesIO(data))
+    writer.root["/OpenAction"] = generic.NameObject("/Changed")
+    writer.update_root()
+    out = io.BytesIO()
+    writer.write(out)
+    check = check_signed_pdf(out.getvalue(), [chain])
+    assert not check.sound and not check.covers_whole_file

@@ -7,6 +7,7 @@ so numbers cannot be enumerated; the edge limits failures per client.
 """
 from __future__ import annotations
 
+import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import date
@@ -107,8 +108,6 @@ class FileVerdict:
 
 
 def verify_file(session: Session, runtime: Runtime, data: bytes) -> FileVerdict:
-    import hashlib
-
     chains, fingerprints = trusted_chains(session, runtime.seals)
     check = check_signed_pdf(data, chains)
     certificate = None
