@@ -3,6 +3,7 @@ publishes, independently of the code that signed it; tampering and a foreign key
 from __future__ import annotations
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 
 from asn1crypto import pem as asn1_pem
 from asn1crypto import x509 as asn1_x509
@@ -21,9 +22,14 @@ def _published_chain(api) -> list[asn1_x509.Certificate]:
 
 
 def _validate(data: bytes, roots: list[asn1_x509.Certificate]):
-    reader = PdfFileReader(io.BytesIO(data))
-    (signature,) = reader.embedded_signatures
-    return validate_pdf_signature(signature, ValidationContext(trust_roots=roots, allow_fetching=False))
+    """pyHanko's validator on a thread of its own: its synchronous API runs an event loop, which a
+    thread with a running one (the browser tests' Playwright) refuses."""
+    def run():
+        reader = PdfFileReader(io.BytesIO(data))
+        (signature,) = reader.embedded_signatures
+        return validate_pdf_signature(signature, ValidationContext(trust_roots=roots, allow_fetching=False))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
 
 
 def test_the_signed_pdf_validates_against_the_published_chain(api):
