@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         audit_api,
         audit_pages,
         metrics_route,
+        certificates_api,
         modeler_pages,
         pages,
         probes,
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.register_blueprint(process_models_api.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(audit_api.bp)
+    app.register_blueprint(certificates_api.bp)
     app.register_blueprint(audit_pages.bp)
     app.register_blueprint(modeler_pages.bp)
     app.register_blueprint(workshop_api.bp)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from app.cli_certificates import certificates, ensure_demo_seal, seal
 from app.config import Settings
 from app.db_cli import db, upgrade_database
 from app.domain.errors import OneSealError
@@ -119,6 +120,8 @@ def init_db(demo: bool) -> None:
     from app.services.runtime import build_runtime
 
     settings = Settings.load()
+    if demo and ensure_demo_seal(settings):  # the demo issues certificates: it needs a seal
+        click.echo(f"已建立演示印章：{settings.seal_folder}")
     try:
         runtime = build_runtime(settings)
     except OneSealError as err:
@@ -347,3 +350,5 @@ main.add_command(stats)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+main.add_command(seal)
+main.add_command(certificates)

@@ -22,6 +22,8 @@ class Settings:
     calendar_file: Path = ROOT / "data" / "calendar.toml"
     #: the efficiency-supervision policy (效能监察设置); no file, the defaults
     supervision_file: Path = ROOT / "data" / "supervision.toml"
+    #: the certificate templates per catalogue item (证照模板); no file, no certificates
+    certificates_file: Path = ROOT / "data" / "certificates.toml"
     rules_dir: Path = ROOT / "rules"
     instance_dir: Path = ROOT / "instance"
     #: where `oneseal scenarios run` writes its reports, and where the auditors' pages read them
@@ -90,6 +92,16 @@ class Settings:
     #: directories (comma-separated) where this host's ``oneseal worker`` processes count (their
     #: ``PROMETHEUS_MULTIPROC_DIR``): ``/metrics`` of gunicorn's processes adds their job counts
     metrics_worker_dirs: str = ""
+    #: the bureau's seal in production: a PKCS#12 file issued by a CA, and its password;
+    #: unset, the demo seal under ``seal_dir`` (``oneseal seal init``)
+    seal_pkcs12: str = ""
+    seal_password: str = ""
+    #: where the demo seal lives (default: ``instance/seal``)
+    seal_dir: str = ""
+    #: an RFC 3161 timestamp service: signatures become PAdES B-T/B-LT instead of B-B
+    tsa_url: str = ""
+    #: the address the public reaches the service at: the QR code's verification link
+    public_url: str = "http://127.0.0.1:8000"
     testing: bool = False
 
     @classmethod
@@ -114,6 +126,10 @@ class Settings:
         if not settings.secret_key:
             settings = replace(settings, secret_key=_instance_secret(settings.instance_dir))
         return settings
+
+    @property
+    def seal_folder(self) -> Path:
+        return Path(self.seal_dir) if self.seal_dir else self.instance_dir / "seal"
 
 
 def _instance_secret(instance_dir: Path) -> str:

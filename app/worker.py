@@ -40,10 +40,13 @@ class PassReport:
     failures: int = 0
     #: what the day's efficiency supervision did, when it ran in this pass
     supervision: str = ""
+    #: licences whose term ended, marked expired (到期失效)
+    expired: int = 0
 
     def __str__(self) -> str:
         return (f"定时事件 {self.timers} 个，预警 {self.warnings} 件，超期督办 {self.overdue} 件，"
-                f"消息投递 {self.delivered} 条，失败 {self.failures} 项" + (f"；{self.supervision}" if self.supervision else ""))
+                f"消息投递 {self.delivered} 条，证照到期 {self.expired} 件，失败 {self.failures} 项"
+                + (f"；{self.supervision}" if self.supervision else ""))
 
 
 class Worker:
@@ -71,6 +74,8 @@ class Worker:
             report.delivered += self._job(report, lambda: outbox.deliver(self.ctx, message_id)) is True
         if not self.stopping.is_set() and supervision.due(self.ctx):  # after the deadlines moved
             report.supervision = self._job(report, lambda: supervision.supervise(self.ctx)) or ""
+        if not self.stopping.is_set():
+            report.expired = self._job(report, lambda: supervision.expire_licences(self.ctx)) or 0
         return report
 
     @staticmethod

@@ -17,6 +17,8 @@ class CaseKind(StrEnum):
     PROJECT = "project"
     #: a case the bureau opens to revoke a licence it granted (撤销); named after its process
     REVOCATION = "revocation"
+    #: a holder's application about an issued licence: 变更, 延续 or 注销; named after its process
+    LICENCE_CHANGE = "licence_change"
 
     @property
     def has_items(self) -> bool:

@@ -21,7 +21,7 @@ T = TypeVar("T")
 class JobFailed(Exception):
     """A job failed; its incident is recorded. ``attempts``: failures in a row so far."""
 
-    def __init__(self, kind: str, key: int, cause: BaseException, attempts: int) -> None:
+    def __init__(self, kind: str, key: int | None, cause: BaseException, attempts: int) -> None:
         super().__init__(f"{kind} {key}: {type(cause).__name__}: {cause}")
         self.kind, self.key, self.cause, self.attempts = kind, key, cause, attempts
 
@@ -30,9 +30,9 @@ def describe(err: BaseException) -> str:
     return f"{type(err).__name__}: {err}"
 
 
-def run_case_job(ctx: JobContext, kind: str, case_id: int,
+def run_case_job(ctx: JobContext, kind: str, case_id: int | None,
                  action: Callable[[Session, datetime], T]) -> T:
-    """``action(session, now)`` for one case in one unit of work."""
+    """``action(session, now)`` for one case (None: a job of the whole bureau) in one unit of work."""
     now = ctx.now()
     try:
         with ctx.db.unit_of_work() as session:

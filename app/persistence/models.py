@@ -422,6 +422,13 @@ from app.persistence.figure_models import (  # noqa: E402,F401
     SupervisionAlert,
     SupervisionRun,
 )
+from app.persistence.certificate_models import (  # noqa: E402,F401
+    Certificate,
+    CertificateCounter,
+    CertificateEvent,
+    LicenceApplication,
+    SealRecord,
+)
 from app.persistence.project_models import Project, ProjectStage  # noqa: E402,F401
 from app.persistence.scenario_models import (  # noqa: E402,F401
     ScenarioDocument,

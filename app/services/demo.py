@@ -76,6 +76,16 @@ def _demo_cases(session: Session, runtime: Runtime) -> None:
             task = task_queries.ready_tasks_of_case(session, case.id)[0]
             claim_task(session, runtime, window, task.id)
             complete_task(session, runtime, window, task.id, Completion(decision="approve", opinion="材料齐全，予以受理"))
+    # an immediate item approved at the window: a signed licence in the registry, to verify at /verify
+    replacement = next((i for i in runtime.catalogue.items.values() if i.kind.value == "immediate"), None)
+    if replacement is not None and runtime.seals.configured:
+        case = register_case(session, runtime, window, Application(
+            item_code=replacement.code, applicant={"name": "张三餐饮店", "contact": "0910-1234567",
+                                                   "address": "城关镇解放路 12 号"},
+            materials=[m.code for m in replacement.materials]))
+        task = task_queries.ready_tasks_of_case(session, case.id)[0]
+        claim_task(session, runtime, window, task.id)
+        complete_task(session, runtime, window, task.id, Completion(decision="approve", opinion="当场办结"))
     for project_type in runtime.catalogue.projects.values():  # a construction project of each type
         register_case(session, runtime, window, Application(
             item_code=project_type.code, applicant={"name": "县城市建设投资有限公司"},

@@ -8,10 +8,13 @@ from dataclasses import dataclass, field
 
 from app.bureau_data.calendar_file import load_calendar
 from app.bureau_data.catalogue_file import load_catalogue
+from app.bureau_data.certificates_file import load_templates
 from app.bureau_data.projects_file import with_projects
 from app.bureau_data.supervision_file import load_supervision
 from app.config import Settings
+from app.documents.seal_keys import SealKeeper
 from app.domain.catalogue import Catalogue
+from app.domain.certificates import CertificateTemplates
 from app.domain.clock import Clock, SystemClock
 from app.domain.supervision import SupervisionPolicy
 from app.domain.working_days import WorkingDayCalendar
@@ -31,6 +34,10 @@ class Runtime:
     calendar: WorkingDayCalendar
     clock: Clock
     decisions: DecisionRecorder
+    #: the certificate template of each item that issues one (data/certificates.toml)
+    certificate_templates: CertificateTemplates
+    #: the bureau's seal (signing key held in memory only)
+    seals: SealKeeper
     #: deployed version id → its definition (versions are immutable, so this never goes stale)
     by_version: dict[int, ProcessDefinition] = field(default_factory=dict)
     #: the bureau's efficiency-supervision policy (``data/supervision.toml``)
@@ -54,4 +61,8 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         clock=clock,
         decisions=recorder,
         supervision=load_supervision(settings.supervision_file),
+        certificate_templates=load_templates(settings.certificates_file, catalogue),
+        seals=SealKeeper(pkcs12_path=settings.seal_pkcs12, password=settings.seal_password,
+                         demo_folder=settings.seal_folder, bureau_name=catalogue.bureau_name,
+                         auto_create=settings.testing),
     )

@@ -20,7 +20,11 @@ SUSPENSION_REASONS = ("supplement", "expert_review", "hearing", "rectification")
 #: Every property a user task may declare; anything else is a typo and refused.
 KNOWN_PROPERTIES = frozenset({"stage", "decisions", "results", "opinion", "fields",
                               "department_from", "suspends_clock", "item_from", "project_stage_from",
-                              "opens_case"})
+                              "opens_case", "certificate"})
+#: what a task does with the case's certificates when completed (``certificate`` property):
+#: ``issue`` the licence (制证), ``refusal`` the signed 不予行政许可决定书, ``deliver`` them (出件),
+#: ``cancel`` the licence a 注销 case is about
+CERTIFICATE_ACTIONS = ("issue", "refusal", "deliver", "cancel")
 #: a task-data variable, or one key inside it: ``department`` or ``stage_item.department``
 _PATH = re.compile(r"^[a-z][a-z0-9_]{0,63}(\.[a-z][a-z0-9_]{0,63})?$")
 CASE_RESULTS = ("approved", "rejected", "not_accepted", "withdrawn", "revoked", "upheld")
@@ -107,6 +111,9 @@ class HumanTaskSpec:
     #: decision → the process of a follow-up case the decision opens about the same item
     #: (``fail:revocation``: a verification found untrue opens a revocation case)
     opens_case: dict[str, str] = field(default_factory=dict)
+    #: decision → what the completion does with certificates (one of CERTIFICATE_ACTIONS); the
+    #: key ``""`` whatever the decision (``issue`` on 制证, ``deliver`` on 出件)
+    certificate: dict[str, str] = field(default_factory=dict)
     #: the clock stops while this task is open, for this reason (one of SUSPENSION_REASONS)
     suspends_clock: str | None = None
     #: multi-instance: the input item (one per instance) and the output item collected
@@ -190,11 +197,28 @@ def human_task_from_properties(element_id: str, name: str, lane: str | None,
         if not _NAME.match(process_id):
             raise MetadataError(f"立案规则中的流程编号“{process_id}”应为小写英文标识")
         opens_case[decision] = process_id
+    certificate = _certificate_actions(properties.get("certificate", ""), decisions)
     suspends_clock = properties.get("suspends_clock") or None
     if suspends_clock is not None and suspends_clock not in SUSPENSION_REASONS:
         raise MetadataError(f"暂停计时原因“{suspends_clock}”无效，应为：{'、'.join(SUSPENSION_REASONS)}")
     return HumanTaskSpec(
         element_id=element_id, name=name, lane=lane, stage=stage, decisions=decisions,
         results=results, opinion=opinion, fields=parse_fields(properties.get("fields", "")),
-        suspends_clock=suspends_clock, opens_case=opens_case, **paths,
+        suspends_clock=suspends_clock, opens_case=opens_case, certificate=certificate, **paths,
     )
+
+
+def _certificate_actions(text: str, decisions: dict[str, str]) -> dict[str, str]:
+    """``issue`` / ``deliver`` (whatever the decision), or ``approve:issue,reject:refusal``."""
+    text = text.strip()
+    if not text:
+        return {}
+    if text in CERTIFICATE_ACTIONS:
+        return {"": text}
+    actions = _pairs(text, "证照动作", values=True)
+    for decision, action in actions.items():
+        if decision not in decisions:
+            raise MetadataError(f"证照动作引用了未声明的决定“{decision}”")
+        if action not in CERTIFICATE_ACTIONS:
+            raise MetadataError(f"证照动作“{action}”无效，应为：{'、'.join(CERTIFICATE_ACTIONS)}")
+    return actions

@@ -36,7 +36,7 @@ def test_every_item_keeps_its_own_result_and_certificate_and_results_issue_toget
 
     case = do("reviewer_culture_tourism", "culture_tourism", decision="approve", opinion="场所符合要求")
     case = do("leader_culture_tourism", "culture_tourism", decision="approve", opinion="准予")
-    case = do("reviewer_culture_tourism", "culture_tourism", data={"certificate_no": "新出发-2026-001"})
+    case = do("reviewer_culture_tourism", "culture_tourism", data={"scope": "出版物零售"})
     assert [t["name"] for t in case["tasks"]] == ["分项审查"]  # the book licence waits for the café
     case = do("reviewer_market", "market", decision="approve", opinion="材料齐全")
     # the inspection inside the bundle says which item it inspects
@@ -48,7 +48,10 @@ def test_every_item_keeps_its_own_result_and_certificate_and_results_issue_toget
     case = work(api, case, "window", data={"delivery": "窗口领取"}, opinion="")
     assert case["status"] == "completed" and case["result"] == "partial" and case["result_label"] == "部分准予"
     assert [(i["code"], i["result"], i["certificate_no"]) for i in case["items"]] == [
-        ("XK-0009", "approved", "新出发-2026-001"), ("XK-0004", "rejected", None)]
+        ("XK-0009", "approved", "2026-XK-0009-Z00001"), ("XK-0004", "rejected", None)]
+    # the licence of the approved item and the refusal letter of the other, delivered together
+    assert [(c["number"], c["kind"], c["status"], c["delivered"]) for c in case["certificates"]] == [
+        ("2026-XK-0009-Z00001", "certificate", "valid", True), ("2026-XK-0004-N00001", "refusal", "valid", True)]
 
 
 def test_bundle_materials_are_checked_against_the_bundle(api):

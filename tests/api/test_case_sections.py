@@ -29,7 +29,7 @@ def test_a_bundle_case_lists_its_items_with_step_result_and_certificate(app, api
     culture = next(t for t in case["tasks"] if t["department"] == "culture_tourism")
     for user, body in (("reviewer_culture_tourism", {"decision": "approve", "opinion": "符合"}),
                        ("leader_culture_tourism", {"decision": "approve", "opinion": "准予"}),
-                       ("reviewer_culture_tourism", {"data": {"certificate_no": "新出发-2026-001"}})):
+                       ("reviewer_culture_tourism", {"data": {"scope": "出版物零售"}})):
         culture = next(t for t in case["tasks"] if t["department"] == "culture_tourism")
         case = api.post(f"/api/v1/tasks/{culture['id']}/complete", as_user=user, json=body).get_json()["case"]
     client, _ = signed_in(app, "window")
@@ -39,7 +39,7 @@ def test_a_bundle_case_lists_its_items_with_step_result_and_certificate(app, api
     assert "“一件事”所含事项" in items and "共 2 项 · 已决定 1 项" in items
     book = items.split('data-item="XK-0009"', 1)[1].split("</tr>", 1)[0]
     assert "出版物零售业务经营许可" in book and "文化和旅游局" in book and "准予许可" in book
-    assert "新出发-2026-001" in book
+    assert "2026-XK-0009-Z00001" in book
     cafe = items.split('data-item="XK-0004"', 1)[1].split("</tr>", 1)[0]
     assert "小餐饮经营许可" in cafe and "分项审查" in cafe and "办理中" in cafe
     assert "一件事 · 2 个事项" in page

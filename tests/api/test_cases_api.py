@@ -51,7 +51,7 @@ def test_standard_flow_to_issue(api):
     case = work(api, case, "inspector_site_survey", opinion="经营场所与布局图一致", data={"finding": "合格"})
     case = work(api, case, "leader_market", "approve", "准予")
     assert case["status"] == "certifying" and case["result"] == "approved"
-    case = work(api, case, "reviewer_market", data={"certificate_no": "JY001"}, opinion="")
+    case = work(api, case, "reviewer_market", data={"scope": "预包装食品销售"}, opinion="")
     case = work(api, case, "window", data={"delivery": "窗口领取"}, opinion="")
     assert case["status"] == "completed" and case["tasks"] == []
     assert [o["name"] for o in case["opinions"]] == ["受理", "审查", "独立现场核查", "决定", "制证", "出件"]

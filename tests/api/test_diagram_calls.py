@@ -81,7 +81,7 @@ def test_a_process_called_from_several_places_marks_only_the_call_the_case_is_in
     main = diagram(api, case["id"]).get_json()
     assert main["active"] == ["land_planning_stage"] and main["completed"] == []
     for task in [t for t in case["tasks"] if t["name"] == "并联审批"]:
-        case = complete(api, case, task, f"reviewer_{task['department']}", "approve", certificate_no="证-1")
+        case = complete(api, case, task, f"reviewer_{task['department']}", "approve", scope="范围")
     case = complete(api, case, next(t for t in case["tasks"] if t["name"] == "阶段批复"),
                     "leader_development_reform", "approve")
     main = diagram(api, case["id"]).get_json()

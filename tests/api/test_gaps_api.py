@@ -57,11 +57,11 @@ def test_gaps_until_the_certificate_let_the_decision_pass_but_not_the_certificat
     case = work(api, case, "reviewer_health", "approve", "同意")
     case = work(api, case, "inspector_site_survey", opinion="卫生设施齐全", data={"finding": "合格"})
     case = work(api, case, "leader_health", "approve", "准予")
-    refused = work(api, case, "reviewer_health", data={"certificate_no": "WS-001"}, opinion="", expect=400)
+    refused = work(api, case, "reviewer_health", data={"scope": "住宿业"}, opinion="", expect=400)
     assert refused["code"] == "gap_materials_missing" and "须在制证前补齐" in refused["message"]
     api.post(f"/api/v1/cases/{case['id']}/materials", as_user="window", json={"materials": ["M04", "M05", "M06"]})
     case = api.get(f"/api/v1/cases/{case['id']}", as_user="window").get_json()
-    case = work(api, case, "reviewer_health", data={"certificate_no": "WS-001"}, opinion="")
+    case = work(api, case, "reviewer_health", data={"scope": "住宿业"}, opinion="")
     assert case["status"] == "ready_to_issue"
 
 

@@ -106,10 +106,10 @@ def test_each_department_decides_its_own_item_and_a_refusal_stops_the_stage(api)
     for task in reviews:
         decision = "reject" if task["department"] == "ecology_environment" else "approve"
         case = complete(api, case, task, f"reviewer_{task['department']}", decision,
-                        certificate_no=f"证-{task['department']}")
+                        scope=f"范围-{task['department']}")
     items = {i["code"]: i for i in case["project"]["stages"][0]["items"]}
     assert items["XK-0106"]["result"] == "rejected" and items["XK-0105"]["result"] == "approved"
-    assert items["XK-0105"]["certificate_no"] == "证-natural_resources"
+    assert items["XK-0105"]["certificate_no"] == "2026-XK-0105-Z00001"
     conclude = only(case, "阶段批复")
     assert conclude["department"] == "development_reform" and conclude["role"] == "leader"
     refused = complete(api, case, conclude, "leader_development_reform", "approve", expect=400)

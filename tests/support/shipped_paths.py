@@ -142,7 +142,7 @@ PATHS = [
         ("accept_application", APPROVE, None),
         ("review_item", APPROVE, ["culture_tourism", "market"]),
         ("decide_item", APPROVE, ["culture_tourism", "market"]),
-        ("make_item_certificate", {"certificate_no": "X-1"}, ["culture_tourism", "market"]),
+        ("make_item_certificate", {"scope": "范围"}, ["culture_tourism", "market"]),
         ("issue_results", {}, None)], "case_closed"),
     ("bundle_item", "inspected_then_approved", {"bundle_item": BUNDLE_ITEM(True)}, [
         ("review_item", APPROVE, ["market"]),

@@ -52,7 +52,7 @@ STAGES = {"registered", "awaiting_supplement", "in_review", "inspecting", "pendi
 CASE_RESULTS = {"approved", "rejected", "not_accepted", "withdrawn", "revoked", "upheld"}
 OPINIONS = {"required", "optional"}
 KNOWN_PROPERTIES = {"stage", "decisions", "results", "opinion", "fields", "department_from",
-                    "suspends_clock", "item_from", "project_stage_from", "opens_case"}
+                    "suspends_clock", "item_from", "project_stage_from", "opens_case", "certificate"}
 FINDING_FIELD = "finding:enum(合格|限期整改|不合格)"
 FIELD_TYPE = re.compile(r"^(text|bool|int|date|enum\([^|()]+(\|[^|()]+)*\))$")
 
@@ -65,9 +65,12 @@ DELIVERY_FIELD = "delivery:enum(窗口领取|邮寄送达|电子送达)"
 ACCEPT = ("综合窗口", {"stage": "registered", "decisions": "approve:受理,reject:不予受理",
                     "results": "reject:not_accepted", "opinion": "optional"})
 DECIDE = ("分管领导", {"stage": "pending_decision", "decisions": "approve:准予,reject:不予",
-                    "results": "approve:approved,reject:rejected", "opinion": "required"})
-CERTIFICATE = ("审查股室", {"stage": "certifying", "opinion": "optional", "fields": "certificate_no:text"})
-ISSUE = ("综合窗口", {"stage": "ready_to_issue", "opinion": "optional", "fields": DELIVERY_FIELD})
+                    "results": "approve:approved,reject:rejected", "opinion": "required",
+                    "certificate": "reject:refusal"})
+CERTIFICATE = ("审查股室", {"stage": "certifying", "opinion": "optional", "fields": "scope:text",
+                           "certificate": "issue"})
+ISSUE = ("综合窗口", {"stage": "ready_to_issue", "opinion": "optional", "fields": DELIVERY_FIELD,
+                    "certificate": "deliver"})
 
 # Expected content of each shipped diagram: process id/name, lanes top to
 # bottom, and for every user task its lane and exact properties.
@@ -105,7 +108,7 @@ EXPECTED = {
                 "stage": "pending_decision",
                 "decisions": "approve:准予,reject:不予,hearing:组织听证",
                 "results": "approve:approved,reject:rejected",
-                "opinion": "required",
+                "opinion": "required", "certificate": "reject:refusal",
             }),
             "make_certificate": CERTIFICATE,
             "issue_result": ISSUE,
@@ -120,7 +123,7 @@ EXPECTED = {
             "accept_with_commitment": ("综合窗口", {
                 "stage": "registered", "decisions": "approve:当场准予,reject:不予受理",
                 "results": "approve:approved,reject:not_accepted", "opinion": "optional",
-                "fields": "commitment_signed:bool",
+                "fields": "commitment_signed:bool;scope:text", "certificate": "approve:issue",
             }),
             "issue_result": ISSUE,
             "verify_commitment": ("核查人员", {
@@ -144,6 +147,25 @@ EXPECTED = {
                 "results": "revoke:revoked,keep:upheld", "opinion": "required",
             }),
             "serve_decision": ISSUE,
+        },
+    },
+    "licence_change.bpmn": {
+        "process_id": "licence_change",
+        "process_name": "证照变更、延续、注销",
+        "pool_name": "县行政审批服务局",
+        "lanes": [("lane_window", "综合窗口"), ("lane_review", "审查股室"), ("lane_leader", "分管领导")],
+        "user_tasks": {
+            "accept_application": ACCEPT,
+            "review_application": ("审查股室", {
+                "stage": "in_review", "decisions": "approve:建议准予,reject:建议不予", "opinion": "required",
+            }),
+            "decide_application": ("分管领导", {
+                "stage": "pending_decision", "decisions": "approve:准予,reject:不予",
+                "results": "approve:approved,reject:rejected", "opinion": "required",
+                "certificate": "approve:cancel,reject:refusal",
+            }),
+            "make_certificate": CERTIFICATE,
+            "issue_result": ISSUE,
         },
     },
     "bundle_approval.bpmn": {
@@ -171,10 +193,12 @@ EXPECTED = {
                 "stage": "pending_decision", "department_from": "bundle_item.department",
                 "item_from": "bundle_item.item", "decisions": "approve:准予,reject:不予",
                 "results": "approve:approved,reject:rejected", "opinion": "required",
+                "certificate": "reject:refusal",
             }),
             "make_item_certificate": ("审查股室", {
                 "stage": "certifying", "department_from": "bundle_item.department",
-                "item_from": "bundle_item.item", "opinion": "optional", "fields": "certificate_no:text",
+                "item_from": "bundle_item.item", "opinion": "optional", "fields": "scope:text",
+                "certificate": "issue",
             }),
         },
     },
@@ -234,7 +258,7 @@ EXPECTED = {
             "issue_result": ("综合窗口", {
                 "stage": "ready_to_issue",
                 "opinion": "optional",
-                "fields": DELIVERY_FIELD,
+                "fields": DELIVERY_FIELD, "certificate": "deliver",
             }),
         },
     },
@@ -253,7 +277,7 @@ EXPECTED = {
                 "stage": "in_review", "department_from": "stage_item.department",
                 "item_from": "stage_item.item", "project_stage_from": "stage.number",
                 "decisions": "approve:准予,reject:不予", "results": "approve:approved,reject:rejected",
-                "opinion": "required", "fields": "certificate_no:text",
+                "opinion": "required", "fields": "scope:text", "certificate": "approve:issue,reject:refusal",
             }),
             "conclude_stage": ("分管领导", {
                 "stage": "pending_decision", "department_from": "stage.lead",
@@ -282,7 +306,7 @@ EXPECTED = {
                 "stage": "pending_decision", "department_from": "stage.lead",
                 "item_from": "stage.item", "project_stage_from": "stage.number",
                 "decisions": "approve:验收合格,reject:验收不合格", "results": "approve:approved,reject:rejected",
-                "opinion": "required", "fields": "certificate_no:text",
+                "opinion": "required", "fields": "scope:text", "certificate": "approve:issue,reject:refusal",
             }),
         },
     },
@@ -296,7 +320,7 @@ EXPECTED = {
                 "stage": "registered",
                 "decisions": "approve:准予,reject:不予",
                 "results": "approve:approved,reject:rejected",
-                "opinion": "optional",
+                "opinion": "optional", "fields": "scope:text", "certificate": "approve:issue,reject:refusal",
             }),
             "issue_result": ISSUE,
         },

@@ -119,8 +119,8 @@ def _answer(task) -> dict:
     if task.spec.field_spec("finding"):
         return {"finding": "合格"}
     data = {"decision": "approve"} if task.spec.decisions else {}
-    if task.spec.field_spec("certificate_no"):
-        data["certificate_no"] = f"证-{task.item_code or task.element_id}"
+    if task.spec.field_spec("scope"):
+        data["scope"] = f"范围-{task.item_code or task.element_id}"
     return data
 
 

@@ -8,6 +8,7 @@ from app.scenarios.vocabulary import (
     audit,
     bundles,
     cases,
+    certificates,
     clock,
     commitment,
     inbox,
@@ -23,7 +24,7 @@ from app.scenarios.vocabulary import (
 
 #: the subjects in the order an auditor meets them: a case's life, then its aspects, then the audit
 SUBJECTS = (cases, materials, supplement, commitment, inbox, clock, inspection, rules, parallel, bundles,
-            projects, statistics, audit, workshop)
+            projects, statistics, certificates, audit, workshop)
 
 
 def steps() -> list[Step]:

@@ -89,11 +89,12 @@ def item_decided(services: ScenarioServices, case_id: int, username: str, item: 
     return _decide_item(services, case_id, username, item, decision, opinion)
 
 
-@when("“{username}”对“{item}”作出“准予”决定，证照编号为“{number}”", produces="answer")
+@when("“{username}”对“{item}”作出“准予”决定，许可范围为“{scope}”", produces="answer")
 def item_approved_with_certificate(services: ScenarioServices, case_id: int, username: str, item: str,
-                                   number: str) -> OneSealError | None:
-    """某部门的审查人员在“并联审批”中准予本阶段的某个事项，并登记其证照编号（意见为“符合要求，同意”）。"""
-    return _decide_item(services, case_id, username, item, "准予", BULK_OPINION, {"certificate_no": number})
+                                   scope: str) -> OneSealError | None:
+    """某部门的审查人员在“并联审批”中准予本阶段的某个事项，并写明印在证照上的许可范围（意见为“符合要求，同意”）；
+    证照随即以本局电子印章签发。"""
+    return _decide_item(services, case_id, username, item, "准予", BULK_OPINION, {"scope": scope})
 
 
 @when("参加联合踏勘的各部门都给出“{finding}”的踏勘意见")

@@ -24,6 +24,7 @@ from app.persistence.commit_hooks import after_commit
 from app.persistence.models import Case, TaskRecord
 from app.persistence.row_writes import written_once
 from app.services.actor import Actor
+from app.services.certificates.issuing import after_step as certificates_after_step
 from app.services.casework.claims import ensure_may_act, ensure_ready_for
 from app.services.casework.follow_up import after_decision
 from app.services.casework.guards import check_step
@@ -95,6 +96,9 @@ def complete_task(session: Session, runtime: Runtime, actor: Actor, task_id: str
                                ready_before=ready_before, stored=stored)
         follow_stage(session, runtime, case, task, spec, completion.decision, effects, now, actor.username)
     _record_events(session, case, task, actor, before, supplement, effects, now)
+    # 制证 / 不予许可 / 出件: signed in this transaction, so a failed signature rolls the step back
+    certificates_after_step(session, runtime, actor.username, case, task, spec, completion.decision, data,
+                            completion.clean_opinion, now)
     if figure_mark(case) != mark or supplement.notice_items is not None:
         refresh_case(session, runtime.calendar, case, now, mark)
     after_decision(session, runtime, actor, case, spec, completion.decision, completion.clean_opinion,
@@ -167,8 +171,6 @@ def _record_completion(session: Session, runtime: Runtime, case: Case, task: Tas
             case.result = spec.results[completion.decision]
     if data.get("delivery") in DELIVERY_CODES:  # 出件: how the result reached the applicant
         case.delivery = DELIVERY_CODES[data["delivery"]]
-    if item is not None and data.get("certificate_no"):
-        item.certificate_no = data["certificate_no"]
     if spec.stage == "registered" and completion.decision == "approve" and case.accepted_on is None:
         start_clock(case, runtime.catalogue.subject(case.item_code), runtime.calendar, now)
 

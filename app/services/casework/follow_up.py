@@ -3,7 +3,8 @@
 * A decision the diagram marks with ``opens_case`` (事后核查 “承诺不实”) opens a follow-up case
   about the same licence — a revocation (撤销) — in the same transaction.
 * A follow-up case that ends in 撤销许可 marks its parent's licence revoked, with an event on
-  the parent, so the licence's own record says it no longer stands.
+  the parent, so the licence's own record says it no longer stands; its certificates in the
+  registry become ``revoked`` in the same transaction.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from app.persistence.audit import append_event
 from app.persistence.cases import get_case
 from app.persistence.models import Case
 from app.services.actor import Actor
+from app.services.certificates.lifecycle import revoke_licences
 from app.services.runtime import Runtime
 from app.services.stepping.opening import Opening, open_case
 from app.workflow.task_metadata import HumanTaskSpec
@@ -37,6 +39,8 @@ def after_decision(session: Session, runtime: Runtime, actor: Actor, case: Case,
         append_event(session, occurred_at=now, actor=actor.username, action="licence_revoked",
                      case_id=parent.id, before={"result": before},
                      after={"result": parent.result, "by_case": case.number, "opinion": opinion})
+        revoke_licences(session, parent.id, actor=actor.username, now=now, by_case=case,
+                        reason=f"撤销决定（办件 {case.number}）：{opinion or ''}".rstrip("："))
 
 
 #: the kinds of case a decision may open, with the word their name starts with

@@ -1,5 +1,6 @@
 """Rules a step must respect whatever the diagram says (checked before the engine moves).
 
+* 变更 / 延续 / 注销 of an issued licence: none of the item's rules below (its own process).
 * 受理: every material must be there; with 容缺受理 the main ones (``app.domain.acceptance``).
 * 容缺: the case cannot pass the item's point (决定 / 制证) until its gaps are filled.
 * 告知承诺: approved on the spot only with the applicant's signed commitment.
@@ -13,6 +14,7 @@ from typing import Any
 
 from app.domain.acceptance import acceptance_blockers, gap_blocks
 from app.domain.errors import InvalidInput
+from app.domain.kinds import CaseKind
 from app.domain.parallel import ParallelMode
 from app.domain.projects import ProjectType
 from app.persistence.models import Case
@@ -26,6 +28,8 @@ FAILED_FINDING = "不合格"
 def check_step(runtime: Runtime, case: Case, spec: HumanTaskSpec, decision: str | None,
                task_data: Mapping[str, Any], submitted: Mapping[str, Any]) -> None:
     """Raise ``InvalidInput`` (with the reason, in Chinese) if the step may not be taken."""
+    if case.kind == CaseKind.LICENCE_CHANGE:
+        return  # 变更 / 延续 / 注销: an application about a licence, not the item's new application
     item = runtime.catalogue.subject(case.item_code)
     if item.commitment is not None and spec.stage == "registered" and decision == "approve" \
             and submitted.get("commitment_signed") is not True:

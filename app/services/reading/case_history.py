@@ -35,6 +35,14 @@ ACTION_LABELS = {
     "model_deployed": "部署流程",
     "project_stage_started": "阶段开始计时",
     "project_stage_concluded": "阶段办结",
+    "certificate_issued": "签发证照",
+    "certificate_delivered": "证照送达",
+    "certificate_superseded": "证照被替换",
+    "certificate_withdrawn": "证照撤回",
+    "certificate_revoked": "证照撤销",
+    "certificate_cancelled": "证照注销",
+    "certificate_expired": "证照过期",
+    "licence_application_registered": "证照变更延续注销申请",
 }
 
 
@@ -98,6 +106,17 @@ _DESCRIBE: dict[str, Callable[[AuditEvent, ProcessDefinition | None], str]] = {
     "project_stage_started": lambda e, _: f"“{e.after.get('name')}”阶段受理，开始计时：时限 {e.after.get('limit')} "
                                           f"个工作日，至 {e.after.get('due_date')}",
     "project_stage_concluded": lambda e, _: f"“{e.after.get('name')}”阶段办结：{e.after.get('outcome_label')}",
+    "certificate_issued": lambda e, _: (f"以本局电子印章签发{'不予行政许可决定书' if e.after.get('kind') == 'refusal' else '证照'} "
+                                        f"{e.after.get('number')}"
+                                        + (f"，有效期至 {e.after['valid_until']}" if e.after.get("valid_until") else "")),
+    "certificate_delivered": lambda e, _: f"{e.after.get('number')} 已送达（{e.after.get('reason') or '窗口领取'}）",
+    "certificate_superseded": lambda e, _: f"证照 {e.after.get('number')} {e.after.get('reason')}",
+    "certificate_withdrawn": lambda e, _: f"证照 {e.after.get('number')} 已撤回：{e.after.get('reason')}",
+    "certificate_revoked": lambda e, _: f"证照 {e.after.get('number')} 已撤销：{e.after.get('reason')}",
+    "certificate_cancelled": lambda e, _: f"证照 {e.after.get('number')} 已注销：{e.after.get('reason')}",
+    "certificate_expired": lambda e, _: f"证照 {e.after.get('number')} {e.after.get('reason')}",
+    "licence_application_registered": lambda e, _: f"登记证照 {e.after.get('certificate')} 的"
+                                                   f"{ {'change': '变更', 'renewal': '延续', 'cancellation': '注销'}.get(str(e.after.get('action')), '')}申请",
 }
 
 

@@ -45,6 +45,7 @@ from app.services.reading.case_parts import (
     rule_decisions,
 )
 from app.services.reading.project_views import MaterialSpec, ProjectView, project_view
+from app.services.certificates.registry import CaseCertificate, certificates_of_case
 from app.services.runtime import Runtime
 
 
@@ -240,6 +241,8 @@ class CaseDetail(CaseSummary):
     follow_up_cases: list[CaseLink]
     project: ProjectView | None
     items: list[CaseItemView]
+    #: the certificates and refusal letters issued under the seal (电子证照)
+    certificates: list[CaseCertificate]
     diagram: DiagramIds
     history: list[HistoryEntry]
 
@@ -317,6 +320,7 @@ def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) 
                    "certificate_no": i.certificate_no,
                    "decided_at": i.decided_at.isoformat() if i.decided_at else None}
                   for i in (items_of_case(session, case.id) if case.kind in _KINDS_WITH_ITEMS else ())],
+        "certificates": certificates_of_case(session, case.id, local_date(runtime.clock.now())),
         "diagram": {"version_id": case.process_version_id,
                     "completed": sorted({t.element_id for t in done}),
                     "active": sorted({t.element_id for t in ready})},

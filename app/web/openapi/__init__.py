@@ -9,6 +9,7 @@ from typing import Any
 
 from app.web.openapi.audit import audit_paths
 from app.web.openapi.cases import case_paths
+from app.web.openapi.certificates import certificate_paths
 from app.web.openapi.models import model_paths
 from app.web.openapi.parts import SCHEMAS
 from app.web.openapi.probes import probe_paths
@@ -23,5 +24,5 @@ def openapi_document() -> dict[str, Any]:
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}, "schemas": SCHEMAS},
         "security": [{"bearer": []}],
         "paths": {**probe_paths(), **case_paths(), **model_paths(), **audit_paths(), **scenario_paths(),
-                  **statistics_paths()},
+                  **statistics_paths(), **certificate_paths()},
     }

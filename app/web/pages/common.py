@@ -19,7 +19,7 @@ bp = Blueprint("pages", __name__, template_folder="../templates", static_folder=
 
 WEEKDAYS = "一二三四五六日"
 #: Chinese labels of the task fields the shipped diagrams declare (others show their name).
-FIELD_LABELS = {"certificate_no": "证照编号", "delivery": "送达方式", "commitment_signed": "已签署告知承诺书",
+FIELD_LABELS = {"certificate_no": "证照编号", "scope": "许可范围（印在证照上）", "delivery": "送达方式", "commitment_signed": "已签署告知承诺书",
                 "finding": "核查结论"}
 
 

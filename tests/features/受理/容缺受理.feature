@@ -31,5 +31,5 @@
     而且“inspector_site_survey”办理“独立现场核查”环节，核查结论为“合格”，意见为“卫生设施齐全”
     而且“leader_health”在“决定”环节作出“准予”决定，意见为“准予许可”
     那么办件状态为“制证中”
-    当“reviewer_health”办理“制证”环节，填写certificate_no为“WS-2026-001”
+    当“reviewer_health”办理“制证”环节，填写scope为“住宿业”
     那么系统拒绝办理，提示“须在制证前补齐”

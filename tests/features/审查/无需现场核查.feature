@@ -9,7 +9,7 @@
     而且“reviewer_culture_tourism”在“审查”环节作出“建议准予”决定，意见为“经营场所与申报一致”
     那么当前待办环节为“决定”，由“分管领导”办理
     当“leader_culture_tourism”在“决定”环节作出“准予”决定，意见为“同意准予许可”
-    而且“reviewer_culture_tourism”办理“制证”环节，填写certificate_no为“新出发〔2026〕001号”
+    而且“reviewer_culture_tourism”办理“制证”环节，填写scope为“出版物零售”
     而且“window”办理“出件”环节，填写delivery为“窗口领取”
     那么办件状态为“已办结”
     而且办理结果为“准予许可”

@@ -50,7 +50,7 @@
     那么并联审查结论为“通过”
     而且当前待办环节为“决定”，由“分管领导”办理
     当“leader_transport”在“决定”环节作出“准予”决定，意见为“准予许可”
-    而且“reviewer_transport”办理“制证”环节，填写certificate_no为“YS-2026-0001”
+    而且“reviewer_transport”办理“制证”环节，填写scope为“道路普通货物运输”
     而且“window”办理“出件”环节，填写delivery为“窗口领取”
     那么办件状态为“已办结”
     而且办理结果为“准予许可”

@@ -1,0 +1,92 @@
+"""A generated certificate checked by pyHanko's own validator against the chain the bureau
+publishes, independently of the code that signed it; tampering and a foreign key refused."""
+from __future__ import annotations
+
+import io
+from concurrent.futures import ThreadPoolExecutor
+
+from asn1crypto import pem as asn1_pem
+from asn1crypto import x509 as asn1_x509
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko_certvalidator import ValidationContext
+
+from app.documents.seal_keys import init_demo_seal
+from app.documents.signing import sign_pdf
+from tests.support.certificates import issued, pdf_of
+
+
+def _published_chain(api) -> list[asn1_x509.Certificate]:
+    text = api.get("/api/v1/public/seal").get_data()
+    return [asn1_x509.Certificate.load(der) for _, _, der in asn1_pem.unarmor(text, multiple=True)]
+
+
+def _validate(data: bytes, roots: list[asn1_x509.Certificate]):
+    """pyHanko's validator on a thread of its own: its synchronous API runs an event loop, which a
+    thread with a running one (the browser tests' Playwright) refuses."""
+    def run():
+        reader = PdfFileReader(io.BytesIO(data))
+        (signature,) = reader.embedded_signatures
+        return validate_pdf_signature(signature, ValidationContext(trust_roots=roots, allow_fetching=False))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
+
+
+def test_the_signed_pdf_validates_against_the_published_chain(api):
+    _, certificate = issued(api)
+    data = pdf_of(api, certificate["number"])
+    chain = _published_chain(api)
+    roots = [c for c in chain if c.self_signed == "maybe" or c.subject == c.issuer]
+    status = _validate(data, roots)
+    assert status.intact and status.valid and status.trusted and status.bottom_line
+    assert status.signing_cert.dump() == chain[0].dump()  # signed by the bureau's current seal
+    assert status.coverage.name == "ENTIRE_FILE"
+    # PAdES: the CAdES detached subfilter with the signing certificate embedded
+    reader = PdfFileReader(io.BytesIO(data))
+    sig = reader.embedded_signatures[0]
+    assert sig.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"
+    assert chain[0].dump() in [c.dump() for c in sig.signed_data["certificates"]]
+
+
+def test_the_pdf_embeds_its_cjk_font_and_names_the_licence(api):
+    _, certificate = issued(api)
+    data = pdf_of(api, certificate["number"])
+    assert b"/FontFile2" in data  # the TrueType subset is embedded, not referenced
+    reader = PdfFileReader(io.BytesIO(data))
+    info = reader.trailer["/Info"]
+    assert f"oneseal-certificate:{certificate['number']}" in str(info["/Keywords"])
+    assert "食品经营许可证" in str(info["/Title"])
+
+
+def test_a_tampered_file_and_a_foreign_signature_do_not_validate(api, tmp_path):
+    _, certificate = issued(api)
+    data = pdf_of(api, certificate["number"])
+    roots = [c for c in _published_chain(api) if c.subject == c.issuer]
+    middle = len(data) // 3
+    tampered = data[:middle] + bytes([data[middle] ^ 0x01]) + data[middle + 1:]
+    assert not _validate(tampered, roots).intact
+    stranger = init_demo_seal(tmp_path / "other", "别的县行政审批服务局")
+    unsigned = data[:data.index(b"%%EOF") + 5]  # the first revision: the page before signing
+    foreign = sign_pdf(unsigned, stranger, reason="伪造", location="别处")
+    status = _validate(foreign, roots)
+    assert status.intact and not status.trusted
+
+
+def test_an_update_appended_after_signing_is_not_sound(api):
+    """The signed bytes intact, but a revision added after them: the document is not the one signed."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    from app.documents.checking import check_signed_pdf
+
+    _, certificate = issued(api)
+    data = pdf_of(api, certificate["number"])
+    chain = api.get("/api/v1/public/seal").get_data(as_text=True)
+    assert check_signed_pdf(data, [chain]).sound
+    writer = IncrementalPdfFileWriter(io.BytesIO(data))
+    writer.root["/OpenAction"] = generic.NameObject("/Changed")
+    writer.update_root()
+    out = io.BytesIO()
+    writer.write(out)
+    check = check_signed_pdf(out.getvalue(), [chain])
+    assert not check.sound and not check.covers_whole_file
