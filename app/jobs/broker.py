@@ -32,7 +32,7 @@ from app.jobs.runs import JobFailed
 log = logging.getLogger(__name__)
 
 SCAN_TIMERS, SCAN_DEADLINES, SCAN_OUTBOX = "oneseal.scan_timers", "oneseal.scan_deadlines", "oneseal.scan_outbox"
-#: the day's efficiency supervision: beat asks hourly; it runs once a working day whoever asks
+#: the bureau's jobs: beat asks hourly; licences expire, and the day's supervision runs once a working day
 SUPERVISE = "oneseal.supervise"
 FIRE_TIMERS, CHECK_DEADLINE, DELIVER = "oneseal.fire_timers", "oneseal.check_deadline", "oneseal.deliver"
 
@@ -138,10 +138,10 @@ class Runner:
 
         @app.task(name=SUPERVISE, shared=False)
         def supervise() -> str:
-            if not supervision.due(self.ctx):
-                return ""
+            """Hourly: licences whose term ended marked expired, and the day's supervision once."""
             try:
-                return supervision.supervise(self.ctx)
+                supervision.expire_licences(self.ctx)
+                return supervision.supervise(self.ctx) if supervision.due(self.ctx) else ""
             except JobFailed:
                 return ""  # kept as an incident; the next hour's scan tries again
 
