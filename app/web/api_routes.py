@@ -14,11 +14,13 @@ from app.services.casework.transfer import transfer_task
 from app.services.intake.application import Application
 from app.services.intake.materials import receive_materials
 from app.services.intake.registration import register_case
-from app.services.reading import case_views
+from app.services.reading import case_search, case_views
 from app.services.reading import inbox as inbox_service
 from app.services.reading.case_pages import diagram_source
+from app.services.reading.case_search_export import EXPORT_ASCII_NAME, EXPORT_NAME, workbook_bytes
 from app.services.reading.project_views import project_types_view
-from app.web.edge.api import api, json_body
+from app.web.edge.api import api, bearer_actor, json_body
+from app.web.edge.downloads import Download, download
 from app.web.edge.request_input import int_param
 from app.web.edge.responses import json_response
 from app.web.edge.units import Call
@@ -98,6 +100,24 @@ def create_case(call: Call) -> tuple[Any, int]:
     case = register_case(call.session, call.runtime, call.actor,
                          Application(item_code, applicant, materials, facts, project))
     return case_views.case_detail(call.session, call.runtime, call.actor, case.id), 201
+
+
+@bp.get("/cases")
+@api()
+def search_cases(call: Call) -> tuple[Any, int]:
+    criteria = case_search.parse_search(request.args, call.runtime, page=int_param("page", 1),
+                                        page_size=int_param("page_size", 20, high=case_search.MAX_PAGE_SIZE))
+    found = case_search.search(call.session, call.runtime, call.actor, criteria)
+    return {"cases": found.cases, "total": found.total, "page": criteria.page,
+            "page_size": criteria.page_size, "pages": found.pages}, 200
+
+
+@bp.get("/cases/export.xlsx")
+@download(actor_from=bearer_actor)
+def export_cases(call: Call) -> Download:
+    criteria = case_search.parse_search(request.args, call.runtime)
+    workbook = workbook_bytes(call.session, call.runtime, call.actor, criteria)
+    return Download([workbook], EXPORT_NAME, EXPORT_ASCII_NAME, "xlsx")
 
 
 @bp.get("/cases/<int:case_id>")

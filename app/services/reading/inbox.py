@@ -106,7 +106,7 @@ def deadline_badge(case: Case, calendar: WorkingDayCalendar, now: datetime) -> D
     """Working days left on the case's clock and how urgent that is; None before acceptance.
 
     ``tone`` is ``overdue`` (red), ``warning`` (orange), ``suspended`` (grey: 已暂停计时),
-    ``done`` (case finished) or ``normal``. The case's ``deadline_state`` (moved by the
+    ``done`` (case finished: labelled 按期办结 or 超期 N 个工作日办结, never days left) or ``normal``. The case's ``deadline_state`` (moved by the
     deadline checks) decides warning and overdue; a deadline already past counts as overdue.
     """
     if case.due_date is None:
@@ -126,7 +126,9 @@ def deadline_badge(case: Case, calendar: WorkingDayCalendar, now: datetime) -> D
         tone = "warning"
     else:
         tone = "normal"
-    if tone == "suspended":
+    if tone == "done":  # a closed case has no days left: whether it finished in time
+        label = "按期办结" if left >= 0 else f"超期 {-left} 个工作日办结"
+    elif tone == "suspended":
         label = "已暂停计时"
     elif left < 0:
         label = f"超期 {-left} 个工作日"
