@@ -229,6 +229,9 @@ class TaskRecord(Base):
     project_stage: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16))
     claimed_by: Mapped[str | None] = mapped_column(String(64))
+    #: who handed the task to its holder (转办) and why; cleared when the holder releases it
+    transferred_by: Mapped[str | None] = mapped_column(String(64))
+    transfer_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     due_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]

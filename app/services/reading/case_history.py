@@ -75,7 +75,6 @@ _DESCRIBE: dict[str, Callable[[AuditEvent, ProcessDefinition | None], str]] = {
     "case_registered": lambda e, _: f"登记办件：{e.after.get('applicant', '')}，材料 {len(e.after.get('materials') or [])} 件",
     "task_claimed": lambda e, _: f"签收“{e.after.get('task') or e.element_id}”",
     "task_released": lambda e, _: f"退回签收“{e.after.get('task') or e.element_id}”",
-    "task_transferred": lambda e, _: f"将“{e.after.get('task') or e.element_id}”转给 {e.after.get('to', '')}",
     "task_completed": _task_completed,
     "rule_decided": _rule_decided,
     "clock_suspended": lambda e, _: f"暂停计时（{e.after.get('reason_label', '')}），法定不计入办理时限",
@@ -123,10 +122,16 @@ def history(events: Iterable[AuditEvent], definition: ProcessDefinition | None,
     for event in events:
         describe = _DESCRIBE.get(event.action)
         label = ACTION_LABELS.get(event.action, event.action)
+        if event.action == "task_transferred":  # to whom, by name, and why
+            to, reason = event.after.get("to", ""), event.after.get("reason")
+            description = (f"将“{event.after.get('task') or event.element_id}”转给 {names.get(to, to)}"
+                           + (f"，说明：{reason}" if reason else ""))
+        else:
+            description = describe(event, definition) if describe else label
         entries.append({
             "id": event.id, "at": event.occurred_at.isoformat(), "actor": event.actor,
             "action": event.action, "action_label": label, "element_id": event.element_id,
-            "description": describe(event, definition) if describe else label,
+            "description": description,
             "before": event.before, "after": event.after,
             "actor_name": names.get(event.actor, event.actor),
         })

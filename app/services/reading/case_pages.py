@@ -50,9 +50,12 @@ def people(session: Session, detail: CaseDetail) -> dict[str, str]:
     for task in detail.get("tasks", []):
         names.update(task.get("candidates") or [])
         names.add(task.get("claimed_by") or "")
+        names.add(task.get("transferred_by") or "")
     for event in detail.get("history", []):
         names.add(event["actor"])
-        names.add((event.get("after") or {}).get("claimed_by") or "")
+        after = event.get("after") or {}
+        names.add(after.get("claimed_by") or "")
+        names.add(after.get("to") or "")
     for notice in detail.get("notices", []):
         names.add(notice.get("by") or "")
     names.discard("")

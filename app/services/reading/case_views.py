@@ -87,6 +87,9 @@ class TaskBase(TypedDict):
     item_code: str | None
     project_stage: int | None
     claimed_by: str | None
+    #: who handed the task to its holder (转办) and why
+    transferred_by: str | None
+    transfer_reason: str | None
     created_at: str
     due_at: str | None
 
@@ -116,7 +119,8 @@ def _task_base(task: TaskRecord) -> TaskBase:
         "id": task.id, "element_id": task.element_id, "name": task.name, "role": task.role,
         "department": task.department, "kind": task.kind, "status": task.status,
         "item_code": task.item_code, "project_stage": task.project_stage,
-        "claimed_by": task.claimed_by, "created_at": task.created_at.isoformat(),
+        "claimed_by": task.claimed_by, "transferred_by": task.transferred_by,
+        "transfer_reason": task.transfer_reason, "created_at": task.created_at.isoformat(),
         "due_at": task.due_at.isoformat() if task.due_at else None,
     }
 
@@ -258,7 +262,8 @@ def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) 
                   key=lambda t: (t.completed_at, t.created_at))
     events = events_for_case(session, case.id)
     # display names of the history's actors and of the opinions' authors, looked up at once
-    names = display_names(session, {e.actor for e in events} | {t.completed_by for t in done if t.completed_by})
+    names = display_names(session, {e.actor for e in events} | {t.completed_by for t in done if t.completed_by}
+                          | {e.after["to"] for e in events if e.action == "task_transferred" and e.after.get("to")})
     suspensions = suspensions_view(session, case.id)
     # suspensions of the clock now running (a construction project's earlier stages had their own)
     suspended_days = sum(s["working_days"] or 0 for s in suspensions if s["ended_at"] and case.accepted_on

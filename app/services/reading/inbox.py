@@ -17,6 +17,7 @@ from app.domain.errors import InvalidInput
 from app.domain.working_days import WorkingDayCalendar
 from app.persistence import tasks as task_queries
 from app.persistence.models import Case
+from app.persistence.users import display_names
 from app.services.actor import Actor
 from app.services.reading.case_views import TaskView, task_view
 from app.services.runtime import Runtime
@@ -62,9 +63,12 @@ class InboxCase(TypedDict):
 
 
 class InboxRow(TaskView):
-    """A task in the inbox, with its item's name (a bundle's or project's item) and its case."""
+    """A task in the inbox, with its item's name (a bundle's or project's item), its case, and the
+    names (王审查, not usernames) of who holds it and who handed it over."""
 
     item_name: str | None
+    claimed_by_name: str | None
+    transferred_by_name: str | None
     case: InboxCase
 
 
@@ -156,10 +160,14 @@ def inbox(session: Session, runtime: Runtime, actor: Actor, request: InboxReques
     now = runtime.clock.now()
     catalogue_items = runtime.catalogue.items
     items: list[InboxRow] = []
+    people = {name for task, _ in rows for name in (task.claimed_by, task.transferred_by) if name}
+    names = display_names(session, people)
     for task, case in rows:
         # one item of a bundle or project: its name from the catalogue, no query
         item = catalogue_items.get(task.item_code) if task.item_code else None
         items.append({**task_view(task), "item_name": item.name if item else task.item_code,
+                      "claimed_by_name": names.get(task.claimed_by or "", task.claimed_by),
+                      "transferred_by_name": names.get(task.transferred_by or "", task.transferred_by),
                       "case": {"id": case.id, "number": case.number, "item_name": case.item_name,
                                "applicant_name": case.applicant_name, "status": case.status,
                                "deadline_state": case.deadline_state,
