@@ -13,6 +13,7 @@ from typing import TypedDict
 
 from sqlalchemy.orm import Session
 
+from app.domain.case_numbers import case_number
 from app.domain.case_status import CaseStatus
 from app.domain.clock import BUREAU_ZONE, local_date
 from app.domain.errors import Forbidden, InvalidInput
@@ -28,8 +29,6 @@ MAX_TEXT = 64
 MAX_EXPORT = 10_000
 #: the widest registration period one search may span
 MAX_SPAN_DAYS = 366 * 10
-#: a case number with or without its dash: 2026-000123 or 2026000123
-_NUMBER = re.compile(r"^(\d{4})-?(\d{6})$")
 _CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("", "0", "false", "no", "off")
@@ -168,8 +167,8 @@ def _filter(actor: Actor, criteria: CaseSearch, today: date) -> CaseFilter:
                         "流程设计人员只能查看办件的流程数据，不能查询办件及申请人信息")
     number = text = None
     if criteria.q:
-        whole = _NUMBER.match(criteria.q)
-        number, text = (f"{whole[1]}-{whole[2]}", None) if whole else (None, criteria.q)
+        number = case_number(criteria.q)
+        text = None if number else criteria.q
     return CaseFilter(
         number=number, text=text, item_code=criteria.item, department=criteria.department,
         status=criteria.status,

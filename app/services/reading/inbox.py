@@ -12,6 +12,7 @@ from typing import TypedDict
 
 from sqlalchemy.orm import Session
 
+from app.domain.case_numbers import case_number
 from app.domain.clock import local_date
 from app.domain.errors import InvalidInput
 from app.domain.working_days import WorkingDayCalendar
@@ -102,6 +103,8 @@ def _validate(request: InboxRequest) -> InboxRequest:
     if request.page < 1 or not 1 <= request.page_size <= MAX_PAGE_SIZE:
         raise InvalidInput("invalid_page", f"页码应从 1 开始，每页 1 至 {MAX_PAGE_SIZE} 条", field="page")
     search = (request.search or "").strip()[:MAX_SEARCH] or None
+    if search is not None:
+        search = case_number(search) or search  # a case number with or without its dash
     return InboxRequest(request.tab, search, request.deadline or None, request.sort,
                         request.page, request.page_size)
 

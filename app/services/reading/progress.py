@@ -18,6 +18,7 @@ from typing import TypedDict
 
 from sqlalchemy.orm import Session
 
+from app.domain.case_numbers import case_number
 from app.domain.case_status import CaseResult, CaseStatus
 from app.domain.clock import local_date
 from app.domain.errors import InvalidInput, NotFound
@@ -28,7 +29,7 @@ from app.persistence.cases import find_case_by_number
 from app.services.reading.project_views import project_view
 from app.services.runtime import Runtime
 
-_NUMBER = re.compile(r"^\d{4}-\d{6}$")
+_NUMBER = re.compile(r"^\d{4}-\d{6}$")  # after case_number() made it canonical
 _CODE = re.compile(r"^[0-9A-F]{4,16}$")
 _DUMMY_CODE = "000000"
 
@@ -86,7 +87,7 @@ def _steps(status: CaseStatus) -> list[ProgressStep]:
 
 
 def lookup_progress(session: Session, runtime: Runtime, number: object, code: object) -> Progress:
-    number = number.strip() if isinstance(number, str) else ""
+    number = (case_number(number) or number.strip()) if isinstance(number, str) else ""
     code = code.strip().upper() if isinstance(code, str) else ""
     if not _NUMBER.match(number):
         raise InvalidInput("invalid_case_number", "请填写办件编号，如 2026-000123（见受理回执）", field="number")
