@@ -15,6 +15,7 @@ from app.domain.clock import BUREAU_ZONE
 from app.domain.errors import InvalidInput
 from app.scenarios import report as scenario_files
 from app.services.audit import trail as audit_trail
+from app.services.audit.readable import raw_json
 from app.services.processes import coverage as path_coverage
 from app.web.edge.api import browser_actor
 from app.web.edge.browser_session import current_actor
@@ -35,6 +36,11 @@ AUDIT_ROLES = audit_trail.AUDIT_ROLES
 def _nav() -> dict[str, Any]:
     actor = current_actor()
     return {"may_audit": actor is not None and actor.role in AUDIT_ROLES}
+
+
+@bp.app_template_filter("raw_json")
+def raw_json_filter(value: dict[str, Any]) -> str:
+    return raw_json(value)  # Chinese as it is; Jinja escapes it for HTML
 
 
 @bp.app_template_filter("beijing_time")

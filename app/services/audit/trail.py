@@ -21,10 +21,12 @@ from app.domain.clock import BUREAU_ZONE
 from app.domain.errors import InvalidInput
 from app.domain.roles import Role
 from app.persistence import audit_queries
+from app.persistence import users as user_queries
 from app.persistence.audit import ChainBreak, verify_chain
 from app.persistence.audit_queries import EventFilter
 from app.persistence.models import AuditEvent
 from app.services.actor import Actor
+from app.services.audit.readable import Change, changes
 from app.services.reading.case_history import ACTION_LABELS as CASE_ACTION_LABELS
 
 AUDIT_ROLES = (Role.AUDITOR, Role.ADMIN)
@@ -41,9 +43,10 @@ ACTION_LABELS = {
 
 #: (field, CSV column header) in export order
 EXPORT_COLUMNS = (
-    ("id", "事件编号"), ("occurred_at", "时间（北京时间）"), ("actor", "操作人"), ("action", "动作代码"),
-    ("action_label", "动作"), ("case_number", "办件编号"), ("element_id", "环节或元素"),
-    ("before", "变更前"), ("after", "变更后"), ("prev_hash", "前一事件哈希"), ("hash", "本事件哈希"),
+    ("id", "事件编号"), ("occurred_at", "时间（北京时间）"), ("actor_name", "操作人"), ("actor", "操作人账号"),
+    ("action_label", "动作"), ("action", "动作代码"), ("case_number", "办件编号"), ("element_id", "环节或元素"),
+    ("changes", "变更内容"), ("before", "变更前（原始数据）"), ("after", "变更后（原始数据）"),
+    ("prev_hash", "前一事件哈希"), ("hash", "本事件哈希"),
 )
 
 
@@ -117,8 +120,11 @@ def _filter(session: Session, query: TrailQuery) -> EventFilter | None:
         case_id = audit_queries.case_id_for_number(session, query.case_number)
         if case_id is None:
             return None
+    actors = None
+    if query.actor:  # a username or a person's name (王审查): everyone it names
+        actors = tuple(user_queries.usernames_named(session, query.actor)) or (query.actor,)
     return EventFilter(
-        case_id=case_id, actor=query.actor, action=query.action,
+        case_id=case_id, actors=actors, action=query.action,
         since=_start_of(query.date_from) if query.date_from else None,
         until=_start_of(query.date_to + timedelta(days=1)) if query.date_to else None)
 
@@ -139,15 +145,20 @@ class EventView(TypedDict):
     after: dict[str, Any]
     prev_hash: str
     hash: str
+    #: not hashed: who acted, by name, and the change as a Chinese list (变更前 → 变更后)
+    actor_name: str
+    changes: list[Change]
 
 
-def event_view(event: AuditEvent, case_number: str | None) -> EventView:
+def event_view(event: AuditEvent, case_number: str | None, names: Mapping[str, str]) -> EventView:
     return {
         "id": event.id, "occurred_at": event.occurred_at.isoformat(timespec="microseconds"),
         "actor": event.actor,
         "action": event.action, "action_label": action_label(event.action),
         "case_id": event.case_id, "case_number": case_number, "element_id": event.element_id,
         "before": event.before, "after": event.after, "prev_hash": event.prev_hash, "hash": event.hash,
+        "actor_name": names.get(event.actor, "系统" if event.actor == "system" else event.actor),
+        "changes": changes(event.before, event.after, names),
     }
 
 
@@ -170,7 +181,8 @@ def search(session: Session, actor: Actor, query: TrailQuery) -> TrailPage:
         return TrailPage(query, [], 0)
     rows = audit_queries.search_events(session, criteria, limit=query.page_size,
                                        offset=(query.page - 1) * query.page_size)
-    return TrailPage(query, [event_view(e, n) for e, n in rows], audit_queries.count_events(session, criteria))
+    names = user_queries.all_display_names(session)
+    return TrailPage(query, [event_view(e, n, names) for e, n in rows], audit_queries.count_events(session, criteria))
 
 
 def export_events(session: Session, actor: Actor, query: TrailQuery) -> Iterator[EventView]:
@@ -179,13 +191,16 @@ def export_events(session: Session, actor: Actor, query: TrailQuery) -> Iterator
     criteria = _filter(session, query)
     if criteria is None:
         return iter(())
-    return (event_view(e, n) for e, n in audit_queries.iter_events(session, criteria))
+    names = user_queries.all_display_names(session)
+    return (event_view(e, n, names) for e, n in audit_queries.iter_events(session, criteria))
 
 
 def _cell(view: Mapping[str, object], name: str) -> str:
     value = view[name]
     if name == "occurred_at":
         return datetime.fromisoformat(str(value)).astimezone(BUREAU_ZONE).isoformat(sep=" ", timespec="seconds")
+    if name == "changes" and isinstance(value, list):
+        return "\n".join(f"{c['field']}：{c['before'] or '—'} → {c['after'] or '—'}" for c in value)
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False, sort_keys=True) if value else ""
     return "" if value is None else str(value)
