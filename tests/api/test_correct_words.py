@@ -34,3 +34,14 @@ def test_a_parallel_review_is_still_parallel_approval(app, api):
     client = app.test_client()
     login(client, "window")
     assert "并联审批 · 2 个部门" in text(client.get(f"/cases/{case['id']}"))
+
+
+def test_rule_decisions_name_their_rules_in_chinese_not_by_version_string(app, api, ext):
+    case = _inspected_jointly(api)
+    [decision] = api.get(f"/api/v1/cases/{case['id']}", as_user="window").get_json()["rule_decisions"]
+    version = ext.runtime.rules.version_of("inspection")
+    assert decision["ruleset_label"] == f"规则“现场核查方式” {version.split('+')[0]} 版"
+    client = app.test_client()
+    login(client, "window")
+    page = text(client.get(f"/cases/{case['id']}"))
+    assert decision["ruleset_label"] in page and f"v{version}" not in page

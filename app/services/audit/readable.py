@@ -8,9 +8,11 @@ from collections.abc import Mapping
 from typing import Any, TypedDict
 
 from app.domain.case_status import CaseResult, CaseStatus
+from app.domain.field_labels import FIELD_LABELS as STEP_FIELD_LABELS
 
 #: every field the trail's events carry, by its Chinese name
 FIELD_LABELS = {
+    **STEP_FIELD_LABELS,
     "task": "环节", "task_id": "任务编号", "claimed_by": "签收人", "to": "转办给", "reason": "原因或说明",
     "reason_label": "暂停原因", "decision": "决定", "opinion": "意见", "data": "填写内容", "result": "办理结果",
     "result_label": "办理结果", "status": "办件状态", "status_label": "办件状态", "state": "时限状态",

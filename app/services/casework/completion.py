@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.domain.errors import Conflict, InvalidInput
+from app.domain.field_labels import field_label
 from app.domain.kinds import TaskKind, TaskStatus
 from app.persistence.audit import append_event
 from app.persistence.case_items import case_item
@@ -118,8 +119,9 @@ def _validate_submission(spec: HumanTaskSpec, completion: Completion) -> dict[st
     decision = completion.decision
     if spec.decisions:
         if decision not in spec.decisions:
-            options = "、".join(f"{k}（{v}）" for k, v in spec.decisions.items())
-            raise InvalidInput("invalid_decision", f"请选择办理决定：{options}", field="decision")
+            options = "、".join(spec.decisions.values())
+            raise InvalidInput("invalid_decision", f"请选择办理决定：{options}", field="decision",
+                               allowed=list(spec.decisions))
     elif decision not in (None, ""):
         raise InvalidInput("decision_not_expected", "此环节不作办理决定", field="decision")
     opinion = (completion.opinion or "").strip()
@@ -131,7 +133,7 @@ def _validate_submission(spec: HumanTaskSpec, completion: Completion) -> dict[st
     for name, value in completion.data.items():
         field_spec = spec.field_spec(name)
         if field_spec is None:
-            raise InvalidInput("unknown_field", f"此环节不接受字段“{name}”", field=str(name)[:64])
+            raise InvalidInput("unknown_field", f"此环节不填写“{field_label(str(name))[:64]}”", field=str(name)[:64])
         data[name] = field_spec.coerce(value)
     if spec.decisions:
         data["decision"] = decision

@@ -32,6 +32,8 @@ ACTION_LABELS = {
     "licence_revoked": "许可撤销",
     "escalation_completed": "督办办结",
     "model_deployed": "部署流程",
+    "model_uploaded": "上传流程模型",
+    "intake_notice_issued": "窗口出具一次性告知书",
     "project_stage_started": "阶段开始计时",
     "project_stage_concluded": "阶段办结",
 }

@@ -257,7 +257,7 @@ def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) 
     ready = [t for t in tasks if t.status == TaskStatus.READY]
     candidates = task_queries.usernames_for(session, [(t.role, t.department) for t in ready])
     missing = missing_materials(item, case.materials) if item else []
-    decisions = rule_decisions(session, case.id)
+    decisions = rule_decisions(session, case.id, {r.name: r.title for r in runtime.rules.rulesets()})
     done = sorted((t for t in tasks if t.status == TaskStatus.COMPLETED),
                   key=lambda t: (t.completed_at, t.created_at))
     events = events_for_case(session, case.id)
