@@ -26,6 +26,7 @@ from app.domain.kinds import CaseKind
 from app.persistence import tasks as task_queries
 from app.persistence.case_items import items_of_case
 from app.persistence.cases import find_case_by_number
+from app.persistence.models import Case
 from app.services.reading.project_views import project_view
 from app.services.runtime import Runtime
 
@@ -78,6 +79,8 @@ class Progress(TypedDict):
     provisional: bool
     suspended: bool
     completed_on: str | None
+    #: 告知承诺: approved on the spot (当场准予); ``due_date`` is then the 事后核查 deadline
+    approved_on_commitment: bool
 
 
 def _steps(status: CaseStatus) -> list[ProgressStep]:
@@ -125,4 +128,10 @@ def lookup_progress(session: Session, runtime: Runtime, number: object, code: ob
         "provisional": case.deadline_provisional,
         "suspended": case.clock_suspended_since is not None and not status.is_final,
         "completed_on": day(case.completed_at),
+        "approved_on_commitment": _approved_on_commitment(runtime, case),
     }
+
+
+def _approved_on_commitment(runtime: Runtime, case: Case) -> bool:
+    subject = runtime.catalogue.find(case.item_code)
+    return subject is not None and subject.commitment is not None and case.result == CaseResult.APPROVED
