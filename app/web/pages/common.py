@@ -60,4 +60,6 @@ def _inject() -> dict[str, Any]:
                 "current_role_code": None, "current_department": None}
     return {"csrf_token": csrf_token, "current_user": actor.display_name or actor.username,
             "current_role": actor.role.label, "current_role_code": actor.role.value,
-            "current_department": ext().runtime.catalogue.department_name(actor.department)}
+            "current_department": ext().runtime.catalogue.department_name(actor.department),
+            # the page's script warns before the session idles out (static/drafts.js)
+            "session_idle_seconds": ext().runtime.settings.session_idle_minutes * 60}

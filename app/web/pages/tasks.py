@@ -18,6 +18,7 @@ from app.services.casework.supplement import RETURN_DECISION
 from app.services.casework.transfer import transfer_task
 from app.services.reading import case_views
 from app.services.reading.task_page import spec_of_task, task_page_view
+from app.web.edge.browser_session import FORM_PAGE_FIELD
 from app.web.edge.pages import page, safe_next, wants_json
 from app.web.edge.responses import error_body, json_response, status_of
 from app.web.edge.units import Call
@@ -108,7 +109,7 @@ def _ticked(form: Any) -> list[str]:
 
 #: what the completion form sends besides the step's declared fields (``field_<name>``)
 FORM_ENVELOPE = frozenset({"csrf_token", "version", "decision", "opinion", "next", "notice_material",
-                           "supplement_material"})
+                           "supplement_material", FORM_PAGE_FIELD})
 
 
 def _undeclared(form: Any, spec: Any) -> dict[str, Any]:
