@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from tests.support.api import PASSWORD
 from tests.support.cases import register, work
-from tests.support.pages import csrf, login
+from tests.support.pages import csrf, login, signed_in, text
 
 
 def test_login_rotates_session_and_inbox_shows_chinese_tabs(app):
@@ -137,3 +137,19 @@ def test_a_form_field_the_step_does_not_declare_is_refused_and_changes_nothing(a
     response = client.post(f"/tasks/{task_id}/complete", data={
         "csrf_token": token, "decision": "approve", "opinion": "同意", "version": str(case["version"])})
     assert response.status_code == 302
+
+
+def test_every_problem_of_the_completion_form_is_shown_at_once_next_to_its_field(app, api):
+    case = work(api, register(api), "window", "approve")
+    task_id = case["tasks"][0]["id"]
+    client, token = signed_in(app, "reviewer_market")
+    client.post(f"/tasks/{task_id}/claim", data={"csrf_token": token})
+    response = client.post(f"/tasks/{task_id}/complete", data={"csrf_token": token, "decision": "reject",
+                                                                "opinion": ""})
+    assert response.status_code == 400 and 'id="error-opinion"' in text(response)
+    body = api.post(f"/api/v1/tasks/{task_id}/complete", as_user="reviewer_market",
+                    json={"decision": "maybe", "opinion": "x" * 2001, "data": {"colour": "red"}}).get_json()
+    assert set(body["details"]["fields"]) == {"decision", "opinion", "colour"}
+    page = text(client.post(f"/tasks/{task_id}/complete", data={"csrf_token": token, "decision": "maybe",
+                                                                "opinion": "x" * 2001}))
+    assert 'id="error-decision"' in page and 'id="error-opinion"' in page and "有 2 处需要修改" in page

@@ -56,6 +56,9 @@ def _refused(err: OneSealError) -> tuple[dict[str, str], dict[str, Any]]:
     values: dict[str, Any] = {k: v for k, v in request.form.items() if k != "csrf_token"}
     values["notice_material"] = ticked
     values["supplement_material"] = request.form.getlist("supplement_material")
+    named = err.details.get("fields")
+    if isinstance(named, dict) and len(named) > 1:  # every problem of the form, each at its field
+        return {"_form": f"有 {len(named)} 处需要修改：{err.message}", **named}, values
     return {field: err.message}, values
 
 
