@@ -18,6 +18,7 @@ from app.services.intake.registration import register_case
 from app.services.intake.window_desk import (
     accept_application,
     desk_choices,
+    exact_match,
     material_groups,
 )
 from app.services.reading import case_views
@@ -100,8 +101,9 @@ def register(call: Call) -> Any:
                 errors[field] = err.message
     groups = _choices(call, chosen)
     found = [subject for group in groups for subject in group.subjects]
-    if chosen is None and request.args.get("q") and len(found) == 1:
-        chosen = found[0]  # the search names one thing: take it
+    if chosen is None and request.args.get("q"):
+        # the search names one thing, or one item exactly: take it
+        chosen = found[0] if len(found) == 1 else exact_match(call.runtime.catalogue, request.args.get("q"))
     waiting = inbox_service.inbox(call.session, call.runtime, call.actor, inbox_service.InboxRequest(
         tab="department", page_size=DESK_LIST_SIZE))
     received = set(request.form.getlist("materials")) if request.method == "POST" else None
