@@ -378,8 +378,9 @@ class CaseItem(Base):
 
 
 
-# The construction-project tables and the access tables (browser sessions, failed attempts)
+# The construction-project tables, the access tables (browser sessions, failed attempts) and 常用意见
 # live in their own modules; importing them here registers them with ``Base.metadata``, so the
 # schema is always complete.
 from app.persistence.access_models import FailedAttempt, WebSession  # noqa: E402,F401
+from app.persistence.opinion_models import CommonOpinion  # noqa: E402,F401
 from app.persistence.project_models import Project, ProjectStage  # noqa: E402,F401

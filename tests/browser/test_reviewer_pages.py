@@ -115,3 +115,19 @@ def test_inbox_screenshot(page, live_server):
     path = REPORTS / "inbox.png"
     page.screenshot(path=str(path), full_page=False)
     assert path.stat().st_size > 20_000
+
+
+def test_a_common_opinion_goes_into_the_box_with_one_click_and_new_ones_are_kept(page, live_server):
+    case = accepted_case(live_server, "常用意见小店")
+    sign_in(page, "reviewer_market")
+    page.goto(f"/tasks/{case['tasks'][0]['id']}")
+    page.click("#actions button[type=submit]:has-text('签收')")
+    page.click(".opinion-chip[data-decision=approve]")
+    expect(page.locator("#opinion")).to_have_value("经审查，申请材料齐全、符合法定形式，同意。")
+    page.fill("#opinion", "经核实，经营场所符合要求，同意。")
+    page.click("#keep-opinion")
+    expect(page.locator(".opinion-note")).to_have_text("已保存为常用意见")
+    page.reload()
+    page.fill("#opinion", "")
+    page.click(".opinion-chip[data-text='经核实，经营场所符合要求，同意。']")
+    expect(page.locator("#opinion")).to_have_value("经核实，经营场所符合要求，同意。")

@@ -17,6 +17,7 @@ from app.persistence import tasks as task_queries
 from app.persistence.cases import get_case
 from app.persistence.models import TaskRecord
 from app.services.actor import Actor
+from app.services.casework import common_opinions
 from app.services.casework.claims import can_act
 from app.services.casework.transfer import transfer_candidates
 from app.services.processes.deployed import definition_for
@@ -45,7 +46,9 @@ def task_page_view(session: Session, runtime: Runtime, actor: Actor, task_id: st
     return {**view, "task": task, "spec": spec, "focus": focus, "others": others,
             "brief": case_sections.task_brief(view["case"], task, stage, runtime.catalogue),
             "may_act": can_act(actor, task) and task.status == TaskStatus.READY,
-            "candidates": transfer_candidates(session, actor, task)}
+            "candidates": transfer_candidates(session, actor, task),
+            "opinion_choices": common_opinions.choices(session, actor, task.name, list(spec.decisions) if spec else [])
+            if task.claimed_by == actor.username and task.status == TaskStatus.READY else []}
 
 
 def where_next(session: Session, runtime: Runtime, case_id: int) -> str:
