@@ -58,7 +58,7 @@ def trail(call: Call) -> Any:
         query = audit_trail.parse_query(request.args)
     except InvalidInput as err:
         query, error, status = audit_trail.TrailQuery(), err.message, 400
-    found = audit_trail.search(call.session, call.actor, query)
+    found = audit_trail.search(call.session, call.runtime, call.actor, query)
     return render_template("audit/trail.html", page=found, query=query, error=error,
                            actions=audit_trail.ACTION_LABELS, params=query.as_params()), status
 
@@ -66,7 +66,7 @@ def trail(call: Call) -> Any:
 @bp.get("/events.<any(csv, json):fmt>")
 @download(actor_from=browser_actor)
 def export(call: Call, fmt: str) -> Download:
-    chunks = audit_trail.export_chunks(call.session, call.actor, request.args, fmt)
+    chunks = audit_trail.export_chunks(call.session, call.runtime, call.actor, request.args, fmt)
     return Download(chunks, audit_trail.EXPORT_NAME, audit_trail.EXPORT_ASCII_NAME, fmt)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
 from app.domain.case_status import CaseResult, CaseStatus
@@ -36,8 +37,22 @@ DECISION_LABELS = {"approve": "同意", "reject": "不同意", "return": "退回
                    "not_accept": "不予受理", "upheld": "维持", "revoke": "撤销"}
 STATE_LABELS = {"normal": "正常", "warning": "预警", "overdue": "超期"}
 _PEOPLE = ("claimed_by", "to", "user")
-#: fields that say nothing to a reader beside their neighbours (their labelled twin is shown)
-_HIDDEN = ("task_id", "status_label", "result_label", "reason_label", "outcome_label")
+#: fields that say nothing to a reader beside their neighbours (their labelled twin is shown, or
+#: the rule's Chinese explanation says it); the raw data keeps them
+_HIDDEN = ("task_id", "status_label", "result_label", "reason_label", "outcome_label", "outcome", "ruleset",
+           "explanation", "facts", "cited_facts", "extras", "hash", "model_revision", "rule_id")
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """What the trail's codes mean: people by name, and per field (department, role, item,
+    process) the Chinese name of each code."""
+
+    names: Mapping[str, str] = field(default_factory=dict)
+    codes: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def person(self, username: str) -> str:
+        return self.names.get(username, "系统" if username == "system" else username)
 
 
 class Change(TypedDict):
@@ -48,41 +63,43 @@ class Change(TypedDict):
     after: str
 
 
-def _value(field: str, value: Any, names: Mapping[str, str]) -> str:
+def _value(key: str, value: Any, words: Vocabulary) -> str:
     if value is None or value == "" or value == [] or value == {}:
         return ""
     if isinstance(value, bool):
         return "是" if value else "否"
-    if field in _PEOPLE and isinstance(value, str):
-        return names.get(value, value)
-    if field == "status" and value in CaseStatus.__members__.values():
+    if key in _PEOPLE and isinstance(value, str):
+        return words.person(value)
+    if isinstance(value, str) and value in words.codes.get(key, {}):
+        return words.codes[key][value]
+    if key == "status" and value in CaseStatus.__members__.values():
         return CaseStatus(value).label
-    if field == "result" and value in CaseResult.__members__.values():
+    if key == "result" and value in CaseResult.__members__.values():
         return CaseResult(value).label
-    if field == "decision" and isinstance(value, str):
+    if key == "decision" and isinstance(value, str):
         return DECISION_LABELS.get(value, value)
-    if field == "state" and isinstance(value, str):
+    if key == "state" and isinstance(value, str):
         return STATE_LABELS.get(value, value)
     if isinstance(value, list):
         if all(isinstance(v, str | int | float) for v in value):
-            return "、".join(str(v) for v in value)
+            return "、".join(_value(key, v, words) if isinstance(v, str) else str(v) for v in value)
         return f"{len(value)} 项"
     if isinstance(value, dict):
-        return "；".join(f"{FIELD_LABELS.get(k, k)}：{_value(k, v, names)}" for k, v in value.items()
-                        if _value(k, v, names))
+        return "；".join(f"{FIELD_LABELS.get(k, '其他')}：{_value(k, v, words)}" for k, v in value.items()
+                        if k not in _HIDDEN and _value(k, v, words))
     return str(value)
 
 
-def changes(before: Mapping[str, Any], after: Mapping[str, Any], names: Mapping[str, str]) -> list[Change]:
+def changes(before: Mapping[str, Any], after: Mapping[str, Any], words: Vocabulary) -> list[Change]:
     """The event's fields in Chinese, before → after, in the order the event wrote them."""
     fields = [k for k in (*before, *(k for k in after if k not in before)) if k not in _HIDDEN]
     listed: list[Change] = []
-    for field in fields:
-        was, now = _value(field, before.get(field), names), _value(field, after.get(field), names)
-        if field == "status" and not now and after.get("status_label"):
+    for key in fields:
+        was, now = _value(key, before.get(key), words), _value(key, after.get(key), words)
+        if key == "status" and not now and after.get("status_label"):
             now = str(after["status_label"])
         if was or now:
-            listed.append({"field": FIELD_LABELS.get(field, "其他"), "before": was, "after": now})
+            listed.append({"field": FIELD_LABELS.get(key, "其他"), "before": was, "after": now})
     return listed
 
 

@@ -200,7 +200,7 @@ def list_models(session: Session, actor: Actor) -> list[ModelSummary]:
     for model in store.all_models(session):
         version = deployed.get(model.process_id or "")
         summaries.append(ModelSummary(model, latest.get(model.id), version,
-                                      names.get(model.created_by, model.created_by),
+                                      names.get(model.created_by, "系统" if model.created_by == "system" else model.created_by),
                                       names.get(version.author, version.author) if version else None))
     return summaries
 
