@@ -383,4 +383,5 @@ class CaseItem(Base):
 # schema is always complete.
 from app.persistence.access_models import FailedAttempt, WebSession  # noqa: E402,F401
 from app.persistence.opinion_models import CommonOpinion  # noqa: E402,F401
+from app.persistence.attachment_models import Attachment  # noqa: E402,F401
 from app.persistence.project_models import Project, ProjectStage  # noqa: E402,F401

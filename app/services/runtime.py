@@ -15,6 +15,7 @@ from app.domain.clock import Clock, SystemClock
 from app.domain.working_days import WorkingDayCalendar
 from app.rules_engine import RulesEngine, load_rules_engine
 from app.services.decisions import DecisionRecorder, build_evaluator
+from app.storage import BlobStore, FolderStore
 from app.workflow.definitions import DefinitionCatalogue, ProcessDefinition
 from app.workflow.engine import WorkflowEngine
 
@@ -29,6 +30,8 @@ class Runtime:
     calendar: WorkingDayCalendar
     clock: Clock
     decisions: DecisionRecorder
+    #: uploaded files' bytes (scanned materials, inspection photos)
+    blobs: BlobStore
     #: deployed version id → its definition (versions are immutable, so this never goes stale)
     by_version: dict[int, ProcessDefinition] = field(default_factory=dict)
 
@@ -49,4 +52,5 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         calendar=load_calendar(settings.calendar_file),
         clock=clock,
         decisions=recorder,
+        blobs=FolderStore(settings.instance_dir / "attachments"),
     )

@@ -12,6 +12,7 @@ from app.services.casework.completion import Completion, complete_task
 from app.services.casework.inspection import decision_view, evaluate_inspection
 from app.services.casework.transfer import transfer_task
 from app.services.intake.application import Application
+from app.services.intake.attachments import attach_scan, read_attachment
 from app.services.intake.materials import receive_materials
 from app.services.intake.registration import register_case
 from app.services.reading import case_search, case_views
@@ -25,6 +26,7 @@ from app.web.edge.request_input import int_param
 from app.web.edge.responses import json_response
 from app.web.edge.units import Call
 from app.web.openapi import openapi_document
+from app.web.pages.attachments import file_response
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -124,6 +126,21 @@ def export_cases(call: Call) -> Download:
 @api()
 def get_case(call: Call, case_id: int) -> tuple[Any, int]:
     return case_views.case_detail(call.session, call.runtime, call.actor, case_id), 200
+
+
+@bp.post("/cases/<int:case_id>/attachments")
+@api(write=True)
+def add_attachment(call: Call, case_id: int) -> tuple[Any, int]:
+    upload = request.files.get("file")
+    return attach_scan(call.session, call.runtime, call.actor, case_id, request.form.get("material"),
+                       upload.filename if upload else "", upload.read() if upload else b""), 201
+
+
+@bp.get("/attachments/<attachment_id>")
+@api()
+def get_attachment(call: Call, attachment_id: str) -> tuple[Any, int]:
+    view, data = read_attachment(call.session, call.runtime, call.actor, attachment_id[:64])
+    return file_response(view, data), 200
 
 
 @bp.get("/cases/<int:case_id>/diagram")

@@ -131,3 +131,28 @@ def test_a_common_opinion_goes_into_the_box_with_one_click_and_new_ones_are_kept
     page.fill("#opinion", "")
     page.click(".opinion-chip[data-text='经核实，经营场所符合要求，同意。']")
     expect(page.locator("#opinion")).to_have_value("经核实，经营场所符合要求，同意。")
+
+
+PNG_SCAN = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
+            b"\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+def test_the_window_uploads_a_scan_and_the_reviewer_reads_it_beside_the_form(page, live_server):
+    case = register(live_server.api, applicant={"name": "扫描件测试店"})
+    sign_in(page, "window")
+    page.goto(f"/cases/{case['id']}")
+    page.select_option("form.scan-upload select[name=material]", "M01")
+    page.set_input_files("form.scan-upload input[type=file]",
+                         files=[{"name": "营业执照.png", "mimeType": "image/png", "buffer": PNG_SCAN}])
+    page.click("form.scan-upload button[type=submit]")
+    expect(page.locator("main")).to_contain_text("已上传扫描件：营业执照.png")
+    case = work(live_server.api, live_server.api.get(f"/api/v1/cases/{case['id']}", as_user="window").get_json(),
+                "window", "approve")
+    page.context.clear_cookies()
+    sign_in(page, "reviewer_market")
+    page.goto(f"/tasks/{case['tasks'][0]['id']}")
+    page.click("a[data-scan]")
+    expect(page.locator("#scan-viewer img")).to_be_visible()
+    before = page.evaluate("document.querySelector('#scan-viewer img').style.width")
+    page.click("#scan-viewer [data-zoom='1']")
+    assert page.evaluate("document.querySelector('#scan-viewer img').style.width") != before

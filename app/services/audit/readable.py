@@ -30,7 +30,8 @@ FIELD_LABELS = {
     "explanation_zh": "规则说明", "explanation": "规则说明", "rule_id": "规则", "ruleset": "规则集",
     "ruleset_version": "规则集版本", "facts": "判断依据", "extras": "附加结论", "certificate_no": "证照编号",
     "delivery": "送达方式", "commitment_signed": "已签署告知承诺书", "finding": "核查结论",
-    "department_name": "部门", "registered": "登记", "query_code": "查询码",
+    "department_name": "部门", "registered": "登记", "query_code": "查询码", "material": "材料",
+    "filename": "文件名", "content_type": "文件类型", "sha256": "内容摘要（SHA-256）",
 }
 #: decisions as the trail shows them when the step's own label is not at hand
 DECISION_LABELS = {"approve": "同意", "reject": "不同意", "return": "退回补正", "accept": "受理",

@@ -16,13 +16,17 @@ from app.domain.clock import local_date
 from app.domain.errors import Forbidden
 from app.domain.kinds import CaseKind, TaskStatus
 from app.domain.roles import Role
+from app.persistence import attachments as attachment_queries
 from app.persistence import tasks as task_queries
 from app.persistence.audit import events_for_case
 from app.persistence.case_items import items_of_case
 from app.persistence.cases import follow_ups, get_case
 from app.persistence.models import Case, TaskRecord
 from app.persistence.users import display_names
+from app.services.access.visibility import load_visible_case, may_view  # noqa: F401  (used by others through here too)
 from app.services.actor import Actor
+from app.services.intake.attachments import AttachmentView
+from app.services.intake.attachments import view as attachment_view
 from app.services.casework.parallel_review import ParallelView, parallel_view
 from app.services.casework.supplement import NoticeView, notices_view
 from app.services.clock.time_limits import (
@@ -46,29 +50,6 @@ from app.services.reading.case_parts import (
 )
 from app.services.reading.project_views import MaterialSpec, ProjectView, project_view
 from app.services.runtime import Runtime
-
-
-def may_view(actor: Actor, case: Case, session: Session) -> bool:
-    if actor.sees_all_cases:
-        return True
-    if actor.department == case.department:
-        return True
-    return any(t.department == actor.department for t in task_queries.tasks_of_case(session, case.id))
-
-
-def load_visible_case(session: Session, actor: Actor, case_id: int, *, process_data_only: bool = False) -> Case:
-    """The case, if the actor may see it; ``process_data_only`` when the caller shows nothing
-    but the case's path through its diagram (which designers may read)."""
-    case = get_case(session, case_id)
-    if actor.sees_process_data_only:
-        if process_data_only:
-            return case
-        raise Forbidden("personal_data_not_for_role",
-                        "流程设计人员只能查看办件的流程数据（流程图与办理路径），不能查看申请人信息、材料和办理意见",
-                        case_id=case_id)
-    if not may_view(actor, case, session):
-        raise Forbidden("case_not_visible", "无权查看该办件", case_id=case_id)
-    return case
 
 
 class TaskBase(TypedDict):
@@ -246,6 +227,8 @@ class CaseDetail(CaseSummary):
     items: list[CaseItemView]
     diagram: DiagramIds
     history: list[HistoryEntry]
+    #: scans of the materials (扫描件) and other uploaded files, oldest first
+    attachments: list[AttachmentView]
 
 
 def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) -> CaseDetail:
@@ -299,4 +282,5 @@ def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) 
                     "completed": sorted({t.element_id for t in done}),
                     "active": sorted({t.element_id for t in ready})},
         "history": history(events, definition, names),
+        "attachments": [attachment_view(row) for row in attachment_queries.attachments_of(session, case.id)],
     }

@@ -46,6 +46,10 @@ _APPLICATION = {"type": "object", "required": ["applicant"],
                 "properties": {"name": {"type": "string", "maxLength": 100},
                                "location": {"type": "string", "maxLength": 200}}}}}
 
+_ATTACHMENT = {"type": "object", "required": ["id", "content_type", "size"], "properties": {
+    "id": {"type": "string"}, "material_code": {"type": ["string", "null"]}, "kind": {"type": "string"},
+    "filename": {"type": "string"}, "content_type": {"type": "string"}, "size": {"type": "integer"},
+    "uploaded_by": {"type": "string"}, "uploaded_at": {"type": "string"}}}
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _SEARCH = [
     query("q", {"type": "string", "maxLength": 64}, "办件编号（可不带横线）、申请人或事项名称"),
@@ -95,6 +99,20 @@ def case_paths() -> dict[str, Any]:
             "summary": f"导出查询结果为 Excel（最多 {MAX_EXPORT} 件）", "parameters": _SEARCH,
             "responses": {"200": {"description": "Excel 工作簿", "content": {_XLSX: {"schema": {
                 "type": "string", "format": "binary"}}}}, **errors(401, 403)}}},
+        "/api/v1/cases/{case_id}/attachments": {"post": {
+            "summary": "上传材料扫描件（综合窗口；PDF、JPEG 或 PNG，按内容识别）", "parameters": [_CASE_ID, IDEMPOTENCY],
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["material", "file"], "properties": {
+                    "material": {"type": "string", "maxLength": 32, "description": "材料编码"},
+                    "file": {"type": "string", "format": "binary"}}}}}},
+            "responses": {**ok("已上传", _ATTACHMENT, "201"), **errors(401, 403, 404, 409, 413)}}},
+        "/api/v1/attachments/{attachment_id}": {"get": {
+            "summary": "读取扫描件（可查看该办件者；流程设计人员除外）",
+            "parameters": [{"name": "attachment_id", "in": "path", "required": True,
+                            "schema": {"type": "string", "maxLength": 64}}],
+            "responses": {"200": {"description": "文件", "content": {
+                m: {"schema": {"type": "string", "format": "binary"}}
+                for m in ("application/pdf", "image/jpeg", "image/png")}}, **errors(401, 403, 404)}}},
         "/api/v1/cases/{case_id}": {"get": {
             "summary": "办件详情（待办任务、办理历史）", "parameters": [_CASE_ID],
             "responses": {**ok("办件", CASE), **errors(401, 403, 404)}}},

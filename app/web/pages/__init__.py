@@ -2,7 +2,17 @@
 the public progress page. The templates need no build step; scripts only where they help."""
 from __future__ import annotations
 
-from app.web.pages import auth, cases, inbox, opinions, progress, search, tasks, window  # noqa: F401  (routes)
+from app.web.pages import (  # noqa: F401  (routes)
+    attachments,
+    auth,
+    cases,
+    inbox,
+    opinions,
+    progress,
+    search,
+    tasks,
+    window,
+)
 from app.web.pages.common import bp
 
 __all__ = ["bp"]
