@@ -40,7 +40,7 @@ def test_reviewer_claims_from_the_department_inbox_and_approves(page, live_serve
     page.click("[data-tab=department]")
     row = page.locator("tr", has_text=case["number"])
     mine_before = int(page.locator("[data-count=mine]").inner_text())
-    row.get_by_role("button", name="签收").click()  # partial update: no reload
+    row.get_by_role("button", name="签收", exact=True).click()  # partial update: no reload
     expect(row).to_contain_text("已签收，转入我的待办")
     expect(page.locator("[data-count=mine]")).to_have_text(str(mine_before + 1))
 
@@ -58,7 +58,7 @@ def test_reviewer_claims_from_the_department_inbox_and_approves(page, live_serve
     expect(page.get_by_label("建议准予")).to_be_checked()  # the form keeps what was entered
     page.fill("#opinion", "经审查，申请材料齐全，符合法定条件")
     page.get_by_role("button", name="提交").click()
-    expect(page.locator(".flash")).to_have_text("已办理完成")
+    expect(page.locator(".flash")).to_contain_text("已办理完成，办件已转至")
     detail = live_server.api.get(f"/api/v1/cases/{case['id']}", as_user="window").get_json()
     assert detail["status"] not in ("registered", "in_review")  # on to inspection or decision
     assert detail["opinions"][-1]["opinion"] == "经审查，申请材料齐全，符合法定条件"
@@ -85,7 +85,7 @@ def test_return_for_supplement_with_the_one_time_notice(page, live_server):
     expect(notice).to_be_visible()
     page.fill("input[name=notice_reason_M02]", "营业执照已过期，请提供有效期内的执照")
     page.get_by_role("button", name="提交").click()
-    expect(page.locator(".flash")).to_have_text("已办理完成")
+    expect(page.locator(".flash")).to_contain_text("已办理完成，办件已转至")
     detail = live_server.api.get(f"/api/v1/cases/{case['id']}", as_user="window").get_json()
     assert detail["status"] == "awaiting_supplement"
     page.goto(f"/cases/{case['id']}")
