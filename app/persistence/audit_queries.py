@@ -18,7 +18,8 @@ class EventFilter:
     """Every given criterion must hold; ``since`` is inclusive, ``until`` exclusive (UTC)."""
 
     case_id: int | None = None
-    actor: str | None = None
+    #: the usernames of whoever acted (one given by username, or everyone bearing a given name)
+    actors: tuple[str, ...] | None = None
     action: str | None = None
     since: datetime | None = None
     until: datetime | None = None
@@ -30,8 +31,8 @@ Columns = TypeVarTuple("Columns")
 def _where(statement: Select[*Columns], criteria: EventFilter) -> Select[*Columns]:
     if criteria.case_id is not None:
         statement = statement.where(AuditEvent.case_id == criteria.case_id)
-    if criteria.actor:
-        statement = statement.where(AuditEvent.actor == criteria.actor)
+    if criteria.actors is not None:
+        statement = statement.where(AuditEvent.actor.in_(criteria.actors))
     if criteria.action:
         statement = statement.where(AuditEvent.action == criteria.action)
     if criteria.since is not None:

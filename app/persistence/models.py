@@ -255,6 +255,9 @@ class TaskRecord(Base):
     project_stage: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16))
     claimed_by: Mapped[str | None] = mapped_column(String(64))
+    #: who handed the task to its holder (转办) and why; cleared when the holder releases it
+    transferred_by: Mapped[str | None] = mapped_column(String(64))
+    transfer_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     due_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
@@ -409,8 +412,8 @@ class CaseItem(Base):
 
 
 
-# The construction-project tables, the access tables (browser sessions, failed attempts) and
-# the outbox live in their own modules; importing them here registers them with
+# The construction-project tables, the access tables (browser sessions, failed attempts), the
+# outbox, the figures, the certificates, 常用意见 and attachments live in their own modules; importing them here registers them with
 # ``Base.metadata``, so the schema is always complete.
 from app.persistence.access_models import FailedAttempt, WebSession  # noqa: E402,F401
 from app.persistence.outbox import OutboxRow  # noqa: E402,F401
@@ -429,6 +432,8 @@ from app.persistence.certificate_models import (  # noqa: E402,F401
     LicenceApplication,
     SealRecord,
 )
+from app.persistence.opinion_models import CommonOpinion  # noqa: E402,F401
+from app.persistence.attachment_models import Attachment  # noqa: E402,F401
 from app.persistence.project_models import Project, ProjectStage  # noqa: E402,F401
 from app.persistence.scenario_models import (  # noqa: E402,F401
     ScenarioDocument,

@@ -214,7 +214,8 @@ def cancel(session: Session, task_ids: Sequence[str], at: datetime) -> None:
 def release(session: Session, task_id: str, username: str) -> bool:
     return rows_changed(session, update(TaskRecord).where(
         TaskRecord.id == task_id, TaskRecord.status == TaskStatus.READY, TaskRecord.claimed_by == username,
-    ).values(claimed_by=None).execution_options(synchronize_session=False)) == 1
+    ).values(claimed_by=None, transferred_by=None, transfer_reason=None)
+        .execution_options(synchronize_session=False)) == 1
 
 
 _ACTIVE_OF_ROLES = (select(User.username, User.role, User.department)
@@ -236,9 +237,12 @@ def usernames_for(session: Session, pairs: Sequence[tuple[str, str]]) -> dict[tu
     return result
 
 
-def hand_over(session: Session, task_id: str, holder: str | None, to: str) -> bool:
-    """Compare-and-set: move a ready task from its current holder (or nobody) to ``to``."""
+def hand_over(session: Session, task_id: str, holder: str | None, to: str, *, by: str,
+              reason: str | None) -> bool:
+    """Compare-and-set: move a ready task from its current holder (or nobody) to ``to``, noting
+    who handed it over and why (what the new holder reads in the inbox and on the task)."""
     holder_is = TaskRecord.claimed_by.is_(None) if holder is None else TaskRecord.claimed_by == holder
     return rows_changed(session, update(TaskRecord).where(
         TaskRecord.id == task_id, TaskRecord.status == TaskStatus.READY, holder_is,
-    ).values(claimed_by=to).execution_options(synchronize_session=False)) == 1
+    ).values(claimed_by=to, transferred_by=by, transfer_reason=reason)
+        .execution_options(synchronize_session=False)) == 1

@@ -28,6 +28,16 @@ def display_names(session: Session, usernames: set[str]) -> dict[str, str]:
     return {username: name for username, name in rows}
 
 
+def all_display_names(session: Session) -> dict[str, str]:
+    """username → display name of every user (a bureau has hundreds at most)."""
+    return {username: name for username, name in session.execute(select(User.username, User.display_name))}
+
+
+def usernames_named(session: Session, text: str) -> list[str]:
+    """The usernames of a user called ``text`` or whose display name is ``text``."""
+    return list(session.scalars(select(User.username).where(
+        (User.username == text) | (User.display_name == text))))
+
 
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()

@@ -20,6 +20,7 @@ from app.domain.supervision import SupervisionPolicy
 from app.domain.working_days import WorkingDayCalendar
 from app.rules_engine import RulesEngine, load_rules_engine
 from app.services.decisions import DecisionRecorder, build_evaluator
+from app.storage import BlobStore, FolderStore
 from app.workflow.definitions import DefinitionCatalogue, ProcessDefinition
 from app.workflow.engine import WorkflowEngine
 
@@ -38,6 +39,8 @@ class Runtime:
     certificate_templates: CertificateTemplates
     #: the bureau's seal (signing key held in memory only)
     seals: SealKeeper
+    #: uploaded files' bytes (scanned materials, inspection photos)
+    blobs: BlobStore
     #: deployed version id → its definition (versions are immutable, so this never goes stale)
     by_version: dict[int, ProcessDefinition] = field(default_factory=dict)
     #: the bureau's efficiency-supervision policy (``data/supervision.toml``)
@@ -65,4 +68,5 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         seals=SealKeeper(pkcs12_path=settings.seal_pkcs12, password=settings.seal_password,
                          demo_folder=settings.seal_folder, bureau_name=catalogue.bureau_name,
                          auto_create=settings.testing),
+        blobs=FolderStore(settings.instance_dir / "attachments"),
     )

@@ -12,17 +12,21 @@ from app.services.casework.completion import Completion, complete_task
 from app.services.casework.inspection import decision_view, evaluate_inspection
 from app.services.casework.transfer import transfer_task
 from app.services.intake.application import Application
+from app.services.intake.attachments import attach_scan, read_attachment
 from app.services.intake.materials import receive_materials
 from app.services.intake.registration import register_case
-from app.services.reading import case_views
+from app.services.reading import case_search, case_views
 from app.services.reading import inbox as inbox_service
 from app.services.reading.case_pages import diagram_source
+from app.services.reading.case_search_export import EXPORT_ASCII_NAME, EXPORT_NAME, workbook_bytes
 from app.services.reading.project_views import project_types_view
-from app.web.edge.api import api, json_body, minimal_answer
+from app.web.edge.api import api, bearer_actor, json_body, minimal_answer
+from app.web.edge.downloads import Download, download
 from app.web.edge.request_input import int_param
 from app.web.edge.responses import json_response
 from app.web.edge.units import Call
 from app.web.openapi import openapi_document
+from app.web.pages.attachments import file_response
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -97,10 +101,43 @@ def create_case(call: Call) -> tuple[Any, int]:
     return case_views.case_detail(call.session, call.runtime, call.actor, case.id), 201
 
 
+@bp.get("/cases")
+@api()
+def search_cases(call: Call) -> tuple[Any, int]:
+    criteria = case_search.parse_search(request.args, call.runtime, page=int_param("page", 1),
+                                        page_size=int_param("page_size", 20, high=case_search.MAX_PAGE_SIZE))
+    found = case_search.search(call.session, call.runtime, call.actor, criteria)
+    return {"cases": found.cases, "total": found.total, "page": criteria.page,
+            "page_size": criteria.page_size, "pages": found.pages}, 200
+
+
+@bp.get("/cases/export.xlsx")
+@download(actor_from=bearer_actor)
+def export_cases(call: Call) -> Download:
+    criteria = case_search.parse_search(request.args, call.runtime)
+    workbook = workbook_bytes(call.session, call.runtime, call.actor, criteria)
+    return Download([workbook], EXPORT_NAME, EXPORT_ASCII_NAME, "xlsx")
+
+
 @bp.get("/cases/<int:case_id>")
 @api()
 def get_case(call: Call, case_id: int) -> tuple[Any, int]:
     return case_views.case_detail(call.session, call.runtime, call.actor, case_id), 200
+
+
+@bp.post("/cases/<int:case_id>/attachments")
+@api(write=True)
+def add_attachment(call: Call, case_id: int) -> tuple[Any, int]:
+    upload = request.files.get("file")
+    return attach_scan(call.session, call.runtime, call.actor, case_id, request.form.get("material"),
+                       upload.filename if upload else "", upload.read() if upload else b""), 201
+
+
+@bp.get("/attachments/<attachment_id>")
+@api()
+def get_attachment(call: Call, attachment_id: str) -> tuple[Any, int]:
+    view, data = read_attachment(call.session, call.runtime, call.actor, attachment_id[:64])
+    return file_response(view, data), 200
 
 
 @bp.get("/cases/<int:case_id>/diagram")

@@ -18,6 +18,7 @@ from app.persistence import scenario_store
 from app.scenarios.run_report import summary_of
 from app.scenarios.views import library_coverage, run_view
 from app.services.audit import trail as audit_trail
+from app.services.audit.readable import raw_json
 from app.services.processes import coverage as path_coverage
 from app.web.edge.api import browser_actor
 from app.web.edge.browser_session import current_actor
@@ -40,6 +41,11 @@ def _nav() -> dict[str, Any]:
     return {"may_audit": actor is not None and actor.role in AUDIT_ROLES}
 
 
+@bp.app_template_filter("raw_json")
+def raw_json_filter(value: dict[str, Any]) -> str:
+    return raw_json(value)  # Chinese as it is; Jinja escapes it for HTML
+
+
 @bp.app_template_filter("beijing_time")
 def beijing_time(value: str | None) -> str:
     if not value:
@@ -55,7 +61,7 @@ def trail(call: Call) -> Any:
         query = audit_trail.parse_query(request.args)
     except InvalidInput as err:
         query, error, status = audit_trail.TrailQuery(), err.message, 400
-    found = audit_trail.search(call.session, call.actor, query)
+    found = audit_trail.search(call.session, call.runtime, call.actor, query)
     return render_template("audit/trail.html", page=found, query=query, error=error,
                            actions=audit_trail.ACTION_LABELS, params=query.as_params()), status
 
@@ -63,7 +69,7 @@ def trail(call: Call) -> Any:
 @bp.get("/events.<any(csv, json):fmt>")
 @download(actor_from=browser_actor)
 def export(call: Call, fmt: str) -> Download:
-    chunks = audit_trail.export_chunks(call.session, call.actor, request.args, fmt)
+    chunks = audit_trail.export_chunks(call.session, call.runtime, call.actor, request.args, fmt)
     return Download(chunks, audit_trail.EXPORT_NAME, audit_trail.EXPORT_ASCII_NAME, fmt)
 
 

@@ -48,18 +48,20 @@ def _has_errors(findings: list[dict[str, Any]]) -> bool:
     return any(f["severity"] == Severity.ERROR.value for f in findings)
 
 
-def _deployment_view(version: ProcessVersion) -> dict[str, Any]:
+def _deployment_view(version: ProcessVersion, names: dict[str, str]) -> dict[str, Any]:
     return {"process_id": version.process_id, "process_version": version.version,
             "deployed_at": version.created_at.isoformat(), "deployed_by": version.author,
-            "comment": version.comment}
+            "deployed_by_name": names.get(version.author, version.author), "comment": version.comment}
 
 
-def _revision_view(revision: ProcessModelRevision, deployed: list[ProcessVersion]) -> dict[str, Any]:
-    return {"version": revision.version, "author": revision.author, "created_at": revision.created_at.isoformat(),
+def _revision_view(revision: ProcessModelRevision, deployed: list[ProcessVersion],
+                   names: dict[str, str]) -> dict[str, Any]:
+    return {"version": revision.version, "author": revision.author,
+            "author_name": names.get(revision.author, revision.author), "created_at": revision.created_at.isoformat(),
             "comment": revision.comment, "content_hash": revision.content_hash, "size": revision.size,
             "process_id": revision.process_id, "process_name": revision.process_name,
             "deployable": not _has_errors(revision.findings), "findings": revision.findings,
-            "deployments": [_deployment_view(v) for v in deployed]}
+            "deployments": [_deployment_view(v, names) for v in deployed]}
 
 
 def _stored(model: Any, revision: ProcessModelRevision) -> dict[str, Any]:
@@ -99,16 +101,17 @@ def list_models(call: Call) -> tuple[Any, int]:
     return {"models": [{
         "id": s.model.id, "name": s.model.name, "process_id": s.model.process_id,
         "created_at": s.model.created_at.isoformat(), "created_by": s.model.created_by,
+        "created_by_name": s.created_by_name,
         "latest_version": s.latest.version if s.latest else None,
         "latest_deployable": not _has_errors(s.latest.findings) if s.latest else False,
-        "deployed": _deployment_view(s.deployed) if s.deployed else None,
+        "deployed": _deployment_view(s.deployed, {s.deployed.author: s.deployed_by_name or ""}) if s.deployed else None,
     } for s in summaries]}, 200
 
 
 def list_versions(call: Call, model_id: int) -> tuple[Any, int]:
     found = process_models.model_versions(call.session, call.actor, model_id)
     return {"id": found.model.id, "name": found.model.name, "process_id": found.model.process_id,
-            "versions": [_revision_view(r, d) for r, d in found.versions]}, 200
+            "versions": [_revision_view(r, d, found.names) for r, d in found.versions]}, 200
 
 
 def download(call: Call, model_id: int, version: int) -> tuple[Any, int]:
@@ -130,7 +133,7 @@ def deploy(call: Call, model_id: int, version: int) -> tuple[Any, int]:
     done = process_models.deploy_version(call.session, call.runtime, call.actor, model_id, version,
                                          body.get("comment"), body.get("override_reason"))
     return {"id": model_id, "version": done.revision.version, "created": done.created,
-            **_deployment_view(done.deployed), "findings": [f.to_dict() for f in done.findings]}, 200
+            **_deployment_view(done.deployed, {call.actor.username: call.actor.display_name or call.actor.username}), "findings": [f.to_dict() for f in done.findings]}, 200
 
 
 def _gate_view(call: Call, model_id: int, version: int) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from app.domain.errors import InvalidInput
 from app.workflow.expressions import ExpressionError, RestrictedEvaluator
+from app.workflow.parser_messages import in_chinese
 from app.workflow.safe_xml import XmlLimits, parse_untrusted
 from app.workflow.task_metadata import (
     CASE_RESULTS,
@@ -267,7 +268,7 @@ def _definition_error(err: ValidationException, filename: str) -> DefinitionErro
     element_id = getattr(err, "id", None) or ""
     element_name = getattr(err, "name", None) or ""
     line = getattr(err, "line_number", None)
-    detail = str(err).split("\n")[0]
+    detail = in_chinese(str(err).split("\n")[0])
     where = f"元素 {element_id}（{element_name}）" if element_id else "流程图"
     return DefinitionError("bpmn_invalid", f"{where}无法解析：{detail}", file=filename,
                            line=line, element_id=element_id, element_name=element_name)

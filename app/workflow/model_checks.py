@@ -20,6 +20,7 @@ from app.domain.roles import LANE_ROLES, role_for_lane
 from app.workflow.definitions import BPMN_NS, ProcessDefinition, collect_expressions
 from app.workflow.expression_limits import step_budget
 from app.workflow.expressions import ExpressionError, RestrictedEvaluator
+from app.workflow.parser_messages import in_chinese
 
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 #: A diverging parallel or inclusive gateway may have at most this many explicit branches;
@@ -130,7 +131,7 @@ def schema_findings(root: etree._Element, names: Mapping[str, str]) -> list[Find
     for line, message in errors[:MAX_SCHEMA_FINDINGS]:
         element = by_line.get(line)
         found = _finding(Severity.ERROR, "bpmn_schema_invalid",
-                         f"第 {line} 行不符合 BPMN 2.0 XML 架构：{_short(message)}", element)
+                         f"第 {line} 行不符合 BPMN 2.0 XML 架构：{in_chinese(_short(message))}", element)
         findings.append(Finding(found.severity, found.code, found.message, found.element_id,
                                 found.element_name, line))
     if len(errors) > MAX_SCHEMA_FINDINGS:

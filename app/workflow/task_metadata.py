@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from app.domain.errors import InvalidInput
+from app.domain.field_labels import field_label
 
 STAGES = ("registered", "awaiting_supplement", "in_review", "inspecting", "pending_decision",
           "certifying", "ready_to_issue", "verifying")
@@ -58,7 +59,7 @@ class FieldSpec:
     def coerce(self, value: Any) -> Any:
         """Validate a submitted value for this field; raise InvalidInput in Chinese."""
         def bad(expected: str) -> InvalidInput:
-            return InvalidInput("invalid_field", f"字段“{self.name}”应为{expected}", field=self.name)
+            return InvalidInput("invalid_field", f"“{field_label(self.name)}”应为{expected}", field=self.name)
 
         if value is None:
             return None
@@ -66,12 +67,12 @@ class FieldSpec:
             if not isinstance(value, str):
                 raise bad("文本")
             if len(value) > MAX_TEXT:
-                raise InvalidInput("field_too_long", f"字段“{self.name}”超过 {MAX_TEXT} 个字符",
+                raise InvalidInput("field_too_long", f"“{field_label(self.name)}”超过 {MAX_TEXT} 个字符",
                                    field=self.name)
             return value
         if self.type == "bool":
             if not isinstance(value, bool):
-                raise bad("是/否（true/false）")
+                raise bad("是或否")
             return value
         if self.type == "int":
             if isinstance(value, bool) or not isinstance(value, int) or abs(value) > 10**12:

@@ -88,3 +88,37 @@ def test_progress_of_a_project_lists_its_stages(app, api):
     assert "第 1 阶段 · 立项用地规划许可" in stages and "办理中，期限 2026-03-23" in stages
     assert stages.count("未开始") == 3 and "县教育局" not in page.split('id="progress-result"')[1]
     assert 'id="progress-items"' not in page
+
+
+def test_the_receipt_says_approved_on_the_spot_with_the_verification_deadline_and_issues_at_once(app, api):
+    client, token = signed_in(app, "window")
+    response = desk_accept(client, token, commitment_signed="true")
+    receipt_url = response.headers["Location"]
+    case_id = int(receipt_url.split("/")[-2])
+    receipt = text(client.get(receipt_url))
+    assert "当场准予" in receipt.split('id="receipt-result"')[1][:80]
+    assert "2026年3月30日（周一）前" in receipt.split('id="receipt-verification"')[1][:80]
+    assert "承诺办结日期" not in receipt and 'id="issue-now"' in receipt
+    response = client.post(f"/cases/{case_id}/issue", data={"csrf_token": token, "delivery": "邮寄送达"})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/cases/{case_id}")
+    detail = api.get(f"/api/v1/cases/{case_id}", as_user="window").get_json()
+    assert detail["status"] == "verifying" and detail["opinions"][-1]["data"] == {"delivery": "邮寄送达"}
+    assert [t["name"] for t in detail["tasks"]] == ["事后核查"]
+    assert 'id="issue-now"' not in text(client.get(receipt_url))  # nothing left to issue
+    again = client.post(f"/cases/{case_id}/issue", data={"csrf_token": token, "delivery": "邮寄送达"})
+    assert "没有可在窗口出件的环节" in text(client.get(again.headers["Location"]))
+    page = text(client.post("/progress", data={"csrf_token": csrf(client, "/progress"), "number": detail["number"],
+                                                "code": detail["query_code"]}))
+    assert "当场准予" in page.split('id="progress-commitment"')[1][:60]
+    assert "事后核查期限</dt><dd>2026年3月30日（周一）前" in page
+
+
+def test_issuing_at_once_checks_the_delivery_and_is_for_the_window(app, api):
+    case = approved(api)
+    client, token = signed_in(app, "window")
+    bad = client.post(f"/cases/{case['id']}/issue", data={"csrf_token": token, "delivery": "飞鸽传书"})
+    assert "送达方式" in text(client.get(bad.headers["Location"]))
+    assert api.get(f"/api/v1/cases/{case['id']}", as_user="window").get_json()["status"] == "ready_to_issue"
+    reviewer, reviewer_token = signed_in(app, "reviewer_agriculture")
+    assert reviewer.post(f"/cases/{case['id']}/issue",
+                         data={"csrf_token": reviewer_token, "delivery": "窗口领取"}).status_code == 403

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from tests.support.api import PASSWORD
 from tests.support.cases import register, work
-from tests.support.pages import csrf, login
+from tests.support.pages import csrf, login, signed_in, text
 
 
 def test_login_rotates_session_and_inbox_shows_chinese_tabs(app):
@@ -129,7 +129,7 @@ def test_a_form_field_the_step_does_not_declare_is_refused_and_changes_nothing(a
             "csrf_token": token, "decision": "approve", "opinion": "同意", **smuggled})
         page = response.get_data(as_text=True)
         assert response.status_code == 400, smuggled
-        assert "director_signed" in page and "不接受" in page, smuggled
+        assert "此环节不填写“director_signed”" in page, smuggled
         with ext.db.session(write=False) as session:
             task = session.get(TaskRecord, task_id)
             assert task.status == "ready" and task.data == {} and task.claimed_by == "reviewer_market"
@@ -137,3 +137,44 @@ def test_a_form_field_the_step_does_not_declare_is_refused_and_changes_nothing(a
     response = client.post(f"/tasks/{task_id}/complete", data={
         "csrf_token": token, "decision": "approve", "opinion": "同意", "version": str(case["version"])})
     assert response.status_code == 302
+
+
+def test_every_problem_of_the_completion_form_is_shown_at_once_next_to_its_field(app, api):
+    case = work(api, register(api), "window", "approve")
+    task_id = case["tasks"][0]["id"]
+    client, token = signed_in(app, "reviewer_market")
+    client.post(f"/tasks/{task_id}/claim", data={"csrf_token": token})
+    response = client.post(f"/tasks/{task_id}/complete", data={"csrf_token": token, "decision": "reject",
+                                                                "opinion": ""})
+    assert response.status_code == 400 and 'id="error-opinion"' in text(response)
+    body = api.post(f"/api/v1/tasks/{task_id}/complete", as_user="reviewer_market",
+                    json={"decision": "maybe", "opinion": "x" * 2001, "data": {"colour": "red"}}).get_json()
+    assert set(body["details"]["fields"]) == {"decision", "opinion", "colour"}
+    page = text(client.post(f"/tasks/{task_id}/complete", data={"csrf_token": token, "decision": "maybe",
+                                                                "opinion": "x" * 2001}))
+    assert 'id="error-decision"' in page and 'id="error-opinion"' in page and "有 2 处需要修改" in page
+
+
+def test_after_a_submit_the_page_says_where_the_case_went_next(app, api):
+    case = work(api, register(api), "window", "approve")
+    task_id = case["tasks"][0]["id"]
+    client, token = signed_in(app, "reviewer_market")
+    client.post(f"/tasks/{task_id}/claim", data={"csrf_token": token})
+    response = client.post(f"/tasks/{task_id}/complete", data={"csrf_token": token, "decision": "approve",
+                                                                "opinion": "同意"})
+    page = text(client.get(response.headers["Location"]))
+    assert "已办理完成，办件已转至“独立现场核查”（现场勘验股 核查人员）" in page
+
+
+def test_claim_and_work_in_one_click_and_a_leader_lands_where_the_work_is(app, api):
+    case = work(api, register(api), "window", "approve")
+    task_id = case["tasks"][0]["id"]
+    client, token = signed_in(app, "reviewer_market")
+    inbox = text(client.get("/"))
+    assert "签收并办理" in inbox and 'aria-current="page">部门待办' in inbox.replace("\n", "")[:100000] or \
+        'class="active" data-tab="department"' in inbox
+    response = client.post(f"/tasks/{task_id}/claim", data={"csrf_token": token, "next": f"/tasks/{task_id}"})
+    assert response.headers["Location"] == f"/tasks/{task_id}"
+    assert 'id="complete-form"' in text(client.get(f"/tasks/{task_id}"))
+    assert 'class="active" data-tab="mine"' in text(client.get("/"))  # now it has work of its own
+    assert 'href="#main"' in inbox and "跳到主要内容" in inbox

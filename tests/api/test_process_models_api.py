@@ -15,6 +15,7 @@ from app.persistence.models import (
 )
 from tests.support.cases import register
 from tests.support.model_samples import codes, fan_out, linear, shipped
+from tests.support.pages import login, text
 
 XML = {"Content-Type": "application/xml"}
 
@@ -247,3 +248,17 @@ def test_openapi_describes_the_process_model_routes(api):
     assert "application/xml" in upload_op["requestBody"]["content"]
     assert {"201", "400", "403", "409", "413"} <= set(upload_op["responses"])
     assert "409" in paths["/api/v1/process-models/{model_id}/versions/{version}/deploy"]["post"]["responses"]
+
+
+def test_versions_and_models_name_their_authors_and_deployers_by_name(api, app):
+    stored = upload(api, "联络流程", linear())
+    deploy(api, stored["id"], stored["version"])
+    [version] = api.get(f"/api/v1/process-models/{stored['id']}/versions", as_user="auditor").get_json()["versions"]
+    assert version["author"] == "designer" and version["author_name"] == "赵设计"
+    assert version["deployments"][0]["deployed_by_name"] == "赵设计"
+    [model] = [m for m in api.get("/api/v1/process-models", as_user="auditor").get_json()["models"]
+               if m["id"] == stored["id"]]
+    assert model["created_by_name"] == "赵设计" and model["deployed"]["deployed_by_name"] == "赵设计"
+    client = app.test_client()
+    login(client, "designer")
+    assert "赵设计 · " in text(client.get("/modeler/"))

@@ -89,3 +89,41 @@ def test_transfer_from_the_task_page(app, api, ext):
     with ext.db.unit_of_work() as session:
         assert session.scalar(select(func.count()).select_from(AuditEvent)
                               .where(AuditEvent.action == "task_transferred")) == 1
+
+
+def test_the_reason_reaches_the_new_holder_by_name_in_the_inbox_the_task_and_the_timeline(app, api):
+    case, task_id = review_task(api)
+    assert api.post(f"/api/v1/tasks/{task_id}/claim", as_user="reviewer_market").status_code == 200
+    api.post(f"/api/v1/tasks/{task_id}/transfer", as_user="reviewer_market",
+             json={"to": "reviewer2_market", "reason": "承办人出差，请代为审查"})
+    [row] = api.get("/api/v1/tasks?tab=mine", as_user="reviewer2_market").get_json()["items"]
+    assert row["transferred_by"] == "reviewer_market" and row["transfer_reason"] == "承办人出差，请代为审查"
+    names = {u: n for u, n in (("reviewer_market", row["transferred_by_name"]),)}
+    assert names["reviewer_market"] != "reviewer_market"  # a person's name, not a username
+    client, _ = signed_in(app, "reviewer2_market")
+    inbox = text(client.get("/"))
+    assert f"{row['transferred_by_name']} 转办：承办人出差，请代为审查" in inbox
+    page = text(client.get(f"/tasks/{task_id}"))
+    assert "承办人出差，请代为审查" in page and 'id="transfer-note"' in page
+    [entry] = [h for h in api.get(f"/api/v1/cases/{case['id']}", as_user="window").get_json()["history"]
+               if h["action"] == "task_transferred"]
+    assert "reviewer2_market" not in entry["description"] and "说明：承办人出差" in entry["description"]
+
+
+def test_releasing_a_transferred_task_clears_the_note(api):
+    _, task_id = review_task(api)
+    api.post(f"/api/v1/tasks/{task_id}/claim", as_user="reviewer_market")
+    api.post(f"/api/v1/tasks/{task_id}/transfer", as_user="reviewer_market", json={"to": "reviewer2_market"})
+    assert api.post(f"/api/v1/tasks/{task_id}/release", as_user="reviewer2_market").status_code == 200
+    [row] = api.get("/api/v1/tasks?tab=department", as_user="reviewer_market").get_json()["items"]
+    assert row["transferred_by"] is None and row["transfer_reason"] is None
+
+
+def test_the_transfer_form_is_offered_only_to_the_holder(app, api):
+    _, task_id = review_task(api)
+    client, token = signed_in(app, "reviewer_market")
+    assert "转办给本部门其他人员" not in text(client.get(f"/tasks/{task_id}"))  # not claimed yet
+    client.post(f"/tasks/{task_id}/claim", data={"csrf_token": token})
+    assert "转办给本部门其他人员" in text(client.get(f"/tasks/{task_id}"))
+    colleague, _ = signed_in(app, "reviewer2_market")
+    assert "转办给本部门其他人员" not in text(colleague.get(f"/tasks/{task_id}"))

@@ -168,3 +168,13 @@ def test_owed_materials_are_received_at_the_window_from_the_case_page(app, api):
     assert "已收取补交的材料" in page and 'id="receive-form"' not in page
     detail = api.get(f"/api/v1/cases/{case_id}", as_user="window").get_json()
     assert detail["gaps"]["complete"] is True and all(m["received"] for m in detail["materials"])
+
+
+def test_a_case_number_is_found_with_or_without_the_dash(app, api):
+    case = accepted_case(api)
+    detail = api.get(f"/api/v1/cases/{case['id']}", as_user="window").get_json()
+    response = progress(app.test_client(), case["number"].replace("-", ""), detail["query_code"])
+    assert response.status_code == 200 and "审查中" in text(response)
+    found = api.get("/api/v1/tasks?tab=department&q=" + case["number"].replace("-", ""),
+                    as_user="reviewer_market").get_json()
+    assert [row["case"]["number"] for row in found["items"]] == [case["number"]]

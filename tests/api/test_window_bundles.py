@@ -25,7 +25,11 @@ def test_bundles_are_listed_first_and_the_search_narrows_by_code_or_name(app):
     page = text(client.get("/window"))
     assert page.index(BUNDLE_GROUP) < page.index('<optgroup label="市场监督管理局">')
     assert "YJS-0001 开办药店“一件事”（2 个事项联办）" in page
-    assert options(text(client.get("/window?q=XK-0003"))) == ["YJS-0001", "XK-0003"]  # the bundle holds it
+    exact = text(client.get("/window?q=XK-0003"))  # the bundle holds it, but the item was meant
+    assert options(exact) == ["XK-0003", "YJS-0001"] and '<optgroup label="完全匹配">' in exact
+    assert 'value="XK-0003" ' in exact and "selected>XK-0003" in exact.replace('data-exact="xk-0003|药品零售企业许可" ', "")
+    by_name = text(client.get("/window?q=" + "食品经营许可"))  # not the 补办, not a bundle
+    assert options(by_name)[0] == "XK-0001" and 'id="register-form"' in by_name
     narrowed = text(client.get("/window?q=" + "出版物"))
     assert options(narrowed) == ["YJS-0003", "XK-0009", "XK-0010"] and "找到 3 项" in narrowed
     nothing = text(client.get("/window?q=不存在的事项"))

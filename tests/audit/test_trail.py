@@ -11,10 +11,10 @@ from typing import Any
 from app.persistence.audit import GENESIS, event_hash
 from app.persistence.audit_queries import EventFilter, iter_events
 from tests.support.cases import register, work
-from tests.support.pages import login
+from tests.support.pages import login, text
 
-CSV_HEADERS = ["事件编号", "时间（北京时间）", "操作人", "动作代码", "动作", "办件编号", "环节或元素",
-               "变更前", "变更后", "前一事件哈希", "本事件哈希", "请求编号"]
+CSV_HEADERS = ["事件编号", "时间（北京时间）", "操作人", "操作人账号", "动作", "动作代码", "办件编号", "环节或元素",
+               "变更内容", "变更前（原始数据）", "变更后（原始数据）", "前一事件哈希", "本事件哈希", "请求编号"]
 
 
 def _events(api: Any, **params: Any) -> dict[str, Any]:
@@ -83,11 +83,14 @@ def test_csv_export_opens_in_excel_with_chinese_headers(api, clock):
     assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 byte-order mark: Excel reads the Chinese
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert rows[0] == CSV_HEADERS
-    assert [r[3] for r in rows[1:]] == ["case_registered", "task_completed"]  # chain order
+    assert [r[5] for r in rows[1:]] == ["case_registered", "task_completed"]  # chain order
     registered = rows[1]
     assert registered[1] == "2026-03-02 09:30:04" or registered[1].startswith("2026-03-02 09:3")
-    assert registered[4] == "登记办件" and registered[5] == first["number"]
-    assert json.loads(registered[8])["applicant"] == "张三餐饮店"
+    assert registered[2] == "王窗口" and registered[3] == "window"
+    assert registered[4] == "登记办件" and registered[6] == first["number"]
+    assert "申请人：— → 张三餐饮店" in registered[8].splitlines()
+    assert json.loads(registered[10])["applicant"] == "张三餐饮店"
+    assert "\\u" not in raw.decode("utf-8-sig")  # no escapes anywhere
 
 
 def test_json_export_streams_every_event_and_re_verifies_outside_the_system(api, clock):
@@ -147,3 +150,22 @@ def test_auditor_pages_search_export_verify_and_link_from_the_menu(app, api, clo
     for path in ("/audit/", "/audit/events.csv", "/audit/verify", "/audit/coverage", "/audit/scenarios"):
         assert reviewer.get(path).status_code == 403, path
     assert app.test_client().get("/audit/").status_code == 302  # not signed in: to the login page
+
+
+def test_the_trail_names_people_and_reads_as_a_chinese_list_of_changes(app, api, clock):
+    first, _ = _two_cases(api, clock)
+    completed = _events(api, case=first["number"], action="task_completed")["items"][0]
+    assert completed["actor_name"] == "王窗口"
+    changes = {c["field"]: (c["before"], c["after"]) for c in completed["changes"]}
+    assert changes["办件状态"] == ("待受理", "审查中") and changes["意见"] == ("", "材料齐全")
+    assert changes["决定"][1] == "同意"
+    # a person's name finds their events, as their username does
+    assert _events(api, actor="王窗口", action="case_registered")["total"] == 2
+    assert _events(api, actor="没有这个人")["total"] == 0
+    raw = api.get("/api/v1/audit/events", as_user="auditor").get_data()
+    assert b"\\u" not in raw  # Chinese as it is in the JSON
+    client = app.test_client()
+    login(client, "auditor")
+    page = text(client.get("/audit/?case=" + first["number"]))
+    assert "王窗口" in page and "<dt>办件状态</dt>" in page and "审查中" in page and "查看原始数据" in page
+    assert "\\u" not in page and "&#34;status&#34;: &#34;in_review&#34;" in page  # raw JSON on demand

@@ -60,7 +60,8 @@ def test_a_reviewer_sees_which_item_of_the_bundle_a_task_is_for(page, live_serve
     page.click("[data-tab=department]")
     row = page.locator("tr", has_text=case["number"])
     expect(row.locator(".item-of-case")).to_have_text("分项：小餐饮经营许可")
-    row.get_by_role("link", name="办理").click()
+    row.get_by_role("button", name="签收并办理").click()  # one click: claimed and open
     expect(page.locator("h1")).to_contain_text("分项审查：小餐饮经营许可")
+    expect(page.locator("#complete-form")).to_be_visible()
     expect(page.locator("#task-brief")).to_contain_text("本环节办理的事项：小餐饮经营许可（市场监督管理局）")
     expect(page.locator("#section-items tr.focus")).to_contain_text("小餐饮经营许可")

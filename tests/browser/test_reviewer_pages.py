@@ -40,7 +40,7 @@ def test_reviewer_claims_from_the_department_inbox_and_approves(page, live_serve
     page.click("[data-tab=department]")
     row = page.locator("tr", has_text=case["number"])
     mine_before = int(page.locator("[data-count=mine]").inner_text())
-    row.get_by_role("button", name="签收").click()  # partial update: no reload
+    row.get_by_role("button", name="签收", exact=True).click()  # partial update: no reload
     expect(row).to_contain_text("已签收，转入我的待办")
     expect(page.locator("[data-count=mine]")).to_have_text(str(mine_before + 1))
 
@@ -58,7 +58,7 @@ def test_reviewer_claims_from_the_department_inbox_and_approves(page, live_serve
     expect(page.get_by_label("建议准予")).to_be_checked()  # the form keeps what was entered
     page.fill("#opinion", "经审查，申请材料齐全，符合法定条件")
     page.get_by_role("button", name="提交").click()
-    expect(page.locator(".flash")).to_have_text("已办理完成")
+    expect(page.locator(".flash")).to_contain_text("已办理完成，办件已转至")
     detail = live_server.api.get(f"/api/v1/cases/{case['id']}", as_user="window").get_json()
     assert detail["status"] not in ("registered", "in_review")  # on to inspection or decision
     assert detail["opinions"][-1]["opinion"] == "经审查，申请材料齐全，符合法定条件"
@@ -85,7 +85,7 @@ def test_return_for_supplement_with_the_one_time_notice(page, live_server):
     expect(notice).to_be_visible()
     page.fill("input[name=notice_reason_M02]", "营业执照已过期，请提供有效期内的执照")
     page.get_by_role("button", name="提交").click()
-    expect(page.locator(".flash")).to_have_text("已办理完成")
+    expect(page.locator(".flash")).to_contain_text("已办理完成，办件已转至")
     detail = live_server.api.get(f"/api/v1/cases/{case['id']}", as_user="window").get_json()
     assert detail["status"] == "awaiting_supplement"
     page.goto(f"/cases/{case['id']}")
@@ -115,3 +115,44 @@ def test_inbox_screenshot(page, live_server):
     path = REPORTS / "inbox.png"
     page.screenshot(path=str(path), full_page=False)
     assert path.stat().st_size > 20_000
+
+
+def test_a_common_opinion_goes_into_the_box_with_one_click_and_new_ones_are_kept(page, live_server):
+    case = accepted_case(live_server, "常用意见小店")
+    sign_in(page, "reviewer_market")
+    page.goto(f"/tasks/{case['tasks'][0]['id']}")
+    page.click("#actions button[type=submit]:has-text('签收')")
+    page.click(".opinion-chip[data-decision=approve]")
+    expect(page.locator("#opinion")).to_have_value("经审查，申请材料齐全、符合法定形式，同意。")
+    page.fill("#opinion", "经核实，经营场所符合要求，同意。")
+    page.click("#keep-opinion")
+    expect(page.locator(".opinion-note")).to_have_text("已保存为常用意见")
+    page.reload()
+    page.fill("#opinion", "")
+    page.click(".opinion-chip[data-text='经核实，经营场所符合要求，同意。']")
+    expect(page.locator("#opinion")).to_have_value("经核实，经营场所符合要求，同意。")
+
+
+PNG_SCAN = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
+            b"\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+def test_the_window_uploads_a_scan_and_the_reviewer_reads_it_beside_the_form(page, live_server):
+    case = register(live_server.api, applicant={"name": "扫描件测试店"})
+    sign_in(page, "window")
+    page.goto(f"/cases/{case['id']}")
+    page.select_option("form.scan-upload select[name=material]", "M01")
+    page.set_input_files("form.scan-upload input[type=file]",
+                         files=[{"name": "营业执照.png", "mimeType": "image/png", "buffer": PNG_SCAN}])
+    page.click("form.scan-upload button[type=submit]")
+    expect(page.locator("main")).to_contain_text("已上传扫描件：营业执照.png")
+    case = work(live_server.api, live_server.api.get(f"/api/v1/cases/{case['id']}", as_user="window").get_json(),
+                "window", "approve")
+    page.context.clear_cookies()
+    sign_in(page, "reviewer_market")
+    page.goto(f"/tasks/{case['tasks'][0]['id']}")
+    page.click("a[data-scan]")
+    expect(page.locator("#scan-viewer img")).to_be_visible()
+    before = page.evaluate("document.querySelector('#scan-viewer img').style.width")
+    page.click("#scan-viewer [data-zoom='1']")
+    assert page.evaluate("document.querySelector('#scan-viewer img').style.width") != before

@@ -62,3 +62,17 @@ def test_window_gives_the_one_time_notice_of_everything_missing(page):
     expect(notice).to_contain_text("西街烧烤店")
     expect(notice.locator("tbody tr")).to_have_count(4)
     expect(page.get_by_role("button", name="打印告知书")).to_be_visible()
+
+
+def test_one_tick_receives_every_material_and_typing_an_items_name_chooses_it(page):
+    sign_in(page, "window")
+    page.goto("/window")
+    page.fill("#item-search", "食品经营许可")
+    page.locator("#item-search").press("Enter")
+    page.wait_for_url(re.compile(r"q="))
+    expect(page.locator("#item_code")).to_have_value("XK-0001")  # the item, not its 补办 or a bundle
+    page.check("#all-received")
+    boxes = page.locator("input[name=materials]")
+    assert boxes.count() >= 3 and all(boxes.nth(i).is_checked() for i in range(boxes.count()))
+    boxes.nth(0).uncheck()
+    expect(page.locator("#all-received")).not_to_be_checked()

@@ -106,7 +106,15 @@ def _use_known_values(case: Any, known: dict[str, Any], data: Any) -> None:
 def _describe(case: Any, response: Any) -> str:
     body = case.body if not isinstance(case.body, bytes | str) else str(case.body)[:SHOWN]
     return (f"{case.method} {case.formatted_path} query={case.query} headers={case.headers} body={body!r:.{SHOWN}} "
-            f"→ {response.status_code} {response.content[:SHOWN * 4].decode('utf-8', 'replace')[:SHOWN]}")  # xlsx is binary
+            f"→ {response.status_code} {_answer(response)}")
+
+
+def _answer(response: Any) -> str:
+    """The start of the answer's text, or what a binary answer (a workbook) is."""
+    try:
+        return response.text[:SHOWN]
+    except UnicodeDecodeError:
+        return f"<{len(response.content)} bytes of {response.headers.get('content-type')}>"
 
 
 def _titles(failure: Failure | FailureGroup) -> str:

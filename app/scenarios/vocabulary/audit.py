@@ -72,7 +72,7 @@ def _search(services: ScenarioServices, username: str, **criteria: str) -> Trail
     actor = services.actor(username)
     query = audit_trail.parse_query({**criteria, "page_size": "200"})
     try:
-        return services.run(lambda session, runtime: audit_trail.search(session, actor, query))
+        return services.run(lambda session, runtime: audit_trail.search(session, runtime, actor, query))
     except OneSealError as err:
         return err
 

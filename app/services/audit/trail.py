@@ -19,12 +19,15 @@ from sqlalchemy.orm import Session
 
 from app.domain.clock import BUREAU_ZONE
 from app.domain.errors import InvalidInput
-from app.domain.roles import Role
-from app.persistence import audit_queries
+from app.domain.roles import WINDOW_DEPARTMENT, Role
+from app.persistence import audit_queries, process_versions
+from app.persistence import users as user_queries
 from app.persistence.audit import ChainBreak, verify_chain
 from app.persistence.audit_queries import EventFilter
 from app.persistence.models import AuditEvent
 from app.services.actor import Actor
+from app.services.audit.readable import Change, Vocabulary, changes
+from app.services.runtime import Runtime
 from app.services.reading.case_history import ACTION_LABELS as CASE_ACTION_LABELS
 
 AUDIT_ROLES = (Role.AUDITOR, Role.ADMIN)
@@ -44,9 +47,10 @@ ACTION_LABELS = {
 
 #: (field, CSV column header) in export order
 EXPORT_COLUMNS = (
-    ("id", "事件编号"), ("occurred_at", "时间（北京时间）"), ("actor", "操作人"), ("action", "动作代码"),
-    ("action_label", "动作"), ("case_number", "办件编号"), ("element_id", "环节或元素"),
-    ("before", "变更前"), ("after", "变更后"), ("prev_hash", "前一事件哈希"), ("hash", "本事件哈希"),
+    ("id", "事件编号"), ("occurred_at", "时间（北京时间）"), ("actor_name", "操作人"), ("actor", "操作人账号"),
+    ("action_label", "动作"), ("action", "动作代码"), ("case_number", "办件编号"), ("element_id", "环节或元素"),
+    ("changes", "变更内容"), ("before", "变更前（原始数据）"), ("after", "变更后（原始数据）"),
+    ("prev_hash", "前一事件哈希"), ("hash", "本事件哈希"),
     ("request_id", "请求编号"),
 )
 
@@ -124,8 +128,11 @@ def _filter(session: Session, query: TrailQuery) -> EventFilter | None:
         case_id = audit_queries.case_id_for_number(session, query.case_number)
         if case_id is None:
             return None
+    actors = None
+    if query.actor:  # a username or a person's name (王审查): everyone it names
+        actors = tuple(user_queries.usernames_named(session, query.actor)) or (query.actor,)
     return EventFilter(
-        case_id=case_id, actor=query.actor, action=query.action,
+        case_id=case_id, actors=actors, action=query.action,
         since=_start_of(query.date_from) if query.date_from else None,
         until=_start_of(query.date_to + timedelta(days=1)) if query.date_to else None)
 
@@ -148,9 +155,26 @@ class EventView(TypedDict):
     hash: str
     #: the request that wrote the event (hashed as ``request`` when present)
     request_id: str | None
+    #: not hashed: who acted, by name, the element by name, and the change as a Chinese list
+    actor_name: str
+    changes: list[Change]
+    element_name: str
 
 
-def event_view(event: AuditEvent, case_number: str | None) -> EventView:
+def vocabulary(session: Session, runtime: Runtime) -> Vocabulary:
+    """What the trail's codes mean, read once per page or export: every user's name, and the
+    names of departments, roles, items and processes."""
+    catalogue = runtime.catalogue
+    items = {code: s.name for group in (catalogue.items, catalogue.bundles, catalogue.projects)
+             for code, s in group.items()}
+    processes = {v.process_id: v.name for v in process_versions.latest_versions(session)}
+    return Vocabulary(user_queries.all_display_names(session), {
+        "department": {WINDOW_DEPARTMENT: "综合窗口", **{c: d.name for c, d in catalogue.departments.items()}},
+        "role": {r.value: r.label for r in Role}, "item_code": items, "items": items,
+        "process_id": processes, "process": processes, "calls": processes})
+
+
+def event_view(event: AuditEvent, case_number: str | None, words: Vocabulary) -> EventView:
     return {
         "id": event.id, "occurred_at": event.occurred_at.isoformat(timespec="microseconds"),
         "actor": event.actor,
@@ -158,6 +182,9 @@ def event_view(event: AuditEvent, case_number: str | None) -> EventView:
         "case_id": event.case_id, "case_number": case_number, "element_id": event.element_id,
         "before": event.before, "after": event.after, "prev_hash": event.prev_hash, "hash": event.hash,
         "request_id": event.request_id,
+        "actor_name": words.person(event.actor),
+        "changes": changes(event.before, event.after, words),
+        "element_name": str(event.after.get("element_name") or event.after.get("task") or event.after.get("name") or ""),
     }
 
 
@@ -172,7 +199,7 @@ class TrailPage:
         return max(1, -(-self.total // self.query.page_size))
 
 
-def search(session: Session, actor: Actor, query: TrailQuery) -> TrailPage:
+def search(session: Session, runtime: Runtime, actor: Actor, query: TrailQuery) -> TrailPage:
     """One page of the trail, newest first, with the number of matching events."""
     actor.require(*AUDIT_ROLES)
     criteria = _filter(session, query)
@@ -180,22 +207,26 @@ def search(session: Session, actor: Actor, query: TrailQuery) -> TrailPage:
         return TrailPage(query, [], 0)
     rows = audit_queries.search_events(session, criteria, limit=query.page_size,
                                        offset=(query.page - 1) * query.page_size)
-    return TrailPage(query, [event_view(e, n) for e, n in rows], audit_queries.count_events(session, criteria))
+    words = vocabulary(session, runtime)
+    return TrailPage(query, [event_view(e, n, words) for e, n in rows], audit_queries.count_events(session, criteria))
 
 
-def export_events(session: Session, actor: Actor, query: TrailQuery) -> Iterator[EventView]:
+def export_events(session: Session, runtime: Runtime, actor: Actor, query: TrailQuery) -> Iterator[EventView]:
     """Every matching event in chain order (page and page size are ignored)."""
     actor.require(*AUDIT_ROLES)
     criteria = _filter(session, query)
     if criteria is None:
         return iter(())
-    return (event_view(e, n) for e, n in audit_queries.iter_events(session, criteria))
+    words = vocabulary(session, runtime)
+    return (event_view(e, n, words) for e, n in audit_queries.iter_events(session, criteria))
 
 
 def _cell(view: Mapping[str, object], name: str) -> str:
     value = view[name]
     if name == "occurred_at":
         return datetime.fromisoformat(str(value)).astimezone(BUREAU_ZONE).isoformat(sep=" ", timespec="seconds")
+    if name == "changes" and isinstance(value, list):
+        return "\n".join(f"{c['field']}：{c['before'] or '—'} → {c['after'] or '—'}" for c in value)
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False, sort_keys=True) if value else ""
     return "" if value is None else str(value)
@@ -228,10 +259,11 @@ def json_chunks(events: Iterator[EventView]) -> Iterator[str]:
 EXPORT_NAME, EXPORT_ASCII_NAME = "审计轨迹", "audit-trail"
 
 
-def export_chunks(session: Session, actor: Actor, args: Mapping[str, str], fmt: str) -> Iterator[str]:
+def export_chunks(session: Session, runtime: Runtime, actor: Actor, args: Mapping[str, str],
+                  fmt: str) -> Iterator[str]:
     """The whole matching trail as CSV (``fmt="csv"``) or JSON text, a chunk at a time; the
     query is checked and the actor authorized before the first chunk is asked for."""
-    events = export_events(session, actor, parse_query(args))
+    events = export_events(session, runtime, actor, parse_query(args))
     return csv_chunks(events) if fmt == "csv" else json_chunks(events)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.domain.errors import Conflict, InvalidInput
+from app.domain.field_labels import field_label
 from app.domain.kinds import TaskKind, TaskStatus
 from app.observability import metrics
 from app.persistence.audit import append_event
@@ -126,27 +127,41 @@ def _record_events(session: Session, case: Case, task: TaskRecord, actor: Actor,
 
 
 def _validate_submission(spec: HumanTaskSpec, completion: Completion) -> dict[str, Any]:
-    """Check decision, opinion and fields against the diagram; return the data for the engine."""
+    """Check decision, opinion and fields against the diagram; return the data for the engine.
+    Every problem is found before one error names them all (``details.fields``: field → message),
+    so the page shows each next to its field at once."""
     if not isinstance(completion.data, dict):
         raise InvalidInput("invalid_data", "data 应为对象", field="data")
+    problems: dict[str, tuple[str, str]] = {}
     decision = completion.decision
     if spec.decisions:
         if decision not in spec.decisions:
-            options = "、".join(f"{k}（{v}）" for k, v in spec.decisions.items())
-            raise InvalidInput("invalid_decision", f"请选择办理决定：{options}", field="decision")
+            problems["decision"] = ("invalid_decision", f"请选择办理决定：{'、'.join(spec.decisions.values())}")
     elif decision not in (None, ""):
-        raise InvalidInput("decision_not_expected", "此环节不作办理决定", field="decision")
+        problems["decision"] = ("decision_not_expected", "此环节不作办理决定")
     opinion = (completion.opinion or "").strip()
     if len(opinion) > MAX_OPINION:
-        raise InvalidInput("opinion_too_long", f"意见不能超过 {MAX_OPINION} 字", field="opinion")
-    if not opinion and (spec.opinion == "required" or decision == "reject"):
-        raise InvalidInput("opinion_required", "请填写办理意见（不予/不同意时须说明理由）", field="opinion")
+        problems["opinion"] = ("opinion_too_long", f"意见不能超过 {MAX_OPINION} 字")
+    elif not opinion and (spec.opinion == "required" or decision == "reject"):
+        problems["opinion"] = ("opinion_required", "请填写办理意见（不予/不同意时须说明理由）")
     data: dict[str, Any] = {}
     for name, value in completion.data.items():
         field_spec = spec.field_spec(name)
         if field_spec is None:
-            raise InvalidInput("unknown_field", f"此环节不接受字段“{name}”", field=str(name)[:64])
-        data[name] = field_spec.coerce(value)
+            problems[str(name)[:64]] = ("unknown_field", f"此环节不填写“{field_label(str(name))[:64]}”")
+            continue
+        try:
+            data[name] = field_spec.coerce(value)
+        except InvalidInput as err:
+            problems[name] = (err.code, err.message)
+    if problems:
+        field, (code, message) = next(iter(problems.items()))
+        if len(problems) > 1:
+            message = "；".join(text for _, text in problems.values())
+        details: dict[str, Any] = {"field": field, "fields": {f: text for f, (_, text) in problems.items()}}
+        if "decision" in problems and spec.decisions:
+            details["allowed"] = list(spec.decisions)
+        raise InvalidInput(code, message, **details)
     if spec.decisions:
         data["decision"] = decision
     return data

@@ -22,11 +22,11 @@ MAX_REASON = 500
 
 
 def transfer_candidates(session: Session, actor: Actor, task: TaskRecord) -> list[User]:
-    """The people the task may be handed to: same role and department, not its holder."""
-    if not can_act(actor, task) or task.status != TaskStatus.READY:
+    """The people the holder may hand the task to: same role and department, not the holder.
+    Empty for anyone who does not hold the task (the task page offers the form to its holder)."""
+    if not can_act(actor, task) or task.status != TaskStatus.READY or task.claimed_by != actor.username:
         return []
-    holder = task.claimed_by or actor.username
-    return [u for u in user_queries.colleagues(session, task.role, task.department) if u.username != holder]
+    return [u for u in user_queries.colleagues(session, task.role, task.department) if u.username != actor.username]
 
 
 def transfer_task(session: Session, runtime: Runtime, actor: Actor, task_id: str, to: object,
@@ -51,7 +51,7 @@ def transfer_task(session: Session, runtime: Runtime, actor: Actor, task_id: str
         raise InvalidInput("transfer_target_invalid", "只能转办给本部门同岗位的在岗人员", field="to")
     if target.username == actor.username:
         raise InvalidInput("transfer_to_self", "不能转办给自己", field="to")
-    if not task_queries.hand_over(session, task.id, holder, target.username):
+    if not task_queries.hand_over(session, task.id, holder, target.username, by=actor.username, reason=reason):
         raise Conflict("task_transfer_failed", "转办失败：任务刚被他人签收或办理，请刷新后重试", task_id=task.id)
     session.refresh(task)
     append_event(session, occurred_at=runtime.clock.now(), actor=actor.username,

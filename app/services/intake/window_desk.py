@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from app.domain.acceptance import missing_materials
-from app.domain.catalogue import Bundle, Catalogue, ItemKind, Material, Subject
+from app.domain.catalogue import Bundle, Catalogue, Item, ItemKind, Material, Subject
 from app.persistence import tasks as task_queries
 from app.persistence.models import Case
 from app.services.actor import Actor
@@ -31,6 +31,7 @@ from app.services.runtime import Runtime
 
 ACCEPT = "approve"
 BUNDLES_LABEL = "“一件事”（一次申请，多个事项联办）"
+EXACT_LABEL = "完全匹配"
 MAX_QUERY = 40
 
 
@@ -65,16 +66,30 @@ def _matches(subject: Subject, needle: str) -> bool:
     return any(needle in n.casefold() for n in names)
 
 
+def exact_match(catalogue: Catalogue, query: str | None) -> Item | Bundle | None:
+    """The item (else the bundle) whose code or name is exactly ``query``: what the clerk means
+    when typing 食品经营许可, although a bundle holding it and 食品经营许可证补办 match too."""
+    needle = (query or "").strip()[:MAX_QUERY].casefold()
+    if not needle:
+        return None
+    found: list[Item | Bundle] = [*catalogue.items.values(), *catalogue.bundles.values()]  # items first
+    return next((s for s in found if needle in (s.code.casefold(), s.name.casefold())), None)
+
+
 def desk_choices(catalogue: Catalogue, query: str | None = None) -> list[DeskGroup]:
-    """Bundles first, then items by department (catalogue order), those matching ``query``."""
+    """Bundles first, then items by department (catalogue order), those matching ``query``; an
+    exact match of an item's code or name comes before everything (完全匹配)."""
     needle = (query or "").strip()[:MAX_QUERY].casefold()
     groups = []
-    bundles: list[Subject] = [b for b in catalogue.bundles.values() if _matches(b, needle)]
+    exact = exact_match(catalogue, query)
+    if exact is not None:
+        groups.append(DeskGroup(EXACT_LABEL, [exact], bundles=isinstance(exact, Bundle)))
+    bundles: list[Subject] = [b for b in catalogue.bundles.values() if _matches(b, needle) and b is not exact]
     if bundles:
         groups.append(DeskGroup(BUNDLES_LABEL, bundles, bundles=True))
     by_department: dict[str, list[Subject]] = {}
     for item in sorted(catalogue.items.values(), key=lambda i: i.code):
-        if _matches(item, needle):
+        if _matches(item, needle) and item is not exact:
             by_department.setdefault(item.department, []).append(item)
     groups += [DeskGroup(catalogue.department_name(code), by_department[code])
                for code in catalogue.departments if code in by_department]

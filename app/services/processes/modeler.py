@@ -21,6 +21,7 @@ from app.domain.errors import Conflict, InvalidInput
 from app.domain.findings import Finding, ModelNotDeployable, Severity, as_dicts
 from app.domain.roles import Role
 from app.persistence import process_models as store
+from app.persistence.users import all_display_names
 from app.persistence import process_versions
 from app.persistence.audit import append_event
 from app.persistence.models import ProcessModel, ProcessModelRevision, ProcessVersion
@@ -186,14 +187,23 @@ class ModelSummary:
     latest: ProcessModelRevision | None
     #: the process version new cases start on, if the model's process is deployed
     deployed: ProcessVersion | None
+    #: who made the model, by name (王设计, not a username)
+    created_by_name: str
+    deployed_by_name: str | None
 
 
 def list_models(session: Session, actor: Actor) -> list[ModelSummary]:
     actor.require(*READERS)
     latest = store.latest_revisions(session)
     deployed = {v.process_id: v for v in process_versions.latest_versions(session)}
-    return [ModelSummary(model, latest.get(model.id), deployed.get(model.process_id or ""))
-            for model in store.all_models(session)]
+    names = all_display_names(session)
+    summaries = []
+    for model in store.all_models(session):
+        version = deployed.get(model.process_id or "")
+        summaries.append(ModelSummary(model, latest.get(model.id), version,
+                                      names.get(model.created_by, "系统" if model.created_by == "system" else model.created_by),
+                                      names.get(version.author, version.author) if version else None))
+    return summaries
 
 
 @dataclass(frozen=True)
@@ -201,6 +211,8 @@ class ModelVersions:
     model: ProcessModel
     #: newest first, each with the deployed process versions made from it
     versions: list[tuple[ProcessModelRevision, list[ProcessVersion]]]
+    #: username → display name of every author and deployer
+    names: dict[str, str]
 
 
 def model_versions(session: Session, actor: Actor, model_id: int) -> ModelVersions:
@@ -208,7 +220,7 @@ def model_versions(session: Session, actor: Actor, model_id: int) -> ModelVersio
     model = store.get_model(session, model_id)
     revisions = store.revisions(session, model.id)
     deployed = store.deployments(session, [r.id for r in revisions])
-    return ModelVersions(model, [(r, deployed[r.id]) for r in revisions])
+    return ModelVersions(model, [(r, deployed[r.id]) for r in revisions], all_display_names(session))
 
 
 def version_content(session: Session, actor: Actor, model_id: int, version: int) -> tuple[ProcessModel, ProcessModelRevision]:

@@ -33,6 +33,9 @@ ACTION_LABELS = {
     "escalation_completed": "督办办结",
     "efficiency_supervision": "效能督办",
     "model_deployed": "部署流程",
+    "model_uploaded": "上传流程模型",
+    "attachment_added": "上传扫描件",
+    "intake_notice_issued": "窗口出具一次性告知书",
     "project_stage_started": "阶段开始计时",
     "project_stage_concluded": "阶段办结",
     "certificate_issued": "签发证照",
@@ -84,7 +87,6 @@ _DESCRIBE: dict[str, Callable[[AuditEvent, ProcessDefinition | None], str]] = {
     "case_registered": lambda e, _: f"登记办件：{e.after.get('applicant', '')}，材料 {len(e.after.get('materials') or [])} 件",
     "task_claimed": lambda e, _: f"签收“{e.after.get('task') or e.element_id}”",
     "task_released": lambda e, _: f"退回签收“{e.after.get('task') or e.element_id}”",
-    "task_transferred": lambda e, _: f"将“{e.after.get('task') or e.element_id}”转给 {e.after.get('to', '')}",
     "task_completed": _task_completed,
     "rule_decided": _rule_decided,
     "clock_suspended": lambda e, _: f"暂停计时（{e.after.get('reason_label', '')}），法定不计入办理时限",
@@ -102,6 +104,7 @@ _DESCRIBE: dict[str, Callable[[AuditEvent, ProcessDefinition | None], str]] = {
     "efficiency_supervision": lambda e, _: f"效能监察：{e.after.get('message', '')}",
     "follow_up_opened": lambda e, _: f"事后核查发现承诺不实，已立案 {e.after.get('number')}（撤销程序）",
     "licence_revoked": lambda e, _: f"本许可已被撤销（撤销案 {e.after.get('by_case')}）",
+    "attachment_added": lambda e, _: f"上传“{e.after.get('material', '')}”的扫描件（{e.after.get('filename', '')}）",
     "timer_fired": lambda e, _: "定时事件到期：" + (e.after.get("result_label") or e.after.get("status_label") or ""),
     "project_stage_started": lambda e, _: f"“{e.after.get('name')}”阶段受理，开始计时：时限 {e.after.get('limit')} "
                                           f"个工作日，至 {e.after.get('due_date')}",
@@ -144,10 +147,16 @@ def history(events: Iterable[AuditEvent], definition: ProcessDefinition | None,
     for event in events:
         describe = _DESCRIBE.get(event.action)
         label = ACTION_LABELS.get(event.action, event.action)
+        if event.action == "task_transferred":  # to whom, by name, and why
+            to, reason = event.after.get("to", ""), event.after.get("reason")
+            description = (f"将“{event.after.get('task') or event.element_id}”转给 {names.get(to, to)}"
+                           + (f"，说明：{reason}" if reason else ""))
+        else:
+            description = describe(event, definition) if describe else label
         entries.append({
             "id": event.id, "at": event.occurred_at.isoformat(), "actor": event.actor,
             "action": event.action, "action_label": label, "element_id": event.element_id,
-            "description": describe(event, definition) if describe else label,
+            "description": description,
             "before": event.before, "after": event.after,
             "actor_name": names.get(event.actor, event.actor),
         })

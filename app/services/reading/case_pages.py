@@ -50,9 +50,12 @@ def people(session: Session, detail: CaseDetail) -> dict[str, str]:
     for task in detail.get("tasks", []):
         names.update(task.get("candidates") or [])
         names.add(task.get("claimed_by") or "")
+        names.add(task.get("transferred_by") or "")
     for event in detail.get("history", []):
         names.add(event["actor"])
-        names.add((event.get("after") or {}).get("claimed_by") or "")
+        after = event.get("after") or {}
+        names.add(after.get("claimed_by") or "")
+        names.add(after.get("to") or "")
     for notice in detail.get("notices", []):
         names.add(notice.get("by") or "")
     names.discard("")
@@ -77,6 +80,9 @@ class OpinionGroup(TypedDict):
     opinions: list[GroupOpinion]
     parallel: bool
     per_item: bool
+    #: what several opinions side by side are: 并联审批 · 3 个部门, 联合核查 · 2 个部门 (inspectors of
+    #: several departments), 各事项分别办理 · 2 项; empty for one opinion
+    together: str
 
 
 def opinion_groups(detail: CaseDetail, names: dict[str, str], catalogue: Catalogue,
@@ -92,10 +98,22 @@ def opinion_groups(detail: CaseDetail, names: dict[str, str], catalogue: Catalog
             **opinion,
             "decision_label": labels.get(element, {}).get(opinion.get("decision") or "", opinion.get("decision")),
         })
-    return [{"element_id": element, "name": opinions[0]["name"], "escalation": kind == "escalation",
-             "opinions": opinions, "parallel": len({o.get("department") for o in opinions}) > 1,
-             "per_item": all(o.get("item_code") for o in opinions)}
-            for (element, kind), opinions in grouped.items()]
+    return [_group(element, kind, opinions) for (element, kind), opinions in grouped.items()]
+
+
+def _group(element: str, kind: str, opinions: list[GroupOpinion]) -> OpinionGroup:
+    parallel = len({o.get("department") for o in opinions}) > 1
+    per_item = all(o.get("item_code") for o in opinions)
+    if per_item and len(opinions) > 1:
+        together = f"各事项分别办理 · {len(opinions)} 项"
+    elif parallel and all(o.get("role") == "inspector" for o in opinions):
+        together = f"联合核查 · {len(opinions)} 个部门"
+    elif parallel:
+        together = f"并联审批 · {len(opinions)} 个部门"
+    else:
+        together = ""
+    return {"element_id": element, "name": opinions[0]["name"], "escalation": kind == "escalation",
+            "opinions": opinions, "parallel": parallel, "per_item": per_item, "together": together}
 
 
 def diagram_state(detail: CaseDetail) -> DiagramSteps:

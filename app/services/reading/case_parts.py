@@ -2,7 +2,7 @@
 how the site inspection went, the materials still owed after 容缺受理, and the cases linked to it."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, TypedDict, cast
 
 from sqlalchemy import bindparam, select
@@ -20,21 +20,32 @@ from app.services.runtime import Runtime
 
 
 class RuleDecisionView(RuleDecisionDict):
-    """A decision the rules made for the case, at which element and when."""
+    """A decision the rules made for the case, at which element and when, and which rules made
+    it as people read it: 规则“现场核查方式” 2026.1 版 (the version string stays beside it)."""
 
     element_id: str | None
     at: str
+    ruleset_label: str
 
 
 _DECISIONS_OF_CASE = (select(RuleDecisionRecord).where(RuleDecisionRecord.case_id == bindparam("b_case"))
                       .order_by(RuleDecisionRecord.id))
 
 
-def rule_decisions(session: Session, case_id: int) -> list[RuleDecisionView]:
-    rows = session.scalars(_DECISIONS_OF_CASE, {"b_case": case_id})
-    # the column holds what RuleDecision.to_dict() gave when the decision was made
-    return [{**cast(RuleDecisionDict, row.decision), "element_id": row.element_id, "at": row.decided_at.isoformat()}
-            for row in rows]
+def ruleset_label(ruleset: str, version: str, titles: Mapping[str, str]) -> str:
+    """``inspection``, ``2026.1+b5d5d881`` → 规则“现场核查方式” 2026.1 版."""
+    return f"规则“{titles.get(ruleset, ruleset)}” {version.split('+', 1)[0]} 版"
+
+
+def rule_decisions(session: Session, case_id: int, titles: Mapping[str, str]) -> list[RuleDecisionView]:
+    """The case's rule decisions, oldest first; ``titles``: ruleset name → its Chinese title."""
+    views: list[RuleDecisionView] = []
+    for row in session.scalars(_DECISIONS_OF_CASE, {"b_case": case_id}):
+        # the column holds what RuleDecision.to_dict() gave when the decision was made
+        decision = cast(RuleDecisionDict, row.decision)
+        views.append({**decision, "element_id": row.element_id, "at": row.decided_at.isoformat(),
+                      "ruleset_label": ruleset_label(decision["ruleset"], decision["ruleset_version"], titles)})
+    return views
 
 
 class InspectionFinding(TypedDict):

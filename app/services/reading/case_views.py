@@ -16,13 +16,17 @@ from app.domain.clock import local_date
 from app.domain.errors import Forbidden
 from app.domain.kinds import CaseKind, TaskStatus
 from app.domain.roles import Role
+from app.persistence import attachments as attachment_queries
 from app.persistence import tasks as task_queries
 from app.persistence.audit import events_for_case
 from app.persistence.case_items import items_of_case
 from app.persistence.cases import follow_ups, get_case
 from app.persistence.models import Case, TaskRecord
 from app.persistence.users import display_names
+from app.services.access.visibility import load_visible_case, may_view  # noqa: F401  (used by others through here too)
 from app.services.actor import Actor
+from app.services.intake.attachments import AttachmentView
+from app.services.intake.attachments import view as attachment_view
 from app.services.casework.parallel_review import ParallelView, parallel_view
 from app.services.casework.supplement import NoticeView, notices_view
 from app.services.clock.time_limits import (
@@ -49,29 +53,6 @@ from app.services.certificates.registry import CaseCertificate, certificates_of_
 from app.services.runtime import Runtime
 
 
-def may_view(actor: Actor, case: Case, session: Session) -> bool:
-    if actor.sees_all_cases:
-        return True
-    if actor.department == case.department:
-        return True
-    return any(t.department == actor.department for t in task_queries.tasks_of_case(session, case.id))
-
-
-def load_visible_case(session: Session, actor: Actor, case_id: int, *, process_data_only: bool = False) -> Case:
-    """The case, if the actor may see it; ``process_data_only`` when the caller shows nothing
-    but the case's path through its diagram (which designers may read)."""
-    case = get_case(session, case_id)
-    if actor.sees_process_data_only:
-        if process_data_only:
-            return case
-        raise Forbidden("personal_data_not_for_role",
-                        "流程设计人员只能查看办件的流程数据（流程图与办理路径），不能查看申请人信息、材料和办理意见",
-                        case_id=case_id)
-    if not may_view(actor, case, session):
-        raise Forbidden("case_not_visible", "无权查看该办件", case_id=case_id)
-    return case
-
-
 class TaskBase(TypedDict):
     """What every view of a task (a step of a case) shows."""
 
@@ -88,6 +69,9 @@ class TaskBase(TypedDict):
     item_code: str | None
     project_stage: int | None
     claimed_by: str | None
+    #: who handed the task to its holder (转办) and why
+    transferred_by: str | None
+    transfer_reason: str | None
     created_at: str
     due_at: str | None
 
@@ -117,7 +101,8 @@ def _task_base(task: TaskRecord) -> TaskBase:
         "id": task.id, "element_id": task.element_id, "name": task.name, "role": task.role,
         "department": task.department, "kind": task.kind, "status": task.status,
         "item_code": task.item_code, "project_stage": task.project_stage,
-        "claimed_by": task.claimed_by, "created_at": task.created_at.isoformat(),
+        "claimed_by": task.claimed_by, "transferred_by": task.transferred_by,
+        "transfer_reason": task.transfer_reason, "created_at": task.created_at.isoformat(),
         "due_at": task.due_at.isoformat() if task.due_at else None,
     }
 
@@ -245,6 +230,8 @@ class CaseDetail(CaseSummary):
     certificates: list[CaseCertificate]
     diagram: DiagramIds
     history: list[HistoryEntry]
+    #: scans of the materials (扫描件) and other uploaded files, oldest first
+    attachments: list[AttachmentView]
 
 
 #: the kinds of case that hold a row per item (一件事, 工程建设项目): the others have none to read
@@ -283,12 +270,13 @@ def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) 
     ready = [t for t in tasks if t.status == TaskStatus.READY]
     candidates = task_queries.usernames_for(session, [(t.role, t.department) for t in ready])
     missing = missing_materials(item, case.materials) if item else []
-    decisions = rule_decisions(session, case.id)
+    decisions = rule_decisions(session, case.id, {r.name: r.title for r in runtime.rules.rulesets()})
     done = sorted((t for t in tasks if t.status == TaskStatus.COMPLETED),
                   key=lambda t: (t.completed_at, t.created_at))
     events = events_for_case(session, case.id)
     # display names of the history's actors and of the opinions' authors, looked up at once
-    names = display_names(session, {e.actor for e in events} | {t.completed_by for t in done if t.completed_by})
+    names = display_names(session, {e.actor for e in events} | {t.completed_by for t in done if t.completed_by}
+                          | {e.after["to"] for e in events if e.action == "task_transferred" and e.after.get("to")})
     suspensions = suspensions_view(session, case.id)
     # suspensions of the clock now running (a construction project's earlier stages had their own)
     suspended_days = sum(s["working_days"] or 0 for s in suspensions if s["ended_at"] and case.accepted_on
@@ -325,4 +313,5 @@ def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) 
                     "completed": sorted({t.element_id for t in done}),
                     "active": sorted({t.element_id for t in ready})},
         "history": history(events, definition, names),
+        "attachments": [attachment_view(row) for row in attachment_queries.attachments_of(session, case.id)],
     }

@@ -12,11 +12,13 @@ from typing import TypedDict
 
 from sqlalchemy.orm import Session
 
+from app.domain.case_numbers import case_number
 from app.domain.clock import local_date
 from app.domain.errors import InvalidInput
 from app.domain.working_days import WorkingDayCalendar
 from app.persistence import tasks as task_queries
 from app.persistence.models import Case
+from app.persistence.users import display_names
 from app.services.actor import Actor
 from app.services.reading.case_views import TaskView, task_view
 from app.services.runtime import Runtime
@@ -62,9 +64,12 @@ class InboxCase(TypedDict):
 
 
 class InboxRow(TaskView):
-    """A task in the inbox, with its item's name (a bundle's or project's item) and its case."""
+    """A task in the inbox, with its item's name (a bundle's or project's item), its case, and the
+    names (王审查, not usernames) of who holds it and who handed it over."""
 
     item_name: str | None
+    claimed_by_name: str | None
+    transferred_by_name: str | None
     case: InboxCase
 
 
@@ -98,6 +103,8 @@ def _validate(request: InboxRequest) -> InboxRequest:
     if request.page < 1 or not 1 <= request.page_size <= MAX_PAGE_SIZE:
         raise InvalidInput("invalid_page", f"页码应从 1 开始，每页 1 至 {MAX_PAGE_SIZE} 条", field="page")
     search = (request.search or "").strip()[:MAX_SEARCH] or None
+    if search is not None:
+        search = case_number(search) or search  # a case number with or without its dash
     return InboxRequest(request.tab, search, request.deadline or None, request.sort,
                         request.page, request.page_size)
 
@@ -106,7 +113,7 @@ def deadline_badge(case: Case, calendar: WorkingDayCalendar, now: datetime) -> D
     """Working days left on the case's clock and how urgent that is; None before acceptance.
 
     ``tone`` is ``overdue`` (red), ``warning`` (orange), ``suspended`` (grey: 已暂停计时),
-    ``done`` (case finished) or ``normal``. The case's ``deadline_state`` (moved by the
+    ``done`` (case finished: labelled 按期办结 or 超期 N 个工作日办结, never days left) or ``normal``. The case's ``deadline_state`` (moved by the
     deadline checks) decides warning and overdue; a deadline already past counts as overdue.
     """
     if case.due_date is None:
@@ -126,7 +133,9 @@ def deadline_badge(case: Case, calendar: WorkingDayCalendar, now: datetime) -> D
         tone = "warning"
     else:
         tone = "normal"
-    if tone == "suspended":
+    if tone == "done":  # a closed case has no days left: whether it finished in time
+        label = "按期办结" if left >= 0 else f"超期 {-left} 个工作日办结"
+    elif tone == "suspended":
         label = "已暂停计时"
     elif left < 0:
         label = f"超期 {-left} 个工作日"
@@ -154,10 +163,14 @@ def inbox(session: Session, runtime: Runtime, actor: Actor, request: InboxReques
     now = runtime.clock.now()
     catalogue_items = runtime.catalogue.items
     items: list[InboxRow] = []
+    people = {name for task, _ in rows for name in (task.claimed_by, task.transferred_by) if name}
+    names = display_names(session, people)
     for task, case in rows:
         # one item of a bundle or project: its name from the catalogue, no query
         item = catalogue_items.get(task.item_code) if task.item_code else None
         items.append({**task_view(task), "item_name": item.name if item else task.item_code,
+                      "claimed_by_name": names.get(task.claimed_by or "", task.claimed_by),
+                      "transferred_by_name": names.get(task.transferred_by or "", task.transferred_by),
                       "case": {"id": case.id, "number": case.number, "item_name": case.item_name,
                                "applicant_name": case.applicant_name, "status": case.status,
                                "deadline_state": case.deadline_state,

@@ -18,6 +18,7 @@ from typing import TypedDict
 
 from sqlalchemy.orm import Session
 
+from app.domain.case_numbers import case_number
 from app.domain.case_status import CaseResult, CaseStatus
 from app.domain.clock import local_date
 from app.domain.errors import InvalidInput, NotFound
@@ -25,10 +26,11 @@ from app.domain.kinds import CaseKind
 from app.persistence import tasks as task_queries
 from app.persistence.case_items import items_of_case
 from app.persistence.cases import find_case_by_number
+from app.persistence.models import Case
 from app.services.reading.project_views import project_view
 from app.services.runtime import Runtime
 
-_NUMBER = re.compile(r"^\d{4}-\d{6}$")
+_NUMBER = re.compile(r"^\d{4}-\d{6}$")  # after case_number() made it canonical
 _CODE = re.compile(r"^[0-9A-F]{4,16}$")
 _DUMMY_CODE = "000000"
 
@@ -77,6 +79,8 @@ class Progress(TypedDict):
     provisional: bool
     suspended: bool
     completed_on: str | None
+    #: 告知承诺: approved on the spot (当场准予); ``due_date`` is then the 事后核查 deadline
+    approved_on_commitment: bool
 
 
 def _steps(status: CaseStatus) -> list[ProgressStep]:
@@ -86,7 +90,7 @@ def _steps(status: CaseStatus) -> list[ProgressStep]:
 
 
 def lookup_progress(session: Session, runtime: Runtime, number: object, code: object) -> Progress:
-    number = number.strip() if isinstance(number, str) else ""
+    number = (case_number(number) or number.strip()) if isinstance(number, str) else ""
     code = code.strip().upper() if isinstance(code, str) else ""
     if not _NUMBER.match(number):
         raise InvalidInput("invalid_case_number", "请填写办件编号，如 2026-000123（见受理回执）", field="number")
@@ -124,4 +128,10 @@ def lookup_progress(session: Session, runtime: Runtime, number: object, code: ob
         "provisional": case.deadline_provisional,
         "suspended": case.clock_suspended_since is not None and not status.is_final,
         "completed_on": day(case.completed_at),
+        "approved_on_commitment": _approved_on_commitment(runtime, case),
     }
+
+
+def _approved_on_commitment(runtime: Runtime, case: Case) -> bool:
+    subject = runtime.catalogue.find(case.item_code)
+    return subject is not None and subject.commitment is not None and case.result == CaseResult.APPROVED

@@ -10,11 +10,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.domain.case_status import CaseResult, CaseStatus
 from app.domain.kinds import TaskStatus
+from app.domain.roles import WINDOW_DEPARTMENT, Role
 from app.persistence import tasks as task_queries
 from app.persistence.cases import get_case
 from app.persistence.models import TaskRecord
 from app.services.actor import Actor
+from app.services.casework import common_opinions
 from app.services.casework.claims import can_act
 from app.services.casework.transfer import transfer_candidates
 from app.services.processes.deployed import definition_for
@@ -43,4 +46,22 @@ def task_page_view(session: Session, runtime: Runtime, actor: Actor, task_id: st
     return {**view, "task": task, "spec": spec, "focus": focus, "others": others,
             "brief": case_sections.task_brief(view["case"], task, stage, runtime.catalogue),
             "may_act": can_act(actor, task) and task.status == TaskStatus.READY,
-            "candidates": transfer_candidates(session, actor, task)}
+            "candidates": transfer_candidates(session, actor, task),
+            "opinion_choices": common_opinions.choices(session, actor, task.name, list(spec.decisions) if spec else [])
+            if task.claimed_by == actor.username and task.status == TaskStatus.READY else []}
+
+
+def where_next(session: Session, runtime: Runtime, case_id: int) -> str:
+    """Where the case went after a step, as the flash after a submit says it: the steps open now
+    with who works them (决定 · 市场监督管理局 分管领导), or that it is finished."""
+    case = get_case(session, case_id)
+    status = CaseStatus(case.status)
+    if status.is_final:
+        return f"办件已{status.label}" + (f"（{CaseResult(case.result).label}）" if case.result else "")
+    steps = []
+    for task in task_queries.ready_tasks_of_case(session, case_id):
+        who = "综合窗口" if task.department == WINDOW_DEPARTMENT else runtime.catalogue.department_name(task.department)
+        role = Role(task.role).label if task.role in Role.__members__.values() else task.role
+        steps.append(f"“{task.name}”（{who} {role}）")
+    return "办件已转至" + "、".join(dict.fromkeys(steps)) if steps else f"办件{status.label}"
+

@@ -17,12 +17,16 @@ import logging
 import secrets
 from typing import Any
 
-from flask import Flask, current_app, g, request, session
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, flash, g, redirect, request, session, url_for
+from werkzeug.wrappers import Response
 from sqlalchemy.exc import OperationalError
 
 from app.domain.errors import InvalidInput
 from app.services.access.web_sessions import check_session, record_check
 from app.services.actor import Actor
+from app.web.edge.responses import json_response
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +40,10 @@ CSRF_FIELD, CSRF_HEADER = "csrf_token", "X-CSRF-Token"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 #: endpoints a read-only role may still post to: they touch no case and no bureau data
 SESSION_ENDPOINTS = ("pages.login", "pages.logout", "pages.change_password")
+#: the forms anyone may post without being signed in
+PUBLIC_FORMS = ("pages.login", "pages.logout", "pages.progress")
+#: where a signed-out form post says it came from (a hidden field every form page may carry)
+FORM_PAGE_FIELD = "form_page"
 
 
 def init_app(app: Flask) -> None:
@@ -51,11 +59,14 @@ def csrf_token() -> str:
     return str(token)
 
 
-def _guard() -> None:
-    """CSRF and read-only roles, once for every state-changing browser request."""
+def _guard() -> Response | None:
+    """CSRF and read-only roles, once for every state-changing browser request; a post whose
+    session has run out goes to the login page instead (nothing is changed)."""
     if request.method in SAFE_METHODS or request.path.startswith("/api/"):
-        return  # the Bearer API carries no cookie to forge; its own edge refuses read-only roles
+        return None  # the Bearer API carries no cookie to forge; its own edge refuses read-only roles
     actor = current_actor()
+    if actor is None and request.endpoint not in PUBLIC_FORMS:
+        return signed_out_post()
     view = current_app.view_functions.get(request.endpoint or "")
     if actor is not None and request.endpoint not in SESSION_ENDPOINTS and not getattr(view, "workspace", False):
         actor.require_write()
@@ -65,6 +76,33 @@ def _guard() -> None:
     expected = session.get("csrf", "")
     if not sent or not expected or not hmac.compare_digest(str(sent), str(expected)):
         raise InvalidInput("csrf_invalid", "页面已过期或来源不明，请刷新页面后重试")
+    return None
+
+
+def _form_page() -> str:
+    """The page the form was on (its hidden ``form_page``, else the Referer on this site)."""
+    for candidate in (request.form.get(FORM_PAGE_FIELD, "") if request.mimetype in FORM_TYPES else "",
+                      request.referrer or ""):
+        parts = urlsplit(candidate)
+        if parts.netloc and parts.netloc != request.host:
+            continue
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        if path.startswith("/") and not path.startswith("//") and not path.startswith("/login"):
+            return path
+    return url_for("pages.inbox")
+
+
+def signed_out_post() -> Response:
+    """A form posted after the session ran out (idle, too old, signed out elsewhere): nothing is
+    done; the user signs in again and comes back to the form, where the page's script puts back
+    what they typed (``static/drafts.js``). A script's call gets 401 JSON to say the same."""
+    message = "登录已过期，请重新登录；登录后将回到原页面，已填写的内容会自动恢复"
+    if request.mimetype not in FORM_TYPES or request.headers.get(CSRF_HEADER):
+        return json_response({"code": "session_expired", "message": message, "details": {}}, 401)
+    back = _form_page()
+    flash(message, "error")
+    separator = "&" if "?" in back else "?"
+    return redirect(url_for("pages.login", next=f"{back}{separator}draft=restore"), code=303)
 
 
 def _resolve_early() -> None:

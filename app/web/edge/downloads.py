@@ -1,5 +1,5 @@
-"""``@download``: streamed files (the audit trail as CSV for Excel, or JSON), for the API and the
-pages alike.
+"""``@download``: streamed files (the audit trail as CSV for Excel, or JSON; case search results as
+an Excel workbook), for the API and the pages alike.
 
 The caller is resolved and authorized, and the handler has chosen what to send, before the first
 byte goes out, so a refusal is a proper 401/403 (JSON on the API, the error page otherwise). The
@@ -25,6 +25,7 @@ MIMETYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json; charse
 
 @dataclass(frozen=True)
 class Download:
+    #: text (CSV, JSON) or bytes (a workbook)
     chunks: Iterable[str] | Iterable[bytes]
     #: the file's name as people read it (Chinese), and the ASCII one for old clients
     name: str
@@ -45,7 +46,7 @@ def download(*, actor_from: ActorLoader) -> Callable[..., Callable[..., Response
                 session.close()
                 raise
 
-            def stream() -> Iterator[Any]:
+            def stream() -> Iterator[Any]:  # str (CSV, JSON) or bytes (a workbook)
                 try:
                     yield from found.chunks
                 finally:

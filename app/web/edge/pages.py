@@ -12,11 +12,11 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import abort, redirect, request, url_for
+from flask import redirect, request, url_for
 
 from app.domain.errors import Forbidden
 from app.domain.roles import Role
-from app.web.edge.browser_session import current_actor
+from app.web.edge.browser_session import current_actor, signed_out_post
 from app.web.edge.units import Call, ext, unit
 
 
@@ -29,7 +29,7 @@ def page(*, roles: tuple[Role, ...] | None = None, signed_in: bool = True) -> Ca
             actor = current_actor()
             if actor is None and signed_in:
                 if request.method != "GET":
-                    abort(401)
+                    return signed_out_post()
                 return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
             if roles is not None and (actor is None or actor.role not in roles):
                 raise Forbidden("page_not_for_role", "您的角色无权使用此页面")

@@ -114,8 +114,12 @@ def _screen_text() -> None:
             raise _refuse_characters(f"请求头“{key}”")
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         for key, value in request.form.items(multi=True):
+            if not isinstance(key, str) or not isinstance(value, str):  # a part with no name
+                raise InvalidInput("invalid_form", "表单中有缺少名称的字段，请检查后重试", field="form")
             _check_text(key, "表单字段")
             _check_text(value, "表单内容")
+        if any(not isinstance(key, str) for key in request.files):
+            raise InvalidInput("invalid_form", "表单中有缺少名称的文件，请检查后重试", field="file")
 
 
 def _is_json() -> bool:

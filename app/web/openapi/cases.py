@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.domain.case_status import CaseStatus
+from app.services.reading.case_search import MAX_EXPORT
+from app.services.reading.case_search import MAX_PAGE_SIZE as SEARCH_PAGE_SIZE
 from app.services.reading.inbox import DEADLINE_FILTERS, MAX_PAGE_SIZE, SORTS, TABS
 from app.web.openapi.parts import (
     CASE,
@@ -45,6 +48,30 @@ _APPLICATION = {"type": "object", "required": ["applicant"],
                 "properties": {"name": {"type": "string", "maxLength": 100},
                                "location": {"type": "string", "maxLength": 200}}}}}
 
+_ATTACHMENT = {"type": "object", "required": ["id", "content_type", "size"], "properties": {
+    "id": {"type": "string"}, "material_code": {"type": ["string", "null"]}, "kind": {"type": "string"},
+    "filename": {"type": "string"}, "content_type": {"type": "string"}, "size": {"type": "integer"},
+    "uploaded_by": {"type": "string"}, "uploaded_at": {"type": "string"}}}
+_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_SEARCH = [
+    query("q", {"type": "string", "maxLength": 64}, "办件编号（可不带横线）、申请人或事项名称"),
+    query("item", {"type": "string", "maxLength": 32}, "事项或“一件事”编码"),
+    query("department", {"type": "string", "maxLength": 32}, "承办部门编码"),
+    query("status", {"enum": [s.value for s in CaseStatus]}, "办件状态"),
+    query("from", {"type": "string", "format": "date"}, "登记日期自（北京时间，含）"),
+    query("to", {"type": "string", "format": "date"}, "登记日期至（含）"),
+    query("overdue", {"enum": ["1", "0", "true", "false"]}, "1：只看超期未办结的办件")]
+_FOUND = {"type": "object", "required": ["id", "number", "item_code", "applicant", "status", "registered_at",
+                                         "due_date"], "properties": {
+    "id": {"type": "integer"}, "number": {"type": "string"}, "item_code": {"type": "string"},
+    "item_name": {"type": "string"}, "applicant": {"type": "string"}, "department": {"type": "string"},
+    "department_name": {"type": "string"}, "status": {"type": "string"}, "status_label": {"type": "string"},
+    "registered_at": {"type": "string", "format": "date-time"}, "due_date": {"type": ["string", "null"]},
+    "deadline": {"type": ["object", "null"]}}}
+_SEARCH_RESULT = {"type": "object", "required": ["cases", "total"], "properties": {
+    "cases": {"type": "array", "items": _FOUND}, "total": {"type": "integer"},
+    "page": {"type": "integer"}, "page_size": {"type": "integer"}, "pages": {"type": "integer"}}}
+
 
 def case_paths() -> dict[str, Any]:
     return {
@@ -65,7 +92,29 @@ def case_paths() -> dict[str, Any]:
         "/api/v1/cases": {"post": {
             "summary": "登记办件（窗口人员）", "parameters": [IDEMPOTENCY, PREFER], "requestBody": json_body(_APPLICATION),
             "responses": {**ok("已登记：完整办件，或 Prefer: return=minimal 时的 CaseBrief",
-                               {"anyOf": [CASE, CASE_BRIEF]}, "201"), **errors(401, 403, 404, 409, 413, 422)}}},
+                               {"anyOf": [CASE, CASE_BRIEF]}, "201"), **errors(401, 403, 404, 409, 413, 422)}},
+            "get": {
+            "summary": "办件综合查询（各角色只查到有权查看的办件；流程设计人员不可用）",
+            "parameters": [*_SEARCH, *page_params(SEARCH_PAGE_SIZE)],
+            "responses": {**ok("查询结果（按登记时间倒序）", _SEARCH_RESULT), **errors(401, 403)}}},
+        "/api/v1/cases/export.xlsx": {"get": {
+            "summary": f"导出查询结果为 Excel（最多 {MAX_EXPORT} 件）", "parameters": _SEARCH,
+            "responses": {"200": {"description": "Excel 工作簿", "content": {_XLSX: {"schema": {
+                "type": "string", "format": "binary"}}}}, **errors(401, 403)}}},
+        "/api/v1/cases/{case_id}/attachments": {"post": {
+            "summary": "上传材料扫描件（综合窗口；PDF、JPEG 或 PNG，按内容识别）", "parameters": [_CASE_ID, IDEMPOTENCY],
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["material", "file"], "properties": {
+                    "material": {"type": "string", "maxLength": 32, "description": "材料编码"},
+                    "file": {"type": "string", "format": "binary"}}}}}},
+            "responses": {**ok("已上传", _ATTACHMENT, "201"), **errors(401, 403, 404, 409, 413)}}},
+        "/api/v1/attachments/{attachment_id}": {"get": {
+            "summary": "读取扫描件（可查看该办件者；流程设计人员除外）",
+            "parameters": [{"name": "attachment_id", "in": "path", "required": True,
+                            "schema": {"type": "string", "maxLength": 64}}],
+            "responses": {"200": {"description": "文件", "content": {
+                m: {"schema": {"type": "string", "format": "binary"}}
+                for m in ("application/pdf", "image/jpeg", "image/png")}}, **errors(401, 403, 404)}}},
         "/api/v1/cases/{case_id}": {"get": {
             "summary": "办件详情（待办任务、办理历史）", "parameters": [_CASE_ID],
             "responses": {**ok("办件", CASE), **errors(401, 403, 404)}}},

@@ -35,6 +35,14 @@ def login(call: Call) -> Any:
                            next=request.values.get("next", "")), (401 if error else 200)
 
 
+@bp.post("/account/keep-alive")
+@page()
+def keep_alive(call: Call) -> Any:
+    """“保持登录”: the page's script asks before the session idles out; being signed in (checked by
+    ``@page``, which marks the session seen) is all it takes."""
+    return "", 204
+
+
 @bp.post("/logout")
 @page(signed_in=False)
 def logout(call: Call) -> Any:

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Blueprint
 
 from app.domain.clock import BUREAU_ZONE
+from app.domain.field_labels import FIELD_LABELS
 from app.web.edge.browser_session import csrf_token, current_actor
 from app.web.edge.units import ext
 
@@ -19,8 +20,6 @@ bp = Blueprint("pages", __name__, template_folder="../templates", static_folder=
 
 WEEKDAYS = "一二三四五六日"
 #: Chinese labels of the task fields the shipped diagrams declare (others show their name).
-FIELD_LABELS = {"certificate_no": "证照编号", "scope": "许可范围（印在证照上）", "delivery": "送达方式", "commitment_signed": "已签署告知承诺书",
-                "finding": "核查结论"}
 
 
 @bp.app_template_filter("local_time")
@@ -61,4 +60,6 @@ def _inject() -> dict[str, Any]:
                 "current_role_code": None, "current_department": None}
     return {"csrf_token": csrf_token, "current_user": actor.display_name or actor.username,
             "current_role": actor.role.label, "current_role_code": actor.role.value,
-            "current_department": ext().runtime.catalogue.department_name(actor.department)}
+            "current_department": ext().runtime.catalogue.department_name(actor.department),
+            # the page's script warns before the session idles out (static/drafts.js)
+            "session_idle_seconds": ext().runtime.settings.session_idle_minutes * 60}

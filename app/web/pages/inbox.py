@@ -1,6 +1,7 @@
 """The reviewers' inbox: tabs with counts, 预警/超期 filters, search, sort and pages."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import render_template, request
@@ -24,5 +25,8 @@ def inbox(call: Call) -> Any:
         tab=args.get("tab", "mine"), search=args.get("q"), deadline=args.get("deadline") or None,
         sort=args.get("sort", "deadline"), page=int_param("page", 1))  # the edge has refused a bad one
     found = inbox_service.inbox(call.session, call.runtime, call.actor, wanted)
+    if "tab" not in args and found.tab == "mine" and not found.total and found.counts["department"]:
+        # nothing of one's own yet, work waiting in the department: land where the work is
+        found = inbox_service.inbox(call.session, call.runtime, call.actor, replace(wanted, tab="department"))
     return render_template("inbox.html", page=found, actor=call.actor, tab_labels=TAB_LABELS,
                            deadline_labels=DEADLINE_LABELS, sort_labels=SORT_LABELS)

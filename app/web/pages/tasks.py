@@ -17,7 +17,8 @@ from app.services.casework.completion import Completion, complete_task
 from app.services.casework.supplement import RETURN_DECISION
 from app.services.casework.transfer import transfer_task
 from app.services.reading import case_views
-from app.services.reading.task_page import spec_of_task, task_page_view
+from app.services.reading.task_page import spec_of_task, task_page_view, where_next
+from app.web.edge.browser_session import FORM_PAGE_FIELD
 from app.web.edge.pages import page, safe_next, wants_json
 from app.web.edge.responses import error_body, json_response, status_of
 from app.web.edge.units import Call
@@ -55,10 +56,13 @@ def _refused(err: OneSealError) -> tuple[dict[str, str], dict[str, Any]]:
     values: dict[str, Any] = {k: v for k, v in request.form.items() if k != "csrf_token"}
     values["notice_material"] = ticked
     values["supplement_material"] = request.form.getlist("supplement_material")
+    named = err.details.get("fields")
+    if isinstance(named, dict) and len(named) > 1:  # every problem of the form, each at its field
+        return {"_form": f"有 {len(named)} 处需要修改：{err.message}", **named}, values
     return {field: err.message}, values
 
 
-def _act(call: Call, task_id: str, action: Callable[[Session, Actor], Any], done: str, *,
+def _act(call: Call, task_id: str, action: Callable[[Session, Actor], Any], done: str | list[str], *,
          then: str | None = None) -> Any:
     """Run one action in a write unit; answer JSON to the page's script. Otherwise redirect on
     success, to ``then`` (or the ``next`` the form names, else the task page); on a refusal show
@@ -75,9 +79,10 @@ def _act(call: Call, task_id: str, action: Callable[[Session, Actor], Any], done
             raise
         errors, values = _refused(err)
         return _render_task(call, task_id, errors, values, status)
+    said = done if isinstance(done, str) else "，".join(done)  # a list: filled in by the action
     if wants_json():
-        return json_response({"message": done, "task": view})
-    flash(done)
+        return json_response({"message": said, "task": view})
+    flash(said)
     return redirect(safe_next(then or url_for("pages.task_page", task_id=task_id)))
 
 
@@ -108,7 +113,7 @@ def _ticked(form: Any) -> list[str]:
 
 #: what the completion form sends besides the step's declared fields (``field_<name>``)
 FORM_ENVELOPE = frozenset({"csrf_token", "version", "decision", "opinion", "next", "notice_material",
-                           "supplement_material"})
+                           "supplement_material", FORM_PAGE_FIELD})
 
 
 def _undeclared(form: Any, spec: Any) -> dict[str, Any]:
@@ -138,11 +143,15 @@ def completion_from_form(form: Any, spec: Any) -> Completion:
 @bp.post("/tasks/<task_id>/complete")
 @page()
 def complete(call: Call, task_id: str) -> Any:
+    said = ["已办理完成"]
+
     def action(session: Session, actor: Actor) -> Any:
         spec = spec_of_task(session, call.runtime, task_id)
-        return complete_task(session, call.runtime, actor, task_id, completion_from_form(request.form, spec))
+        task = complete_task(session, call.runtime, actor, task_id, completion_from_form(request.form, spec))
+        said.append(where_next(session, call.runtime, task.case_id))  # where the case went next
+        return task
 
-    return _act(call, task_id, action, "已办理完成", then=url_for("pages.inbox"))
+    return _act(call, task_id, action, said, then=url_for("pages.inbox"))
 
 
 def _int_or_none(raw: str | None) -> int | None:

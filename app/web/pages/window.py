@@ -10,6 +10,7 @@ from flask import flash, redirect, render_template, request, url_for
 from app.domain.catalogue import Bundle
 from app.domain.errors import OneSealError
 from app.domain.roles import Role
+from app.services.casework.issuing import issue_now, issuing_step
 from app.services.intake.application import Application
 from app.services.intake.materials import receive_materials
 from app.services.intake.notice import issue_intake_notice
@@ -17,6 +18,7 @@ from app.services.intake.registration import register_case
 from app.services.intake.window_desk import (
     accept_application,
     desk_choices,
+    exact_match,
     material_groups,
 )
 from app.services.reading import case_views
@@ -69,7 +71,7 @@ def _submit(call: Call, action: str, chosen: Any) -> Any:
         flash("已登记，请当场审核并作出决定")
         return redirect(url_for("pages.task_page", task_id=waiting))
     if action == "accept" and chosen.commitment is not None:
-        flash("已按告知承诺制当场准予，请打印受理回执，并在“出件”环节出件")
+        flash("已按告知承诺制当场准予，请打印受理回执并当场出件")
         return redirect(url_for("pages.receipt", case_id=case_id))
     if action == "accept":
         flash("已受理，请打印受理回执交申请人")
@@ -99,8 +101,9 @@ def register(call: Call) -> Any:
                 errors[field] = err.message
     groups = _choices(call, chosen)
     found = [subject for group in groups for subject in group.subjects]
-    if chosen is None and request.args.get("q") and len(found) == 1:
-        chosen = found[0]  # the search names one thing: take it
+    if chosen is None and request.args.get("q"):
+        # the search names one thing, or one item exactly: take it
+        chosen = found[0] if len(found) == 1 else exact_match(call.runtime.catalogue, request.args.get("q"))
     waiting = inbox_service.inbox(call.session, call.runtime, call.actor, inbox_service.InboxRequest(
         tab="department", page_size=DESK_LIST_SIZE))
     received = set(request.form.getlist("materials")) if request.method == "POST" else None
@@ -114,7 +117,26 @@ def register(call: Call) -> Any:
 @page(roles=DESK_ROLES)
 def receipt(call: Call, case_id: int) -> Any:
     detail = case_views.case_detail(call.session, call.runtime, call.actor, case_id)
-    return render_template("receipt.html", case=detail, clerk=call.actor.display_name or call.actor.username)
+    issuing = issuing_step(call.session, call.runtime, call.actor, case_id)
+    subject = call.runtime.catalogue.find(detail["item_code"])
+    return render_template("receipt.html", case=detail, clerk=call.actor.display_name or call.actor.username,
+                           issuing=issuing, commitment=subject.commitment if subject else None)
+
+
+@bp.post("/cases/<int:case_id>/issue")
+@page(roles=DESK_ROLES)
+def issue(call: Call, case_id: int) -> Any:
+    """出件 from the receipt: the window's 出件 step claimed and completed at once."""
+    try:
+        with call.writing() as session:
+            issue_now(session, call.runtime, call.actor, case_id, request.form.get("delivery", ""))
+    except OneSealError as err:
+        if err.kind in ("not_found", "forbidden"):
+            raise
+        flash(err.message, "error")
+        return redirect(url_for("pages.receipt", case_id=case_id))
+    flash(f"已出件（{request.form.get('delivery')}）")
+    return redirect(url_for("pages.case_page", case_id=case_id))
 
 
 @bp.post("/cases/<int:case_id>/materials")

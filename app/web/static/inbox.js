@@ -25,12 +25,30 @@
         note.className = "small " + (result.ok ? "supplied" : "missing");
         note.setAttribute("role", "status");
         note.textContent = result.ok ? "已签收，转入我的待办 " : (result.body.message || "签收失败") + " ";
+        note.tabIndex = -1;
         form.replaceWith(note);
+        note.focus();  // focus stays where the clerk was working
         if (result.ok) { bump("department", -1); bump("mine", 1); row.classList.add("claimed"); }
       }).catch(function () {
         button.disabled = false;
         form.submit();
       });
     });
+  });
+
+  // Row shortcuts: J / K move between rows (the row's 办理 or 签收并办理 takes the focus),
+  // Enter then opens or claims it; typing in a field is never taken for a shortcut.
+  var actions = Array.prototype.slice.call(document.querySelectorAll("table.inbox .row-action"));
+  document.addEventListener("keydown", function (event) {
+    if (!actions.length || event.ctrlKey || event.metaKey || event.altKey) return;
+    var target = event.target;
+    if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
+    var key = event.key.toLowerCase();
+    if (key !== "j" && key !== "k") return;
+    var at = actions.indexOf(document.activeElement);
+    var next = key === "j" ? Math.min(actions.length - 1, at + 1) : Math.max(0, at < 0 ? 0 : at - 1);
+    actions[next].focus();
+    actions[next].closest("tr").scrollIntoView({ block: "nearest" });
+    event.preventDefault();
   });
 })();

@@ -47,7 +47,8 @@ export function findingItem(finding) {
     item.append(" ", el("span", "finding-element", where));
   }
   item.append(el("div", "finding-message", finding.message));
-  item.append(el("div", "finding-code muted", finding.code + (finding.line ? ` · 第 ${finding.line} 行` : "")));
+  if (finding.line) item.append(el("div", "finding-line muted", `第 ${finding.line} 行`));
+  item.title = finding.code;  // the machine code for support, never in front of the designer
   item.dataset.elementId = finding.element_id || "";
   return item;
 }

@@ -121,7 +121,7 @@ function renderVersions() {
     row.dataset.version = v.version;
     if (v.version === state.version) row.className = "current";
     const deployed = v.deployments.map((d) => `已部署为流程第 ${d.process_version} 版`).join("，");
-    row.append(el("td", "", label), el("td", "muted", localTime(v.created_at)), el("td", "", v.author),
+    row.append(el("td", "", label), el("td", "muted", localTime(v.created_at)), el("td", "", v.author_name || v.author),
       el("td", "", v.comment), el("td", "", deployed || (v.deployable ? "可部署" : "有错误")));
     body.append(row);
   });
