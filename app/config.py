@@ -73,8 +73,9 @@ class Settings:
     #: live workflows a process keeps between the steps of their cases (0: none); each a few
     #: tens of KB, see app/workflow/instance_cache.py
     workflow_cache: int = 512
-    #: the auditors' scenario runs: ``thread`` (a pool in the service's process), ``inline`` (in the
-    #: request that asks, after its commit), empty: ``inline`` when testing, else ``thread``
+    #: the auditors' scenario runs: ``celery`` (the background workers), ``thread`` (a pool in the
+    #: service's process), ``inline`` (in the request that asks, after its commit); empty: ``inline``
+    #: when testing, else ``celery`` with a broker, else ``thread``
     scenario_jobs: str = ""
     #: scenario runs executed at once (more wait in the queue)
     scenario_workers: int = 2

@@ -32,6 +32,8 @@ from app.jobs.runs import JobFailed
 log = logging.getLogger(__name__)
 
 SCAN_TIMERS, SCAN_DEADLINES, SCAN_OUTBOX = "oneseal.scan_timers", "oneseal.scan_deadlines", "oneseal.scan_outbox"
+#: an auditor's scenario run (app/scenarios/runs.execute_run), sent when the run is asked for
+SCENARIO_RUN = "oneseal.scenario_run"
 #: the bureau's jobs: beat asks hourly; licences expire, and the day's supervision runs once a working day
 SUPERVISE = "oneseal.supervise"
 FIRE_TIMERS, CHECK_DEADLINE, DELIVER = "oneseal.fire_timers", "oneseal.check_deadline", "oneseal.deliver"
@@ -53,6 +55,8 @@ class Runner:
         self._context: JobContext | None = None
         self._claims: Claims | None = None
         self._pid = 0
+        self._sandboxes: Any = None
+        self._sandbox_pid = 0
         self._lock = threading.Lock()
         self.app = celery_app(settings)
         self._define_tasks()
@@ -63,6 +67,20 @@ class Runner:
             if self._context is None:
                 self._context = self._make_context()
             return self._context
+
+    @property
+    def sandboxes(self) -> Any:
+        """The scenario sandboxes of this worker process (templates kept between runs)."""
+        with self._lock:
+            if self._sandboxes is None or self._sandbox_pid != os.getpid():
+                from app.scenarios.sandbox import SandboxFactory
+
+                ctx = self._context or self._make_context()
+                self._context = ctx
+                self._sandboxes = SandboxFactory(ctx.runtime, ctx.db.url,
+                                                 ctx.runtime.settings.instance_dir / "sandboxes")
+                self._sandbox_pid = os.getpid()
+            return self._sandboxes
 
     @property
     def claims(self) -> Claims:
@@ -145,7 +163,16 @@ class Runner:
             except JobFailed:
                 return ""  # kept as an incident; the next hour's scan tries again
 
+        @app.task(name=SCENARIO_RUN, shared=False)
+        def scenario_run(run_id: int) -> None:
+            """Run an auditor's scenario run: ``execute_run`` claims it by compare-and-set, so a
+            message delivered twice runs it once; its own failures it records on the run."""
+            from app.scenarios.runs import execute_run
+
+            execute_run(self.ctx.db, self.ctx.runtime, self.sandboxes, run_id)
+
         self.fire_timers, self.check_deadline, self.deliver = fire_timers, check_deadline, deliver
+        self.scenario_run = scenario_run
         self.supervise = supervise
         self.scan_timers, self.scan_deadlines, self.scan_outbox = scan_timers, scan_deadlines, scan_outbox
 

@@ -7,10 +7,11 @@ may be called by any executor, any number of times. Until the job engine of the 
 
 - :class:`ThreadRunQueue`: a bounded pool of threads (``ONESEAL_SCENARIO_WORKERS``, default 2),
   so runs queue and several auditors run at once without holding a web worker;
-- :class:`InlineRunQueue`: at once in the caller's thread (tests, the command line).
+- :class:`InlineRunQueue`: at once in the caller's thread (tests, the command line);
+- :class:`CeleryRunQueue`: with ``ONESEAL_BROKER_URL``, a message to the background workers
+  (``oneseal.scenario_run`` of :mod:`app.jobs.broker`), so runs leave the web processes altogether.
 
-A Celery task would be ``execute_run(db, runtime, factory, run_id)`` with ``submit`` as
-``task.delay(run_id)``; runs left ``queued`` by a stopped process are picked up again by
+Runs left ``queued`` by a stopped process (or whose message was lost) are submitted again by
 :meth:`RunQueue.resume`, which the service calls at its first run request.
 """
 from __future__ import annotations
@@ -85,6 +86,21 @@ class ThreadRunQueue(_Base):
         self.factory.close()
 
 
+class CeleryRunQueue(_Base):
+    """Runs go to the Celery workers; only the message leaves this process."""
+
+    def __init__(self, db: Database, runtime: Runtime) -> None:
+        super().__init__(db, runtime)
+        from app.jobs.broker import celery_app
+
+        self._app = celery_app(runtime.settings)
+
+    def submit(self, run_id: int) -> None:
+        from app.jobs.broker import SCENARIO_RUN
+
+        self._app.send_task(SCENARIO_RUN, args=(run_id,), queue=self.runtime.settings.broker_prefix)
+
+
 _lock = threading.Lock()
 
 
@@ -93,8 +109,14 @@ def run_queue(extensions: dict[str, Any], db: Database, runtime: Runtime) -> Run
     with _lock:
         queue: RunQueue | None = extensions.get(EXTENSION)
         if queue is None:
-            mode = runtime.settings.scenario_jobs or ("inline" if runtime.settings.testing else "thread")
-            queue = InlineRunQueue(db, runtime) if mode == "inline" else \
-                ThreadRunQueue(db, runtime, runtime.settings.scenario_workers)
+            settings = runtime.settings
+            mode = settings.scenario_jobs or ("inline" if settings.testing else
+                                              "celery" if settings.broker_url else "thread")
+            if mode == "inline":
+                queue = InlineRunQueue(db, runtime)
+            elif mode == "celery":
+                queue = CeleryRunQueue(db, runtime)
+            else:
+                queue = ThreadRunQueue(db, runtime, settings.scenario_workers)
             extensions[EXTENSION] = queue
         return queue

@@ -5,19 +5,25 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 import app.services.stepping.timers as timers_module
+from app.persistence import scenario_store
 from app.jobs.handlers import Handlers
 from app.persistence.incidents import open_incidents
 from app.persistence.models import Incident
 from app.persistence.outbox import OutboxRow, post
+from app.scenarios.jobs import CeleryRunQueue, run_queue
+from app.scenarios.runs import start_run
+from app.services.access.auth import actor_for_username
 from app.worker import Worker
 from tests.support.jobs import celery_runner, events, purge, wait_for, waiting, worker_thread
 from tests.support.time_limits import accepted, at, returned
+from tests.support.workshop import PASSING
 
 
 def _due_timer_case(api, clock) -> dict:
@@ -155,3 +161,24 @@ def test_a_task_is_acknowledged_only_after_it_ran_and_given_back_if_its_worker_d
         scans = {entry["task"]: entry for entry in conf.beat_schedule.values()}
         assert scans["oneseal.scan_timers"]["schedule"].total_seconds() == 7
         assert scans["oneseal.scan_timers"]["options"]["expires"] == 7
+
+
+def test_with_a_broker_an_auditors_scenario_run_goes_to_the_celery_workers(ext):
+    """The workshop's runs leave the web process: a message to the workers, run there once."""
+    with celery_runner(ext) as runner:
+        live = replace(ext.runtime, settings=replace(runner.settings, scenario_jobs="", testing=False))
+        queue = run_queue({}, ext.db, live)
+        assert isinstance(queue, CeleryRunQueue)
+        with ext.db.unit_of_work() as session:
+            run_id = start_run(session, live, actor_for_username(session, "auditor"), text=PASSING).id
+        queue.submit(run_id)
+        queue.submit(run_id)  # delivered twice: run once
+
+        def finished():
+            with ext.db.session(write=False) as session:
+                return scenario_store.get_run(session, run_id).status in ("passed", "failed", "error")
+
+        with worker_thread(runner):
+            wait_for(finished, 120, "the scenario run finished on the worker")
+        with ext.db.session(write=False) as session:
+            assert scenario_store.get_run(session, run_id).status == "passed"
