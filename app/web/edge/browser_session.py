@@ -40,8 +40,6 @@ CSRF_FIELD, CSRF_HEADER = "csrf_token", "X-CSRF-Token"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 #: endpoints a read-only role may still post to: they touch no case and no bureau data
 SESSION_ENDPOINTS = ("pages.login", "pages.logout", "pages.change_password")
-#: the forms anyone may post without being signed in
-PUBLIC_FORMS = ("pages.login", "pages.logout", "pages.progress")
 #: where a signed-out form post says it came from (a hidden field every form page may carry)
 FORM_PAGE_FIELD = "form_page"
 
@@ -65,9 +63,9 @@ def _guard() -> Response | None:
     if request.method in SAFE_METHODS or request.path.startswith("/api/"):
         return None  # the Bearer API carries no cookie to forge; its own edge refuses read-only roles
     actor = current_actor()
-    if actor is None and request.endpoint not in PUBLIC_FORMS:
-        return signed_out_post()
     view = current_app.view_functions.get(request.endpoint or "")
+    if actor is None and view is not None and not getattr(view, "public", False):
+        return signed_out_post()  # nothing is done: sign in again and come back to the form
     if actor is not None and request.endpoint not in SESSION_ENDPOINTS and not getattr(view, "workspace", False):
         actor.require_write()
     sent = request.headers.get(CSRF_HEADER) or ""

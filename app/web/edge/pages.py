@@ -35,6 +35,7 @@ def page(*, roles: tuple[Role, ...] | None = None, signed_in: bool = True) -> Ca
                 raise Forbidden("page_not_for_role", "您的角色无权使用此页面")
             with unit(write=False) as session:
                 return view(Call(session, ext().runtime, actor), **kwargs)  # type: ignore[arg-type]
+        wrapper.public = not signed_in  # type: ignore[attr-defined]  # its forms need no sign-in
         return wrapper
     return decorator
 
