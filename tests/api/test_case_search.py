@@ -180,3 +180,10 @@ def test_a_closed_case_says_whether_it_finished_in_time_never_days_left(api):
     assert case["status"] == "completed"
     badge = search(api, q=case["number"])["cases"][0]["deadline"]
     assert badge["tone"] == "done" and badge["label"] == "按期办结"
+
+
+def test_control_characters_never_break_the_workbook(api):
+    """Found by the API fuzzer: a search text with a control character made the export fail."""
+    register(api, FOOD, applicant={"name": "控制\u001f字符店"})
+    rows = _sheet(api.get("/api/v1/cases/export.xlsx", as_user="window", query_string={"q": "控制\u001f"}))
+    assert rows[-1][0].startswith("导出日期") and "\u001f" not in rows[-1][0]

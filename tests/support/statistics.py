@@ -22,7 +22,7 @@ def step(api: Any, case: dict, *, decision: str | None = None, delivery: str = "
     if decision:
         body["decision"] = decision
     if task["element_id"] == "make_certificate":
-        body["data"].setdefault("certificate_no", f"证-{case['number']}")
+        body["data"].setdefault("scope", "食品销售、餐饮服务")  # the licensed scope printed on the certificate
     if task["element_id"] == "issue_result":
         body["data"].setdefault("delivery", delivery)
     response = api.post(f"/api/v1/tasks/{task['id']}/complete", as_user=user_for(task), json=body)

@@ -6,6 +6,7 @@ from io import BytesIO
 
 from openpyxl import Workbook
 from openpyxl.cell import Cell, WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
@@ -29,6 +30,13 @@ def _row(case: FoundCase) -> list[str]:
             deadline["label"] if deadline else ""]
 
 
+def cell_text(value: str) -> str:
+    """Text as a cell takes it: control characters (which a worksheet cannot hold) dropped, and a
+    leading ``=`` quoted so that nothing typed ever becomes a formula."""
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return "'" + value if value.startswith("=") else value
+
+
 def _heading(sheet: Worksheet, text: str) -> Cell:
     cell = WriteOnlyCell(sheet, value=text)
     cell.font = Font(bold=True)
@@ -47,12 +55,12 @@ def workbook_bytes(session: Session, runtime: Runtime, actor: Actor, criteria: C
     sheet.append([_heading(sheet, heading) for heading, _ in COLUMNS])
     for case in cases:
         # text cells only: a value a user typed never becomes a formula
-        sheet.append([value if not value.startswith("=") else "'" + value for value in _row(case)])
+        sheet.append([cell_text(value) for value in _row(case)])
     made = local_date(runtime.clock.now()).isoformat()
     criteria_text = "，".join(f"{key}={value}" for key, value in criteria.as_args().items()) or "全部"
     sheet.append([])
-    sheet.append([f"导出日期 {made}，导出人 {actor.display_name or actor.username}，条件：{criteria_text}，"
-                  f"共 {len(cases)} 件" + ("（已达导出上限，请缩小查询范围）" if len(cases) >= MAX_EXPORT else "")])
+    sheet.append([cell_text(f"导出日期 {made}，导出人 {actor.display_name or actor.username}，条件：{criteria_text}，"
+                            f"共 {len(cases)} 件" + ("（已达导出上限，请缩小查询范围）" if len(cases) >= MAX_EXPORT else ""))])
     out = BytesIO()
     book.save(out)
     return out.getvalue()
