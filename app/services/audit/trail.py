@@ -26,6 +26,7 @@ from app.persistence.audit import ChainBreak, verify_chain
 from app.persistence.audit_queries import EventFilter
 from app.persistence.models import AuditEvent
 from app.services.actor import Actor
+from app.services.certificates.status import ACTION_LABELS as CERTIFICATE_ACTIONS
 from app.services.audit.readable import Change, Vocabulary, changes
 from app.services.runtime import Runtime
 from app.services.reading.case_history import ACTION_LABELS as CASE_ACTION_LABELS
@@ -43,6 +44,8 @@ ACTION_LABELS = {
     "password_changed": "修改密码",
     "rules_changed": "规则变更",
     "scenario_gate_overridden": "越过未通过的场景部署",
+    # a licence's life in the registry (app/services/certificates/status.py): certificate_issued …
+    **{f"certificate_{action}": f"证照{label}" for action, label in CERTIFICATE_ACTIONS.items()},
 }
 
 #: (field, CSV column header) in export order
