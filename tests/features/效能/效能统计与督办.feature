@@ -15,7 +15,7 @@
     假如今天是“2026-03-13”
     当“reviewer_culture_tourism”在“审查”环节作出“建议准予”决定，意见为“符合条件”
     而且“leader_culture_tourism”在“决定”环节作出“准予”决定，意见为“准予许可”
-    而且“reviewer_culture_tourism”办理“制证”环节，填写certificate_no为“新出发〔2026〕001号”
+    而且“reviewer_culture_tourism”办理“制证”环节，填写scope为“出版物零售”
     而且“window”办理“出件”环节，填写delivery为“邮寄送达”
     那么办件状态为“已办结”
     当“efficiency”查看“2026-03-01”至“2026-03-31”的效能统计
