@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.persistence.models import Base
+from app.persistence.base import Base
 
 
 class Attachment(Base):

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Date, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.persistence.models import Base
+from app.persistence.base import Base
 
 
 class FigureCounters:

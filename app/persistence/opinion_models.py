@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.persistence.models import Base
+from app.persistence.base import Base
 
 
 class CommonOpinion(Base):

@@ -18,7 +18,7 @@ from sqlalchemy import BigInteger, Index, Integer, String, Text, func, select, u
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.persistence.changes import rows_changed
-from app.persistence.models import Base
+from app.persistence.base import Base
 
 
 class OutboxRow(Base):

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.persistence.models import Base
+from app.persistence.base import Base
 
 
 class Project(Base):

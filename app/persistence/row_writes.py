@@ -21,7 +21,7 @@ from sqlalchemy.orm import InstanceState, Mapper, Session, make_transient_to_det
 from sqlalchemy.orm.attributes import get_history
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.persistence.models import Base
+from app.persistence.base import Base
 
 
 @contextmanager

@@ -17,7 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, ForeignKeyConstraint, PrimaryKeyConstraint, UniqueConstraint, inspect, text
 
 from app.persistence.migrate import comparison_options, current_revision, head_revision, migration_engine
-from app.persistence.models import Base
+from app.persistence.base import Base
 
 #: the triggers that keep ``audit_events`` append-only, by database
 AUDIT_GUARD_TRIGGERS = {
