@@ -23,6 +23,7 @@ from app.persistence import scenario_store as store
 from app.persistence.scenario_models import ScenarioDocument, ScenarioRevision
 from app.scenarios.gherkin_text import MAX_CHARS, MAX_TAG_CHARS, MAX_TAGS, TextRefused, read_feature
 from app.services.actor import Actor
+from app.services.processes.modeler import version_comment
 from app.services.runtime import Runtime
 
 #: who reads the library and its runs
@@ -35,7 +36,6 @@ BASELINE_TAG = "基线"
 PROCESS_TAG = "流程:"
 MAX_NAME = 80
 MAX_FOLDER = 120
-MAX_COMMENT = 500
 _NAME = re.compile(r"^[\w \-.()（）·、—《》【】，,：:]+$")
 _TAG = re.compile(r"^[\w\-.:：]+$")
 
@@ -93,14 +93,6 @@ def clean_text(raw: object) -> str:
     return raw.replace("\r\n", "\n")
 
 
-def _comment(raw: object) -> str:
-    if raw is None:
-        return ""
-    if not isinstance(raw, str) or len(raw) > MAX_COMMENT:
-        raise InvalidInput("comment_invalid", f"说明应为不超过 {MAX_COMMENT} 字的文本", field="comment")
-    return raw.strip()
-
-
 def _text_tags(text: str) -> list[str]:
     """The feature's own ``@tags`` (a text that does not parse has none yet)."""
     try:
@@ -127,7 +119,7 @@ def create_document(session: Session, runtime: Runtime, actor: Actor, *, name: o
                     tags: object = None, text: object, comment: object = None) -> tuple[ScenarioDocument, ScenarioRevision]:
     actor.require(*WRITERS)
     display, place, body = clean_name(name), clean_folder(folder), clean_text(text)
-    labels, note = clean_tags(tags), _comment(comment)
+    labels, note = clean_tags(tags), version_comment(comment)
     if place.split("/")[0] == BASELINE_FOLDER:
         raise InvalidInput("scenario_folder_reserved", f"“{BASELINE_FOLDER}”文件夹存放随版本发布的场景，请换一个文件夹",
                            field="folder")
@@ -149,7 +141,7 @@ def save_version(session: Session, runtime: Runtime, actor: Actor, document_id: 
                  comment: object = None) -> tuple[ScenarioDocument, ScenarioRevision]:
     """A new version; 409 when the editor started from an older one (someone saved in between)."""
     actor.require(*WRITERS)
-    body, note = clean_text(text), _comment(comment)
+    body, note = clean_text(text), version_comment(comment)
     document = store.get_document(session, document_id, for_update=True)
     if document.read_only:
         raise Conflict("scenario_read_only", "随版本发布的基线场景只读：请另存为新场景后修改")

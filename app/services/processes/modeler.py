@@ -62,7 +62,8 @@ def normalize_name(raw: object) -> tuple[str, str]:
     return name, "".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
-def _comment(raw: object) -> str:
+def version_comment(raw: object) -> str:
+    """A version's comment (说明): text of at most :data:`MAX_COMMENT` characters, or empty."""
     if raw is None:
         return ""
     if not isinstance(raw, str) or len(raw) > MAX_COMMENT:
@@ -157,7 +158,7 @@ def create_model(session: Session, runtime: Runtime, actor: Actor, *, name: obje
     """A new model with its first version; 409 if the name is taken (also in another width or case)."""
     actor.require(Role.DESIGNER)
     display, key = normalize_name(name)
-    note = _comment(comment)
+    note = version_comment(comment)
     existing = store.model_by_name_key(session, key)
     if existing is not None:
         raise Conflict("model_name_taken", f"已有名为“{existing.name}”的流程模型，请换一个名称或为它保存新版本",
@@ -174,7 +175,7 @@ def add_version(session: Session, runtime: Runtime, actor: Actor, model_id: int,
                 comment: object = None) -> tuple[ProcessModel, ProcessModelRevision]:
     """A new version of an existing model (the modeler's 保存)."""
     actor.require(Role.DESIGNER)
-    note = _comment(comment)
+    note = version_comment(comment)
     model = store.get_model(session, model_id, for_update=True)
     version = store.next_version(session, model.id)
     validation = _validate(session, runtime, model, content, _filename(model, version))
@@ -261,7 +262,7 @@ def deploy_version(session: Session, runtime: Runtime, actor: Actor, model_id: i
     it the latest (a rollback), in a new deployed version.
     """
     actor.require(Role.DESIGNER)
-    note = _comment(comment)
+    note = version_comment(comment)
     model = store.get_model(session, model_id, for_update=True)
     revision = store.get_revision(session, model.id, version, with_content=True)
     validation = _validate(session, runtime, model, revision.content, _filename(model, version),
