@@ -8,7 +8,6 @@ from __future__ import annotations
 import shutil
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +20,8 @@ from app.domain.clock import FixedClock
 from app.persistence.db import Database
 from app.persistence.models import Base
 from app.scenarios.recorder import ScenarioRecorder
-from app.services.actor import SYSTEM
-from app.services.demo import load_demo
-from app.services.processes.modeler import deploy_shipped
 from tests.support.api import PASSWORD, ApiClient
+from tests.support.base_rows import START, STEP, BaseRows, restore, seed, suite_settings
 from tests.support.database import BASE_URL, ON_POSTGRES
 
 #: the scenarios' steps (the app's step vocabulary bound to pytest-bdd), for every feature
@@ -56,16 +53,29 @@ def postgres_url() -> Iterator[str | None]:
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory, postgres_url: str | None) -> Path | None:
-    """On SQLite, a database made once by the migrations; each test gets a copy of the file."""
+    """On SQLite, a database made once by the migrations, with the base rows; each test gets a copy."""
     if postgres_url is not None:
         return None
-    path = tmp_path_factory.mktemp("schema") / "template.db"
+    folder = tmp_path_factory.mktemp("schema")
+    path = folder / "template.db"
     Database(f"sqlite:///{path}").create_schema()
     return path
 
 
+@pytest.fixture(scope="session")
+def base_rows(tmp_path_factory: pytest.TempPathFactory, postgres_url: str | None,
+              sqlite_template: Path | None) -> BaseRows:
+    """The shipped diagrams deployed and the demo users, made once for the run (tests/support/base_rows.py)."""
+    folder = tmp_path_factory.mktemp("base")
+    if sqlite_template is not None:
+        return seed(f"sqlite:///{sqlite_template}", folder)
+    assert postgres_url is not None
+    return seed(postgres_url, folder)
+
+
 @pytest.fixture
-def database_url(tmp_path: Path, postgres_url: str | None, sqlite_template: Path | None) -> Iterator[str]:
+def database_url(tmp_path: Path, postgres_url: str | None, sqlite_template: Path | None,
+                 base_rows: BaseRows) -> Iterator[str]:
     if sqlite_template is not None:
         path = tmp_path / "oneseal.db"
         shutil.copyfile(sqlite_template, path)
@@ -76,6 +86,7 @@ def database_url(tmp_path: Path, postgres_url: str | None, sqlite_template: Path
     tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        restore(conn, base_rows)
     engine.dispose()
     yield postgres_url
 
@@ -83,26 +94,22 @@ def database_url(tmp_path: Path, postgres_url: str | None, sqlite_template: Path
 @pytest.fixture
 def clock() -> FixedClock:
     # Monday 09:30 Beijing time; each reading moves one second so events keep their order.
-    return FixedClock(datetime(2026, 3, 2, 1, 30, tzinfo=UTC), step=timedelta(seconds=1))
+    return FixedClock(START, step=STEP)
 
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings.load(database_url=database_url, instance_dir=tmp_path / "instance",
-                         reports_dir=tmp_path / "reports",
-                         secret_key="test-secret", password_method="pbkdf2:sha256:1000",
-                         demo_password=PASSWORD, testing=True)
+    return suite_settings(database_url, tmp_path)
 
 
 @pytest.fixture
-def app(settings: Settings, clock: FixedClock) -> Iterator[Any]:
+def app(settings: Settings, clock: FixedClock, base_rows: BaseRows) -> Iterator[Any]:
+    """The app on a database holding the base rows (deployed diagrams, demo users); the clock
+    where deploying and loading them would have left it."""
     app = create_app(settings, clock=clock, warm=False)
-    ext = app.extensions["oneseal"]
-    with ext.db.unit_of_work() as session:
-        deploy_shipped(session, ext.runtime, SYSTEM)
-        load_demo(session, ext.runtime, PASSWORD, with_cases=False)
+    clock.set(base_rows.clock_after)
     yield app
-    ext.db.dispose()
+    app.extensions["oneseal"].db.dispose()
 
 
 @pytest.fixture
