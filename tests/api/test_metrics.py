@@ -14,6 +14,7 @@ from app.observability import metrics
 from app.persistence.commit_hooks import after_commit
 from app.persistence.incidents import record_failure, record_success
 from app.persistence.monitoring import outbox_backlog
+from app.persistence.outbox import post
 from app.jobs.context import JobContext
 from app.jobs.runs import JobFailed, run_case_job
 from tests.support.cases import register, work
@@ -101,13 +102,14 @@ def test_incidents_open_are_read_from_the_database_at_scrape_time(app, ext):
     assert "oneseal_database_up 1.0" in text
 
 
-def test_the_outbox_backlog_is_a_gauge_once_there_is_an_outbox(app, ext):
+def test_the_outbox_backlog_counts_the_messages_not_yet_delivered(app, ext):
+    """The outbox is part of the schema now: the gauge is always there and counts its rows."""
+    assert "oneseal_outbox_backlog 0.0" in _scrape(app)
+    with ext.db.unit_of_work() as session:
+        post(session, "test.kind", {"n": 1}, at=ext.runtime.clock.now())
     with ext.db.session(write=False) as session:
-        backlog = outbox_backlog(session)
-    if backlog is None:  # a release without the outbox: no gauge rather than a made-up 0
-        assert "oneseal_outbox_backlog" not in _scrape(app)
-    else:
-        assert f"oneseal_outbox_backlog {float(backlog)}" in _scrape(app)
+        assert outbox_backlog(session) == 1
+    assert "oneseal_outbox_backlog 1.0" in _scrape(app)
 
 
 def test_jobs_run_and_failed_are_counted(ext):
