@@ -40,6 +40,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     db = Database(settings.database_url, background_checkpoints=True)
     runtime = runtime or build_runtime(settings, clock)
     app.extensions["oneseal"] = Extension(db, runtime)
+    if settings.broker_url and not runtime.push_waiters:
+        from app.jobs.broker import push_nudge
+
+        runtime.push_waiters.append(push_nudge(settings))
     if warm:
         _warm(db, runtime)
         _record_rules(db, runtime)
@@ -58,6 +62,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         workshop_pages,
         statistics_api,
         statistics_pages,
+        supervision_api,
+        supervision_pages,
     )
     from app.web.edge import browser_session, client_address, errors, observe, request_input
 
@@ -79,6 +85,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.register_blueprint(metrics_route.bp)
     app.register_blueprint(statistics_api.bp)
     app.register_blueprint(statistics_pages.bp)
+    app.register_blueprint(supervision_api.bp)
+    app.register_blueprint(supervision_pages.bp)
     errors.register(app)
     return app
 

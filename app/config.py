@@ -103,6 +103,18 @@ class Settings:
     tsa_url: str = ""
     #: the address the public reaches the service at: the QR code's verification link
     public_url: str = "http://127.0.0.1:8000"
+    #: the supervision push (监管推送): the wait before the first retry of a failed delivery
+    #: (doubling, at most an hour), the failed attempts after which it becomes an incident, the
+    #: seconds one attempt may take, and how long a worker holds a delivery it is sending
+    delivery_backoff_s: int = 10
+    delivery_max_attempts: int = 8
+    delivery_timeout_s: int = 10
+    delivery_lease_s: int = 60
+    #: milliseconds between two looks for due deliveries by ``oneseal worker`` without a broker
+    delivery_poll_ms: int = 300
+    #: hosts (``host`` or ``host:port``, comma-separated) that may receive pushes although they
+    #: are internal (test receivers, the departments' intranet); everything else must be public
+    supervision_allowed_hosts: str = ""
     testing: bool = False
 
     @classmethod

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from app.jobs import cases, outbox, supervision
+from app.jobs import cases, outbox, push, supervision
 from app.jobs.context import JobContext
 from app.jobs.handlers import Handlers
 from app.jobs.runs import JobFailed
@@ -42,10 +42,12 @@ class PassReport:
     supervision: str = ""
     #: licences whose term ended, marked expired (到期失效)
     expired: int = 0
+    #: supervision-push deliveries made (监管推送)
+    pushed: int = 0
 
     def __str__(self) -> str:
         return (f"定时事件 {self.timers} 个，预警 {self.warnings} 件，超期督办 {self.overdue} 件，"
-                f"消息投递 {self.delivered} 条，证照到期 {self.expired} 件，失败 {self.failures} 项"
+                f"消息投递 {self.delivered} 条，监管推送 {self.pushed} 条，证照到期 {self.expired} 件，失败 {self.failures} 项"
                 + (f"；{self.supervision}" if self.supervision else ""))
 
 
@@ -72,6 +74,9 @@ class Worker:
             if self.stopping.is_set():
                 return report
             report.delivered += self._job(report, lambda: outbox.deliver(self.ctx, message_id)) is True
+        if not self.stopping.is_set():
+            pushed, failed = push.deliver_due(self.ctx, self.batch, self.stopping)
+            report.pushed, report.failures = pushed, report.failures + failed
         if not self.stopping.is_set() and supervision.due(self.ctx):  # after the deadlines moved
             report.supervision = self._job(report, lambda: supervision.supervise(self.ctx)) or ""
         if not self.stopping.is_set():
@@ -92,9 +97,15 @@ class Worker:
     def run_forever(self, interval: float) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: self.stopping.set())
+        # the supervision push runs beside the passes, looking every few hundred milliseconds, so
+        # an approval reaches its department within a second or two, whatever the pass interval
+        pusher = threading.Thread(target=push.run_loop, args=(self.ctx, self.stopping), name="oneseal-push",
+                                  daemon=True)
+        pusher.start()
         while not self.stopping.is_set():
             try:
                 log.info("worker pass: %s", self.run_pass())
             except Exception:  # the scan could not read the database: try again next time
                 log.exception("worker pass failed")
             self.stopping.wait(interval)
+        pusher.join(timeout=30)

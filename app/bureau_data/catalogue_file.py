@@ -29,6 +29,7 @@ from app.domain.catalogue import (
     ParallelProfile,
 )
 from app.domain.errors import DataFileError
+from app.domain.roles import WINDOW_DEPARTMENT
 
 CATALOGUE_FILE_HELP = """\
 事项目录文件格式（TOML，UTF-8 编码；键名用英文，文字内容用中文）：
@@ -41,6 +42,7 @@ name = "市场监督管理局"          # 部门名称
 code = "XK-0001"                # 事项编码：字母、数字、连字符，目录内唯一
 name = "食品经营许可"            # 事项名称
 department = "market"           # 实施部门编码，须在 [[departments]] 中定义
+supervision_department = "market"  # 监管部门（可选，默认同实施部门）：接收审批结果推送、可提交监管发现
 kind = "承诺件"                  # 办件类型："即办件" 或 "承诺件"
 statutory_limit = 20            # 法定时限（工作日，非负整数，不加引号）
 promised_limit = 10             # 承诺时限（工作日）；不得超过法定时限；即办件填 0，承诺件至少 1
@@ -80,6 +82,7 @@ _LABELS = {
     "main": "是否主要材料", "departments": "部门列表", "items": "事项列表", "bureau": "本局设置",
     "inspection": "现场核查属性", "parallel": "并联审批属性", "gaps_until": "容缺补齐时点",
     "commitment": "告知承诺属性", "shared": "共用材料标识", "bundles": "“一件事”列表",
+    "supervision_department": "监管部门",
 }
 _TYPE_NAMES = {str: "字符串（加英文双引号）", int: "整数（不加引号）", bool: "布尔值 true 或 false",
                list: "数组 [ ... ]", dict: "内联表 { ... }"}
@@ -90,7 +93,7 @@ _ITEM_KEYS: dict[str, tuple[type, bool]] = {
     "code": (str, True), "name": (str, True), "department": (str, True), "kind": (str, True),
     "statutory_limit": (int, True), "promised_limit": (int, True), "site_inspection": (bool, True),
     "process": (str, True), "materials": (list, True), "legal_basis": (str, False),
-    "fee": (str, False), **item_profiles.PROFILE_KEYS,
+    "fee": (str, False), "supervision_department": (str, False), **item_profiles.PROFILE_KEYS,
 }
 _MATERIAL_KEYS: dict[str, tuple[type, bool]] = {
     "code": (str, True), "name": (str, True), "main": (bool, True), "shared": (str, False)}
@@ -234,6 +237,11 @@ class _Loader:
             if isinstance(department, str) and department.strip() and departments \
                     and department not in departments:
                 problem(f"{what}的实施部门 {department} 未在 [[departments]] 中定义", "department")
+            supervisor = data.get("supervision_department")
+            if isinstance(supervisor, str) and departments and supervisor not in departments:
+                problem(f"{what}的监管部门 {supervisor} 未在 [[departments]] 中定义", "supervision_department")
+            elif supervisor == WINDOW_DEPARTMENT:
+                problem(f"{what}的监管部门不能是综合受理窗口", "supervision_department")
             label = data.get("kind")
             kind = _KIND_BY_LABEL.get(label) if isinstance(label, str) else None
             if isinstance(label, str) and kind is None:
@@ -264,7 +272,8 @@ class _Loader:
                     statutory_limit=data["statutory_limit"], promised_limit=data["promised_limit"],
                     materials=materials, site_inspection=data["site_inspection"], process=data["process"],
                     legal_basis=data.get("legal_basis", "").strip(),
-                    fee=data.get("fee", "不收费").strip() or "不收费", **profiles)
+                    fee=data.get("fee", "不收费").strip() or "不收费",
+                    supervision_department=data.get("supervision_department"), **profiles)
         return result
 
     def _profiles(self, index: int, entry: str, what: str, data: dict[str, Any],

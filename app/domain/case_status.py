@@ -41,6 +41,8 @@ class CaseResult(StrEnum):
     REVOKED = "revoked"
     #: a revocation case that kept the licence
     UPHELD = "upheld"
+    #: 撤回许可: a case the bureau opened on a supervisor's finding withdrew the licence
+    LICENCE_WITHDRAWN = "licence_withdrawn"
 
     @property
     def label(self) -> str:
@@ -67,6 +69,7 @@ RESULT_LABELS = {
     CaseResult.PARTIAL: "部分准予",
     CaseResult.REVOKED: "撤销许可",
     CaseResult.UPHELD: "不予撤销",
+    CaseResult.LICENCE_WITHDRAWN: "撤回许可",
 }
 
 

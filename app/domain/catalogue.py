@@ -105,6 +105,13 @@ class Item:
     parallel: ParallelProfile | None = None
     gaps_until: GapPoint | None = None
     commitment: CommitmentProfile | None = None
+    #: 监管部门: who supervises holders of this licence and receives its events (default: the
+    #: implementing department)
+    supervision_department: str | None = None
+
+    @property
+    def supervisor(self) -> str:
+        return self.supervision_department or self.department
 
     def material(self, code: str) -> Material | None:
         return next((m for m in self.materials if m.code == code), None)

@@ -14,6 +14,9 @@ class Role(StrEnum):
     #: 效能监察: reads the bureau's figures and every case, chases departments that slip
     EFFICIENCY = "efficiency"
     ADMIN = "admin"
+    #: 监管人员: a supervising department's staff, outside the bureau: posts findings about the
+    #: licences it supervises and reads its own findings and the events pushed to it
+    SUPERVISOR = "supervisor"
 
     @property
     def label(self) -> str:
@@ -29,6 +32,7 @@ ROLE_LABELS = {
     Role.AUDITOR: "审计督查人员",
     Role.EFFICIENCY: "效能监察人员",
     Role.ADMIN: "系统管理员",
+    Role.SUPERVISOR: "监管人员",
 }
 
 #: BPMN lane names (as designers write them, in Chinese) → the role that works the lane.

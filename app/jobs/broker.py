@@ -24,7 +24,7 @@ import redis
 from celery import Celery, Task
 
 from app.config import Settings
-from app.jobs import cases, outbox, supervision
+from app.jobs import cases, outbox, push, supervision
 from app.jobs.claims import Claims
 from app.jobs.context import JobContext, build_context
 from app.jobs.runs import JobFailed
@@ -37,6 +37,9 @@ SCENARIO_RUN = "oneseal.scenario_run"
 #: the bureau's jobs: beat asks hourly; licences expire, and the day's supervision runs once a working day
 SUPERVISE = "oneseal.supervise"
 FIRE_TIMERS, CHECK_DEADLINE, DELIVER = "oneseal.fire_timers", "oneseal.check_deadline", "oneseal.deliver"
+#: the supervision push: a scan of due deliveries (beat, and the web process after a commit that
+#: wrote some), and one attempt at one delivery
+SCAN_PUSH, DELIVER_PUSH = "oneseal.scan_push", "oneseal.deliver_push"
 
 
 def retry_delay(retries: int, settings: Settings) -> int:
@@ -142,6 +145,20 @@ class Runner:
             finally:
                 self.claims.release(outbox.OUTBOX, message_id)
 
+        @app.task(name=DELIVER_PUSH, shared=False)
+        def deliver_push(delivery_id: int) -> bool | None:
+            try:
+                delivered = push.deliver(self.ctx, delivery_id)
+            finally:
+                self.claims.release(push.PUSH, delivery_id)
+            if delivered:  # the next event of the same licence may be due now
+                scan_push.apply_async(expires=settings.scan_outbox_seconds)
+            return delivered
+
+        @app.task(name=SCAN_PUSH, shared=False)
+        def scan_push() -> int:
+            return scan(push.PUSH, push.due_deliveries, deliver_push)
+
         @app.task(name=SCAN_TIMERS, shared=False)
         def scan_timers() -> int:
             return scan(cases.TIMER, cases.cases_with_due_timers, fire_timers)
@@ -173,6 +190,7 @@ class Runner:
 
         self.fire_timers, self.check_deadline, self.deliver = fire_timers, check_deadline, deliver
         self.scenario_run = scenario_run
+        self.deliver_push, self.scan_push = deliver_push, scan_push
         self.supervise = supervise
         self.scan_timers, self.scan_deadlines, self.scan_outbox = scan_timers, scan_deadlines, scan_outbox
 
@@ -202,10 +220,26 @@ def celery_app(settings: Settings) -> Celery:
                                "options": {"expires": settings.scan_deadlines_seconds}},
             "scan-outbox": {"task": SCAN_OUTBOX, "schedule": timedelta(seconds=settings.scan_outbox_seconds),
                             "options": {"expires": settings.scan_outbox_seconds}},
+            "scan-push": {"task": SCAN_PUSH, "schedule": timedelta(seconds=settings.scan_outbox_seconds),
+                          "options": {"expires": settings.scan_outbox_seconds}},
             "supervise": {"task": SUPERVISE, "schedule": timedelta(hours=1), "options": {"expires": 3600}},
         },
     )
     return app
+
+
+def push_nudge(settings: Settings) -> Callable[[], None]:
+    """For the web process: after a commit that wrote supervision-push deliveries, ask the
+    workers to scan for them now rather than at beat's next scan (the message may be lost:
+    the scan comes anyway)."""
+    holder: dict[str, Celery] = {}
+
+    def nudge() -> None:
+        app = holder.get("app")
+        if app is None:
+            app = holder["app"] = celery_app(settings)
+        app.send_task(SCAN_PUSH, queue=settings.broker_prefix, expires=settings.scan_outbox_seconds)
+    return nudge
 
 
 def run_worker(settings: Settings, *, beat: bool = False, concurrency: int | None = None,

@@ -318,3 +318,10 @@ from app.persistence.scenario_models import (  # noqa: E402,F401
     ScenarioRun,
     ScenarioRunResult,
 )
+from app.persistence.push_models import (  # noqa: E402,F401
+    DeliveryAttempt,
+    SupervisionDelivery,
+    SupervisionEndpoint,
+    SupervisionEvent,
+    SupervisionFinding,
+)

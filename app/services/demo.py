@@ -47,6 +47,10 @@ def demo_users(runtime: Runtime) -> list[DemoUser]:
             DemoUser(f"leader_{code}", f"{short}分管领导", Role.LEADER, code),
             DemoUser(f"inspector_{code}", f"{short}核查员", Role.INSPECTOR, code),
         ]
+    # 监管人员: the supervising departments' staff, outside the bureau (findings, the push desk)
+    for code in sorted({item.supervisor for item in runtime.catalogue.items.values()}):
+        short = runtime.catalogue.department_name(code).removesuffix("局").removesuffix("管理")
+        people.append(DemoUser(f"supervisor_{code}", f"{short}监管员", Role.SUPERVISOR, code))
     return people
 
 

@@ -4,6 +4,7 @@ Services receive the :class:`Runtime` plus a session and an actor for each call.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from app.bureau_data.calendar_file import load_calendar
@@ -45,6 +46,9 @@ class Runtime:
     by_version: dict[int, ProcessDefinition] = field(default_factory=dict)
     #: the bureau's efficiency-supervision policy (``data/supervision.toml``)
     supervision: SupervisionPolicy = field(default_factory=SupervisionPolicy)
+    #: called once a transaction that wrote supervision-push deliveries has committed (the Celery
+    #: runner sends its scan at once; without one the worker's short poll finds them)
+    push_waiters: list[Callable[[], None]] = field(default_factory=list)
 
 
 def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:

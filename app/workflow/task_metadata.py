@@ -28,7 +28,7 @@ KNOWN_PROPERTIES = frozenset({"stage", "decisions", "results", "opinion", "field
 CERTIFICATE_ACTIONS = ("issue", "refusal", "deliver", "cancel")
 #: a task-data variable, or one key inside it: ``department`` or ``stage_item.department``
 _PATH = re.compile(r"^[a-z][a-z0-9_]{0,63}(\.[a-z][a-z0-9_]{0,63})?$")
-CASE_RESULTS = ("approved", "rejected", "not_accepted", "withdrawn", "revoked", "upheld")
+CASE_RESULTS = ("approved", "rejected", "not_accepted", "withdrawn", "revoked", "upheld", "licence_withdrawn")
 FIELD_TYPES = ("text", "bool", "int", "date", "enum")
 MAX_TEXT = 2_000
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")

@@ -32,3 +32,9 @@ class ApiClient:
 
     def post(self, path: str, as_user: str | None = None, **kwargs: Any) -> Any:
         return self.http.post(path, headers=self._headers(as_user, kwargs.pop("headers", None)), **kwargs)
+
+    def put(self, path: str, as_user: str | None = None, **kwargs: Any) -> Any:
+        return self.http.put(path, headers=self._headers(as_user, kwargs.pop("headers", None)), **kwargs)
+
+    def delete(self, path: str, as_user: str | None = None, **kwargs: Any) -> Any:
+        return self.http.delete(path, headers=self._headers(as_user, kwargs.pop("headers", None)), **kwargs)

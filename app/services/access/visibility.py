@@ -6,15 +6,19 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from app.domain.errors import Forbidden
+from app.domain.roles import Role
 from app.persistence import tasks as task_queries
 from app.persistence.cases import get_case
 from app.persistence.models import Case
+from app.persistence.push_findings import finding_department
 from app.services.actor import Actor
 
 
 def may_view(actor: Actor, case: Case, session: Session) -> bool:
     if actor.sees_all_cases:
         return True
+    if actor.role is Role.SUPERVISOR:  # outside the bureau: only the cases its own findings opened
+        return finding_department(session, case.id) == actor.department
     if actor.department == case.department:
         return True
     return any(t.department == actor.department for t in task_queries.tasks_of_case(session, case.id))

@@ -28,6 +28,7 @@ from app.services.actor import Actor
 from app.services.certificates.issuing import after_step as certificates_after_step
 from app.services.casework.claims import ensure_may_act, ensure_ready_for
 from app.services.casework.follow_up import after_decision
+from app.services.supervision_push import findings
 from app.services.casework.guards import check_step
 from app.services.casework.supplement import SupplementStep, supplement_step
 from app.services.clock.time_limits import start_clock
@@ -104,6 +105,7 @@ def complete_task(session: Session, runtime: Runtime, actor: Actor, task_id: str
         refresh_case(session, runtime.calendar, case, now, mark)
     after_decision(session, runtime, actor, case, spec, completion.decision, completion.clean_opinion,
                    before["result"], now)
+    findings.after_step(session, runtime, actor.username, case, now)  # a finding's case ended: answer it
     return task
 
 

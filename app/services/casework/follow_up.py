@@ -2,9 +2,10 @@
 
 * A decision the diagram marks with ``opens_case`` (事后核查 “承诺不实”) opens a follow-up case
   about the same licence — a revocation (撤销) — in the same transaction.
-* A follow-up case that ends in 撤销许可 marks its parent's licence revoked, with an event on
-  the parent, so the licence's own record says it no longer stands; its certificates in the
-  registry become ``revoked`` in the same transaction.
+* A follow-up case that ends in 撤销许可 (or 撤回许可) marks its parent's licence revoked (or
+  withdrawn), with an event on the parent, so the licence's own record says it no longer stands;
+  its certificates in the registry become ``revoked`` (``withdrawn``) in the same transaction —
+  only the licence a supervisor's finding named, when a finding opened the case.
 """
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from app.domain.case_status import CaseResult
+from app.domain.certificates import CertificateStatus
 from app.domain.errors import InvalidInput
 from app.domain.kinds import CaseKind
 from app.persistence.audit import append_event
 from app.persistence.cases import get_case
 from app.persistence.models import Case
+from app.persistence.push_findings import finding_of_case
 from app.services.actor import Actor
 from app.services.certificates.lifecycle import revoke_licences
 from app.services.runtime import Runtime
@@ -30,17 +33,26 @@ def after_decision(session: Session, runtime: Runtime, actor: Actor, case: Case,
                    now: datetime) -> None:
     if decision and decision in spec.opens_case:
         open_follow_up(session, runtime, actor, case, spec.opens_case[decision], opinion, now)
-    if case.parent_case_id is not None and case.result == CaseResult.REVOKED and result_before != case.result:
+    taking_back = _TAKE_BACK.get(CaseResult(case.result)) if case.result else None
+    if case.parent_case_id is not None and taking_back is not None and result_before != case.result:
+        target, action, word = taking_back
         parent = get_case(session, case.parent_case_id, for_update=True)
         before = parent.result
-        parent.result = CaseResult.REVOKED.value
+        parent.result = case.result
         parent.updated_at = now
         session.flush()
-        append_event(session, occurred_at=now, actor=actor.username, action="licence_revoked",
+        append_event(session, occurred_at=now, actor=actor.username, action=action,
                      case_id=parent.id, before={"result": before},
                      after={"result": parent.result, "by_case": case.number, "opinion": opinion})
-        revoke_licences(session, parent.id, actor=actor.username, now=now, by_case=case,
-                        reason=f"撤销决定（办件 {case.number}）：{opinion or ''}".rstrip("："))
+        finding = finding_of_case(session, case.id)
+        revoke_licences(session, runtime, parent.id, actor=actor.username, now=now, by_case=case,
+                        reason=f"{word}决定（办件 {case.number}）：{opinion or ''}".rstrip("："),
+                        only=finding.certificate_id if finding is not None else None, target=target)
+
+
+#: a follow-up's result that takes a licence back → its status, the parent's event, the word
+_TAKE_BACK = {CaseResult.REVOKED: (CertificateStatus.REVOKED, "licence_revoked", "撤销"),
+              CaseResult.LICENCE_WITHDRAWN: (CertificateStatus.WITHDRAWN, "licence_withdrawn", "撤回")}
 
 
 #: the kinds of case a decision may open, with the word their name starts with

@@ -28,6 +28,7 @@ from app.services.certificates.numbering import next_number
 from app.services.certificates.seals import record_seal_use
 from app.services.certificates.status import change_status, record_delivered, record_issued
 from app.services.runtime import Runtime
+from app.services.supervision_push.events import PushContext
 from app.workflow.task_metadata import HumanTaskSpec
 
 DEFAULT_DELIVERY = "窗口领取"
@@ -43,7 +44,7 @@ def after_step(session: Session, runtime: Runtime, actor: str, case: Case, task:
     if action == "deliver":
         return deliver_case(session, case, actor, data.get("delivery") or DEFAULT_DELIVERY, now)
     if action == "cancel":
-        cancel_on_decision(session, case, actor, opinion, now)
+        cancel_on_decision(session, runtime, case, actor, opinion, now)
         return []
     item_code = task.item_code or (case.item_code if case.kind in (CaseKind.ITEM, CaseKind.LICENCE_CHANGE)
                                    else None)
@@ -124,7 +125,7 @@ def _store(session: Session, runtime: Runtime, actor: str, case: Case, content: 
         pdf=signed, pdf_sha256=hashlib.sha256(signed).hexdigest())
     session.add(certificate)
     session.flush()
-    record_issued(session, certificate, actor, now)
+    record_issued(session, certificate, actor, now, PushContext(runtime, case))
     if kind is DocumentKind.CERTIFICATE and case.kind in (CaseKind.BUNDLE, CaseKind.PROJECT):
         row = case_item(session, case.id, item_code)
         if row is not None:

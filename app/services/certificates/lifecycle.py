@@ -25,10 +25,12 @@ from app.persistence.audit import append_event
 from app.persistence.cases import get_case
 from app.persistence.certificate_models import Certificate, LicenceApplication
 from app.persistence.models import Case
+from app.persistence.push_findings import finding_id
 from app.services.actor import Actor
 from app.services.certificates.registry import effective_status
 from app.services.certificates.status import change_status
 from app.services.runtime import Runtime
+from app.services.supervision_push.events import PushContext
 from app.services.stepping.opening import Opening, open_case
 
 PROCESS = "licence_change"
@@ -99,7 +101,8 @@ def apply_for(session: Session, runtime: Runtime, actor: Actor, number: str, act
     return case
 
 
-def cancel_on_decision(session: Session, case: Case, actor: str, opinion: str | None, now: datetime) -> None:
+def cancel_on_decision(session: Session, runtime: Runtime, case: Case, actor: str, opinion: str | None,
+                       now: datetime) -> None:
     """An approved 注销 cancels the licence, in the decision's transaction."""
     application = session.get(LicenceApplication, case.id)
     if application is None or application.action != LicenceAction.CANCELLATION.value:
@@ -107,15 +110,21 @@ def cancel_on_decision(session: Session, case: Case, actor: str, opinion: str | 
     certificate = session.get(Certificate, application.certificate_id)
     assert certificate is not None
     change_status(session, certificate, CertificateStatus.CANCELLED, actor=actor, now=now, case_id=case.id,
-                  reason=f"注销（办件 {case.number}）" + (f"：{application.reason}" if application.reason else ""))
+                  reason=f"注销（办件 {case.number}）" + (f"：{application.reason}" if application.reason else ""),
+                  push=PushContext(runtime, case, finding_id(session, case.id)))
 
 
-def revoke_licences(session: Session, case_id: int, *, actor: str, now: datetime, by_case: Case, reason: str) -> None:
-    """撤销许可: every licence of the case that still stands (or has lapsed) is revoked."""
-    rows = session.scalars(select(Certificate).where(
+def revoke_licences(session: Session, runtime: Runtime, case_id: int, *, actor: str, now: datetime,
+                    by_case: Case, reason: str, only: int | None = None,
+                    target: CertificateStatus = CertificateStatus.REVOKED) -> None:
+    """撤销许可 (or 撤回, ``target``): every licence of the case that still stands (or has lapsed)
+    is revoked — or only the licence ``only`` (the one a supervisor's finding is about)."""
+    statement = select(Certificate).where(
         Certificate.case_id == case_id, Certificate.kind == DocumentKind.CERTIFICATE.value,
         Certificate.status.in_([CertificateStatus.VALID.value, CertificateStatus.EXPIRED.value]))
-        .order_by(Certificate.id))
-    for certificate in rows:
-        change_status(session, certificate, CertificateStatus.REVOKED, actor=actor, now=now, case_id=by_case.id,
-                      reason=reason)
+    if only is not None:
+        statement = statement.where(Certificate.id == only)
+    push = PushContext(runtime, by_case, finding_id(session, by_case.id))
+    for certificate in session.scalars(statement.order_by(Certificate.id)):
+        change_status(session, certificate, target, actor=actor, now=now, case_id=by_case.id, reason=reason,
+                      push=push)

@@ -2,7 +2,7 @@
 
 Every change writes the certificate's own history row and an audit event in the caller's
 transaction, so the status of a licence moves with the case step that decided it or not at
-all. (The supervision push will write its outbox event here too.)
+all; given a :class:`PushContext`, the supervision push's event too (监管推送).
 """
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 from app.domain.certificates import CertificateStatus, check_move
 from app.persistence.audit import append_event
 from app.persistence.certificate_models import Certificate, CertificateEvent
+from app.services.supervision_push import events as push_events
+from app.services.supervision_push.events import PushContext
 
 #: history action → the Chinese words the registry shows
 ACTION_LABELS = {
@@ -37,7 +39,8 @@ def _record(session: Session, certificate: Certificate, *, action: str, actor: s
                         "item_code": certificate.item_code, "reason": reason, **(extra or {})})
 
 
-def record_issued(session: Session, certificate: Certificate, actor: str, now: datetime) -> None:
+def record_issued(session: Session, certificate: Certificate, actor: str, now: datetime,
+                  push: PushContext | None = None) -> None:
     """A certificate or refusal letter entered the registry (already flushed, with its id)."""
     extra: dict[str, Any] = {"valid_until": certificate.valid_until.isoformat() if certificate.valid_until else None,
              "seal": certificate.seal_fingerprint, "pdf_sha256": certificate.pdf_sha256}
@@ -45,6 +48,8 @@ def record_issued(session: Session, certificate: Certificate, actor: str, now: d
         extra["supersedes_id"] = certificate.supersedes_id
     _record(session, certificate, action="issued", actor=actor, now=now, before=None,
             case_id=certificate.case_id, reason="", extra=extra)
+    if push is not None:
+        push_events.after_issued(session, push.runtime, certificate, push.case, now)
 
 
 def record_delivered(session: Session, certificate: Certificate, actor: str, now: datetime, case_id: int) -> None:
@@ -53,7 +58,7 @@ def record_delivered(session: Session, certificate: Certificate, actor: str, now
 
 
 def change_status(session: Session, certificate: Certificate, target: CertificateStatus, *, actor: str,
-                  now: datetime, case_id: int | None, reason: str = "") -> None:
+                  now: datetime, case_id: int | None, reason: str = "", push: PushContext | None = None) -> None:
     """Move a licence to ``target`` (refused with 409 when its life does not allow it)."""
     current = CertificateStatus(certificate.status)
     check_move(certificate.number, current, target)
@@ -62,3 +67,5 @@ def change_status(session: Session, certificate: Certificate, target: Certificat
     session.flush()
     _record(session, certificate, action=_ACTION_FOR[target], actor=actor, now=now, before=current.value,
             case_id=case_id, reason=reason)
+    if push is not None:
+        push_events.after_status_change(session, push.runtime, certificate, target, push.case, now, push.finding_id)

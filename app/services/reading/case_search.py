@@ -17,6 +17,7 @@ from app.domain.case_numbers import case_number
 from app.domain.case_status import CaseStatus
 from app.domain.clock import BUREAU_ZONE, local_date
 from app.domain.errors import Forbidden, InvalidInput
+from app.domain.roles import Role
 from app.persistence.case_search import CaseFilter, iter_cases, search_cases
 from app.persistence.models import Case
 from app.services.actor import Actor
@@ -165,6 +166,8 @@ def _filter(actor: Actor, criteria: CaseSearch, today: date) -> CaseFilter:
     if actor.sees_process_data_only:
         raise Forbidden("personal_data_not_for_role",
                         "流程设计人员只能查看办件的流程数据，不能查询办件及申请人信息")
+    if actor.role is Role.SUPERVISOR:
+        raise Forbidden("role_not_allowed", "监管人员只能查看本部门提交的监管发现及其办件", role=actor.role.value)
     number = text = None
     if criteria.q:
         number = case_number(criteria.q)

@@ -15,6 +15,7 @@ from app.web.openapi.parts import SCHEMAS
 from app.web.openapi.probes import probe_paths
 from app.web.openapi.scenarios import scenario_paths
 from app.web.openapi.statistics import statistics_paths
+from app.web.openapi.supervision import supervision_paths
 
 
 def openapi_document() -> dict[str, Any]:
@@ -24,5 +25,5 @@ def openapi_document() -> dict[str, Any]:
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}, "schemas": SCHEMAS},
         "security": [{"bearer": []}],
         "paths": {**probe_paths(), **case_paths(), **model_paths(), **audit_paths(), **scenario_paths(),
-                  **statistics_paths(), **certificate_paths()},
+                  **statistics_paths(), **certificate_paths(), **supervision_paths()},
     }

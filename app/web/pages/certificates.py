@@ -16,7 +16,7 @@ from app.web.edge.pages import page
 from app.web.edge.units import Call
 from app.web.pages.common import bp
 
-STAFF = tuple(r for r in Role if r is not Role.DESIGNER)
+STAFF = tuple(r for r in Role if r not in (Role.DESIGNER, Role.SUPERVISOR))
 STATUSES = [(s.value, s.label) for s in CertificateStatus]
 
 

@@ -20,7 +20,7 @@ from app.web.edge.units import Call
 from app.web.pages.common import bp
 
 #: everyone but designers, who read process data only
-SEARCH_ROLES = tuple(role for role in Role if role is not Role.DESIGNER)
+SEARCH_ROLES = tuple(role for role in Role if role not in (Role.DESIGNER, Role.SUPERVISOR))
 
 
 @bp.get("/cases/search")

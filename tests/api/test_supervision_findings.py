@@ -1,0 +1,193 @@
+"""Findings pushed back by supervisors (监管发现): a finding opens a case at the bureau, its result
+moves the licence and goes back as ``finding.resolved``; signed calls from a department's own
+system; replays land once; bad input is a clear 4xx."""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from app.domain.supervision_push import signature
+from app.jobs import push
+from app.jobs.context import JobContext
+from app.persistence.models import Case
+from app.persistence.push_models import SupervisionFinding
+from tests.support.certificates import issued, through
+from tests.support.push_receiver import Receiver
+
+SECRET = "department-secret-0123456789"
+
+
+@pytest.fixture
+def settings(settings: Any) -> Any:
+    return replace(settings, supervision_allowed_hosts="127.0.0.1", delivery_timeout_s=2)
+
+
+@pytest.fixture
+def receiver(api: Any) -> Any:
+    receiver = Receiver(secret=SECRET).start()
+    response = api.put("/api/v1/supervision/endpoints/market", as_user="admin",
+                       json={"url": receiver.url, "secret": SECRET})
+    assert response.status_code == 201
+    yield receiver
+    receiver.stop()
+
+
+def post_finding(api: Any, body: dict[str, Any], key: str = "f-1", user: str = "supervisor_market",
+                 expect: int = 201) -> Any:
+    response = api.post("/api/v1/supervision/findings", as_user=user, json=body, headers={"Idempotency-Key": key})
+    assert response.status_code == expect, response.get_json()
+    return response.get_json()
+
+
+def case_of(api: Any, case_id: int) -> Any:
+    return api.get(f"/api/v1/cases/{case_id}", as_user="window").get_json()
+
+
+def deliver(ext: Any) -> None:
+    push.deliver_due(JobContext(ext.db, ext.runtime))
+
+
+def test_a_revocation_finding_runs_with_a_hearing_and_the_result_goes_back(api, ext, receiver):
+    _case, certificate = issued(api)
+    number = certificate["number"]
+    receipt = post_finding(api, {"licence_number": number, "action": "revoke", "reason": "以欺骗手段取得许可",
+                                 "evidence": [{"name": "现场检查笔录", "description": "2026-03-02 检查"}]})
+    assert set(receipt) == {"id", "case_id", "case_number"}
+    case = case_of(api, receipt["case_id"])
+    assert case["number"] == receipt["case_number"] and case["tasks"][0]["name"] == "核实监管发现"
+    inbox = api.get("/api/v1/tasks?tab=department", as_user="reviewer_market").get_json()["items"]
+    assert any(t["case"]["number"] == receipt["case_number"] for t in inbox)
+    case = through(api, case, [("reviewer_market", "act", "情况属实")])
+    assert case["tasks"][0]["name"] == "听证告知与听证"
+    from tests.support.cases import work
+    case = work(api, case, "reviewer_market", opinion="当事人书面放弃", data={"hearing": "当事人放弃听证"})
+    assert case["tasks"][0]["name"] == "撤销决定"
+    case = through(api, case, [("leader_market", "revoke", "依法撤销")])
+    assert api.get(f"/api/v1/certificates/{number}", as_user="window").get_json()["status"] == "revoked"
+    case = work(api, case, "window", opinion="", data={"delivery": "窗口领取"})
+    assert case["status"] == "completed" and case["result"] == "revoked"
+    deliver(ext)
+    assert receiver.types() == ["licence.granted", "licence.revoked", "finding.resolved"]
+    answer = receiver.received[2].event
+    assert answer["finding"]["id"] == receipt["id"] and answer["finding"]["outcome"] == "revoked"
+    assert answer["licence"]["status"] == "revoked" and answer["case"]["number"] == receipt["case_number"]
+    findings = api.get("/api/v1/supervision/findings", as_user="supervisor_market").get_json()
+    assert findings["total"] == 1 and findings["findings"][0]["state"] == "resolved"
+    again = post_finding(api, {"licence_number": number, "action": "revoke", "reason": "再次"}, key="f-2", expect=409)
+    assert again["code"] == "licence_not_in_force"
+
+
+def test_a_withdrawal_finding_withdraws_only_that_licence(api, ext, receiver):
+    _case, certificate = issued(api)
+    receipt = post_finding(api, {"licence_number": certificate["number"], "action": "withdraw",
+                                 "reason": "许可所依据的规章已修改"})
+    case = through(api, case_of(api, receipt["case_id"]), [("reviewer_market", "act", "属实")])
+    assert case["tasks"][0]["name"] == "撤回决定"
+    case = through(api, case, [("leader_market", "withdraw", "依法撤回")])
+    detail = api.get(f"/api/v1/certificates/{certificate['number']}", as_user="window").get_json()
+    assert detail["status"] == "withdrawn"
+    deliver(ext)
+    assert receiver.types() == ["licence.granted", "licence.withdrawn"]
+
+
+def test_a_cancellation_finding_runs_the_licence_change_process(api, ext, receiver):
+    from tests.support.certificates import APPROVE_CHANGE
+
+    _case, certificate = issued(api)
+    receipt = post_finding(api, {"licence_number": certificate["number"], "action": "cancel", "reason": "已歇业"})
+    case = case_of(api, receipt["case_id"])
+    assert case["kind"] == "licence_change"
+    through(api, case, APPROVE_CHANGE)
+    assert api.get(f"/api/v1/certificates/{certificate['number']}", as_user="window").get_json()["status"] == "cancelled"
+    deliver(ext)
+    assert receiver.types()[:2] == ["licence.granted", "licence.cancelled"]
+
+
+def test_a_replayed_finding_gets_the_same_answer_and_opens_one_case(api, ext):
+    _case, certificate = issued(api)
+    body = {"licence_number": certificate["number"], "action": "revoke", "reason": "虚假承诺"}
+    first = post_finding(api, body, key="same")
+    second = api.post("/api/v1/supervision/findings", as_user="supervisor_market", json=body,
+                      headers={"Idempotency-Key": "same"})
+    assert second.status_code == 201 and second.get_json() == first and second.headers["Idempotent-Replay"] == "true"
+    with ext.db.session(write=False) as session:
+        assert session.scalar(select(func.count()).select_from(SupervisionFinding)) == 1
+        assert session.scalar(select(func.count()).select_from(Case).where(Case.kind == "revocation")) == 1
+    missing = api.post("/api/v1/supervision/findings", as_user="supervisor_market", json=body)
+    assert missing.status_code == 400 and missing.get_json()["code"] == "idempotency_key_required"
+
+
+def test_a_department_system_may_sign_its_finding_instead_of_a_token(api, ext, receiver):
+    _case, certificate = issued(api)
+    body = json.dumps({"licence_number": certificate["number"], "action": "revoke", "reason": "系统比对发现"},
+                      ensure_ascii=False).encode()
+
+    def send(signed: str, department: str = "market", key: str = "sys-1") -> Any:
+        return api.http.post("/api/v1/supervision/findings", data=body, content_type="application/json",
+                             headers={"OneSeal-Signature": signed, "OneSeal-Department": department,
+                                      "Idempotency-Key": key})
+    now = int(time.time())
+    stale = send(signature(SECRET, now - 3600, body))
+    assert stale.status_code == 401 and stale.get_json()["code"] == "bad_signature"
+    wrong = send(signature("another-secret-0123456789", now, body))
+    assert wrong.status_code == 401 and "签名不正确" in wrong.get_json()["message"]
+    unknown = send(signature(SECRET, now, body), department="health")
+    assert unknown.status_code == 401
+    tampered = api.http.post("/api/v1/supervision/findings", data=body.replace(b"revoke", b"cancel"),
+                             content_type="application/json",
+                             headers={"OneSeal-Signature": signature(SECRET, now, body), "OneSeal-Department": "market",
+                                      "Idempotency-Key": "sys-x"})
+    assert tampered.status_code == 401
+    good = send(signature(SECRET, now, body))
+    assert good.status_code == 201, good.get_json()
+    with ext.db.session(write=False) as session:
+        finding = session.scalar(select(SupervisionFinding))
+        assert finding is not None and finding.received_by == "department:market"
+
+
+def test_bad_findings_are_refused_with_a_reason(api):
+    _case, certificate = issued(api)
+    number = certificate["number"]
+    cases = [
+        ({"licence_number": "2026-XK-0002-Z99999", "action": "revoke", "reason": "x"}, "supervisor_market", 404,
+         "licence_not_found"),
+        ({"licence_number": number, "action": "revoke", "reason": "x"}, "supervisor_health", 403,
+         "licence_not_supervised"),
+        ({"licence_number": number, "action": "burn", "reason": "x"}, "supervisor_market", 400, "invalid_finding_action"),
+        ({"licence_number": number, "action": "revoke", "reason": "  "}, "supervisor_market", 400, "invalid_field"),
+        ({"licence_number": number, "action": "revoke", "reason": "x", "evidence": "photo"}, "supervisor_market", 400,
+         "invalid_evidence"),
+        ({"licence_number": number, "action": "revoke", "reason": "x", "extra": 1}, "supervisor_market", 400,
+         "unknown_field"),
+        ({"licence_number": number, "action": "revoke", "reason": "x"}, "reviewer_market", 403, "role_not_allowed"),
+        ({"licence_number": number, "action": "revoke", "reason": "x" * 2001}, "supervisor_market", 400,
+         "invalid_field"),
+    ]
+    for index, (body, user, status, code) in enumerate(cases):
+        answer = post_finding(api, body, key=f"bad-{index}", user=user, expect=status)
+        assert answer["code"] == code, (body, answer)
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in answer["message"])
+    post_finding(api, {"licence_number": number, "action": "revoke", "reason": "属实"}, key="ok")
+    pending = post_finding(api, {"licence_number": number, "action": "cancel", "reason": "又一件"}, key="ok2",
+                           expect=409)
+    assert pending["code"] == "finding_pending"
+
+
+def test_supervisors_see_only_their_own_findings_and_never_the_bureaus_cases(api):
+    case, certificate = issued(api)
+    receipt = post_finding(api, {"licence_number": certificate["number"], "action": "revoke", "reason": "属实"})
+    assert api.get(f"/api/v1/cases/{case['id']}", as_user="supervisor_market").status_code == 403
+    assert api.get(f"/api/v1/cases/{receipt['case_id']}", as_user="supervisor_market").status_code == 200
+    assert api.get(f"/api/v1/cases/{receipt['case_id']}", as_user="supervisor_health").status_code == 403
+    assert api.get("/api/v1/cases", as_user="supervisor_market").status_code == 403
+    assert api.get("/api/v1/supervision/findings", as_user="supervisor_health").get_json()["total"] == 0
+    assert api.get("/api/v1/supervision/findings?department=market", as_user="supervisor_health").status_code == 403
+    events = api.get("/api/v1/supervision/events", as_user="supervisor_health").get_json()
+    assert events["total"] == 0
+    assert api.get("/api/v1/supervision/events", as_user="supervisor_market").get_json()["total"] == 1
+    assert api.get("/api/v1/supervision/endpoints", as_user="supervisor_market").status_code == 403
