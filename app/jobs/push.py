@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -29,7 +30,7 @@ from app.domain.supervision_push import (
 from app.jobs.context import JobContext
 from app.observability import metrics
 from app.persistence import push_queue
-from app.persistence.incidents import record_failure, record_success
+from app.persistence.incidents import record_failure, resolve_many
 from app.services.supervision_push.endpoints import UnsafeUrl, allowed_hosts, check_url, own_hosts
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,14 @@ class Sender:
             if self._pool is None:
                 self._pool = urllib3.PoolManager(num_pools=64, maxsize=4, retries=False)
             return self._pool
+
+    def refusal(self, url: str, allowed: set[str], own: frozenset[str]) -> str | None:
+        """Why ``url`` may not be sent to now (its name may resolve elsewhere than when it was set)."""
+        try:
+            check_url(url, allowed, own_hosts=own)
+        except UnsafeUrl as err:
+            return f"推送地址不可用：{err}"
+        return None
 
     def post(self, url: str, body: bytes, headers: dict[str, str], timeout: float) -> Answer:
         try:
@@ -99,70 +108,116 @@ def deliver(ctx: JobContext, delivery_id: int, *, sender: Sender | None = None,
             by: str | None = None) -> bool | None:
     """One attempt: True delivered, False failed; None when the delivery is not due, not first of
     its licence, or held by another worker."""
+    return deliver_many(ctx, [delivery_id], sender=sender, by=by).get(delivery_id)
+
+
+def deliver_many(ctx: JobContext, delivery_ids: list[int], *, sender: Sender | None = None,
+                 by: str | None = None) -> dict[int, bool]:
+    """One attempt at each delivery that can be taken (first of its licence, due, not held):
+    taken in one transaction, sent side by side, recorded in one transaction; id → delivered."""
     settings = ctx.settings
     with ctx.db.unit_of_work() as session:
-        taken = push_queue.take(session, delivery_id, ctx.now(), timedelta(seconds=settings.delivery_lease_s))
-    if taken is None:
-        return None
-    body = orjson.dumps(taken.body)
-    started = time.perf_counter()
-    try:
-        check_url(taken.url, allowed_hosts(settings.supervision_allowed_hosts), own_hosts=own_hosts(ctx.runtime))
-    except UnsafeUrl as err:
-        answer = Answer(None, f"推送地址不可用：{err}")
+        taken = push_queue.take_many(session, delivery_ids, ctx.now(), timedelta(seconds=settings.delivery_lease_s))
+    if not taken:
+        return {}
+    sender = sender or SENDER
+    allowed, own = allowed_hosts(settings.supervision_allowed_hosts), own_hosts(ctx.runtime)
+    checked = {url: sender.refusal(url, allowed, own) for url in {d.url for d in taken}}
+    post = sender.post
+
+    def attempt(delivery: push_queue.TakenDelivery) -> tuple[Answer, int]:
+        started = time.perf_counter()
+        refused = checked[delivery.url]
+        if refused is not None:
+            return Answer(None, refused), 0
+        body = orjson.dumps(delivery.body)
+        headers = {"Content-Type": "application/json", EVENT_ID_HEADER: delivery.event_id,
+                   SIGNATURE_HEADER: signature(delivery.secret, int(time.time()), body),
+                   "OneSeal-Event-Type": delivery.event_type, "User-Agent": USER_AGENT}
+        answer = post(delivery.url, body, headers, float(settings.delivery_timeout_s))
+        return answer, int((time.perf_counter() - started) * 1000)
+    if len(taken) == 1:
+        answers = [attempt(taken[0])]
     else:
-        stamp = int(time.time())
-        headers = {"Content-Type": "application/json", EVENT_ID_HEADER: taken.event_id,
-                   SIGNATURE_HEADER: signature(taken.secret, stamp, body), "OneSeal-Event-Type": taken.event_type,
-                   "User-Agent": USER_AGENT}
-        answer = (sender or SENDER).post(taken.url, body, headers, float(settings.delivery_timeout_s))
-    elapsed = int((time.perf_counter() - started) * 1000)
+        answers = list(_pool().map(attempt, taken))
+    return _record(ctx, taken, answers, by)
+
+
+def _record(ctx: JobContext, taken: list[push_queue.TakenDelivery], answers: list[tuple[Answer, int]],
+            by: str | None) -> dict[int, bool]:
+    settings = ctx.settings
     now = ctx.now()
+    delivered = [d.id for d, (answer, _ms) in zip(taken, answers) if answer.ok]
     with ctx.db.unit_of_work() as session:
-        number = taken.attempts + 1
-        push_queue.record_attempt(session, taken.id, number, now, status_code=answer.status, error=answer.error,
-                                  duration_ms=elapsed, by=by)
-        if answer.ok:
-            push_queue.mark_delivered(session, taken.id, now)
-            record_success(session, PUSH, None, now, outbox_id=taken.id)
-        else:
+        for delivery, (answer, elapsed) in zip(taken, answers):
+            push_queue.record_attempt(session, delivery.id, delivery.attempts + 1, now, status_code=answer.status,
+                                      error=answer.error, duration_ms=elapsed, by=by)
+        push_queue.mark_delivered(session, delivered, now)
+        resolve_many(session, PUSH, delivered, now)
+        for delivery, (answer, _ms) in zip(taken, answers):
+            if answer.ok:
+                continue
+            number = delivery.attempts + 1
             wait = retry_wait(number, settings.delivery_backoff_s, MAX_BACKOFF_SECONDS)
-            row = push_queue.mark_failed(session, taken.id, answer.error or "投递失败", now + wait,
+            row = push_queue.mark_failed(session, delivery.id, answer.error or "投递失败", now + wait,
                                          settings.delivery_max_attempts)
             if row.state == DeliveryState.FAILED.value:
-                record_failure(session, PUSH, None, f"监管推送 #{taken.id}（{taken.event_type}，{taken.department}）"
-                               f"连续 {row.attempts} 次投递失败：{answer.error}", now, outbox_id=taken.id)
-    metrics.job_finished(PUSH, answer.ok)
-    if not answer.ok:
-        log.warning("push delivery %s to %s failed (attempt %s): %s", taken.id, taken.department, number, answer.error)
-    return answer.ok
+                record_failure(session, PUSH, None, f"监管推送 #{delivery.id}（{delivery.event_type}，"
+                               f"{delivery.department}）连续 {row.attempts} 次投递失败：{answer.error}", now,
+                               outbox_id=delivery.id)
+            log.warning("push delivery %s to %s failed (attempt %s): %s", delivery.id, delivery.department,
+                        number, answer.error)
+    for delivery, (answer, _ms) in zip(taken, answers):
+        metrics.job_finished(PUSH, answer.ok)
+    return {d.id: answer.ok for d, (answer, _ms) in zip(taken, answers)}
 
 
-def deliver_due(ctx: JobContext, limit: int = 500, stopping: threading.Event | None = None) -> tuple[int, int]:
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+#: deliveries sent side by side (each to the first undelivered event of its licence)
+PARALLEL_SENDS = 8
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=PARALLEL_SENDS, thread_name_prefix="oneseal-push-send")
+        return _POOL
+
+
+def deliver_due(ctx: JobContext, limit: int = 500, stopping: threading.Event | None = None,
+                sender: Sender | None = None) -> tuple[int, int]:
     """Every delivery due now, one attempt each — and, once delivered, the next of the same
     licence, found by scanning again while the last scan delivered something; (delivered, failed)."""
     delivered = failed = 0
     while True:
-        done, lost = _deliver_batch(ctx, limit, stopping)
+        done, lost = _deliver_batch(ctx, limit, stopping, sender)
         delivered, failed = delivered + done, failed + lost
         if not done or (stopping is not None and stopping.is_set()):
             return delivered, failed
 
 
-def _deliver_batch(ctx: JobContext, limit: int, stopping: threading.Event | None) -> tuple[int, int]:
+def _deliver_batch(ctx: JobContext, limit: int, stopping: threading.Event | None,
+                   sender: Sender | None) -> tuple[int, int]:
     delivered = failed = 0
-    for delivery_id in due_deliveries(ctx, limit):
+    due = due_deliveries(ctx, limit)
+    for start in range(0, len(due), BATCH):
         if stopping is not None and stopping.is_set():
             break
         try:
-            outcome = deliver(ctx, delivery_id)
-        except Exception:  # the database went away mid-attempt: the lease ends and it is taken again
-            log.exception("push delivery %s could not be recorded", delivery_id)
+            outcomes = deliver_many(ctx, due[start:start + BATCH], sender=sender)
+        except Exception:  # the database went away mid-attempt: the lease ends and they are taken again
+            log.exception("push deliveries could not be recorded")
             failed += 1
             continue
-        delivered += outcome is True
-        failed += outcome is False
+        delivered += sum(outcomes.values())
+        failed += sum(1 for ok in outcomes.values() if not ok)
     return delivered, failed
+
+
+#: deliveries taken, sent and recorded together
+BATCH = 50
 
 
 def run_loop(ctx: JobContext, stopping: threading.Event) -> None:

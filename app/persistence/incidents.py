@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from app.persistence.models import Incident
@@ -56,6 +56,14 @@ def record_success(session: Session, kind: str, case_id: int | None, at: datetim
         found = select(Incident).where(Incident.kind == kind, same_case)
     for incident in session.scalars(found.where(Incident.resolved_at.is_(None))):
         incident.resolved_at = at
+
+
+def resolve_many(session: Session, kind: str, outbox_ids: list[int], at: datetime) -> None:
+    """Several keyed jobs succeeded at once: their open incidents are resolved (one statement)."""
+    if outbox_ids:
+        session.execute(update(Incident).where(Incident.kind == kind, Incident.outbox_id.in_(outbox_ids),
+                                               Incident.resolved_at.is_(None))
+                        .values(resolved_at=at).execution_options(synchronize_session=False))
 
 
 def open_incidents(session: Session, *, visible_only: bool = True) -> list[Incident]:

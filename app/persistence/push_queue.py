@@ -87,26 +87,29 @@ class TakenDelivery:
     attempts: int
 
 
-def take(session: Session, delivery_id: int, now: datetime, lease: timedelta) -> TakenDelivery | None:
-    """Take a due delivery until ``now + lease``; None when it is not due, not first of its licence,
-    has no endpoint, or another worker holds it."""
-    taken = rows_changed(session, update(SupervisionDelivery).where(
-        SupervisionDelivery.id == delivery_id, SupervisionDelivery.state == DeliveryState.PENDING.value,
+def take_many(session: Session, delivery_ids: list[int], now: datetime, lease: timedelta) -> list[TakenDelivery]:
+    """Take the due deliveries among ``delivery_ids`` until ``now + lease``, in id order; those not
+    due, not first of their licence, without an endpoint or held by another worker are left."""
+    if not delivery_ids:
+        return []
+    taken = list(session.scalars(update(SupervisionDelivery).where(
+        SupervisionDelivery.id.in_(delivery_ids), SupervisionDelivery.state == DeliveryState.PENDING.value,
         SupervisionDelivery.available_at <= now, _no_earlier_open())
-        .values(available_at=now + lease).execution_options(synchronize_session=False))
-    if taken != 1:
-        return None
-    row = session.execute(
+        .values(available_at=now + lease).returning(SupervisionDelivery.id)
+        .execution_options(synchronize_session=False)))
+    if not taken:
+        return []
+    rows = session.execute(
         select(SupervisionDelivery.id, SupervisionDelivery.event_id, SupervisionDelivery.department,
                SupervisionDelivery.attempts, SupervisionEvent.type, SupervisionEvent.body,
                SupervisionEndpoint.url, SupervisionEndpoint.secret)
         .join(SupervisionEvent, SupervisionEvent.id == SupervisionDelivery.event_id)
         .join(SupervisionEndpoint, SupervisionEndpoint.department == SupervisionDelivery.department)
-        .where(SupervisionDelivery.id == delivery_id)).one_or_none()
-    if row is None:  # the endpoint was deleted meanwhile: it waits for a new one
-        return None
-    return TakenDelivery(id=row.id, event_id=row.event_id, event_type=row.type, department=row.department,
-                         body=dict(row.body), url=row.url, secret=row.secret, attempts=row.attempts)
+        .where(SupervisionDelivery.id.in_(taken)).order_by(SupervisionDelivery.id))
+    # a delivery whose endpoint was deleted meanwhile is not returned: it waits for a new one
+    return [TakenDelivery(id=row.id, event_id=row.event_id, event_type=row.type, department=row.department,
+                          body=dict(row.body), url=row.url, secret=row.secret, attempts=row.attempts)
+            for row in rows]
 
 
 def record_attempt(session: Session, delivery_id: int, number: int, at: datetime, *, status_code: int | None,
@@ -115,8 +118,10 @@ def record_attempt(session: Session, delivery_id: int, number: int, at: datetime
                                 error=error[:2000] if error else None, duration_ms=duration_ms, by=by))
 
 
-def mark_delivered(session: Session, delivery_id: int, now: datetime) -> None:
-    session.execute(update(SupervisionDelivery).where(SupervisionDelivery.id == delivery_id)
+def mark_delivered(session: Session, delivery_ids: list[int], now: datetime) -> None:
+    if not delivery_ids:
+        return
+    session.execute(update(SupervisionDelivery).where(SupervisionDelivery.id.in_(delivery_ids))
                     .values(state=DeliveryState.DELIVERED.value, delivered_at=now, last_error=None)
                     .execution_options(synchronize_session=False))
 

@@ -38,6 +38,9 @@ class ScenarioServices:
         self.app = app
         self.db = ext.db
         self.runtime: Runtime = ext.runtime
+        #: what a subject's steps keep between the steps of one scenario (e.g. the simulated
+        #: supervising departments of the supervision push)
+        self.state: dict[str, Any] = {}
 
     @property
     def catalogue(self) -> Catalogue:

@@ -19,12 +19,13 @@ from app.scenarios.vocabulary import (
     rules,
     statistics,
     supplement,
+    supervision_push,
     workshop,
 )
 
 #: the subjects in the order an auditor meets them: a case's life, then its aspects, then the audit
 SUBJECTS = (cases, materials, supplement, commitment, inbox, clock, inspection, rules, parallel, bundles,
-            projects, statistics, certificates, audit, workshop)
+            projects, statistics, certificates, supervision_push, audit, workshop)
 
 
 def steps() -> list[Step]:

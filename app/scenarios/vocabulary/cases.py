@@ -19,7 +19,8 @@ DECISIONS = {"受理": "approve", "不予受理": "reject", "准予": "approve",
              "承诺属实": "pass", "承诺不实": "fail", "建议撤销": "revoke", "撤销许可": "revoke",
              "建议不予撤销": "keep", "不予撤销": "keep",
              "通过": "approve", "不通过": "reject", "合格": "approve", "不合格": "reject",
-             "验收合格": "approve", "验收不合格": "reject"}
+             "验收合格": "approve", "验收不合格": "reject",
+             "情况属实，建议处理": "act", "情况不实，建议不予处理": "keep", "撤回许可": "withdraw", "不予撤回": "keep"}
 #: the Chinese lane names a scenario may use for a role
 ROLES = {"综合窗口": "window", "审查股室": "reviewer", "分管领导": "leader", "核查人员": "inspector"}
 
