@@ -191,3 +191,61 @@ def test_supervisors_see_only_their_own_findings_and_never_the_bureaus_cases(api
     assert events["total"] == 0
     assert api.get("/api/v1/supervision/events", as_user="supervisor_market").get_json()["total"] == 1
     assert api.get("/api/v1/supervision/endpoints", as_user="supervisor_market").status_code == 403
+
+
+def test_the_finding_is_shown_on_the_case_page_and_in_the_api(api, app):
+    _case, certificate = issued(api)
+    receipt = post_finding(api, {"licence_number": certificate["number"], "action": "revoke", "reason": "以欺骗手段取得许可",
+                                 "evidence": [{"name": "现场检查笔录", "description": "经营场所与申报不符"}]})
+    detail = case_of(api, receipt["case_id"])
+    assert detail["finding"]["reason"] == "以欺骗手段取得许可" and detail["finding"]["action_label"] == "撤销"
+    assert detail["finding"]["department_name"] == "市场监督管理局"
+    from tests.support.pages import signed_in
+    client, _token = signed_in(app, "reviewer_market")
+    task_id = detail["tasks"][0]["id"]
+    page = client.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert 'id="section-finding"' in page and "经营场所与申报不符" in page and "以欺骗手段取得许可" in page
+    assert page.index('class="card" id="section-finding"') < page.index('class="card" id="section-links"')
+
+
+def test_the_supervision_desk_shows_each_department_and_a_failed_delivery_can_be_redelivered(api, app, ext, clock):
+    from sqlalchemy import update
+
+    from app.persistence.push_models import SupervisionDelivery
+    from tests.support.pages import signed_in
+
+    _case, certificate = issued(api)
+    post_finding(api, {"licence_number": certificate["number"], "action": "revoke", "reason": "属实"})
+    with ext.db.unit_of_work() as session:
+        session.execute(update(SupervisionDelivery).values(state="failed", attempts=8, last_error="接收方超时未答复"))
+    admin, _token = signed_in(app, "admin")
+    page = admin.get("/supervision").get_data(as_text=True)
+    assert "监管推送工作台" in page and "市场监督管理局" in page and "接收方超时未答复" in page
+    assert "重新投递" in page and 'data-state="failed"' in page
+    summary = api.get("/api/v1/supervision/summary", as_user="admin").get_json()["departments"]
+    market = next(d for d in summary if d["department"] == "market")
+    assert market["pushed"] == 1 and market["failed"] == 1 and market["findings"] == 1 and market["findings_open"] == 1
+    supervisor, _token = signed_in(app, "supervisor_health")
+    own = supervisor.get("/supervision").get_data(as_text=True)
+    assert "市场监督管理局" not in own and "仅显示本部门" in own and "重新投递" not in own
+    assert supervisor.get("/cases/search").status_code == 403
+    reviewer, _token = signed_in(app, "reviewer_market")
+    assert reviewer.get("/supervision").status_code == 403
+
+
+def test_a_commitment_licence_tells_the_supervisor_its_post_check_is_due(api, ext):
+    from tests.support.commitment import approved
+
+    case = approved(api)
+    receiver = Receiver(secret=SECRET).start()
+    try:
+        api.put("/api/v1/supervision/endpoints/agriculture", as_user="admin",
+                json={"url": receiver.url, "secret": SECRET})
+        deliver(ext)
+        assert receiver.types() == ["licence.granted", "commitment.check_due"]
+        check = receiver.received[1].event["check"]
+        assert check["working_days"] == 20 and check["due_date"] == case["time_limit"]["due_date"]
+    finally:
+        receiver.stop()
+    summary = api.get("/api/v1/supervision/summary?department=agriculture", as_user="leader_market").get_json()
+    assert summary["departments"][0]["checks_due"] == 1 and summary["departments"][0]["checks_overdue"] == 0

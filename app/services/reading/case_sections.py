@@ -22,14 +22,14 @@ from app.services.reading.case_views import CaseDetail, CaseItemView
 from app.services.reading.project_views import ProjectView
 
 #: every section, in the order the case page shows them
-SECTIONS = ("links", "project", "items", "parallel", "inspection", "gaps")
+SECTIONS = ("finding", "links", "project", "items", "parallel", "inspection", "gaps")
 
 #: the sections a step's actor needs first, by the step's stage; the rest follow in page order
 FOCUS_BY_STAGE: dict[str, tuple[str, ...]] = {
-    "registered": ("gaps",),
-    "in_review": ("parallel", "gaps"),
+    "registered": ("finding", "gaps"),
+    "in_review": ("finding", "parallel", "gaps"),
     "inspecting": ("inspection",),
-    "pending_decision": ("parallel", "inspection", "gaps"),
+    "pending_decision": ("finding", "parallel", "inspection", "gaps"),
     "certifying": ("gaps", "items"),
     "ready_to_issue": ("items", "gaps"),
     "verifying": ("links", "items"),
@@ -52,6 +52,7 @@ def present_sections(detail: CaseDetail) -> list[str]:
     """The sections this case has, in page order."""
     gaps = detail.get("gaps")
     shown = {
+        "finding": bool(detail.get("finding")),
         "links": bool(detail.get("parent_case") or detail.get("follow_up_cases")),
         "project": bool(detail.get("project")),
         "items": bool(detail.get("items")) and not detail.get("project"),  # a project lists them by stage
@@ -72,6 +73,8 @@ def task_sections(detail: CaseDetail, task: TaskRecord, stage: str | None) -> tu
         wanted.insert(0, "project")
     if detail.get("parent_case"):
         wanted.insert(0, "links")  # a follow-up (撤销): the case it follows up first
+    if detail.get("finding"):
+        wanted.insert(0, "finding")  # …after what the supervisor found, when a finding opened it
     focus = [name for name in dict.fromkeys(wanted) if name in present]
     return focus, [name for name in present if name not in focus]
 

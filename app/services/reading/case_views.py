@@ -51,6 +51,7 @@ from app.services.reading.case_parts import (
 from app.services.reading.project_views import MaterialSpec, ProjectView, project_view
 from app.services.certificates.registry import CaseCertificate, certificates_of_case
 from app.services.runtime import Runtime
+from app.services.supervision_push.desk import FindingView, finding_of_case_view
 
 
 class TaskBase(TypedDict):
@@ -232,6 +233,8 @@ class CaseDetail(CaseSummary):
     history: list[HistoryEntry]
     #: scans of the materials (扫描件) and other uploaded files, oldest first
     attachments: list[AttachmentView]
+    #: the supervisor's finding (监管发现) that opened this case, if one did
+    finding: FindingView | None
 
 
 #: the kinds of case that hold a row per item (一件事, 工程建设项目): the others have none to read
@@ -314,4 +317,6 @@ def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) 
                     "active": sorted({t.element_id for t in ready})},
         "history": history(events, definition, names),
         "attachments": [attachment_view(row) for row in attachment_queries.attachments_of(session, case.id)],
+        "finding": finding_of_case_view(session, runtime, case, runtime.clock.now())
+        if case.kind in (CaseKind.REVOCATION, CaseKind.LICENCE_CHANGE) else None,
     }
