@@ -2,7 +2,7 @@
 ``oneseal worker`` process to a local receiver over HTTP.
 
     .venv/bin/python scripts/bench_outbox.py [--events 10000] [--rate 200] [--licences 2000]
-                                             [--database-url URL]
+                                             [--database-url URL] [--kills N]
 
 A fresh database (SQLite in a temporary folder unless ``--database-url`` names an empty
 PostgreSQL database) is migrated; the supervising department ``market`` gets an endpoint at a
@@ -12,6 +12,10 @@ function the services use (``push_queue.add_event``: the event and its delivery,
 transaction), ``--licences`` licences taking turns so that order per licence is exercised, and
 notes each event's commit time. The worker (``oneseal worker``, the in-process runner, its push
 loop polling every ``ONESEAL_DELIVERY_POLL_MS``) delivers them.
+
+``--kills N`` kills the worker with SIGKILL N times at even intervals while events flow (at any
+moment: mid-send, mid-record) and starts it again; the delivery lease is then 5 s, so what a
+killed worker held is sent again soon (with the same event id: counted in duplicates).
 
 Prints, last line: ``events_per_s=<n> p95_delivery_s=<n> lost=<n> duplicates=<n>`` — events_per_s
 is the events delivered per second from the first commit to the last delivery, p95_delivery_s the
@@ -96,12 +100,14 @@ def main() -> None:
     parser.add_argument("--licences", type=int, default=2000)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for the last delivery")
+    parser.add_argument("--kills", type=int, default=0, help="SIGKILL the worker this many times mid-run")
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="oneseal-outbox-"))
     url = args.database_url or f"sqlite:///{folder / 'bench.db'}"
     env = {**os.environ, "ONESEAL_DATABASE_URL": url, "ONESEAL_INSTANCE_DIR": str(folder),
-           "ONESEAL_SUPERVISION_ALLOWED_HOSTS": "127.0.0.1", "ONESEAL_WORKER_INTERVAL": "3600"}
+           "ONESEAL_SUPERVISION_ALLOWED_HOSTS": "127.0.0.1", "ONESEAL_WORKER_INTERVAL": "3600",
+           **({"ONESEAL_DELIVERY_LEASE_S": "5"} if args.kills else {})}
     env.pop("ONESEAL_BROKER_URL", None)
     os.environ.update({k: v for k, v in env.items() if k.startswith("ONESEAL_")})
     oneseal = str(Path(sys.executable).parent / "oneseal")
@@ -120,8 +126,12 @@ def main() -> None:
         session.add(SupervisionEndpoint(department="market", url=receiver_url, secret=SECRET, items=[],
                                         updated_at=datetime.now(UTC), updated_by="bench"))
 
-    worker = subprocess.Popen([oneseal, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    def start_worker() -> subprocess.Popen[bytes]:
+        return subprocess.Popen([oneseal, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = start_worker()
     time.sleep(2.0)  # the worker's start-up (catalogue, rules, diagrams)
+    kills = 0
+    kill_every = args.events / (args.kills + 1) if args.kills else None
     committed: dict[str, float] = {}
     batch = max(1, int(args.rate / 20))  # twenty transactions a second
     started = time.time()
@@ -152,6 +162,11 @@ def main() -> None:
             moment = time.time()
             for event_id in ids:
                 committed[event_id] = moment
+            if kill_every and kills < args.kills and written >= kill_every * (kills + 1):
+                worker.kill()  # SIGKILL: no clean-up, whatever it was doing
+                worker.wait()
+                kills += 1
+                worker = start_worker()
         deadline = time.time() + args.timeout
         while time.time() < deadline:
             with sink.lock:
@@ -176,7 +191,7 @@ def main() -> None:
     print(f"database={url.split(':')[0]} events={len(committed)} rate_asked={args.rate:g}/s "
           f"p50_delivery_s={statistics.median(latencies) if latencies else float('nan'):.3f} "
           f"max_delivery_s={latencies[-1] if latencies else float('nan'):.3f}")
-    print(f"out_of_order={out_of_order} bad_signatures={sink.bad_signatures}")
+    print(f"out_of_order={out_of_order} bad_signatures={sink.bad_signatures} worker_kills={kills}")
     print(f"events_per_s={rate:.1f} p95_delivery_s={p95:.3f} lost={lost} duplicates={duplicates}")
 
 
