@@ -12,7 +12,7 @@ from app.cli import main
 from app.scenarios.catalogue import load_catalogue
 
 FEATURES = Path(__file__).resolve().parents[1] / "features"
-SUBJECTS = {"受理", "审查", "现场核查", "时限", "并联审批", "工程建设项目", "效能", "电子证照", "审计"}
+SUBJECTS = {"受理", "审查", "现场核查", "时限", "并联审批", "工程建设项目", "效能", "电子证照", "监管推送", "审计"}
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 

@@ -32,6 +32,9 @@ FIELD_LABELS = {
     "delivery": "送达方式", "commitment_signed": "已签署告知承诺书", "finding": "核查结论",
     "department_name": "部门", "registered": "登记", "query_code": "查询码", "material": "材料",
     "filename": "文件名", "content_type": "文件类型", "sha256": "内容摘要（SHA-256）",
+    "certificate": "证照编号", "licence": "证照编号", "licence_action": "申请类型", "action": "处理类型",
+    "finding_id": "监管发现编号", "finding_action": "处理类型", "supervisor": "监管部门", "evidence": "证据",
+    "url": "推送地址", "secret_changed": "已更换签名密钥", "delivery_id": "推送记录编号", "event_id": "推送事件编号",
 }
 #: decisions as the trail shows them when the step's own label is not at hand
 DECISION_LABELS = {"approve": "同意", "reject": "不同意", "return": "退回补正", "accept": "受理",

@@ -44,6 +44,9 @@ ACTION_LABELS = {
     "password_changed": "修改密码",
     "rules_changed": "规则变更",
     "scenario_gate_overridden": "越过未通过的场景部署",
+    "supervision_endpoint_set": "设置监管推送地址",
+    "supervision_endpoint_deleted": "删除监管推送地址",
+    "supervision_redelivered": "重新投递监管推送",
     # a licence's life in the registry (app/services/certificates/status.py): certificate_issued …
     **{f"certificate_{action}": f"证照{label}" for action, label in CERTIFICATE_ACTIONS.items()},
 }

@@ -30,6 +30,9 @@ ACTION_LABELS = {
     "timer_fired": "定时事件",
     "follow_up_opened": "立案跟进",
     "licence_revoked": "许可撤销",
+    "licence_withdrawn": "许可撤回",
+    "supervision_finding_received": "接收监管发现",
+    "supervision_finding_resolved": "监管发现办结",
     "escalation_completed": "督办办结",
     "efficiency_supervision": "效能督办",
     "model_deployed": "部署流程",
@@ -104,6 +107,12 @@ _DESCRIBE: dict[str, Callable[[AuditEvent, ProcessDefinition | None], str]] = {
     "efficiency_supervision": lambda e, _: f"效能监察：{e.after.get('message', '')}",
     "follow_up_opened": lambda e, _: f"事后核查发现承诺不实，已立案 {e.after.get('number')}（撤销程序）",
     "licence_revoked": lambda e, _: f"本许可已被撤销（撤销案 {e.after.get('by_case')}）",
+    "licence_withdrawn": lambda e, _: f"本许可已被撤回（撤回案 {e.after.get('by_case')}）",
+    "supervision_finding_received": lambda e, _: (
+        f"接收{e.after.get('department_name') or e.after.get('department', '')}的监管发现："
+        f"{ {'change': '变更', 'withdraw': '撤回', 'revoke': '撤销', 'cancel': '注销'}.get(str(e.after.get('action')), '')}"
+        f"证照 {e.after.get('licence')}，理由：{e.after.get('reason', '')}"),
+    "supervision_finding_resolved": lambda e, _: "监管发现办结，结果已推送给监管部门",
     "attachment_added": lambda e, _: f"上传“{e.after.get('material', '')}”的扫描件（{e.after.get('filename', '')}）",
     "timer_fired": lambda e, _: "定时事件到期：" + (e.after.get("result_label") or e.after.get("status_label") or ""),
     "project_stage_started": lambda e, _: f"“{e.after.get('name')}”阶段受理，开始计时：时限 {e.after.get('limit')} "

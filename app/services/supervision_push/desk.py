@@ -220,7 +220,7 @@ def redeliver(session: Session, runtime: Runtime, actor: Actor, delivery_id: int
         raise Conflict("delivery_not_failed", f"推送记录当前状态为“{DeliveryState(delivery.state).label}”，只有投递失败的记录可以重新投递",
                        state=delivery.state)
     append_event(session, occurred_at=now, actor=actor.username, action="supervision_redelivered",
-                 after={"delivery": delivery_id, "department": delivery.department, "event": delivery.event_id})
+                 after={"delivery_id": delivery_id, "department": delivery.department, "event_id": delivery.event_id})
     return {"id": delivery_id, "state": DeliveryState.PENDING.value, "state_label": DeliveryState.PENDING.label}
 
 

@@ -144,7 +144,7 @@ def post_finding(session: Session, runtime: Runtime, actor: Actor, body: dict[st
     session.add(finding)
     session.flush()
     append_event(session, occurred_at=now, actor=actor.username, action="supervision_finding_received",
-                 case_id=case.id, after={"finding": finding.id, "department": supervisor, "licence": number,
+                 case_id=case.id, after={"finding_id": finding.id, "department": supervisor, "licence": number,
                                          "action": action.value, "reason": reason, "evidence": evidence})
     return {"id": finding.id, "case_id": case.id, "case_number": case.number}
 
@@ -167,7 +167,7 @@ def _open_case(session: Session, runtime: Runtime, actor: Actor, certificate: Ce
                finding: SupervisionFinding, changes: dict[str, str | None], now: datetime) -> Case:
     action = FindingAction(finding.action)
     original = get_case(session, certificate.case_id)
-    registered = {"certificate": certificate.number, "finding": finding.id, "finding_action": action.value,
+    registered = {"certificate": certificate.number, "finding_id": finding.id, "finding_action": action.value,
                   "supervisor": finding.department}
     item_name = f"{certificate.type_name}{action.label}（监管发现）"
     clock_from = runtime.catalogue.find(certificate.item_code)
@@ -205,6 +205,6 @@ def after_step(session: Session, runtime: Runtime, actor: str, case: Case, now: 
     finding.outcome = case.result
     session.flush()
     append_event(session, occurred_at=now, actor=actor, action="supervision_finding_resolved", case_id=case.id,
-                 after={"finding": finding.id, "outcome": case.result, "department": finding.department})
+                 after={"finding_id": finding.id, "result": case.result, "department": finding.department})
     certificate = session.get_one(Certificate, finding.certificate_id)
     events.finding_resolved(session, runtime, finding, certificate, case, now)
