@@ -226,6 +226,7 @@ def test_the_supervision_desk_shows_each_department_and_a_failed_delivery_can_be
     market = next(d for d in summary if d["department"] == "market")
     assert market["pushed"] == 1 and market["failed"] == 1 and market["findings"] == 1 and market["findings_open"] == 1
     supervisor, _token = signed_in(app, "supervisor_health")
+    assert supervisor.get("/").headers["Location"].endswith("/supervision")  # their desk, not an inbox
     own = supervisor.get("/supervision").get_data(as_text=True)
     assert "市场监督管理局" not in own and "仅显示本部门" in own and "重新投递" not in own
     assert supervisor.get("/cases/search").status_code == 403

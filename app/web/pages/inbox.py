@@ -4,8 +4,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from flask import render_template, request
+from flask import redirect, render_template, request, url_for
 
+from app.domain.roles import Role
 from app.services.reading import inbox as inbox_service
 from app.web.edge.pages import page
 from app.web.edge.request_input import int_param
@@ -20,6 +21,8 @@ SORT_LABELS = {"deadline": "按办理时限", "arrived": "按到达时间"}
 @bp.get("/")
 @page()
 def inbox(call: Call) -> Any:
+    if call.actor.role is Role.SUPERVISOR:  # no steps at the bureau: their desk is the push's
+        return redirect(url_for("supervision_pages.supervision"))
     args = request.args
     wanted = inbox_service.InboxRequest(
         tab=args.get("tab", "mine"), search=args.get("q"), deadline=args.get("deadline") or None,
