@@ -6,6 +6,7 @@ from typing import Any
 
 from app.domain.errors import OneSealError
 from app.scenarios.expect import ExpectationFailed, expect, expect_equal, expect_in
+from app.scenarios.inspection_form import filled_in
 from app.scenarios.registry import given, then, when
 from app.scenarios.services import ScenarioServices
 from app.services.casework.claims import claim_task
@@ -64,7 +65,7 @@ def work(services: ScenarioServices, case_id: int | None, username: str, step: s
 
     def action(session: Any, runtime: Any) -> None:
         claim_task(session, runtime, actor, task_id)
-        complete_task(session, runtime, actor, task_id, completion)
+        complete_task(session, runtime, actor, task_id, filled_in(session, runtime, actor, task_id, completion))
 
     try:
         services.run(action)
