@@ -15,7 +15,7 @@ from app.domain.clock import BUREAU_ZONE
 from app.domain.errors import InvalidInput
 from app.scenarios import report as scenario_files
 from app.persistence import scenario_store
-from app.scenarios.run_report import summary_of
+from app.scenarios.run_report import coverage_of, summary_of
 from app.scenarios.views import library_coverage, run_view
 from app.services.audit import trail as audit_trail
 from app.services.audit.readable import raw_json
@@ -104,6 +104,23 @@ def scenarios(call: Call) -> Any:
                                run=run_view(run))
     summary = scenario_files.read_summary(call.runtime.settings.reports_dir)
     return render_template("audit/scenarios.html", summary=summary, run=None)
+
+
+@bp.get("/scenarios/report")
+@page(roles=AUDIT_ROLES)
+def scenario_report(call: Call) -> Any:
+    """The whole report of the latest run (every scenario with its steps, the path coverage) in
+    the site's pages; the standalone HTML file stays a download."""
+    run, _ = library_coverage(call.session, call.runtime)
+    if run is not None:
+        summary = summary_of(run, scenario_store.results(call.session, run.id))
+        return render_template("audit/report.html", summary=summary, coverage=coverage_of(run), run=run_view(run))
+    reports_dir = call.runtime.settings.reports_dir
+    summary = scenario_files.read_summary(reports_dir)
+    if summary is None:
+        abort(404)
+    coverage = path_coverage.read_report(reports_dir / scenario_files.COVERAGE_JSON) or path_coverage.CoverageReport()
+    return render_template("audit/report.html", summary=summary, coverage=coverage, run=None)
 
 
 @bp.get("/reports/<name>")

@@ -145,7 +145,7 @@ def result_is(services: ScenarioServices, case_id: int, label: str) -> None:
 
 @then("当前待办环节为“{step}”，由“{role}”办理")
 def current_step(services: ScenarioServices, case_id: int, step: str, role: str) -> None:
-    """办件当前唯一的待办环节及其角色（window/reviewer/leader 或中文泳道名）。"""
+    """办件当前唯一的待办环节及其角色（角色名称如“分管领导”，或泳道名）。"""
     tasks = services.detail(case_id)["tasks"]
     expect_equal([t["name"] for t in tasks], [step], tasks)
     expect_equal(tasks[0]["role"], ROLES.get(role, role))

@@ -94,8 +94,8 @@ def inspect_without_form(services: ScenarioServices, case_id: int, username: str
     return work(services, case_id, username, step, None, opinion, {})
 
 
-@then("“{department}”的核查由“{first}”和“{second}”两人于“{day}”完成")
-def inspected_by_two(services: ScenarioServices, case_id: int, department: str, first: str, second: str,
+@then("“{department}”的核查由“{inspector}”和“{second}”两人于“{day}”完成")
+def inspected_by_two(services: ScenarioServices, case_id: int, department: str, inspector: str, second: str,
                      day: str) -> None:
     """某部门的现场核查记录了两名核查人员（姓名）和核查日期。"""
     detail = services.detail(case_id)
@@ -103,4 +103,4 @@ def inspected_by_two(services: ScenarioServices, case_id: int, department: str, 
     mine = [f for f in inspection["findings"] if f["department_name"] == department]
     expect(mine, f"预期“{department}”给出了核查结论，实际没有：{inspection['findings']}")
     expect_equal((mine[-1]["by"], mine[-1]["second_inspector"], mine[-1]["inspected_on"]),
-                 (_username(services, first), _username(services, second), day))
+                 (_username(services, inspector), _username(services, second), day))
