@@ -6,10 +6,12 @@ any state-changing request they make, see ``app/web/edge/browser_session.py``).
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, abort, render_template, request, send_from_directory
+from markupsafe import Markup, escape
 
 from app.domain.clock import BUREAU_ZONE
 from app.domain.errors import InvalidInput
@@ -44,6 +46,15 @@ def _nav() -> dict[str, Any]:
 @bp.app_template_filter("raw_json")
 def raw_json_filter(value: dict[str, Any]) -> str:
     return raw_json(value)  # Chinese as it is; Jinja escapes it for HTML
+
+
+_QUOTED_CODE = re.compile(r"“([A-Za-z0-9_.\-]+)”")
+
+
+@bp.app_template_filter("codes_marked")
+def codes_marked(text: str | None) -> Markup:
+    """A scenario's sentence with the machine values it quotes (usernames such as “window”) set as code."""
+    return Markup(_QUOTED_CODE.sub(r"“<code>\1</code>”", str(escape(text or ""))))
 
 
 @bp.app_template_filter("beijing_time")
