@@ -23,7 +23,8 @@ def filled_in(session: Session, runtime: Runtime, actor: Actor, task_id: str, co
     if "finding" not in data:
         return completion
     task = task_queries.get_task(session, task_id)
-    spec = definition_for(session, runtime, get_case(session, task.case_id).process_version_id).human_task(task.element_id)
+    version_id = get_case(session, task.case_id).process_version_id
+    spec = definition_for(session, runtime, version_id).human_task(task.element_id)
     for field in spec.fields if spec else ():
         if field.name in data or not field.required:
             continue

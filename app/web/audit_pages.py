@@ -127,11 +127,11 @@ def scenario_report(call: Call) -> Any:
         summary = summary_of(run, scenario_store.results(call.session, run.id))
         return render_template("audit/report.html", summary=summary, coverage=coverage_of(run), run=run_view(run))
     reports_dir = call.runtime.settings.reports_dir
-    summary = scenario_files.read_summary(reports_dir)
-    if summary is None:
+    written = scenario_files.read_summary(reports_dir)
+    if written is None:
         abort(404)
     coverage = path_coverage.read_report(reports_dir / scenario_files.COVERAGE_JSON) or path_coverage.CoverageReport()
-    return render_template("audit/report.html", summary=summary, coverage=coverage, run=None)
+    return render_template("audit/report.html", summary=written, coverage=coverage, run=None)
 
 
 @bp.get("/reports/<name>")

@@ -103,7 +103,8 @@ def test_photos_are_checked_from_their_content_and_kept_with_the_finding(api):
 def test_a_step_without_photos_takes_none(api):
     case = work(api, register(api, "XK-0004"), "window", "approve", "受理")
     (task,) = case["tasks"]
-    refused = api.post(f"/api/v1/tasks/{task['id']}/photos", as_user="reviewer_market", data={"file": (BytesIO(PNG), "a.png")})
+    refused = api.post(f"/api/v1/tasks/{task['id']}/photos", as_user="reviewer_market",
+                       data={"file": (BytesIO(PNG), "a.png")})
     assert refused.status_code == 400 and refused.get_json()["code"] == "photos_not_expected"
 
 

@@ -58,7 +58,8 @@ def people(session: Session, detail: CaseDetail) -> dict[str, str]:
         names.add(after.get("to") or "")
     for notice in detail.get("notices", []):
         names.add(notice.get("by") or "")
-    for finding in (detail.get("inspection") or {}).get("findings", []):
+    inspection = detail.get("inspection")
+    for finding in inspection["findings"] if inspection else []:
         names.add(finding.get("second_inspector") or "")
     names.discard("")
     known = user_queries.display_names(session, names)

@@ -62,9 +62,8 @@ def upload_photos(call: Call, task_id: str) -> Any:
     uploads = [u for u in request.files.getlist("file") if u.filename or u.content_length]
     try:
         with call.writing() as session:
-            for upload in uploads or [None]:
-                attach_photo(session, call.runtime, call.actor, task_id, upload.filename if upload else "",
-                             upload.read() if upload else b"")
+            for name, data in [(u.filename, u.read()) for u in uploads] or [("", b"")]:
+                attach_photo(session, call.runtime, call.actor, task_id, name, data)
     except OneSealError as err:
         if err.kind in ("not_found", "forbidden"):
             raise
