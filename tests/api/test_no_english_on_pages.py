@@ -19,7 +19,7 @@ def pages(app, api):
 
 @pytest.mark.parametrize("user", ["window", "reviewer_market", "leader_market", "inspector_health", "auditor",
                                   "admin", "designer"])
-def test_the_main_pages_show_no_english_words(app, pages, user):
+def test_the_main_pages_show_no_english_words(app, api, pages, user):
     client, _ = signed_in(app, user)
     paths = ["/", "/?tab=department", "/?tab=done", "/account/password", "/progress"]
     if user != "designer":
@@ -29,6 +29,10 @@ def test_the_main_pages_show_no_english_words(app, pages, user):
         paths += ["/window", "/window?item_code=XK-0001", f"/cases/{pages['review']['id']}/receipt"]
     if user in ("designer", "auditor", "admin"):
         paths += ["/modeler/"]
+    if user == "inspector_health":  # the on-site inspection form, with its fields and photos
+        task = next(t for t in pages["case"]["tasks"] if t["department"] == "health")
+        assert api.post(f"/api/v1/tasks/{task['id']}/claim", as_user=user).status_code == 200
+        paths += [f"/tasks/{task['id']}"]
     if user in ("auditor", "admin"):
         paths += ["/audit/", "/audit/verify", "/audit/steps", "/audit/scenarios"]
     found = {}

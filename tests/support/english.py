@@ -6,7 +6,8 @@ import re
 from html.parser import HTMLParser
 
 #: names people use as they are, and the units of figures
-ALLOWED = {"BPMN", "Excel", "CSV", "JSON", "PDF", "XML", "OpenAPI", "ID", "API", "JUnit", "HTML", "MIWG", "OMG"}
+ALLOWED = {"BPMN", "Excel", "CSV", "JSON", "PDF", "JPEG", "PNG", "XML", "OpenAPI", "ID", "API", "JUnit", "HTML",
+           "MIWG", "OMG"}
 WORD = re.compile(r"(?<![A-Za-z0-9_.\-/])([A-Za-z][A-Za-z_]{2,})(?![A-Za-z0-9_\-])")
 
 
