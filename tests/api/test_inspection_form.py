@@ -12,6 +12,7 @@ from tests.support.cases import register, work
 from tests.support.inspection import SCHOOL, to_inspection
 from tests.support.inspection_form import registered_day
 from tests.support.model_samples import codes, shipped
+from tests.support.pages import signed_in, text
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
@@ -133,3 +134,31 @@ def test_a_diagram_declaring_a_field_wrongly_is_refused_naming_the_task(api):
         finding = next(f for f in body["findings"] if f["code"] == "task_properties_invalid")
         assert finding["element_id"] == "inspect_independently" and finding["element_name"] == "独立现场核查"
         assert "字段" in finding["message"]
+
+
+def test_a_photo_added_by_mistake_is_taken_away_by_its_uploader_only_while_the_step_is_open(app, api):
+    case, task = _independent(api)
+    client, token = signed_in(app, "inspector_site_survey")
+    assert api.post(f"/api/v1/tasks/{task['id']}/claim", as_user="inspector_site_survey").status_code == 200
+    sent = client.post(f"/tasks/{task['id']}/photos", content_type="multipart/form-data",
+                       data={"csrf_token": token, "file": [(BytesIO(PNG), "一.png"), (BytesIO(JPEG), "二.jpg")]})
+    assert sent.status_code == 302 and "draft=restore" in sent.headers["Location"]
+    page = text(client.get(f"/tasks/{task['id']}"))
+    assert "已上传 2 张" in page and page.count('alt="现场照片') == 2
+    photos = [a for a in api.get(f"/api/v1/cases/{case['id']}", as_user="window").get_json()["attachments"]
+              if a["task_id"] == task["id"]]
+    assert [p["filename"] for p in photos] == ["一.png", "二.jpg"]
+    # another inspector of the department may not take it away; its uploader may
+    other, other_token = signed_in(app, "inspector2_site_survey")
+    assert other.post(f"/tasks/{task['id']}/photos/{photos[0]['id']}/delete",
+                      data={"csrf_token": other_token}).status_code == 403
+    assert client.post(f"/tasks/{task['id']}/photos/{photos[0]['id']}/delete",
+                       data={"csrf_token": token}).status_code == 302
+    data = {"inspected_on": registered_day(case), "second_inspector": "inspector2_site_survey", "finding": "合格"}
+    case = _complete(api, task, data).get_json()["case"]
+    assert case["inspection"]["findings"][0]["photos"] == [photos[1]["id"]]
+    history = [h["action_label"] for h in case["history"]]
+    assert history.count("上传现场照片") == 2 and history.count("删除现场照片") == 1
+    # done: the photo stays with the record
+    client.post(f"/tasks/{task['id']}/photos/{photos[1]['id']}/delete", data={"csrf_token": token})
+    assert api.get(f"/api/v1/attachments/{photos[1]['id']}", as_user="leader_market").status_code == 200
