@@ -127,7 +127,8 @@ def work_with_field(services: ScenarioServices, case_id: int, username: str, ste
 @when("“{username}”办理“{step}”环节，核查结论为“{finding}”，意见为“{opinion}”", produces="answer")
 def inspect(services: ScenarioServices, case_id: int, username: str, step: str, finding: str,
             opinion: str) -> OneSealError | None:
-    """核查人员签收并办理一个现场核查环节，给出核查结论（合格、限期整改、不合格）和意见。"""
+    """核查人员签收并办理一个现场核查环节，给出核查结论（合格、限期整改、不合格）和意见；到场核查的环节
+    核查日期记为当天，第二核查人为本部门另一名核查人员（要写明时用“核查日期为…，第二核查人为…”一句）。"""
     return work(services, case_id, username, step, None, opinion, {"finding": finding})
 
 
