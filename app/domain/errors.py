@@ -45,6 +45,13 @@ class InvalidInput(OneSealError):
     kind = "invalid"
 
 
+class FieldsRequired(InvalidInput):
+    """A form sent without fields its step requires (HTTP 422, code ``field_required``); the
+    details name every problem of the form (``fields``)."""
+
+    kind = "unprocessable"
+
+
 class NotAuthenticated(OneSealError):
     """No or bad credentials (HTTP 401)."""
 

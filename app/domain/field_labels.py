@@ -7,6 +7,7 @@ FIELD_LABELS = {
     "certificate_no": "证照编号", "scope": "许可范围（印在证照上）", "delivery": "送达方式", "commitment_signed": "已签署告知承诺书",
     "finding": "核查结论", "decision": "办理决定", "opinion": "办理意见", "notice": "一次性告知事项",
     "materials": "材料", "reason": "原因或说明", "to": "转办给",
+    "inspected_on": "核查日期", "second_inspector": "第二核查人", "photos": "现场照片",
 }
 
 

@@ -18,6 +18,8 @@ class Attachment(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
     #: the material it is a scan of (its code in the catalogue); None for an inspection photo
     material_code: Mapped[str | None] = mapped_column(String(32))
+    #: the task an inspection photo was taken for (its form's ``photos`` field); None for a scan
+    task_id: Mapped[str | None] = mapped_column(String(36))
     #: ``material`` | ``inspection_photo``
     kind: Mapped[str] = mapped_column(String(32))
     #: the name the file had on the uploader's computer (shown, never used as a path)

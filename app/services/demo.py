@@ -46,6 +46,8 @@ def demo_users(runtime: Runtime) -> list[DemoUser]:
             DemoUser(f"reviewer2_{code}", f"{short}审查员二", Role.REVIEWER, code),
             DemoUser(f"leader_{code}", f"{short}分管领导", Role.LEADER, code),
             DemoUser(f"inspector_{code}", f"{short}核查员", Role.INSPECTOR, code),
+            # 现场核查须两人（行政许可法第三十四条）: the second inspector each form names
+            DemoUser(f"inspector2_{code}", f"{short}核查员二", Role.INSPECTOR, code),
         ]
     # 监管人员: the supervising departments' staff, outside the bureau (findings, the push desk)
     for code in sorted({item.supervisor for item in runtime.catalogue.items.values()}):

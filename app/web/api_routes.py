@@ -12,7 +12,9 @@ from app.services.casework.completion import Completion, complete_task
 from app.services.casework.inspection import decision_view, evaluate_inspection
 from app.services.casework.transfer import transfer_task
 from app.services.intake.application import Application
+from app.services.casework.inspection_photos import attach_photo
 from app.services.intake.attachments import attach_scan, read_attachment
+from app.services.intake.attachments import view as attachment_view
 from app.services.intake.materials import receive_materials
 from app.services.intake.registration import register_case
 from app.services.reading import case_search, case_views
@@ -131,6 +133,15 @@ def add_attachment(call: Call, case_id: int) -> tuple[Any, int]:
     upload = request.files.get("file")
     return attach_scan(call.session, call.runtime, call.actor, case_id, request.form.get("material"),
                        upload.filename if upload else "", upload.read() if upload else b""), 201
+
+
+@bp.post("/tasks/<task_id>/photos")
+@api(write=True)
+def add_photo(call: Call, task_id: str) -> tuple[Any, int]:
+    upload = request.files.get("file")
+    row = attach_photo(call.session, call.runtime, call.actor, task_id, upload.filename if upload else "",
+                       upload.read() if upload else b"")
+    return attachment_view(row), 201
 
 
 @bp.get("/attachments/<attachment_id>")

@@ -6,16 +6,18 @@ any state-changing request they make, see ``app/web/edge/browser_session.py``).
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, abort, render_template, request, send_from_directory
+from markupsafe import Markup, escape
 
 from app.domain.clock import BUREAU_ZONE
 from app.domain.errors import InvalidInput
 from app.scenarios import report as scenario_files
 from app.persistence import scenario_store
-from app.scenarios.run_report import summary_of
+from app.scenarios.run_report import coverage_of, summary_of
 from app.scenarios.views import library_coverage, run_view
 from app.services.audit import trail as audit_trail
 from app.services.audit.readable import raw_json
@@ -44,6 +46,15 @@ def _nav() -> dict[str, Any]:
 @bp.app_template_filter("raw_json")
 def raw_json_filter(value: dict[str, Any]) -> str:
     return raw_json(value)  # Chinese as it is; Jinja escapes it for HTML
+
+
+_QUOTED_CODE = re.compile(r"“([A-Za-z0-9_.\-]+)”")
+
+
+@bp.app_template_filter("codes_marked")
+def codes_marked(text: str | None) -> Markup:
+    """A scenario's sentence with the machine values it quotes (usernames such as “window”) set as code."""
+    return Markup(_QUOTED_CODE.sub(r"“<code>\1</code>”", str(escape(text or ""))))
 
 
 @bp.app_template_filter("beijing_time")
@@ -104,6 +115,23 @@ def scenarios(call: Call) -> Any:
                                run=run_view(run))
     summary = scenario_files.read_summary(call.runtime.settings.reports_dir)
     return render_template("audit/scenarios.html", summary=summary, run=None)
+
+
+@bp.get("/scenarios/report")
+@page(roles=AUDIT_ROLES)
+def scenario_report(call: Call) -> Any:
+    """The whole report of the latest run (every scenario with its steps, the path coverage) in
+    the site's pages; the standalone HTML file stays a download."""
+    run, _ = library_coverage(call.session, call.runtime)
+    if run is not None:
+        summary = summary_of(run, scenario_store.results(call.session, run.id))
+        return render_template("audit/report.html", summary=summary, coverage=coverage_of(run), run=run_view(run))
+    reports_dir = call.runtime.settings.reports_dir
+    written = scenario_files.read_summary(reports_dir)
+    if written is None:
+        abort(404)
+    coverage = path_coverage.read_report(reports_dir / scenario_files.COVERAGE_JSON) or path_coverage.CoverageReport()
+    return render_template("audit/report.html", summary=written, coverage=coverage, run=None)
 
 
 @bp.get("/reports/<name>")

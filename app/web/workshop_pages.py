@@ -14,7 +14,7 @@ from flask import Blueprint, render_template, request
 from app.persistence import scenario_store
 from app.scenarios import library, runs
 from app.scenarios.catalogue import load_catalogue
-from app.scenarios.report import render_steps
+from app.scenarios.completion import chinese_sentence
 from app.scenarios.views import diagrams_of_run, document_view, library_view, revision_view, run_view
 from app.services.processes import modeler as process_models
 from app.web import workshop_api
@@ -101,4 +101,7 @@ def run_page(call: Call, run_id: int) -> Any:
 @bp.get("/steps")
 @page(roles=library.READERS)
 def steps_page(call: Call) -> Any:
-    return render_steps(load_catalogue())
+    sections = [{"title": section.title,
+                 "entries": [{"keyword": e.keyword, "sentence": chinese_sentence(e.pattern), "doc": e.doc}
+                             for e in section.entries]} for section in load_catalogue()]
+    return render_template("audit/steps.html", sections=sections)

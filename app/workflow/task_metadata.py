@@ -29,10 +29,19 @@ CERTIFICATE_ACTIONS = ("issue", "refusal", "deliver", "cancel")
 #: a task-data variable, or one key inside it: ``department`` or ``stage_item.department``
 _PATH = re.compile(r"^[a-z][a-z0-9_]{0,63}(\.[a-z][a-z0-9_]{0,63})?$")
 CASE_RESULTS = ("approved", "rejected", "not_accepted", "withdrawn", "revoked", "upheld", "licence_withdrawn")
-FIELD_TYPES = ("text", "bool", "int", "date", "enum")
+FIELD_TYPES = ("text", "bool", "int", "date", "enum", "person", "photos")
+#: ``date(past)``: a day that has come: not after today, not before the case was registered
+DATE_OPTIONS = ("past",)
+#: ``person(role)``: another active user of that role in the task's department
+PERSON_ROLES = ("window", "reviewer", "leader", "inspector")
+#: how a field declaration reads: ``name:type``, ``!`` after the type when it must be filled
+FIELD_SYNTAX = ("text、bool、int、date、date(past)、enum(选项一|选项二)、person(角色)、photos，"
+                "类型后加“!”表示必填")
 MAX_TEXT = 2_000
+MAX_PHOTOS = 30
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-_ENUM = re.compile(r"^enum\((.+)\)$")
+_ENUM = re.compile(r"^(?:enum|choice)\((.+)\)$")
+_OPTION = re.compile(r"^(date|person)\(([a-z_]+)\)$")
 
 
 class MetadataError(ValueError):
@@ -41,9 +50,16 @@ class MetadataError(ValueError):
 
 @dataclass(frozen=True)
 class FieldSpec:
+    """One form field of a step: ``type`` one of FIELD_TYPES; ``choices`` of an enum; ``option``
+    ``past`` of a date, the role of a person; ``required``: the step cannot be completed without it
+    (what needs the case or the database — a past date, a real colleague, the photos — the service
+    checks)."""
+
     name: str
     type: str
     choices: tuple[str, ...] = ()
+    required: bool = False
+    option: str | None = None
 
     def from_form(self, raw: str) -> Any:
         """Turn a form string into the field's type; ``coerce`` then validates it."""
@@ -78,6 +94,15 @@ class FieldSpec:
             if isinstance(value, bool) or not isinstance(value, int) or abs(value) > 10**12:
                 raise bad("整数")
             return value
+        if self.type == "person":
+            if not isinstance(value, str) or not _NAME.match(value.strip()):
+                raise bad("本系统中的人员")
+            return value.strip()
+        if self.type == "photos":
+            if not isinstance(value, list) or len(value) > MAX_PHOTOS \
+                    or not all(isinstance(v, str) and len(v) <= 64 for v in value):
+                raise bad(f"已上传照片的编号列表（至多 {MAX_PHOTOS} 张）")
+            return list(dict.fromkeys(value))
         if self.type == "date":
             if not isinstance(value, str):
                 raise bad("日期（YYYY-MM-DD）")
@@ -143,6 +168,7 @@ def _pairs(text: str, what: str, *, values: bool = False) -> dict[str, str]:
 
 
 def parse_fields(text: str) -> tuple[FieldSpec, ...]:
+    """``finding:enum(合格|不合格)!;inspected_on:date(past)!;second_inspector:person(inspector)!;photos:photos``"""
     fields: list[FieldSpec] = []
     for part in filter(None, (p.strip() for p in text.split(";"))):
         name, sep, kind = part.partition(":")
@@ -151,19 +177,33 @@ def parse_fields(text: str) -> tuple[FieldSpec, ...]:
             raise MetadataError(f"字段声明应为“名称:类型”，名称为小写英文标识：{part}")
         if name in ("decision", "opinion"):
             raise MetadataError(f"字段名“{name}”为保留字")
-        match = _ENUM.match(kind)
-        if match:
-            choices = tuple(c.strip() for c in match.group(1).split("|") if c.strip())
-            if not choices:
-                raise MetadataError(f"字段“{name}”的枚举值为空")
-            fields.append(FieldSpec(name, "enum", choices))
-        elif kind in FIELD_TYPES and kind != "enum":
-            fields.append(FieldSpec(name, kind))
-        else:
-            raise MetadataError(f"字段“{name}”的类型“{kind}”不受支持（text/bool/int/date/enum(...)）")
+        required = kind.endswith("!")
+        kind = kind.removesuffix("!").strip()
+        fields.append(_field(name, kind, required))
     if len({f.name for f in fields}) != len(fields):
         raise MetadataError("字段名重复")
     return tuple(fields)
+
+
+def _field(name: str, kind: str, required: bool) -> FieldSpec:
+    match = _ENUM.match(kind)
+    if match:
+        choices = tuple(c.strip() for c in match.group(1).split("|") if c.strip())
+        if not choices:
+            raise MetadataError(f"字段“{name}”的枚举值为空")
+        return FieldSpec(name, "enum", choices, required)
+    option = _OPTION.match(kind)
+    if option:
+        base, value = option.groups()
+        allowed = DATE_OPTIONS if base == "date" else PERSON_ROLES
+        if value not in allowed:
+            raise MetadataError(f"字段“{name}”的类型“{kind}”中的“{value}”无效，应为：{'、'.join(allowed)}")
+        return FieldSpec(name, base, (), required, value)
+    if kind == "person":
+        raise MetadataError(f"字段“{name}”为人员时须写明角色，如 person(inspector)")
+    if kind in FIELD_TYPES and kind != "enum":
+        return FieldSpec(name, kind, (), required)
+    raise MetadataError(f"字段“{name}”的类型“{kind}”不受支持（{FIELD_SYNTAX}）")
 
 
 def human_task_from_properties(element_id: str, name: str, lane: str | None,

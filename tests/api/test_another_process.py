@@ -11,6 +11,7 @@ from tests.support.api import ApiClient
 from tests.support.bundles import PHARMACY, register_bundle
 from tests.support.cases import work
 from tests.support.parallel import ENTERTAINMENT, accepted, answer
+from tests.support.inspection_form import on_site
 
 
 def another_process(settings: Any, clock: Any) -> ApiClient:
@@ -39,7 +40,7 @@ def test_the_items_of_a_bundle_finish_in_another_process(api, settings, clock):
         if task["element_id"] in ("review_item", "decide_item", "accept_application"):
             body["decision"] = "approve"
         if task["element_id"].startswith("inspect"):
-            body["data"] = {"finding": "合格"}
+            body["data"] = on_site(case, task, user, {"finding": "合格"})
         if task["element_id"] == "issue_results":
             body["data"] = {"delivery": "窗口领取"}
         response = client.post(f"/api/v1/tasks/{task['id']}/complete", as_user=user, json=body)

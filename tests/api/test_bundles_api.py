@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tests.support.bundles import BOOK_CAFE, PHARMACY, bundle, register_bundle
 from tests.support.cases import work
+from tests.support.inspection_form import on_site
 
 
 def test_shared_materials_are_asked_once(api):
@@ -30,6 +31,7 @@ def test_every_item_keeps_its_own_result_and_certificate_and_results_issue_toget
 
     def do(user: str, department: str, **body) -> dict:
         task = next(t for t in case["tasks"] if t["department"] == department)
+        body = {**body, "data": on_site(case, task, user, body.get("data") or {})}
         response = api.post(f"/api/v1/tasks/{task['id']}/complete", as_user=user, json=body)
         assert response.status_code == 200, response.get_json()
         return response.get_json()["case"]

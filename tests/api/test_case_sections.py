@@ -11,6 +11,7 @@ from tests.support.parallel import ENTERTAINMENT, accepted, answer
 from tests.support.projects import GOVERNMENT, complete, materials_of, pass_survey
 from tests.support.projects import register as register_project
 from tests.support.time_limits import at, returned
+from tests.support.inspection_form import inspection_body
 
 SECTION_IDS = ("section-items", "section-parallel", "section-inspection", "section-gaps", "section-links")
 
@@ -108,7 +109,7 @@ def test_inspection_shows_the_mode_its_rule_experts_findings_and_conclusion(app,
     for department, finding in (("fire_rescue", "限期整改"), ("health", "合格"), ("site_survey", "合格")):
         task = next(t for t in case["tasks"] if t["department"] == department)
         response = api.post(f"/api/v1/tasks/{task['id']}/complete", as_user=f"inspector_{department}",
-                            json={"opinion": f"{department}意见", "data": {"finding": finding}})
+                            json=inspection_body(case, task, f"inspector_{department}", finding, f"{department}意见"))
         case = response.get_json()["case"]
     case = work(api, case, "inspector_site_survey", opinion="整改后符合要求", data={"finding": "合格"})
     page = text(client_for(app, "leader_education").get(f"/cases/{case['id']}"))

@@ -5,13 +5,14 @@ from __future__ import annotations
 from tests.support.inspection import SCHOOL, to_inspection
 from tests.support.pages import login, text
 from tests.support.time_limits import accepted
+from tests.support.inspection_form import inspection_body
 
 
 def _inspected_jointly(api):
     case = to_inspection(api, SCHOOL, "reviewer_education")
     for task in case["tasks"]:
         response = api.post(f"/api/v1/tasks/{task['id']}/complete", as_user=f"inspector_{task['department']}",
-                            json={"opinion": "现场符合要求", "data": {"finding": "合格"}})
+                            json=inspection_body(case, task, f"inspector_{task['department']}", "合格", "现场符合要求"))
         assert response.status_code == 200, response.get_json()
     return response.get_json()["case"]
 

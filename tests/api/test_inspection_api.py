@@ -6,6 +6,7 @@ from sqlalchemy import select
 from app.persistence.models import AuditEvent, RuleDecisionRecord
 from tests.support.cases import work
 from tests.support.inspection import FOREST, SCHOOL, to_inspection
+from tests.support.inspection_form import inspection_body
 
 
 def test_case_shows_the_decision_its_explanation_and_the_ruleset_version(api, ext):
@@ -43,7 +44,7 @@ def test_every_department_finds_on_its_own_task_and_each_finding_is_kept(api):
                           json={"opinion": "x", "data": {"finding": "合格"}})
         assert denied.status_code == 403
         response = api.post(f"/api/v1/tasks/{task['id']}/complete", as_user=f"inspector_{department}",
-                            json={"opinion": f"{department} 意见", "data": {"finding": finding}})
+                            json=inspection_body(case, task, f"inspector_{department}", finding, f"{department} 意见"))
         assert response.status_code == 200, response.get_json()
         case = response.get_json()["case"]
     kept = {f["department"]: (f["finding"], f["opinion"]) for f in case["inspection"]["findings"]}
@@ -55,7 +56,7 @@ def test_entrusted_inspection_goes_to_the_qualified_department(api):
     case = to_inspection(api, FOREST, "reviewer_forestry")
     assert case["inspection"]["mode"] == "entrusted" and case["inspection"]["rule_id"] == "R4"
     assert [(t["name"], t["department"], t["candidates"]) for t in case["tasks"]] == [
-        ("受托核查并反馈", "forestry", ["inspector_forestry"])]
+        ("受托核查并反馈", "forestry", ["inspector2_forestry", "inspector_forestry"])]
 
 
 def test_case_facts_override_the_catalogue_and_are_checked_at_registration(api):

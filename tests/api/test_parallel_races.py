@@ -21,6 +21,7 @@ from tests.support.cases import register, work
 from tests.support.projects import ENTERPRISE, complete, only
 from tests.support.projects import register as register_project
 from tests.support.races import race
+from tests.support.inspection_form import on_site
 
 ENTERTAINMENT = "XK-0008"  # 会签: 文化和旅游局 + 消防救援大队
 BILLBOARD = "XK-0015"      # 或签: 城市管理局, 自然资源局, 交通运输局
@@ -29,8 +30,10 @@ PHARMACY = "YJS-0001"      # 一件事: 药品零售企业许可 + 食品经营�
 ROUNDS = 12
 
 
-def _answers(api: Any, tasks: list[dict], user_prefix: str, body: dict) -> list[int]:
-    calls = [(f"{user_prefix}{t['department']}", f"/api/v1/tasks/{t['id']}/complete", body) for t in tasks]
+def _answers(api: Any, tasks: list[dict], user_prefix: str, body: dict, case: dict | None = None) -> list[int]:
+    calls = [(f"{user_prefix}{t['department']}", f"/api/v1/tasks/{t['id']}/complete",
+              {**body, "data": on_site(case, t, f"{user_prefix}{t['department']}", body.get("data") or {})})
+             for t in tasks]
     answers = race(api, calls)
     assert all(a.status < 500 for a in answers), [a.body for a in answers]
     return [a.status for a in answers]
@@ -99,7 +102,7 @@ def _project_at_items(api: Any) -> tuple[dict, list[dict]]:
     case = register_project(api, code=ENTERPRISE)
     case = complete(api, case, case["tasks"][0], "reviewer_development_reform", "approve")
     survey = _parallel_tasks(case, "联合现场核查")
-    statuses = _answers(api, survey, "inspector_", {"opinion": "同意", "data": {"finding": "合格"}})
+    statuses = _answers(api, survey, "inspector_", {"opinion": "同意", "data": {"finding": "合格"}}, case)
     assert statuses == [200] * len(survey)
     case = api.get(f"/api/v1/cases/{case['id']}", as_user="window").get_json()
     case = complete(api, case, only(case, "形成联合核查结论"), "inspector_site_survey", None, finding="合格")

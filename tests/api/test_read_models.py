@@ -39,6 +39,7 @@ from tests.support.projects import GOVERNMENT, materials_of, pass_survey
 from tests.support.projects import complete as complete_project
 from tests.support.projects import register as register_project
 from tests.support.time_limits import returned
+from tests.support.inspection_form import inspection_body
 
 #: keys the API never has: the pages add them (a bundle's materials: the items each serves)
 PAGE_ONLY = {("CaseMaterial", "items")}
@@ -111,7 +112,8 @@ def _cases_of_every_kind(api: Any, clock: Any) -> list[dict[str, Any]]:
     for department in ("fire_rescue", "health"):  # two of the joint inspection's findings
         task = next(t for t in inspected["tasks"] if t["department"] == department)
         inspected = api.post(f"/api/v1/tasks/{task['id']}/complete", as_user=f"inspector_{department}",
-                             json={"opinion": "合格", "data": {"finding": "合格"}}).get_json()["case"]
+                             json=inspection_body(inspected, task, f"inspector_{department}", "合格", "合格")
+                             ).get_json()["case"]
     bundle = work(api, register_bundle(api, BOOK_CAFE), "window", "approve", "受理")
     project = register_project(api, materials=materials_of(api, GOVERNMENT, ("节能报告",)))
     project = complete_project(api, project, project["tasks"][0], "reviewer_development_reform", "approve")

@@ -21,6 +21,7 @@ from tests.support.bundles import PHARMACY, register_bundle
 from tests.support.cases import register, work
 from tests.support.model_samples import SHIPPED
 from tests.support.parallel import ENTERTAINMENT, RIVER
+from tests.support.inspection_form import on_site
 
 
 @pytest.fixture
@@ -36,10 +37,16 @@ def _answer_alternately(clients: list[ApiClient], case: dict, name: str, body: d
     while tasks := [t for t in case["tasks"] if t["name"] == name]:
         response = clients[turn % 2].post(f"/api/v1/tasks/{tasks[0]['id']}/complete",
                                           as_user=tasks[0]["candidates"][0],
-                                          json=body or {"decision": "approve", "opinion": "同意"})
+                                          json=_filled(case, tasks[0], body))
         assert response.status_code == 200, response.get_json()
         case, turn = response.get_json()["case"], turn + 1
     return case
+
+
+def _filled(case: dict, task: dict, body: dict | None) -> dict:
+    if body is None:
+        return {"decision": "approve", "opinion": "同意"}
+    return {**body, "data": on_site(case, task, task["candidates"][0], body.get("data") or {})}
 
 
 def _agrees(ext: Any, case_id: int) -> None:

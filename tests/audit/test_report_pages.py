@@ -8,6 +8,7 @@ from app.scenarios.report import write_run
 from app.scenarios.results import RunSummary, ScenarioResult, StepResult
 from app.services.processes.coverage import collect, read_report
 from tests.support.cases import register, work
+from tests.support.english import english_words
 from tests.support.pages import login
 
 VIEWER = "/vendor/bpmn-js/dist/bpmn-navigated-viewer.production.min.js"
@@ -61,3 +62,27 @@ def test_scenarios_page_links_the_latest_report_files(app, ext, api):
     assert report.status_code == 200 and "场景运行报告" in report.get_data(as_text=True)
     for name in ("secret_key", "..%2Finstance%2Fsecret_key", "report.html.tmp"):
         assert client.get(f"/audit/reports/{name}").status_code == 404, name
+
+
+def test_the_step_catalogue_is_a_chinese_page_inside_the_site(app):
+    html = _auditor(app).get("/audit/steps").get_data(as_text=True)
+    assert 'class="site-nav"' in html or "工作台" in html  # the site's header and navigation
+    assert 'class="audit-nav"' in html and "<h1>步骤目录</h1>" in html
+    assert "综合窗口收到“〈申请人〉”申请“〈事项名称〉”的全部材料" in html
+    assert "办理过程记录了〈数量：整数〉条“〈动作〉”事件" in html
+    assert "app.scenarios" not in html and "〈applicant〉" not in html
+    assert english_words(html) == set(), english_words(html)
+
+
+def test_the_scenario_report_is_a_chinese_page_inside_the_site(app, ext, api):
+    client = _auditor(app)
+    assert client.get("/audit/scenarios/report").status_code == 404  # no run yet
+    _write_latest_run(ext, api)
+    page = client.get("/audit/scenarios").get_data(as_text=True)
+    assert "/audit/scenarios/report" in page and english_words(page) == set()
+    html = client.get("/audit/scenarios/report").get_data(as_text=True)
+    assert "工作台" in html and 'class="audit-nav"' in html and "<h1>场景运行报告</h1>" in html
+    assert "功能：窗口受理" in html and "场景：不予受理" in html and "承诺件标准流程" in html
+    assert "流转“受理”" in html  # an uncovered flow by its label, not its id
+    assert "flow_to_review" not in html and "x.feature" not in html
+    assert english_words(html) == set(), english_words(html)

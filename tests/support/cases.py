@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.support.inspection_form import on_site
+
 FOOD = "XK-0001"  # 食品经营许可, 市场监督管理局, 承诺件
 FOOD_REPLACEMENT = "XK-0002"  # 食品经营许可证补办, 即办件
 
@@ -26,7 +28,7 @@ def work(api: Any, case: dict, user: str, decision: str | None = None, opinion: 
          data: dict | None = None, expect: int = 200) -> Any:
     """Complete the case's first open task as ``user``; the case after it (or the error body)."""
     task = case["tasks"][0]
-    body: dict[str, Any] = {"opinion": opinion, "data": data or {}}
+    body: dict[str, Any] = {"opinion": opinion, "data": on_site(case, task, user, data or {})}
     if decision:
         body["decision"] = decision
     response = api.post(f"/api/v1/tasks/{task['id']}/complete", as_user=user, json=body)

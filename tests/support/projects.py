@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.support.inspection_form import on_site
+
 GOVERNMENT, ENTERPRISE = "GCXM-ZF", "GCXM-QY"
 PROJECT = {"name": "县第一中学教学楼", "location": "城南新区学府路", "project_code": "2026-610000-47-01-000001"}
 
@@ -29,7 +31,7 @@ def register(api: Any, code: str = GOVERNMENT, expect: int = 201, **body: Any) -
 
 def complete(api: Any, case: dict, task: dict, user: str, decision: str | None, expect: int = 200,
              **data: Any) -> dict:
-    body: dict[str, Any] = {"opinion": "同意", "data": data}
+    body: dict[str, Any] = {"opinion": "同意", "data": on_site(case, task, user, data)}
     if decision:
         body["decision"] = decision
     response = api.post(f"/api/v1/tasks/{task['id']}/complete", as_user=user, json=body)

@@ -53,8 +53,10 @@ CASE_RESULTS = {"approved", "rejected", "not_accepted", "withdrawn", "revoked", 
 OPINIONS = {"required", "optional"}
 KNOWN_PROPERTIES = {"stage", "decisions", "results", "opinion", "fields", "department_from",
                     "suspends_clock", "item_from", "project_stage_from", "opens_case", "certificate"}
-FINDING_FIELD = "finding:enum(合格|限期整改|不合格)"
-FIELD_TYPE = re.compile(r"^(text|bool|int|date|enum\([^|()]+(\|[^|()]+)*\))$")
+FINDING_FIELD = "finding:enum(合格|限期整改|不合格)!"
+#: done on site: the day, the second inspector (two are required by law), the finding, the photos
+ON_SITE_FIELDS = "inspected_on:date(past)!;second_inspector:person(inspector)!;finding:enum({})!;photos:photos"
+FIELD_TYPE = re.compile(r"^(text|bool|int|date|date\(past\)|person\(inspector\)|photos|enum\([^|()]+(\|[^|()]+)*\))!?$")
 
 SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -228,15 +230,15 @@ EXPECTED = {
         "user_tasks": {
             "inspect_independently": ("核查人员", {
                 "stage": "inspecting", "item_from": "inspection_item", "department_from": "inspection_lead",
-                "opinion": "required", "fields": FINDING_FIELD,
+                "opinion": "required", "fields": ON_SITE_FIELDS.format("合格|限期整改|不合格"),
             }),
             "inspect_on_commission": ("核查人员", {
                 "stage": "inspecting", "item_from": "inspection_item", "department_from": "qualified_department",
-                "opinion": "required", "fields": FINDING_FIELD,
+                "opinion": "required", "fields": ON_SITE_FIELDS.format("合格|限期整改|不合格"),
             }),
             "inspect_jointly": ("核查人员", {
                 "stage": "inspecting", "item_from": "inspection_item", "department_from": "joint_department",
-                "opinion": "required", "fields": FINDING_FIELD,
+                "opinion": "required", "fields": ON_SITE_FIELDS.format("合格|限期整改|不合格"),
             }),
             "conclude_joint_inspection": ("核查人员", {
                 "stage": "inspecting", "item_from": "inspection_item", "department_from": "inspection_lead",
@@ -245,7 +247,7 @@ EXPECTED = {
             "reinspect_after_rectification": ("核查人员", {
                 "stage": "inspecting", "item_from": "inspection_item", "department_from": "inspection_lead",
                 "suspends_clock": "rectification", "opinion": "required",
-                "fields": "finding:enum(合格|不合格)",
+                "fields": ON_SITE_FIELDS.format("合格|不合格"),
             }),
         },
     },

@@ -134,7 +134,7 @@ def act_through_api(services: ScenarioServices, case_id: int, username: str, act
 
 @then("接口拒绝，状态码为{status:d}，提示“{message}”")
 def api_refused(answer: object, status: int, message: str) -> None:
-    """上一次接口调用被拒绝：HTTP 状态码和中文提示中的文字。"""
+    """上一次接口调用被拒绝：接口返回的状态码和中文提示中的文字。"""
     response = expect_answer(answer, ApiResponse, "一次接口调用的回应")
     expect(response.status == status, f"预期状态码 {status}，实际 {response.status}：{response.body}")
     found = (response.body or {}).get("message", "")

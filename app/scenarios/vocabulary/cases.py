@@ -6,6 +6,7 @@ from typing import Any
 
 from app.domain.errors import OneSealError
 from app.scenarios.expect import ExpectationFailed, expect, expect_equal, expect_in
+from app.scenarios.inspection_form import filled_in
 from app.scenarios.registry import given, then, when
 from app.scenarios.services import ScenarioServices
 from app.services.casework.claims import claim_task
@@ -65,7 +66,7 @@ def work(services: ScenarioServices, case_id: int | None, username: str, step: s
 
     def action(session: Any, runtime: Any) -> None:
         claim_task(session, runtime, actor, task_id)
-        complete_task(session, runtime, actor, task_id, completion)
+        complete_task(session, runtime, actor, task_id, filled_in(session, runtime, actor, task_id, completion))
 
     try:
         services.run(action)
@@ -127,7 +128,8 @@ def work_with_field(services: ScenarioServices, case_id: int, username: str, ste
 @when("“{username}”办理“{step}”环节，核查结论为“{finding}”，意见为“{opinion}”", produces="answer")
 def inspect(services: ScenarioServices, case_id: int, username: str, step: str, finding: str,
             opinion: str) -> OneSealError | None:
-    """核查人员签收并办理一个现场核查环节，给出核查结论（合格、限期整改、不合格）和意见。"""
+    """核查人员签收并办理一个现场核查环节，给出核查结论（合格、限期整改、不合格）和意见；到场核查的环节
+    核查日期记为当天，第二核查人为本部门另一名核查人员（要写明时用“核查日期为…，第二核查人为…”一句）。"""
     return work(services, case_id, username, step, None, opinion, {"finding": finding})
 
 
@@ -145,7 +147,7 @@ def result_is(services: ScenarioServices, case_id: int, label: str) -> None:
 
 @then("当前待办环节为“{step}”，由“{role}”办理")
 def current_step(services: ScenarioServices, case_id: int, step: str, role: str) -> None:
-    """办件当前唯一的待办环节及其角色（window/reviewer/leader 或中文泳道名）。"""
+    """办件当前唯一的待办环节及其角色（角色名称如“分管领导”，或泳道名）。"""
     tasks = services.detail(case_id)["tasks"]
     expect_equal([t["name"] for t in tasks], [step], tasks)
     expect_equal(tasks[0]["role"], ROLES.get(role, role))

@@ -79,7 +79,7 @@ def document_number(services: ScenarioServices, case_id: int, type_name: str, nu
 
 @then("“{type_name}”由本局电子印章签章，文件完好")
 def signed_by_bureau(services: ScenarioServices, case_id: int, type_name: str) -> None:
-    """用独立的签章校验（pyHanko 校验器）核验证照 PDF：签章有效、文件未被修改、签章证书属于本局电子印章。"""
+    """用独立的签章校验（与签章程序无关的校验器）核验证照 PDF：签章有效、文件未被修改、签章证书属于本局电子印章。"""
     document = _document(services, case_id, type_name)
     data = services.read(lambda session: session.scalar(select(Certificate.pdf).where(Certificate.id == document.id)))
     chains, fingerprints = services.read(lambda session: trusted_chains(session, services.runtime.seals))

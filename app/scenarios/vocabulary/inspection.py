@@ -2,10 +2,12 @@
 Site inspection on real cases: how the rules routed it, who inspects, what each department found."""
 from __future__ import annotations
 
+from app.domain.errors import OneSealError
+from app.persistence.users import usernames_named
 from app.scenarios.expect import expect, expect_equal, present
-from app.scenarios.registry import given, then
+from app.scenarios.registry import given, then, when
 from app.scenarios.services import ScenarioServices
-from app.scenarios.vocabulary.cases import register
+from app.scenarios.vocabulary.cases import register, work
 from app.scenarios.vocabulary.rules import RISK
 
 
@@ -67,3 +69,38 @@ def department_finding(services: ScenarioServices, case_id: int, department: str
     mine = [f for f in inspection["findings"] if f["department_name"] == department]
     expect(mine, f"预期“{department}”给出了核查结论，实际没有：{inspection['findings']}")
     expect_equal(mine[-1]["finding"], finding, inspection["findings"])
+
+
+def _username(services: ScenarioServices, person: str) -> str:
+    """A person as a scenario names them: by display name (现场勘验股核查员二) or username."""
+    found = services.read(lambda session: usernames_named(session, person))
+    return found[0] if found else person
+
+
+@when("“{username}”办理“{step}”环节，核查日期为“{day}”，第二核查人为“{second}”，核查结论为“{finding}”，意见为“{opinion}”",
+      produces="answer")
+def inspect_with_form(services: ScenarioServices, case_id: int, username: str, step: str, day: str, second: str,
+                      finding: str, opinion: str) -> OneSealError | None:
+    """核查人员填写完整的核查表：核查日期（不晚于今天、不早于登记日）、第二核查人（本部门另一名核查人员，
+    写姓名或用户名；核查须两人）、核查结论和意见。"""
+    return work(services, case_id, username, step, None, opinion,
+                {"inspected_on": day, "second_inspector": _username(services, second), "finding": finding})
+
+
+@when("“{username}”提交“{step}”环节但未填写核查表，意见为“{opinion}”", produces="answer")
+def inspect_without_form(services: ScenarioServices, case_id: int, username: str, step: str,
+                         opinion: str) -> OneSealError | None:
+    """核查人员只写意见就提交核查环节（核查日期、第二核查人、核查结论都未填写）。"""
+    return work(services, case_id, username, step, None, opinion, {})
+
+
+@then("“{department}”的核查由“{inspector}”和“{second}”两人于“{day}”完成")
+def inspected_by_two(services: ScenarioServices, case_id: int, department: str, inspector: str, second: str,
+                     day: str) -> None:
+    """某部门的现场核查记录了两名核查人员（姓名）和核查日期。"""
+    detail = services.detail(case_id)
+    inspection = present(detail["inspection"], "本案没有现场核查")
+    mine = [f for f in inspection["findings"] if f["department_name"] == department]
+    expect(mine, f"预期“{department}”给出了核查结论，实际没有：{inspection['findings']}")
+    expect_equal((mine[-1]["by"], mine[-1]["second_inspector"], mine[-1]["inspected_on"]),
+                 (_username(services, inspector), _username(services, second), day))

@@ -8,6 +8,7 @@ from typing import Any
 from app.domain.errors import OneSealError
 from app.persistence.models import TaskRecord
 from app.scenarios.expect import expect, expect_equal, present
+from app.scenarios.inspection_form import filled_in
 from app.scenarios.registry import given, then, when
 from app.scenarios.services import ScenarioServices
 from app.scenarios.vocabulary.cases import DECISIONS, listed, register
@@ -50,8 +51,8 @@ def _complete(services: ScenarioServices, task: TaskRecord, username: str, decis
               data: dict[str, Any] | None = None) -> None:
     actor = services.actor(username)
     completion = Completion(decision=decision, opinion=opinion, data=data or {})
-    services.run(lambda session, runtime: (claim_task(session, runtime, actor, task.id),
-                                           complete_task(session, runtime, actor, task.id, completion)))
+    services.run(lambda session, runtime: (claim_task(session, runtime, actor, task.id), complete_task(
+        session, runtime, actor, task.id, filled_in(session, runtime, actor, task.id, completion))))
 
 
 def _each(services: ScenarioServices, case_id: int, step: str, role: str, decision: str | None,

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.domain.errors import Conflict, InvalidInput
+from app.domain.errors import Conflict, FieldsRequired, InvalidInput
 from app.domain.field_labels import field_label
 from app.domain.kinds import TaskKind, TaskStatus
 from app.observability import metrics
@@ -28,12 +28,13 @@ from app.services.actor import Actor
 from app.services.certificates.issuing import after_step as certificates_after_step
 from app.services.casework.claims import ensure_may_act, ensure_ready_for
 from app.services.casework.follow_up import after_decision
-from app.services.supervision_push import findings
+from app.services.casework.form_fields import Problems, check_fields
 from app.services.casework.guards import check_step
 from app.services.casework.supplement import SupplementStep, supplement_step
 from app.services.clock.time_limits import start_clock
 from app.services.processes.deployed import definition_for
 from app.services.runtime import Runtime
+from app.services.supervision_push import findings
 from app.services.statistics.rollup import figure_mark, refresh_case
 from app.services.stepping.advance import StepEffects, advance_case
 from app.services.stepping.project_clock import follow_stage
@@ -74,7 +75,11 @@ def complete_task(session: Session, runtime: Runtime, actor: Actor, task_id: str
 
     definition = definition_for(session, runtime, case.process_version_id)
     spec = definition.human_task(task.element_id)
-    data = _validate_submission(spec, completion)
+    data, problems = _validate_submission(spec, completion)
+    check_fields(session, runtime, actor, case, task, spec, data, problems)
+    _refuse(spec, problems)
+    if spec.decisions:
+        data["decision"] = completion.decision
     item = runtime.catalogue.subject(case.item_code)
     supplement = supplement_step(session, item, case, spec, completion.decision, completion.notice,
                                  completion.materials)
@@ -128,10 +133,9 @@ def _record_events(session: Session, case: Case, task: TaskRecord, actor: Actor,
     effects.write(session)
 
 
-def _validate_submission(spec: HumanTaskSpec, completion: Completion) -> dict[str, Any]:
-    """Check decision, opinion and fields against the diagram; return the data for the engine.
-    Every problem is found before one error names them all (``details.fields``: field → message),
-    so the page shows each next to its field at once."""
+def _validate_submission(spec: HumanTaskSpec, completion: Completion) -> tuple[dict[str, Any], Problems]:
+    """Check decision, opinion and fields against the diagram; return the data for the engine
+    and every problem found (field → (code, message)); ``form_fields`` adds what needs the case."""
     if not isinstance(completion.data, dict):
         raise InvalidInput("invalid_data", "data 应为对象", field="data")
     problems: dict[str, tuple[str, str]] = {}
@@ -156,17 +160,24 @@ def _validate_submission(spec: HumanTaskSpec, completion: Completion) -> dict[st
             data[name] = field_spec.coerce(value)
         except InvalidInput as err:
             problems[name] = (err.code, err.message)
-    if problems:
-        field, (code, message) = next(iter(problems.items()))
-        if len(problems) > 1:
-            message = "；".join(text for _, text in problems.values())
-        details: dict[str, Any] = {"field": field, "fields": {f: text for f, (_, text) in problems.items()}}
-        if "decision" in problems and spec.decisions:
-            details["allowed"] = list(spec.decisions)
-        raise InvalidInput(code, message, **details)
-    if spec.decisions:
-        data["decision"] = decision
-    return data
+    return data, problems
+
+
+def _refuse(spec: HumanTaskSpec, problems: Problems) -> None:
+    """One error naming every problem (``details.fields``: field → message), so the page shows
+    each next to its field at once; a required field left empty makes it a 422 ``field_required``."""
+    if not problems:
+        return
+    missing = [f for f, (code, _) in problems.items() if code == "field_required"]
+    field, (code, message) = (missing[0], problems[missing[0]]) if missing else next(iter(problems.items()))
+    if len(problems) > 1:
+        message = "；".join(text for _, text in problems.values())
+    details: dict[str, Any] = {"field": field, "fields": {f: text for f, (_, text) in problems.items()}}
+    if missing:
+        details["missing"] = missing
+    if "decision" in problems and spec.decisions:
+        details["allowed"] = list(spec.decisions)
+    raise (FieldsRequired if missing else InvalidInput)(code, message, **details)
 
 
 def _record_completion(session: Session, runtime: Runtime, case: Case, task: TaskRecord,

@@ -9,7 +9,6 @@ in the caller's transaction."""
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 import uuid
 from typing import TypedDict
 
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.errors import Forbidden, InvalidInput, TooLarge
 from app.domain.roles import Role
+from app.domain.uploads import clean_name, content_type_of
 from app.persistence import attachments as attachment_queries
 from app.persistence.attachment_models import Attachment
 from app.persistence.audit import append_event
@@ -24,9 +24,6 @@ from app.services.access.visibility import load_visible_case
 from app.services.actor import Actor
 from app.services.runtime import Runtime
 
-#: content signatures of what may be uploaded
-SIGNATURES = ((b"%PDF-", "application/pdf"), (b"\xff\xd8\xff", "image/jpeg"),
-              (b"\x89PNG\r\n\x1a\n", "image/png"))
 UPLOADERS = (Role.WINDOW, Role.ADMIN)
 MAX_PER_CASE = 200
 
@@ -34,6 +31,7 @@ MAX_PER_CASE = 200
 class AttachmentView(TypedDict):
     id: str
     material_code: str | None
+    task_id: str | None
     kind: str
     filename: str
     content_type: str
@@ -42,19 +40,9 @@ class AttachmentView(TypedDict):
     uploaded_at: str
 
 
-def content_type_of(data: bytes) -> str | None:
-    return next((kind for signature, kind in SIGNATURES if data.startswith(signature)), None)
-
-
-def _clean_name(name: object) -> str:
-    text = unicodedata.normalize("NFC", name if isinstance(name, str) else "")
-    text = "".join(ch for ch in text.replace("\\", "/").rsplit("/", 1)[-1]
-                   if unicodedata.category(ch)[0] != "C").strip()
-    return text[:200] or "扫描件"
-
-
 def view(row: Attachment) -> AttachmentView:
-    return {"id": row.id, "material_code": row.material_code, "kind": row.kind, "filename": row.filename,
+    return {"id": row.id, "material_code": row.material_code, "task_id": row.task_id, "kind": row.kind,
+            "filename": row.filename,
             "content_type": row.content_type, "size": row.size, "uploaded_by": row.uploaded_by,
             "uploaded_at": row.uploaded_at.isoformat()}
 
@@ -85,7 +73,7 @@ def attach_scan(session: Session, runtime: Runtime, actor: Actor, case_id: int, 
     if len(attachment_queries.attachments_of(session, case.id)) >= MAX_PER_CASE:
         raise InvalidInput("too_many_files", f"每件办件最多上传 {MAX_PER_CASE} 个文件", field="file")
     row = Attachment(id=uuid.uuid4().hex, case_id=case.id, material_code=material_code, kind="material",
-                     filename=_clean_name(filename), content_type=kind, size=len(data),
+                     filename=clean_name(filename), content_type=kind, size=len(data),
                      sha256=hashlib.sha256(data).hexdigest(), uploaded_by=actor.username,
                      uploaded_at=runtime.clock.now())
     # the bytes first: a transaction that then fails leaves an unreferenced file, never a row

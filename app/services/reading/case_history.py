@@ -38,6 +38,8 @@ ACTION_LABELS = {
     "model_deployed": "部署流程",
     "model_uploaded": "上传流程模型",
     "attachment_added": "上传扫描件",
+    "inspection_photo_added": "上传现场照片",
+    "inspection_photo_removed": "删除现场照片",
     "intake_notice_issued": "窗口出具一次性告知书",
     "project_stage_started": "阶段开始计时",
     "project_stage_concluded": "阶段办结",
@@ -114,6 +116,8 @@ _DESCRIBE: dict[str, Callable[[AuditEvent, ProcessDefinition | None], str]] = {
         f"证照 {e.after.get('licence')}，理由：{e.after.get('reason', '')}"),
     "supervision_finding_resolved": lambda e, _: "监管发现办结，结果已推送给监管部门",
     "attachment_added": lambda e, _: f"上传“{e.after.get('material', '')}”的扫描件（{e.after.get('filename', '')}）",
+    "inspection_photo_added": lambda e, _: f"为“{e.after.get('task', '')}”上传现场照片（{e.after.get('filename', '')}）",
+    "inspection_photo_removed": lambda e, _: f"删除“{e.after.get('task', '')}”的现场照片（{e.after.get('filename', '')}）",
     "timer_fired": lambda e, _: "定时事件到期：" + (e.after.get("result_label") or e.after.get("status_label") or ""),
     "project_stage_started": lambda e, _: f"“{e.after.get('name')}”阶段受理，开始计时：时限 {e.after.get('limit')} "
                                           f"个工作日，至 {e.after.get('due_date')}",

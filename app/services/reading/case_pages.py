@@ -58,6 +58,9 @@ def people(session: Session, detail: CaseDetail) -> dict[str, str]:
         names.add(after.get("to") or "")
     for notice in detail.get("notices", []):
         names.add(notice.get("by") or "")
+    inspection = detail.get("inspection")
+    for finding in inspection["findings"] if inspection else []:
+        names.add(finding.get("second_inspector") or "")
     names.discard("")
     known = user_queries.display_names(session, names)
     known.setdefault("system", "系统")

@@ -61,6 +61,10 @@ class InspectionFinding(TypedDict):
     opinion: str | None
     by: str | None
     at: str | None
+    #: the day of the visit, the colleague who went too (username), the ids of the photos taken
+    inspected_on: str | None
+    second_inspector: str | None
+    photos: list[str]
 
 
 class InspectionView(TypedDict):
@@ -88,6 +92,8 @@ def inspection_view(runtime: Runtime, decisions: Sequence[RuleDecisionDict],
         "department_name": runtime.catalogue.department_name(t.department),
         "finding": t.data.get("finding"), "opinion": t.opinion, "by": t.completed_by,
         "at": t.completed_at.isoformat() if t.completed_at else None,
+        "inspected_on": t.data.get("inspected_on"), "second_inspector": t.data.get("second_inspector"),
+        "photos": [p for p in t.data.get("photos") or [] if isinstance(p, str)],
     } for t in tasks if t.role == Role.INSPECTOR.value and t.status == TaskStatus.COMPLETED]
     return {
         "mode": decision["outcome"], "mode_label": decision["outcome_title"],

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.domain.case_status import CaseResult, CaseStatus
+from app.domain.clock import local_date
 from app.domain.kinds import TaskStatus
 from app.domain.roles import WINDOW_DEPARTMENT, Role
 from app.persistence import tasks as task_queries
@@ -19,6 +20,8 @@ from app.persistence.models import TaskRecord
 from app.services.actor import Actor
 from app.services.casework import common_opinions
 from app.services.casework.claims import can_act
+from app.services.casework.form_fields import eligible_people
+from app.services.casework.inspection_photos import PHOTO_KIND
 from app.services.casework.transfer import transfer_candidates
 from app.services.processes.deployed import definition_for
 from app.services.reading import case_pages, case_sections
@@ -43,12 +46,31 @@ def task_page_view(session: Session, runtime: Runtime, actor: Actor, task_id: st
     spec = step_spec(session, runtime, task)
     stage = spec.stage if spec else None
     focus, others = case_sections.task_sections(view["case"], task, stage)
+    holding = task.claimed_by == actor.username and task.status == TaskStatus.READY
     return {**view, "task": task, "spec": spec, "focus": focus, "others": others,
+            "form_choices": _form_choices(session, runtime, actor, task, spec) if holding else {},
+            "task_photos": [a for a in view["case"]["attachments"]
+                            if a["kind"] == PHOTO_KIND and a["task_id"] == task.id],
             "brief": case_sections.task_brief(view["case"], task, stage, runtime.catalogue),
             "may_act": can_act(actor, task) and task.status == TaskStatus.READY,
             "candidates": transfer_candidates(session, actor, task),
             "opinion_choices": common_opinions.choices(session, actor, task.name, list(spec.decisions) if spec else [])
-            if task.claimed_by == actor.username and task.status == TaskStatus.READY else []}
+            if holding else []}
+
+
+def _form_choices(session: Session, runtime: Runtime, actor: Actor, task: TaskRecord,
+                  spec: HumanTaskSpec | None) -> dict[str, Any]:
+    """What the form offers beyond the diagram: the colleagues a person field may name, the
+    days a past date may be (登记日 to today) and today, to start from."""
+    choices: dict[str, Any] = {}
+    for field in spec.fields if spec else ():
+        if field.type == "person":
+            choices[field.name] = eligible_people(session, actor, task, field)
+        elif field.type == "date" and field.option == "past":
+            today = local_date(runtime.clock.now()).isoformat()
+            registered = get_case(session, task.case_id).created_at
+            choices[field.name] = {"min": local_date(registered).isoformat(), "max": today, "today": today}
+    return choices
 
 
 def where_next(session: Session, runtime: Runtime, case_id: int) -> str:

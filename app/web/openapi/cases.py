@@ -50,6 +50,7 @@ _APPLICATION = {"type": "object", "required": ["applicant"],
 
 _ATTACHMENT = {"type": "object", "required": ["id", "content_type", "size"], "properties": {
     "id": {"type": "string"}, "material_code": {"type": ["string", "null"]}, "kind": {"type": "string"},
+    "task_id": {"type": ["string", "null"], "description": "现场照片所属的核查环节"},
     "filename": {"type": "string"}, "content_type": {"type": "string"}, "size": {"type": "integer"},
     "uploaded_by": {"type": "string"}, "uploaded_at": {"type": "string"}}}
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -106,6 +107,13 @@ def case_paths() -> dict[str, Any]:
             "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
                 "type": "object", "required": ["material", "file"], "properties": {
                     "material": {"type": "string", "maxLength": 32, "description": "材料编码"},
+                    "file": {"type": "string", "format": "binary"}}}}}},
+            "responses": {**ok("已上传", _ATTACHMENT, "201"), **errors(401, 403, 404, 409, 413)}}},
+        "/api/v1/tasks/{task_id}/photos": {"post": {
+            "summary": "上传现场照片（办理核查环节者；JPEG 或 PNG，按内容识别）；办理时随“现场照片”字段一并提交",
+            "parameters": [TASK_ID, IDEMPOTENCY],
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["file"], "properties": {
                     "file": {"type": "string", "format": "binary"}}}}}},
             "responses": {**ok("已上传", _ATTACHMENT, "201"), **errors(401, 403, 404, 409, 413)}}},
         "/api/v1/attachments/{attachment_id}": {"get": {

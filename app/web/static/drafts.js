@@ -31,6 +31,8 @@
   }
 
   function keyOf(form, index) {
+    // a form shown again at its post's address after a refusal keeps the same draft (data-draft-key)
+    if (form.dataset.draftKey) return `${PREFIX}${form.dataset.draftKey}`;
     return `${PREFIX}${location.pathname}|${form.getAttribute("action") || ""}|${form.id || index}`;
   }
 
