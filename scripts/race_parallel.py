@@ -39,8 +39,10 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import requests
 
@@ -236,6 +238,21 @@ def catalogue_of(api: Api) -> dict[str, Any]:
             "projects": {t["code"]: [m["code"] for s in t["stages"] for m in s["materials"]] for t in types}}
 
 
+#: the steps done on site: their form also asks for the day and the second inspector (核查须两人)
+ON_SITE = frozenset({"inspect_independently", "inspect_on_commission", "inspect_jointly",
+                     "reinspect_after_rectification"})
+
+
+def on_site(element: str, user: str, body: dict[str, Any]) -> dict[str, Any]:
+    """The body with today's date and the user's colleague (``inspector2_<dept>``) for an on-site step."""
+    if element not in ON_SITE:
+        return body
+    second = user.replace("inspector2_", "inspector_", 1) if user.startswith("inspector2_") \
+        else user.replace("inspector_", "inspector2_", 1)
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    return {**body, "data": {**body.get("data", {}), "inspected_on": today, "second_inspector": second}}
+
+
 class Forms:
     """The body each element takes, learnt from the first refusal with 400."""
 
@@ -270,8 +287,8 @@ def drive(api: Api, forms: Forms, case: dict[str, Any]) -> None:
             if case["completed_at"] is None:
                 TALLY.note("stuck", f"{case['number']} ({case['item_code']}) {case['status_label']}: no open task")
             return
-        calls = [("POST", f"/api/v1/tasks/{t['id']}/complete", t["candidates"][0], forms.body(t["element_id"]))
-                 for t in tasks]
+        calls = [("POST", f"/api/v1/tasks/{t['id']}/complete", t["candidates"][0],
+                  on_site(t["element_id"], t["candidates"][0], forms.body(t["element_id"]))) for t in tasks]
         answers = race(api, calls)
         before = api.completions(case["number"])
         case = api.case(case["id"])

@@ -194,6 +194,9 @@ class Simulation:
             self.stage_of[case_id] = task.project_stage
         decision, data = self.answer(task)
         username = "window" if task.role == "window" else f"{task.role}_{task.department}"
+        if task.element_id in ("inspect_jointly", "reinspect_after_rectification"):  # on site: two inspectors, a day
+            data = {**data, "inspected_on": local_date(self.runtime.clock.now()).isoformat(),
+                    "second_inspector": f"inspector2_{task.department}"}
         actor = self.actor(username)
         with self.ext.db.unit_of_work() as session:
             claim_task(session, self.runtime, actor, task.id)

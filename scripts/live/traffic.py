@@ -20,8 +20,10 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from scripts.live.client import Answer, Client
 
@@ -45,6 +47,8 @@ ANSWERS: dict[str, dict[str, Any]] = {
     "inspect_jointly": INSPECTION, "conclude_joint_inspection": INSPECTION,
 }
 MARKER = "负载测试"
+#: the inspection steps done on site: their form also asks for the day and the second inspector
+ON_SITE = frozenset({"inspect_independently", "inspect_on_commission", "inspect_jointly"})
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,11 @@ class Traffic:
         body = dict(ANSWERS[task["element_id"]])
         if task["element_id"] == "make_certificate":
             body = {"data": {"certificate_no": f"JY-{uuid.uuid4().hex[:10]}"}}
+        if task["element_id"] in ON_SITE:  # two inspectors on a day (核查须两人)
+            second = user.replace("inspector2_", "inspector_", 1) if user.startswith("inspector2_") \
+                else user.replace("inspector_", "inspector2_", 1)
+            body["data"] = {**body["data"], "second_inspector": second,
+                            "inspected_on": datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()}
         headers = {"Prefer": "return=minimal"} if self.plan.minimal else None
         answer = self.request(client, "POST", f"/api/v1/tasks/{task['id']}/complete", body, user=user,
                               write=True, headers=headers)
