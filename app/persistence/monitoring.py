@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
-from app.persistence import outbox
+from app.persistence import outbox, push_queue
 from app.persistence.models import Incident
 
 
@@ -21,5 +21,14 @@ def outbox_backlog(session: Session) -> int | None:
     try:
         with session.begin_nested():
             return outbox.backlog(session)
+    except (OperationalError, ProgrammingError):
+        return None
+
+
+def push_backlog(session: Session) -> dict[str, int] | None:
+    """Supervision-push deliveries not yet delivered, by state (pending, failed); None without the table."""
+    try:
+        with session.begin_nested():
+            return push_queue.backlog_by_state(session)
     except (OperationalError, ProgrammingError):
         return None

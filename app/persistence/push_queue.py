@@ -154,7 +154,12 @@ def wake_department(session: Session, department: str, now: datetime) -> int:
         .values(available_at=now).execution_options(synchronize_session=False))
 
 
-def backlog(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(SupervisionDelivery)
-                          .where(SupervisionDelivery.state != DeliveryState.DELIVERED.value)) or 0
+def backlog_by_state(session: Session) -> dict[str, int]:
+    """Deliveries not yet delivered: pending and failed (incidents), for monitoring."""
+    found = {DeliveryState.PENDING.value: 0, DeliveryState.FAILED.value: 0}
+    for state, count in session.execute(select(SupervisionDelivery.state, func.count())
+                                        .where(SupervisionDelivery.state != DeliveryState.DELIVERED.value)
+                                        .group_by(SupervisionDelivery.state)):
+        found[state] = count
+    return found
 

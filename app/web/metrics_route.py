@@ -21,7 +21,7 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily
 
 from app.observability import metrics
-from app.persistence.monitoring import open_incidents_by_kind, outbox_backlog
+from app.persistence.monitoring import open_incidents_by_kind, outbox_backlog, push_backlog
 from app.web.edge.units import ext
 
 log = logging.getLogger(__name__)
@@ -57,12 +57,13 @@ class DatabaseGauges:
         incidents = GaugeMetricFamily("oneseal_incidents_open", "Incidents not yet resolved, by kind of work",
                                       labels=["kind"])
         up = GaugeMetricFamily("oneseal_database_up", "1 when the scrape could read the database")
-        backlog = None
+        backlog, pushes = None, None
         try:
             with self.db.session(write=False) as session:
                 for kind, count in sorted(open_incidents_by_kind(session).items()):
                     incidents.add_metric([kind], count)
                 backlog = outbox_backlog(session)
+                pushes = push_backlog(session)
             up.add_metric([], 1)
         except Exception:  # the scrape still answers: the counters say more than a 500 would
             log.exception("metrics: the database could not be read")
@@ -71,6 +72,12 @@ class DatabaseGauges:
         yield up
         if backlog is not None:
             yield GaugeMetricFamily("oneseal_outbox_backlog", "Outbox messages not yet delivered", value=backlog)
+        if pushes is not None:
+            gauge = GaugeMetricFamily("oneseal_push_backlog", "Supervision-push deliveries not yet delivered, by state",
+                                      labels=["state"])
+            for state, count in sorted(pushes.items()):
+                gauge.add_metric([state], count)
+            yield gauge
 
 
 def _database_gauges() -> CollectorRegistry:

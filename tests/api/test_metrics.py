@@ -112,6 +112,22 @@ def test_the_outbox_backlog_counts_the_messages_not_yet_delivered(app, ext):
     assert "oneseal_outbox_backlog 1.0" in _scrape(app)
 
 
+def test_the_push_backlog_counts_deliveries_pending_and_failed(app, ext, api):
+    from sqlalchemy import update
+
+    from app.persistence.push_models import SupervisionDelivery
+    from tests.support.certificates import issued
+
+    assert 'oneseal_push_backlog{state="pending"} 0.0' in _scrape(app)
+    issued(api)
+    issued(api)  # market has no endpoint yet: both wait
+    assert 'oneseal_push_backlog{state="pending"} 2.0' in _scrape(app)
+    with ext.db.unit_of_work() as session:
+        session.execute(update(SupervisionDelivery).where(SupervisionDelivery.id == 1).values(state="failed"))
+    text = _scrape(app)
+    assert 'oneseal_push_backlog{state="pending"} 1.0' in text and 'oneseal_push_backlog{state="failed"} 1.0' in text
+
+
 def test_jobs_run_and_failed_are_counted(ext):
     """Both runners run their jobs through app/jobs/runs.py, which counts them."""
     ctx = JobContext(ext.db, ext.runtime)
