@@ -49,17 +49,22 @@ def _has_errors(findings: list[dict[str, Any]]) -> bool:
     return any(f["severity"] == Severity.ERROR.value for f in findings)
 
 
+def _person(names: dict[str, str], username: str) -> str:
+    """Who did it, by name; the shipped diagrams were stored by the system (系统)."""
+    return names.get(username) or ("系统" if username == "system" else username)
+
+
 def _deployment_view(version: ProcessVersion, names: dict[str, str]) -> dict[str, Any]:
     return {"process_id": version.process_id, "process_version": version.version,
             "deployed_at": version.created_at.isoformat(), "deployed_by": version.author,
-            "deployed_by_name": names.get(version.author, version.author), "comment": version.comment}
+            "deployed_by_name": _person(names, version.author), "comment": version.comment}
 
 
 def _revision_view(revision: ProcessModelRevision, deployed: list[ProcessVersion],
                    names: dict[str, str], active_id: int | None = None) -> dict[str, Any]:
     """``active``: this version was deployed as the process version new cases start on (当前生效)."""
     return {"version": revision.version, "author": revision.author,
-            "author_name": names.get(revision.author, revision.author), "created_at": revision.created_at.isoformat(),
+            "author_name": _person(names, revision.author), "created_at": revision.created_at.isoformat(),
             "comment": revision.comment, "content_hash": revision.content_hash, "size": revision.size,
             "process_id": revision.process_id, "process_name": revision.process_name,
             "deployable": not _has_errors(revision.findings), "findings": revision.findings,

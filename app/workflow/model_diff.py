@@ -9,7 +9,8 @@ elements whose shape bounds or edge waypoints changed. Namespace prefixes do not
 A label's box (``BPMNLabel``) follows its text: bpmn-js resizes it when a name is edited, so a
 renamed element whose label box changed is *changed* (its name), not *moved*; a label box moved
 without a new name is a layout change. ``isHorizontal="true"`` (what bpmn-js writes for pools and
-lanes) equals an absent one, the BPMN default for those shapes.
+lanes) equals an absent one, the BPMN default for those shapes; ``isMarkerVisible`` (whether an
+exclusive gateway draws its ✕, which bpmn-js writes on a gateway it touched) moves nothing.
 """
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from lxml import etree
 from app.workflow.safe_xml import parse_untrusted
 
 DI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
+#: attributes of a shape that say nothing about where it is
+_NOT_LAYOUT = frozenset({"id", "isMarkerVisible"})
 
 
 @dataclass(frozen=True)
@@ -90,8 +93,8 @@ def _layout(root: etree._Element) -> dict[str, tuple[tuple[Any, ...], tuple[Any,
             target = node.get("bpmnElement")
             if not target:
                 continue
-            attributes = tuple(sorted((k, v) for k, v in node.attrib.items()
-                                      if k != "id" and not (k == "isHorizontal" and v == "true")))
+            attributes = tuple(sorted((k, v) for k, v in node.attrib.items() if k not in _NOT_LAYOUT
+                                      and not (k == "isHorizontal" and v == "true")))
             own = tuple(_signature(c) for c in _children(node) if c.get("id") is None and _local(c) != "BPMNLabel")
             label = tuple(_signature(c) for c in _children(node) if _local(c) == "BPMNLabel")
             found[target] = ((attributes, own), label)

@@ -79,3 +79,10 @@ def test_pools_and_lanes_marked_horizontal_are_the_same_layout():
     vertical = marked.replace(b'bpmnElement="lane_window" isHorizontal="true"',
                               b'bpmnElement="lane_window" isHorizontal="false"', 1)
     assert diff_models(marked, vertical).moved == ["lane_window"]
+
+
+def test_a_gateway_marker_shown_is_no_layout_change():
+    before = shipped()
+    after = before.replace(b'bpmnElement="acceptance_gateway"', b'bpmnElement="acceptance_gateway" isMarkerVisible="true"', 1)
+    assert after != before
+    assert diff_models(before, after).moved == []
