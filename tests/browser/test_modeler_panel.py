@@ -112,6 +112,7 @@ def test_multi_instance_collections_survive_a_save_and_are_edited(designer_page,
     page = designer_page
     model = model_for(modeler_server, "parallel_approval")
     open_model(page, modeler_server, model)
+    assert page.inner_text("#status") == "第 1 版已打开"  # the collections are no unresolved references
     select(page, "parallel_review")
     page.wait_for_selector("#properties-panel :text('多实例')")
     assert field(page, "multi").is_checked()
@@ -288,7 +289,7 @@ def test_a_label_only_edit_shows_no_layout_change_in_the_diff(designer_page, mod
     assert {c["element_id"]: c["changes"] for c in diff["changed"]} == {
         "flow_to_approved_split": ["名称：当场准予 → 当场作出准予决定"],
         "acceptance_gateway": [f"名称：{diff_name(modeler_server, model)} → 受理并审查"]}
-    page.select_option("#diff-select", "1")
+    page.select_option("#diff-select", "1")  # the same in the page: no layout line
     page.click("#diff-button")
     page.wait_for_selector("#diff h3")
     assert "位置" not in page.inner_text("#diff")

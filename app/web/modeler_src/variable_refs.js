@@ -10,11 +10,14 @@ const VARIABLE_REFS = {
 
 function KeepVariableRefs(eventBus, moddle) {
   eventBus.on("import.parse.complete", (event) => {
-    (event.warnings || []).forEach((warning) => {
+    const warnings = event.warnings || [];
+    const kept = warnings.filter((warning) => {
       const type = VARIABLE_REFS[warning.property];
-      if (!type || !warning.element || !warning.value) return;
+      if (!type || !warning.element || !warning.value) return true;
       warning.element.set(warning.property, moddle.create(type, { id: warning.value }));
+      return false; // handled: not a warning about the diagram
     });
+    warnings.splice(0, warnings.length, ...kept);
   });
 }
 KeepVariableRefs.$inject = ["eventBus", "moddle"];
