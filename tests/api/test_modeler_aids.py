@@ -73,3 +73,12 @@ def test_the_version_in_force_is_marked_active_and_follows_deployments(api):
     assert active_versions(api, standard["id"]) == [2]
     deploy(api, standard["id"], 1)  # a rollback: version 1 is in force again
     assert active_versions(api, standard["id"]) == [1]
+
+
+@pytest.mark.parametrize(("expression", "named"), [
+    ("applicant.__class__", "属性访问"), ("2 ** 64", "乘方"), ("[d for d in review_departments]", "列表推导"),
+    ("lambda: 1", "匿名函数")])
+def test_a_refused_construct_is_named_in_chinese_not_by_python(api, expression, named):
+    answer = check(api, expression)
+    assert answer["valid"] is False and named in answer["message"]
+    assert not re.search(r"[A-Z][a-z]+[A-Z]?[a-z]*", answer["message"].replace("lambda", "")), answer["message"]
