@@ -323,3 +323,25 @@ def _panel_words(page: Any, selector: str = "#properties-panel") -> set[str]:
     text = re.sub(r"[（(][^）)]*[A-Za-z_][^）)]*[）)]", " ", text)  # codes in brackets beside their Chinese label
     return {w for w in re.findall(r"(?<![A-Za-z0-9_.\-/])([A-Za-z][A-Za-z_]{2,})(?![A-Za-z0-9_\-])", text)
             if w not in {"BPMN", "ID", "XML"}}
+
+
+def test_the_shipped_diagrams_have_no_lint_errors(designer_page, modeler_server):
+    """Our rules describe what the engine runs: every diagram it ships with passes them."""
+    page = designer_page
+    open_model(page, modeler_server, model_for(modeler_server, "immediate"))
+    models = modeler_server.api.get("/api/v1/process-models", as_user="designer").get_json()["models"]
+    shipped = {m["process_id"]: m["id"] for m in models if m["created_by"] == "system"}
+    assert len(shipped) == 12
+    errors = page.evaluate("""async (ids) => {
+        const modeler = window.onesealModeler;
+        const found = {};
+        for (const [processId, id] of Object.entries(ids)) {
+            const response = await fetch(`/modeler/api/process-models/${id}/versions/1/bpmn`);
+            await modeler.importXML(await response.text());
+            const results = await modeler.get("linting").lint();
+            const errors = Object.values(results).flat().filter((issue) => issue.category === "error");
+            if (errors.length) found[processId] = errors.map((issue) => `${issue.id}: ${issue.message}`);
+        }
+        return found;
+    }""", shipped)
+    assert errors == {}
