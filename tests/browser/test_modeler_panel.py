@@ -208,7 +208,22 @@ def test_lint_as_you_draw_with_our_rules_in_chinese(designer_page, modeler_serve
         m.get("modeling").createShape(task, { x: 500, y: 330 }, m.get("canvas").getRootElement());
     }""")
     page.wait_for_function("""() => Object.values(window.onesealModeler.get('linting')._issues).flat()
-        .some(i => i.message.includes('普通任务'))""")
+        .some(i => i.message.includes('普通任务') && i.category === 'warn')""")
+    # a throw event without a definition is a milestone the engine passes through; a message one is not
+    page.evaluate("""() => {
+        const m = window.onesealModeler;
+        const plain = m.get("elementFactory").createShape({ type: "bpmn:IntermediateThrowEvent" });
+        m.get("modeling").createShape(plain, { x: 700, y: 330 }, m.get("canvas").getRootElement());
+        const message = m.get("elementFactory").createShape({ type: "bpmn:IntermediateThrowEvent",
+                                                              eventDefinitionType: "bpmn:MessageEventDefinition" });
+        m.get("modeling").createShape(message, { x: 800, y: 330 }, m.get("canvas").getRootElement());
+        window.lintProbe = { plain: plain.id, message: message.id };
+    }""")
+    page.wait_for_function("() => !!window.onesealModeler.get('linting')._issues[window.lintProbe.message]")
+    issues = page.evaluate(ISSUES)
+    probe = page.evaluate("window.lintProbe")
+    assert "引擎只支持定时事件和终止结束事件" in " ".join(issues[probe["message"]])
+    assert not any("不支持" in message for message in issues.get(probe["plain"], []))
 
 
 PALETTE_OVERLAP = """() => {

@@ -105,11 +105,11 @@ function gatewayConditions() {
 /** What the engine runs; anything else in a process is refused at deployment or does nothing. */
 const SUPPORTED = ["bpmn:StartEvent", "bpmn:EndEvent", "bpmn:UserTask", "bpmn:ScriptTask", "bpmn:CallActivity",
   "bpmn:SubProcess", "bpmn:ExclusiveGateway", "bpmn:ParallelGateway", "bpmn:InclusiveGateway", "bpmn:BoundaryEvent",
-  "bpmn:IntermediateCatchEvent", "bpmn:SequenceFlow", "bpmn:DataObject", "bpmn:DataObjectReference", "bpmn:Task"];
+  "bpmn:IntermediateCatchEvent", "bpmn:IntermediateThrowEvent", "bpmn:SequenceFlow", "bpmn:DataObject", "bpmn:DataObjectReference", "bpmn:Task"];
 const TYPE_NAMES = {
   "bpmn:ServiceTask": "服务任务", "bpmn:SendTask": "发送任务", "bpmn:ReceiveTask": "接收任务",
   "bpmn:ManualTask": "手工任务", "bpmn:BusinessRuleTask": "业务规则任务", "bpmn:ComplexGateway": "复杂网关",
-  "bpmn:EventBasedGateway": "事件网关", "bpmn:IntermediateThrowEvent": "中间抛出事件", "bpmn:Transaction": "事务子流程",
+  "bpmn:EventBasedGateway": "事件网关", "bpmn:Transaction": "事务子流程",
   "bpmn:AdHocSubProcess": "自由子流程", "bpmn:DataStoreReference": "数据存储",
 };
 const EVENT_KINDS = { "bpmn:TimerEventDefinition": null, "bpmn:TerminateEventDefinition": null };
@@ -122,10 +122,6 @@ function supportedElements() {
         reporter.report(node.id, `引擎不支持${type ? TYPE_NAMES[type] : "此类元素"}${label(node)}：请改用用户任务、脚本任务、调用活动或网关`);
         return;
       }
-      if (is(node, "bpmn:Task") && node.$type === "bpmn:Task") {
-        reporter.report(node.id, `普通任务${label(node)}不会分派给任何人：请改为用户任务（人工办理）或脚本任务（自动处理）`);
-        return;
-      }
       if (isAny(node, ["bpmn:Event"])) {
         const unsupported = (node.eventDefinitions || []).filter((d) => !(d.$type in EVENT_KINDS));
         if (unsupported.length) {
@@ -133,6 +129,17 @@ function supportedElements() {
         } else if ((node.eventDefinitions || []).some((d) => d.timeCycle)) {
           reporter.report(node.id, `定时事件${label(node)}使用了循环定时，引擎不支持：请改用期限或日期时间`);
         }
+      }
+    },
+  };
+}
+
+/** A plain task runs as nothing: nobody gets it and nothing is computed (a warning: it may be a draft). */
+function plainTask() {
+  return {
+    check(node, reporter) {
+      if (node.$type === "bpmn:Task") {
+        reporter.report(node.id, `普通任务${label(node)}不会分派给任何人：请改为用户任务（人工办理）或脚本任务（自动处理）`);
       }
     },
   };
@@ -148,6 +155,7 @@ const RULES = {
   "bpmnlint-plugin-oneseal/user-task-in-lane": userTaskInLane,
   "bpmnlint-plugin-oneseal/gateway-conditions": gatewayConditions,
   "bpmnlint-plugin-oneseal/supported-elements": supportedElements,
+  "bpmnlint-plugin-oneseal/plain-task": plainTask,
 };
 
 /** The linter's configuration; ``lanes`` are the lane names that stand for a role. */
@@ -163,6 +171,7 @@ export const lintConfig = (lanes) => ({
       "oneseal/user-task-in-lane": ["error", { lanes }],
       "oneseal/gateway-conditions": "error",
       "oneseal/supported-elements": "error",
+      "oneseal/plain-task": "warn",
     },
   },
   resolver: {
