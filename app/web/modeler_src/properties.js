@@ -29,12 +29,18 @@ const FIELD = /^[a-z][a-z0-9_]{0,63}\s*:\s*(text|bool|int|date|enum\([^)]+\))$/;
 const LITERAL = /^"([^"\\]*)"$/;
 const TIME_TEXT = /^(P[0-9YMWDTHS.]+|\d{4}-\d{2}-\d{2}([T ][0-9:.+Z-]*)?)$/;
 
+/** A description whose `back-quoted` parts are values as the XML holds them, shown as code. */
+function note(text) {
+  if (!text || text.indexOf("`") < 0) return text;
+  return h("span", null, ...text.split("`").map((part, i) => (i % 2 ? h("code", null, part) : part)));
+}
+
 function services() {
   return { modeling: useService("modeling"), moddle: useService("moddle"), debounce: useService("debounceInput") };
 }
 
 function options(pairs, empty = "（不设置）") {
-  return [{ value: "", label: empty }, ...pairs.map(([value, label]) => ({ value, label: `${label}（${value}）` }))];
+  return [{ value: "", label: empty }, ...pairs.map(([value, label]) => ({ value, label }))];
 }
 
 // ------------------------------------------------------------------ generic entries
@@ -65,7 +71,7 @@ function PropertyText(props) {
   const { modeling, moddle, debounce } = services();
   const target = owner ? owner(element) : getBusinessObject(element);
   const common = {
-    element, id, label, description, debounce, validate,
+    element, id, label, description: note(description), debounce, validate,
     getValue: () => readProperty(target, property),
     setValue: (value) => writeProperty({ element, owner: target, name: property, value, modeling, moddle }),
   };
@@ -77,7 +83,7 @@ function PropertySelect(props) {
   const { modeling, moddle } = services();
   const target = getBusinessObject(element);
   return h(SelectEntry, {
-    element, id, label, description,
+    element, id, label, description: note(description),
     getValue: () => readProperty(target, property),
     setValue: (value) => writeProperty({ element, owner: target, name: property, value, modeling, moddle }),
     getOptions: () => choices(),
@@ -101,7 +107,7 @@ function useExpressionCheck(text) {
 }
 
 function checkNote(result, hint) {
-  if (!result) return hint;
+  if (!result) return note(hint);
   return h("span", { class: `oneseal-check oneseal-check-${result.valid ? "ok" : "error"}`, "data-check": result.valid ? "ok" : "error" },
     result.valid ? "✓ 表达式可用" : `✗ ${result.message}`);
 }
@@ -144,7 +150,7 @@ function flowGroups(element) {
   if (!isDefault) {
     entries.push({
       id: "oneseal-condition", component: ExpressionEntry, isEdited: isTextAreaEntryEdited, label: "流转条件",
-      hint: "受限表达式，如：decision == \"approve\"；site_inspection == True",
+      hint: "受限表达式，如 `decision == \"approve\"`、`site_inspection == True`",
       owner: getBusinessObject, expressionKey: "conditionExpression",
     });
   }
@@ -160,31 +166,31 @@ function taskGroups(vocabulary) {
       { id: "oneseal-stage", component: PropertySelect, isEdited: isSelectEntryEdited, property: "stage", label: "办件阶段",
         description: "任务打开时办件所处的阶段", choices: () => options(vocabulary.stages) },
       { id: "oneseal-decisions", component: PropertyText, isEdited: isTextFieldEntryEdited, property: "decisions",
-        label: "决定选项", description: "值:显示文字，逗号分隔，如 approve:同意,reject:不同意",
+        label: "决定选项", description: "值:显示文字，逗号分隔，如 `approve:同意,reject:不同意`",
         validate: validateWith(PAIRS, "格式应为“值:显示文字”，值为小写英文标识，逗号分隔") },
       { id: "oneseal-results", component: PropertyText, isEdited: isTextFieldEntryEdited, property: "results",
-        label: "办理结果", description: `决定:结果，如 reject:rejected；结果可为 ${vocabulary.results.map(([v, l]) => `${v}（${l}）`).join("、")}`,
+        label: "办理结果", description: `决定:结果，如 \`reject:rejected\`；结果可为 ${vocabulary.results.map(([v, l]) => `\`${v}\`（${l}）`).join("、")}`,
         validate: validateWith(PAIRS, "格式应为“决定:结果”，逗号分隔") },
       { id: "oneseal-opinion", component: PropertySelect, isEdited: isSelectEntryEdited, property: "opinion", label: "办理意见",
         choices: () => [{ value: "", label: "（不设置：选填）" }, { value: "required", label: "必填" }, { value: "optional", label: "选填" }] },
       { id: "oneseal-fields", component: PropertyText, isEdited: isTextAreaEntryEdited, property: "fields", rows: 2,
-        label: "表单字段", description: "名称:类型，分号分隔；类型为 text（文本）、bool（是否）、int（整数）、date（日期）、enum(甲|乙)（选项）",
+        label: "表单字段", description: "名称:类型，分号分隔，如 `site_visit:bool;visit_date:date`；类型为 `text`（文本）、`bool`（是否）、`int`（整数）、`date`（日期）、`enum(甲|乙)`（选项）",
         validate: (value) => (value && value.split(";").map((p) => p.trim()).filter(Boolean).some((p) => !FIELD.test(p))
           ? "每个字段应为“名称:类型”，名称为小写英文标识，类型见下方说明" : null) },
       { id: "oneseal-department", component: PropertyText, isEdited: isTextFieldEntryEdited, property: "department_from",
-        label: "承办部门（变量）", description: "不填：办件所属部门；多实例逐项办理时填逐项变量，如 review_department",
+        label: "承办部门（变量）", description: "不填：办件所属部门；多实例逐项办理时填逐项变量，如 `review_department`",
         validate: validateWith(PATH, "应为小写英文标识，或“变量.键”") },
       { id: "oneseal-suspends", component: PropertySelect, isEdited: isSelectEntryEdited, property: "suspends_clock",
         label: "暂停计时（法定不计时）", description: "任务办理期间不计入承诺时限",
         choices: () => options(vocabulary.suspensions, "（不暂停）") },
       { id: "oneseal-certificate", component: PropertyText, isEdited: isTextFieldEntryEdited, property: "certificate",
-        label: "证照动作", description: `${vocabulary.certificates.map(([v, l]) => `${v}（${l}）`).join("、")}；或按决定：reject:refusal` },
+        label: "证照动作", description: `${vocabulary.certificates.map(([v, l]) => `\`${v}\`（${l}）`).join("、")}；或按决定，如 \`reject:refusal\`` },
       { id: "oneseal-item", component: PropertyText, isEdited: isTextFieldEntryEdited, property: "item_from",
         label: "所办事项（变量）", validate: validateWith(PATH, "应为小写英文标识，或“变量.键”") },
       { id: "oneseal-project-stage", component: PropertyText, isEdited: isTextFieldEntryEdited, property: "project_stage_from",
         label: "项目阶段（变量）", validate: validateWith(PATH, "应为小写英文标识，或“变量.键”") },
       { id: "oneseal-opens-case", component: PropertyText, isEdited: isTextFieldEntryEdited, property: "opens_case",
-        label: "决定后另立办件", description: "决定:流程编号，如 fail:revocation",
+        label: "决定后另立办件", description: "决定:流程编号，如 `fail:revocation`",
         validate: validateWith(PAIRS, "格式应为“决定:流程编号”，逗号分隔") },
     ],
   }];
@@ -218,7 +224,7 @@ function MultiInstanceToggle({ element, id }) {
 function CollectionEntry({ element, id, label, description, refKey }) {
   const { modeling, moddle, debounce } = services();
   return h(TextFieldEntry, {
-    element, id, label, description, debounce,
+    element, id, label, description: note(description), debounce,
     validate: (value) => (value && !NAME.test(value.trim()) ? "应为小写英文标识" : null),
     getValue: () => (loopOf(element).get(refKey) || {}).id || "",
     setValue: (value) => {
@@ -233,7 +239,7 @@ function CollectionEntry({ element, id, label, description, refKey }) {
 function ItemEntry({ element, id, label, description, itemKey }) {
   const { modeling, moddle, debounce } = services();
   return h(TextFieldEntry, {
-    element, id, label, description, debounce,
+    element, id, label, description: note(description), debounce,
     validate: (value) => {
       const name = (value || "").trim();
       if (name && !NAME.test(name)) return "应为小写英文标识";
@@ -266,15 +272,15 @@ function multiInstanceGroups(element) {
   if (loopOf(element)) {
     entries.push(
       { id: "oneseal-multi-input", component: CollectionEntry, isEdited: isTextFieldEntryEdited, refKey: "loopDataInputRef",
-        label: "集合变量", description: "逐项办理的列表，如 review_departments" },
+        label: "集合变量", description: "逐项办理的列表，如 `review_departments`" },
       { id: "oneseal-multi-item", component: ItemEntry, isEdited: isTextFieldEntryEdited, itemKey: "inputDataItem",
-        label: "逐项变量", description: "每一项在任务中的名称，如 review_department（承办部门可引用它）" },
+        label: "逐项变量", description: "每一项在任务中的名称，如 `review_department`（承办部门可引用它）" },
       { id: "oneseal-multi-output", component: CollectionEntry, isEdited: isTextFieldEntryEdited, refKey: "loopDataOutputRef",
-        label: "结果集合", description: "收集各项办理结果的列表，如 reviews" },
+        label: "结果集合", description: "收集各项办理结果的列表，如 `reviews`" },
       { id: "oneseal-multi-output-item", component: ItemEntry, isEdited: isTextFieldEntryEdited, itemKey: "outputDataItem",
-        label: "每项结果", description: "每一项办理结果的名称，如 review_result" },
+        label: "每项结果", description: "每一项办理结果的名称，如 `review_result`" },
       { id: "oneseal-multi-completion", component: ExpressionEntry, isEdited: isTextAreaEntryEdited, label: "提前完成条件",
-        hint: "满足时不再等待其余各项，如 parallel_settled(reviews, parallel_mode, parallel_ratio, len(review_departments))",
+        hint: "满足时不再等待其余各项，如 `parallel_settled(reviews, parallel_mode, parallel_ratio, len(review_departments))`",
         owner: loopOf, expressionKey: "completionCondition" },
     );
   }
@@ -292,9 +298,9 @@ function CalledProcessEntry({ element, id }) {
     getValue: () => bo.calledElement || "",
     setValue: (value) => modeling.updateProperties(element, { calledElement: value || undefined }),
     getOptions: () => {
-      const known = vocabulary.processes.map(([value, name]) => ({ value, label: `${name}（${value}）` }));
+      const known = vocabulary.processes.map(([value, name]) => ({ value, label: name }));
       const current = bo.calledElement && !vocabulary.processes.some(([v]) => v === bo.calledElement)
-        ? [{ value: bo.calledElement, label: `未部署的流程（${bo.calledElement}）` }] : [];
+        ? [{ value: bo.calledElement, label: "未部署的流程（保存后校验会指出）" }] : [];
       return [{ value: "", label: "（未指定）" }, ...current, ...known];
     },
   });
@@ -337,7 +343,7 @@ function TimerValueEntry({ element, id }) {
   const literal = body.match(LITERAL);
   return h(TextFieldEntry, {
     element, id, label: kind === "timeDate" ? "日期时间" : "期限", debounce,
-    description: checkNote(result, "如 P30D（30 天）、PT48H（48 小时）、2026-12-31T17:00:00；也可写表达式"),
+    description: checkNote(result, "如 `P30D`（30 天）、`PT48H`（48 小时）、`2026-12-31T17:00:00`；也可写表达式"),
     getValue: () => (literal ? literal[1] : body),
     setValue: (value) => {
       const text = (value || "").trim();
@@ -381,7 +387,7 @@ function processGroups(element) {
   return [{ id: "oneseal-process", label: "流程", entries: [
     { id: "oneseal-process-name", component: ProcessNameEntry, isEdited: isTextFieldEntryEdited },
     { id: "oneseal-items", component: PropertyText, isEdited: isTextFieldEntryEdited, property: "items", owner: processOf,
-      label: "适用事项", description: "本流程办理的事项编码，逗号分隔，如 XK-0001, XK-0002" },
+      label: "适用事项", description: "本流程办理的事项编码，逗号分隔，如 `XK-0001, XK-0002`" },
   ] }];
 }
 
