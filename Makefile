@@ -1,7 +1,7 @@
 # OneSeal — 一枚印章管审批
 # make run      install, create the SQLite database with demo data, serve at http://127.0.0.1:8000
 # make test     install, type-check app/ (make typecheck) and run the whole suite
-# make install  install into .venv, the bpmn-js viewer into node_modules (npm ci), and Debian's
+# make install  install into .venv, bpmn-js and the modeler's bundle into node_modules (npm ci), and Debian's
 #               Chromium with a Chinese font for the browser tests when missing (idempotent)
 
 PYTHON ?= python3
@@ -13,16 +13,22 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 
 NPM_STAMP := node_modules/.package-lock.json
+MODELER_BUNDLE := node_modules/.oneseal/modeler.js
 CHROMIUM := /usr/bin/chromium
 
 .PHONY: install browser run typecheck test test-postgres lint clean
 
-install: $(STAMP) $(NPM_STAMP) browser
+install: $(STAMP) $(NPM_STAMP) $(MODELER_BUNDLE) browser
 
 # bpmn-js (the diagram viewer) from the npm registry, exactly as package-lock.json pins it;
 # served by the pages from node_modules, never committed
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
+
+# the designers' modeler: app/web/modeler_src bundled by esbuild (pinned in package-lock.json);
+# npm ci builds it too (postinstall); this rebuilds it when only the sources changed. Not committed.
+$(MODELER_BUNDLE): $(NPM_STAMP) $(wildcard app/web/modeler_src/*)
+	npm run --silent build:modeler
 
 # Debian's Chromium (never a browser download) and a CJK font, for the Playwright tests
 browser:

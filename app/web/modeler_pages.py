@@ -4,7 +4,9 @@ Pages: the list of models and the modeler of one model. The page's script calls 
 handlers as ``/api/v1/process-models``, mounted under ``/modeler/api`` with the browser
 session's user; state-changing calls carry the session's CSRF token in ``X-CSRF-Token`` (checked
 by the edge for every browser request). bpmn-js and its Chinese translation are served from
-``node_modules`` (``make install`` runs ``npm ci``) under the fixed URL ``/modeler/vendor/<package>/…``.
+``node_modules`` (``make install`` runs ``npm ci``) under the fixed URL ``/modeler/vendor/<package>/…``;
+so is the modeler's bundle (bpmn-js, the properties panel and bpmnlint with our own provider,
+rules and moddle file from ``app/web/modeler_src``), which ``npm ci`` builds with esbuild.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from flask import Blueprint, abort, render_template, request, send_from_director
 
 from app.config import ROOT
 from app.domain.roles import Role
+from app.services.processes import designer_aids
 from app.services.processes import modeler as process_models
 from app.web import process_models_api
 from app.web.edge.api import browser_actor
@@ -27,6 +30,9 @@ bp = Blueprint("modeler", __name__, url_prefix="/modeler", template_folder="temp
 VENDOR = {
     "bpmn-js": ROOT / "node_modules" / "bpmn-js" / "dist",
     "bpmn-js-i18n": ROOT / "node_modules" / "bpmn-js-i18n" / "translations",
+    "oneseal-modeler": ROOT / "node_modules" / ".oneseal",
+    "properties-panel": ROOT / "node_modules" / "@bpmn-io" / "properties-panel" / "dist" / "assets",
+    "bpmnlint": ROOT / "node_modules" / "bpmn-js-bpmnlint" / "dist" / "assets" / "css",
 }
 
 
@@ -50,7 +56,8 @@ def edit(call: Call, model_id: int) -> Any:
     wanted = request.args.get("version", type=int)
     version = wanted if wanted in versions else (versions[0] if versions else None)
     return render_template("modeler/edit.html", model=found.model, version=version,
-                           can_edit=call.actor.role is Role.DESIGNER)
+                           can_edit=call.actor.role is Role.DESIGNER,
+                           vocabulary=designer_aids.vocabulary(call.session, call.actor))
 
 
 @bp.get("/vendor/<package>/<path:filename>")

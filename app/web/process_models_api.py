@@ -16,6 +16,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from app.domain.errors import InvalidInput
 from app.domain.findings import Finding, ModelRefused, ModelTooLarge, Severity
 from app.persistence.models import ProcessModelRevision, ProcessVersion
+from app.services.processes import designer_aids
 from app.services.processes import modeler as process_models
 from app.web.edge.api import ActorLoader, api, bearer_actor
 from app.web.edge.request_input import MAX_ID, int_param, json_body
@@ -48,20 +49,27 @@ def _has_errors(findings: list[dict[str, Any]]) -> bool:
     return any(f["severity"] == Severity.ERROR.value for f in findings)
 
 
+def _person(names: dict[str, str], username: str) -> str:
+    """Who did it, by name; the shipped diagrams were stored by the system (系统)."""
+    return names.get(username) or ("系统" if username == "system" else username)
+
+
 def _deployment_view(version: ProcessVersion, names: dict[str, str]) -> dict[str, Any]:
     return {"process_id": version.process_id, "process_version": version.version,
             "deployed_at": version.created_at.isoformat(), "deployed_by": version.author,
-            "deployed_by_name": names.get(version.author, version.author), "comment": version.comment}
+            "deployed_by_name": _person(names, version.author), "comment": version.comment}
 
 
 def _revision_view(revision: ProcessModelRevision, deployed: list[ProcessVersion],
-                   names: dict[str, str]) -> dict[str, Any]:
+                   names: dict[str, str], active_id: int | None = None) -> dict[str, Any]:
+    """``active``: this version was deployed as the process version new cases start on (当前生效)."""
     return {"version": revision.version, "author": revision.author,
-            "author_name": names.get(revision.author, revision.author), "created_at": revision.created_at.isoformat(),
+            "author_name": _person(names, revision.author), "created_at": revision.created_at.isoformat(),
             "comment": revision.comment, "content_hash": revision.content_hash, "size": revision.size,
             "process_id": revision.process_id, "process_name": revision.process_name,
             "deployable": not _has_errors(revision.findings), "findings": revision.findings,
-            "deployments": [_deployment_view(v, names) for v in deployed]}
+            "active": any(v.id == active_id for v in deployed),
+            "deployments": [{**_deployment_view(v, names), "active": v.id == active_id} for v in deployed]}
 
 
 def _stored(model: Any, revision: ProcessModelRevision) -> dict[str, Any]:
@@ -96,6 +104,14 @@ def validate(call: Call) -> tuple[Any, int]:
             "findings": [f.to_dict() for f in validation.findings]}, 200
 
 
+def check_expression(call: Call) -> tuple[Any, int]:
+    """One condition or timer value, checked as the designer types it (nothing is stored)."""
+    body = json_body()
+    if not isinstance(body, dict):
+        raise InvalidInput("body_not_object", "请求体应为 JSON 对象：{\"expression\": \"…\"}")
+    return designer_aids.check_expression(call.runtime, call.actor, body.get("expression")).to_dict(), 200
+
+
 def list_models(call: Call) -> tuple[Any, int]:
     summaries = process_models.list_models(call.session, call.actor)
     return {"models": [{
@@ -111,7 +127,8 @@ def list_models(call: Call) -> tuple[Any, int]:
 def list_versions(call: Call, model_id: int) -> tuple[Any, int]:
     found = process_models.model_versions(call.session, call.actor, model_id)
     return {"id": found.model.id, "name": found.model.name, "process_id": found.model.process_id,
-            "versions": [_revision_view(r, d, found.names) for r, d in found.versions]}, 200
+            "versions": [_revision_view(r, d, found.names, found.active.id if found.active else None)
+                         for r, d in found.versions]}, 200
 
 
 def download(call: Call, model_id: int, version: int) -> tuple[Any, int]:
@@ -175,6 +192,7 @@ ROUTES = (
     ("/process-models", "create_model", create_model, "POST", True),
     ("/process-models", "list_models", list_models, "GET", False),
     ("/process-models/validate", "validate", validate, "POST", False),
+    ("/process-models/expressions/check", "check_expression", check_expression, "POST", False),
     ("/process-models/<int:model_id>/versions", "add_version", add_version, "POST", True),
     ("/process-models/<int:model_id>/versions", "list_versions", list_versions, "GET", False),
     ("/process-models/<int:model_id>/versions/<int:version>/bpmn", "download", download, "GET", False),

@@ -45,6 +45,27 @@ _ALLOWED_NODES: tuple[type, ...] = (
 )
 
 
+#: what a refused construct is called in the message (designers read it; Python's names are code)
+_CONSTRUCT_LABELS: dict[type, str] = {
+    ast.Attribute: "属性访问（.）", ast.Pow: "乘方（**）", ast.Lambda: "匿名函数（lambda）",
+    ast.ListComp: "列表推导", ast.SetComp: "集合推导", ast.DictComp: "字典推导", ast.GeneratorExp: "生成器表达式",
+    ast.Set: "集合字面量", ast.Starred: "星号展开（*）", ast.NamedExpr: "海象赋值（:=）", ast.JoinedStr: "格式化字符串",
+    ast.FormattedValue: "格式化字符串", ast.Await: "等待（await）", ast.Yield: "生成（yield）",
+    ast.YieldFrom: "生成（yield）", ast.BitAnd: "按位与（&）", ast.BitOr: "按位或（|）", ast.BitXor: "按位异或（^）",
+    ast.LShift: "左移（<<）", ast.RShift: "右移（>>）", ast.Invert: "按位取反（~）", ast.MatMult: "矩阵乘（@）",
+    ast.AugAssign: "复合赋值（+= 等）", ast.AnnAssign: "带类型注解的赋值", ast.Import: "导入（import）",
+    ast.ImportFrom: "导入（import）", ast.FunctionDef: "函数定义", ast.ClassDef: "类定义", ast.For: "循环（for）",
+    ast.While: "循环（while）", ast.If: "条件语句（if）", ast.With: "上下文语句（with）", ast.Try: "异常处理（try）",
+    ast.Raise: "抛出异常（raise）", ast.Delete: "删除（del）", ast.Global: "全局声明（global）",
+    ast.Nonlocal: "非局部声明（nonlocal）", ast.Return: "返回（return）", ast.Assert: "断言（assert）",
+}
+
+
+def construct_label(node: ast.AST) -> str:
+    """A refused construct in Chinese, as the message names it."""
+    return _CONSTRUCT_LABELS.get(type(node), "此类语法")
+
+
 def _walk(tree: ast.AST) -> Iterator[tuple[ast.AST, int]]:
     """Every node with its depth, without recursion."""
     pending = [(tree, 0)]
@@ -65,7 +86,7 @@ def _check_tree(tree: ast.AST, source: str, functions: frozenset[str]) -> None:
     for node in nodes:
         if not isinstance(node, _ALLOWED_NODES):
             raise _reject("expression_not_allowed",
-                          f"表达式中不允许使用“{type(node).__name__}”结构", source, node)
+                          f"表达式中不允许使用{construct_label(node)}", source, node)
         if isinstance(node, ast.Name) and node.id.startswith("_"):
             raise _reject("expression_name_not_allowed",
                           f"表达式中不允许使用以下划线开头的名称“{node.id}”", source, node)

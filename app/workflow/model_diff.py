@@ -5,6 +5,12 @@ content (conditions, extension properties, incoming/outgoing references…) diff
 nested with an id of their own are compared on their own, so adding a task reports the task as
 added, not its process as changed. Layout (BPMN DI) is compared apart: *moved* lists the
 elements whose shape bounds or edge waypoints changed. Namespace prefixes do not matter.
+
+A label's box (``BPMNLabel``) follows its text: bpmn-js resizes it when a name is edited, so a
+renamed element whose label box changed is *changed* (its name), not *moved*; a label box moved
+without a new name is a layout change. ``isHorizontal="true"`` (what bpmn-js writes for pools and
+lanes) equals an absent one, the BPMN default for those shapes; ``isMarkerVisible`` (whether an
+exclusive gateway draws its ✕, which bpmn-js writes on a gateway it touched) moves nothing.
 """
 from __future__ import annotations
 
@@ -16,6 +22,8 @@ from lxml import etree
 from app.workflow.safe_xml import parse_untrusted
 
 DI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
+#: attributes of a shape that say nothing about where it is
+_NOT_LAYOUT = frozenset({"id", "isMarkerVisible"})
 
 
 @dataclass(frozen=True)
@@ -77,13 +85,19 @@ def _semantic_elements(root: etree._Element) -> dict[str, etree._Element]:
     return found
 
 
-def _layout(root: etree._Element) -> dict[str, tuple[Any, ...]]:
-    found: dict[str, tuple[Any, ...]] = {}
+def _layout(root: etree._Element) -> dict[str, tuple[tuple[Any, ...], tuple[Any, ...]]]:
+    """bpmnElement → (the shape's or edge's own geometry, its label's box)."""
+    found: dict[str, tuple[tuple[Any, ...], tuple[Any, ...]]] = {}
     for local in ("BPMNShape", "BPMNEdge"):
         for node in root.iter(f"{{{DI_NS}}}{local}"):
             target = node.get("bpmnElement")
-            if target:
-                found[target] = _signature(node)
+            if not target:
+                continue
+            attributes = tuple(sorted((k, v) for k, v in node.attrib.items() if k not in _NOT_LAYOUT
+                                      and not (k == "isHorizontal" and v == "true")))
+            own = tuple(_signature(c) for c in _children(node) if c.get("id") is None and _local(c) != "BPMNLabel")
+            label = tuple(_signature(c) for c in _children(node) if _local(c) == "BPMNLabel")
+            found[target] = ((attributes, own), label)
     return found
 
 
@@ -123,5 +137,8 @@ def diff_models(old_content: bytes, new_content: bytes) -> ModelDiff:
             diff.changed.append(ElementChange(ref.element_id, ref.type, ref.name,
                                               _changes(old[element_id], new[element_id])))
     old_layout, new_layout = _layout(old_root), _layout(new_root)
-    diff.moved = [i for i in new_layout if i in old_layout and old_layout[i] != new_layout[i]]
+    renamed = {i for i in new if i in old and old[i].get("name") != new[i].get("name")}
+    diff.moved = [i for i in new_layout if i in old_layout
+                  and (old_layout[i][0] != new_layout[i][0]
+                       or (old_layout[i][1] != new_layout[i][1] and i not in renamed))]
     return diff

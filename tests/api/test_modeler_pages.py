@@ -1,10 +1,14 @@
 """The modeler's pages and its session-authenticated calls (the browser's side of the API)."""
 from __future__ import annotations
 
+import json
+import re
+from html import unescape
 from typing import Any
 
 import pytest
 
+from app.config import ROOT
 from app.web.modeler_pages import VENDOR
 from tests.support.model_samples import codes, linear
 from tests.support.pages import login
@@ -30,7 +34,7 @@ def test_designers_see_the_models_and_open_the_modeler(app):
     page = client.get(f"/modeler/{model_id}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    for needle in ("bpmn-modeler.production.min.js", "zn.js", "保存为新版本", "部署此版本", "上传 .bpmn", "下载 XML",
+    for needle in ("oneseal-modeler/modeler.js", "zn.js", "保存为新版本", "部署此版本", "上传 .bpmn", "下载 XML",
                    "校验", f'data-csrf="{TOKEN}"'):
         assert needle in html, needle
 
@@ -84,6 +88,9 @@ def test_validation_and_download_from_the_page(app):
     ("bpmn-js", "assets/bpmn-js.css"),
     ("bpmn-js", "assets/bpmn-font/css/bpmn-embedded.css"),
     ("bpmn-js-i18n", "zn.js"),
+    ("oneseal-modeler", "modeler.js"),  # bundled by esbuild when npm ci runs
+    ("properties-panel", "properties-panel.css"),
+    ("bpmnlint", "bpmn-js-bpmnlint.css"),
 ])
 def test_bpmn_js_and_its_chinese_translation_are_served_from_node_modules(app, package, filename):
     assert (VENDOR[package] / filename).exists(), "run `make install` (npm ci)"
@@ -97,3 +104,37 @@ def test_vendor_files_cannot_be_escaped(app):
     assert client.get("/modeler/vendor/bpmn-js/../../../package.json").status_code == 404
     assert client.get("/modeler/vendor/bpmn-js/..%2F..%2Fpackage.json").status_code == 404
     assert client.get("/modeler/vendor/left-pad/index.js").status_code == 404
+
+
+def test_the_modeler_page_carries_the_engine_vocabulary_in_chinese(app):
+    client = signed_in(app, "designer")
+    model_id = client.get("/modeler/api/process-models").get_json()["models"][0]["id"]
+    html = client.get(f"/modeler/{model_id}").get_data(as_text=True)
+    assert "/modeler/vendor/oneseal-modeler/modeler.js" in html and 'id="properties-panel"' in html
+    raw = re.search(r'data-vocabulary="([^"]*)"', html).group(1)
+    vocabulary = json.loads(unescape(raw))
+    assert ["综合窗口", "综合窗口受理人员"] in vocabulary["lanes"]
+    assert ["in_review", "审查中"] in vocabulary["stages"] and ["withdrawn", "视为撤回申请"] in vocabulary["results"]
+    assert ["site_inspection", "现场核查"] in vocabulary["processes"]
+    assert {"expert_review", "hearing"} <= {v for v, _ in vocabulary["suspensions"]}
+
+
+def test_front_end_packages_are_pinned_exactly():
+    package = json.loads((ROOT / "package.json").read_text())
+    lock = json.loads((ROOT / "package-lock.json").read_text())
+    for name, version in {**package["dependencies"], **package.get("devDependencies", {})}.items():
+        assert re.fullmatch(r"\d+\.\d+\.\d+", version), (name, version)
+        assert lock["packages"][f"node_modules/{name}"]["version"] == version, name
+    assert {"bpmn-js-properties-panel", "bpmn-js-bpmnlint", "bpmnlint"} <= set(package["dependencies"])
+    # the bundle is built at install, in production too (npm ci --omit=dev)
+    assert "esbuild" in package["dependencies"] and "npm run --silent build:modeler" in package["scripts"]["postinstall"]
+
+
+def test_the_moddle_file_describes_every_engine_element_the_shipped_diagrams_use():
+    """bpmn-js drops an element of a described namespace that the description does not know."""
+    descriptor = json.loads((ROOT / "app" / "web" / "modeler_src" / "spiffworkflow.json").read_text())
+    assert descriptor["uri"] == "http://spiffworkflow.org/bpmn/schema/1.0/core"  # what the engine parses
+    described = {t["name"][0].lower() + t["name"][1:] for t in descriptor["types"]}
+    used = {tag for path in (ROOT / "processes").glob("*.bpmn")
+            for tag in re.findall(r"<spiffworkflow:([A-Za-z]+)", path.read_text())}
+    assert used and used <= described, used - described

@@ -138,6 +138,8 @@ def test_an_auditor_writes_runs_fixes_and_files_a_scenario_and_a_deploy_shows_it
     designer.goto(f"/modeler/{model['id']}?version={stored.get_json()['version']}")
     designer.wait_for_selector("#modeler-app[data-ready=true]")
     designer.click("#deploy-button")
+    assert "承诺件标准流程" in designer.inner_text("#deploy-question")  # deploying asks first, by the name
+    designer.click("#deploy-confirm")
     designer.wait_for_selector("#gate-results li[data-status=failed]")
     assert "受理后由审查股室审查" in designer.inner_text("#gate-results")
     assert designer.is_visible("#gate-override")

@@ -45,3 +45,44 @@ def test_a_condition_change_is_a_change_of_its_flow():
     after = before.replace(b'decision == "reject"', b'decision != "approve"', 1)
     [change] = diff_models(before, after).changed
     assert change.type == "sequenceFlow" and change.changes == ("conditionExpression 已修改",)
+
+
+def _relabelled(content: bytes) -> bytes:
+    """A label-only edit as bpmn-js saves it: the flow's name, and its label box resized to the text."""
+    after = content.replace('name="受理" sourceRef'.encode(), 'name="予以受理" sourceRef'.encode(), 1)
+    head, sep, tail = after.partition(b'bpmnElement="flow_to_review">')
+    label_start = tail.index(b"<dc:Bounds")
+    label_end = tail.index(b"/>", label_start) + 2
+    return head + sep + tail[:label_start] + b'<dc:Bounds x="604" y="226" width="44" height="14" />' + tail[label_end:]
+
+
+def test_a_label_only_edit_shows_no_layout_change():
+    before = shipped()
+    after = _relabelled(before)
+    diff = diff_models(before, after)
+    assert [(c.element_id, c.changes) for c in diff.changed] == [("flow_to_review", ("名称：受理 → 予以受理",))]
+    assert diff.moved == []
+
+
+def test_a_label_box_moved_without_a_new_name_is_a_layout_change():
+    before = _relabelled(shipped())
+    after = before.replace('name="予以受理" sourceRef'.encode(), 'name="受理" sourceRef'.encode(), 1)
+    diff = diff_models(after, shipped())  # the original box back, the same name
+    assert diff.changed == [] and diff.moved == ["flow_to_review"]
+
+
+def test_pools_and_lanes_marked_horizontal_are_the_same_layout():
+    marked = shipped()
+    assert b'bpmnElement="lane_window" isHorizontal="true"' in marked
+    unmarked = marked.replace(b'bpmnElement="lane_window" isHorizontal="true"', b'bpmnElement="lane_window"', 1)
+    assert diff_models(unmarked, marked).moved == []
+    vertical = marked.replace(b'bpmnElement="lane_window" isHorizontal="true"',
+                              b'bpmnElement="lane_window" isHorizontal="false"', 1)
+    assert diff_models(marked, vertical).moved == ["lane_window"]
+
+
+def test_a_gateway_marker_shown_is_no_layout_change():
+    before = shipped()
+    after = before.replace(b'bpmnElement="acceptance_gateway"', b'bpmnElement="acceptance_gateway" isMarkerVisible="true"', 1)
+    assert after != before
+    assert diff_models(before, after).moved == []

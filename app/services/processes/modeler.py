@@ -214,6 +214,8 @@ class ModelVersions:
     versions: list[tuple[ProcessModelRevision, list[ProcessVersion]]]
     #: username → display name of every author and deployer
     names: dict[str, str]
+    #: the process version new cases start on (当前生效), if the model's process is deployed
+    active: ProcessVersion | None = None
 
 
 def model_versions(session: Session, actor: Actor, model_id: int) -> ModelVersions:
@@ -221,7 +223,8 @@ def model_versions(session: Session, actor: Actor, model_id: int) -> ModelVersio
     model = store.get_model(session, model_id)
     revisions = store.revisions(session, model.id)
     deployed = store.deployments(session, [r.id for r in revisions])
-    return ModelVersions(model, [(r, deployed[r.id]) for r in revisions], all_display_names(session))
+    active = process_versions.find_latest(session, model.process_id) if model.process_id else None
+    return ModelVersions(model, [(r, deployed[r.id]) for r in revisions], all_display_names(session), active)
 
 
 def version_content(session: Session, actor: Actor, model_id: int, version: int) -> tuple[ProcessModel, ProcessModelRevision]:

@@ -45,6 +45,13 @@ def model_paths() -> dict[str, Any]:
             "responses": {**ok("校验结果", {"type": "object", "properties": {
                 "process_id": {"type": ["string", "null"]}, "deployable": {"type": "boolean"}, "findings": FINDINGS}}),
                 **errors(401, 403), **refusals}}},
+        "/api/v1/process-models/expressions/check": {"post": {
+            "summary": "检查一个表达式（流转条件、完成条件、定时值）是否为引擎允许的受限表达式，不保存",
+            "requestBody": json_body({"type": "object", "required": ["expression"], "properties": {
+                "expression": {"type": "string", "maxLength": 2000}}}),
+            "responses": {**ok("检查结果", {"type": "object", "properties": {
+                "valid": {"type": "boolean"}, "code": {"type": "string"}, "message": {"type": "string"}}}),
+                **errors(400, 401, 403)}}},
         "/api/v1/process-models/{model_id}/versions": {
             "get": {"summary": "模型的全部版本（作者、时间、说明、校验结果、部署记录）", "parameters": [_MODEL_ID],
                     "responses": {**ok("版本列表"), **errors(401, 403, 404)}},

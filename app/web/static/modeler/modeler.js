@@ -1,6 +1,7 @@
 // The modeler of one process model: bpmn-js in Chinese, with validation findings shown on the
 // elements they concern, versions, deployment and differences between versions.
 import { decodeXml, el, findingItem, localTime, send, SEVERITY_LABELS } from "./common.js";
+import { EXTRA_LABELS, typeLabel } from "./labels.js";
 
 const app = document.getElementById("modeler-app");
 const api = `${app.dataset.api}/${app.dataset.modelId}`;
@@ -8,25 +9,25 @@ const csrf = app.dataset.csrf;
 const canEdit = app.dataset.canEdit === "true";
 const $ = (id) => document.getElementById(id);
 
-// Labels bpmn-js 18 asks for that the community translation does not have yet.
-const EXTRA_LABELS = {
-  "Align elements": "对齐元素",
-  "Change element": "更改元素",
-  "Distribute elements horizontally": "水平分布元素",
-  "Distribute elements vertically": "垂直分布元素",
-  "Toggle non-interrupting": "切换为非中断",
-};
-
 function translator(table) {
   return (template, replacements = {}) =>
-    (table[template] || template).replace(/{([^}]+)}/g, (all, key) =>
+    (table[template] || typeLabel(template) || template).replace(/{([^}]+)}/g, (all, key) =>
       replacements[key] !== undefined ? replacements[key] : all);
 }
 
+// The panel asks the server about each condition as the designer types it.
+async function checkExpression(expression) {
+  const answer = await send("POST", `${app.dataset.api}/expressions/check`,
+    { body: JSON.stringify({ expression }), type: "application/json", csrf });
+  return answer.ok ? answer.data : { valid: false, message: answer.data.message };
+}
+
 const zh = (await import(app.dataset.i18n)).default;
-const modeler = new window.BpmnJS({
+const modeler = window.OneSealModeler.createModeler({
   container: "#canvas",
-  additionalModules: [{ translate: ["value", translator({ ...zh, ...EXTRA_LABELS })] }],
+  panel: "#properties-panel",
+  translate: { translate: ["value", translator({ ...zh, ...EXTRA_LABELS })] },
+  oneseal: { vocabulary: JSON.parse(app.dataset.vocabulary), checkExpression },
 });
 window.onesealModeler = modeler; // for the browser tests and the console
 
@@ -121,8 +122,13 @@ function renderVersions() {
     row.dataset.version = v.version;
     if (v.version === state.version) row.className = "current";
     const deployed = v.deployments.map((d) => `已部署为流程第 ${d.process_version} 版`).join("，");
+    const cell = el("td", "", deployed || (v.deployable ? "可部署" : "有错误"));
+    if (v.active) {
+      row.classList.add("active");
+      cell.prepend(el("span", "badge active", "当前生效"), " ");
+    }
     row.append(el("td", "", label), el("td", "muted", localTime(v.created_at)), el("td", "", v.author_name || v.author),
-      el("td", "", v.comment), el("td", "", deployed || (v.deployable ? "可部署" : "有错误")));
+      el("td", "", v.comment), cell);
     body.append(row);
   });
   const previous = state.versions.find((v) => v.version < state.version);
@@ -142,7 +148,7 @@ async function openVersion(version) {
   if (!response.ok) return status(`无法读取第 ${version} 版（${response.status}）`, "error");
   try {
     const { warnings } = await modeler.importXML(decodeXml(await response.arrayBuffer()));
-    if (!state.opened) modeler.get("canvas").zoom("fit-viewport", "auto"); // later versions keep the view
+    if (!state.opened) window.OneSealModeler.fitClearOfPalette(modeler); // later versions keep the view
     state.opened = true;
     state.version = version;
     setDirty(false);
@@ -240,7 +246,7 @@ function showGate(gate) {
     list.append(item);
   });
   $("gate-summary").textContent = gate.run
-    ? `针对流程“${gate.process_id}”的场景 ${results.length} 个，运行 #${gate.run.id}` : "";
+    ? `针对“${processName()}”流程的场景 ${results.length} 个，运行 #${gate.run.id}` : "";
   $("gate-override").hidden = gate.state !== "failed";
 }
 
@@ -251,15 +257,37 @@ async function deployNow(overrideReason) {
     { body: JSON.stringify(body), type: "application/json", csrf });
   if (!answer.ok) return showRefusal(answer);
   showFindings(answer.data.findings);
+  const name = processName();
   status(answer.data.created
-    ? `已部署：流程“${answer.data.process_id}”第 ${answer.data.process_version} 版，新办件将按此版本办理`
-    : `此版本已是流程“${answer.data.process_id}”当前部署的第 ${answer.data.process_version} 版`, "ok");
+    ? `已部署：“${name}”流程第 ${answer.data.process_version} 版，新办件将按此版本办理`
+    : `此版本已是“${name}”当前生效的流程第 ${answer.data.process_version} 版`, "ok");
   $("gate-override").hidden = true;
   await loadVersions();
 }
 
+// The process's name in Chinese (from the diagram of the open version), never its id.
+function processName() {
+  const current = state.versions.find((v) => v.version === state.version);
+  return (current && current.process_name) || $("model-name").textContent;
+}
+
+// Deploying changes how new cases run: the designer confirms, reading the process's name.
+function confirmDeploy() {
+  const current = state.versions.find((v) => v.version === state.version);
+  if (!current || !current.deployable) return Promise.resolve(true); // the server refuses it and says why
+  const name = processName();
+  $("deploy-question").textContent = `确定将“${name}”的第 ${state.version} 版部署为生效版本吗？`;
+  const dialog = $("deploy-dialog");
+  return new Promise((resolve) => {
+    dialog.addEventListener("close", () => resolve(dialog.returnValue === "confirm"), { once: true });
+    dialog.returnValue = "";
+    dialog.showModal();
+  });
+}
+
 async function deploy() {
   if (state.dirty) return status("有未保存的修改：请先保存为新版本，再部署", "warning");
+  if (!(await confirmDeploy())) return status("已取消部署");
   const gate = await gateCheck(state.version);
   if (!gate.ok) return showRefusal(gate);
   showGate(gate.data);
