@@ -12,15 +12,19 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import Date, Integer, and_, cast, delete, func, insert, literal, select, update
+from sqlalchemy import Date, Integer, Table, bindparam, cast, delete, func, insert, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.domain.clock import BUREAU_ZONE, local_date
 from app.domain.kinds import CaseKind
 from app.domain.working_days import WorkingDayCalendar
+from app.persistence.base import Base
 from app.persistence.figure_models import DailyDuration, DailyFigure, MonthlyDuration, MonthlyFigure
 from app.persistence.models import Case, ClockSuspension, SupplementNotice
 from app.services.statistics.case_figures import RESULT_COUNTERS, ConcludedCase, figures_of
@@ -45,36 +49,42 @@ class Tally:
         self.durations: dict[Key, Counter[int]] = defaultdict(Counter)
 
 
-def compute(session: Session, calendar: WorkingDayCalendar, first: date, last: date, *,
-            department: str | None = None, item_code: str | None = None) -> Tally:
-    """The figures of every day from ``first`` to ``last`` (both included), from the facts."""
-    tally = Tally()
-    start, end = day_start(first), day_start(last + timedelta(days=1))
+@dataclass(frozen=True)
+class _FactQueries:
+    received: Any
+    accepted: Any
+    returned: Any
+    concluded: Any
+
+
+@lru_cache(maxsize=None)
+def _fact_queries(by_department: bool, by_item: bool, one_day: bool) -> _FactQueries:
+    """The statements :func:`compute` reads the facts with, built once per shape and run with
+    parameters (``b_start``/``b_end`` the period's bounds in UTC, ``b_first``/``b_last`` its
+    days, ``b_department``, ``b_item``): building them costs more than running them."""
     where = [Case.kind != CaseKind.REVOCATION.value]
-    if department is not None:
-        where.append(Case.department == department)
-    if item_code is not None:
-        where.append(Case.item_code == item_code)
-    for dept, item, created in session.execute(
-            select(Case.department, Case.item_code, Case.created_at)
-            .where(*where, Case.created_at >= start, Case.created_at < end)).yield_per(_CHUNK):
-        tally.rows[(local_date(created), dept, item)]["received"] += 1
-    for dept, item, day, count, gaps in session.execute(
-            select(Case.department, Case.item_code, Case.accepted_on, func.count(),
-                   func.sum(cast(Case.accepted_with_gaps, Integer)))
-            .where(*where, Case.accepted_on >= first, Case.accepted_on <= last)
-            .group_by(Case.department, Case.item_code, Case.accepted_on)):
-        if day is None:
-            continue
-        row = tally.rows[(day, dept, item)]
-        row["accepted"] += count
-        row["accepted_with_gaps"] += int(gaps or 0)
-    for dept, item, issued in session.execute(
-            select(Case.department, Case.item_code, SupplementNotice.issued_at)
-            .join(Case, Case.id == SupplementNotice.case_id)
-            .where(*where, SupplementNotice.task_id.is_not(None),
-                   SupplementNotice.issued_at >= start, SupplementNotice.issued_at < end)):
-        tally.rows[(local_date(issued), dept, item)]["returned"] += 1
+    if by_department:
+        where.append(Case.department == bindparam("b_department"))
+    if by_item:
+        where.append(Case.item_code == bindparam("b_item"))
+    received_where = [*where, Case.created_at >= bindparam("b_start"), Case.created_at < bindparam("b_end")]
+    received: Any
+    if one_day:  # one day (a change's refresh): counted by the database, off the index
+        received = (select(Case.department, Case.item_code, func.count())
+                    .where(*received_where).group_by(Case.department, Case.item_code))
+    else:
+        received = select(Case.department, Case.item_code, Case.created_at).where(*received_where)
+    accepted = (select(Case.department, Case.item_code, Case.accepted_on, func.count(),
+                       func.sum(cast(Case.accepted_with_gaps, Integer)))
+                .where(*where, Case.accepted_on >= bindparam("b_first"), Case.accepted_on <= bindparam("b_last"))
+                .group_by(Case.department, Case.item_code, Case.accepted_on))
+    # the period's notices, each joined to its case by key; the department and item are
+    # compared as read: given to the database, SQLite would walk all the item's cases instead
+    returned = (select(Case.department, Case.item_code, SupplementNotice.issued_at)
+                .join(Case, Case.id == SupplementNotice.case_id)
+                .where(where[0], SupplementNotice.task_id.is_not(None),
+                       SupplementNotice.issued_at >= bindparam("b_start"),
+                       SupplementNotice.issued_at < bindparam("b_end")))
     suspended = (select(ClockSuspension.case_id, func.sum(ClockSuspension.days_added).label("days"))
                  .group_by(ClockSuspension.case_id).subquery())
     returns = (select(SupplementNotice.case_id, func.count().label("n"))
@@ -84,9 +94,40 @@ def compute(session: Session, calendar: WorkingDayCalendar, first: date, last: d
                         func.coalesce(suspended.c.days, 0), func.coalesce(returns.c.n, 0))
                  .outerjoin(suspended, suspended.c.case_id == Case.id)
                  .outerjoin(returns, returns.c.case_id == Case.id)
-                 .where(*where, Case.completed_at >= start, Case.completed_at < end))
+                 .where(*where, Case.completed_at >= bindparam("b_start"), Case.completed_at < bindparam("b_end")))
+    return _FactQueries(received, accepted, returned, concluded)
+
+
+def compute(session: Session, calendar: WorkingDayCalendar, first: date, last: date, *,
+            department: str | None = None, item_code: str | None = None) -> Tally:
+    """The figures of every day from ``first`` to ``last`` (both included), from the facts."""
+    tally = Tally()
+    queries = _fact_queries(department is not None, item_code is not None, first == last)
+    params: dict[str, Any] = {"b_start": day_start(first), "b_end": day_start(last + timedelta(days=1)),
+                              "b_first": first, "b_last": last}
+    if department is not None:
+        params["b_department"] = department
+    if item_code is not None:
+        params["b_item"] = item_code
+    connection = session.connection()
+    if first == last:
+        for dept, item, count in connection.execute(queries.received, params):
+            tally.rows[(first, dept, item)]["received"] += count
+    else:
+        for dept, item, created in connection.execution_options(yield_per=_CHUNK).execute(queries.received, params):
+            tally.rows[(local_date(created), dept, item)]["received"] += 1
+    for dept, item, day, count, gaps in connection.execute(queries.accepted, params):
+        if day is None:
+            continue
+        row = tally.rows[(day, dept, item)]
+        row["accepted"] += count
+        row["accepted_with_gaps"] += int(gaps or 0)
+    for dept, item, issued in connection.execute(queries.returned, params):
+        if department not in (None, dept) or item_code not in (None, item):
+            continue
+        tally.rows[(local_date(issued), dept, item)]["returned"] += 1
     for dept, item, status, result, created, completed, accepted, due, delivery, days, n in \
-            session.execute(concluded).yield_per(_CHUNK):
+            connection.execution_options(yield_per=_CHUNK).execute(queries.concluded, params):
         figures = figures_of(ConcludedCase(status, result, created, completed, accepted, due, delivery,
                                            int(days), int(n)), calendar)
         key = (local_date(completed), dept, item)
@@ -186,25 +227,77 @@ def _rebuild_month(session: Session, month: date) -> None:
         .group_by(DailyDuration.department, DailyDuration.item_code, DailyDuration.days)))
 
 
+@dataclass(frozen=True)
+class _RowWrites:
+    """The statements a refresh writes one day's and its month's rows with (built once)."""
+
+    month_row: Any  # the month's row made if missing (PostgreSQL: then locked by ``lock_month``)
+    lock_month: Any
+    day_row: Any
+    day_update: Any
+    day_durations_delete: Any
+    durations_insert: Any
+    month_sums: Any
+    month_update: Any
+    month_durations_delete: Any
+    month_durations: Any
+    month_durations_insert: Any
+
+
+@lru_cache(maxsize=None)
+def _row_writes(dialect: str) -> _RowWrites:
+    insert_ignoring = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    daily, monthly = _table(DailyFigure), _table(MonthlyFigure)
+    day_durations, month_durations = _table(DailyDuration), _table(MonthlyDuration)
+    this_month = [monthly.c.month == bindparam("b_month"), monthly.c.department == bindparam("b_department"),
+                  monthly.c.item_code == bindparam("b_item")]
+    this_day = [daily.c.day == bindparam("b_day"), daily.c.department == bindparam("b_department"),
+                daily.c.item_code == bindparam("b_item")]
+    days_of_month = [daily.c.day >= bindparam("b_month"), daily.c.day <= bindparam("b_month_end"),
+                     daily.c.department == bindparam("b_department"), daily.c.item_code == bindparam("b_item")]
+    durations_of_month = [day_durations.c.day >= bindparam("b_month"), day_durations.c.day <= bindparam("b_month_end"),
+                          day_durations.c.department == bindparam("b_department"),
+                          day_durations.c.item_code == bindparam("b_item")]
+    return _RowWrites(
+        month_row=insert_ignoring(monthly).on_conflict_do_nothing(),
+        lock_month=select(monthly.c.month).where(*this_month).with_for_update(),
+        day_row=insert_ignoring(daily).on_conflict_do_nothing(),
+        day_update=daily.update().where(*this_day),
+        day_durations_delete=day_durations.delete().where(
+            day_durations.c.day == bindparam("b_day"), day_durations.c.department == bindparam("b_department"),
+            day_durations.c.item_code == bindparam("b_item")),
+        durations_insert=day_durations.insert(),
+        month_sums=select(*[func.coalesce(func.sum(daily.c[name]), 0) for name in COUNTERS]).where(*days_of_month),
+        month_update=monthly.update().where(*this_month),
+        month_durations_delete=month_durations.delete().where(
+            month_durations.c.month == bindparam("b_month"), month_durations.c.department == bindparam("b_department"),
+            month_durations.c.item_code == bindparam("b_item")),
+        month_durations=(select(day_durations.c.days, func.sum(day_durations.c.cases))
+                         .where(*durations_of_month).group_by(day_durations.c.days)),
+        month_durations_insert=month_durations.insert(),
+    )
+
+
+def _table(model: type[Base]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+def _writes(session: Session) -> _RowWrites:
+    return _row_writes(session.get_bind().dialect.name)
+
+
 def _roll_month(session: Session, month: date, department: str, item_code: str) -> None:
     """The month's row (locked by :func:`_lock`) set to the sum of its days; its durations too."""
-    end = month_end(month)
-    in_month = [DailyFigure.day >= month, DailyFigure.day <= end, DailyFigure.department == department,
-                DailyFigure.item_code == item_code]
-    sums = session.execute(select(*[func.coalesce(func.sum(getattr(DailyFigure, name)), 0) for name in COUNTERS])
-                           .where(*in_month)).one()
-    session.execute(update(MonthlyFigure).where(
-        MonthlyFigure.month == month, MonthlyFigure.department == department, MonthlyFigure.item_code == item_code)
-        .values({name: int(value) for name, value in zip(COUNTERS, sums)}))
-    session.execute(delete(MonthlyDuration).where(
-        MonthlyDuration.month == month, MonthlyDuration.department == department,
-        MonthlyDuration.item_code == item_code))
-    durations = session.execute(
-        select(DailyDuration.days, func.sum(DailyDuration.cases))
-        .where(DailyDuration.day >= month, DailyDuration.day <= end, DailyDuration.department == department,
-               DailyDuration.item_code == item_code).group_by(DailyDuration.days)).all()
+    writes, connection = _writes(session), session.connection()
+    key = {"b_month": month, "b_month_end": month_end(month), "b_department": department, "b_item": item_code}
+    sums = connection.execute(writes.month_sums, key).one()
+    connection.execute(writes.month_update, {**key, **{name: int(value) for name, value in zip(COUNTERS, sums)}})
+    connection.execute(writes.month_durations_delete, key)
+    durations = connection.execute(writes.month_durations, key).all()
     if durations:
-        session.execute(insert(MonthlyDuration), [
+        connection.execute(writes.month_durations_insert, [
             {"month": month, "department": department, "item_code": item_code, "days": int(d), "cases": int(n)}
             for d, n in durations])
 
@@ -213,33 +306,25 @@ def _lock(session: Session, key: Key) -> None:
     """The key's row and its month's exist, and the month's is held by this transaction until
     it commits (SQLite: writers are serialized anyway)."""
     day, department, item_code = key
+    writes, connection = _writes(session), session.connection()
     zeros = dict.fromkeys(COUNTERS, 0)
     month = month_of(day)
-    postgres = session.get_bind().dialect.name == "postgresql"
-    insert_ignoring = postgresql.insert if postgres else sqlite.insert
-    session.execute(insert_ignoring(MonthlyFigure).values(
-        {"month": month, "department": department, "item_code": item_code, **zeros}).on_conflict_do_nothing())
-    if postgres:
-        session.execute(select(MonthlyFigure.month).where(
-            MonthlyFigure.month == month, MonthlyFigure.department == department,
-            MonthlyFigure.item_code == item_code).with_for_update())
-    session.execute(insert_ignoring(DailyFigure).values(
-        {"day": day, "department": department, "item_code": item_code, **zeros}).on_conflict_do_nothing())
+    connection.execute(writes.month_row, {"month": month, "department": department, "item_code": item_code, **zeros})
+    if session.get_bind().dialect.name == "postgresql":
+        connection.execute(writes.lock_month, {"b_month": month, "b_department": department, "b_item": item_code})
+    connection.execute(writes.day_row, {"day": day, "department": department, "item_code": item_code, **zeros})
 
 
 def _replace(session: Session, keys: list[Key], tally: Tally) -> None:
+    writes, connection = _writes(session), session.connection()
     for day, department, item_code in keys:
-        same = and_(DailyFigure.day == day, DailyFigure.department == department,
-                    DailyFigure.item_code == item_code)
+        same = {"b_day": day, "b_department": department, "b_item": item_code}
         row = tally.rows.get((day, department, item_code), Counter())
-        session.execute(update(DailyFigure).where(same).values(
-            {name: row[name] for name in COUNTERS}))
-        session.execute(delete(DailyDuration).where(
-            DailyDuration.day == day, DailyDuration.department == department,
-            DailyDuration.item_code == item_code))
+        connection.execute(writes.day_update, {**same, **{name: row[name] for name in COUNTERS}})
+        connection.execute(writes.day_durations_delete, same)
         durations = tally.durations.get((day, department, item_code), Counter())
         if durations:
-            session.execute(insert(DailyDuration), [
+            connection.execute(writes.durations_insert, [
                 {"day": day, "department": department, "item_code": item_code, "days": d, "cases": n}
                 for d, n in durations.items()])
 
