@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Date, Integer, Table, bindparam, cast, delete, func, insert, literal, select
+from sqlalchemy import Date, Integer, String, Table, bindparam, cast, delete, func, insert, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -34,6 +34,7 @@ COUNTERS = ("received", "accepted", "accepted_with_gaps", "returned", "completed
             "granted", "refused", "withdrawn", "partial", "timed", "on_time", "days_used",
             "limit_days", "one_visit")
 _CHUNK = 5_000
+_STREAMED = {"yield_per": _CHUNK}  # long reads (a rebuild) in chunks, per statement
 
 
 def day_start(day: date) -> datetime:
@@ -55,6 +56,9 @@ class _FactQueries:
     accepted: Any
     returned: Any
     concluded: Any
+    #: received, accepted, accepted with gaps and returned of one day, department and item, in
+    #: one statement (the rows a change refreshes)
+    day_counts: Any
 
 
 @lru_cache(maxsize=None)
@@ -95,7 +99,21 @@ def _fact_queries(by_department: bool, by_item: bool, one_day: bool) -> _FactQue
                  .outerjoin(suspended, suspended.c.case_id == Case.id)
                  .outerjoin(returns, returns.c.case_id == Case.id)
                  .where(*where, Case.completed_at >= bindparam("b_start"), Case.completed_at < bindparam("b_end")))
-    return _FactQueries(received, accepted, returned, concluded)
+    day_counts = None
+    if one_day and by_department and by_item:  # a change's refresh: one day, department and item
+        of_case = select(Case.id).where(*where)  # the notice's case, when it is of them
+        day_counts = select(
+            select(func.count()).select_from(Case).where(*received_where).scalar_subquery(),
+            select(func.count()).select_from(Case)
+            .where(*where, Case.accepted_on == bindparam("b_first")).scalar_subquery(),
+            select(func.coalesce(func.sum(cast(Case.accepted_with_gaps, Integer)), 0))
+            .where(*where, Case.accepted_on == bindparam("b_first")).scalar_subquery(),
+            # the day's notices from their own index, each looked up by its case's key
+            select(func.count()).select_from(SupplementNotice)
+            .where(SupplementNotice.task_id.is_not(None), SupplementNotice.issued_at >= bindparam("b_start"),
+                   SupplementNotice.issued_at < bindparam("b_end"),
+                   of_case.where(Case.id == SupplementNotice.case_id).exists()).scalar_subquery())
+    return _FactQueries(received, accepted, returned, concluded, day_counts)
 
 
 def compute(session: Session, calendar: WorkingDayCalendar, first: date, last: date, *,
@@ -110,24 +128,30 @@ def compute(session: Session, calendar: WorkingDayCalendar, first: date, last: d
     if item_code is not None:
         params["b_item"] = item_code
     connection = session.connection()
-    if first == last:
+    if queries.day_counts is not None:
+        received, accepted, gaps, returned = connection.execute(queries.day_counts, params).one()
+        tally.rows[(first, department, item_code)].update(  # type: ignore[index]
+            received=received, accepted=accepted, accepted_with_gaps=int(gaps), returned=returned)
+    elif first == last:
         for dept, item, count in connection.execute(queries.received, params):
             tally.rows[(first, dept, item)]["received"] += count
     else:
-        for dept, item, created in connection.execution_options(yield_per=_CHUNK).execute(queries.received, params):
+        for dept, item, created in connection.execute(queries.received, params, execution_options=_STREAMED):
             tally.rows[(local_date(created), dept, item)]["received"] += 1
-    for dept, item, day, count, gaps in connection.execute(queries.accepted, params):
+    for dept, item, day, count, gaps in ([] if queries.day_counts is not None
+                                         else connection.execute(queries.accepted, params)):
         if day is None:
             continue
         row = tally.rows[(day, dept, item)]
         row["accepted"] += count
         row["accepted_with_gaps"] += int(gaps or 0)
-    for dept, item, issued in connection.execute(queries.returned, params):
+    for dept, item, issued in ([] if queries.day_counts is not None
+                               else connection.execute(queries.returned, params)):
         if department not in (None, dept) or item_code not in (None, item):
             continue
         tally.rows[(local_date(issued), dept, item)]["returned"] += 1
     for dept, item, status, result, created, completed, accepted, due, delivery, days, n in \
-            connection.execution_options(yield_per=_CHUNK).execute(queries.concluded, params):
+            connection.execute(queries.concluded, params, execution_options=_STREAMED if first != last else {}):
         figures = figures_of(ConcludedCase(status, result, created, completed, accepted, due, delivery,
                                            int(days), int(n)), calendar)
         key = (local_date(completed), dept, item)
@@ -156,14 +180,20 @@ def month_end(month: date) -> date:
 
 def refresh(session: Session, calendar: WorkingDayCalendar, keys: Iterable[Key]) -> None:
     """Compute the rows of ``keys`` again from the facts, and their months from their days (in
-    the caller's transaction). The month's row is locked first: every refresh of a day of that
-    month, department and item waits for the one before it to commit, then reads its work."""
+    the caller's transaction). On PostgreSQL the month's row is locked first: every refresh of a
+    day of that month, department and item waits for the one before it to commit, then reads its
+    work (SQLite's writers take turns anyway)."""
+    writes, connection = _writes(session), session.connection()
     for key in sorted(set(keys)):
-        _lock(session, key)
         day, department, item_code = key
+        month = month_of(day)
+        if writes.lock_month is not None:
+            connection.execute(writes.month_row, {"month": month, "department": department, "item_code": item_code,
+                                                  **dict.fromkeys(COUNTERS, 0)})
+            connection.execute(writes.lock_month, {"b_month": month, "b_department": department, "b_item": item_code})
         tally = compute(session, calendar, day, day, department=department, item_code=item_code)
-        _replace(session, [key], tally)
-        _roll_month(session, month_of(day), department, item_code)
+        durations_moved = _replace(session, [key], tally)
+        _roll_month(session, month, department, item_code, durations=durations_moved)
 
 
 FigureMark = tuple[str, date | None, datetime | None, str | None]
@@ -231,50 +261,55 @@ def _rebuild_month(session: Session, month: date) -> None:
 class _RowWrites:
     """The statements a refresh writes one day's and its month's rows with (built once)."""
 
-    month_row: Any  # the month's row made if missing (PostgreSQL: then locked by ``lock_month``)
-    lock_month: Any
-    day_row: Any
-    day_update: Any
+    month_row: Any  # PostgreSQL: the month's row made if missing, then held by ``lock_month``
+    lock_month: Any  # None on SQLite
+    day_upsert: Any
     day_durations_delete: Any
     durations_insert: Any
-    month_sums: Any
-    month_update: Any
+    month_upsert: Any  # the month's row made or set to the sums of its days, in one statement
     month_durations_delete: Any
-    month_durations: Any
     month_durations_insert: Any
 
 
 @lru_cache(maxsize=None)
 def _row_writes(dialect: str) -> _RowWrites:
-    insert_ignoring = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    postgres = dialect == "postgresql"
+    insert_for = postgresql.insert if postgres else sqlite.insert
     daily, monthly = _table(DailyFigure), _table(MonthlyFigure)
     day_durations, month_durations = _table(DailyDuration), _table(MonthlyDuration)
-    this_month = [monthly.c.month == bindparam("b_month"), monthly.c.department == bindparam("b_department"),
-                  monthly.c.item_code == bindparam("b_item")]
-    this_day = [daily.c.day == bindparam("b_day"), daily.c.department == bindparam("b_department"),
-                daily.c.item_code == bindparam("b_item")]
-    days_of_month = [daily.c.day >= bindparam("b_month"), daily.c.day <= bindparam("b_month_end"),
-                     daily.c.department == bindparam("b_department"), daily.c.item_code == bindparam("b_item")]
-    durations_of_month = [day_durations.c.day >= bindparam("b_month"), day_durations.c.day <= bindparam("b_month_end"),
-                          day_durations.c.department == bindparam("b_department"),
-                          day_durations.c.item_code == bindparam("b_item")]
+    key_columns = ["department", "item_code"]
+    department, item = bindparam("b_department", type_=String()), bindparam("b_item", type_=String())
+    month, last_day = bindparam("b_month", type_=Date()), bindparam("b_month_end", type_=Date())
+    day_upsert = insert_for(daily)
+    day_upsert = day_upsert.on_conflict_do_update(
+        index_elements=["day", *key_columns], set_={name: day_upsert.excluded[name] for name in COUNTERS})
+    month_upsert = insert_for(monthly).from_select(
+        ["month", *key_columns, *COUNTERS],
+        select(month, department, item, *[func.coalesce(func.sum(daily.c[name]), 0) for name in COUNTERS])
+        .where(daily.c.day >= month, daily.c.day <= last_day, daily.c.department == department,
+               daily.c.item_code == item))
+    month_upsert = month_upsert.on_conflict_do_update(
+        index_elements=["month", *key_columns], set_={name: month_upsert.excluded[name] for name in COUNTERS})
     return _RowWrites(
-        month_row=insert_ignoring(monthly).on_conflict_do_nothing(),
-        lock_month=select(monthly.c.month).where(*this_month).with_for_update(),
-        day_row=insert_ignoring(daily).on_conflict_do_nothing(),
-        day_update=daily.update().where(*this_day),
+        month_row=insert_for(monthly).on_conflict_do_nothing(),
+        lock_month=select(monthly.c.month).where(
+            monthly.c.month == month, monthly.c.department == department, monthly.c.item_code == item,
+        ).with_for_update() if postgres else None,
+        day_upsert=day_upsert,
         day_durations_delete=day_durations.delete().where(
-            day_durations.c.day == bindparam("b_day"), day_durations.c.department == bindparam("b_department"),
-            day_durations.c.item_code == bindparam("b_item")),
+            day_durations.c.day == bindparam("b_day"), day_durations.c.department == department,
+            day_durations.c.item_code == item),
         durations_insert=day_durations.insert(),
-        month_sums=select(*[func.coalesce(func.sum(daily.c[name]), 0) for name in COUNTERS]).where(*days_of_month),
-        month_update=monthly.update().where(*this_month),
+        month_upsert=month_upsert,
         month_durations_delete=month_durations.delete().where(
-            month_durations.c.month == bindparam("b_month"), month_durations.c.department == bindparam("b_department"),
-            month_durations.c.item_code == bindparam("b_item")),
-        month_durations=(select(day_durations.c.days, func.sum(day_durations.c.cases))
-                         .where(*durations_of_month).group_by(day_durations.c.days)),
-        month_durations_insert=month_durations.insert(),
+            month_durations.c.month == month, month_durations.c.department == department,
+            month_durations.c.item_code == item),
+        month_durations_insert=month_durations.insert().from_select(
+            ["month", *key_columns, "days", "cases"],
+            select(month, department, item, day_durations.c.days, func.sum(day_durations.c.cases))
+            .where(day_durations.c.day >= month, day_durations.c.day <= last_day,
+                   day_durations.c.department == department, day_durations.c.item_code == item)
+            .group_by(day_durations.c.days)),
     )
 
 
@@ -288,45 +323,34 @@ def _writes(session: Session) -> _RowWrites:
     return _row_writes(session.get_bind().dialect.name)
 
 
-def _roll_month(session: Session, month: date, department: str, item_code: str) -> None:
-    """The month's row (locked by :func:`_lock`) set to the sum of its days; its durations too."""
+def _roll_month(session: Session, month: date, department: str, item_code: str, *, durations: bool) -> None:
+    """The month's row set to the sum of its days; its durations too when ``durations`` (a day's
+    durations moved)."""
     writes, connection = _writes(session), session.connection()
     key = {"b_month": month, "b_month_end": month_end(month), "b_department": department, "b_item": item_code}
-    sums = connection.execute(writes.month_sums, key).one()
-    connection.execute(writes.month_update, {**key, **{name: int(value) for name, value in zip(COUNTERS, sums)}})
-    connection.execute(writes.month_durations_delete, key)
-    durations = connection.execute(writes.month_durations, key).all()
+    connection.execute(writes.month_upsert, key)
     if durations:
-        connection.execute(writes.month_durations_insert, [
-            {"month": month, "department": department, "item_code": item_code, "days": int(d), "cases": int(n)}
-            for d, n in durations])
+        connection.execute(writes.month_durations_delete, key)
+        connection.execute(writes.month_durations_insert, key)
 
 
-def _lock(session: Session, key: Key) -> None:
-    """The key's row and its month's exist, and the month's is held by this transaction until
-    it commits (SQLite: writers are serialized anyway)."""
-    day, department, item_code = key
+def _replace(session: Session, keys: list[Key], tally: Tally) -> bool:
+    """The daily rows of ``keys`` made or set to the tally's; whether any day's durations moved."""
     writes, connection = _writes(session), session.connection()
-    zeros = dict.fromkeys(COUNTERS, 0)
-    month = month_of(day)
-    connection.execute(writes.month_row, {"month": month, "department": department, "item_code": item_code, **zeros})
-    if session.get_bind().dialect.name == "postgresql":
-        connection.execute(writes.lock_month, {"b_month": month, "b_department": department, "b_item": item_code})
-    connection.execute(writes.day_row, {"day": day, "department": department, "item_code": item_code, **zeros})
-
-
-def _replace(session: Session, keys: list[Key], tally: Tally) -> None:
-    writes, connection = _writes(session), session.connection()
+    moved = False
     for day, department, item_code in keys:
-        same = {"b_day": day, "b_department": department, "b_item": item_code}
         row = tally.rows.get((day, department, item_code), Counter())
-        connection.execute(writes.day_update, {**same, **{name: row[name] for name in COUNTERS}})
-        connection.execute(writes.day_durations_delete, same)
+        connection.execute(writes.day_upsert, {"day": day, "department": department, "item_code": item_code,
+                                               **{name: row[name] for name in COUNTERS}})
+        deleted = connection.execute(writes.day_durations_delete,
+                                     {"b_day": day, "b_department": department, "b_item": item_code}).rowcount
         durations = tally.durations.get((day, department, item_code), Counter())
         if durations:
             connection.execute(writes.durations_insert, [
                 {"day": day, "department": department, "item_code": item_code, "days": d, "cases": n}
                 for d, n in durations.items()])
+        moved = moved or bool(deleted) or bool(durations)
+    return moved
 
 
 def _insert(session: Session, tally: Tally) -> None:
