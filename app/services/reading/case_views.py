@@ -20,6 +20,7 @@ from app.persistence import attachments as attachment_queries
 from app.persistence import tasks as task_queries
 from app.persistence.audit import events_for_case
 from app.persistence.case_items import items_of_case
+from app.persistence.case_records import records_of_case
 from app.persistence.cases import follow_ups, get_case
 from app.persistence.models import Case, TaskRecord
 from app.persistence.users import display_names
@@ -270,14 +271,16 @@ def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) 
     ready = [t for t in tasks if t.status == TaskStatus.READY]
     candidates = task_queries.usernames_for(session, [(t.role, t.department) for t in ready])
     missing = missing_materials(item, case.materials) if item else []
-    decisions = rule_decisions(session, case.id, {r.name: r.title for r in runtime.rules.rulesets()})
+    records = records_of_case(session, case.id)  # the optional records, read only when there are some
+    decisions = (rule_decisions(session, case.id, {r.name: r.title for r in runtime.rules.rulesets()})
+                 if records.rule_decisions else [])
     done = sorted((t for t in tasks if t.status == TaskStatus.COMPLETED),
                   key=lambda t: (t.completed_at, t.created_at))
     events = events_for_case(session, case.id)
     # display names of the history's actors and of the opinions' authors, looked up at once
     names = display_names(session, {e.actor for e in events} | {t.completed_by for t in done if t.completed_by}
                           | {e.after["to"] for e in events if e.action == "task_transferred" and e.after.get("to")})
-    suspensions = suspensions_view(session, case.id)
+    suspensions = suspensions_view(session, case.id) if records.suspensions else []
     # suspensions of the clock now running (a construction project's earlier stages had their own)
     suspended_days = sum(s["working_days"] or 0 for s in suspensions if s["ended_at"] and case.accepted_on
                          and local_date(datetime.fromisoformat(s["started_at"])) >= case.accepted_on)
@@ -291,7 +294,7 @@ def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) 
         "facts": case.facts,
         "time_limit": time_limit_view(case, item, runtime.calendar, runtime.clock.now(), suspended_days),
         "suspensions": suspensions,
-        "notices": notices_view(session, case.id),
+        "notices": notices_view(session, case.id) if records.notices else [],
         "tasks": [{**_task_base(t), "candidates": candidates[(t.role, t.department)]} for t in ready],
         "opinions": [{**_task_base(t), **_task_outcome(t), "department_name": runtime.catalogue.department_name(t.department),
                       "completed_by_name": names.get(t.completed_by or "", t.completed_by)} for t in done],
@@ -300,7 +303,7 @@ def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) 
         "parallel": parallel_view(runtime.catalogue, item, definition, tasks),
         "kind": case.kind,
         "parent_case": parent_link(session, case.parent_case_id),
-        "follow_up_cases": [case_link(c) for c in follow_ups(session, case.id)],
+        "follow_up_cases": [case_link(c) for c in follow_ups(session, case.id)] if records.follow_ups else [],
         "project": project_view(session, runtime, case),
         "items": [{"code": i.item_code, "name": i.item_name, "department": i.department,
                    "department_name": runtime.catalogue.department_name(i.department), "stage": i.stage,
@@ -308,10 +311,12 @@ def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) 
                    "certificate_no": i.certificate_no,
                    "decided_at": i.decided_at.isoformat() if i.decided_at else None}
                   for i in (items_of_case(session, case.id) if case.kind in _KINDS_WITH_ITEMS else ())],
-        "certificates": certificates_of_case(session, case.id, local_date(runtime.clock.now())),
+        "certificates": (certificates_of_case(session, case.id, local_date(runtime.clock.now()))
+                         if records.certificates else []),
         "diagram": {"version_id": case.process_version_id,
                     "completed": sorted({t.element_id for t in done}),
                     "active": sorted({t.element_id for t in ready})},
         "history": history(events, definition, names),
-        "attachments": [attachment_view(row) for row in attachment_queries.attachments_of(session, case.id)],
+        "attachments": ([attachment_view(row) for row in attachment_queries.attachments_of(session, case.id)]
+                        if records.attachments else []),
     }
