@@ -41,4 +41,4 @@ _PRESENT = select(
 
 
 def records_of_case(session: Session, case_id: int) -> CaseRecords:
-    return CaseRecords(*(bool(flag) for flag in session.execute(_PRESENT, {"b_case": case_id}).one()))
+    return CaseRecords(*(bool(flag) for flag in session.connection().execute(_PRESENT, {"b_case": case_id}).one()))

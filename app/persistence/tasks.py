@@ -165,7 +165,7 @@ def count_tabs(session: Session, query: InboxQuery) -> dict[str, int]:
     部门待办 is the actor's whole queue less what they hold, so it is counted as a plain range of
     the queue index rather than row by row against the holder."""
     shapes = tuple(_Shape.of(replace(query, tab=tab)) for tab in ("mine", "queue", "done"))
-    mine, queue, done = session.execute(_tab_counts_statement(shapes), _params(query)).one()
+    mine, queue, done = session.connection().execute(_tab_counts_statement(shapes), _params(query)).one()
     return {"mine": mine, "department": queue - mine, "done": done}
 
 
