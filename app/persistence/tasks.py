@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from functools import lru_cache
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVarTuple
 
 from sqlalchemy import BindParameter, Select, bindparam, func, or_, select, update
-from sqlalchemy.orm import Session, load_only
+from sqlalchemy.orm import Session
 
 from app.domain.errors import NotFound
 from app.domain.kinds import TaskKind, TaskStatus
@@ -139,17 +139,58 @@ def _count_statement(shape: _Shape) -> Select[int]:
     return _inbox_filter(statement, shape)
 
 
-#: what a row of the inbox shows of its case (the rest of the case — applicant, materials,
-#: facts — is not read for a page of tasks)
-_CASE_IN_ROW = load_only(Case.id, Case.number, Case.item_name, Case.applicant_name, Case.status,
-                         Case.deadline_state, Case.due_date, Case.completed_at, Case.clock_suspended_since,
-                         Case.deadline_provisional)
+@dataclass(frozen=True, slots=True)
+class InboxTask:
+    """A task as a row of the inbox reads it: its columns, no ORM object (a page of them is
+    built several times faster so)."""
+
+    id: str
+    case_id: int
+    element_id: str
+    name: str
+    role: str
+    department: str
+    kind: str
+    item_code: str | None
+    project_stage: int | None
+    status: str
+    claimed_by: str | None
+    transferred_by: str | None
+    transfer_reason: str | None
+    created_at: datetime
+    due_at: datetime | None
+    completed_at: datetime | None
+    completed_by: str | None
+    decision: str | None
+    opinion: str | None
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class InboxCase:
+    """What a row of the inbox shows of its case (the rest of the case — applicant, materials,
+    facts — is not read for a page of tasks)."""
+
+    id: int
+    number: str
+    item_name: str
+    applicant_name: str
+    status: str
+    deadline_state: str
+    due_date: date | None
+    completed_at: datetime | None
+    clock_suspended_since: datetime | None
+    deadline_provisional: bool
+
+
+_TASK_FIELDS = len(fields(InboxTask))
 
 
 @lru_cache(maxsize=128)
-def _page_statement(shape: _Shape) -> Select[TaskRecord, Case]:
-    statement = _inbox_filter(select(TaskRecord, Case).join(Case, Case.id == TaskRecord.case_id)
-                              .options(_CASE_IN_ROW), shape)
+def _page_statement(shape: _Shape) -> Select[Any]:
+    columns = [*(getattr(TaskRecord, f.name) for f in fields(InboxTask)),
+               *(getattr(Case, f.name) for f in fields(InboxCase))]
+    statement = _inbox_filter(select(*columns).join(Case, Case.id == TaskRecord.case_id), shape)
     return statement.order_by(*_inbox_order(shape)).limit(bindparam("b_limit")).offset(bindparam("b_offset"))
 
 
@@ -175,10 +216,10 @@ def _tab_counts_statement(shapes: tuple[_Shape, ...]) -> Select[Any]:
     return select(*(_count_statement(shape).scalar_subquery() for shape in shapes))
 
 
-def inbox_page(session: Session, query: InboxQuery) -> list[tuple[TaskRecord, Case]]:
+def inbox_page(session: Session, query: InboxQuery) -> list[tuple[InboxTask, InboxCase]]:
     """One page of the tab: most urgent first by default (done: most recent first)."""
-    rows = session.execute(_page_statement(_Shape.of(query)), _params(query)).all()
-    return [(row[0], row[1]) for row in rows]
+    rows = session.connection().execute(_page_statement(_Shape.of(query)), _params(query)).all()
+    return [(InboxTask(*row[:_TASK_FIELDS]), InboxCase(*row[_TASK_FIELDS:])) for row in rows]
 
 
 #: 签收 in one statement: the task becomes the claimant's only while it is ready, unclaimed and of

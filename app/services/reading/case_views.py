@@ -6,7 +6,7 @@ JSON."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired, Protocol, TypedDict
 
 from sqlalchemy.orm import Session
 
@@ -22,7 +22,7 @@ from app.persistence.audit import events_for_case
 from app.persistence.case_items import items_of_case
 from app.persistence.case_records import records_of_case
 from app.persistence.cases import follow_ups, get_case
-from app.persistence.models import Case, TaskRecord
+from app.persistence.models import Case
 from app.persistence.users import display_names
 from app.services.access.visibility import load_visible_case, may_view  # noqa: F401  (used by others through here too)
 from app.services.actor import Actor
@@ -97,7 +97,50 @@ class TaskView(TaskBase):
     completed_at: NotRequired[str | None]
 
 
-def _task_base(task: TaskRecord) -> TaskBase:
+class TaskFields(Protocol):
+    """What an answer shows of a task: a :class:`TaskRecord`, or a row of the inbox."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def element_id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def department(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def item_code(self) -> str | None: ...
+    @property
+    def project_stage(self) -> int | None: ...
+    @property
+    def claimed_by(self) -> str | None: ...
+    @property
+    def transferred_by(self) -> str | None: ...
+    @property
+    def transfer_reason(self) -> str | None: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def due_at(self) -> datetime | None: ...
+    @property
+    def completed_at(self) -> datetime | None: ...
+    @property
+    def completed_by(self) -> str | None: ...
+    @property
+    def decision(self) -> str | None: ...
+    @property
+    def opinion(self) -> str | None: ...
+    @property
+    def data(self) -> dict[str, Any]: ...
+
+
+def _task_base(task: TaskFields) -> TaskBase:
     return {
         "id": task.id, "element_id": task.element_id, "name": task.name, "role": task.role,
         "department": task.department, "kind": task.kind, "status": task.status,
@@ -108,12 +151,12 @@ def _task_base(task: TaskRecord) -> TaskBase:
     }
 
 
-def _task_outcome(task: TaskRecord) -> TaskOutcome:
+def _task_outcome(task: TaskFields) -> TaskOutcome:
     return {"completed_by": task.completed_by, "decision": task.decision, "opinion": task.opinion,
             "data": task.data, "completed_at": task.completed_at.isoformat() if task.completed_at else None}
 
 
-def task_view(task: TaskRecord) -> TaskView:
+def task_view(task: TaskFields) -> TaskView:
     """A task as the API answers a claim, a transfer or a completion."""
     if task.status == TaskStatus.READY:
         return {**_task_base(task)}
