@@ -20,20 +20,22 @@ def next_case_number(session: Session, year: int) -> str:
     On SQLite the statement also reads the audit trail's tip: it writes, so it holds the
     database's write lock until commit and nobody can append in between (the registration's
     event then needs no query of its own; see :func:`~app.persistence.audit.known_chain_tip`)."""
+    connection = session.connection()  # a Core statement: the ORM's bulk-insert machinery is not needed
     if session.get_bind().dialect.name == "postgresql":
-        return f"{year}-{session.execute(_NEXT_NUMBER_POSTGRESQL, {'year': year}).scalar_one():06d}"
-    last, tip = session.execute(_NEXT_NUMBER_SQLITE, {"year": year}).one()
+        return f"{year}-{connection.execute(_NEXT_NUMBER_POSTGRESQL, {'year': year}).scalar_one():06d}"
+    last, tip = connection.execute(_NEXT_NUMBER_SQLITE, {"year": year}).one()
     known_chain_tip(session, tip)
     return f"{year}-{last:06d}"
 
 
 def _next_number(insert: Any) -> Any:
-    return (insert(CaseNumberCounter).values(year=bindparam("year"), last=1)
-            .on_conflict_do_update(index_elements=["year"], set_={"last": CaseNumberCounter.last + 1}))
+    table = CaseNumberCounter.__table__
+    return (insert(table).values(year=bindparam("year"), last=1)
+            .on_conflict_do_update(index_elements=["year"], set_={"last": table.c.last + 1}))
 
 
-_NEXT_NUMBER_POSTGRESQL = _next_number(pg_insert).returning(CaseNumberCounter.last)
-_NEXT_NUMBER_SQLITE = _next_number(sqlite_insert).returning(CaseNumberCounter.last, chain_tip_query())
+_NEXT_NUMBER_POSTGRESQL = _next_number(pg_insert).returning(CaseNumberCounter.__table__.c.last)
+_NEXT_NUMBER_SQLITE = _next_number(sqlite_insert).returning(CaseNumberCounter.__table__.c.last, chain_tip_query())
 
 
 def get_case(session: Session, case_id: int, *, for_update: bool = False) -> Case:
