@@ -1,7 +1,8 @@
 """The HTTP path on the real server: one client in sequence, SQLite, one server process.
 
 A fresh SQLite database gets the shipped diagrams, the demo users and ``--open-tasks`` open
-steps in the window's queue (cases registered through the services, in this process), then
+steps in the window's queue (cases registered through the services, in this process, spread over
+the ``--days`` working days before today: 10,000 in about 40 s), then
 ``oneseal serve`` starts as a child process and one keep-alive connection times, one request
 after another, ``--runs`` of each:
 
@@ -186,6 +187,7 @@ def main() -> int:
         assert server is not None
         timer = Timer(server.pid)
         timed = timer.timed
+        load_at_start = os.getloadavg()[0]
         results = {
             "floor": timed("floor", args.runs, lambda i: client.once("GET", "/api/v1/health"), 200),
             "registration": timed("registration", args.runs, register, 201),
@@ -204,7 +206,8 @@ def main() -> int:
     finally:
         servers.stop()
         shutil.rmtree(folder, ignore_errors=True)
-    print(f"queue of window2: {listed['total']} open steps, {len(listed['items'])} rows a page")
+    print(f"queue of window2: {listed['total']} open steps, {len(listed['items'])} rows a page; "
+          f"load average {load_at_start:.2f} at the start, {os.getloadavg()[0]:.2f} at the end")
     for label, samples in results.items():
         ordered = sorted(samples)
         print(f"  {label:<13} p50 {statistics.median(ordered):6.2f} ms   p90 {ordered[int(0.9 * len(ordered))]:6.2f} ms"
