@@ -58,6 +58,14 @@ _TASKS_OF_CASE = (select(TaskRecord).where(TaskRecord.case_id == bindparam("b_ca
                   .order_by(TaskRecord.created_at, TaskRecord.id))
 
 
+def ready_task_rows(session: Session, case_id: int) -> list[TaskRow]:
+    """The case's ready tasks as rows (what the short answer shows), after flushing this unit of
+    work's changes (a Core read does not flush by itself)."""
+    session.flush()
+    rows = session.connection().execute(_READY_ROWS_OF_CASE, {"b_case": case_id})
+    return [TaskRow(*row) for row in rows]
+
+
 def ready_tasks_of_case(session: Session, case_id: int) -> list[TaskRecord]:
     return list(session.scalars(_READY_OF_CASE, {"b_case": case_id}))
 
@@ -140,9 +148,9 @@ def _count_statement(shape: _Shape) -> Select[int]:
 
 
 @dataclass(frozen=True, slots=True)
-class InboxTask:
-    """A task as a row of the inbox reads it: its columns, no ORM object (a page of them is
-    built several times faster so)."""
+class TaskRow:
+    """A task as a page of the inbox or a short answer reads it: its columns, no ORM object (a
+    page of them is built several times faster so)."""
 
     id: str
     case_id: int
@@ -183,12 +191,15 @@ class InboxCase:
     deadline_provisional: bool
 
 
-_TASK_FIELDS = len(fields(InboxTask))
+_TASK_FIELDS = len(fields(TaskRow))
+_READY_ROWS_OF_CASE = (select(*(getattr(TaskRecord, f.name) for f in fields(TaskRow)))
+                       .where(TaskRecord.case_id == bindparam("b_case"), TaskRecord.status == TaskStatus.READY)
+                       .order_by(TaskRecord.created_at))
 
 
 @lru_cache(maxsize=128)
 def _page_statement(shape: _Shape) -> Select[Any]:
-    columns = [*(getattr(TaskRecord, f.name) for f in fields(InboxTask)),
+    columns = [*(getattr(TaskRecord, f.name) for f in fields(TaskRow)),
                *(getattr(Case, f.name) for f in fields(InboxCase))]
     statement = _inbox_filter(select(*columns).join(Case, Case.id == TaskRecord.case_id), shape)
     return statement.order_by(*_inbox_order(shape)).limit(bindparam("b_limit")).offset(bindparam("b_offset"))
@@ -216,10 +227,10 @@ def _tab_counts_statement(shapes: tuple[_Shape, ...]) -> Select[Any]:
     return select(*(_count_statement(shape).scalar_subquery() for shape in shapes))
 
 
-def inbox_page(session: Session, query: InboxQuery) -> list[tuple[InboxTask, InboxCase]]:
+def inbox_page(session: Session, query: InboxQuery) -> list[tuple[TaskRow, InboxCase]]:
     """One page of the tab: most urgent first by default (done: most recent first)."""
     rows = session.connection().execute(_page_statement(_Shape.of(query)), _params(query)).all()
-    return [(InboxTask(*row[:_TASK_FIELDS]), InboxCase(*row[_TASK_FIELDS:])) for row in rows]
+    return [(TaskRow(*row[:_TASK_FIELDS]), InboxCase(*row[_TASK_FIELDS:])) for row in rows]
 
 
 #: 签收 in one statement: the task becomes the claimant's only while it is ready, unclaimed and of

@@ -302,7 +302,7 @@ def case_brief(session: Session, actor: Actor, case_id: int) -> CaseBrief:
     return {"id": case.id, "number": case.number, "status": case.status, "result": case.result,
             "version": case.version,
             "query_code": case.query_code if actor.role in (Role.WINDOW, Role.ADMIN) else None,
-            "tasks": [_task_base(t) for t in task_queries.ready_tasks_of_case(session, case.id)]}
+            "tasks": [_task_base(t) for t in task_queries.ready_task_rows(session, case.id)]}
 
 
 def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) -> CaseDetail:
