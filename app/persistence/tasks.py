@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 from datetime import date, datetime
-from typing import Any, TypeVarTuple
+from typing import Any, TypeVarTuple, cast
 
-from sqlalchemy import BindParameter, Select, bindparam, func, or_, select, update
+from sqlalchemy import BindParameter, Select, Table, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.domain.errors import NotFound
@@ -234,33 +234,42 @@ def inbox_page(session: Session, query: InboxQuery) -> list[tuple[TaskRow, Inbox
 
 
 #: 签收 in one statement: the task becomes the claimant's only while it is ready, unclaimed and of
-#: the claimant's role and department; the row comes back as it is now (RETURNING), and on SQLite
-#: with the audit chain's tip, read under the write lock the statement holds
-_CLAIM = (update(TaskRecord)
-          .where(TaskRecord.id == bindparam("b_task"), TaskRecord.status == TaskStatus.READY,
-                 TaskRecord.claimed_by.is_(None), TaskRecord.role == bindparam("b_role"),
-                 TaskRecord.department == bindparam("b_department"))
-          .values(claimed_by=bindparam("b_user"))
-          .execution_options(synchronize_session=False, populate_existing=True))
-_CLAIM_RETURNING = _CLAIM.returning(TaskRecord)
-_CLAIM_RETURNING_TIP = _CLAIM.returning(TaskRecord, chain_tip_query())
+#: the claimant's role and department; the row comes back as it is now (RETURNING, as a row: no
+#: ORM object to build), and on SQLite with the audit chain's tip, read under the write lock the
+#: statement holds
+_TASKS = cast(Table, TaskRecord.__table__)
+_CLAIM = (update(_TASKS)
+          .where(_TASKS.c.id == bindparam("b_task"), _TASKS.c.status == TaskStatus.READY,
+                 _TASKS.c.claimed_by.is_(None), _TASKS.c.role == bindparam("b_role"),
+                 _TASKS.c.department == bindparam("b_department"))
+          .values(claimed_by=bindparam("b_user")))
+_CLAIM_RETURNING = _CLAIM.returning(*(_TASKS.c[f.name] for f in fields(TaskRow)))
+_CLAIM_RETURNING_TIP = _CLAIM.returning(*(_TASKS.c[f.name] for f in fields(TaskRow)), chain_tip_query())
 
 
 def claim_ready(session: Session, task_id: str, username: str, role: str,
-                department: str) -> TaskRecord | None:
+                department: str) -> TaskRow | None:
     """Compare-and-set in one UPDATE: claim a ready, unclaimed task of this role and department.
 
     The claimed task, or None when no row matched (unknown, not the claimant's, done, or already
     claimed — by someone else or by the claimant): the caller then reads the task to say which.
+    A copy of the task this session holds is expired: read again, it shows the claim.
     """
     params = {"b_task": task_id, "b_user": username, "b_role": role, "b_department": department}
+    session.flush()  # what this unit of work changed is in the database before the UPDATE runs
+    connection = session.connection()
     if session.get_bind().dialect.name == "sqlite":
-        row = session.execute(_CLAIM_RETURNING_TIP, params).first()
-        if row is None:
-            return None
-        known_chain_tip(session, row[1])
-        return row[0]
-    return session.scalars(_CLAIM_RETURNING, params).first()
+        row = connection.execute(_CLAIM_RETURNING_TIP, params).first()
+        if row is not None:
+            known_chain_tip(session, row[_TASK_FIELDS])
+    else:
+        row = connection.execute(_CLAIM_RETURNING, params).first()
+    if row is None:
+        return None
+    held = session.identity_map.get(session.identity_key(TaskRecord, task_id))
+    if held is not None:
+        session.expire(held)
+    return TaskRow(*row[:_TASK_FIELDS])
 
 
 def cancel(session: Session, task_ids: Sequence[str], at: datetime) -> None:
