@@ -89,16 +89,27 @@ def _fact_queries(by_department: bool, by_item: bool, one_day: bool) -> _FactQue
                 .where(where[0], SupplementNotice.task_id.is_not(None),
                        SupplementNotice.issued_at >= bindparam("b_start"),
                        SupplementNotice.issued_at < bindparam("b_end")))
-    suspended = (select(ClockSuspension.case_id, func.sum(ClockSuspension.days_added).label("days"))
-                 .group_by(ClockSuspension.case_id).subquery())
-    returns = (select(SupplementNotice.case_id, func.count().label("n"))
-               .where(SupplementNotice.task_id.is_not(None)).group_by(SupplementNotice.case_id).subquery())
-    concluded = (select(Case.department, Case.item_code, Case.status, Case.result, Case.created_at,
-                        Case.completed_at, Case.accepted_on, Case.due_date, Case.delivery,
-                        func.coalesce(suspended.c.days, 0), func.coalesce(returns.c.n, 0))
-                 .outerjoin(suspended, suspended.c.case_id == Case.id)
-                 .outerjoin(returns, returns.c.case_id == Case.id)
-                 .where(*where, Case.completed_at >= bindparam("b_start"), Case.completed_at < bindparam("b_end")))
+    facts = (Case.department, Case.item_code, Case.status, Case.result, Case.created_at, Case.completed_at,
+             Case.accepted_on, Case.due_date, Case.delivery)
+    in_period = [*where, Case.completed_at >= bindparam("b_start"), Case.completed_at < bindparam("b_end")]
+    if one_day:
+        # a day's few concluded cases: each one's suspended days and returns looked up by its id
+        # (grouping the whole tables first would read every suspension and notice ever made)
+        suspended_days = (select(func.coalesce(func.sum(ClockSuspension.days_added), 0))
+                          .where(ClockSuspension.case_id == Case.id).scalar_subquery())
+        returns_of_case = (select(func.count()).select_from(SupplementNotice)
+                           .where(SupplementNotice.case_id == Case.id, SupplementNotice.task_id.is_not(None))
+                           .scalar_subquery())
+        concluded = select(*facts, suspended_days, returns_of_case).where(*in_period)
+    else:  # a rebuild's many: the tables grouped once and joined
+        suspended = (select(ClockSuspension.case_id, func.sum(ClockSuspension.days_added).label("days"))
+                     .group_by(ClockSuspension.case_id).subquery())
+        returns = (select(SupplementNotice.case_id, func.count().label("n"))
+                   .where(SupplementNotice.task_id.is_not(None)).group_by(SupplementNotice.case_id).subquery())
+        concluded = (select(*facts, func.coalesce(suspended.c.days, 0), func.coalesce(returns.c.n, 0))
+                     .outerjoin(suspended, suspended.c.case_id == Case.id)
+                     .outerjoin(returns, returns.c.case_id == Case.id)
+                     .where(*in_period))
     day_counts = None
     if one_day and by_department and by_item:  # a change's refresh: one day, department and item
         of_case = select(Case.id).where(*where)  # the notice's case, when it is of them
