@@ -2,7 +2,7 @@
 
 A fresh SQLite database gets the shipped diagrams, the demo users and ``--open-tasks`` open
 steps in the window's queue (cases registered through the services, in this process, spread over
-the ``--days`` working days before today: 10,000 in about 40 s), then
+the ``--days`` working days before today: 10,000 in 25–40 s), then
 ``oneseal serve`` starts as a child process and one keep-alive connection times, one request
 after another, ``--runs`` of each:
 
