@@ -1,6 +1,8 @@
 """Queries about cases and their workflow state, as plain functions taking a Session."""
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -13,14 +15,27 @@ from app.persistence.workflow_states import StoredState
 
 
 def next_case_number(session: Session, year: int) -> str:
-    """Allocate the next number of ``year`` atomically: ``2026-000123``."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = (insert(CaseNumberCounter).values(year=year, last=1)
-                 .on_conflict_do_update(index_elements=["year"],
-                                        set_={"last": CaseNumberCounter.last + 1})
-                 .returning(CaseNumberCounter.last))
-    last = session.execute(statement).scalar_one()
+    """Allocate the next number of ``year`` atomically: ``2026-000123``.
+
+    On SQLite the statement also reads the audit trail's tip: it writes, so it holds the
+    database's write lock until commit and nobody can append in between (the registration's
+    event then needs no query of its own; see :func:`~app.persistence.audit.known_chain_tip`)."""
+    connection = session.connection()  # a Core statement: the ORM's bulk-insert machinery is not needed
+    if session.get_bind().dialect.name == "postgresql":
+        return f"{year}-{connection.execute(_NEXT_NUMBER_POSTGRESQL, {'year': year}).scalar_one():06d}"
+    last, tip = connection.execute(_NEXT_NUMBER_SQLITE, {"year": year}).one()
+    known_chain_tip(session, tip)
     return f"{year}-{last:06d}"
+
+
+def _next_number(insert: Any) -> Any:
+    table = CaseNumberCounter.__table__
+    return (insert(table).values(year=bindparam("year"), last=1)
+            .on_conflict_do_update(index_elements=["year"], set_={"last": table.c.last + 1}))
+
+
+_NEXT_NUMBER_POSTGRESQL = _next_number(pg_insert).returning(CaseNumberCounter.__table__.c.last)
+_NEXT_NUMBER_SQLITE = _next_number(sqlite_insert).returning(CaseNumberCounter.__table__.c.last, chain_tip_query())
 
 
 def get_case(session: Session, case_id: int, *, for_update: bool = False) -> Case:

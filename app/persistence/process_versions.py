@@ -1,16 +1,21 @@
 """Deployed process versions (immutable rows)."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, defer
 
 from app.domain.errors import NotFound
 from app.persistence.models import ProcessVersion
 
 
+#: every registration asks it: built once; the XML is read only when the version is parsed (a
+#: cache miss), not with every row
+_LATEST = (select(ProcessVersion).where(ProcessVersion.process_id == bindparam("b_process"))
+           .order_by(ProcessVersion.version.desc()).limit(1).options(defer(ProcessVersion.bpmn_xml)))
+
+
 def find_latest(session: Session, process_id: str) -> ProcessVersion | None:
-    return session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == process_id)
-                          .order_by(ProcessVersion.version.desc()).limit(1))
+    return session.scalar(_LATEST, {"b_process": process_id})
 
 
 def latest_version(session: Session, process_id: str) -> ProcessVersion:

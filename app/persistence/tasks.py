@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from functools import lru_cache
-from datetime import datetime
-from typing import Any, TypeVarTuple
+from datetime import date, datetime
+from typing import Any, TypeVarTuple, cast
 
-from sqlalchemy import BindParameter, Select, bindparam, func, or_, select, update
-from sqlalchemy.orm import Session, load_only
+from sqlalchemy import BindParameter, Select, Table, bindparam, func, or_, select, update
+from sqlalchemy.orm import Session
 
 from app.domain.errors import NotFound
 from app.domain.kinds import TaskKind, TaskStatus
@@ -56,6 +56,14 @@ _READY_OF_CASE = (select(TaskRecord).where(TaskRecord.case_id == bindparam("b_ca
                   .order_by(TaskRecord.created_at))
 _TASKS_OF_CASE = (select(TaskRecord).where(TaskRecord.case_id == bindparam("b_case"))
                   .order_by(TaskRecord.created_at, TaskRecord.id))
+
+
+def ready_task_rows(session: Session, case_id: int) -> list[TaskRow]:
+    """The case's ready tasks as rows (what the short answer shows), after flushing this unit of
+    work's changes (a Core read does not flush by itself)."""
+    session.flush()
+    rows = session.connection().execute(_READY_ROWS_OF_CASE, {"b_case": case_id})
+    return [TaskRow(*row) for row in rows]
 
 
 def ready_tasks_of_case(session: Session, case_id: int) -> list[TaskRecord]:
@@ -139,17 +147,61 @@ def _count_statement(shape: _Shape) -> Select[int]:
     return _inbox_filter(statement, shape)
 
 
-#: what a row of the inbox shows of its case (the rest of the case — applicant, materials,
-#: facts — is not read for a page of tasks)
-_CASE_IN_ROW = load_only(Case.id, Case.number, Case.item_name, Case.applicant_name, Case.status,
-                         Case.deadline_state, Case.due_date, Case.completed_at, Case.clock_suspended_since,
-                         Case.deadline_provisional)
+@dataclass(frozen=True, slots=True)
+class TaskRow:
+    """A task as a page of the inbox or a short answer reads it: its columns, no ORM object (a
+    page of them is built several times faster so)."""
+
+    id: str
+    case_id: int
+    element_id: str
+    name: str
+    role: str
+    department: str
+    kind: str
+    item_code: str | None
+    project_stage: int | None
+    status: str
+    claimed_by: str | None
+    transferred_by: str | None
+    transfer_reason: str | None
+    created_at: datetime
+    due_at: datetime | None
+    completed_at: datetime | None
+    completed_by: str | None
+    decision: str | None
+    opinion: str | None
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class InboxCase:
+    """What a row of the inbox shows of its case (the rest of the case — applicant, materials,
+    facts — is not read for a page of tasks)."""
+
+    id: int
+    number: str
+    item_name: str
+    applicant_name: str
+    status: str
+    deadline_state: str
+    due_date: date | None
+    completed_at: datetime | None
+    clock_suspended_since: datetime | None
+    deadline_provisional: bool
+
+
+_TASK_FIELDS = len(fields(TaskRow))
+_READY_ROWS_OF_CASE = (select(*(getattr(TaskRecord, f.name) for f in fields(TaskRow)))
+                       .where(TaskRecord.case_id == bindparam("b_case"), TaskRecord.status == TaskStatus.READY)
+                       .order_by(TaskRecord.created_at))
 
 
 @lru_cache(maxsize=128)
-def _page_statement(shape: _Shape) -> Select[TaskRecord, Case]:
-    statement = _inbox_filter(select(TaskRecord, Case).join(Case, Case.id == TaskRecord.case_id)
-                              .options(_CASE_IN_ROW), shape)
+def _page_statement(shape: _Shape) -> Select[Any]:
+    columns = [*(getattr(TaskRecord, f.name) for f in fields(TaskRow)),
+               *(getattr(Case, f.name) for f in fields(InboxCase))]
+    statement = _inbox_filter(select(*columns).join(Case, Case.id == TaskRecord.case_id), shape)
     return statement.order_by(*_inbox_order(shape)).limit(bindparam("b_limit")).offset(bindparam("b_offset"))
 
 
@@ -159,49 +211,65 @@ def count_inbox(session: Session, query: InboxQuery) -> int:
 
 
 def count_tabs(session: Session, query: InboxQuery) -> dict[str, int]:
-    """The count of every tab under the query's search and filter, in three index-only counts.
+    """The count of every tab under the query's search and filter: three index-only counts, sent
+    as one statement.
 
     部门待办 is the actor's whole queue less what they hold, so it is counted as a plain range of
     the queue index rather than row by row against the holder."""
-    mine = count_inbox(session, replace(query, tab="mine"))
-    queue = count_inbox(session, replace(query, tab="queue"))
-    return {"mine": mine, "department": queue - mine, "done": count_inbox(session, replace(query, tab="done"))}
+    shapes = tuple(_Shape.of(replace(query, tab=tab)) for tab in ("mine", "queue", "done"))
+    mine, queue, done = session.connection().execute(_tab_counts_statement(shapes), _params(query)).one()
+    return {"mine": mine, "department": queue - mine, "done": done}
 
 
-def inbox_page(session: Session, query: InboxQuery) -> list[tuple[TaskRecord, Case]]:
+@lru_cache(maxsize=128)
+def _tab_counts_statement(shapes: tuple[_Shape, ...]) -> Select[Any]:
+    """The counts of ``shapes`` in one statement (one round through the driver, not three)."""
+    return select(*(_count_statement(shape).scalar_subquery() for shape in shapes))
+
+
+def inbox_page(session: Session, query: InboxQuery) -> list[tuple[TaskRow, InboxCase]]:
     """One page of the tab: most urgent first by default (done: most recent first)."""
-    rows = session.execute(_page_statement(_Shape.of(query)), _params(query)).all()
-    return [(row[0], row[1]) for row in rows]
+    rows = session.connection().execute(_page_statement(_Shape.of(query)), _params(query)).all()
+    return [(TaskRow(*row[:_TASK_FIELDS]), InboxCase(*row[_TASK_FIELDS:])) for row in rows]
 
 
 #: 签收 in one statement: the task becomes the claimant's only while it is ready, unclaimed and of
-#: the claimant's role and department; the row comes back as it is now (RETURNING), and on SQLite
-#: with the audit chain's tip, read under the write lock the statement holds
-_CLAIM = (update(TaskRecord)
-          .where(TaskRecord.id == bindparam("b_task"), TaskRecord.status == TaskStatus.READY,
-                 TaskRecord.claimed_by.is_(None), TaskRecord.role == bindparam("b_role"),
-                 TaskRecord.department == bindparam("b_department"))
-          .values(claimed_by=bindparam("b_user"))
-          .execution_options(synchronize_session=False, populate_existing=True))
-_CLAIM_RETURNING = _CLAIM.returning(TaskRecord)
-_CLAIM_RETURNING_TIP = _CLAIM.returning(TaskRecord, chain_tip_query())
+#: the claimant's role and department; the row comes back as it is now (RETURNING, as a row: no
+#: ORM object to build), and on SQLite with the audit chain's tip, read under the write lock the
+#: statement holds
+_TASKS = cast(Table, TaskRecord.__table__)
+_CLAIM = (update(_TASKS)
+          .where(_TASKS.c.id == bindparam("b_task"), _TASKS.c.status == TaskStatus.READY,
+                 _TASKS.c.claimed_by.is_(None), _TASKS.c.role == bindparam("b_role"),
+                 _TASKS.c.department == bindparam("b_department"))
+          .values(claimed_by=bindparam("b_user")))
+_CLAIM_RETURNING = _CLAIM.returning(*(_TASKS.c[f.name] for f in fields(TaskRow)))
+_CLAIM_RETURNING_TIP = _CLAIM.returning(*(_TASKS.c[f.name] for f in fields(TaskRow)), chain_tip_query())
 
 
 def claim_ready(session: Session, task_id: str, username: str, role: str,
-                department: str) -> TaskRecord | None:
+                department: str) -> TaskRow | None:
     """Compare-and-set in one UPDATE: claim a ready, unclaimed task of this role and department.
 
     The claimed task, or None when no row matched (unknown, not the claimant's, done, or already
     claimed — by someone else or by the claimant): the caller then reads the task to say which.
+    A copy of the task this session holds is expired: read again, it shows the claim.
     """
     params = {"b_task": task_id, "b_user": username, "b_role": role, "b_department": department}
+    session.flush()  # what this unit of work changed is in the database before the UPDATE runs
+    connection = session.connection()
     if session.get_bind().dialect.name == "sqlite":
-        row = session.execute(_CLAIM_RETURNING_TIP, params).first()
-        if row is None:
-            return None
-        known_chain_tip(session, row[1])
-        return row[0]
-    return session.scalars(_CLAIM_RETURNING, params).first()
+        row = connection.execute(_CLAIM_RETURNING_TIP, params).first()
+        if row is not None:
+            known_chain_tip(session, row[_TASK_FIELDS])
+    else:
+        row = connection.execute(_CLAIM_RETURNING, params).first()
+    if row is None:
+        return None
+    held = session.identity_map.get(session.identity_key(TaskRecord, task_id))
+    if held is not None:
+        session.expire(held)
+    return TaskRow(*row[:_TASK_FIELDS])
 
 
 def cancel(session: Session, task_ids: Sequence[str], at: datetime) -> None:

@@ -73,7 +73,8 @@ _TOKEN_HOLDER = (select(User.username, User.role, User.department, User.display_
 
 def holder_of_token(session: Session, token: str, now: datetime) -> TokenHolder | None:
     """The active user of an unexpired token, or None."""
-    row = session.execute(_TOKEN_HOLDER, {"b_hash": token_digest(token)}).first()
+    # through the connection: columns, so the ORM's execution (some 30 µs) is not needed
+    row = session.connection().execute(_TOKEN_HOLDER, {"b_hash": token_digest(token)}).first()
     if row is None or row.expires_at <= now or not row.active:
         return None
     return TokenHolder(row.username, row.role, row.department, row.display_name)

@@ -8,7 +8,7 @@ from flask import Blueprint, request
 from app.domain.errors import InvalidInput
 from app.services.access.auth import authenticate, issue_token
 from app.services.casework.claims import claim_task, release_task
-from app.services.casework.completion import Completion, complete_task
+from app.services.casework.completion import Completion, complete_step
 from app.services.casework.inspection import decision_view, evaluate_inspection
 from app.services.casework.transfer import transfer_task
 from app.services.intake.application import Application
@@ -215,9 +215,9 @@ def complete(call: Call, task_id: str) -> tuple[Any, int]:
         raise InvalidInput("invalid_data", "data 应为对象", field="data")
     if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
         raise InvalidInput("invalid_version", "version 应为整数", field="version")
-    task = complete_task(call.session, call.runtime, call.actor, task_id,
-                         Completion(decision, opinion, data, version, body.get("notice"),
-                                    body.get("materials")))
+    done = complete_step(call.session, call.runtime, call.actor, task_id,
+                         Completion(decision, opinion, data, version, body.get("notice"), body.get("materials")))
+    task = done.task  # ``done`` holds the case in the session: the answer reads it from there
     if minimal_answer():
         return {"task": case_views.task_view(task), "case": case_views.case_brief(call.session, call.actor,
                                                                                   task.case_id)}, 200

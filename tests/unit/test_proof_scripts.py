@@ -51,3 +51,14 @@ def test_the_verdict_finds_a_lost_and_a_doubled_completion(api, settings, tmp_pa
     verdict = judge(settings.database_url, env, [told_ok, dict(told_ok)])
     assert verdict.double == 1 and verdict.lost == 0  # two requests told they completed one task
     assert verdict.cases_check
+
+
+def test_the_http_benchmark_fills_its_queue_and_ends_with_its_figures():
+    done = subprocess.run([sys.executable, str(SCRIPTS / "bench_http.py"), "--runs", "5", "--open-tasks", "40",
+                           "--days", "4"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    lines = done.stdout.strip().splitlines()
+    queued = re.search(r"queue of window2: (\d+) open steps, 20 rows a page; load average", done.stdout)
+    assert queued and int(queued.group(1)) >= 40, done.stdout  # the 40 filled, besides the demo's
+    assert re.fullmatch(r"completion_p50_ms=[\d.]+ registration_p50_ms=[\d.]+ case_view_p50_ms=[\d.]+ "
+                        r"claim_p50_ms=[\d.]+ tasks_list_p50_ms=[\d.]+ floor_p50_ms=[\d.]+", lines[-1]), lines[-1]

@@ -12,6 +12,7 @@ from app.domain.kinds import TaskStatus
 from app.persistence import tasks as task_queries
 from app.persistence.audit import append_event
 from app.persistence.models import TaskRecord
+from app.persistence.tasks import TaskRow
 from app.services.actor import Actor
 from app.services.runtime import Runtime
 
@@ -34,17 +35,17 @@ def ensure_ready_for(task: TaskRecord, actor: Actor) -> None:
                        task_id=task.id, claimed_by=task.claimed_by)
 
 
-def claim_task(session: Session, runtime: Runtime, actor: Actor, task_id: str) -> TaskRecord:
+def claim_task(session: Session, runtime: Runtime, actor: Actor, task_id: str) -> TaskRecord | TaskRow:
     """签收: one conditional UPDATE takes the task if it is ready, unclaimed and the actor's to
     work; its audit event goes in the same transaction. When the UPDATE matches nothing the task
     is read to say why (404, 403, 409) — or, already the actor's, it is answered as it is."""
     task = task_queries.claim_ready(session, task_id, actor.username, actor.role.value, actor.department or "")
     if task is None:
-        task = task_queries.get_task(session, task_id)
-        ensure_may_act(actor, task)
-        ensure_ready_for(task, actor)
-        if task.claimed_by == actor.username:
-            return task
+        found = task_queries.get_task(session, task_id)
+        ensure_may_act(actor, found)
+        ensure_ready_for(found, actor)
+        if found.claimed_by == actor.username:
+            return found
         raise Conflict("task_claim_failed", "签收失败，请刷新后重试", task_id=task_id)
     append_event(session, occurred_at=runtime.clock.now(), actor=actor.username,
                  action="task_claimed", case_id=task.case_id, element_id=task.element_id,

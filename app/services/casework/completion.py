@@ -62,8 +62,24 @@ class Completion:
         return (self.opinion or "").strip() or None
 
 
+@dataclass(frozen=True)
+class CompletedStep:
+    """The task completed and its case as the step left it (in the session, so an answer built
+    from them right after reads neither again)."""
+
+    task: TaskRecord
+    case: Case
+
+
 def complete_task(session: Session, runtime: Runtime, actor: Actor, task_id: str,
                   completion: Completion) -> TaskRecord:
+    return complete_step(session, runtime, actor, task_id, completion).task
+
+
+def complete_step(session: Session, runtime: Runtime, actor: Actor, task_id: str,
+                  completion: Completion) -> CompletedStep:
+    """Complete a task (the caller commits): the lock, the checks, the engine step, the
+    projection, the audit events and the roll-ups, in the caller's transaction."""
     task, case, stored = lock_task_for_step(session, task_id)
     ensure_may_act(actor, task)
     ensure_ready_for(task, actor)
@@ -71,7 +87,7 @@ def complete_task(session: Session, runtime: Runtime, actor: Actor, task_id: str
         raise Conflict("case_version_stale", "办件已被他人更新，请刷新后重试",
                        expected=completion.expected_version, current=case.version)
     if task.kind == TaskKind.ESCALATION:
-        return _complete_escalation(session, runtime, actor, case, task, completion)
+        return CompletedStep(_complete_escalation(session, runtime, actor, case, task, completion), case)
 
     definition = definition_for(session, runtime, case.process_version_id)
     spec = definition.human_task(task.element_id)
@@ -111,7 +127,7 @@ def complete_task(session: Session, runtime: Runtime, actor: Actor, task_id: str
     after_decision(session, runtime, actor, case, spec, completion.decision, completion.clean_opinion,
                    before["result"], now)
     findings.after_step(session, runtime, actor.username, case, now)  # a finding's case ended: answer it
-    return task
+    return CompletedStep(task, case)
 
 
 def _record_events(session: Session, case: Case, task: TaskRecord, actor: Actor, before: dict[str, Any],

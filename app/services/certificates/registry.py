@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TypedDict
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session, undefer
 
 from app.domain.certificates import CertificateStatus, DocumentKind
@@ -68,8 +68,12 @@ def _case_view(c: Certificate, today: date) -> CaseCertificate:
             "check_code": c.check_code, "delivered": c.delivered_at is not None}
 
 
+_CERTIFICATES_OF_CASE = (select(Certificate).where(Certificate.case_id == bindparam("b_case"))
+                         .order_by(Certificate.id))
+
+
 def certificates_of_case(session: Session, case_id: int, today: date) -> list[CaseCertificate]:
-    rows = session.scalars(select(Certificate).where(Certificate.case_id == case_id).order_by(Certificate.id))
+    rows = session.scalars(_CERTIFICATES_OF_CASE, {"b_case": case_id})
     return [_case_view(c, today) for c in rows]
 
 

@@ -6,7 +6,7 @@ JSON."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired, Protocol, TypedDict
 
 from sqlalchemy.orm import Session
 
@@ -20,8 +20,9 @@ from app.persistence import attachments as attachment_queries
 from app.persistence import tasks as task_queries
 from app.persistence.audit import events_for_case
 from app.persistence.case_items import items_of_case
+from app.persistence.case_records import records_of_case
 from app.persistence.cases import follow_ups, get_case
-from app.persistence.models import Case, TaskRecord
+from app.persistence.models import Case
 from app.persistence.users import display_names
 from app.services.access.visibility import load_visible_case, may_view  # noqa: F401  (used by others through here too)
 from app.services.actor import Actor
@@ -97,7 +98,50 @@ class TaskView(TaskBase):
     completed_at: NotRequired[str | None]
 
 
-def _task_base(task: TaskRecord) -> TaskBase:
+class TaskFields(Protocol):
+    """What an answer shows of a task: a :class:`TaskRecord`, or a row of the inbox."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def element_id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def department(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def item_code(self) -> str | None: ...
+    @property
+    def project_stage(self) -> int | None: ...
+    @property
+    def claimed_by(self) -> str | None: ...
+    @property
+    def transferred_by(self) -> str | None: ...
+    @property
+    def transfer_reason(self) -> str | None: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def due_at(self) -> datetime | None: ...
+    @property
+    def completed_at(self) -> datetime | None: ...
+    @property
+    def completed_by(self) -> str | None: ...
+    @property
+    def decision(self) -> str | None: ...
+    @property
+    def opinion(self) -> str | None: ...
+    @property
+    def data(self) -> dict[str, Any]: ...
+
+
+def _task_base(task: TaskFields) -> TaskBase:
     return {
         "id": task.id, "element_id": task.element_id, "name": task.name, "role": task.role,
         "department": task.department, "kind": task.kind, "status": task.status,
@@ -108,12 +152,12 @@ def _task_base(task: TaskRecord) -> TaskBase:
     }
 
 
-def _task_outcome(task: TaskRecord) -> TaskOutcome:
+def _task_outcome(task: TaskFields) -> TaskOutcome:
     return {"completed_by": task.completed_by, "decision": task.decision, "opinion": task.opinion,
             "data": task.data, "completed_at": task.completed_at.isoformat() if task.completed_at else None}
 
 
-def task_view(task: TaskRecord) -> TaskView:
+def task_view(task: TaskFields) -> TaskView:
     """A task as the API answers a claim, a transfer or a completion."""
     if task.status == TaskStatus.READY:
         return {**_task_base(task)}
@@ -261,7 +305,7 @@ def case_brief(session: Session, actor: Actor, case_id: int) -> CaseBrief:
     return {"id": case.id, "number": case.number, "status": case.status, "result": case.result,
             "version": case.version,
             "query_code": case.query_code if actor.role in (Role.WINDOW, Role.ADMIN) else None,
-            "tasks": [_task_base(t) for t in task_queries.ready_tasks_of_case(session, case.id)]}
+            "tasks": [_task_base(t) for t in task_queries.ready_task_rows(session, case.id)]}
 
 
 def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) -> CaseDetail:
@@ -273,14 +317,16 @@ def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) 
     ready = [t for t in tasks if t.status == TaskStatus.READY]
     candidates = task_queries.usernames_for(session, [(t.role, t.department) for t in ready])
     missing = missing_materials(item, case.materials) if item else []
-    decisions = rule_decisions(session, case.id, {r.name: r.title for r in runtime.rules.rulesets()})
+    records = records_of_case(session, case.id)  # the optional records, read only when there are some
+    decisions = (rule_decisions(session, case.id, {r.name: r.title for r in runtime.rules.rulesets()})
+                 if records.rule_decisions else [])
     done = sorted((t for t in tasks if t.status == TaskStatus.COMPLETED),
                   key=lambda t: (t.completed_at, t.created_at))
     events = events_for_case(session, case.id)
     # display names of the history's actors and of the opinions' authors, looked up at once
     names = display_names(session, {e.actor for e in events} | {t.completed_by for t in done if t.completed_by}
                           | {e.after["to"] for e in events if e.action == "task_transferred" and e.after.get("to")})
-    suspensions = suspensions_view(session, case.id)
+    suspensions = suspensions_view(session, case.id) if records.suspensions else []
     # suspensions of the clock now running (a construction project's earlier stages had their own)
     suspended_days = sum(s["working_days"] or 0 for s in suspensions if s["ended_at"] and case.accepted_on
                          and local_date(datetime.fromisoformat(s["started_at"])) >= case.accepted_on)
@@ -294,7 +340,7 @@ def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) 
         "facts": case.facts,
         "time_limit": time_limit_view(case, item, runtime.calendar, runtime.clock.now(), suspended_days),
         "suspensions": suspensions,
-        "notices": notices_view(session, case.id),
+        "notices": notices_view(session, case.id) if records.notices else [],
         "tasks": [{**_task_base(t), "candidates": candidates[(t.role, t.department)]} for t in ready],
         "opinions": [{**_task_base(t), **_task_outcome(t), "department_name": runtime.catalogue.department_name(t.department),
                       "completed_by_name": names.get(t.completed_by or "", t.completed_by)} for t in done],
@@ -303,7 +349,7 @@ def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) 
         "parallel": parallel_view(runtime.catalogue, item, definition, tasks),
         "kind": case.kind,
         "parent_case": parent_link(session, case.parent_case_id),
-        "follow_up_cases": [case_link(c) for c in follow_ups(session, case.id)],
+        "follow_up_cases": [case_link(c) for c in follow_ups(session, case.id)] if records.follow_ups else [],
         "project": project_view(session, runtime, case),
         "items": [{"code": i.item_code, "name": i.item_name, "department": i.department,
                    "department_name": runtime.catalogue.department_name(i.department), "stage": i.stage,
@@ -311,12 +357,14 @@ def case_detail(session: Session, runtime: Runtime, actor: Actor, case_id: int) 
                    "certificate_no": i.certificate_no,
                    "decided_at": i.decided_at.isoformat() if i.decided_at else None}
                   for i in (items_of_case(session, case.id) if case.kind in _KINDS_WITH_ITEMS else ())],
-        "certificates": certificates_of_case(session, case.id, local_date(runtime.clock.now())),
+        "certificates": (certificates_of_case(session, case.id, local_date(runtime.clock.now()))
+                         if records.certificates else []),
         "diagram": {"version_id": case.process_version_id,
                     "completed": sorted({t.element_id for t in done}),
                     "active": sorted({t.element_id for t in ready})},
         "history": history(events, definition, names),
-        "attachments": [attachment_view(row) for row in attachment_queries.attachments_of(session, case.id)],
+        "attachments": ([attachment_view(row) for row in attachment_queries.attachments_of(session, case.id)]
+                        if records.attachments else []),
         "finding": finding_of_case_view(session, runtime, case, runtime.clock.now())
         if case.kind in (CaseKind.REVOCATION, CaseKind.LICENCE_CHANGE) else None,
     }

@@ -7,8 +7,8 @@ project, that item's name.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from typing import TypedDict
+from datetime import date, datetime
+from typing import Protocol, TypedDict
 
 from sqlalchemy.orm import Session
 
@@ -17,7 +17,6 @@ from app.domain.clock import local_date
 from app.domain.errors import InvalidInput
 from app.domain.working_days import WorkingDayCalendar
 from app.persistence import tasks as task_queries
-from app.persistence.models import Case
 from app.persistence.users import display_names
 from app.services.actor import Actor
 from app.services.reading.case_views import TaskView, task_view
@@ -109,7 +108,22 @@ def _validate(request: InboxRequest) -> InboxRequest:
                         request.page, request.page_size)
 
 
-def deadline_badge(case: Case, calendar: WorkingDayCalendar, now: datetime) -> DeadlineBadge | None:
+class DeadlineFields(Protocol):
+    """What the badge reads of a case: a :class:`Case`, or what a row of the inbox reads of it."""
+
+    @property
+    def due_date(self) -> date | None: ...
+    @property
+    def completed_at(self) -> datetime | None: ...
+    @property
+    def clock_suspended_since(self) -> datetime | None: ...
+    @property
+    def deadline_state(self) -> str: ...
+    @property
+    def deadline_provisional(self) -> bool: ...
+
+
+def deadline_badge(case: DeadlineFields, calendar: WorkingDayCalendar, now: datetime) -> DeadlineBadge | None:
     """Working days left on the case's clock and how urgent that is; None before acceptance.
 
     ``tone`` is ``overdue`` (red), ``warning`` (orange), ``suspended`` (grey: 已暂停计时),

@@ -13,23 +13,22 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import Date, Integer, and_, cast, delete, func, insert, literal, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Date, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from app.domain.clock import BUREAU_ZONE, local_date
 from app.domain.kinds import CaseKind
 from app.domain.working_days import WorkingDayCalendar
 from app.persistence.figure_models import DailyDuration, DailyFigure, MonthlyDuration, MonthlyFigure
-from app.persistence.models import Case, ClockSuspension, SupplementNotice
+from app.persistence.models import Case
 from app.services.statistics.case_figures import RESULT_COUNTERS, ConcludedCase, figures_of
+from app.services.statistics.rollup_statements import COUNTERS, FactQueries, fact_queries, row_writes
 
 Key = tuple[date, str, str]
-COUNTERS = ("received", "accepted", "accepted_with_gaps", "returned", "completed", "not_accepted",
-            "granted", "refused", "withdrawn", "partial", "timed", "on_time", "days_used",
-            "limit_days", "one_visit")
 _CHUNK = 5_000
+_STREAMED = {"yield_per": _CHUNK}  # long reads (a rebuild) in chunks, per statement
 
 
 def day_start(day: date) -> datetime:
@@ -49,44 +48,22 @@ def compute(session: Session, calendar: WorkingDayCalendar, first: date, last: d
             department: str | None = None, item_code: str | None = None) -> Tally:
     """The figures of every day from ``first`` to ``last`` (both included), from the facts."""
     tally = Tally()
-    start, end = day_start(first), day_start(last + timedelta(days=1))
-    where = [Case.kind != CaseKind.REVOCATION.value]
+    queries = fact_queries(department is not None, item_code is not None, first == last)
+    params: dict[str, Any] = {"b_start": day_start(first), "b_end": day_start(last + timedelta(days=1)),
+                              "b_first": first, "b_last": last}
     if department is not None:
-        where.append(Case.department == department)
+        params["b_department"] = department
     if item_code is not None:
-        where.append(Case.item_code == item_code)
-    for dept, item, created in session.execute(
-            select(Case.department, Case.item_code, Case.created_at)
-            .where(*where, Case.created_at >= start, Case.created_at < end)).yield_per(_CHUNK):
-        tally.rows[(local_date(created), dept, item)]["received"] += 1
-    for dept, item, day, count, gaps in session.execute(
-            select(Case.department, Case.item_code, Case.accepted_on, func.count(),
-                   func.sum(cast(Case.accepted_with_gaps, Integer)))
-            .where(*where, Case.accepted_on >= first, Case.accepted_on <= last)
-            .group_by(Case.department, Case.item_code, Case.accepted_on)):
-        if day is None:
-            continue
-        row = tally.rows[(day, dept, item)]
-        row["accepted"] += count
-        row["accepted_with_gaps"] += int(gaps or 0)
-    for dept, item, issued in session.execute(
-            select(Case.department, Case.item_code, SupplementNotice.issued_at)
-            .join(Case, Case.id == SupplementNotice.case_id)
-            .where(*where, SupplementNotice.task_id.is_not(None),
-                   SupplementNotice.issued_at >= start, SupplementNotice.issued_at < end)):
-        tally.rows[(local_date(issued), dept, item)]["returned"] += 1
-    suspended = (select(ClockSuspension.case_id, func.sum(ClockSuspension.days_added).label("days"))
-                 .group_by(ClockSuspension.case_id).subquery())
-    returns = (select(SupplementNotice.case_id, func.count().label("n"))
-               .where(SupplementNotice.task_id.is_not(None)).group_by(SupplementNotice.case_id).subquery())
-    concluded = (select(Case.department, Case.item_code, Case.status, Case.result, Case.created_at,
-                        Case.completed_at, Case.accepted_on, Case.due_date, Case.delivery,
-                        func.coalesce(suspended.c.days, 0), func.coalesce(returns.c.n, 0))
-                 .outerjoin(suspended, suspended.c.case_id == Case.id)
-                 .outerjoin(returns, returns.c.case_id == Case.id)
-                 .where(*where, Case.completed_at >= start, Case.completed_at < end))
+        params["b_item"] = item_code
+    connection = session.connection()
+    if queries.day_counts is not None:  # one day, department and item: the counts in one statement
+        received, accepted, gaps, returned = connection.execute(queries.day_counts, params).one()
+        tally.rows[(first, department, item_code)].update(  # type: ignore[index]
+            received=received, accepted=accepted, accepted_with_gaps=int(gaps), returned=returned)
+    else:
+        _count_received_accepted_returned(connection, queries, params, tally, first, last, department, item_code)
     for dept, item, status, result, created, completed, accepted, due, delivery, days, n in \
-            session.execute(concluded).yield_per(_CHUNK):
+            connection.execute(queries.concluded, params, execution_options=_STREAMED if first != last else {}):
         figures = figures_of(ConcludedCase(status, result, created, completed, accepted, due, delivery,
                                            int(days), int(n)), calendar)
         key = (local_date(completed), dept, item)
@@ -105,6 +82,27 @@ def compute(session: Session, calendar: WorkingDayCalendar, first: date, last: d
     return tally
 
 
+def _count_received_accepted_returned(connection: Connection, queries: FactQueries, params: dict[str, Any], tally: Tally,
+                    first: date, last: date, department: str | None, item_code: str | None) -> None:
+    """Received, accepted and returned of a period, into ``tally``, day by day."""
+    if first == last:
+        for dept, item, count in connection.execute(queries.received, params):
+            tally.rows[(first, dept, item)]["received"] += count
+    else:
+        for dept, item, created in connection.execute(queries.received, params, execution_options=_STREAMED):
+            tally.rows[(local_date(created), dept, item)]["received"] += 1
+    for dept, item, day, count, gaps in connection.execute(queries.accepted, params):
+        if day is None:
+            continue
+        row = tally.rows[(day, dept, item)]
+        row["accepted"] += count
+        row["accepted_with_gaps"] += int(gaps or 0)
+    for dept, item, issued in connection.execute(queries.returned, params):
+        if department not in (None, dept) or item_code not in (None, item):
+            continue
+        tally.rows[(local_date(issued), dept, item)]["returned"] += 1
+
+
 def month_of(day: date) -> date:
     return day.replace(day=1)
 
@@ -115,14 +113,20 @@ def month_end(month: date) -> date:
 
 def refresh(session: Session, calendar: WorkingDayCalendar, keys: Iterable[Key]) -> None:
     """Compute the rows of ``keys`` again from the facts, and their months from their days (in
-    the caller's transaction). The month's row is locked first: every refresh of a day of that
-    month, department and item waits for the one before it to commit, then reads its work."""
+    the caller's transaction). On PostgreSQL the month's row is locked first: every refresh of a
+    day of that month, department and item waits for the one before it to commit, then reads its
+    work (SQLite's writers take turns anyway)."""
+    writes, connection = row_writes(session.get_bind().dialect.name), session.connection()
     for key in sorted(set(keys)):
-        _lock(session, key)
         day, department, item_code = key
+        month = month_of(day)
+        if writes.lock_month is not None:
+            connection.execute(writes.month_row, {"month": month, "department": department, "item_code": item_code,
+                                                  **dict.fromkeys(COUNTERS, 0)})
+            connection.execute(writes.lock_month, {"b_month": month, "b_department": department, "b_item": item_code})
         tally = compute(session, calendar, day, day, department=department, item_code=item_code)
-        _replace(session, [key], tally)
-        _roll_month(session, month_of(day), department, item_code)
+        durations_moved = _replace(session, [key], tally)
+        _roll_month(session, month, department, item_code, durations=durations_moved)
 
 
 FigureMark = tuple[str, date | None, datetime | None, str | None]
@@ -186,62 +190,34 @@ def _rebuild_month(session: Session, month: date) -> None:
         .group_by(DailyDuration.department, DailyDuration.item_code, DailyDuration.days)))
 
 
-def _roll_month(session: Session, month: date, department: str, item_code: str) -> None:
-    """The month's row (locked by :func:`_lock`) set to the sum of its days; its durations too."""
-    end = month_end(month)
-    in_month = [DailyFigure.day >= month, DailyFigure.day <= end, DailyFigure.department == department,
-                DailyFigure.item_code == item_code]
-    sums = session.execute(select(*[func.coalesce(func.sum(getattr(DailyFigure, name)), 0) for name in COUNTERS])
-                           .where(*in_month)).one()
-    session.execute(update(MonthlyFigure).where(
-        MonthlyFigure.month == month, MonthlyFigure.department == department, MonthlyFigure.item_code == item_code)
-        .values({name: int(value) for name, value in zip(COUNTERS, sums)}))
-    session.execute(delete(MonthlyDuration).where(
-        MonthlyDuration.month == month, MonthlyDuration.department == department,
-        MonthlyDuration.item_code == item_code))
-    durations = session.execute(
-        select(DailyDuration.days, func.sum(DailyDuration.cases))
-        .where(DailyDuration.day >= month, DailyDuration.day <= end, DailyDuration.department == department,
-               DailyDuration.item_code == item_code).group_by(DailyDuration.days)).all()
+def _roll_month(session: Session, month: date, department: str, item_code: str, *, durations: bool) -> None:
+    """The month's row set to the sum of its days; its durations too when ``durations`` (a day's
+    durations moved)."""
+    writes, connection = row_writes(session.get_bind().dialect.name), session.connection()
+    key = {"b_month": month, "b_month_end": month_end(month), "b_department": department, "b_item": item_code}
+    connection.execute(writes.month_upsert, key)
     if durations:
-        session.execute(insert(MonthlyDuration), [
-            {"month": month, "department": department, "item_code": item_code, "days": int(d), "cases": int(n)}
-            for d, n in durations])
+        connection.execute(writes.month_durations_delete, key)
+        connection.execute(writes.month_durations_insert, key)
 
 
-def _lock(session: Session, key: Key) -> None:
-    """The key's row and its month's exist, and the month's is held by this transaction until
-    it commits (SQLite: writers are serialized anyway)."""
-    day, department, item_code = key
-    zeros = dict.fromkeys(COUNTERS, 0)
-    month = month_of(day)
-    postgres = session.get_bind().dialect.name == "postgresql"
-    insert_ignoring = postgresql.insert if postgres else sqlite.insert
-    session.execute(insert_ignoring(MonthlyFigure).values(
-        {"month": month, "department": department, "item_code": item_code, **zeros}).on_conflict_do_nothing())
-    if postgres:
-        session.execute(select(MonthlyFigure.month).where(
-            MonthlyFigure.month == month, MonthlyFigure.department == department,
-            MonthlyFigure.item_code == item_code).with_for_update())
-    session.execute(insert_ignoring(DailyFigure).values(
-        {"day": day, "department": department, "item_code": item_code, **zeros}).on_conflict_do_nothing())
-
-
-def _replace(session: Session, keys: list[Key], tally: Tally) -> None:
+def _replace(session: Session, keys: list[Key], tally: Tally) -> bool:
+    """The daily rows of ``keys`` made or set to the tally's; whether any day's durations moved."""
+    writes, connection = row_writes(session.get_bind().dialect.name), session.connection()
+    moved = False
     for day, department, item_code in keys:
-        same = and_(DailyFigure.day == day, DailyFigure.department == department,
-                    DailyFigure.item_code == item_code)
         row = tally.rows.get((day, department, item_code), Counter())
-        session.execute(update(DailyFigure).where(same).values(
-            {name: row[name] for name in COUNTERS}))
-        session.execute(delete(DailyDuration).where(
-            DailyDuration.day == day, DailyDuration.department == department,
-            DailyDuration.item_code == item_code))
+        connection.execute(writes.day_upsert, {"day": day, "department": department, "item_code": item_code,
+                                               **{name: row[name] for name in COUNTERS}})
+        deleted = connection.execute(writes.day_durations_delete,
+                                     {"b_day": day, "b_department": department, "b_item": item_code}).rowcount
         durations = tally.durations.get((day, department, item_code), Counter())
         if durations:
-            session.execute(insert(DailyDuration), [
+            connection.execute(writes.durations_insert, [
                 {"day": day, "department": department, "item_code": item_code, "days": d, "cases": n}
                 for d, n in durations.items()])
+        moved = moved or bool(deleted) or bool(durations)
+    return moved
 
 
 def _insert(session: Session, tally: Tally) -> None:

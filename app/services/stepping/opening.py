@@ -73,8 +73,9 @@ def open_case(session: Session, runtime: Runtime, actor: str, opening: Opening, 
     session.add(case)
     session.flush()
     data = start_data(case)
+    # a new case has no projected task yet: nothing to read back
     effects = advance_case(session, runtime, case, lambda: runtime.engine.start(definition, data),
-                           now=now, actor=actor)
+                           now=now, actor=actor, ready_before=set())
     append_event(session, occurred_at=now, actor=actor, action="case_registered", case_id=case.id,
                  after={"number": case.number, "item_code": opening.item_code,
                         "applicant": case.applicant_name, **opening.registered,
