@@ -91,6 +91,7 @@ def _write(session: Session, runtime: Runtime, type: EventType, certificate: Cer
                             "case": case_block(session, runtime, case, now), **(extra or {})}
     event = add_event(session, type=type.value, occurred_at=now, licence_number=certificate.number,
                       item_code=certificate.item_code, case_id=case.id, body=body, finding_id=finding_id,
+                      order_key=first_number(session, certificate),
                       departments=departments or recipients(session, runtime, certificate.item_code,
                                                             certificate.department))
     _wake_after_commit(session, runtime)
@@ -143,6 +144,20 @@ def _check_due(session: Session, runtime: Runtime, certificate: Certificate, cas
     _write(session, runtime, EventType.CHECK_DUE, certificate, case, now,
            extra={"check": {"working_days": item.commitment.verification_limit, "due_date": due.isoformat(),
                             "basis": "告知承诺制：当场准予，监管部门在期限内完成事后核查"}})
+
+
+def first_number(session: Session, certificate: Certificate) -> str:
+    """The number the licence was first issued under: its events go in order with that one's."""
+    number, replaced = certificate.number, certificate.supersedes_id
+    for _ in range(100):  # a chain of changes and renewals; never a loop, but never trusted to end
+        if replaced is None:
+            break
+        row = session.execute(select(Certificate.number, Certificate.supersedes_id)
+                              .where(Certificate.id == replaced)).one_or_none()
+        if row is None:
+            break
+        number, replaced = row.number, row.supersedes_id
+    return number
 
 
 def _number_of(session: Session, certificate_id: int | None) -> str | None:
