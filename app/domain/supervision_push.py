@@ -102,7 +102,7 @@ def check_signature(header: str | None, secret: str, body: bytes, now: int,
         if sep:
             parts.setdefault(key, []).append(value)
     stamps = parts.get("t", [])
-    if len(stamps) != 1 or not stamps[0].isdigit() or len(stamps[0]) > 12:
+    if len(stamps) != 1 or not (stamps[0].isascii() and stamps[0].isdigit()) or len(stamps[0]) > 12:
         raise BadSignature("签名格式应为 t=<时间戳>,v1=<签名>")
     timestamp = int(stamps[0])
     if abs(now - timestamp) > tolerance:

@@ -249,3 +249,16 @@ def test_a_commitment_licence_tells_the_supervisor_its_post_check_is_due(api, ex
         receiver.stop()
     summary = api.get("/api/v1/supervision/summary?department=agriculture", as_user="leader_market").get_json()
     assert summary["departments"][0]["checks_due"] == 1 and summary["departments"][0]["checks_overdue"] == 0
+
+
+@pytest.mark.parametrize("stamp", ["\u00b2", "\u00bd", "\u00b9\u00b2\u00b3"])
+def test_a_timestamp_of_digit_like_characters_is_a_bad_signature(api, ext, receiver, stamp):
+    """``t=²`` (a character Python counts as a digit but cannot read as a number) is a 401, not a 500."""
+    _case, certificate = issued(api)
+    body = json.dumps({"licence_number": certificate["number"], "action": "revoke", "reason": "x"}).encode()
+    mac = signature(SECRET, int(time.time()), body).partition("v1=")[2]
+    answer = api.http.post("/api/v1/supervision/findings", data=body, content_type="application/json",
+                           headers={"OneSeal-Signature": f"t={stamp},v1={mac}", "OneSeal-Department": "market",
+                                    "Idempotency-Key": "odd-stamp"})
+    assert answer.status_code == 401 and answer.get_json()["code"] == "bad_signature", answer.get_json()
+
