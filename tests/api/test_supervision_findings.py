@@ -262,3 +262,17 @@ def test_a_timestamp_of_digit_like_characters_is_a_bad_signature(api, ext, recei
                                     "Idempotency-Key": "odd-stamp"})
     assert answer.status_code == 401 and answer.get_json()["code"] == "bad_signature", answer.get_json()
 
+
+@pytest.mark.parametrize("action", ["revoke", "withdraw"])
+def test_the_window_cannot_open_a_second_case_while_a_finding_is_open(api, ext, action):
+    """A 撤销/撤回 finding's case is about the licence: no 变更/注销 application beside it."""
+    from tests.support.certificates import apply
+
+    _case, certificate = issued(api)
+    post_finding(api, {"licence_number": certificate["number"], "action": action, "reason": "属实"})
+    for wanted, extra in (("change", {"scope": "散装食品销售"}), ("cancellation", {"reason": "停业"})):
+        refused = apply(api, certificate["number"], wanted, expect=409, **extra)
+        assert refused["code"] == "finding_pending" and "监管发现" in refused["message"], refused
+    with ext.db.session(write=False) as session:
+        assert session.scalar(select(func.count()).select_from(Case).where(Case.completed_at.is_(None),
+                                                                           Case.parent_case_id.is_not(None))) == 1
