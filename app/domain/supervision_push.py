@@ -107,8 +107,9 @@ def check_signature(header: str | None, secret: str, body: bytes, now: int,
     timestamp = int(stamps[0])
     if abs(now - timestamp) > tolerance:
         raise BadSignature(f"签名时间戳已过期或超前（允许误差 {tolerance} 秒）")
-    expected = signature(secret, timestamp, body).partition("v1=")[2]
-    if not any(hmac.compare_digest(expected, given) for given in parts.get("v1", [])):
+    expected = signature(secret, timestamp, body).partition("v1=")[2].encode("ascii")
+    # compared as bytes: compare_digest refuses (TypeError) a str with non-ASCII characters
+    if not any(hmac.compare_digest(expected, given.encode("utf-8", "surrogatepass")) for given in parts.get("v1", [])):
         raise BadSignature("签名不正确")
 
 

@@ -276,3 +276,14 @@ def test_the_window_cannot_open_a_second_case_while_a_finding_is_open(api, ext, 
     with ext.db.session(write=False) as session:
         assert session.scalar(select(func.count()).select_from(Case).where(Case.completed_at.is_(None),
                                                                            Case.parent_case_id.is_not(None))) == 1
+
+
+@pytest.mark.parametrize("given", ["\u00e9\u00e9", "\u00ff" * 64, "0" * 64 + ",v1=\u00e9"])
+def test_a_signature_of_non_ascii_characters_is_a_bad_signature(api, ext, receiver, given):
+    """``v1=éé`` (latin-1 in the header) is a 401, not a 500."""
+    _case, certificate = issued(api)
+    body = json.dumps({"licence_number": certificate["number"], "action": "revoke", "reason": "x"}).encode()
+    answer = api.http.post("/api/v1/supervision/findings", data=body, content_type="application/json",
+                           headers={"OneSeal-Signature": f"t={int(time.time())},v1={given}",
+                                    "OneSeal-Department": "market", "Idempotency-Key": "odd-mac"})
+    assert answer.status_code == 401 and answer.get_json()["code"] == "bad_signature", answer.get_json()
