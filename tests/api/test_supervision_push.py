@@ -3,6 +3,7 @@ least once and in order; failures retried with backoff and kept as incidents; en
 against pointing inside the bureau."""
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -298,3 +299,33 @@ def test_the_bureaus_own_server_is_refused_under_any_of_its_names(api, ext, monk
     fine = api.put("/api/v1/supervision/endpoints/market", as_user="admin",
                    json={"url": "https://other.example.org/push", "secret": "s" * 20})
     assert fine.status_code == 201, fine.get_json()
+
+
+def test_two_workers_never_send_twice_to_a_slow_receiver(api, ext, receiver):
+    """A worker holds what it takes only for the lease: it takes no more than it can send (each
+    send within the timeout) before the lease ends, so another worker never takes them again."""
+    import threading
+
+    from app.domain.clock import SystemClock
+
+    connect(api, receiver)
+    for _ in range(24):
+        issued(api)
+    runtime = replace(ext.runtime, clock=SystemClock(),
+                      settings=replace(ext.runtime.settings, delivery_lease_s=2, delivery_timeout_s=1))
+    receiver.delay = 0.8  # slow, yet within the timeout: every send succeeds
+    started = time.monotonic()
+
+    def worker() -> None:
+        ctx = JobContext(ext.db, runtime)
+        while time.monotonic() - started < 12 and any(d.state != "delivered" for d in deliveries(ext)):
+            push.deliver_due(ctx)
+            time.sleep(0.05)
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    ids = [r.event_id for r in receiver.received]
+    assert {d.state for d in deliveries(ext)} == {"delivered"}
+    assert len(ids) == len(set(ids)) == 24, f"{len(ids) - len(set(ids))} sent twice"
