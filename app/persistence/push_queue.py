@@ -29,8 +29,11 @@ from app.persistence.push_models import (
 
 def add_event(session: Session, *, type: str, occurred_at: datetime, licence_number: str, item_code: str,
               case_id: int | None, body: dict[str, Any], departments: list[str],
-              finding_id: str | None = None, event_id: str | None = None) -> SupervisionEvent:
-    """The event and a pending delivery to each department, in the caller's transaction."""
+              finding_id: str | None = None, event_id: str | None = None,
+              order_key: str | None = None) -> SupervisionEvent:
+    """The event and a pending delivery to each department, in the caller's transaction; the
+    deliveries wait for the earlier ones of ``order_key`` (the licence's line: its first number,
+    kept through changes and renewals that supersede it with a new one; else ``licence_number``)."""
     event_id = event_id or str(uuid.uuid4())
     event = SupervisionEvent(id=event_id, type=type, occurred_at=occurred_at, licence_number=licence_number,
                              item_code=item_code, case_id=case_id, finding_id=finding_id,
@@ -38,7 +41,8 @@ def add_event(session: Session, *, type: str, occurred_at: datetime, licence_num
     session.add(event)
     session.flush()  # the event before its deliveries (their foreign key)
     for department in dict.fromkeys(departments):
-        session.add(SupervisionDelivery(event_id=event.id, department=department, licence_number=licence_number,
+        session.add(SupervisionDelivery(event_id=event.id, department=department,
+                                        licence_number=order_key or licence_number,
                                         state=DeliveryState.PENDING.value, created_at=occurred_at,
                                         available_at=occurred_at, attempts=0, last_error=None,
                                         delivered_at=None))

@@ -329,3 +329,25 @@ def test_two_workers_never_send_twice_to_a_slow_receiver(api, ext, receiver):
     ids = [r.event_id for r in receiver.received]
     assert {d.state for d in deliveries(ext)} == {"delivered"}
     assert len(ids) == len(set(ids)) == 24, f"{len(ids) - len(set(ids))} sent twice"
+
+
+def test_a_changed_licence_waits_for_the_events_of_the_licence_it_supersedes(api, ext, clock, receiver):
+    """变更 issues a new number superseding the old: its licence.changed must not overtake the
+    old number's licence.granted still undelivered (one licence, one order)."""
+    from app.persistence import push_queue
+    from tests.support.certificates import APPROVE_CHANGE, apply, through
+
+    connect(api, receiver)
+    _case, certificate = issued(api)
+    change = through(api, apply(api, certificate["number"], "change", scope="预包装食品销售、散装食品销售"),
+                     APPROVE_CHANGE)
+    through(api, change, [("reviewer_market", None, "")])  # 制证: the new licence supersedes the old
+    granted, changed = deliveries(ext)
+    with ext.db.session(write=False) as session:
+        assert push_queue.due_deliveries(session, clock.now()) == [granted.id]
+    for _ in range(3):
+        run(ext)
+    assert receiver.types() == ["licence.granted", "licence.changed"]
+    assert {d.state for d in deliveries(ext)} == {"delivered"}
+    listed = api.get(f"/api/v1/supervision/events?licence={certificate['number']}", as_user="admin").get_json()
+    assert [e["type"] for e in listed["deliveries"]] == ["licence.granted"], listed

@@ -164,7 +164,7 @@ def deliveries(session: Session, runtime: Runtime, actor: Actor, query: EventQue
     if query.type:
         where.append(SupervisionEvent.type == query.type)
     if query.licence:
-        where.append(SupervisionDelivery.licence_number == query.licence)
+        where.append(SupervisionEvent.licence_number == query.licence)
     base = select(SupervisionDelivery, SupervisionEvent).join(
         SupervisionEvent, SupervisionEvent.id == SupervisionDelivery.event_id).where(*where)
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0

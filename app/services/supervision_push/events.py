@@ -92,9 +92,25 @@ def _write(session: Session, runtime: Runtime, type: EventType, certificate: Cer
     event = add_event(session, type=type.value, occurred_at=now, licence_number=certificate.number,
                       item_code=certificate.item_code, case_id=case.id, body=body, finding_id=finding_id,
                       departments=departments or recipients(session, runtime, certificate.item_code,
-                                                            certificate.department))
+                                                            certificate.department),
+                      order_key=_first_of_line(session, certificate))
     _wake_after_commit(session, runtime)
     return event
+
+
+def _first_of_line(session: Session, certificate: Certificate) -> str:
+    """The number the licence was first issued under: a change or renewal supersedes it with a new
+    number, and its events must still wait for those of the old one."""
+    number, supersedes = certificate.number, certificate.supersedes_id
+    seen: set[int] = set()
+    while supersedes is not None and supersedes not in seen:
+        seen.add(supersedes)
+        row = session.execute(select(Certificate.number, Certificate.supersedes_id)
+                              .where(Certificate.id == supersedes)).one_or_none()
+        if row is None:
+            break
+        number, supersedes = row.number, row.supersedes_id
+    return number
 
 
 def _wake_after_commit(session: Session, runtime: Runtime) -> None:
