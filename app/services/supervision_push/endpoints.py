@@ -62,14 +62,15 @@ def check_url(url: str, allowed: set[str], *, resolver: Resolver = resolve,
         raise UnsafeUrl("只能使用 http 或 https 地址")
     if parts.username or parts.password:
         raise UnsafeUrl("地址中不能包含用户名或密码")
-    host = (parts.hostname or "").lower().rstrip(".")  # "name." is the same host as "name"
-    if not host:
+    host = (parts.hostname or "").lower()
+    if not host.rstrip("."):
         raise UnsafeUrl("地址缺少主机名")
     port = port or (443 if parts.scheme == "https" else 80)
     if host in allowed or f"{host}:{port}" in allowed:
         return
-    own = {name.rstrip(".") for name in own_hosts}
-    if host in own or host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
+    name = host.rstrip(".")  # "name." is the same host as "name"
+    own = {own_name.rstrip(".") for own_name in own_hosts}
+    if name in own or name in ("localhost", "localhost.localdomain") or name.endswith(".localhost"):
         raise UnsafeUrl("不能推送到本系统自身的服务器")
     try:
         addresses = resolver(host, port)
