@@ -112,9 +112,12 @@ def _addresses_of(hosts: set[str], port: int, resolver: Resolver) -> set[str]:
     found: set[str] = set()
     for host in hosts:
         try:
-            found.update(resolver(host, port))
-        except (OSError, UnicodeError):
-            continue
+            found.add(str(ipaddress.ip_address(host)))  # an address needs no resolving
+        except ValueError:
+            try:
+                found.update(resolver(host, port))
+            except (OSError, UnicodeError):
+                continue
     return found
 
 
