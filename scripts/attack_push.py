@@ -77,6 +77,7 @@ class Tally:
     normal_duplicates: int = 0
     out_of_order: int = 0
     kills: int = 0
+    server_kills: int = 0
     problems: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -558,7 +559,7 @@ def kill_rounds(api: Api, bureau: Bureau, rounds: int) -> None:
         sender.start()
         time.sleep(random.uniform(0, 0.4))
         server.kill()
-        TALLY.kills += 1
+        TALLY.server_kills += 1
         sender.join()
         server.start()
         answers = []
@@ -866,7 +867,7 @@ def main() -> None:
         print("problem:", problem)
     print(f"receipts={len(receiver.receipts)} duplicates={TALLY.duplicates} normal_duplicates="
           f"{TALLY.normal_duplicates} out_of_order={TALLY.out_of_order} bad_signatures={receiver.bad_signatures} "
-          f"kills={TALLY.kills} problems={len(TALLY.problems)} ({time.monotonic() - started:.0f} s)")
+          f"worker_kills={TALLY.kills} server_kills={TALLY.server_kills} problems={len(TALLY.problems)} ({time.monotonic() - started:.0f} s)")
     print(f"requests={TALLY.requests} 5xx={TALLY.server_errors} bad_errors={TALLY.bad_errors} lost={TALLY.lost} "
           f"double_cases={TALLY.double_cases} ssrf_accepted={TALLY.ssrf_accepted}")
 
