@@ -867,7 +867,8 @@ def main() -> None:
         print("problem:", problem)
     print(f"receipts={len(receiver.receipts)} duplicates={TALLY.duplicates} normal_duplicates="
           f"{TALLY.normal_duplicates} out_of_order={TALLY.out_of_order} bad_signatures={receiver.bad_signatures} "
-          f"worker_kills={TALLY.kills} server_kills={TALLY.server_kills} problems={len(TALLY.problems)} ({time.monotonic() - started:.0f} s)")
+          f"worker_kills={TALLY.kills} server_kills={TALLY.server_kills} problems={len(TALLY.problems)} "
+          f"({time.monotonic() - started:.0f} s)")
     print(f"requests={TALLY.requests} 5xx={TALLY.server_errors} bad_errors={TALLY.bad_errors} lost={TALLY.lost} "
           f"double_cases={TALLY.double_cases} ssrf_accepted={TALLY.ssrf_accepted}")
 
