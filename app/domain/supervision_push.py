@@ -102,13 +102,14 @@ def check_signature(header: str | None, secret: str, body: bytes, now: int,
         if sep:
             parts.setdefault(key, []).append(value)
     stamps = parts.get("t", [])
-    if len(stamps) != 1 or not stamps[0].isdigit() or len(stamps[0]) > 12:
+    if len(stamps) != 1 or not (stamps[0].isascii() and stamps[0].isdigit()) or len(stamps[0]) > 12:
         raise BadSignature("签名格式应为 t=<时间戳>,v1=<签名>")
     timestamp = int(stamps[0])
     if abs(now - timestamp) > tolerance:
         raise BadSignature(f"签名时间戳已过期或超前（允许误差 {tolerance} 秒）")
-    expected = signature(secret, timestamp, body).partition("v1=")[2]
-    if not any(hmac.compare_digest(expected, given) for given in parts.get("v1", [])):
+    expected = signature(secret, timestamp, body).partition("v1=")[2].encode("ascii")
+    # compared as bytes: compare_digest refuses (TypeError) a str with non-ASCII characters
+    if not any(hmac.compare_digest(expected, given.encode("utf-8", "surrogatepass")) for given in parts.get("v1", [])):
         raise BadSignature("签名不正确")
 
 

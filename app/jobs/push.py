@@ -27,6 +27,7 @@ from app.domain.supervision_push import (
     retry_wait,
     signature,
 )
+from app.config import Settings
 from app.jobs.context import JobContext
 from app.observability import metrics
 from app.persistence import push_queue
@@ -202,11 +203,12 @@ def _deliver_batch(ctx: JobContext, limit: int, stopping: threading.Event | None
                    sender: Sender | None) -> tuple[int, int]:
     delivered = failed = 0
     due = due_deliveries(ctx, limit)
-    for start in range(0, len(due), BATCH):
+    size = batch_size(ctx.settings)
+    for start in range(0, len(due), size):
         if stopping is not None and stopping.is_set():
             break
         try:
-            outcomes = deliver_many(ctx, due[start:start + BATCH], sender=sender)
+            outcomes = deliver_many(ctx, due[start:start + size], sender=sender)
         except Exception:  # the database went away mid-attempt: the lease ends and they are taken again
             log.exception("push deliveries could not be recorded")
             failed += 1
@@ -216,8 +218,19 @@ def _deliver_batch(ctx: JobContext, limit: int, stopping: threading.Event | None
     return delivered, failed
 
 
-#: deliveries taken, sent and recorded together
+#: deliveries taken, sent and recorded together (at most)
 BATCH = 50
+#: kept from the lease for recording a batch's attempts
+RECORD_MARGIN_S = 1
+
+
+def batch_size(settings: Settings) -> int:
+    """As many deliveries as are surely sent and recorded before their lease ends — each send
+    may take the connect and the read timeout, ``PARALLEL_SENDS`` at a time — so that no other
+    worker takes one again while this one still holds it."""
+    per_round = 2 * max(settings.delivery_timeout_s, 1)
+    rounds = max(1, (settings.delivery_lease_s - RECORD_MARGIN_S) // per_round)
+    return min(BATCH, PARALLEL_SENDS * rounds)
 
 
 def run_loop(ctx: JobContext, stopping: threading.Event) -> None:

@@ -58,8 +58,8 @@ class SupervisionDelivery(Base):
     id: Mapped[int] = mapped_column(_ID, primary_key=True)
     event_id: Mapped[str] = mapped_column(ForeignKey("supervision_events.id"))
     department: Mapped[str] = mapped_column(String(64))
-    #: the order key: the first number of the licence (through its changes and renewals);
-    #: deliveries of one licence to one department go in id order
+    #: the licence's line (its first number, kept when a change or renewal supersedes it with a
+    #: new one): deliveries of one licence to one department go in id order
     licence_number: Mapped[str] = mapped_column(String(48))
     state: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]

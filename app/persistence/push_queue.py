@@ -31,10 +31,9 @@ def add_event(session: Session, *, type: str, occurred_at: datetime, licence_num
               case_id: int | None, body: dict[str, Any], departments: list[str],
               finding_id: str | None = None, event_id: str | None = None,
               order_key: str | None = None) -> SupervisionEvent:
-    """The event and a pending delivery to each department, in the caller's transaction.
-
-    ``order_key``: the licence whose events go in order (a licence changed or renewed gets a new
-    number, but its events follow those of the licence it replaced); default ``licence_number``."""
+    """The event and a pending delivery to each department, in the caller's transaction; the
+    deliveries wait for the earlier ones of ``order_key`` (the licence's line: its first number,
+    kept through changes and renewals that supersede it with a new one; else ``licence_number``)."""
     event_id = event_id or str(uuid.uuid4())
     event = SupervisionEvent(id=event_id, type=type, occurred_at=occurred_at, licence_number=licence_number,
                              item_code=item_code, case_id=case_id, finding_id=finding_id,

@@ -250,3 +250,41 @@ def test_a_commitment_licence_tells_the_supervisor_its_post_check_is_due(api, ex
         receiver.stop()
     summary = api.get("/api/v1/supervision/summary?department=agriculture", as_user="leader_market").get_json()
     assert summary["departments"][0]["checks_due"] == 1 and summary["departments"][0]["checks_overdue"] == 0
+
+
+@pytest.mark.parametrize("stamp", ["\u00b2", "\u00bd", "\u00b9\u00b2\u00b3"])
+def test_a_timestamp_of_digit_like_characters_is_a_bad_signature(api, ext, receiver, stamp):
+    """``t=²`` (a character Python counts as a digit but cannot read as a number) is a 401, not a 500."""
+    _case, certificate = issued(api)
+    body = json.dumps({"licence_number": certificate["number"], "action": "revoke", "reason": "x"}).encode()
+    mac = signature(SECRET, int(time.time()), body).partition("v1=")[2]
+    answer = api.http.post("/api/v1/supervision/findings", data=body, content_type="application/json",
+                           headers={"OneSeal-Signature": f"t={stamp},v1={mac}", "OneSeal-Department": "market",
+                                    "Idempotency-Key": "odd-stamp"})
+    assert answer.status_code == 401 and answer.get_json()["code"] == "bad_signature", answer.get_json()
+
+
+@pytest.mark.parametrize("action", ["revoke", "withdraw"])
+def test_the_window_cannot_open_a_second_case_while_a_finding_is_open(api, ext, action):
+    """A 撤销/撤回 finding's case is about the licence: no 变更/注销 application beside it."""
+    from tests.support.certificates import apply
+
+    _case, certificate = issued(api)
+    post_finding(api, {"licence_number": certificate["number"], "action": action, "reason": "属实"})
+    for wanted, extra in (("change", {"scope": "散装食品销售"}), ("cancellation", {"reason": "停业"})):
+        refused = apply(api, certificate["number"], wanted, expect=409, **extra)
+        assert refused["code"] == "finding_pending" and "监管发现" in refused["message"], refused
+    with ext.db.session(write=False) as session:
+        assert session.scalar(select(func.count()).select_from(Case).where(Case.completed_at.is_(None),
+                                                                           Case.parent_case_id.is_not(None))) == 1
+
+
+@pytest.mark.parametrize("given", ["\u00e9\u00e9", "\u00ff" * 64, "0" * 64 + ",v1=\u00e9"])
+def test_a_signature_of_non_ascii_characters_is_a_bad_signature(api, ext, receiver, given):
+    """``v1=éé`` (latin-1 in the header) is a 401, not a 500."""
+    _case, certificate = issued(api)
+    body = json.dumps({"licence_number": certificate["number"], "action": "revoke", "reason": "x"}).encode()
+    answer = api.http.post("/api/v1/supervision/findings", data=body, content_type="application/json",
+                           headers={"OneSeal-Signature": f"t={int(time.time())},v1={given}",
+                                    "OneSeal-Department": "market", "Idempotency-Key": "odd-mac"})
+    assert answer.status_code == 401 and answer.get_json()["code"] == "bad_signature", answer.get_json()

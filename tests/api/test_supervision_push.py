@@ -3,6 +3,7 @@ least once and in order; failures retried with backoff and kept as incidents; en
 against pointing inside the bureau."""
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -231,6 +232,9 @@ def test_events_of_one_licence_wait_for_the_earlier_one(api, ext, clock, receive
     ("ftp://example.com/x", "http"), ("http://127.0.0.2:9/x", "内部"), ("http://169.254.169.254/latest", "内部"),
     ("http://localhost:8000/api", "本系统"), ("http://10.1.2.3/x", "内部"), ("http://user:pw@example.com/", "用户名"),
     ("http://[::1]/x", "内部"), ("http://192.168.1.1/", "内部"), ("javascript:alert(1)", "http"),
+    # loopback inside an IPv6 address: compatible, NAT64, 6to4
+    ("http://[::127.0.0.1]/", "内部"), ("http://[64:ff9b::7f00:1]/", "内部"), ("http://[2002:7f00:1::]/", "内部"),
+    ("http://[64:ff9b::a9fe:a9fe]/", "内部"), ("http://[2002:a00:1::1]/", "内部"),
 ])
 def test_an_endpoint_inside_the_bureau_is_refused(api, url, why):
     response = api.put("/api/v1/supervision/endpoints/market", as_user="admin",
@@ -257,3 +261,93 @@ def test_endpoints_are_for_administrators_and_never_show_their_secret(api, recei
     assert "s" * 20 not in api.get("/api/v1/supervision/endpoints", as_user="admin").get_data(as_text=True)
     assert api.delete("/api/v1/supervision/endpoints/market", as_user="admin").status_code == 200
     assert api.delete("/api/v1/supervision/endpoints/market", as_user="admin").status_code == 404
+
+
+@pytest.mark.parametrize("tail", ["\r\nX-Injected: 1", "\n", "\t", "\x7f", "\x0b", " x", "\u2028", "\u202e"])
+def test_an_endpoint_with_whitespace_or_control_characters_is_refused(api, receiver, tail):
+    """urlsplit drops tabs and line breaks before the check looks: such a URL is refused outright,
+    even on an allowed host."""
+    for url in (receiver.url + tail + "x", receiver.url.replace("/", tail + "/", 3)):
+        response = api.put("/api/v1/supervision/endpoints/market", as_user="admin",
+                           json={"url": url, "secret": "s" * 20})
+        body = response.get_json()
+        assert response.status_code == 400 and body["code"] == "unsafe_url" and "控制字符" in body["message"], (url,
+                                                                                                           body)
+
+
+def test_the_bureaus_own_server_is_refused_under_any_of_its_names(api, ext, monkeypatch):
+    """public_url's host with a trailing dot, in upper case or by its address is still this server."""
+    import socket
+
+    from app.services.supervision_push import endpoints
+
+    monkeypatch.setattr(ext.runtime, "settings",
+                        replace(ext.runtime.settings, public_url="https://oneseal.example.gov.cn"))
+    names = {"oneseal.example.gov.cn": "93.184.216.34", "alias.example.org": "93.184.216.34",
+             "other.example.org": "1.1.1.1"}
+
+    def getaddrinfo(host: str, port: int, *args: Any, **kwargs: Any) -> list[Any]:
+        address = names.get(host.rstrip("."), host)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+    monkeypatch.setattr(endpoints.socket, "getaddrinfo", getaddrinfo)
+    for url in ("https://oneseal.example.gov.cn/", "https://oneseal.example.gov.cn./",
+                "https://ONESEAL.example.gov.cn./x", "http://93.184.216.34/", "http://alias.example.org:8443/"):
+        response = api.put("/api/v1/supervision/endpoints/market", as_user="admin",
+                           json={"url": url, "secret": "s" * 20})
+        body = response.get_json()
+        assert response.status_code == 400 and body["code"] == "unsafe_url" and "本系统" in body["message"], (url, body)
+    fine = api.put("/api/v1/supervision/endpoints/market", as_user="admin",
+                   json={"url": "https://other.example.org/push", "secret": "s" * 20})
+    assert fine.status_code == 201, fine.get_json()
+
+
+def test_two_workers_never_send_twice_to_a_slow_receiver(api, ext, receiver):
+    """A worker holds what it takes only for the lease: it takes no more than it can send (each
+    send within the timeout) before the lease ends, so another worker never takes them again."""
+    import threading
+
+    from app.domain.clock import SystemClock
+
+    connect(api, receiver)
+    for _ in range(24):
+        issued(api)
+    runtime = replace(ext.runtime, clock=SystemClock(),
+                      settings=replace(ext.runtime.settings, delivery_lease_s=2, delivery_timeout_s=1))
+    receiver.delay = 0.8  # slow, yet within the timeout: every send succeeds
+    started = time.monotonic()
+
+    def worker() -> None:
+        ctx = JobContext(ext.db, runtime)
+        while time.monotonic() - started < 12 and any(d.state != "delivered" for d in deliveries(ext)):
+            push.deliver_due(ctx)
+            time.sleep(0.05)
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    ids = [r.event_id for r in receiver.received]
+    assert {d.state for d in deliveries(ext)} == {"delivered"}
+    assert len(ids) == len(set(ids)) == 24, f"{len(ids) - len(set(ids))} sent twice"
+
+
+def test_a_changed_licence_waits_for_the_events_of_the_licence_it_supersedes(api, ext, clock, receiver):
+    """变更 issues a new number superseding the old: its licence.changed must not overtake the
+    old number's licence.granted still undelivered (one licence, one order)."""
+    from app.persistence import push_queue
+    from tests.support.certificates import APPROVE_CHANGE, apply, through
+
+    connect(api, receiver)
+    _case, certificate = issued(api)
+    change = through(api, apply(api, certificate["number"], "change", scope="预包装食品销售、散装食品销售"),
+                     APPROVE_CHANGE)
+    through(api, change, [("reviewer_market", None, "")])  # 制证: the new licence supersedes the old
+    granted, changed = deliveries(ext)
+    with ext.db.session(write=False) as session:
+        assert push_queue.due_deliveries(session, clock.now()) == [granted.id]
+    for _ in range(3):
+        run(ext)
+    assert receiver.types() == ["licence.granted", "licence.changed"]
+    assert {d.state for d in deliveries(ext)} == {"delivered"}
+    listed = api.get(f"/api/v1/supervision/events?licence={certificate['number']}", as_user="admin").get_json()
+    assert [e["type"] for e in listed["deliveries"]] == ["licence.granted"], listed

@@ -25,7 +25,7 @@ from app.persistence.audit import append_event
 from app.persistence.cases import get_case
 from app.persistence.certificate_models import Certificate, LicenceApplication
 from app.persistence.models import Case
-from app.persistence.push_findings import finding_id
+from app.persistence.push_findings import finding_id, open_finding_case
 from app.services.actor import Actor
 from app.services.certificates.registry import effective_status
 from app.services.certificates.status import change_status
@@ -73,6 +73,10 @@ def apply_for(session: Session, runtime: Runtime, actor: Actor, number: str, act
     if runtime.certificate_templates.for_item(certificate.item_code) is None and wanted.issues_new:
         raise Conflict("item_issues_no_certificate", f"事项 {certificate.item_code} 已不再颁发证照，不能{wanted.label}",
                        item_code=certificate.item_code)
+    open_finding = open_finding_case(session, certificate.id)
+    if open_finding is not None:  # one open case about a licence at a time (the finding's may be 撤销/撤回)
+        raise Conflict("finding_pending", f"证照 {certificate.number} 已有办理中的监管发现，不能同时申请{wanted.label}",
+                       case_id=open_finding)
     pending = session.scalar(select(LicenceApplication.case_id).join(Case, Case.id == LicenceApplication.case_id)
                              .where(LicenceApplication.certificate_id == certificate.id,
                                     Case.completed_at.is_(None)))

@@ -50,6 +50,9 @@ def allowed_hosts(setting: str) -> set[str]:
 def check_url(url: str, allowed: set[str], *, resolver: Resolver = resolve,
               own_hosts: frozenset[str] = frozenset()) -> None:
     """Raise :class:`UnsafeUrl` unless the URL may receive the bureau's events."""
+    if any(ch.isspace() or not ch.isprintable() for ch in url):
+        # urlsplit drops tabs and line breaks silently: the check would see another URL than is sent
+        raise UnsafeUrl("地址中不能包含空白或控制字符（如换行、制表符）")
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -60,12 +63,14 @@ def check_url(url: str, allowed: set[str], *, resolver: Resolver = resolve,
     if parts.username or parts.password:
         raise UnsafeUrl("地址中不能包含用户名或密码")
     host = (parts.hostname or "").lower()
-    if not host:
+    if not host.rstrip("."):
         raise UnsafeUrl("地址缺少主机名")
     port = port or (443 if parts.scheme == "https" else 80)
     if host in allowed or f"{host}:{port}" in allowed:
         return
-    if host in own_hosts or host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
+    name = host.rstrip(".")  # "name." is the same host as "name"
+    own = {own_name.rstrip(".") for own_name in own_hosts}
+    if name in own or name in ("localhost", "localhost.localdomain") or name.endswith(".localhost"):
         raise UnsafeUrl("不能推送到本系统自身的服务器")
     try:
         addresses = resolver(host, port)
@@ -73,13 +78,47 @@ def check_url(url: str, allowed: set[str], *, resolver: Resolver = resolve,
         raise UnsafeUrl(f"无法解析主机名 {host}") from None
     if not addresses:
         raise UnsafeUrl(f"无法解析主机名 {host}")
+    if set(addresses) & _addresses_of(own, port, resolver):  # the bureau's own server under another name
+        raise UnsafeUrl("不能推送到本系统自身的服务器")
     for address in addresses:
-        ip = ipaddress.ip_address(address.split("%")[0])
-        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-            ip = ip.ipv4_mapped
-        if not ip.is_global or ip.is_multicast:
+        for ip in _with_embedded(ipaddress.ip_address(address.split("%")[0])):
+            if ip.is_global and not ip.is_multicast:
+                continue
             raise UnsafeUrl(f"地址 {host} 指向内部或保留网络（{ip}），不能作为推送地址；"
                             "如确为内部网络，请由运维人员加入 ONESEAL_SUPERVISION_ALLOWED_HOSTS")
+
+
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+_Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def _with_embedded(ip: _Address) -> list[_Address]:
+    """The address and every IPv4 address an IPv6 one carries (mapped ``::ffff:a.b.c.d``,
+    compatible ``::a.b.c.d``, 6to4 ``2002:…``, Teredo, NAT64 ``64:ff9b::a.b.c.d``): each must be public."""
+    found: list[_Address] = [ip]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            found.append(ip.ipv4_mapped)
+        if ip.sixtofour is not None:
+            found.append(ip.sixtofour)
+        if ip.teredo is not None:
+            found.extend(ip.teredo)
+        if ip.packed[:12] == bytes(12) or any(ip in net for net in _NAT64):
+            found.append(ipaddress.IPv4Address(ip.packed[-4:]))
+    return found
+
+
+def _addresses_of(hosts: set[str], port: int, resolver: Resolver) -> set[str]:
+    found: set[str] = set()
+    for host in hosts:
+        try:
+            found.add(str(ipaddress.ip_address(host)))  # an address needs no resolving
+        except ValueError:
+            try:
+                found.update(resolver(host, port))
+            except (OSError, UnicodeError):
+                continue
+    return found
 
 
 def own_hosts(runtime: Runtime) -> frozenset[str]:

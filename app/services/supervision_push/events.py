@@ -91,11 +91,26 @@ def _write(session: Session, runtime: Runtime, type: EventType, certificate: Cer
                             "case": case_block(session, runtime, case, now), **(extra or {})}
     event = add_event(session, type=type.value, occurred_at=now, licence_number=certificate.number,
                       item_code=certificate.item_code, case_id=case.id, body=body, finding_id=finding_id,
-                      order_key=first_number(session, certificate),
                       departments=departments or recipients(session, runtime, certificate.item_code,
-                                                            certificate.department))
+                                                            certificate.department),
+                      order_key=_first_of_line(session, certificate))
     _wake_after_commit(session, runtime)
     return event
+
+
+def _first_of_line(session: Session, certificate: Certificate) -> str:
+    """The number the licence was first issued under: a change or renewal supersedes it with a new
+    number, and its events must still wait for those of the old one."""
+    number, supersedes = certificate.number, certificate.supersedes_id
+    seen: set[int] = set()
+    while supersedes is not None and supersedes not in seen:
+        seen.add(supersedes)
+        row = session.execute(select(Certificate.number, Certificate.supersedes_id)
+                              .where(Certificate.id == supersedes)).one_or_none()
+        if row is None:
+            break
+        number, supersedes = row.number, row.supersedes_id
+    return number
 
 
 def _wake_after_commit(session: Session, runtime: Runtime) -> None:
@@ -144,20 +159,6 @@ def _check_due(session: Session, runtime: Runtime, certificate: Certificate, cas
     _write(session, runtime, EventType.CHECK_DUE, certificate, case, now,
            extra={"check": {"working_days": item.commitment.verification_limit, "due_date": due.isoformat(),
                             "basis": "告知承诺制：当场准予，监管部门在期限内完成事后核查"}})
-
-
-def first_number(session: Session, certificate: Certificate) -> str:
-    """The number the licence was first issued under: its events go in order with that one's."""
-    number, replaced = certificate.number, certificate.supersedes_id
-    for _ in range(100):  # a chain of changes and renewals; never a loop, but never trusted to end
-        if replaced is None:
-            break
-        row = session.execute(select(Certificate.number, Certificate.supersedes_id)
-                              .where(Certificate.id == replaced)).one_or_none()
-        if row is None:
-            break
-        number, replaced = row.number, row.supersedes_id
-    return number
 
 
 def _number_of(session: Session, certificate_id: int | None) -> str | None:

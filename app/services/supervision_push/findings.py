@@ -26,7 +26,7 @@ from app.persistence.audit import append_event
 from app.persistence.cases import get_case
 from app.persistence.certificate_models import Certificate, LicenceApplication
 from app.persistence.models import Case
-from app.persistence.push_findings import finding_of_case
+from app.persistence.push_findings import finding_of_case, open_finding_case
 from app.persistence.push_models import SupervisionFinding
 from app.services.actor import Actor
 from app.services.certificates.registry import effective_status
@@ -151,9 +151,7 @@ def post_finding(session: Session, runtime: Runtime, actor: Actor, body: dict[st
 
 def _ensure_nothing_pending(session: Session, certificate: Certificate) -> None:
     """One open case about a licence at a time: a finding's, or a holder's 变更/延续/注销."""
-    open_finding = session.scalar(
-        select(SupervisionFinding.case_id).where(SupervisionFinding.certificate_id == certificate.id,
-                                                 SupervisionFinding.state == FindingState.OPEN.value))
+    open_finding = open_finding_case(session, certificate.id)
     if open_finding is not None:
         raise Conflict("finding_pending", f"证照 {certificate.number} 已有办理中的监管发现", case_id=open_finding)
     pending = session.scalar(select(LicenceApplication.case_id).join(Case, Case.id == LicenceApplication.case_id)
