@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.test_process_models_api import deploy, model_named, save
+from tests.support.process_models import deploy, model_named, save
 from tests.support.model_samples import shipped
 
 CHECK = "/api/v1/process-models/expressions/check"

@@ -26,6 +26,7 @@ WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 SESSION_ENDPOINTS = {"api.create_token", "pages.login", "pages.logout", "pages.change_password"}
 #: POST routes that compute an answer and store nothing (auditors may use them)
 READ_ONLY_POSTS = {"api.evaluate_inspection_rules", "process_models_api.validate", "modeler.api.validate",
+                   "process_models_api.check_expression", "modeler.api.check_expression",
                    "workshop_api.check_scenario", "workshop.api.check_scenario"}
 #: the auditors' workshop: the only tables an auditor's write may change
 WORKSHOP_TABLES = {"scenario_documents", "scenario_revisions", "scenario_runs", "scenario_run_results"}
