@@ -3,10 +3,11 @@
 desk's figures and lists."""
 from __future__ import annotations
 
+import hashlib
 import time
 from typing import Any
 
-from flask import Blueprint, request
+from flask import Blueprint, g, request
 from sqlalchemy.orm import Session
 
 from app.domain.errors import InvalidInput, NotAuthenticated
@@ -37,6 +38,9 @@ def signed_or_bearer_actor(session: Session, runtime: Runtime) -> Actor:
         check_signature(signed, secret, request.get_data(cache=True), int(time.time()))
     except BadSignature as err:
         raise NotAuthenticated("bad_signature", f"签名无效：{err}") from None
+    # the same signed request sent again (a replay within the signature's window, whatever its
+    # Idempotency-Key) gets the first answer and opens nothing new
+    g.oneseal_signed_key = "signed:" + hashlib.sha256(signed.encode("utf-8", "replace")).hexdigest()
     return Actor(username=f"department:{department}", role=Role.SUPERVISOR, department=department,
                  display_name=runtime.catalogue.department_name(department))
 

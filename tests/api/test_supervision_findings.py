@@ -145,6 +145,9 @@ def test_a_department_system_may_sign_its_finding_instead_of_a_token(api, ext, r
     assert tampered.status_code == 401
     good = send(signature(SECRET, now, body))
     assert good.status_code == 201, good.get_json()
+    replayed = send(good.request.headers["OneSeal-Signature"], key="another-key")  # captured and sent again
+    assert replayed.status_code == 201 and replayed.get_json() == good.get_json()
+    assert replayed.headers.get("Idempotent-Replay") == "true"
     with ext.db.session(write=False) as session:
         finding = session.scalar(select(SupervisionFinding))
         assert finding is not None and finding.received_by == "department:market"

@@ -80,6 +80,9 @@ def _request_hash() -> str:
 
 
 def _idempotency_key() -> str | None:
+    signed = g.get("oneseal_signed_key")
+    if signed:  # a signed call is its own key: replaying it, under any Idempotency-Key, replays its answer
+        return str(signed)
     key = request.headers.get("Idempotency-Key")
     if key is None:
         return None
