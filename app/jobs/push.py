@@ -16,6 +16,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import orjson
 import urllib3
@@ -32,7 +33,14 @@ from app.jobs.context import JobContext
 from app.observability import metrics
 from app.persistence import push_queue
 from app.persistence.incidents import record_failure, resolve_many
-from app.services.supervision_push.endpoints import UnsafeUrl, allowed_hosts, check_url, own_hosts
+from app.services.supervision_push.endpoints import (
+    Resolver,
+    UnsafeUrl,
+    allowed_hosts,
+    check_url,
+    own_hosts,
+    resolve,
+)
 
 log = logging.getLogger(__name__)
 PUSH = "push"
@@ -53,9 +61,13 @@ class Answer:
 class Sender:
     """POSTs over HTTP(S), keeping connections to each receiver alive (one pool per process)."""
 
-    def __init__(self) -> None:
+    def __init__(self, resolver: Resolver = resolve) -> None:
+        self.resolver = resolver
         self._pool: urllib3.PoolManager | None = None
         self._lock = threading.Lock()
+        #: URL → the address its check approved: the POST goes there (no second look-up a
+        #: hostile name server could answer differently: DNS rebinding)
+        self._pinned: dict[str, str] = {}
 
     @property
     def pool(self) -> urllib3.PoolManager:
@@ -67,19 +79,44 @@ class Sender:
     def refusal(self, url: str, allowed: set[str], own: frozenset[str]) -> str | None:
         """Why ``url`` may not be sent to now (its name may resolve elsewhere than when it was set)."""
         try:
-            check_url(url, allowed, own_hosts=own)
+            addresses = check_url(url, allowed, own_hosts=own, resolver=self.resolver)
         except UnsafeUrl as err:
             return f"推送地址不可用：{err}"
+        with self._lock:
+            if addresses:
+                self._pinned[url] = addresses[0]
+            else:
+                self._pinned.pop(url, None)
         return None
 
     def post(self, url: str, body: bytes, headers: dict[str, str], timeout: float) -> Answer:
+        with self._lock:
+            pinned = self._pinned.get(url)
+        limits = urllib3.Timeout(connect=timeout, read=timeout)
         try:
-            response = self.pool.request("POST", url, body=body, headers=headers, redirect=False,
-                                         timeout=urllib3.Timeout(connect=timeout, read=timeout), preload_content=True)
+            if pinned is None:  # a host the operators allowed by name
+                response = self.pool.request("POST", url, body=body, headers=headers, redirect=False,
+                                             timeout=limits, preload_content=True)
+            else:
+                response = self._post_to(pinned, url, body, headers, limits)
         except urllib3.exceptions.HTTPError as err:
             log.info("push to %s failed: %s: %s", url, type(err).__name__, err)
             return Answer(None, _failure_words(err))
         return Answer(response.status, None if 200 <= response.status < 300 else f"接收方答复状态码 {response.status}")
+
+
+    def _post_to(self, address: str, url: str, body: bytes, headers: dict[str, str],
+                 limits: urllib3.Timeout) -> urllib3.BaseHTTPResponse:
+        """POST to ``address`` itself, naming the host in ``Host`` and, over TLS, in SNI and the
+        certificate check."""
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        tls = {"server_hostname": host, "assert_hostname": host} if parts.scheme == "https" else None
+        pool = self.pool.connection_from_host(address, port, parts.scheme, pool_kwargs=tls)
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        return pool.urlopen("POST", path, body=body, headers={**headers, "Host": parts.netloc}, redirect=False,
+                            retries=False, timeout=limits, preload_content=True, assert_same_host=False)
 
 
 def _failure_words(err: Exception) -> str:

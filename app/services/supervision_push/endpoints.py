@@ -48,8 +48,10 @@ def allowed_hosts(setting: str) -> set[str]:
 
 
 def check_url(url: str, allowed: set[str], *, resolver: Resolver = resolve,
-              own_hosts: frozenset[str] = frozenset()) -> None:
-    """Raise :class:`UnsafeUrl` unless the URL may receive the bureau's events."""
+              own_hosts: frozenset[str] = frozenset()) -> list[str]:
+    """Raise :class:`UnsafeUrl` unless the URL may receive the bureau's events; the addresses its
+    host resolved to, every one checked (none when the host is allowed by name in the setting),
+    for the sender to connect to exactly those — not to what the name resolves to a moment later."""
     if any(ch.isspace() or not ch.isprintable() for ch in url):
         # urlsplit drops tabs and line breaks silently: the check would see another URL than is sent
         raise UnsafeUrl("地址中不能包含空白或控制字符（如换行、制表符）")
@@ -67,7 +69,7 @@ def check_url(url: str, allowed: set[str], *, resolver: Resolver = resolve,
         raise UnsafeUrl("地址缺少主机名")
     port = port or (443 if parts.scheme == "https" else 80)
     if host in allowed or f"{host}:{port}" in allowed:
-        return
+        return []
     name = host.rstrip(".")  # "name." is the same host as "name"
     own = {own_name.rstrip(".") for own_name in own_hosts}
     if name in own or name in ("localhost", "localhost.localdomain") or name.endswith(".localhost"):
@@ -86,6 +88,7 @@ def check_url(url: str, allowed: set[str], *, resolver: Resolver = resolve,
                 continue
             raise UnsafeUrl(f"地址 {host} 指向内部或保留网络（{ip}），不能作为推送地址；"
                             "如确为内部网络，请由运维人员加入 ONESEAL_SUPERVISION_ALLOWED_HOSTS")
+    return [address.split("%")[0] for address in addresses]
 
 
 _NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
