@@ -42,6 +42,7 @@ from app.services.processes import deployed
 from app.services.runtime import Runtime
 from app.workflow.definitions import ProcessDefinition
 from app.workflow.engine import WorkflowEngine
+from app.workflow.expressions import PARSE_LOCK
 
 #: the scenario's clock at the start: Monday 2 March 2026, 09:30 Beijing time; one second per reading
 SANDBOX_START = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
@@ -206,7 +207,8 @@ class SandboxFactory:
         shutil.copyfile(base.template, path)
         clock = FixedClock(start, step=timedelta(seconds=1))
         runtime = self._runtime(url, clock, base.by_version)
-        app = create_app(runtime.settings, clock=clock, warm=False, runtime=runtime)
+        with PARSE_LOCK:  # Flask compiles each rule with Python's parser: not in two threads at once
+            app = create_app(runtime.settings, clock=clock, warm=False, runtime=runtime)
         app.config[SANDBOX_FLAG] = self.depth  # how deep scenarios running here may still run the library
         db: Database = app.extensions["oneseal"].db
         try:

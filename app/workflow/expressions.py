@@ -20,6 +20,7 @@ on data under the same budget, so a constant that would exceed a limit is refuse
 from __future__ import annotations
 
 import ast
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
@@ -108,6 +109,13 @@ def _check_tree(tree: ast.AST, source: str, functions: frozenset[str]) -> None:
             raise _reject("script_not_allowed", "脚本只允许赋值语句", source, node)
 
 
+#: held while Python's parser builds an AST: in CPython 3.11 two threads turning parse trees into
+#: ``ast`` objects at once may fail with "SystemError: AST constructor recursion depth mismatch"
+#: (the counter is shared). Whoever parses in a thread of a running service takes it — the
+#: expressions here, and the scenario sandboxes while Flask's routing compiles each new app's rules.
+PARSE_LOCK = threading.RLock()
+
+
 @lru_cache(maxsize=2048)
 def _compile(source: str, mode: str, functions: frozenset[str]) -> ast.AST:
     if not isinstance(source, str) or not source.strip():
@@ -115,7 +123,8 @@ def _compile(source: str, mode: str, functions: frozenset[str]) -> ast.AST:
     if len(source) > MAX_SOURCE_CHARS:
         raise _reject("expression_too_long", f"表达式超过 {MAX_SOURCE_CHARS} 个字符", source[:200])
     try:
-        tree = ast.parse(source.strip() if mode == "eval" else source, mode=mode)
+        with PARSE_LOCK:
+            tree = ast.parse(source.strip() if mode == "eval" else source, mode=mode)
     except SyntaxError as err:
         raise ExpressionError("expression_syntax", f"表达式语法错误（第 {err.lineno} 行）",
                               source, line=err.lineno) from None
