@@ -291,3 +291,14 @@ def test_a_signature_of_non_ascii_characters_is_a_bad_signature(api, ext, receiv
                            headers={"OneSeal-Signature": f"t={int(time.time())},v1={given}",
                                     "OneSeal-Department": "market", "Idempotency-Key": "odd-mac"})
     assert answer.status_code == 401 and answer.get_json()["code"] == "bad_signature", answer.get_json()
+
+
+def test_no_finding_while_the_bureaus_own_revocation_of_the_licence_is_under_way(api):
+    from tests.support.commitment import approved, complete
+
+    case = approved(api)  # 告知承诺: licensed on the spot, 事后核查 pending
+    number = case["certificates"][0]["number"]
+    complete(api, case, "事后核查", "inspector_site_survey", decision="fail", opinion="承诺不实")  # opens 撤销
+    refused = post_finding(api, {"licence_number": number, "action": "revoke", "reason": "同一问题"},
+                           user="supervisor_agriculture", expect=409)
+    assert refused["code"] == "revocation_pending" and "撤销程序" in refused["message"]

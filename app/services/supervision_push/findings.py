@@ -159,6 +159,12 @@ def _ensure_nothing_pending(session: Session, certificate: Certificate) -> None:
     if pending is not None:
         raise Conflict("licence_application_pending", f"证照 {certificate.number} 已有办理中的变更、延续或注销申请",
                        case_id=pending)
+    revoking = session.scalar(select(Case.id).where(Case.parent_case_id == certificate.case_id,
+                                                    Case.kind == CaseKind.REVOCATION.value,
+                                                    Case.completed_at.is_(None)))
+    if revoking is not None:  # the bureau's own 撤销 (事后核查 found the commitment untrue) is under way
+        raise Conflict("revocation_pending", f"证照 {certificate.number} 所属办件已在撤销程序中，请待其办结",
+                       case_id=revoking)
 
 
 def _open_case(session: Session, runtime: Runtime, actor: Actor, certificate: Certificate,
