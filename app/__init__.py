@@ -48,23 +48,21 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         _warm(db, runtime)
         _record_rules(db, runtime)
 
-    from app.web import (
-        api_routes,
-        audit_api,
-        audit_pages,
-        metrics_route,
-        certificates_api,
-        modeler_pages,
-        pages,
-        probes,
-        process_models_api,
-        workshop_api,
-        workshop_pages,
-        statistics_api,
-        statistics_pages,
-        supervision_api,
-        supervision_pages,
-    )
+    from app.web.cases import api as api_routes
+    from app.web.audit import api as audit_api
+    from app.web.audit import pages as audit_pages
+    from app.web.operations import metrics as metrics_route
+    from app.web.certificates import api as certificates_api
+    from app.web.modeler import pages as modeler_pages
+    from app.web import pages
+    from app.web.operations import probes
+    from app.web.modeler import api as process_models_api
+    from app.web.audit import workshop_api
+    from app.web.audit import workshop_pages
+    from app.web.statistics import api as statistics_api
+    from app.web.statistics import pages as statistics_pages
+    from app.web.supervision import api as supervision_api
+    from app.web.supervision import pages as supervision_pages
     from app.web.edge import browser_session, client_address, errors, observe, request_input
 
     observe.init_app(app, settings.log_format)  # request id, timing, metrics, the access log line

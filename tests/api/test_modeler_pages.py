@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from app.config import ROOT
-from app.web.modeler_pages import VENDOR
+from app.web.modeler.pages import VENDOR
 from tests.support.model_samples import codes, linear
 from tests.support.pages import login
 

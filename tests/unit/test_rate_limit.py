@@ -11,7 +11,7 @@ from app.domain.errors import InvalidInput
 from app.persistence.access_models import FailedAttempt
 from app.persistence.db import Database
 from app.web.edge.client_address import TrustedProxies
-from app.web.rate_limit import DatabaseFailureLimiter
+from app.web.edge.rate_limit import DatabaseFailureLimiter
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from app.domain.certificates import CertificateStatus
 from app.domain.errors import OneSealError
 from app.domain.roles import Role
 from app.services.certificates import registry, verification
-from app.web.certificates_api import search_from_args, verification_limiter
+from app.web.certificates.api import search_from_args, verification_limiter
 from app.web.edge.client_address import client_address
 from app.web.edge.pages import page
 from app.web.edge.units import Call

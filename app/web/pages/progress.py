@@ -14,7 +14,7 @@ from app.web.edge.client_address import client_address
 from app.web.edge.pages import page
 from app.web.edge.units import Call, ext
 from app.web.pages.common import bp
-from app.web.rate_limit import DatabaseFailureLimiter, FailureLimiter
+from app.web.edge.rate_limit import DatabaseFailureLimiter, FailureLimiter
 
 FAILURES_PER_CLIENT = 10
 FAILURE_WINDOW = timedelta(minutes=15)

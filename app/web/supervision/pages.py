@@ -14,7 +14,7 @@ from app.web.edge.pages import page
 from app.web.edge.request_input import int_param
 from app.web.edge.units import Call
 
-bp = Blueprint("supervision_pages", __name__, template_folder="templates")
+bp = Blueprint("supervision_pages", __name__, template_folder="../templates")
 MAX_QUERY_TEXT = 64
 
 

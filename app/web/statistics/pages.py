@@ -20,9 +20,9 @@ from app.web.edge.downloads import Download, download
 from app.web.edge.pages import page
 from app.web.edge.request_input import int_param
 from app.web.edge.units import Call
-from app.web.statistics_api import report
+from app.web.statistics.api import report
 
-bp = Blueprint("statistics_pages", __name__, template_folder="templates")
+bp = Blueprint("statistics_pages", __name__, template_folder="../templates")
 
 #: the ECharts package, installed by ``make install`` (npm ci) and never committed; only its
 #: ``dist/`` folder is served, at /vendor/echarts/dist/…

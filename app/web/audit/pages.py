@@ -28,8 +28,8 @@ from app.web.edge.downloads import Download, download
 from app.web.edge.pages import page
 from app.web.edge.units import Call
 
-bp = Blueprint("audit_pages", __name__, url_prefix="/audit", template_folder="templates",
-               static_folder="static/audit", static_url_path="/static")
+bp = Blueprint("audit_pages", __name__, url_prefix="/audit", template_folder="../templates",
+               static_folder="../static/audit", static_url_path="/static")
 
 #: files of the latest scenario run that auditors may open or download
 REPORT_FILES = (scenario_files.REPORT_HTML, scenario_files.JUNIT_XML, scenario_files.RESULTS_JSON,

@@ -15,7 +15,7 @@ from app.web.edge.api import api, json_body
 from app.web.edge.client_address import client_address
 from app.web.edge.request_input import int_param
 from app.web.edge.units import Call, ext
-from app.web.rate_limit import DatabaseFailureLimiter, FailureLimiter
+from app.web.edge.rate_limit import DatabaseFailureLimiter, FailureLimiter
 
 bp = Blueprint("certificates_api", __name__, url_prefix="/api/v1")
 

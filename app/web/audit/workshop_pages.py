@@ -3,7 +3,7 @@ runs with their progress and paths, and the step catalogue.
 
 The pages read; what they change (save a scenario, import the baseline, start a run) goes
 through the workshop's API, mounted here under ``/audit/workshop/api`` with the browser
-session's user and its CSRF token (see :mod:`app.web.workshop_api`).
+session's user and its CSRF token (see :mod:`app.web.audit.workshop_api`).
 """
 from __future__ import annotations
 
@@ -17,12 +17,12 @@ from app.scenarios.catalogue import load_catalogue
 from app.scenarios.completion import chinese_sentence
 from app.scenarios.views import diagrams_of_run, document_view, library_view, revision_view, run_view
 from app.services.processes import modeler as process_models
-from app.web import workshop_api
+from app.web.audit import workshop_api
 from app.web.edge.api import browser_actor
 from app.web.edge.pages import page
 from app.web.edge.units import Call
 
-bp = Blueprint("workshop", __name__, url_prefix="/audit", template_folder="templates")
+bp = Blueprint("workshop", __name__, url_prefix="/audit", template_folder="../templates")
 api_bp = Blueprint("api", __name__, url_prefix="/workshop/api")
 workshop_api.register(api_bp, actor_from=browser_actor)
 bp.register_blueprint(api_bp)

@@ -18,13 +18,13 @@ from app.config import ROOT
 from app.domain.roles import Role
 from app.services.processes import designer_aids
 from app.services.processes import modeler as process_models
-from app.web import process_models_api
+from app.web.modeler import api as process_models_api
 from app.web.edge.api import browser_actor
 from app.web.edge.pages import page
 from app.web.edge.units import Call
 
-bp = Blueprint("modeler", __name__, url_prefix="/modeler", template_folder="templates",
-               static_folder="static/modeler", static_url_path="/static")
+bp = Blueprint("modeler", __name__, url_prefix="/modeler", template_folder="../templates",
+               static_folder="../static/modeler", static_url_path="/static")
 
 #: package → the folder of its files that pages may load
 VENDOR = {

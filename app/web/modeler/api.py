@@ -2,7 +2,7 @@
 
 The handlers are written once and registered twice by :func:`register`: on the JSON API with
 the Bearer token's user, and on the modeler page's blueprint with the logged-in user of the
-browser session (see :mod:`app.web.modeler_pages`). Four beats each: load-or-404 and
+browser session (see :mod:`app.web.modeler.pages`). Four beats each: load-or-404 and
 authorize happen in the service call, then serialize.
 """
 from __future__ import annotations
@@ -169,7 +169,7 @@ def _gate_view(call: Call, model_id: int, version: int) -> dict[str, Any]:
 
 def start_scenario_check(call: Call, model_id: int, version: int) -> tuple[Any, int]:
     from app.scenarios.runs import start_gate_check
-    from app.web.workshop_api import submit_after_commit
+    from app.web.audit.workshop_api import submit_after_commit
 
     run = start_gate_check(call.session, call.runtime, call.actor, model_id, version)
     if run.status == "queued":
