@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from flask import Flask
 
 from app.config import Settings
-from app.domain.clock import Clock
+from app.domain.timing.clock import Clock
 from app.persistence.db import Database
 from app.services.runtime import Runtime, build_runtime
 

@@ -18,7 +18,7 @@ from app.scenarios.cli import scenarios
 from app.statistics_cli import stats
 
 if TYPE_CHECKING:  # imported where used, so the command line starts fast
-    from app.domain.working_days import WorkingDayCalendar
+    from app.domain.timing.working_days import WorkingDayCalendar
 
 
 def _fail(err: OneSealError) -> NoReturn:
@@ -143,7 +143,7 @@ def init_db(demo: bool) -> None:
 @main.command(help="校验流程模型文件（与建模器和 API 相同的检查）；有错误时列出元素编号和名称并以 1 退出")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def validate(files: tuple[Path, ...]) -> None:
-    from app.domain.findings import errors_in
+    from app.domain.design.findings import errors_in
     from app.services.processes.files import validate_files
 
     labels = {"error": "错误", "warning": "警告", "info": "提示"}

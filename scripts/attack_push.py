@@ -55,7 +55,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from app.domain.supervision_push import BadSignature, check_signature, signature  # noqa: E402
+from app.domain.licences.supervision_push import BadSignature, check_signature, signature  # noqa: E402
 from attack_input import HOSTILE_JSON  # noqa: E402
 
 ONESEAL = str(Path(sys.executable).with_name("oneseal"))

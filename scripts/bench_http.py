@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import create_app  # noqa: E402
 from app.config import Settings  # noqa: E402
-from app.domain.clock import BUREAU_ZONE, FixedClock, local_date  # noqa: E402
+from app.domain.timing.clock import BUREAU_ZONE, FixedClock, local_date  # noqa: E402
 from app.domain.roles import Role  # noqa: E402
 from app.services.actor import Actor  # noqa: E402
 from app.services.intake.application import Application  # noqa: E402

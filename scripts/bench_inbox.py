@@ -32,8 +32,8 @@ from sqlalchemy import insert, select, text
 
 from app import create_app
 from app.config import Settings
-from app.domain.kinds import TaskStatus
-from app.domain.clock import BUREAU_ZONE, FixedClock
+from app.domain.cases.kinds import TaskStatus
+from app.domain.timing.clock import BUREAU_ZONE, FixedClock
 from app.persistence import tasks as task_queries
 from app.persistence.db import Database
 from app.persistence.models import AuditEvent, Case, ProcessVersion, TaskRecord

@@ -41,7 +41,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.domain.supervision_push import BadSignature, check_signature  # noqa: E402
+from app.domain.licences.supervision_push import BadSignature, check_signature  # noqa: E402
 
 SECRET = "bench-department-secret-0123456789"
 

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from app import create_app
 from app.config import Settings
-from app.domain.clock import FixedClock
+from app.domain.timing.clock import FixedClock
 from app.persistence import scenario_store
 from app.persistence.db import Database
 from app.scenarios.library import create_document, import_baseline

@@ -36,8 +36,8 @@ from sqlalchemy import insert, select, text
 
 from app import create_app
 from app.config import Settings
-from app.domain.catalogue import ItemKind
-from app.domain.clock import BUREAU_ZONE, FixedClock
+from app.domain.bureau.catalogue import ItemKind
+from app.domain.timing.clock import BUREAU_ZONE, FixedClock
 from app.persistence.db import Database
 from app.persistence.models import Case, ClockSuspension, ProcessVersion, SupplementNotice
 from app.services.actor import SYSTEM

@@ -35,7 +35,7 @@ import redis  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from app.config import Settings  # noqa: E402
-from app.domain.clock import FixedClock  # noqa: E402
+from app.domain.timing.clock import FixedClock  # noqa: E402
 from app.persistence import tasks as task_queries  # noqa: E402
 from app.persistence.db import Database  # noqa: E402
 from app.persistence.models import AuditEvent, WorkflowState  # noqa: E402

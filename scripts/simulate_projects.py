@@ -46,8 +46,8 @@ sys.path.insert(0, str(ROOT))
 
 from app import create_app  # noqa: E402
 from app.config import Settings  # noqa: E402
-from app.domain.kinds import TaskStatus  # noqa: E402
-from app.domain.clock import BUREAU_ZONE, FixedClock, local_date  # noqa: E402
+from app.domain.cases.kinds import TaskStatus  # noqa: E402
+from app.domain.timing.clock import BUREAU_ZONE, FixedClock, local_date  # noqa: E402
 from app.persistence import tasks as task_queries  # noqa: E402
 from app.persistence.cases import get_case  # noqa: E402
 from app.persistence.db import Database  # noqa: E402

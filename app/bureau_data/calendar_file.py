@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from app.domain.errors import Conflict, DataFileError
-from app.domain.working_days import (
+from app.domain.timing.working_days import (
     OfficialSource,
     Override,
     WorkingDayCalendar,

@@ -17,7 +17,7 @@ from typing import Any, TypedDict
 
 from app.bureau_data import catalogue_sections, item_profiles
 from app.bureau_data.toml_lines import TomlLines, read_text, syntax_error
-from app.domain.catalogue import (
+from app.domain.bureau.catalogue import (
     Catalogue,
     CommitmentProfile,
     Department,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Any, Protocol
 
-from app.domain.catalogue import Bundle, Department, Item, ItemKind, bundle_materials
+from app.domain.bureau.catalogue import Bundle, Department, Item, ItemKind, bundle_materials
 
 BUREAU_KEYS: dict[str, tuple[type, bool]] = {"name": (str, True), "inspection_department": (str, False)}
 BUNDLE_KEYS: dict[str, tuple[type, bool]] = {

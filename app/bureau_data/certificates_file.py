@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from app.bureau_data.toml_lines import TomlLines, read_text, syntax_error
-from app.domain.catalogue import Catalogue
-from app.domain.certificates import FIELD_SOURCES, CertificateTemplate, CertificateTemplates, TemplateField
+from app.domain.bureau.catalogue import Catalogue
+from app.domain.licences.certificates import FIELD_SOURCES, CertificateTemplate, CertificateTemplates, TemplateField
 from app.domain.errors import DataFileError
 
 WHAT = "证照模板文件"

@@ -15,14 +15,14 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from app.domain.catalogue import (
+from app.domain.bureau.catalogue import (
     RISK_LABELS,
     CommitmentProfile,
     GapPoint,
     InspectionProfile,
     ParallelProfile,
 )
-from app.domain.parallel import ParallelMode
+from app.domain.cases.parallel import ParallelMode
 
 PROFILE_KEYS: dict[str, tuple[type, bool]] = {
     "inspection": (dict, False), "parallel": (dict, False), "gaps_until": (str, False),

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from app.bureau_data.toml_lines import TomlLines, read_text, syntax_error
-from app.domain.catalogue import RISK_LABELS, Catalogue, Material
+from app.domain.bureau.catalogue import RISK_LABELS, Catalogue, Material
 from app.domain.errors import DataFileError
-from app.domain.projects import STAGE_COUNT, ProjectType, StageSpec, SurveyProfile
+from app.domain.bureau.projects import STAGE_COUNT, ProjectType, StageSpec, SurveyProfile
 
 WHAT = "工程建设项目文件"
 _CODE = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from app.bureau_data.toml_lines import TomlLines, read_text, syntax_error
 from app.domain.errors import DataFileError
-from app.domain.supervision import SupervisionPolicy
+from app.domain.bureau.efficiency import SupervisionPolicy
 
 WHAT = "效能监察设置文件"
 #: key → (Chinese meaning, lowest, highest)

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import orjson
 import urllib3
 
-from app.domain.supervision_push import (
+from app.domain.licences.supervision_push import (
     EVENT_ID_HEADER,
     SIGNATURE_HEADER,
     DeliveryState,

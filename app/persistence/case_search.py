@@ -10,7 +10,7 @@ from typing import TypeVarTuple
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.domain.case_status import CaseStatus
+from app.domain.cases.status import CaseStatus
 from app.persistence.models import Case, TaskRecord
 
 #: the columns a select returns, kept through the filters added to it

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.supervision_push import FindingState
+from app.domain.licences.supervision_push import FindingState
 from app.persistence.push_models import SupervisionFinding
 
 

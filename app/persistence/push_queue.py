@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
-from app.domain.supervision_push import DeliveryState
+from app.domain.licences.supervision_push import DeliveryState
 from app.persistence.changes import rows_changed
 from app.persistence.push_models import (
     DeliveryAttempt,

@@ -12,7 +12,7 @@ from sqlalchemy import BindParameter, Select, Table, bindparam, func, or_, selec
 from sqlalchemy.orm import Session
 
 from app.domain.errors import NotFound
-from app.domain.kinds import TaskKind, TaskStatus
+from app.domain.cases.kinds import TaskKind, TaskStatus
 from app.persistence.audit import chain_tip_query, known_chain_tip
 from app.persistence.changes import rows_changed
 from app.persistence.models import Case, TaskRecord, User

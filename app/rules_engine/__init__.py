@@ -7,7 +7,7 @@ The only package that imports durable_rules. Public API::
     engine.rulesets(); engine.describe("inspection")
     problems = check_rules_dir(Path("rules"))            # for `oneseal rules check`
 """
-from app.domain.rule_decision import RuleDecision
+from app.domain.design.rule_decision import RuleDecision
 from app.rules_engine.engine import RulesEngine, check_rules_dir, load_rules_engine
 from app.rules_engine.host import RuleEngineFailure
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.domain.errors import DataFileError, NotFound
-from app.domain.rule_decision import (
+from app.domain.design.rule_decision import (
     FactSummary,
     RuleDecision,
     RulesetDescription,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from app.domain.errors import InvalidInput
-from app.domain.rule_decision import FactValue
+from app.domain.design.rule_decision import FactValue
 from app.rules_engine.spec import INT_LIMIT, FactSpec, RulesetSpec, preview, value_kind
 
 CODE = "invalid_facts"

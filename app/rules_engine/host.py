@@ -27,7 +27,7 @@ from typing import Any
 from durable import engine as durable
 
 from app.domain.errors import DataFileError, OneSealError
-from app.domain.rule_decision import FactValue
+from app.domain.design.rule_decision import FactValue
 from app.rules_engine.compiler import compile_ruleset
 from app.rules_engine.spec import SESSION_MARKER, RulesetSpec
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.domain.rule_decision import FactValue
+from app.domain.design.rule_decision import FactValue
 
 FACT_TYPES = ("bool", "int", "enum", "str")
 TYPE_TITLES = {"bool": "布尔值", "int": "整数", "enum": "枚举", "str": "文本"}

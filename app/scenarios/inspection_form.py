@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.domain.clock import local_date
+from app.domain.timing.clock import local_date
 from app.persistence import tasks as task_queries
 from app.persistence.cases import get_case
 from app.services.actor import Actor

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any, cast
 from xml.etree import ElementTree
 
-from app.domain.clock import BUREAU_ZONE
+from app.domain.timing.clock import BUREAU_ZONE
 from app.persistence.scenario_models import ScenarioRun, ScenarioRunResult
 from app.scenarios.report import render_report
 from app.scenarios.results import RunSummary, ScenarioResult, StepResult

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from app.config import ROOT
-from app.domain.clock import BUREAU_ZONE
+from app.domain.timing.clock import BUREAU_ZONE
 from app.domain.errors import InvalidInput
 from app.scenarios.results import RunSummary
 from app.services.processes.coverage import CoverageReport

@@ -30,7 +30,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.domain.clock import FixedClock
+from app.domain.timing.clock import FixedClock
 from app.domain.errors import InvalidInput
 from app.persistence import process_versions
 from app.persistence.audit import append_event

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
-from app.domain.catalogue import Catalogue
+from app.domain.bureau.catalogue import Catalogue
 from app.persistence import tasks as task_queries
 from app.persistence.models import TaskRecord
 from app.scenarios.expect import ExpectationFailed, expect

@@ -14,9 +14,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from app.domain import parallel
+from app.domain.cases import parallel
 from app.domain.errors import Unavailable
-from app.domain.rule_decision import RuleDecision
+from app.domain.design.rule_decision import RuleDecision
 from app.rules_engine import RulesEngine
 from app.workflow.engine import current_element
 from app.workflow.expressions import RestrictedEvaluator

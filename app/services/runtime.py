@@ -14,11 +14,11 @@ from app.bureau_data.projects_file import with_projects
 from app.bureau_data.supervision_file import load_supervision
 from app.config import Settings
 from app.documents.seal_keys import SealKeeper
-from app.domain.catalogue import Catalogue
-from app.domain.certificates import CertificateTemplates
-from app.domain.clock import Clock, SystemClock
-from app.domain.supervision import SupervisionPolicy
-from app.domain.working_days import WorkingDayCalendar
+from app.domain.bureau.catalogue import Catalogue
+from app.domain.licences.certificates import CertificateTemplates
+from app.domain.timing.clock import Clock, SystemClock
+from app.domain.bureau.efficiency import SupervisionPolicy
+from app.domain.timing.working_days import WorkingDayCalendar
 from app.rules_engine import RulesEngine, load_rules_engine
 from app.services.decisions import DecisionRecorder, build_evaluator
 from app.storage import BlobStore, FolderStore

@@ -1,7 +1,7 @@
 """The checks of a process model, each turning what it finds into findings.
 
 Every function takes the parsed (safe) document and returns a list of
-:class:`~app.domain.findings.Finding`; none raises on a bad model. The order in which the
+:class:`~app.domain.design.findings.Finding`; none raises on a bad model. The order in which the
 pipeline runs them lives in :mod:`app.workflow.validation`.
 """
 from __future__ import annotations
@@ -14,8 +14,8 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.spiff.parser.process import SPIFF_XSD
 
-from app.domain.catalogue import Catalogue
-from app.domain.findings import Finding, Severity
+from app.domain.bureau.catalogue import Catalogue
+from app.domain.design.findings import Finding, Severity
 from app.domain.roles import LANE_ROLES, role_for_lane
 from app.workflow.definitions import BPMN_NS, ProcessDefinition, collect_expressions
 from app.workflow.expression_limits import step_budget

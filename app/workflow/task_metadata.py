@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from app.domain.errors import InvalidInput
-from app.domain.field_labels import field_label
+from app.domain.cases.field_labels import field_label
 
 STAGES = ("registered", "awaiting_supplement", "in_review", "inspecting", "pending_decision",
           "certifying", "ready_to_issue", "verifying")

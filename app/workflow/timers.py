@@ -3,7 +3,7 @@
 SpiffWorkflow's timer definitions call ``datetime.now()`` themselves, so a test (or a
 replay) cannot move time. After parsing, :func:`use_service_clock` swaps each date and
 duration timer for a subclass that asks the workflow's script engine for the time
-(``script_engine.now()``, backed by the application's :class:`~app.domain.clock.Clock`).
+(``script_engine.now()``, backed by the application's :class:`~app.domain.timing.clock.Clock`).
 Cycle timers are refused: an approval process has no use for repeating timers, and a
 repeating timer is an easy way to flood the worker.
 """

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from app.domain.catalogue import Catalogue
+from app.domain.bureau.catalogue import Catalogue
 from app.domain.errors import OneSealError, TooLarge
-from app.domain.findings import (
+from app.domain.design.findings import (
     Finding,
     ModelRefused,
     ModelTooLarge,

@@ -70,7 +70,7 @@ def test_a_required_field_left_empty_refuses_the_certificate_step(app, api):
     runtime = app.extensions["oneseal"].runtime
     from dataclasses import replace
 
-    from app.domain.certificates import CertificateTemplates
+    from app.domain.licences.certificates import CertificateTemplates
     template = runtime.certificate_templates.for_item("XK-0002")
     runtime.certificate_templates = CertificateTemplates({**runtime.certificate_templates.templates,
                                                           "XK-0002": replace(template, default_scope="")})

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from app.domain.clock import BUREAU_ZONE
+from app.domain.timing.clock import BUREAU_ZONE
 from tests.support.projects import (
     ENTERPRISE,
     GOVERNMENT,

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from app.domain.supervision_push import signature
+from app.domain.licences.supervision_push import signature
 from app.jobs import push
 from app.jobs.context import JobContext
 from app.persistence.models import Case

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from app.domain.supervision_push import signature
+from app.domain.licences.supervision_push import signature
 from app.jobs import push
 from app.jobs.context import JobContext
 from app.persistence.incidents import open_incidents
@@ -306,7 +306,7 @@ def test_two_workers_never_send_twice_to_a_slow_receiver(api, ext, receiver):
     send within the timeout) before the lease ends, so another worker never takes them again."""
     import threading
 
-    from app.domain.clock import SystemClock
+    from app.domain.timing.clock import SystemClock
 
     connect(api, receiver)
     for _ in range(24):

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from app.domain.clock import BUREAU_ZONE
+from app.domain.timing.clock import BUREAU_ZONE
 from app.persistence.audit import verify_chain
 from app.persistence.models import AuditEvent
 from app.services.access.auth import actor_for_username

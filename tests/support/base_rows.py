@@ -13,7 +13,7 @@ from sqlalchemy import Connection, insert, select, text
 
 from app import create_app
 from app.config import Settings
-from app.domain.clock import FixedClock
+from app.domain.timing.clock import FixedClock
 from app.persistence.models import Base
 from app.services.actor import SYSTEM
 from app.services.demo import load_demo

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from app.domain.clock import BUREAU_ZONE
+from app.domain.timing.clock import BUREAU_ZONE
 
 #: the steps done on site, whose form asks for the day and the second inspector
 ON_SITE = frozenset({"独立现场核查", "受托核查并反馈", "联合现场核查", "整改后复查"})

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from app.domain.supervision_push import check_signature
+from app.domain.licences.supervision_push import check_signature
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from app.domain.clock import BUREAU_ZONE
+from app.domain.timing.clock import BUREAU_ZONE
 from tests.support.cases import register, work
 
 PUBLICATION = "XK-0009"  # 出版物零售业务经营许可: 7 working days, no site inspection, culture_tourism

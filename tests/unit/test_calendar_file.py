@@ -15,7 +15,7 @@ from app.bureau_data.calendar_file import (
     read_calendar_file,
 )
 from app.domain.errors import Conflict, DataFileError
-from app.domain.working_days import Deadline
+from app.domain.timing.working_days import Deadline
 
 D = date.fromisoformat
 SHIPPED = Path(__file__).resolve().parents[2] / "data" / "calendar.toml"

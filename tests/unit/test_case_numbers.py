@@ -1,7 +1,7 @@
 """Case numbers as people type them: with or without the dash, full-width, with spaces."""
 import pytest
 
-from app.domain.case_numbers import case_number
+from app.domain.cases.numbers import case_number
 
 
 @pytest.mark.parametrize("typed, number", [

@@ -2,7 +2,7 @@
 departments side by side) and one timeline of events, rule decisions, suspensions and notices."""
 from __future__ import annotations
 
-from app.domain.catalogue import Catalogue, Department
+from app.domain.bureau.catalogue import Catalogue, Department
 from app.services.reading.case_pages import diagram_state, opinion_groups, timeline
 
 CATALOGUE = Catalogue(departments={"market": Department("market", "市场监督管理局"),

@@ -11,7 +11,7 @@ from app.bureau_data.catalogue_file import (
     load_catalogue,
     parse_catalogue,
 )
-from app.domain.catalogue import ItemKind, Material
+from app.domain.bureau.catalogue import ItemKind, Material
 from app.domain.errors import DataFileError
 
 ROOT = Path(__file__).resolve().parents[2]

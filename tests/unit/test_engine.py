@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.domain.case_status import ALLOWED_TRANSITIONS, CaseStatus, check_transition
+from app.domain.cases.status import ALLOWED_TRANSITIONS, CaseStatus, check_transition
 from app.domain.errors import Conflict, InvalidInput
 from app.services.decisions import build_evaluator
 from app.workflow.definitions import DefinitionCatalogue, Document

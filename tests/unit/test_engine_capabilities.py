@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.domain.clock import FixedClock
+from app.domain.timing.clock import FixedClock
 from app.services.decisions import build_evaluator
 from app.workflow.definitions import DefinitionCatalogue, DefinitionError, Document
 from app.workflow.engine import WorkflowEngine

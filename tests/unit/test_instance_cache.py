@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.domain.clock import FixedClock
+from app.domain.timing.clock import FixedClock
 from app.rules_engine import load_rules_engine
 from app.services.decisions import build_evaluator
 from app.workflow.definitions import DefinitionCatalogue, Document

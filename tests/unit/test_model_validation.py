@@ -6,7 +6,7 @@ import pytest
 from app.bureau_data.catalogue_file import load_catalogue
 from app.config import ROOT
 from app.domain.errors import TooLarge
-from app.domain.findings import ModelRefused, ModelTooLarge, Severity
+from app.domain.design.findings import ModelRefused, ModelTooLarge, Severity
 from app.services.decisions import build_evaluator
 from app.workflow import model_checks
 from app.workflow.definitions import DefinitionCatalogue, Document, called_process_ids

@@ -13,7 +13,7 @@ import pytest
 from app.bureau_data.catalogue_file import load_catalogue
 from app.bureau_data.projects_file import load_projects, with_projects
 from app.domain.errors import DataFileError
-from app.domain.projects import carried, missing_main, owed_before_conclusion
+from app.domain.bureau.projects import carried, missing_main, owed_before_conclusion
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = load_catalogue(ROOT / "data" / "catalogue.toml")

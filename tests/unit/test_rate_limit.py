@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app.domain.clock import FixedClock
+from app.domain.timing.clock import FixedClock
 from app.domain.errors import InvalidInput
 from app.persistence.access_models import FailedAttempt
 from app.persistence.db import Database

@@ -18,8 +18,8 @@ from click.testing import CliRunner
 from app import create_app
 from app.cli import main
 from app.config import Settings
-from app.domain.case_status import CaseStatus
-from app.domain.clock import BUREAU_ZONE, FixedClock
+from app.domain.cases.status import CaseStatus
+from app.domain.timing.clock import BUREAU_ZONE, FixedClock
 from app.persistence.migrate import FIRST_REVISION, head_revision, upgrade
 from app.worker import Worker
 from tests.support.api import PASSWORD, ApiClient

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from app.domain.rule_decision import RuleDecision
+from app.domain.design.rule_decision import RuleDecision
 from app.rules_engine import RulesEngine, check_rules_dir, load_rules_engine
 from tests.support.rules import CJK, PLAIN_FACTS, RULES_DIR
 

@@ -9,7 +9,7 @@ import chinese_calendar
 import pytest
 
 from app.domain.errors import InvalidInput
-from app.domain.working_days import (
+from app.domain.timing.working_days import (
     Deadline,
     Override,
     WorkingDayCalendar,
@@ -97,7 +97,7 @@ def test_statutory_rules_of_earlier_law_versions():
 
 
 def test_provisional_warning_logged_once_per_year(cal, caplog):
-    with caplog.at_level(logging.WARNING, logger="app.domain.working_days"):
+    with caplog.at_level(logging.WARNING, logger="app.domain.timing.working_days"):
         for k in range(30):
             cal.add_working_days(D("2027-03-01") + timedelta(days=k), 5)
         cal.is_workday(D("2003-06-02"))

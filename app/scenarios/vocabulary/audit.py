@@ -3,7 +3,7 @@ Auditors' steps: they read the trail through the services the auditors' pages us
 through the JSON API where the rule checked lives at the web edge (auditors are refused any change)."""
 from __future__ import annotations
 
-from app.domain.case_status import CaseStatus
+from app.domain.cases.status import CaseStatus
 from app.domain.errors import OneSealError
 from app.persistence.audit import events_for_case, verify_chain
 from app.persistence.models import AuditEvent

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import select
 
 from app.documents.checking import check_signed_pdf
-from app.domain.certificates import CertificateStatus
-from app.domain.clock import local_date
+from app.domain.licences.certificates import CertificateStatus
+from app.domain.timing.clock import local_date
 from app.domain.errors import OneSealError
 from app.persistence.certificate_models import Certificate, LicenceApplication
 from app.scenarios.expect import expect, expect_equal

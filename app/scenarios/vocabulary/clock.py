@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from app.domain.clock import BUREAU_ZONE, local_date
+from app.domain.timing.clock import BUREAU_ZONE, local_date
 from app.scenarios.expect import expect, expect_equal, expect_in
 from app.scenarios.registry import given, then, when
 from app.scenarios.services import ScenarioServices

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from app.domain.errors import InvalidInput, OneSealError
-from app.domain.rule_decision import RuleDecision
+from app.domain.design.rule_decision import RuleDecision
 from app.scenarios.expect import expect, expect_answer, expect_equal
 from app.scenarios.registry import then, when
 from app.scenarios.services import ScenarioServices

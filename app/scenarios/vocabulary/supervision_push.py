@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from app.domain.supervision_push import EventType, FindingAction, FindingState, check_signature
+from app.domain.licences.supervision_push import EventType, FindingAction, FindingState, check_signature
 from app.jobs import push
 from app.jobs.context import JobContext
 from app.persistence.certificate_models import Certificate

@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
-from app.domain.case_status import CaseResult, CaseStatus
-from app.domain.field_labels import FIELD_LABELS as STEP_FIELD_LABELS
+from app.domain.cases.status import CaseResult, CaseStatus
+from app.domain.cases.field_labels import FIELD_LABELS as STEP_FIELD_LABELS
 
 #: every field the trail's events carry, by its Chinese name
 FIELD_LABELS = {

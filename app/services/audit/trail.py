@@ -17,7 +17,7 @@ from typing import Any, TypedDict
 
 from sqlalchemy.orm import Session
 
-from app.domain.clock import BUREAU_ZONE
+from app.domain.timing.clock import BUREAU_ZONE
 from app.domain.errors import InvalidInput
 from app.domain.roles import WINDOW_DEPARTMENT, Role
 from app.persistence import audit_queries, process_versions

@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from app.domain.errors import Conflict, Forbidden
-from app.domain.kinds import TaskStatus
+from app.domain.cases.kinds import TaskStatus
 from app.persistence import tasks as task_queries
 from app.persistence.audit import append_event
 from app.persistence.models import TaskRecord

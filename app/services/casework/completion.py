@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.domain.errors import Conflict, FieldsRequired, InvalidInput
-from app.domain.field_labels import field_label
-from app.domain.kinds import TaskKind, TaskStatus
+from app.domain.cases.field_labels import field_label
+from app.domain.cases.kinds import TaskKind, TaskStatus
 from app.observability import metrics
 from app.persistence.audit import append_event
 from app.persistence.case_items import case_item

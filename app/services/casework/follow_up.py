@@ -13,10 +13,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from app.domain.case_status import CaseResult
-from app.domain.certificates import CertificateStatus
+from app.domain.cases.status import CaseResult
+from app.domain.licences.certificates import CertificateStatus
 from app.domain.errors import InvalidInput
-from app.domain.kinds import CaseKind
+from app.domain.cases.kinds import CaseKind
 from app.persistence.audit import append_event
 from app.persistence.cases import get_case
 from app.persistence.models import Case

@@ -18,8 +18,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.domain.clock import local_date
-from app.domain.field_labels import field_label
+from app.domain.timing.clock import local_date
+from app.domain.cases.field_labels import field_label
 from app.domain.roles import Role
 from app.persistence import users as user_queries
 from app.persistence.models import Case, TaskRecord

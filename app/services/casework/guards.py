@@ -1,7 +1,7 @@
 """Rules a step must respect whatever the diagram says (checked before the engine moves).
 
 * 变更 / 延续 / 注销 of an issued licence: none of the item's rules below (its own process).
-* 受理: every material must be there; with 容缺受理 the main ones (``app.domain.acceptance``).
+* 受理: every material must be there; with 容缺受理 the main ones (``app.domain.cases.acceptance``).
 * 容缺: the case cannot pass the item's point (决定 / 制证) until its gaps are filled.
 * 告知承诺: approved on the spot only with the applicant's signed commitment.
 * 决定: a site inspection that found the premises 不合格 cannot end in 准予, nor can a
@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from app.domain.acceptance import acceptance_blockers, gap_blocks
+from app.domain.cases.acceptance import acceptance_blockers, gap_blocks
 from app.domain.errors import InvalidInput
-from app.domain.kinds import CaseKind
-from app.domain.parallel import ParallelMode
-from app.domain.projects import ProjectType
+from app.domain.cases.kinds import CaseKind
+from app.domain.cases.parallel import ParallelMode
+from app.domain.bureau.projects import ProjectType
 from app.persistence.models import Case
 from app.services.casework.project_rules import check_project_step
 from app.services.runtime import Runtime

@@ -4,9 +4,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypedDict
 
-from app.domain.catalogue import Catalogue, Item
+from app.domain.bureau.catalogue import Catalogue, Item
 from app.domain.roles import Role
-from app.domain.rule_decision import FactValue, RuleDecision
+from app.domain.design.rule_decision import FactValue, RuleDecision
 from app.rules_engine import RulesEngine
 from app.services.actor import Actor
 from app.services.runtime import Runtime

@@ -15,8 +15,8 @@ import uuid
 from sqlalchemy.orm import Session
 
 from app.domain.errors import Conflict, Forbidden, InvalidInput, TooLarge
-from app.domain.kinds import TaskStatus
-from app.domain.uploads import IMAGE_TYPES, clean_name, content_type_of
+from app.domain.cases.kinds import TaskStatus
+from app.domain.cases.uploads import IMAGE_TYPES, clean_name, content_type_of
 from app.persistence import attachments as attachment_queries
 from app.persistence import tasks as task_queries
 from app.persistence.attachment_models import Attachment

@@ -1,7 +1,7 @@
 """Parallel approval (并联审批): what the diagram is given, what the case shows.
 
 The diagram reviews the item once per department (a multi-instance task) and combines the
-answers by the item's mode (会签 / 或签 / 按比例, ``app.domain.parallel``). Every department's
+answers by the item's mode (会签 / 或签 / 按比例, ``app.domain.cases.parallel``). Every department's
 answer and opinion is its own task row, so none overwrites another; the case view lists them
 side by side, with the reasons of every department that did not agree.
 """
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any, TypedDict
 
-from app.domain import parallel
-from app.domain.catalogue import Catalogue, Item, Subject
-from app.domain.kinds import TaskKind, TaskStatus
+from app.domain.cases import parallel
+from app.domain.bureau.catalogue import Catalogue, Item, Subject
+from app.domain.cases.kinds import TaskKind, TaskStatus
 from app.persistence.models import TaskRecord
 from app.workflow.definitions import ProcessDefinition
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from app.domain.errors import InvalidInput
-from app.domain.projects import ProjectType, missing_main, owed_before_conclusion
+from app.domain.bureau.projects import ProjectType, missing_main, owed_before_conclusion
 from app.services.runtime import Runtime
 from app.workflow.task_metadata import HumanTaskSpec
 

@@ -14,8 +14,8 @@ from typing import Any, TypedDict
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from app.domain.acceptance import material_codes
-from app.domain.catalogue import Subject
+from app.domain.cases.acceptance import material_codes
+from app.domain.bureau.catalogue import Subject
 from app.domain.errors import InvalidInput
 from app.persistence.models import Case, SupplementNotice
 from app.workflow.task_metadata import HumanTaskSpec

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from app.domain.errors import Conflict, Forbidden, InvalidInput
-from app.domain.kinds import TaskStatus
+from app.domain.cases.kinds import TaskStatus
 from app.persistence import tasks as task_queries
 from app.persistence import users as user_queries
 from app.persistence.audit import append_event

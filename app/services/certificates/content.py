@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import date
 
 from app.documents.layout import DocumentContent, chinese_date
-from app.domain.catalogue import Catalogue
-from app.domain.certificates import CertificateTemplate, DocumentKind
+from app.domain.bureau.catalogue import Catalogue
+from app.domain.licences.certificates import CertificateTemplate, DocumentKind
 from app.domain.errors import InvalidInput
 from app.persistence.models import Case
 

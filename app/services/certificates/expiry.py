@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.certificates import CertificateStatus
-from app.domain.clock import local_date
+from app.domain.licences.certificates import CertificateStatus
+from app.domain.timing.clock import local_date
 from app.persistence.certificate_models import Certificate
 from app.services.certificates.status import change_status
 

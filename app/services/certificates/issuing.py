@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from app.documents.layout import DocumentContent, render
 from app.documents.signing import sign_pdf
-from app.domain.certificates import CertificateStatus, DocumentKind, add_years, new_check_code
-from app.domain.clock import local_date
-from app.domain.kinds import CaseKind
+from app.domain.licences.certificates import CertificateStatus, DocumentKind, add_years, new_check_code
+from app.domain.timing.clock import local_date
+from app.domain.cases.kinds import CaseKind
 from app.persistence.case_items import case_item
 from app.persistence.certificate_models import Certificate, LicenceApplication
 from app.persistence.models import Case, TaskRecord

@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.certificates import CertificateStatus, DocumentKind, LicenceAction
-from app.domain.clock import local_date
+from app.domain.licences.certificates import CertificateStatus, DocumentKind, LicenceAction
+from app.domain.timing.clock import local_date
 from app.domain.errors import Conflict, InvalidInput, NotFound
-from app.domain.kinds import CaseKind
+from app.domain.cases.kinds import CaseKind
 from app.domain.roles import Role
 from app.persistence.audit import append_event
 from app.persistence.cases import get_case

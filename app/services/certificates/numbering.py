@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.domain.certificates import DocumentKind, certificate_number
+from app.domain.licences.certificates import DocumentKind, certificate_number
 from app.persistence.certificate_models import CertificateCounter
 
 

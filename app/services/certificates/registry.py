@@ -13,8 +13,8 @@ from typing import TypedDict
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session, undefer
 
-from app.domain.certificates import CertificateStatus, DocumentKind
-from app.domain.clock import BUREAU_ZONE, local_date
+from app.domain.licences.certificates import CertificateStatus, DocumentKind
+from app.domain.timing.clock import BUREAU_ZONE, local_date
 from app.domain.errors import Forbidden, InvalidInput, NotFound
 from app.persistence import tasks as task_queries
 from app.persistence.cases import get_case

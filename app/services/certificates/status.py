@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.domain.certificates import CertificateStatus, check_move
+from app.domain.licences.certificates import CertificateStatus, check_move
 from app.persistence.audit import append_event
 from app.persistence.certificate_models import Certificate, CertificateEvent
 from app.services.supervision_push import events as push_events

@@ -17,8 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.documents.checking import SignatureCheck, check_signed_pdf
-from app.domain.certificates import CHECK_CODE_LENGTH, CertificateStatus, DocumentKind, looks_like_number
-from app.domain.clock import local_date
+from app.domain.licences.certificates import CHECK_CODE_LENGTH, CertificateStatus, DocumentKind, looks_like_number
+from app.domain.timing.clock import local_date
 from app.domain.errors import NotFound
 from app.persistence.certificate_models import Certificate
 from app.services.certificates.registry import effective_status, status_since

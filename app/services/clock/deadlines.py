@@ -19,10 +19,10 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app.domain.case_status import CaseStatus
-from app.domain.catalogue import ItemKind
-from app.domain.clock import local_date
-from app.domain.kinds import TaskKind, TaskStatus
+from app.domain.cases.status import CaseStatus
+from app.domain.bureau.catalogue import ItemKind
+from app.domain.timing.clock import local_date
+from app.domain.cases.kinds import TaskKind, TaskStatus
 from app.domain.roles import Role
 from app.persistence.audit import append_event
 from app.persistence.cases import get_case

@@ -18,10 +18,10 @@ from typing import TypedDict
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from app.domain.acceptance import gaps
-from app.domain.catalogue import ItemKind, Subject
-from app.domain.clock import BUREAU_ZONE, local_date
-from app.domain.working_days import WorkingDayCalendar
+from app.domain.cases.acceptance import gaps
+from app.domain.bureau.catalogue import ItemKind, Subject
+from app.domain.timing.clock import BUREAU_ZONE, local_date
+from app.domain.timing.working_days import WorkingDayCalendar
 from app.persistence.models import Case, ClockSuspension
 
 DEADLINE_STATE_LABELS = {"normal": "正常", "warning": "预警", "overdue": "超期"}

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.errors import Forbidden, InvalidInput, TooLarge
 from app.domain.roles import Role
-from app.domain.uploads import clean_name, content_type_of
+from app.domain.cases.uploads import clean_name, content_type_of
 from app.persistence import attachments as attachment_queries
 from app.persistence.attachment_models import Attachment
 from app.persistence.audit import append_event

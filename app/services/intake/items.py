@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.domain.catalogue import Bundle, ItemKind
+from app.domain.bureau.catalogue import Bundle, ItemKind
 from app.domain.errors import InvalidInput
-from app.domain.kinds import CaseKind
+from app.domain.cases.kinds import CaseKind
 from app.persistence.models import Case, CaseItem
 from app.services.actor import Actor
 from app.services.casework.inspection import inspection_start_data

@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.domain.acceptance import gaps, material_codes
-from app.domain.case_status import CaseStatus
+from app.domain.cases.acceptance import gaps, material_codes
+from app.domain.cases.status import CaseStatus
 from app.domain.errors import Conflict, InvalidInput
 from app.domain.roles import Role
 from app.persistence.audit import append_event

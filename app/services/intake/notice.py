@@ -12,9 +12,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from app.domain.acceptance import missing_materials
-from app.domain.catalogue import Material, Subject
-from app.domain.clock import local_date
+from app.domain.cases.acceptance import missing_materials
+from app.domain.bureau.catalogue import Material, Subject
+from app.domain.timing.clock import local_date
 from app.domain.errors import InvalidInput
 from app.domain.roles import Role
 from app.persistence.audit import append_event

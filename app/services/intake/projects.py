@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.domain.acceptance import material_codes
+from app.domain.cases.acceptance import material_codes
 from app.domain.errors import InvalidInput
-from app.domain.kinds import CaseKind
-from app.domain.projects import ProjectType, StageSpec
+from app.domain.cases.kinds import CaseKind
+from app.domain.bureau.projects import ProjectType, StageSpec
 from app.persistence.models import Case, CaseItem
 from app.persistence.project_models import Project, ProjectStage
 from app.services.actor import Actor

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from app.domain.acceptance import missing_materials
-from app.domain.catalogue import Bundle, Catalogue, Item, ItemKind, Material, Subject
+from app.domain.cases.acceptance import missing_materials
+from app.domain.bureau.catalogue import Bundle, Catalogue, Item, ItemKind, Material, Subject
 from app.persistence import tasks as task_queries
 from app.persistence.models import Case
 from app.services.actor import Actor

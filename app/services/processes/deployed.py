@@ -15,9 +15,9 @@ from pathlib import Path
 from lxml import etree
 from sqlalchemy.orm import Session
 
-from app.domain.catalogue import Catalogue
+from app.domain.bureau.catalogue import Catalogue
 from app.domain.errors import InvalidInput, NotFound
-from app.domain.findings import errors_in
+from app.domain.design.findings import errors_in
 from app.persistence import process_models, process_versions
 from app.persistence.audit import append_event
 from app.persistence.commit_hooks import after_commit

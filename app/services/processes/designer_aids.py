@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.domain.case_status import RESULT_LABELS, STATUS_LABELS, CaseResult, CaseStatus
+from app.domain.cases.status import RESULT_LABELS, STATUS_LABELS, CaseResult, CaseStatus
 from app.domain.errors import InvalidInput
 from app.domain.roles import LANE_ROLES
 from app.persistence import process_versions

@@ -14,7 +14,7 @@ from app.bureau_data.catalogue_file import load_catalogue
 from app.bureau_data.projects_file import with_projects
 from app.config import Settings
 from app.domain.errors import OneSealError
-from app.domain.findings import Finding, Severity
+from app.domain.design.findings import Finding, Severity
 from app.services.decisions import build_evaluator
 from app.workflow.definitions import (
     BPMN_NS,

@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from app.domain.errors import Conflict, InvalidInput
-from app.domain.findings import Finding, ModelNotDeployable, Severity, as_dicts
+from app.domain.design.findings import Finding, ModelNotDeployable, Severity, as_dicts
 from app.domain.roles import Role
 from app.persistence import process_models as store
 from app.persistence.users import all_display_names

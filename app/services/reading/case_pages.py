@@ -8,9 +8,9 @@ from typing import TypedDict
 
 from sqlalchemy.orm import Session
 
-from app.domain.catalogue import Catalogue
+from app.domain.bureau.catalogue import Catalogue
 from app.domain.errors import NotFound
-from app.domain.kinds import TaskKind, TaskStatus
+from app.domain.cases.kinds import TaskKind, TaskStatus
 from app.persistence import tasks as task_queries
 from app.persistence import users as user_queries
 from app.persistence.models import Case, ProcessVersion

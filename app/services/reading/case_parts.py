@@ -8,12 +8,12 @@ from typing import Any, TypedDict, cast
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from app.domain.acceptance import gaps
-from app.domain.case_status import CaseResult, CaseStatus
-from app.domain.catalogue import Subject
-from app.domain.kinds import TaskStatus
+from app.domain.cases.acceptance import gaps
+from app.domain.cases.status import CaseResult, CaseStatus
+from app.domain.bureau.catalogue import Subject
+from app.domain.cases.kinds import TaskStatus
 from app.domain.roles import Role
-from app.domain.rule_decision import RuleDecisionDict
+from app.domain.design.rule_decision import RuleDecisionDict
 from app.persistence.cases import get_case
 from app.persistence.models import Case, RuleDecisionRecord, TaskRecord
 from app.services.runtime import Runtime

@@ -13,9 +13,9 @@ from typing import TypedDict
 
 from sqlalchemy.orm import Session
 
-from app.domain.case_numbers import case_number
-from app.domain.case_status import CaseStatus
-from app.domain.clock import BUREAU_ZONE, local_date
+from app.domain.cases.numbers import case_number
+from app.domain.cases.status import CaseStatus
+from app.domain.timing.clock import BUREAU_ZONE, local_date
 from app.domain.errors import Forbidden, InvalidInput
 from app.domain.roles import Role
 from app.persistence.case_search import CaseFilter, iter_cases, search_cases

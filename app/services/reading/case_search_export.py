@@ -11,7 +11,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
-from app.domain.clock import local_date
+from app.domain.timing.clock import local_date
 from app.services.actor import Actor
 from app.services.reading.case_search import MAX_EXPORT, CaseSearch, FoundCase, export_rows
 from app.services.runtime import Runtime

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.domain.acceptance import gap_blocks
-from app.domain.catalogue import Catalogue, GapPoint
+from app.domain.cases.acceptance import gap_blocks
+from app.domain.bureau.catalogue import Catalogue, GapPoint
 from app.persistence.models import TaskRecord
 from app.services.casework.guards import FAILED_FINDING
 from app.services.casework.parallel_review import ParallelView

@@ -10,11 +10,11 @@ from typing import Any, NotRequired, Protocol, TypedDict
 
 from sqlalchemy.orm import Session
 
-from app.domain.acceptance import missing_materials
-from app.domain.case_status import CaseResult, CaseStatus
-from app.domain.clock import local_date
+from app.domain.cases.acceptance import missing_materials
+from app.domain.cases.status import CaseResult, CaseStatus
+from app.domain.timing.clock import local_date
 from app.domain.errors import Forbidden
-from app.domain.kinds import CaseKind, TaskStatus
+from app.domain.cases.kinds import CaseKind, TaskStatus
 from app.domain.roles import Role
 from app.persistence import attachments as attachment_queries
 from app.persistence import tasks as task_queries

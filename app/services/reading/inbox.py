@@ -12,10 +12,10 @@ from typing import Protocol, TypedDict
 
 from sqlalchemy.orm import Session
 
-from app.domain.case_numbers import case_number
-from app.domain.clock import local_date
+from app.domain.cases.numbers import case_number
+from app.domain.timing.clock import local_date
 from app.domain.errors import InvalidInput
-from app.domain.working_days import WorkingDayCalendar
+from app.domain.timing.working_days import WorkingDayCalendar
 from app.persistence import tasks as task_queries
 from app.persistence.users import display_names
 from app.services.actor import Actor

@@ -18,11 +18,11 @@ from typing import TypedDict
 
 from sqlalchemy.orm import Session
 
-from app.domain.case_numbers import case_number
-from app.domain.case_status import CaseResult, CaseStatus
-from app.domain.clock import local_date
+from app.domain.cases.numbers import case_number
+from app.domain.cases.status import CaseResult, CaseStatus
+from app.domain.timing.clock import local_date
 from app.domain.errors import InvalidInput, NotFound
-from app.domain.kinds import CaseKind
+from app.domain.cases.kinds import CaseKind
 from app.persistence import tasks as task_queries
 from app.persistence.case_items import items_of_case
 from app.persistence.cases import find_case_by_number

@@ -16,16 +16,16 @@ from typing import Any, NotRequired, TypedDict
 
 from sqlalchemy.orm import Session
 
-from app.domain.case_status import CaseResult, CaseStatus
-from app.domain.clock import BUREAU_ZONE, local_date
-from app.domain.kinds import CaseKind, TaskStatus
-from app.domain.projects import (
+from app.domain.cases.status import CaseResult, CaseStatus
+from app.domain.timing.clock import BUREAU_ZONE, local_date
+from app.domain.cases.kinds import CaseKind, TaskStatus
+from app.domain.bureau.projects import (
     ProjectType,
     carried,
     missing_main,
     owed_before_conclusion,
 )
-from app.domain.working_days import WorkingDayCalendar
+from app.domain.timing.working_days import WorkingDayCalendar
 from app.persistence import tasks as task_queries
 from app.persistence.case_items import items_of_case
 from app.persistence.models import Case, CaseItem, TaskRecord

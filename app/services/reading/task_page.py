@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.domain.case_status import CaseResult, CaseStatus
-from app.domain.clock import local_date
-from app.domain.kinds import TaskStatus
+from app.domain.cases.status import CaseResult, CaseStatus
+from app.domain.timing.clock import local_date
+from app.domain.cases.kinds import TaskStatus
 from app.domain.roles import WINDOW_DEPARTMENT, Role
 from app.persistence import tasks as task_queries
 from app.persistence.cases import get_case

@@ -14,11 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from app.domain.case_status import CaseResult, CaseStatus
-from app.domain.clock import local_date
-from app.domain.working_days import WorkingDayCalendar
+from app.domain.cases.status import CaseResult, CaseStatus
+from app.domain.timing.clock import local_date
+from app.domain.timing.working_days import WorkingDayCalendar
 from app.services.clock.time_limits import END_OF_WORKING_DAY
-from app.domain.clock import BUREAU_ZONE
+from app.domain.timing.clock import BUREAU_ZONE
 
 REMOTE_DELIVERY = ("post", "online")
 

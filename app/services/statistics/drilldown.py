@@ -12,10 +12,10 @@ from typing import Any, TypedDict
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.domain.case_status import CaseResult, CaseStatus
-from app.domain.clock import local_date
+from app.domain.cases.status import CaseResult, CaseStatus
+from app.domain.timing.clock import local_date
 from app.domain.errors import InvalidInput
-from app.domain.kinds import CaseKind
+from app.domain.cases.kinds import CaseKind
 from app.persistence.models import Case, ClockSuspension, SupplementNotice
 from app.services.runtime import Runtime
 from app.services.statistics.case_figures import ConcludedCase, figures_of

@@ -13,10 +13,10 @@ from typing import Any, TypedDict
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from app.domain.case_status import CaseStatus
-from app.domain.catalogue import Bundle, Catalogue, ItemKind
-from app.domain.clock import local_date
-from app.domain.kinds import CaseKind
+from app.domain.cases.status import CaseStatus
+from app.domain.bureau.catalogue import Bundle, Catalogue, ItemKind
+from app.domain.timing.clock import local_date
+from app.domain.cases.kinds import CaseKind
 from app.persistence.figure_models import DailyDuration, DailyFigure, MonthlyDuration, MonthlyFigure
 from app.persistence.models import Case
 from app.services.runtime import Runtime

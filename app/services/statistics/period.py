@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from app.domain.catalogue import Catalogue
-from app.domain.clock import local_date
+from app.domain.bureau.catalogue import Catalogue
+from app.domain.timing.clock import local_date
 from app.domain.errors import Forbidden, InvalidInput
 from app.domain.roles import Role
 from app.services.actor import Actor

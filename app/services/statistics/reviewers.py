@@ -9,8 +9,8 @@ from typing import TypedDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.clock import local_date
-from app.domain.kinds import TaskKind, TaskStatus
+from app.domain.timing.clock import local_date
+from app.domain.cases.kinds import TaskKind, TaskStatus
 from app.persistence.models import TaskRecord
 from app.services.runtime import Runtime
 from app.services.statistics.period import Period

@@ -18,9 +18,9 @@ from typing import Any
 from sqlalchemy import Connection, Date, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
-from app.domain.clock import BUREAU_ZONE, local_date
-from app.domain.kinds import CaseKind
-from app.domain.working_days import WorkingDayCalendar
+from app.domain.timing.clock import BUREAU_ZONE, local_date
+from app.domain.cases.kinds import CaseKind
+from app.domain.timing.working_days import WorkingDayCalendar
 from app.persistence.figure_models import DailyDuration, DailyFigure, MonthlyDuration, MonthlyFigure
 from app.persistence.models import Case
 from app.services.statistics.case_figures import RESULT_COUNTERS, ConcludedCase, figures_of

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Date, Integer, String, Table, bindparam, cast, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.domain.kinds import CaseKind
+from app.domain.cases.kinds import CaseKind
 from app.persistence.base import Base
 from app.persistence.figure_models import DailyDuration, DailyFigure, MonthlyDuration, MonthlyFigure
 from app.persistence.models import Case, ClockSuspension, SupplementNotice

@@ -12,7 +12,7 @@ from typing import TypedDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.clock import local_date
+from app.domain.timing.clock import local_date
 from app.persistence.models import Case, ClockSuspension
 from app.persistence.project_models import ProjectStage
 from app.services.runtime import Runtime

@@ -26,9 +26,9 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from app.domain.catalogue import ItemKind
-from app.domain.clock import local_date
-from app.domain.kinds import CaseKind, TaskKind, TaskStatus
+from app.domain.bureau.catalogue import ItemKind
+from app.domain.timing.clock import local_date
+from app.domain.cases.kinds import CaseKind, TaskKind, TaskStatus
 from app.domain.roles import Role
 from app.persistence.audit import append_event
 from app.persistence.figure_models import DailyFigure, SupervisionAlert, SupervisionRun

@@ -25,14 +25,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.domain.case_status import (
+from app.domain.cases.status import (
     CaseResult,
     CaseStatus,
     check_transition,
     combined_result,
 )
 from app.domain.errors import IncidentReport
-from app.domain.kinds import CaseKind
+from app.domain.cases.kinds import CaseKind
 from app.observability import metrics
 from app.persistence import tasks as task_queries
 from app.persistence.audit import append_event

@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.case_status import CaseStatus
-from app.domain.kinds import TaskKind
+from app.domain.cases.status import CaseStatus
+from app.domain.cases.kinds import TaskKind
 from app.persistence import tasks as task_queries
 from app.persistence.batches import in_batches
 from app.persistence.models import Case, WorkflowState

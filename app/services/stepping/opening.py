@@ -16,9 +16,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.domain.case_status import CaseStatus
-from app.domain.catalogue import Subject
-from app.domain.kinds import CaseKind
+from app.domain.cases.status import CaseStatus
+from app.domain.bureau.catalogue import Subject
+from app.domain.cases.kinds import CaseKind
 from app.persistence import process_versions
 from app.persistence.audit import append_event
 from app.persistence.cases import next_case_number

@@ -15,9 +15,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from app.domain.clock import local_date
-from app.domain.kinds import CaseKind
-from app.domain.projects import STAGE_COUNT
+from app.domain.timing.clock import local_date
+from app.domain.cases.kinds import CaseKind
+from app.domain.bureau.projects import STAGE_COUNT
 from app.persistence.models import Case, TaskRecord
 from app.persistence.project_models import ProjectStage
 from app.persistence.projects import stage_of_case

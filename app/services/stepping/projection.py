@@ -9,9 +9,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from app.domain.case_status import CaseResult, CaseStatus
-from app.domain.catalogue import Catalogue
-from app.domain.kinds import TaskKind, TaskStatus
+from app.domain.cases.status import CaseResult, CaseStatus
+from app.domain.bureau.catalogue import Catalogue
+from app.domain.cases.kinds import TaskKind, TaskStatus
 from app.domain.roles import WINDOW_DEPARTMENT, Role, role_for_lane
 from app.persistence import tasks as task_queries
 from app.persistence.models import Case, TaskRecord

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.case_status import CaseResult, CaseStatus
+from app.domain.cases.status import CaseResult, CaseStatus
 from app.persistence.audit import append_event
 from app.persistence.cases import get_case
 from app.persistence.models import WorkflowState

@@ -14,11 +14,11 @@ from typing import Any, TypedDict
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from app.domain.case_status import CaseResult
-from app.domain.clock import local_date
+from app.domain.cases.status import CaseResult
+from app.domain.timing.clock import local_date
 from app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.domain.roles import Role
-from app.domain.supervision_push import DeliveryState, EventType, FindingAction, FindingState
+from app.domain.licences.supervision_push import DeliveryState, EventType, FindingAction, FindingState
 from app.persistence.audit import append_event
 from app.persistence.models import Case
 from app.persistence.push_models import (

@@ -17,11 +17,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.case_status import CaseResult
-from app.domain.certificates import CertificateStatus, DocumentKind
-from app.domain.clock import local_date
+from app.domain.cases.status import CaseResult
+from app.domain.licences.certificates import CertificateStatus, DocumentKind
+from app.domain.timing.clock import local_date
 from app.domain.errors import NotFound
-from app.domain.supervision_push import EventType
+from app.domain.licences.supervision_push import EventType
 from app.persistence.certificate_models import Certificate, LicenceApplication
 from app.persistence.commit_hooks import after_commit
 from app.persistence.models import Case, TaskRecord

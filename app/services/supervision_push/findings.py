@@ -16,12 +16,12 @@ from typing import Any, TypedDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.certificates import CertificateStatus, DocumentKind
-from app.domain.clock import local_date
+from app.domain.licences.certificates import CertificateStatus, DocumentKind
+from app.domain.timing.clock import local_date
 from app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from app.domain.kinds import CaseKind
+from app.domain.cases.kinds import CaseKind
 from app.domain.roles import Role
-from app.domain.supervision_push import FindingAction, FindingState
+from app.domain.licences.supervision_push import FindingAction, FindingState
 from app.persistence.audit import append_event
 from app.persistence.cases import get_case
 from app.persistence.certificate_models import Certificate, LicenceApplication

@@ -1,0 +1,1 @@
+"""The auditors' trail (API and pages) and their scenario workshop."""

@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, abort, render_template, request, send_from_directory
 from markupsafe import Markup, escape
 
-from app.domain.clock import BUREAU_ZONE
+from app.domain.timing.clock import BUREAU_ZONE
 from app.domain.errors import InvalidInput
 from app.scenarios import report as scenario_files
 from app.persistence import scenario_store

@@ -1,0 +1,1 @@
+"""The certificate registry's API and public verification."""

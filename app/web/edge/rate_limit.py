@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Protocol
 
-from app.domain.clock import Clock
+from app.domain.timing.clock import Clock
 from app.persistence.db import Database
 from app.persistence.failed_attempts import count_since, record_failure
 

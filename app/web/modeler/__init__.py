@@ -1,0 +1,1 @@
+"""The designers' process-model API and modeler pages."""

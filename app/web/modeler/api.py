@@ -14,7 +14,7 @@ from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.domain.errors import InvalidInput
-from app.domain.findings import Finding, ModelRefused, ModelTooLarge, Severity
+from app.domain.design.findings import Finding, ModelRefused, ModelTooLarge, Severity
 from app.persistence.models import ProcessModelRevision, ProcessVersion
 from app.services.processes import designer_aids
 from app.services.processes import modeler as process_models

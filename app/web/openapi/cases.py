@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.domain.case_status import CaseStatus
+from app.domain.cases.status import CaseStatus
 from app.services.reading.case_search import MAX_EXPORT
 from app.services.reading.case_search import MAX_PAGE_SIZE as SEARCH_PAGE_SIZE
 from app.services.reading.inbox import DEADLINE_FILTERS, MAX_PAGE_SIZE, SORTS, TABS

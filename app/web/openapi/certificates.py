@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.domain.certificates import CertificateStatus, LicenceAction
+from app.domain.licences.certificates import CertificateStatus, LicenceAction
 from app.services.certificates.registry import MAX_PAGE_SIZE
 from app.web.openapi.parts import CASE, IDEMPOTENCY, errors, json_body, ok, page_params, query
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.domain.supervision_push import DeliveryState, EventType, FindingAction, FindingState
+from app.domain.licences.supervision_push import DeliveryState, EventType, FindingAction, FindingState
 from app.services.supervision_push.desk import MAX_PAGE
 from app.services.supervision_push.endpoints import MAX_ITEMS, MAX_SECRET, MAX_URL, MIN_SECRET
 from app.services.supervision_push.findings import (

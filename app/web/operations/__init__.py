@@ -1,0 +1,1 @@
+"""For operators: health and readiness probes, Prometheus metrics."""

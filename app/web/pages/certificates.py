@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Response, render_template, request
 
-from app.domain.certificates import CertificateStatus
+from app.domain.licences.certificates import CertificateStatus
 from app.domain.errors import OneSealError
 from app.domain.roles import Role
 from app.services.certificates import registry, verification

@@ -10,8 +10,8 @@ from typing import Any
 
 from flask import Blueprint
 
-from app.domain.clock import BUREAU_ZONE
-from app.domain.field_labels import FIELD_LABELS
+from app.domain.timing.clock import BUREAU_ZONE
+from app.domain.cases.field_labels import FIELD_LABELS
 from app.web.edge.browser_session import csrf_token, current_actor
 from app.web.edge.units import ext
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import render_template, request
 
-from app.domain.case_status import CaseStatus
+from app.domain.cases.status import CaseStatus
 from app.domain.errors import InvalidInput
 from app.domain.roles import Role
 from app.services.reading import case_search

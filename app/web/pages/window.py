@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 
-from app.domain.catalogue import Bundle
+from app.domain.bureau.catalogue import Bundle
 from app.domain.errors import OneSealError
 from app.domain.roles import Role
 from app.services.casework.issuing import issue_now, issuing_step

@@ -1,0 +1,1 @@
+"""The bureau's figures: API and page."""

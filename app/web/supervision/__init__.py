@@ -1,0 +1,1 @@
+"""The approval–supervision push: API and desk page."""

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.errors import InvalidInput, NotAuthenticated
 from app.domain.roles import Role
-from app.domain.supervision_push import DEPARTMENT_HEADER, SIGNATURE_HEADER, BadSignature, check_signature
+from app.domain.licences.supervision_push import DEPARTMENT_HEADER, SIGNATURE_HEADER, BadSignature, check_signature
 from app.services.actor import Actor
 from app.services.runtime import Runtime
 from app.services.supervision_push import desk, endpoints, findings

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from app.domain.errors import OneSealError
-from app.domain.supervision_push import DeliveryState, EventType, FindingState
+from app.domain.licences.supervision_push import DeliveryState, EventType, FindingState
 from app.services.supervision_push import desk
 from app.web.edge.pages import page
 from app.web.edge.request_input import int_param

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.domain.catalogue import InspectionProfile, ItemKind, Material
+from app.domain.bureau.catalogue import InspectionProfile, ItemKind, Material
 
 STAGE_COUNT = 4
 
@@ -55,7 +55,7 @@ class ProjectType:
     """A project type (政府投资 / 企业投资): its stage limits and the items it runs.
 
     It answers the questions services ask of a case's subject (materials, kind, limits), like
-    an :class:`~app.domain.catalogue.Item` or a bundle does; the stage rules are its own.
+    an :class:`~app.domain.bureau.catalogue.Item` or a bundle does; the stage rules are its own.
     """
 
     code: str

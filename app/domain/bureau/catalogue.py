@@ -6,10 +6,10 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
 from app.domain.errors import NotFound
-from app.domain.parallel import ParallelMode
+from app.domain.cases.parallel import ParallelMode
 
 if TYPE_CHECKING:
-    from app.domain.projects import ProjectType
+    from app.domain.bureau.projects import ProjectType
 
 
 class ItemKind(StrEnum):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.domain.catalogue import GapPoint, Material, Subject
+from app.domain.bureau.catalogue import GapPoint, Material, Subject
 from app.domain.errors import InvalidInput
 
 

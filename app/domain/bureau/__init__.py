@@ -1,0 +1,1 @@
+"""What a bureau edits as data: the catalogue of items, construction-project types, the efficiency-supervision policy."""

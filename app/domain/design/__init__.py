@@ -1,0 +1,1 @@
+"""What designers write, as the domain sees it: findings about a process model, the routing rules' decisions."""

@@ -1,0 +1,1 @@
+"""Licences after the decision: certificates and their life, the approval–supervision push."""

@@ -1,0 +1,1 @@
+"""Time: the bureau's clock and its calendar of working days."""
