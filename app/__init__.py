@@ -8,7 +8,7 @@ from flask import Flask
 
 from app.config import Settings
 from app.domain.timing.clock import Clock
-from app.persistence.db import Database
+from app.persistence.engine.db import Database
 from app.services.runtime import Runtime, build_runtime
 
 log = logging.getLogger(__name__)

@@ -80,7 +80,7 @@ def worker(once: bool, interval: int | None, beat: bool, concurrency: int | None
     if beat:
         click.echo("错误：--beat 需要设置 ONESEAL_BROKER_URL", err=True)
         sys.exit(2)
-    from app.persistence.db import Database
+    from app.persistence.engine.db import Database
     from app.services.runtime import build_runtime
     from app.worker import Worker
 
@@ -111,7 +111,7 @@ def beat() -> None:
               "--demo 同时载入演示数据")
 @click.option("--demo", is_flag=True, help="载入演示用户和演示办件（切勿用于生产库）")
 def init_db(demo: bool) -> None:
-    from app.persistence.db import Database
+    from app.persistence.engine.db import Database
     from app.scenarios.library import import_baseline
     from app.services.actor import SYSTEM
     from app.services.audit.rules_changes import record_rules_versions
@@ -169,8 +169,8 @@ def audit() -> None:
 @click.option("--anchor", "anchors", multiple=True, metavar="编号:哈希",
               help="此前记下的链尾（如 120:3fa9…）；核对它仍在链中，可发现链尾被截断或整链被重算")
 def audit_verify(anchors: tuple[str, ...]) -> None:
-    from app.persistence.audit import chain_head, verify_chain
-    from app.persistence.db import Database
+    from app.persistence.audit.chain import chain_head, verify_chain
+    from app.persistence.engine.db import Database
 
     db = Database(Settings.load().database_url)
     with db.session(write=False) as session:
@@ -190,7 +190,7 @@ def audit_verify(anchors: tuple[str, ...]) -> None:
 
 
 def _anchor_holds(session: Any, anchor: str) -> bool:
-    from app.persistence.audit import stored_hash
+    from app.persistence.audit.chain import stored_hash
 
     event_id, _, digest = anchor.partition(":")
     if not event_id.isdigit() or len(digest) != 64:
@@ -207,8 +207,8 @@ def check() -> None:
                "有不一致时逐件列出并以 1 退出")
 @click.option("--case", "numbers", multiple=True, metavar="办件编号", help="只核对这些办件（可多次给出）")
 def check_cases_command(numbers: tuple[str, ...]) -> None:
-    from app.persistence.cases import find_case_by_number
-    from app.persistence.db import Database
+    from app.persistence.cases.rows import find_case_by_number
+    from app.persistence.engine.db import Database
     from app.services.runtime import build_runtime
     from app.services.stepping.consistency import check_cases
 
@@ -245,7 +245,7 @@ def users() -> None:
 @click.password_option("--password", prompt="新密码", confirmation_prompt="再次输入新密码",
                        help="新密码（省略时提示输入，不回显）")
 def users_set_password(username: str, password: str) -> None:
-    from app.persistence.db import Database
+    from app.persistence.engine.db import Database
     from app.services.access.auth import set_password
     from app.services.actor import SYSTEM
     from app.services.runtime import build_runtime

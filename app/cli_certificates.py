@@ -84,7 +84,7 @@ def certificates() -> None:
 def certificates_verify(file: Path) -> None:
     import logging
 
-    from app.persistence.db import Database
+    from app.persistence.engine.db import Database
     from app.services.certificates.verification import verify_file
     from app.services.runtime import build_runtime
 

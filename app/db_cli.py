@@ -20,7 +20,7 @@ def fail(err: OneSealError) -> NoReturn:
 
 def upgrade_database(url: str, revision: str = "head") -> None:
     """Upgrade and say what happened (``db upgrade`` and ``init-db``)."""
-    from app.persistence.migrate import FIRST_REVISION, upgrade
+    from app.persistence.engine.migrate import FIRST_REVISION, upgrade
 
     try:
         result = upgrade(url, revision)
@@ -50,7 +50,7 @@ def db_upgrade(revision: str) -> None:
 @db.command("downgrade", help="把数据库降级到 REVISION（如 0001；base 删除全部表）。会丢失之后版本的数据，先备份")
 @click.argument("revision")
 def db_downgrade(revision: str) -> None:
-    from app.persistence.migrate import downgrade
+    from app.persistence.engine.migrate import downgrade
 
     try:
         result = downgrade(Settings.load().database_url, revision)
@@ -61,7 +61,7 @@ def db_downgrade(revision: str) -> None:
 
 @db.command("current", help="数据库当前的迁移版本，以及是否为最新")
 def db_current() -> None:
-    from app.persistence.migrate import database_revision, head_revision
+    from app.persistence.engine.migrate import database_revision, head_revision
 
     revision, head = database_revision(Settings.load().database_url), head_revision()
     if revision is None:
@@ -75,7 +75,7 @@ def db_current() -> None:
 @db.command("check", help="核对数据库与模型：版本为最新，表、列、类型、索引、约束及其名称、审计表的只追加保护"
             "全都一致；有差异时逐条列出并以 1 退出")
 def db_check() -> None:
-    from app.persistence.schema_check import check_schema
+    from app.persistence.engine.schema_check import check_schema
 
     report = check_schema(Settings.load().database_url)
     for difference in report.differences:
@@ -92,7 +92,7 @@ def db_check() -> None:
 @click.option("-m", "--message", required=True, help="这次结构变更的说明（英文，用作文件名）")
 @click.option("--autogenerate", is_flag=True, help="由模型与当前数据库的差异生成")
 def db_revision(message: str, autogenerate: bool) -> None:
-    from app.persistence.migrate import new_revision
+    from app.persistence.engine.migrate import new_revision
 
     try:
         path = new_revision(Settings.load().database_url, message, autogenerate=autogenerate)

@@ -21,7 +21,7 @@ def _fail(err: OneSealError) -> None:
 
 
 def _context() -> tuple[Any, Any]:
-    from app.persistence.db import Database
+    from app.persistence.engine.db import Database
     from app.services.runtime import build_runtime
 
     settings = Settings.load()

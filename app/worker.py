@@ -23,7 +23,7 @@ from app.jobs import cases, outbox, push, supervision
 from app.jobs.context import JobContext
 from app.jobs.handlers import Handlers
 from app.jobs.runs import JobFailed
-from app.persistence.db import Database
+from app.persistence.engine.db import Database
 from app.services.clock.deadlines import OVERDUE, WARNING
 from app.services.runtime import Runtime
 

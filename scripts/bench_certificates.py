@@ -29,8 +29,8 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from app.config import Settings  # noqa: E402
 from app.documents.layout import DocumentContent, render  # noqa: E402
 from app.documents.signing import sign_pdf  # noqa: E402
-from app.persistence import tasks as task_queries  # noqa: E402
-from app.persistence.db import Database  # noqa: E402
+from app.persistence.cases import tasks as task_queries  # noqa: E402
+from app.persistence.engine.db import Database  # noqa: E402
 from app.services.access.auth import actor_for_username  # noqa: E402
 from app.services.actor import SYSTEM  # noqa: E402
 from app.services.casework.claims import claim_task  # noqa: E402

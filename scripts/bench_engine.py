@@ -5,7 +5,7 @@ Usage: python scripts/bench_engine.py [--cases N] [--db-dir DIR] [--seed S] [--w
 
 Both sides run the standard promised-item flow (processes/standard_promised.bpmn:
 受理 → 审查 → 决定 → 制证 → 出件) on their own SQLite file in WAL mode, opened with the same
-engine settings (``app.persistence.db.Database``: WAL, synchronous=NORMAL, BEGIN IMMEDIATE).
+engine settings (``app.persistence.engine.db.Database``: WAL, synchronous=NORMAL, BEGIN IMMEDIATE).
 
 * ours: ``complete_task`` of the service layer, one committed unit of work per completion
   (case lock, checks, restore from the spec-by-reference state, run, projection, audit).
@@ -65,9 +65,9 @@ from sqlalchemy import Integer, LargeBinary, String, Text, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from app.config import Settings
-from app.persistence import process_versions
-from app.persistence import tasks as task_queries
-from app.persistence.db import Database
+from app.persistence.processes import versions as process_versions
+from app.persistence.cases import tasks as task_queries
+from app.persistence.engine.db import Database
 from app.persistence.models import Case, WorkflowState
 from app.services.actor import SYSTEM
 from app.services.access.auth import actor_for_username

@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from app import create_app
 from app.config import Settings
 from app.domain.errors import OneSealError
-from app.persistence.db import Database
+from app.persistence.engine.db import Database
 from app.services.actor import SYSTEM
 from app.services.demo import load_demo
 from app.services.processes.deployed import deploy

@@ -89,7 +89,7 @@ def fill(url: str, folder: Path, count: int, days: int = 50) -> None:
 
 
 def _window_department(ext: Any) -> str | None:
-    from app.persistence.users import find_user
+    from app.persistence.access.users import find_user
 
     with ext.db.unit_of_work() as session:
         user = find_user(session, FILLER.username)

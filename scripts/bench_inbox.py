@@ -34,8 +34,8 @@ from app import create_app
 from app.config import Settings
 from app.domain.cases.kinds import TaskStatus
 from app.domain.timing.clock import BUREAU_ZONE, FixedClock
-from app.persistence import tasks as task_queries
-from app.persistence.db import Database
+from app.persistence.cases import tasks as task_queries
+from app.persistence.engine.db import Database
 from app.persistence.models import AuditEvent, Case, ProcessVersion, TaskRecord
 from app.services.actor import SYSTEM
 from app.services.demo import load_demo

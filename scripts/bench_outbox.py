@@ -114,8 +114,8 @@ def main() -> None:
     subprocess.run([oneseal, "db", "upgrade"], env=env, check=True, capture_output=True)
 
     from app.config import Settings
-    from app.persistence import push_queue
-    from app.persistence.db import Database
+    from app.persistence.background import push_queue
+    from app.persistence.engine.db import Database
     from app.persistence.models import SupervisionEndpoint
 
     sink = Sink()

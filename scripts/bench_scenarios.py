@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT))
 from app import create_app
 from app.config import Settings
 from app.domain.timing.clock import FixedClock
-from app.persistence import scenario_store
-from app.persistence.db import Database
+from app.persistence.audit import scenarios as scenario_store
+from app.persistence.engine.db import Database
 from app.scenarios.library import create_document, import_baseline
 from app.scenarios.runs import execute_run, start_run
 from app.scenarios.sandbox import SandboxFactory

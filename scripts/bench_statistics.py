@@ -38,7 +38,7 @@ from app import create_app
 from app.config import Settings
 from app.domain.bureau.catalogue import ItemKind
 from app.domain.timing.clock import BUREAU_ZONE, FixedClock
-from app.persistence.db import Database
+from app.persistence.engine.db import Database
 from app.persistence.models import Case, ClockSuspension, ProcessVersion, SupplementNotice
 from app.services.actor import SYSTEM
 from app.services.demo import load_demo

@@ -36,8 +36,8 @@ from sqlalchemy import select  # noqa: E402
 
 from app.config import Settings  # noqa: E402
 from app.domain.timing.clock import FixedClock  # noqa: E402
-from app.persistence import tasks as task_queries  # noqa: E402
-from app.persistence.db import Database  # noqa: E402
+from app.persistence.cases import tasks as task_queries  # noqa: E402
+from app.persistence.engine.db import Database  # noqa: E402
 from app.persistence.models import AuditEvent, WorkflowState  # noqa: E402
 from app.services.access.auth import actor_for_username  # noqa: E402
 from app.services.actor import SYSTEM  # noqa: E402

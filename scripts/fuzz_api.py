@@ -29,7 +29,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.config import Settings  # noqa: E402
-from app.persistence.db import Database  # noqa: E402
+from app.persistence.engine.db import Database  # noqa: E402
 from app.services.actor import SYSTEM  # noqa: E402
 from app.services.demo import load_demo  # noqa: E402
 from app.services.processes.modeler import deploy_shipped  # noqa: E402

@@ -45,7 +45,7 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, LargeBinary, create_engine
 from app import create_app  # noqa: E402
 from app.config import Settings  # noqa: E402
 from app.domain.timing.clock import BUREAU_ZONE, FixedClock  # noqa: E402
-from app.persistence.db import Database  # noqa: E402
+from app.persistence.engine.db import Database  # noqa: E402
 from app.persistence.models import Base  # noqa: E402
 from app.services.actor import SYSTEM  # noqa: E402
 from app.services.demo import load_demo  # noqa: E402

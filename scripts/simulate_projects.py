@@ -48,9 +48,9 @@ from app import create_app  # noqa: E402
 from app.config import Settings  # noqa: E402
 from app.domain.cases.kinds import TaskStatus  # noqa: E402
 from app.domain.timing.clock import BUREAU_ZONE, FixedClock, local_date  # noqa: E402
-from app.persistence import tasks as task_queries  # noqa: E402
-from app.persistence.cases import get_case  # noqa: E402
-from app.persistence.db import Database  # noqa: E402
+from app.persistence.cases import tasks as task_queries  # noqa: E402
+from app.persistence.cases.rows import get_case  # noqa: E402
+from app.persistence.engine.db import Database  # noqa: E402
 from app.persistence.models import WorkflowState  # noqa: E402
 from app.services.actor import SYSTEM, Actor  # noqa: E402
 from app.services.access.auth import actor_for_username  # noqa: E402

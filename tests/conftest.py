@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text
 from app import create_app
 from app.config import Settings
 from app.domain.timing.clock import FixedClock
-from app.persistence.db import Database
+from app.persistence.engine.db import Database
 from app.persistence.models import Base
 from app.scenarios.recorder import ScenarioRecorder
 from tests.support.api import PASSWORD, ApiClient

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from app.config import Settings
 from app.jobs.handlers import HANDLERS, Handlers
-from app.persistence.db import Database
+from app.persistence.engine.db import Database
 from app.services.runtime import Runtime
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from app.persistence.outbox import OutboxMessage
+from app.persistence.background.outbox import OutboxMessage
 
 if TYPE_CHECKING:
     from app.jobs.context import JobContext

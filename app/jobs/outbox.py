@@ -14,9 +14,9 @@ from datetime import timedelta
 
 from app.jobs.context import JobContext
 from app.jobs.runs import JobFailed, describe, keep_failure
-from app.persistence import outbox
+from app.persistence.background import outbox
 from app.observability import metrics
-from app.persistence.incidents import record_success
+from app.persistence.background.incidents import record_success
 
 log = logging.getLogger(__name__)
 OUTBOX = "outbox"

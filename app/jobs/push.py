@@ -31,8 +31,8 @@ from app.domain.licences.supervision_push import (
 from app.config import Settings
 from app.jobs.context import JobContext
 from app.observability import metrics
-from app.persistence import push_queue
-from app.persistence.incidents import record_failure, resolve_many
+from app.persistence.background import push_queue
+from app.persistence.background.incidents import record_failure, resolve_many
 from app.services.supervision_push.endpoints import (
     Resolver,
     UnsafeUrl,

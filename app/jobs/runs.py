@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.jobs.context import JobContext
 from app.observability import metrics
-from app.persistence.incidents import record_failure, record_success
+from app.persistence.background.incidents import record_failure, record_success
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -24,9 +24,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 
-from app.persistence.access_models import ApiToken, User  # noqa: F401  (re-exported)
-from app.persistence.base import NAMING_CONVENTION, Base, UTCDateTime  # noqa: F401  (re-exported)
-from app.persistence.process_tables import (  # noqa: F401  (re-exported)
+from app.persistence.tables.access import ApiToken, User  # noqa: F401  (re-exported)
+from app.persistence.engine.base import NAMING_CONVENTION, Base, UTCDateTime  # noqa: F401  (re-exported)
+from app.persistence.tables.processes import (  # noqa: F401  (re-exported)
     ProcessModel,
     ProcessModelDeployment,
     ProcessModelRevision,
@@ -146,7 +146,7 @@ class TaskRecord(Base):
     __table_args__ = (
         Index("ix_tasks_queue", "status", "role", "department", "created_at"),  # 最新到达 order
         Index("ix_tasks_case", "case_id"),
-        # The inbox (app/persistence/tasks.py): each tab reads one index in its display order and
+        # The inbox (app/persistence/cases/tasks.py): each tab reads one index in its display order and
         # counts without touching the table (see scripts/bench_inbox.py).
         Index("ix_tasks_inbox", "status", "role", "department", text("(due_at IS NULL)"), "due_at",
               "created_at", "id", "claimed_by", "case_id"),
@@ -172,7 +172,7 @@ class AuditEvent(Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
     #: the request (or job) that wrote it, as in the log lines and the ``X-Request-Id`` answered;
-    #: hashed with the rest when present (see app/persistence/audit.py); none for events written
+    #: hashed with the rest when present (see app/persistence/audit/chain.py); none for events written
     #: outside a request and for those of earlier releases
     request_id: Mapped[str | None] = mapped_column(String(64))
 
@@ -292,9 +292,9 @@ class CaseItem(Base):
 # The construction-project tables, the access tables (browser sessions, failed attempts), the
 # outbox, the figures, the certificates, 常用意见 and attachments live in their own modules; importing them here registers them with
 # ``Base.metadata``, so the schema is always complete.
-from app.persistence.access_models import FailedAttempt, WebSession  # noqa: E402,F401
-from app.persistence.outbox import OutboxRow  # noqa: E402,F401
-from app.persistence.figure_models import (  # noqa: E402,F401
+from app.persistence.tables.access import FailedAttempt, WebSession  # noqa: E402,F401
+from app.persistence.background.outbox import OutboxRow  # noqa: E402,F401
+from app.persistence.tables.figures import (  # noqa: E402,F401
     DailyDuration,
     DailyFigure,
     MonthlyDuration,
@@ -302,23 +302,23 @@ from app.persistence.figure_models import (  # noqa: E402,F401
     SupervisionAlert,
     SupervisionRun,
 )
-from app.persistence.certificate_models import (  # noqa: E402,F401
+from app.persistence.tables.certificates import (  # noqa: E402,F401
     Certificate,
     CertificateCounter,
     CertificateEvent,
     LicenceApplication,
     SealRecord,
 )
-from app.persistence.opinion_models import CommonOpinion  # noqa: E402,F401
-from app.persistence.attachment_models import Attachment  # noqa: E402,F401
-from app.persistence.project_models import Project, ProjectStage  # noqa: E402,F401
-from app.persistence.scenario_models import (  # noqa: E402,F401
+from app.persistence.tables.opinions import CommonOpinion  # noqa: E402,F401
+from app.persistence.tables.attachments import Attachment  # noqa: E402,F401
+from app.persistence.tables.projects import Project, ProjectStage  # noqa: E402,F401
+from app.persistence.tables.scenarios import (  # noqa: E402,F401
     ScenarioDocument,
     ScenarioRevision,
     ScenarioRun,
     ScenarioRunResult,
 )
-from app.persistence.push_models import (  # noqa: E402,F401
+from app.persistence.tables.push import (  # noqa: E402,F401
     DeliveryAttempt,
     SupervisionDelivery,
     SupervisionEndpoint,

@@ -105,7 +105,7 @@ def steps(fmt: str, output: Path | None) -> None:
 
 @scenarios.command("import-baseline", help="把随版本发布的场景（tests/features）导入场景库，只读；内容有变化的添加新版本")
 def import_baseline_command() -> None:
-    from app.persistence.db import Database
+    from app.persistence.engine.db import Database
     from app.scenarios.library import import_baseline
     from app.services.actor import SYSTEM
     from app.services.runtime import build_runtime
@@ -120,7 +120,7 @@ def import_baseline_command() -> None:
 @scenarios.command("nightly", help="在沙箱中运行整个场景库（针对当前部署的流程）；未通过时记为故障（incident）并以 1 退出。"
                                    "供计划任务每晚调用")
 def nightly() -> None:
-    from app.persistence.db import Database
+    from app.persistence.engine.db import Database
     from app.scenarios.runs import RUN_STATUS, execute_run, start_nightly
     from app.scenarios.sandbox import SandboxFactory
     from app.services.actor import SYSTEM

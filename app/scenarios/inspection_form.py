@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.domain.timing.clock import local_date
-from app.persistence import tasks as task_queries
-from app.persistence.cases import get_case
+from app.persistence.cases import tasks as task_queries
+from app.persistence.cases.rows import get_case
 from app.services.actor import Actor
 from app.services.casework.completion import Completion
 from app.services.casework.form_fields import eligible_people

@@ -21,8 +21,8 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
-from app.persistence import scenario_store
-from app.persistence.db import Database
+from app.persistence.audit import scenarios as scenario_store
+from app.persistence.engine.db import Database
 from app.scenarios.runs import close_stalled, execute_run
 from app.scenarios.sandbox import SandboxFactory
 from app.services.runtime import Runtime

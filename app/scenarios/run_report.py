@@ -10,7 +10,7 @@ from typing import Any, cast
 from xml.etree import ElementTree
 
 from app.domain.timing.clock import BUREAU_ZONE
-from app.persistence.scenario_models import ScenarioRun, ScenarioRunResult
+from app.persistence.tables.scenarios import ScenarioRun, ScenarioRunResult
 from app.scenarios.report import render_report
 from app.scenarios.results import RunSummary, ScenarioResult, StepResult
 from app.services.processes.coverage import CoverageReport, CoverageReportDict

@@ -22,11 +22,11 @@ from sqlalchemy.orm import Session
 
 from app.domain.errors import Conflict, InvalidInput
 from app.domain.roles import Role
-from app.persistence import process_models as model_store
-from app.persistence import scenario_store as store
-from app.persistence.db import Database
-from app.persistence.incidents import record_failure
-from app.persistence.scenario_models import ScenarioDocument, ScenarioRun, ScenarioRunResult
+from app.persistence.processes import models as model_store
+from app.persistence.audit import scenarios as store
+from app.persistence.engine.db import Database
+from app.persistence.background.incidents import record_failure
+from app.persistence.tables.scenarios import ScenarioDocument, ScenarioRun, ScenarioRunResult
 from app.scenarios.checking import CheckResult, check_text
 from app.scenarios.execution import initial_steps, run_scenario
 from app.scenarios.known import known_names

@@ -32,9 +32,9 @@ from sqlalchemy.orm import Session
 
 from app.domain.timing.clock import FixedClock
 from app.domain.errors import InvalidInput
-from app.persistence import process_versions
-from app.persistence.audit import append_event
-from app.persistence.db import Database
+from app.persistence.processes import versions as process_versions
+from app.persistence.audit.chain import append_event
+from app.persistence.engine.db import Database
 from app.persistence.models import ProcessModelRevision, ProcessVersion
 from app.services.actor import SYSTEM
 from app.services.demo import load_demo

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session
 
 from app.domain.bureau.catalogue import Catalogue
-from app.persistence import tasks as task_queries
+from app.persistence.cases import tasks as task_queries
 from app.persistence.models import TaskRecord
 from app.scenarios.expect import ExpectationFailed, expect
 from app.services.access.auth import actor_for_username

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from app.persistence.audit import GENESIS, event_hash
+from app.persistence.audit.chain import GENESIS, event_hash
 from app.persistence.models import AuditEvent
 from app.scenarios.expect import expect
 

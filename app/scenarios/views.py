@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.persistence import process_versions
-from app.persistence import scenario_store as store
-from app.persistence.scenario_models import ScenarioDocument, ScenarioRevision, ScenarioRun, ScenarioRunResult
+from app.persistence.processes import versions as process_versions
+from app.persistence.audit import scenarios as store
+from app.persistence.tables.scenarios import ScenarioDocument, ScenarioRevision, ScenarioRun, ScenarioRunResult
 from app.scenarios.library import LibraryEntry
 from app.scenarios.runs import PURPOSE_LABELS, RUN_STATUS
 from app.services.processes.coverage import CoverageReport, coverage_views

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from app.domain.roles import WINDOW_DEPARTMENT, Role
-from app.persistence import tasks as task_queries
-from app.persistence import users as user_queries
+from app.persistence.cases import tasks as task_queries
+from app.persistence.access import users as user_queries
 from app.services.access.auth import create_user
 from app.services.actor import Actor
 from app.services.casework.claims import claim_task

@@ -2,7 +2,7 @@
 不予, delivered at 出件, read by those who may read the case, verified by anyone with the code."""
 from __future__ import annotations
 
-from app.persistence.certificate_models import Certificate, CertificateEvent
+from app.persistence.tables.certificates import Certificate, CertificateEvent
 from tests.support.cases import FOOD, register, work
 from tests.support.certificates import APPROVE_CHANGE, apply, issued, pdf_of, public, through
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.bureau_data.supervision_file import load_supervision
 from app.domain.errors import DataFileError
-from app.persistence.figure_models import SupervisionAlert
+from app.persistence.tables.figures import SupervisionAlert
 from app.persistence.models import AuditEvent, TaskRecord
 from app.worker import Worker
 from tests.support.cases import register

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from app.persistence.incidents import open_incidents
+from app.persistence.background.incidents import open_incidents
 from app.persistence.models import AuditEvent, Case, TaskRecord, WorkflowState
 from app.services.actor import SYSTEM
 from app.services.processes.deployed import deploy

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app import create_app
-from app.persistence.idempotency import hold_key
+from app.persistence.access.idempotency import hold_key
 from app.persistence.models import Case
 from tests.support.api import ApiClient
 from tests.support.cases import FOOD

@@ -11,10 +11,10 @@ from prometheus_client.registry import REGISTRY
 
 from app import create_app
 from app.observability import metrics
-from app.persistence.commit_hooks import after_commit
-from app.persistence.incidents import record_failure, record_success
-from app.persistence.monitoring import outbox_backlog
-from app.persistence.outbox import post
+from app.persistence.engine.commit_hooks import after_commit
+from app.persistence.background.incidents import record_failure, record_success
+from app.persistence.background.monitoring import outbox_backlog
+from app.persistence.background.outbox import post
 from app.jobs.context import JobContext
 from app.jobs.runs import JobFailed, run_case_job
 from tests.support.cases import register, work
@@ -115,7 +115,7 @@ def test_the_outbox_backlog_counts_the_messages_not_yet_delivered(app, ext):
 def test_the_push_backlog_counts_deliveries_pending_and_failed(app, ext, api):
     from sqlalchemy import update
 
-    from app.persistence.push_models import SupervisionDelivery
+    from app.persistence.tables.push import SupervisionDelivery
     from tests.support.certificates import issued
 
     assert 'oneseal_push_backlog{state="pending"} 0.0' in _scrape(app)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from app import create_app
-from app.persistence.migrate import FIRST_REVISION, head_revision, upgrade
+from app.persistence.engine.migrate import FIRST_REVISION, head_revision, upgrade
 from tests.support.database import BASE_URL
 from tests.support.schema import scratch_database
 

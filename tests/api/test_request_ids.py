@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 
 from app import create_app
 from app.observability.logs import ACCESS_LOGGER, JsonFormatter
-from app.persistence.audit import verify_chain
+from app.persistence.audit.chain import verify_chain
 from app.persistence.models import AuditEvent
 from app.services.actor import SYSTEM
 from app.services.demo import load_demo
@@ -106,7 +106,7 @@ def test_the_request_id_is_hashed_with_the_event(behind_proxy):
 
 def test_events_written_outside_a_request_hash_as_before(ext):
     """No request, no id: the hashed payload is the one of earlier releases (old trails verify)."""
-    from app.persistence.audit import append_event, event_hash
+    from app.persistence.audit.chain import append_event, event_hash
 
     with ext.db.unit_of_work() as session:
         written = append_event(session, occurred_at=ext.runtime.clock.now(), actor="system", action="probe")

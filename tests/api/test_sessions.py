@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from app.cli import main
-from app.persistence.access_models import WebSession
+from app.persistence.tables.access import WebSession
 from app.persistence.models import AuditEvent
 from tests.support.api import PASSWORD
 from tests.support.pages import csrf, login, signed_in, text

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.persistence.figure_models import DailyDuration, DailyFigure, MonthlyDuration, MonthlyFigure
+from app.persistence.tables.figures import DailyDuration, DailyFigure, MonthlyDuration, MonthlyFigure
 from app.services.statistics.rollup import COUNTERS, rebuild
 from tests.support.cases import register
 from tests.support.races import race

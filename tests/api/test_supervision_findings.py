@@ -15,7 +15,7 @@ from app.domain.licences.supervision_push import signature
 from app.jobs import push
 from app.jobs.context import JobContext
 from app.persistence.models import Case
-from app.persistence.push_models import SupervisionFinding
+from app.persistence.tables.push import SupervisionFinding
 from tests.support.certificates import issued, through
 from tests.support.push_receiver import Receiver
 
@@ -214,7 +214,7 @@ def test_the_finding_is_shown_on_the_case_page_and_in_the_api(api, app):
 def test_the_supervision_desk_shows_each_department_and_a_failed_delivery_can_be_redelivered(api, app, ext, clock):
     from sqlalchemy import update
 
-    from app.persistence.push_models import SupervisionDelivery
+    from app.persistence.tables.push import SupervisionDelivery
     from tests.support.pages import signed_in
 
     _case, certificate = issued(api)

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from app.domain.licences.supervision_push import signature
 from app.jobs import push
 from app.jobs.context import JobContext
-from app.persistence.incidents import open_incidents
-from app.persistence.push_models import DeliveryAttempt, SupervisionDelivery, SupervisionEvent
+from app.persistence.background.incidents import open_incidents
+from app.persistence.tables.push import DeliveryAttempt, SupervisionDelivery, SupervisionEvent
 from tests.support.certificates import issued
 from tests.support.push_receiver import Receiver
 
@@ -334,7 +334,7 @@ def test_two_workers_never_send_twice_to_a_slow_receiver(api, ext, receiver):
 def test_a_changed_licence_waits_for_the_events_of_the_licence_it_supersedes(api, ext, clock, receiver):
     """变更 issues a new number superseding the old: its licence.changed must not overtake the
     old number's licence.granted still undelivered (one licence, one order)."""
-    from app.persistence import push_queue
+    from app.persistence.background import push_queue
     from tests.support.certificates import APPROVE_CHANGE, apply, through
 
     connect(api, receiver)

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from app.cli import main
-from app.persistence.incidents import open_incidents
+from app.persistence.background.incidents import open_incidents
 from app.persistence.models import AuditEvent, TaskRecord
 from app.worker import Worker
 from tests.support.time_limits import NOTICE, accepted, at, returned

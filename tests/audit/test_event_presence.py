@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from app.domain.timing.clock import BUREAU_ZONE
-from app.persistence.audit import verify_chain
+from app.persistence.audit.chain import verify_chain
 from app.persistence.models import AuditEvent
 from app.services.access.auth import actor_for_username
 from app.services.actor import SYSTEM

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app import create_app
 from app.cli import main
-from app.persistence.db import Database
+from app.persistence.engine.db import Database
 from app.persistence.models import AuditEvent
 
 ROOT = Path(__file__).resolve().parents[2]

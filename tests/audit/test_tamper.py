@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from sqlalchemy import delete, select, update
 
 from app.cli import main
-from app.persistence.audit import event_hash, verify_chain
+from app.persistence.audit.chain import event_hash, verify_chain
 from app.persistence.models import AuditEvent
 from app.scenarios.tampering import lift_guard_and, tamper
 

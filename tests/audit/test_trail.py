@@ -8,8 +8,8 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from app.persistence.audit import GENESIS, event_hash
-from app.persistence.audit_queries import EventFilter, iter_events
+from app.persistence.audit.chain import GENESIS, event_hash
+from app.persistence.audit.queries import EventFilter, iter_events
 from tests.support.cases import register, work
 from tests.support.pages import login, text
 

@@ -11,10 +11,10 @@ from app.jobs import outbox as dispatcher
 from app.jobs.context import JobContext
 from app.jobs.handlers import Handlers
 from app.jobs.runs import JobFailed
-from app.persistence import outbox
-from app.persistence.incidents import open_incidents
+from app.persistence.background import outbox
+from app.persistence.background.incidents import open_incidents
 from app.persistence.models import Case
-from app.persistence.outbox import OutboxRow, post
+from app.persistence.background.outbox import OutboxRow, post
 from app.worker import Worker
 from tests.support.jobs import celery_runner, wait_for, worker_thread
 from tests.support.time_limits import accepted

@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import select
 
 import app.services.stepping.timers as timers_module
-from app.persistence import scenario_store
+from app.persistence.audit import scenarios as scenario_store
 from app.jobs.handlers import Handlers
-from app.persistence.incidents import open_incidents
+from app.persistence.background.incidents import open_incidents
 from app.persistence.models import Incident
-from app.persistence.outbox import OutboxRow, post
+from app.persistence.background.outbox import OutboxRow, post
 from app.scenarios.jobs import CeleryRunQueue, run_queue
 from app.scenarios.runs import start_run
 from app.services.access.auth import actor_for_username

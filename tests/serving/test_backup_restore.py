@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from app import create_app
-from app.persistence.audit import chain_head
+from app.persistence.audit.chain import chain_head
 from app.persistence.models import AuditEvent
 from tests.support.api import ApiClient
 from tests.support.cases import register, work

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from app.persistence.access_models import FailedAttempt
+from app.persistence.tables.access import FailedAttempt
 from app.persistence.models import AuditEvent
 from tests.support.server import free_port, running_server, server_env
 

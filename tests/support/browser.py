@@ -15,7 +15,7 @@ from waitress import create_server
 from app import create_app
 from app.config import ROOT, Settings
 from app.domain.timing.clock import FixedClock
-from app.persistence.db import Database
+from app.persistence.engine.db import Database
 from app.services.actor import SYSTEM
 from app.services.demo import load_demo
 from app.services.processes.modeler import deploy_shipped

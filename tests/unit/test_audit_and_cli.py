@@ -9,7 +9,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
 
 from app.cli import main
-from app.persistence.audit import verify_chain
+from app.persistence.audit.chain import verify_chain
 from app.persistence.models import AuditEvent
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.persistence import process_versions
+from app.persistence.processes import versions as process_versions
 from app.services.actor import SYSTEM
 from app.services.processes.deployed import compile_version, deploy
 from app.workflow.definitions import DefinitionError

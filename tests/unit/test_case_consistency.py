@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from app.cli import main
 from app.domain.errors import Conflict
 from app.persistence.models import TaskRecord, WorkflowState
-from app.persistence.workflow_states import load_state, save_state
+from app.persistence.cases.workflow_states import load_state, save_state
 from tests.support.cases import register, work
 
 

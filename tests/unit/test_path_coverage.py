@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app.persistence.tasks import ready_tasks_of_case
+from app.persistence.cases.tasks import ready_tasks_of_case
 from app.services.access.auth import actor_for_username
 from app.services.casework.claims import claim_task
 from app.services.casework.completion import Completion, complete_task

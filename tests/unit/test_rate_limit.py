@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from app.domain.timing.clock import FixedClock
 from app.domain.errors import InvalidInput
-from app.persistence.access_models import FailedAttempt
-from app.persistence.db import Database
+from app.persistence.tables.access import FailedAttempt
+from app.persistence.engine.db import Database
 from app.web.edge.client_address import TrustedProxies
 from app.web.edge.rate_limit import DatabaseFailureLimiter
 

@@ -20,7 +20,7 @@ from app.cli import main
 from app.config import Settings
 from app.domain.cases.status import CaseStatus
 from app.domain.timing.clock import BUREAU_ZONE, FixedClock
-from app.persistence.migrate import FIRST_REVISION, head_revision, upgrade
+from app.persistence.engine.migrate import FIRST_REVISION, head_revision, upgrade
 from app.worker import Worker
 from tests.support.api import PASSWORD, ApiClient
 from tests.support.database import BASE_URL

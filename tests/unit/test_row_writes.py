@@ -9,7 +9,7 @@ from sqlalchemy.orm import make_transient
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.persistence.models import Case, TaskRecord
-from app.persistence.row_writes import write_rows
+from app.persistence.engine.row_writes import write_rows
 from app.services.access.auth import actor_for_username
 from app.services.intake.application import Application
 from app.services.intake.registration import register_case
@@ -110,7 +110,7 @@ def test_the_public_set_committed_value_would_leave_the_row_to_be_planned_again(
 
 
 def test_written_once_writes_each_row_once_however_often_it_changes(ext, case_id):
-    from app.persistence.row_writes import written_once
+    from app.persistence.engine.row_writes import written_once
 
     with ext.db.unit_of_work() as session:
         case = session.get(Case, case_id)

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, inspect, text
 
 from app.cli import main
-from app.persistence.migrate import FIRST_REVISION, SchemaError, downgrade, head_revision, upgrade
+from app.persistence.engine.migrate import FIRST_REVISION, SchemaError, downgrade, head_revision, upgrade
 from app.persistence.models import Base
 from tests.support.database import BASE_URL
 from tests.support.release_fixture import RELEASE_2
@@ -155,7 +155,7 @@ def test_an_unknown_revision_is_refused_in_chinese(empty):
 
 
 def test_the_next_migration_is_numbered_after_the_head(empty, tmp_path, monkeypatch):
-    from app.persistence import migrate
+    from app.persistence.engine import migrate
 
     upgrade(empty)
     assert migrate.new_revision(empty, "nothing changed", autogenerate=True) is None

@@ -2,7 +2,7 @@
 database: definitions are kept by version id only once the version is committed."""
 from __future__ import annotations
 
-from app.persistence.db import Database
+from app.persistence.engine.db import Database
 from app.services.actor import SYSTEM
 from app.services.processes.deployed import definition_for, deploy, version_documents
 from app.services.runtime import build_runtime

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from app.persistence.db import SQLITE_CHECKPOINT_PAGES, Database
+from app.persistence.engine.db import SQLITE_CHECKPOINT_PAGES, Database
 from tests.support.database import ON_POSTGRES
 
 pytestmark = pytest.mark.skipif(ON_POSTGRES, reason="SQLite's write-ahead log")

@@ -9,9 +9,9 @@ from dataclasses import replace
 import pytest
 
 from app.domain.errors import InvalidInput
-from app.persistence import scenario_store
-from app.persistence.incidents import open_incidents
-from app.persistence.scenario_models import ScenarioRun
+from app.persistence.audit import scenarios as scenario_store
+from app.persistence.background.incidents import open_incidents
+from app.persistence.tables.scenarios import ScenarioRun
 from app.scenarios.jobs import ThreadRunQueue, run_queue
 from app.scenarios.runs import close_stalled, execute_run, start_nightly, start_run
 from app.scenarios.sandbox import SandboxFactory

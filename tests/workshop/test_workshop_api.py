@@ -166,7 +166,7 @@ def test_a_run_never_touches_the_service_database(api, ext):
 
 
 def test_runs_queue_per_person(api, ext):
-    from app.persistence.scenario_models import ScenarioRun
+    from app.persistence.tables.scenarios import ScenarioRun
 
     with ext.db.unit_of_work() as session:
         for _ in range(3):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from app.cli import main
-from app.persistence.incidents import open_incidents
+from app.persistence.background.incidents import open_incidents
 from tests.support.api import PASSWORD
 from tests.support.workshop import FAILING, save
 

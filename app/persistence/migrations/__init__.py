@@ -1,6 +1,6 @@
 """The database's schema history: Alembic's environment (``env.py``) and one script per schema
 change in ``versions/``, shipped inside the package so that an installed ``oneseal`` upgrades
-its own database (``oneseal db upgrade``; ``app/persistence/migrate.py`` runs them).
+its own database (``oneseal db upgrade``; ``app/persistence/engine/migrate.py`` runs them).
 
 ``0001`` creates the schema of the release before migrations existed (commit 0e509ab), exactly as
 that release's ``create_all`` made it, so a database of that release is adopted by stamping it.

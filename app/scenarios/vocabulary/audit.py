@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from app.domain.cases.status import CaseStatus
 from app.domain.errors import OneSealError
-from app.persistence.audit import events_for_case, verify_chain
+from app.persistence.audit.chain import events_for_case, verify_chain
 from app.persistence.models import AuditEvent
 from app.scenarios.expect import ExpectationFailed, expect, expect_answer
 from app.scenarios.registry import then, when

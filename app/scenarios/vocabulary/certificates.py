@@ -11,7 +11,7 @@ from app.documents.checking import check_signed_pdf
 from app.domain.licences.certificates import CertificateStatus
 from app.domain.timing.clock import local_date
 from app.domain.errors import OneSealError
-from app.persistence.certificate_models import Certificate, LicenceApplication
+from app.persistence.tables.certificates import Certificate, LicenceApplication
 from app.scenarios.expect import expect, expect_equal
 from app.scenarios.registry import then, when
 from app.scenarios.services import ScenarioServices

@@ -3,7 +3,7 @@ Site inspection on real cases: how the rules routed it, who inspects, what each 
 from __future__ import annotations
 
 from app.domain.errors import OneSealError
-from app.persistence.users import usernames_named
+from app.persistence.access.users import usernames_named
 from app.scenarios.expect import expect, expect_equal, present
 from app.scenarios.registry import given, then, when
 from app.scenarios.services import ScenarioServices

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from app.domain.licences.supervision_push import EventType, FindingAction, FindingState, check_signature
 from app.jobs import push
 from app.jobs.context import JobContext
-from app.persistence.certificate_models import Certificate
-from app.persistence.push_models import SupervisionFinding
+from app.persistence.tables.certificates import Certificate
+from app.persistence.tables.push import SupervisionFinding
 from app.scenarios.expect import expect, expect_equal
 from app.scenarios.registry import given, then, when
 from app.scenarios.services import ScenarioServices
@@ -148,7 +148,7 @@ def same_event(services: ScenarioServices, name: str, count: int) -> None:
 @then("推送记录显示失败{count:d}次后送达")
 def attempts_recorded(services: ScenarioServices, count: int) -> None:
     """每次投递尝试都有记录：失败的次数和最终送达。"""
-    from app.persistence.push_models import SupervisionDelivery
+    from app.persistence.tables.push import SupervisionDelivery
 
     rows = services.read(lambda session: [(d.state, d.attempts) for d in session.scalars(
         select(SupervisionDelivery).order_by(SupervisionDelivery.id.desc()).limit(1))])

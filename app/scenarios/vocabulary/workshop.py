@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.domain.errors import OneSealError
-from app.persistence import scenario_store
+from app.persistence.audit import scenarios as scenario_store
 from app.persistence.models import Case
-from app.persistence.scenario_models import ScenarioRun
+from app.persistence.tables.scenarios import ScenarioRun
 from app.scenarios.expect import ExpectationFailed, expect, expect_answer, expect_equal, expect_in
 from app.scenarios.registry import given, then, when
 from app.scenarios.sandbox import SANDBOX_FLAG, SandboxFactory

@@ -9,8 +9,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.domain.errors import InvalidInput, NotAuthenticated, NotFound
 from app.domain.roles import Role
-from app.persistence import users, web_sessions
-from app.persistence.audit import append_event
+from app.persistence.access import users
+from app.persistence.access import web_sessions
+from app.persistence.audit.chain import append_event
 from app.persistence.models import User
 from app.services.actor import Actor
 from app.services.runtime import Runtime

@@ -7,10 +7,10 @@ from sqlalchemy.orm import Session
 
 from app.domain.errors import Forbidden
 from app.domain.roles import Role
-from app.persistence import tasks as task_queries
-from app.persistence.cases import get_case
+from app.persistence.cases import tasks as task_queries
+from app.persistence.cases.rows import get_case
 from app.persistence.models import Case
-from app.persistence.push_findings import finding_department
+from app.persistence.background.push_findings import finding_department
 from app.services.actor import Actor
 
 

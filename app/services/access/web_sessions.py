@@ -8,8 +8,10 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from app.persistence import users, web_sessions
-from app.persistence.audit import append_event
+from app.persistence.access import users
+
+from app.persistence.access import web_sessions
+from app.persistence.audit.chain import append_event
 from app.services.access.auth import actor_of
 from app.services.actor import Actor
 from app.services.runtime import Runtime

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from app.persistence.audit import AppendedEvent, append_event, lock_chain
-from app.persistence.audit_queries import events_of_action
+from app.persistence.audit.chain import AppendedEvent, append_event, lock_chain
+from app.persistence.audit.queries import events_of_action
 from app.services.actor import Actor
 from app.services.runtime import Runtime
 

@@ -20,10 +20,11 @@ from sqlalchemy.orm import Session
 from app.domain.timing.clock import BUREAU_ZONE
 from app.domain.errors import InvalidInput
 from app.domain.roles import WINDOW_DEPARTMENT, Role
-from app.persistence import audit_queries, process_versions
-from app.persistence import users as user_queries
-from app.persistence.audit import ChainBreak, verify_chain
-from app.persistence.audit_queries import EventFilter
+from app.persistence.audit import queries as audit_queries
+from app.persistence.processes import versions as process_versions
+from app.persistence.access import users as user_queries
+from app.persistence.audit.chain import ChainBreak, verify_chain
+from app.persistence.audit.queries import EventFilter
 from app.persistence.models import AuditEvent
 from app.services.actor import Actor
 from app.services.certificates.status import ACTION_LABELS as CERTIFICATE_ACTIONS

@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 
 from app.domain.errors import Conflict, Forbidden
 from app.domain.cases.kinds import TaskStatus
-from app.persistence import tasks as task_queries
-from app.persistence.audit import append_event
+from app.persistence.cases import tasks as task_queries
+from app.persistence.audit.chain import append_event
 from app.persistence.models import TaskRecord
-from app.persistence.tasks import TaskRow
+from app.persistence.cases.tasks import TaskRow
 from app.services.actor import Actor
 from app.services.runtime import Runtime
 

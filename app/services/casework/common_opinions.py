@@ -11,7 +11,7 @@ from typing import TypedDict
 from sqlalchemy.orm import Session
 
 from app.domain.errors import Conflict, InvalidInput, NotFound
-from app.persistence import opinions as opinion_queries
+from app.persistence.cases import opinions as opinion_queries
 from app.services.actor import Actor
 from app.services.runtime import Runtime
 

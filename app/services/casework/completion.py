@@ -18,12 +18,12 @@ from app.domain.errors import Conflict, FieldsRequired, InvalidInput
 from app.domain.cases.field_labels import field_label
 from app.domain.cases.kinds import TaskKind, TaskStatus
 from app.observability import metrics
-from app.persistence.audit import append_event
-from app.persistence.case_items import case_item
-from app.persistence.cases import lock_task_for_step
-from app.persistence.commit_hooks import after_commit
+from app.persistence.audit.chain import append_event
+from app.persistence.cases.items import case_item
+from app.persistence.cases.rows import lock_task_for_step
+from app.persistence.engine.commit_hooks import after_commit
 from app.persistence.models import Case, TaskRecord
-from app.persistence.row_writes import written_once
+from app.persistence.engine.row_writes import written_once
 from app.services.actor import Actor
 from app.services.certificates.issuing import after_step as certificates_after_step
 from app.services.casework.claims import ensure_may_act, ensure_ready_for

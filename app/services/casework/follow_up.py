@@ -17,10 +17,10 @@ from app.domain.cases.status import CaseResult
 from app.domain.licences.certificates import CertificateStatus
 from app.domain.errors import InvalidInput
 from app.domain.cases.kinds import CaseKind
-from app.persistence.audit import append_event
-from app.persistence.cases import get_case
+from app.persistence.audit.chain import append_event
+from app.persistence.cases.rows import get_case
 from app.persistence.models import Case
-from app.persistence.push_findings import finding_of_case
+from app.persistence.background.push_findings import finding_of_case
 from app.services.actor import Actor
 from app.services.certificates.lifecycle import revoke_licences
 from app.services.runtime import Runtime

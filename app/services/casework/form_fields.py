@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from app.domain.timing.clock import local_date
 from app.domain.cases.field_labels import field_label
 from app.domain.roles import Role
-from app.persistence import users as user_queries
+from app.persistence.access import users as user_queries
 from app.persistence.models import Case, TaskRecord
 from app.services.actor import Actor
 from app.services.casework.inspection_photos import photos_of_task

@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session
 from app.domain.errors import Conflict, Forbidden, InvalidInput, TooLarge
 from app.domain.cases.kinds import TaskStatus
 from app.domain.cases.uploads import IMAGE_TYPES, clean_name, content_type_of
-from app.persistence import attachments as attachment_queries
-from app.persistence import tasks as task_queries
-from app.persistence.attachment_models import Attachment
-from app.persistence.audit import append_event
-from app.persistence.cases import get_case
+from app.persistence.cases import attachments as attachment_queries
+from app.persistence.cases import tasks as task_queries
+from app.persistence.tables.attachments import Attachment
+from app.persistence.audit.chain import append_event
+from app.persistence.cases.rows import get_case
 from app.persistence.models import TaskRecord
 from app.services.actor import Actor
 from app.services.casework.claims import ensure_may_act, ensure_ready_for

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from app.domain.errors import Conflict
 from app.domain.roles import Role
-from app.persistence import tasks as task_queries
-from app.persistence.cases import get_case
+from app.persistence.cases import tasks as task_queries
+from app.persistence.cases.rows import get_case
 from app.persistence.models import TaskRecord
 from app.services.actor import Actor
 from app.services.casework.claims import can_act, claim_task

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from app.domain.errors import Conflict, Forbidden, InvalidInput
 from app.domain.cases.kinds import TaskStatus
-from app.persistence import tasks as task_queries
-from app.persistence import users as user_queries
-from app.persistence.audit import append_event
+from app.persistence.cases import tasks as task_queries
+from app.persistence.access import users as user_queries
+from app.persistence.audit.chain import append_event
 from app.persistence.models import TaskRecord, User
 from app.services.actor import Actor
 from app.services.casework.claims import can_act

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.licences.certificates import CertificateStatus
 from app.domain.timing.clock import local_date
-from app.persistence.certificate_models import Certificate
+from app.persistence.tables.certificates import Certificate
 from app.services.certificates.status import change_status
 
 BATCH = 500

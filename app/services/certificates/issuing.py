@@ -19,8 +19,8 @@ from app.documents.signing import sign_pdf
 from app.domain.licences.certificates import CertificateStatus, DocumentKind, add_years, new_check_code
 from app.domain.timing.clock import local_date
 from app.domain.cases.kinds import CaseKind
-from app.persistence.case_items import case_item
-from app.persistence.certificate_models import Certificate, LicenceApplication
+from app.persistence.cases.items import case_item
+from app.persistence.tables.certificates import Certificate, LicenceApplication
 from app.persistence.models import Case, TaskRecord
 from app.services.certificates.content import licence_document, licence_rows, refusal_document
 from app.services.certificates.lifecycle import cancel_on_decision

@@ -21,11 +21,11 @@ from app.domain.timing.clock import local_date
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.cases.kinds import CaseKind
 from app.domain.roles import Role
-from app.persistence.audit import append_event
-from app.persistence.cases import get_case
-from app.persistence.certificate_models import Certificate, LicenceApplication
+from app.persistence.audit.chain import append_event
+from app.persistence.cases.rows import get_case
+from app.persistence.tables.certificates import Certificate, LicenceApplication
 from app.persistence.models import Case
-from app.persistence.push_findings import finding_id, open_finding_case
+from app.persistence.background.push_findings import finding_id, open_finding_case
 from app.services.actor import Actor
 from app.services.certificates.registry import effective_status
 from app.services.certificates.status import change_status

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.domain.licences.certificates import DocumentKind, certificate_number
-from app.persistence.certificate_models import CertificateCounter
+from app.persistence.tables.certificates import CertificateCounter
 
 
 def next_number(session: Session, year: int, item_code: str, kind: DocumentKind) -> str:

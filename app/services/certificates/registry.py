@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session, undefer
 from app.domain.licences.certificates import CertificateStatus, DocumentKind
 from app.domain.timing.clock import BUREAU_ZONE, local_date
 from app.domain.errors import Forbidden, InvalidInput, NotFound
-from app.persistence import tasks as task_queries
-from app.persistence.cases import get_case
-from app.persistence.certificate_models import Certificate, CertificateEvent
+from app.persistence.cases import tasks as task_queries
+from app.persistence.cases.rows import get_case
+from app.persistence.tables.certificates import Certificate, CertificateEvent
 from app.persistence.models import Case, TaskRecord
 from app.services.actor import Actor
 from app.services.certificates.status import ACTION_LABELS

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.documents.seal_keys import Seal, SealInfo, SealKeeper
-from app.persistence.certificate_models import SealRecord
+from app.persistence.tables.certificates import SealRecord
 
 
 class SealView(TypedDict):

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.domain.licences.certificates import CertificateStatus, check_move
-from app.persistence.audit import append_event
-from app.persistence.certificate_models import Certificate, CertificateEvent
+from app.persistence.audit.chain import append_event
+from app.persistence.tables.certificates import Certificate, CertificateEvent
 from app.services.supervision_push import events as push_events
 from app.services.supervision_push.events import PushContext
 

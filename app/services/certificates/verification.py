@@ -20,7 +20,7 @@ from app.documents.checking import SignatureCheck, check_signed_pdf
 from app.domain.licences.certificates import CHECK_CODE_LENGTH, CertificateStatus, DocumentKind, looks_like_number
 from app.domain.timing.clock import local_date
 from app.domain.errors import NotFound
-from app.persistence.certificate_models import Certificate
+from app.persistence.tables.certificates import Certificate
 from app.services.certificates.registry import effective_status, status_since
 from app.services.certificates.seals import trusted_chains
 from app.services.runtime import Runtime

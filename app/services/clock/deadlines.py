@@ -24,9 +24,9 @@ from app.domain.bureau.catalogue import ItemKind
 from app.domain.timing.clock import local_date
 from app.domain.cases.kinds import TaskKind, TaskStatus
 from app.domain.roles import Role
-from app.persistence.audit import append_event
-from app.persistence.cases import get_case
-from app.persistence.changes import rows_changed
+from app.persistence.audit.chain import append_event
+from app.persistence.cases.rows import get_case
+from app.persistence.engine.changes import rows_changed
 from app.persistence.models import Case, TaskRecord
 from app.services.clock.time_limits import due_moment, working_days_left
 from app.services.runtime import Runtime

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from app.persistence.migrate import head_revision, stored_revision
+from app.persistence.engine.migrate import head_revision, stored_revision
 
 #: seconds the broker has to answer a PING
 BROKER_TIMEOUT = 0.5

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from app.domain.errors import Forbidden, InvalidInput, TooLarge
 from app.domain.roles import Role
 from app.domain.cases.uploads import clean_name, content_type_of
-from app.persistence import attachments as attachment_queries
-from app.persistence.attachment_models import Attachment
-from app.persistence.audit import append_event
+from app.persistence.cases import attachments as attachment_queries
+from app.persistence.tables.attachments import Attachment
+from app.persistence.audit.chain import append_event
 from app.services.access.visibility import load_visible_case
 from app.services.actor import Actor
 from app.services.runtime import Runtime

@@ -14,8 +14,8 @@ from app.domain.cases.acceptance import gaps, material_codes
 from app.domain.cases.status import CaseStatus
 from app.domain.errors import Conflict, InvalidInput
 from app.domain.roles import Role
-from app.persistence.audit import append_event
-from app.persistence.cases import get_case
+from app.persistence.audit.chain import append_event
+from app.persistence.cases.rows import get_case
 from app.persistence.models import Case
 from app.services.actor import Actor
 from app.services.runtime import Runtime

@@ -17,7 +17,7 @@ from app.domain.bureau.catalogue import Material, Subject
 from app.domain.timing.clock import local_date
 from app.domain.errors import InvalidInput
 from app.domain.roles import Role
-from app.persistence.audit import append_event
+from app.persistence.audit.chain import append_event
 from app.services.actor import Actor
 from app.services.runtime import Runtime
 

@@ -18,7 +18,7 @@ from app.domain.errors import InvalidInput
 from app.domain.cases.kinds import CaseKind
 from app.domain.bureau.projects import ProjectType, StageSpec
 from app.persistence.models import Case, CaseItem
-from app.persistence.project_models import Project, ProjectStage
+from app.persistence.tables.projects import Project, ProjectStage
 from app.services.actor import Actor
 from app.services.casework.inspection import INSPECTION_FACTS, INSPECTION_RULESET
 from app.services.intake.application import MAX_APPLICANT_FIELD, Application, checked_texts

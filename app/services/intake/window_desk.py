@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.cases.acceptance import missing_materials
 from app.domain.bureau.catalogue import Bundle, Catalogue, Item, ItemKind, Material, Subject
-from app.persistence import tasks as task_queries
+from app.persistence.cases import tasks as task_queries
 from app.persistence.models import Case
 from app.services.actor import Actor
 from app.services.casework.claims import claim_task

@@ -15,9 +15,9 @@ from typing import TypedDict
 
 from sqlalchemy.orm import Session
 
-from app.persistence import process_versions
+from app.persistence.processes import versions as process_versions
 from app.persistence.models import ProcessVersion
-from app.persistence.workflow_states import iter_workflow_states
+from app.persistence.cases.workflow_states import iter_workflow_states
 from app.services.processes.deployed import definition_for
 from app.services.runtime import Runtime
 from app.workflow.coverage import DiagramOutline, outline, trace

@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 from app.domain.bureau.catalogue import Catalogue
 from app.domain.errors import InvalidInput, NotFound
 from app.domain.design.findings import errors_in
-from app.persistence import process_models, process_versions
-from app.persistence.audit import append_event
-from app.persistence.commit_hooks import after_commit
+from app.persistence.processes import models as process_models
+from app.persistence.processes import versions as process_versions
+from app.persistence.audit.chain import append_event
+from app.persistence.engine.commit_hooks import after_commit
 from app.persistence.models import ProcessVersion
 from app.services.actor import Actor
 from app.services.runtime import Runtime

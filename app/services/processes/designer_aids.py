@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from app.domain.cases.status import RESULT_LABELS, STATUS_LABELS, CaseResult, CaseStatus
 from app.domain.errors import InvalidInput
 from app.domain.roles import LANE_ROLES
-from app.persistence import process_versions
+from app.persistence.processes import versions as process_versions
 from app.services.actor import Actor
 from app.services.processes.modeler import READERS
 from app.services.runtime import Runtime

@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 from app.domain.errors import Conflict, InvalidInput
 from app.domain.design.findings import Finding, ModelNotDeployable, Severity, as_dicts
 from app.domain.roles import Role
-from app.persistence import process_models as store
-from app.persistence.users import all_display_names
-from app.persistence import process_versions
-from app.persistence.audit import append_event
+from app.persistence.processes import models as store
+from app.persistence.access.users import all_display_names
+from app.persistence.processes import versions as process_versions
+from app.persistence.audit.chain import append_event
 from app.persistence.models import ProcessModel, ProcessModelRevision, ProcessVersion
 from app.services.actor import Actor
 from app.services.processes import deployed as processes

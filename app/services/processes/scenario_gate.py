@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from app.domain.errors import Conflict, InvalidInput
-from app.persistence import scenario_store as store
-from app.persistence.audit import append_event
-from app.persistence.scenario_models import ScenarioDocument, ScenarioRun
+from app.persistence.audit import scenarios as store
+from app.persistence.audit.chain import append_event
+from app.persistence.tables.scenarios import ScenarioDocument, ScenarioRun
 from app.services.actor import Actor
 from app.services.runtime import Runtime
 

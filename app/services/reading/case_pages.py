@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from app.domain.bureau.catalogue import Catalogue
 from app.domain.errors import NotFound
 from app.domain.cases.kinds import TaskKind, TaskStatus
-from app.persistence import tasks as task_queries
-from app.persistence import users as user_queries
+from app.persistence.cases import tasks as task_queries
+from app.persistence.access import users as user_queries
 from app.persistence.models import Case, ProcessVersion
 from app.services.actor import Actor
 from app.services.processes.deployed import definition_for

@@ -14,7 +14,7 @@ from app.domain.bureau.catalogue import Subject
 from app.domain.cases.kinds import TaskStatus
 from app.domain.roles import Role
 from app.domain.design.rule_decision import RuleDecisionDict
-from app.persistence.cases import get_case
+from app.persistence.cases.rows import get_case
 from app.persistence.models import Case, RuleDecisionRecord, TaskRecord
 from app.services.runtime import Runtime
 

@@ -18,7 +18,7 @@ from app.domain.cases.status import CaseStatus
 from app.domain.timing.clock import BUREAU_ZONE, local_date
 from app.domain.errors import Forbidden, InvalidInput
 from app.domain.roles import Role
-from app.persistence.case_search import CaseFilter, iter_cases, search_cases
+from app.persistence.cases.search import CaseFilter, iter_cases, search_cases
 from app.persistence.models import Case
 from app.services.actor import Actor
 from app.services.reading.inbox import DeadlineBadge, deadline_badge

@@ -16,14 +16,14 @@ from app.domain.timing.clock import local_date
 from app.domain.errors import Forbidden
 from app.domain.cases.kinds import CaseKind, TaskStatus
 from app.domain.roles import Role
-from app.persistence import attachments as attachment_queries
-from app.persistence import tasks as task_queries
-from app.persistence.audit import events_for_case
-from app.persistence.case_items import items_of_case
-from app.persistence.case_records import records_of_case
-from app.persistence.cases import follow_ups, get_case
+from app.persistence.cases import attachments as attachment_queries
+from app.persistence.cases import tasks as task_queries
+from app.persistence.audit.chain import events_for_case
+from app.persistence.cases.items import items_of_case
+from app.persistence.cases.records import records_of_case
+from app.persistence.cases.rows import follow_ups, get_case
 from app.persistence.models import Case
-from app.persistence.users import display_names
+from app.persistence.access.users import display_names
 from app.services.access.visibility import load_visible_case, may_view  # noqa: F401  (used by others through here too)
 from app.services.actor import Actor
 from app.services.intake.attachments import AttachmentView

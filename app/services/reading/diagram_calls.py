@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.errors import NotFound
 from app.persistence.models import Case, ProcessVersion
-from app.persistence.workflow_states import load_state
+from app.persistence.cases.workflow_states import load_state
 from app.services.processes.deployed import definition_for, pinned_versions
 from app.services.runtime import Runtime
 from app.workflow.coverage import trace

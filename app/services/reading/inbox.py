@@ -16,8 +16,8 @@ from app.domain.cases.numbers import case_number
 from app.domain.timing.clock import local_date
 from app.domain.errors import InvalidInput
 from app.domain.timing.working_days import WorkingDayCalendar
-from app.persistence import tasks as task_queries
-from app.persistence.users import display_names
+from app.persistence.cases import tasks as task_queries
+from app.persistence.access.users import display_names
 from app.services.actor import Actor
 from app.services.reading.case_views import TaskView, task_view
 from app.services.runtime import Runtime

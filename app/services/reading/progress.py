@@ -23,9 +23,9 @@ from app.domain.cases.status import CaseResult, CaseStatus
 from app.domain.timing.clock import local_date
 from app.domain.errors import InvalidInput, NotFound
 from app.domain.cases.kinds import CaseKind
-from app.persistence import tasks as task_queries
-from app.persistence.case_items import items_of_case
-from app.persistence.cases import find_case_by_number
+from app.persistence.cases import tasks as task_queries
+from app.persistence.cases.items import items_of_case
+from app.persistence.cases.rows import find_case_by_number
 from app.persistence.models import Case
 from app.services.reading.project_views import project_view
 from app.services.runtime import Runtime

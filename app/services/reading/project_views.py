@@ -26,11 +26,11 @@ from app.domain.bureau.projects import (
     owed_before_conclusion,
 )
 from app.domain.timing.working_days import WorkingDayCalendar
-from app.persistence import tasks as task_queries
-from app.persistence.case_items import items_of_case
+from app.persistence.cases import tasks as task_queries
+from app.persistence.cases.items import items_of_case
 from app.persistence.models import Case, CaseItem, TaskRecord
-from app.persistence.project_models import ProjectStage
-from app.persistence.projects import project_of_case, stages_of_case
+from app.persistence.tables.projects import ProjectStage
+from app.persistence.cases.projects import project_of_case, stages_of_case
 from app.services.casework.parallel_review import DepartmentRef
 from app.services.clock.time_limits import END_OF_WORKING_DAY
 from app.services.processes.deployed import definition_for

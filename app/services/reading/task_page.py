@@ -14,8 +14,8 @@ from app.domain.cases.status import CaseResult, CaseStatus
 from app.domain.timing.clock import local_date
 from app.domain.cases.kinds import TaskStatus
 from app.domain.roles import WINDOW_DEPARTMENT, Role
-from app.persistence import tasks as task_queries
-from app.persistence.cases import get_case
+from app.persistence.cases import tasks as task_queries
+from app.persistence.cases.rows import get_case
 from app.persistence.models import TaskRecord
 from app.services.actor import Actor
 from app.services.casework import common_opinions

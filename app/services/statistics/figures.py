@@ -17,7 +17,7 @@ from app.domain.cases.status import CaseStatus
 from app.domain.bureau.catalogue import Bundle, Catalogue, ItemKind
 from app.domain.timing.clock import local_date
 from app.domain.cases.kinds import CaseKind
-from app.persistence.figure_models import DailyDuration, DailyFigure, MonthlyDuration, MonthlyFigure
+from app.persistence.tables.figures import DailyDuration, DailyFigure, MonthlyDuration, MonthlyFigure
 from app.persistence.models import Case
 from app.services.runtime import Runtime
 from app.services.statistics.period import Period, weeks_of

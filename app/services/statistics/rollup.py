@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from app.domain.timing.clock import BUREAU_ZONE, local_date
 from app.domain.cases.kinds import CaseKind
 from app.domain.timing.working_days import WorkingDayCalendar
-from app.persistence.figure_models import DailyDuration, DailyFigure, MonthlyDuration, MonthlyFigure
+from app.persistence.tables.figures import DailyDuration, DailyFigure, MonthlyDuration, MonthlyFigure
 from app.persistence.models import Case
 from app.services.statistics.case_figures import RESULT_COUNTERS, ConcludedCase, figures_of
 from app.services.statistics.rollup_statements import COUNTERS, FactQueries, fact_queries, row_writes

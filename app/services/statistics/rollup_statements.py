@@ -15,8 +15,8 @@ from sqlalchemy import Date, Integer, String, Table, bindparam, cast, func, sele
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.domain.cases.kinds import CaseKind
-from app.persistence.base import Base
-from app.persistence.figure_models import DailyDuration, DailyFigure, MonthlyDuration, MonthlyFigure
+from app.persistence.engine.base import Base
+from app.persistence.tables.figures import DailyDuration, DailyFigure, MonthlyDuration, MonthlyFigure
 from app.persistence.models import Case, ClockSuspension, SupplementNotice
 
 COUNTERS = ("received", "accepted", "accepted_with_gaps", "returned", "completed", "not_accepted",

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.timing.clock import local_date
 from app.persistence.models import Case, ClockSuspension
-from app.persistence.project_models import ProjectStage
+from app.persistence.tables.projects import ProjectStage
 from app.services.runtime import Runtime
 from app.services.statistics.period import Period
 from app.services.statistics.rollup import day_start

@@ -30,8 +30,8 @@ from app.domain.bureau.catalogue import ItemKind
 from app.domain.timing.clock import local_date
 from app.domain.cases.kinds import CaseKind, TaskKind, TaskStatus
 from app.domain.roles import Role
-from app.persistence.audit import append_event
-from app.persistence.figure_models import DailyFigure, SupervisionAlert, SupervisionRun
+from app.persistence.audit.chain import append_event
+from app.persistence.tables.figures import DailyFigure, SupervisionAlert, SupervisionRun
 from app.persistence.models import Case, TaskRecord
 from app.services.clock.time_limits import working_days_left
 from app.services.runtime import Runtime

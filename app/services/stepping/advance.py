@@ -34,13 +34,13 @@ from app.domain.cases.status import (
 from app.domain.errors import IncidentReport
 from app.domain.cases.kinds import CaseKind
 from app.observability import metrics
-from app.persistence import tasks as task_queries
-from app.persistence.audit import append_event
-from app.persistence.commit_hooks import after_commit
-from app.persistence.case_items import items_of_case
+from app.persistence.cases import tasks as task_queries
+from app.persistence.audit.chain import append_event
+from app.persistence.engine.commit_hooks import after_commit
+from app.persistence.cases.items import items_of_case
 from app.persistence.models import Case, RuleDecisionRecord, TaskRecord
-from app.persistence.row_writes import write_rows
-from app.persistence.workflow_states import StoredState, save_state
+from app.persistence.engine.row_writes import write_rows
+from app.persistence.cases.workflow_states import StoredState, save_state
 from app.services.clock.time_limits import due_moment, resume_clock, suspend_clock
 from app.services.decisions import RecordedDecision
 from app.services.runtime import Runtime

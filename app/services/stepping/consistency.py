@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from app.domain.cases.status import CaseStatus
 from app.domain.cases.kinds import TaskKind
-from app.persistence import tasks as task_queries
-from app.persistence.batches import in_batches
+from app.persistence.cases import tasks as task_queries
+from app.persistence.engine.batches import in_batches
 from app.persistence.models import Case, WorkflowState
 from app.services.processes.deployed import definition_for
 from app.services.runtime import Runtime

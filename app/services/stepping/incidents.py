@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from app.domain.errors import IncidentReport
-from app.persistence.incidents import record_failure
+from app.persistence.background.incidents import record_failure
 
 
 def record_refusal(session: Session, report: IncidentReport, at: datetime) -> None:

@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 from app.domain.cases.status import CaseStatus
 from app.domain.bureau.catalogue import Subject
 from app.domain.cases.kinds import CaseKind
-from app.persistence import process_versions
-from app.persistence.audit import append_event
-from app.persistence.cases import next_case_number
+from app.persistence.processes import versions as process_versions
+from app.persistence.audit.chain import append_event
+from app.persistence.cases.rows import next_case_number
 from app.persistence.models import Case
 from app.services.clock.time_limits import start_clock
 from app.services.processes.deployed import compile_version

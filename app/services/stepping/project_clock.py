@@ -19,8 +19,8 @@ from app.domain.timing.clock import local_date
 from app.domain.cases.kinds import CaseKind
 from app.domain.bureau.projects import STAGE_COUNT
 from app.persistence.models import Case, TaskRecord
-from app.persistence.project_models import ProjectStage
-from app.persistence.projects import stage_of_case
+from app.persistence.tables.projects import ProjectStage
+from app.persistence.cases.projects import stage_of_case
 from app.services.clock.time_limits import due_moment
 from app.services.runtime import Runtime
 from app.services.stepping.advance import StepEffects

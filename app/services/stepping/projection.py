@@ -13,7 +13,7 @@ from app.domain.cases.status import CaseResult, CaseStatus
 from app.domain.bureau.catalogue import Catalogue
 from app.domain.cases.kinds import TaskKind, TaskStatus
 from app.domain.roles import WINDOW_DEPARTMENT, Role, role_for_lane
-from app.persistence import tasks as task_queries
+from app.persistence.cases import tasks as task_queries
 from app.persistence.models import Case, TaskRecord
 from app.services.clock.time_limits import due_moment
 from app.workflow.engine import ReadyTask, WorkflowFailure, WorkflowRun
@@ -37,7 +37,7 @@ def sync_tasks(session: Session, case: Case, run: WorkflowRun, now: datetime, ca
     ``ready_before``: the ids of the workflow tasks that were ready before this step and are
     still projected as ready (the projection mirrors them: every step goes through here), so
     no query is needed; without it the projection is read. The rows returned are not yet in
-    the session: the caller writes them (:func:`~app.persistence.row_writes.write_rows`).
+    the session: the caller writes them (:func:`~app.persistence.engine.row_writes.write_rows`).
     """
     ready = {t.id: t for t in run.ready_tasks()}
     if ready_before is None:

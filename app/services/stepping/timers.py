@@ -12,10 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.cases.status import CaseResult, CaseStatus
-from app.persistence.audit import append_event
-from app.persistence.cases import get_case
+from app.persistence.audit.chain import append_event
+from app.persistence.cases.rows import get_case
 from app.persistence.models import WorkflowState
-from app.persistence.workflow_states import load_state
+from app.persistence.cases.workflow_states import load_state
 from app.services.processes.deployed import definition_for
 from app.services.runtime import Runtime
 from app.services.statistics.rollup import figure_mark, refresh_case

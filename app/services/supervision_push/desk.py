@@ -19,16 +19,16 @@ from app.domain.timing.clock import local_date
 from app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.domain.roles import Role
 from app.domain.licences.supervision_push import DeliveryState, EventType, FindingAction, FindingState
-from app.persistence.audit import append_event
+from app.persistence.audit.chain import append_event
 from app.persistence.models import Case
-from app.persistence.push_models import (
+from app.persistence.tables.push import (
     DeliveryAttempt,
     SupervisionDelivery,
     SupervisionEndpoint,
     SupervisionEvent,
     SupervisionFinding,
 )
-from app.persistence.push_queue import redeliver as queue_redeliver
+from app.persistence.background.push_queue import redeliver as queue_redeliver
 from app.services.actor import Actor
 from app.services.runtime import Runtime
 

@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 
 from app.domain.errors import InvalidInput, NotFound
 from app.domain.roles import WINDOW_DEPARTMENT, Role
-from app.persistence.audit import append_event
-from app.persistence.push_models import SupervisionEndpoint
-from app.persistence.push_queue import wake_department
+from app.persistence.audit.chain import append_event
+from app.persistence.tables.push import SupervisionEndpoint
+from app.persistence.background.push_queue import wake_department
 from app.services.actor import Actor
 from app.services.runtime import Runtime
 

@@ -22,11 +22,11 @@ from app.domain.licences.certificates import CertificateStatus, DocumentKind
 from app.domain.timing.clock import local_date
 from app.domain.errors import NotFound
 from app.domain.licences.supervision_push import EventType
-from app.persistence.certificate_models import Certificate, LicenceApplication
-from app.persistence.commit_hooks import after_commit
+from app.persistence.tables.certificates import Certificate, LicenceApplication
+from app.persistence.engine.commit_hooks import after_commit
 from app.persistence.models import Case, TaskRecord
-from app.persistence.push_models import SupervisionEndpoint, SupervisionEvent, SupervisionFinding
-from app.persistence.push_queue import add_event
+from app.persistence.tables.push import SupervisionEndpoint, SupervisionEvent, SupervisionFinding
+from app.persistence.background.push_queue import add_event
 from app.services.runtime import Runtime
 
 log = logging.getLogger(__name__)

@@ -22,12 +22,12 @@ from app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.domain.cases.kinds import CaseKind
 from app.domain.roles import Role
 from app.domain.licences.supervision_push import FindingAction, FindingState
-from app.persistence.audit import append_event
-from app.persistence.cases import get_case
-from app.persistence.certificate_models import Certificate, LicenceApplication
+from app.persistence.audit.chain import append_event
+from app.persistence.cases.rows import get_case
+from app.persistence.tables.certificates import Certificate, LicenceApplication
 from app.persistence.models import Case
-from app.persistence.push_findings import finding_of_case, open_finding_case
-from app.persistence.push_models import SupervisionFinding
+from app.persistence.background.push_findings import finding_of_case, open_finding_case
+from app.persistence.tables.push import SupervisionFinding
 from app.services.actor import Actor
 from app.services.certificates.registry import effective_status
 from app.services.runtime import Runtime

@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 from app.domain.timing.clock import BUREAU_ZONE
 from app.domain.errors import InvalidInput
 from app.scenarios import report as scenario_files
-from app.persistence import scenario_store
+from app.persistence.audit import scenarios as scenario_store
 from app.scenarios.run_report import coverage_of, summary_of
 from app.scenarios.views import library_coverage, run_view
 from app.services.audit import trail as audit_trail

@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, Response, after_this_request, current_app, request
 
 from app.domain.errors import InvalidInput, NotFound
-from app.persistence import process_models as model_store
+from app.persistence.processes import models as model_store
 from app.scenarios import library, runs
 from app.scenarios.checking import check_text
 from app.scenarios.completion import editor_catalogue

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Blueprint, render_template, request
 
-from app.persistence import scenario_store
+from app.persistence.audit import scenarios as scenario_store
 from app.scenarios import library, runs
 from app.scenarios.catalogue import load_catalogue
 from app.scenarios.completion import chinese_sentence

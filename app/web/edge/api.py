@@ -5,7 +5,7 @@ A handler is ``(call, **url_args) -> (body, status)``. Around it: the caller (au
 read-only on every write route), the ``Idempotency-Key`` replay, one unit of work (retried when
 the database is busy), the JSON answer, and every refusal as JSON with a Chinese message and a
 machine code. A request with an ``Idempotency-Key`` first takes the key
-(``app/persistence/idempotency.py``): a retry sent while the first request runs waits for its
+(``app/persistence/access/idempotency.py``): a retry sent while the first request runs waits for its
 answer and replays it; after ``idempotency_wait_seconds`` it gets 409 ``request_in_progress``
 with ``Retry-After``.
 """
@@ -21,7 +21,7 @@ from flask import Response, g, request
 from sqlalchemy.orm import Session
 
 from app.domain.errors import Conflict, InvalidInput, NotAuthenticated, OneSealError
-from app.persistence.idempotency import find_answer, hold_key, store_answer
+from app.persistence.access.idempotency import find_answer, hold_key, store_answer
 from app.services.access.auth import actor_for_token
 from app.services.actor import Actor
 from app.services.runtime import Runtime

@@ -6,8 +6,8 @@ from datetime import timedelta
 from typing import Protocol
 
 from app.domain.timing.clock import Clock
-from app.persistence.db import Database
-from app.persistence.failed_attempts import count_since, record_failure
+from app.persistence.engine.db import Database
+from app.persistence.access.failed_attempts import count_since, record_failure
 
 #: a client is known by at most this many characters of its address (the column's width)
 KEY_LENGTH = 64

@@ -154,8 +154,8 @@ def deploy(call: Call, model_id: int, version: int) -> tuple[Any, int]:
 
 
 def _gate_view(call: Call, model_id: int, version: int) -> dict[str, Any]:
-    from app.persistence import process_models as model_store
-    from app.persistence import scenario_store
+    from app.persistence.processes import models as model_store
+    from app.persistence.audit import scenarios as scenario_store
     from app.scenarios.views import run_view
     from app.services.processes.scenario_gate import gate_state
 

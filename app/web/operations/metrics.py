@@ -21,7 +21,7 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily
 
 from app.observability import metrics
-from app.persistence.monitoring import open_incidents_by_kind, outbox_backlog, push_backlog
+from app.persistence.background.monitoring import open_incidents_by_kind, outbox_backlog, push_backlog
 from app.web.edge.units import ext
 
 log = logging.getLogger(__name__)

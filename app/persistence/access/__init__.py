@@ -1,0 +1,1 @@
+"""Queries about who acts: users, browser sessions, failed attempts, idempotency keys."""

@@ -1,0 +1,213 @@
+"""The audit trail: append (in the caller's transaction) and verify the hash chain.
+
+Each event carries the id of the request (or job) that wrote it (``request_id``, read from
+:mod:`app.observability.context`), so an event leads to that request's log lines and back.
+The id is inside the hash: like every other field of an event it cannot be changed unseen,
+and an investigation that follows it from a log line to the trail can rely on it. It enters
+the hashed payload only when present (key ``request``), so events of earlier releases and
+events written outside a request hash exactly as before and the chain stays one chain.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, select, text
+from sqlalchemy.orm import Session
+
+from app.observability.context import MAX_LENGTH as REQUEST_ID_LENGTH
+from app.observability.context import current_request_id
+from app.persistence.engine.batches import in_batches
+from app.persistence.models import AuditEvent
+
+GENESIS = "0" * 64
+
+
+def _canonical(event_fields: dict[str, Any]) -> bytes:
+    return json.dumps(event_fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                      default=str).encode("utf-8")
+
+
+def event_hash(prev_hash: str, occurred_at: datetime, actor: str, action: str,
+               case_id: int | None, element_id: str | None, before: dict[str, Any],
+               after: dict[str, Any], request_id: str | None = None) -> str:
+    payload: dict[str, Any] = {
+        "prev": prev_hash, "at": occurred_at.isoformat(timespec="microseconds"), "actor": actor,
+        "action": action, "case": case_id, "element": element_id, "before": before, "after": after,
+    }
+    if request_id is not None:
+        payload["request"] = request_id
+    return hashlib.sha256(_canonical(payload)).hexdigest()
+
+
+def lock_chain(session: Session) -> None:
+    """Serialize appends so two transactions never chain onto the same predecessor.
+
+    Taken by :func:`append_event`; a caller that reads the trail to decide whether to append
+    (record a change only once) takes it first, so the read and the append are one step.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(7422001)"))
+    # SQLite writers already hold the database write lock (BEGIN IMMEDIATE).
+
+
+#: session.info key: (transaction, hash of the last event this transaction appended)
+_TIP = "oneseal_audit_chain_tip"
+
+#: one prepared statement for every append: the ORM's unit of work adds nothing to an insert-only row
+_TABLE = AuditEvent.metadata.tables[AuditEvent.__tablename__]  # the Table (``__table__`` is typed FromClause)
+_INSERT = _TABLE.insert()
+#: the stored tip: the hash of the last event
+_TIP_SELECT = select(_TABLE.c.hash).order_by(_TABLE.c.id.desc()).limit(1)
+
+
+@dataclass(frozen=True)
+class AppendedEvent:
+    """An event just written, as stored (``id`` is its place in the trail)."""
+
+    id: int
+    occurred_at: datetime
+    actor: str
+    action: str
+    case_id: int | None
+    element_id: str | None
+    before: dict[str, Any]
+    after: dict[str, Any]
+    prev_hash: str
+    hash: str
+    request_id: str | None = None
+
+
+def _chain_tip(session: Session) -> str:
+    """The hash the next event chains onto.
+
+    Within one transaction it is the event this transaction appended last, kept in memory: the
+    chain lock is held since that append, so no other writer can have moved the tip. The first
+    append of a transaction takes the lock and reads the stored tip, unless the transaction's
+    first statement already read it (:func:`known_chain_tip`).
+    """
+    transaction = session.get_transaction()
+    cached = session.info.get(_TIP)
+    if cached is not None and cached[0] is transaction:
+        return cached[1]
+    lock_chain(session)
+    return session.connection().scalar(_TIP_SELECT) or GENESIS
+
+
+def chain_tip_query() -> Any:
+    """The stored tip as a scalar subquery, for a query that reads it along with other rows."""
+    return _TIP_SELECT.scalar_subquery()
+
+
+def known_chain_tip(session: Session, tip: str | None) -> None:
+    """Record the tip read by this transaction's first statement, sparing the append a query.
+
+    Only where that read already holds the chain lock: a SQLite writer holds the database
+    lock from ``BEGIN IMMEDIATE`` on, so nobody can append between the read and the append.
+    On PostgreSQL the lock is taken at the first append, and the tip is read after it.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.info[_TIP] = (session.get_transaction(), tip or GENESIS)
+
+
+def append_event(session: Session, *, occurred_at: datetime, actor: str, action: str,
+                 case_id: int | None = None, element_id: str | None = None,
+                 before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> AppendedEvent:
+    """Write an event in the caller's transaction: it commits (or not) with the change it records.
+
+    The row is inserted at once, in call order, so the trail's ids follow the chain.
+    """
+    prev = _chain_tip(session)
+    # stored as JSON reads back: what verification recomputes the hash from
+    before = json.loads(_canonical(before or {}))
+    after = json.loads(_canonical(after or {}))
+    occurred_at = occurred_at.astimezone(UTC)
+    request_id = current_request_id()
+    if request_id is not None:
+        request_id = request_id[:REQUEST_ID_LENGTH]
+    digest = event_hash(prev, occurred_at, actor, action, case_id, element_id, before, after, request_id)
+    row = {"occurred_at": occurred_at, "actor": actor, "action": action, "case_id": case_id,
+           "element_id": element_id, "before": before, "after": after, "prev_hash": prev, "hash": digest,
+           "request_id": request_id}
+    key = session.connection().execute(_INSERT, row).inserted_primary_key
+    if key is None:  # never for a one-row insert into a table with an integer key
+        raise RuntimeError("audit event written without an id")
+    session.info[_TIP] = (session.get_transaction(), digest)
+    return AppendedEvent(key[0], occurred_at, actor, action, case_id, element_id, before, after, prev, digest,
+                         request_id)
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    """The first event at which the chain stops holding, and what was done there."""
+
+    event_id: int
+    #: ``altered`` | ``removed`` | ``inserted`` | ``reordered``
+    kind: str
+    reason: str
+
+
+def verify_chain(session: Session, batch: int = 2_000) -> tuple[int, ChainBreak | None]:
+    """Recompute the chain; return (events checked, first break or None).
+
+    Each event must hash to its stored hash (else it was edited: ``altered``) and must name
+    the hash of the event stored before it. When it names another hash, that hash tells what
+    happened: the hash of a later event (``reordered``), of an earlier event (the events in
+    between were ``inserted``), or of no stored event (its predecessor was ``removed``).
+    """
+    previous: AuditEvent | None = None
+    checked = 0
+    for event in _iter_events(session, batch):
+        recomputed = event_hash(event.prev_hash, event.occurred_at, event.actor, event.action,
+                                event.case_id, event.element_id, event.before, event.after, event.request_id)
+        if recomputed != event.hash:
+            return checked, ChainBreak(event.id, "altered",
+                                       "事件内容与其哈希不符：该事件被篡改（内容被修改，或系统外伪造）")
+        if event.prev_hash != (previous.hash if previous else GENESIS):
+            return checked, _diagnose(session, event, previous)
+        previous = event
+        checked += 1
+    return checked, None
+
+
+def _diagnose(session: Session, event: AuditEvent, previous: AuditEvent | None) -> ChainBreak:
+    """``event`` does not follow ``previous``: find what its recorded predecessor became."""
+    after = f"#{previous.id}" if previous else "链首"
+    if event.prev_hash == GENESIS:  # it claims to open the chain: whatever precedes it was inserted
+        first = session.scalar(select(func.min(AuditEvent.id))) or event.id  # the event itself at least
+        return ChainBreak(first, "inserted", f"该事件是插入的：#{event.id} 原本是链首，其前的事件不属于原链")
+    named_id = session.scalar(select(AuditEvent.id).where(AuditEvent.hash == event.prev_hash))
+    if named_id is None:
+        return ChainBreak(event.id, "removed",
+                          f"前一事件缺失：{after}与本事件之间的事件被删除（或{after}被改动后重算了哈希）")
+    if named_id > event.id:
+        return ChainBreak(event.id, "reordered", f"顺序被调换：本事件原本紧接在 #{named_id} 之后")
+    first_inserted = session.scalar(select(func.min(AuditEvent.id)).where(AuditEvent.id > named_id)) or event.id
+    return ChainBreak(first_inserted, "inserted",
+                      f"该事件是插入的：#{event.id} 原本紧接在 #{named_id} 之后，其间的事件不属于原链"
+                      f"（也可能是 #{event.id} 被伪造成接在 #{named_id} 之后）")
+
+
+def _iter_events(session: Session, batch: int) -> Iterator[AuditEvent]:
+    return (row[0] for row in in_batches(session, select(AuditEvent), AuditEvent.id, batch))
+
+
+def stored_hash(session: Session, event_id: int) -> str | None:
+    """The hash stored for one event (to check an anchor recorded outside the system)."""
+    return session.scalar(select(AuditEvent.hash).where(AuditEvent.id == event_id))
+
+
+def chain_head(session: Session) -> AuditEvent | None:
+    """The last event: its id and hash are the anchor to write down outside the system."""
+    return session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
+
+
+_EVENTS_OF_CASE = select(AuditEvent).where(AuditEvent.case_id == bindparam("b_case")).order_by(AuditEvent.id)
+
+
+def events_for_case(session: Session, case_id: int) -> list[AuditEvent]:
+    return list(session.scalars(_EVENTS_OF_CASE, {"b_case": case_id}))

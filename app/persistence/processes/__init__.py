@@ -1,0 +1,1 @@
+"""Process models, their revisions and deployed versions."""

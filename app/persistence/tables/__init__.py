@@ -1,0 +1,1 @@
+"""Tables by subject (access, attachments, certificates, figures, opinions, projects, the push, scenarios, processes); the case's own tables and the hub that re-exports every table are in app/persistence/models.py."""
