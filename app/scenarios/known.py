@@ -9,7 +9,7 @@ from app.persistence.processes import versions as process_versions
 from app.scenarios.checking import KnownNames
 from app.services.demo import demo_users
 from app.services.runtime import Runtime
-from app.workflow.coverage import DiagramOutline, outline
+from app.workflow.checking.coverage import DiagramOutline, outline
 
 #: content hash → the diagram's outline (deployed versions never change)
 _OUTLINES: dict[str, DiagramOutline] = {}

@@ -42,7 +42,7 @@ from app.services.processes import deployed
 from app.services.runtime import Runtime
 from app.workflow.definitions import ProcessDefinition
 from app.workflow.engine import WorkflowEngine
-from app.workflow.expressions import PARSE_LOCK
+from app.workflow.expressions.evaluator import PARSE_LOCK
 
 #: the scenario's clock at the start: Monday 2 March 2026, 09:30 Beijing time; one second per reading
 SANDBOX_START = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)

@@ -19,7 +19,7 @@ from app.domain.errors import Unavailable
 from app.domain.design.rule_decision import RuleDecision
 from app.rules_engine import RulesEngine
 from app.workflow.engine import current_element
-from app.workflow.expressions import RestrictedEvaluator
+from app.workflow.expressions.evaluator import RestrictedEvaluator
 
 
 @dataclass(frozen=True)

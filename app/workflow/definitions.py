@@ -20,9 +20,9 @@ from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from app.domain.errors import InvalidInput
-from app.workflow.expressions import ExpressionError, RestrictedEvaluator
-from app.workflow.parser_messages import in_chinese
-from app.workflow.safe_xml import XmlLimits, parse_untrusted
+from app.workflow.expressions.evaluator import ExpressionError, RestrictedEvaluator
+from app.workflow.checking.parser_messages import in_chinese
+from app.workflow.checking.safe_xml import XmlLimits, parse_untrusted
 from app.workflow.task_metadata import (
     CASE_RESULTS,
     HumanTaskSpec,

@@ -27,8 +27,8 @@ from SpiffWorkflow.util.task import TaskState
 
 from app.domain.errors import Conflict, InvalidInput, OneSealError
 from app.workflow.definitions import ProcessDefinition
-from app.workflow.expression_limits import LimitExceeded, step_budget
-from app.workflow.expressions import ExpressionError, RestrictedEvaluator
+from app.workflow.expressions.limits import LimitExceeded, step_budget
+from app.workflow.expressions.evaluator import ExpressionError, RestrictedEvaluator
 from app.workflow.instance_cache import CacheKey, InstanceCache
 from app.workflow.serializer import StateSerializer
 from app.workflow.task_metadata import HumanTaskSpec

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from lxml import etree
 
 from app.cli import main
-from app.workflow.safe_xml import parse_untrusted
+from app.workflow.checking.safe_xml import parse_untrusted
 from tests.support.model_samples import MIWG
 
 MODELS = sorted(MIWG.glob("*.bpmn"))

@@ -5,8 +5,8 @@ import tracemalloc
 
 import pytest
 
-from app.workflow import expression_limits
-from app.workflow.expression_limits import (
+from app.workflow.expressions import limits as expression_limits
+from app.workflow.expressions.limits import (
     MAX_COST,
     MAX_STEP_COST,
     MAX_STR_LEN,
@@ -14,7 +14,7 @@ from app.workflow.expression_limits import (
     LimitExceeded,
     step_budget,
 )
-from app.workflow.expressions import ExpressionError, RestrictedEvaluator
+from app.workflow.expressions.evaluator import ExpressionError, RestrictedEvaluator
 from tests.support.hostile_expressions import CASE_DATA, HOSTILE, Hostile
 
 ISSUE_13 = ["burn = len(sum([[1]*1700]*1700, []))", "burn = len(str([['x'*99999]*9999]))",
@@ -180,8 +180,8 @@ def test_a_constant_part_is_refused_even_behind_data_or_in_a_branch_not_taken():
 
 
 def test_the_constant_parts_of_one_uploaded_document_share_one_budget():
-    from app.workflow.model_checks import expression_findings
-    from app.workflow.safe_xml import parse_untrusted
+    from app.workflow.checking.model_checks import expression_findings
+    from app.workflow.checking.safe_xml import parse_untrusted
     from tests.support.model_samples import document, process
 
     # each within one evaluation's budget, not twenty of them (distinct texts: a text once checked is kept)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.workflow.expressions import ExpressionError, RestrictedEvaluator
+from app.workflow.expressions.evaluator import ExpressionError, RestrictedEvaluator
 
 ESCAPES = [
     "__import__('os').system('id')",

@@ -1,7 +1,7 @@
 """Differences between two versions of a model, element by element."""
 from __future__ import annotations
 
-from app.workflow.model_diff import diff_models
+from app.workflow.checking.model_diff import diff_models
 from tests.support.model_samples import linear, shipped
 
 

@@ -8,10 +8,10 @@ from app.config import ROOT
 from app.domain.errors import TooLarge
 from app.domain.design.findings import ModelRefused, ModelTooLarge, Severity
 from app.services.decisions import build_evaluator
-from app.workflow import model_checks
+from app.workflow.checking import model_checks
 from app.workflow.definitions import DefinitionCatalogue, Document, called_process_ids
-from app.workflow.safe_xml import XmlLimits, parse_untrusted
-from app.workflow.validation import CalledProcesses, ValidationContext, validate_model
+from app.workflow.checking.safe_xml import XmlLimits, parse_untrusted
+from app.workflow.checking.validation import CalledProcesses, ValidationContext, validate_model
 from tests.support.model_samples import (
     LINEAR,
     calling,

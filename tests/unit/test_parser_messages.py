@@ -1,7 +1,7 @@
 """The parser's and the schema validator's English messages reach designers in Chinese."""
 import pytest
 
-from app.workflow.parser_messages import in_chinese
+from app.workflow.checking.parser_messages import in_chinese
 from tests.support.model_samples import linear
 
 

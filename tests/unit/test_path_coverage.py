@@ -14,10 +14,10 @@ from app.services.decisions import build_evaluator
 from app.services.intake.application import Application
 from app.services.intake.registration import register_case
 from app.services.processes.coverage import CoverageReport, ProcessCoverage, collect
-from app.workflow.coverage import Trace, outline, trace
+from app.workflow.checking.coverage import Trace, outline, trace
 from app.workflow.definitions import DefinitionCatalogue, Document
 from app.workflow.engine import WorkflowEngine
-from app.workflow.safe_xml import UnsafeXml
+from app.workflow.checking.safe_xml import UnsafeXml
 
 ROOT = Path(__file__).resolve().parents[2]
 DIAGRAMS = Path(__file__).parent / "diagrams"

@@ -8,7 +8,7 @@ import pytest
 from app.domain.errors import InvalidInput, TooLarge
 from app.services.decisions import build_evaluator
 from app.workflow.definitions import DefinitionCatalogue, DefinitionError, Document
-from app.workflow.safe_xml import XmlLimits, parse_untrusted
+from app.workflow.checking.safe_xml import XmlLimits, parse_untrusted
 
 STANDARD = Path(__file__).resolve().parents[2] / "processes" / "standard_promised.bpmn"
 #: the process the standard flow calls, compiled with it as on deployment

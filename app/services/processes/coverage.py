@@ -20,7 +20,7 @@ from app.persistence.models import ProcessVersion
 from app.persistence.cases.workflow_states import iter_workflow_states
 from app.services.processes.deployed import definition_for
 from app.services.runtime import Runtime
-from app.workflow.coverage import DiagramOutline, outline, trace
+from app.workflow.checking.coverage import DiagramOutline, outline, trace
 from app.workflow.engine import SavedState
 
 #: content hash → outline; diagrams are immutable once deployed, so entries never go stale

@@ -25,7 +25,7 @@ from app.persistence.engine.commit_hooks import after_commit
 from app.persistence.models import ProcessVersion
 from app.services.actor import Actor
 from app.services.runtime import Runtime
-from app.workflow import model_checks
+from app.workflow.checking import model_checks
 from app.workflow.definitions import (
     DefinitionError,
     Document,
@@ -33,7 +33,7 @@ from app.workflow.definitions import (
     called_process_ids,
     element_names,
 )
-from app.workflow.safe_xml import parse_untrusted
+from app.workflow.checking.safe_xml import parse_untrusted
 
 MAX_CALL_DEPTH = 8
 

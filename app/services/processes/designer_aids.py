@@ -15,7 +15,7 @@ from app.persistence.processes import versions as process_versions
 from app.services.actor import Actor
 from app.services.processes.modeler import READERS
 from app.services.runtime import Runtime
-from app.workflow.expression_limits import ExpressionError, step_budget
+from app.workflow.expressions.limits import ExpressionError, step_budget
 from app.workflow.task_metadata import CASE_RESULTS, CERTIFICATE_ACTIONS, STAGES, SUSPENSION_REASONS
 
 #: the longest expression the panel checks (a condition is one line; a script is not checked here)

@@ -22,8 +22,8 @@ from app.workflow.definitions import (
     Document,
     called_process_ids,
 )
-from app.workflow.safe_xml import parse_untrusted
-from app.workflow.validation import CalledProcesses, ValidationContext, validate_model
+from app.workflow.checking.safe_xml import parse_untrusted
+from app.workflow.checking.validation import CalledProcesses, ValidationContext, validate_model
 
 
 @dataclass(frozen=True)

@@ -30,8 +30,8 @@ from app.services.processes import deployed as processes
 from app.services.processes import scenario_gate
 from app.services.runtime import Runtime
 from app.workflow.definitions import BPMN_NS, DefinitionError
-from app.workflow.model_diff import ModelDiff, diff_models
-from app.workflow.validation import (
+from app.workflow.checking.model_diff import ModelDiff, diff_models
+from app.workflow.checking.validation import (
     CalledProcesses,
     ModelValidation,
     ValidationContext,

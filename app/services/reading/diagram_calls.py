@@ -26,10 +26,10 @@ from app.persistence.models import Case, ProcessVersion
 from app.persistence.cases.workflow_states import load_state
 from app.services.processes.deployed import definition_for, pinned_versions
 from app.services.runtime import Runtime
-from app.workflow.coverage import trace
+from app.workflow.checking.coverage import trace
 from app.workflow.definitions import BPMN_NS
 from app.workflow.engine import SavedState
-from app.workflow.safe_xml import parse_untrusted
+from app.workflow.checking.safe_xml import parse_untrusted
 
 MAX_DEPTH = 8
 

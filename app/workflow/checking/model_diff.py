@@ -19,7 +19,7 @@ from typing import Any
 
 from lxml import etree
 
-from app.workflow.safe_xml import parse_untrusted
+from app.workflow.checking.safe_xml import parse_untrusted
 
 DI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 #: attributes of a shape that say nothing about where it is

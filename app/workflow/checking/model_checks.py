@@ -2,7 +2,7 @@
 
 Every function takes the parsed (safe) document and returns a list of
 :class:`~app.domain.design.findings.Finding`; none raises on a bad model. The order in which the
-pipeline runs them lives in :mod:`app.workflow.validation`.
+pipeline runs them lives in :mod:`app.workflow.checking.validation`.
 """
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from app.domain.bureau.catalogue import Catalogue
 from app.domain.design.findings import Finding, Severity
 from app.domain.roles import LANE_ROLES, role_for_lane
 from app.workflow.definitions import BPMN_NS, ProcessDefinition, collect_expressions
-from app.workflow.expression_limits import step_budget
-from app.workflow.expressions import ExpressionError, RestrictedEvaluator
-from app.workflow.parser_messages import in_chinese
+from app.workflow.expressions.limits import step_budget
+from app.workflow.expressions.evaluator import ExpressionError, RestrictedEvaluator
+from app.workflow.checking.parser_messages import in_chinese
 
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 #: A diverging parallel or inclusive gateway may have at most this many explicit branches;

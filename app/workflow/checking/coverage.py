@@ -30,7 +30,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from app.workflow.definitions import BPMN_NS, ProcessDefinition
 from app.workflow.engine import SavedState
-from app.workflow.safe_xml import parse_untrusted
+from app.workflow.checking.safe_xml import parse_untrusted
 from app.workflow.serializer import StateSerializer
 
 ACTIVITIES = frozenset({

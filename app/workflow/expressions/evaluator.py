@@ -2,7 +2,7 @@
 
 Designer text never reaches ``eval`` or ``exec``. It is parsed with :mod:`ast`, checked
 against an allow-list of node types, and interpreted node by node
-(:mod:`app.workflow.expression_interpreter`):
+(:mod:`app.workflow.expressions.interpreter`):
 
 * expressions: literals, names (never starting with ``_``), ``and``/``or``/``not``,
   comparisons, arithmetic (no ``**`` or shifts), conditional expressions, list/tuple/dict
@@ -12,7 +12,7 @@ against an allow-list of node types, and interpreted node by node
 There is no attribute access, no lambda, no comprehension, no loop and no import, so the
 known sandbox escapes (``().__class__.__base__.__subclasses__()``, ``__import__``,
 ``open``) cannot even be written. Each evaluation runs under a budget
-(:mod:`app.workflow.expression_limits`): its work is counted and every value is sized
+(:mod:`app.workflow.expressions.limits`): its work is counted and every value is sized
 before it is built, so a hostile text is stopped within milliseconds and a few megabytes.
 At upload, :meth:`RestrictedEvaluator.check_constant_parts` computes what does not depend
 on data under the same budget, so a constant that would exceed a limit is refused there.
@@ -25,10 +25,10 @@ from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
-from app.workflow.expression_builtins import BUILTIN_FUNCTIONS, OPERATORS
-from app.workflow.expression_interpreter import UNKNOWN, Interpreter
-from app.workflow.expression_interpreter import reject as _reject
-from app.workflow.expression_limits import Budget, ExpressionError, LimitExceeded
+from app.workflow.expressions.builtins import BUILTIN_FUNCTIONS, OPERATORS
+from app.workflow.expressions.interpreter import UNKNOWN, Interpreter
+from app.workflow.expressions.interpreter import reject as _reject
+from app.workflow.expressions.limits import Budget, ExpressionError, LimitExceeded
 
 __all__ = ["ExpressionError", "LimitExceeded", "RestrictedEvaluator"]
 
@@ -137,7 +137,7 @@ def _compile(source: str, mode: str, functions: frozenset[str]) -> ast.AST:
 class RestrictedEvaluator:
     """Evaluates designer expressions and runs designer scripts under the allow-list and a budget.
 
-    ``functions`` extends the built-ins (:data:`~app.workflow.expression_builtins.BUILTIN_FUNCTIONS`)
+    ``functions`` extends the built-ins (:data:`~app.workflow.expressions.builtins.BUILTIN_FUNCTIONS`)
     with named services the application offers to diagrams (for example a rules decision);
     they must be pure functions of their arguments, and are charged for the size of those.
     """

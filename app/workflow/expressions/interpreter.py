@@ -2,7 +2,7 @@
 
 At run time every node costs a unit, and its value is checked against the limits as soon as it
 exists (the operations that could build something too large size it before, see
-:mod:`app.workflow.expression_builtins`). Statically (``static=True``), names the text did not
+:mod:`app.workflow.expressions.builtins`). Statically (``static=True``), names the text did not
 assign itself are unknown: whatever depends on them is not computed, everything else is, under
 the same budget, so a constant ``"x" * 99999 * 99999`` is refused at upload. Designer functions
 are never called statically; failures other than a limit are left for run time.
@@ -14,14 +14,14 @@ import operator
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from app.workflow.expression_builtins import (
+from app.workflow.expressions.builtins import (
     BUILTIN_FUNCTIONS,
     binary,
     check_known_arguments,
     check_template,
     compare,
 )
-from app.workflow.expression_limits import (
+from app.workflow.expressions.limits import (
     MAX_VALUE_SIZE,
     Budget,
     ExpressionError,

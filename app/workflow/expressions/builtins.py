@@ -1,6 +1,6 @@
 """The functions and the ``%`` formatting a designer may use, each sized and charged before it runs.
 
-Every guarded built-in takes the evaluation's :class:`~app.workflow.expression_limits.Budget`
+Every guarded built-in takes the evaluation's :class:`~app.workflow.expressions.limits.Budget`
 first. ``sum`` adds numbers only (adding lists or texts is quadratic: write ``a + b``);
 ``str`` and ``%`` know the size of what they would print before printing it; ``round`` takes
 at most :data:`MAX_ROUND_DIGITS` digits; ``sorted``, ``min``, ``max``, ``any`` and ``all``
@@ -14,7 +14,7 @@ import operator
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from app.workflow.expression_limits import (
+from app.workflow.expressions.limits import (
     MAX_COLLECTION_LEN,
     MAX_STR_LEN,
     MAX_VALUE_SIZE,

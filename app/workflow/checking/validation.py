@@ -30,7 +30,7 @@ from app.domain.design.findings import (
     Severity,
     errors_in,
 )
-from app.workflow import model_checks
+from app.workflow.checking import model_checks
 from app.workflow.definitions import (
     BPMN_NS,
     Document,
@@ -38,8 +38,8 @@ from app.workflow.definitions import (
     called_process_ids,
     element_names,
 )
-from app.workflow.expressions import RestrictedEvaluator
-from app.workflow.safe_xml import DEFAULT_LIMITS, XmlLimits, parse_untrusted
+from app.workflow.expressions.evaluator import RestrictedEvaluator
+from app.workflow.checking.safe_xml import DEFAULT_LIMITS, XmlLimits, parse_untrusted
 
 log = logging.getLogger(__name__)
 _SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
