@@ -112,7 +112,7 @@ def beat() -> None:
 @click.option("--demo", is_flag=True, help="载入演示用户和演示办件（切勿用于生产库）")
 def init_db(demo: bool) -> None:
     from app.persistence.engine.db import Database
-    from app.scenarios.library import import_baseline
+    from app.scenarios.workshop.library import import_baseline
     from app.services.actor import SYSTEM
     from app.services.audit.rules_changes import record_rules_versions
     from app.services.demo import load_demo

@@ -29,9 +29,9 @@ from app.config import Settings
 from app.domain.timing.clock import FixedClock
 from app.persistence.audit import scenarios as scenario_store
 from app.persistence.engine.db import Database
-from app.scenarios.library import create_document, import_baseline
-from app.scenarios.runs import execute_run, start_run
-from app.scenarios.sandbox import SandboxFactory
+from app.scenarios.workshop.library import create_document, import_baseline
+from app.scenarios.workshop.runs import execute_run, start_run
+from app.scenarios.running.sandbox import SandboxFactory
 from app.services.actor import SYSTEM
 from app.services.demo import load_demo
 from app.services.processes.modeler import deploy_shipped

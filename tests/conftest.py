@@ -19,7 +19,7 @@ from app.config import Settings
 from app.domain.timing.clock import FixedClock
 from app.persistence.engine.db import Database
 from app.persistence.models import Base
-from app.scenarios.recorder import ScenarioRecorder
+from app.scenarios.running.recorder import ScenarioRecorder
 from tests.support.api import PASSWORD, ApiClient
 from tests.support.base_rows import START, STEP, BaseRows, restore, seed, suite_settings
 from tests.support.database import BASE_URL, ON_POSTGRES

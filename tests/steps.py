@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from app.scenarios.registry import GIVEN, INITIAL, THEN, WHEN
-from app.scenarios.services import ScenarioServices
+from app.scenarios.language.registry import GIVEN, INITIAL, THEN, WHEN
+from app.scenarios.running.services import ScenarioServices
 from app.scenarios.vocabulary import steps
 
 BINDERS = {GIVEN: given, WHEN: when, THEN: then}

@@ -76,7 +76,7 @@ class Runner:
         """The scenario sandboxes of this worker process (templates kept between runs)."""
         with self._lock:
             if self._sandboxes is None or self._sandbox_pid != os.getpid():
-                from app.scenarios.sandbox import SandboxFactory
+                from app.scenarios.running.sandbox import SandboxFactory
 
                 ctx = self._context or self._make_context()
                 self._context = ctx
@@ -184,7 +184,7 @@ class Runner:
         def scenario_run(run_id: int) -> None:
             """Run an auditor's scenario run: ``execute_run`` claims it by compare-and-set, so a
             message delivered twice runs it once; its own failures it records on the run."""
-            from app.scenarios.runs import execute_run
+            from app.scenarios.workshop.runs import execute_run
 
             execute_run(self.ctx.db, self.ctx.runtime, self.sandboxes, run_id)
 

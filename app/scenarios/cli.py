@@ -11,7 +11,7 @@ from app.config import Settings
 from app.domain.errors import OneSealError
 
 if TYPE_CHECKING:  # imported where used, so the command line starts fast
-    from app.scenarios.runner import RunOutcome
+    from app.scenarios.running.runner import RunOutcome
 
 _OUTPUT = click.option("--output", "-o", "output", type=click.Path(file_okay=False, path_type=Path),
                        default=None, help="报告目录（默认 reports/，即 ONESEAL_REPORTS_DIR）")
@@ -25,7 +25,7 @@ def _output(output: Path | None) -> Path:
 
 def _run(paths: tuple[Path, ...], output: Path, database_url: str | None,
          print_coverage: bool = True) -> RunOutcome:
-    from app.scenarios.runner import run_scenarios
+    from app.scenarios.running.runner import run_scenarios
 
     try:
         return run_scenarios(list(paths), output, database_url=database_url, print_coverage=print_coverage)
@@ -44,7 +44,7 @@ def scenarios() -> None:
 @_OUTPUT
 @_DATABASE
 def run(paths: tuple[Path, ...], output: Path | None, database_url: str | None) -> None:
-    from app.scenarios.report import JUNIT_XML, REPORT_HTML
+    from app.scenarios.reports.report import JUNIT_XML, REPORT_HTML
 
     target = _output(output)
     outcome = _run(paths, target, database_url)
@@ -64,7 +64,7 @@ def run(paths: tuple[Path, ...], output: Path | None, database_url: str | None) 
 @_DATABASE
 @click.option("--from-report", is_flag=True, help="不运行场景，读取报告目录中上一次运行的覆盖率")
 def coverage(output: Path | None, database_url: str | None, from_report: bool) -> None:
-    from app.scenarios.report import COVERAGE_JSON
+    from app.scenarios.reports.report import COVERAGE_JSON
     from app.services.processes.coverage import read_report
 
     target = _output(output)
@@ -91,8 +91,8 @@ def coverage(output: Path | None, database_url: str | None, from_report: bool) -
 @click.option("--output", "-o", "output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="写入文件（默认输出到屏幕）")
 def steps(fmt: str, output: Path | None) -> None:
-    from app.scenarios.catalogue import load_catalogue, to_markdown
-    from app.scenarios.report import render_steps
+    from app.scenarios.language.catalogue import load_catalogue, to_markdown
+    from app.scenarios.reports.report import render_steps
 
     sections = load_catalogue()
     text = to_markdown(sections) if fmt == "markdown" else render_steps(sections)
@@ -106,7 +106,7 @@ def steps(fmt: str, output: Path | None) -> None:
 @scenarios.command("import-baseline", help="把随版本发布的场景（tests/features）导入场景库，只读；内容有变化的添加新版本")
 def import_baseline_command() -> None:
     from app.persistence.engine.db import Database
-    from app.scenarios.library import import_baseline
+    from app.scenarios.workshop.library import import_baseline
     from app.services.actor import SYSTEM
     from app.services.runtime import build_runtime
 
@@ -121,8 +121,8 @@ def import_baseline_command() -> None:
                                    "供计划任务每晚调用")
 def nightly() -> None:
     from app.persistence.engine.db import Database
-    from app.scenarios.runs import RUN_STATUS, execute_run, start_nightly
-    from app.scenarios.sandbox import SandboxFactory
+    from app.scenarios.workshop.runs import RUN_STATUS, execute_run, start_nightly
+    from app.scenarios.running.sandbox import SandboxFactory
     from app.services.actor import SYSTEM
     from app.services.processes.deployed import warm_cache
     from app.services.runtime import build_runtime

@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from app.scenarios.report import write_run
-from app.scenarios.results import RunSummary, ScenarioResult, StepResult
+from app.scenarios.reports.report import write_run
+from app.scenarios.reports.results import RunSummary, ScenarioResult, StepResult
 from app.services.processes.coverage import collect, read_report
 from tests.support.cases import register, work
 from tests.support.english import english_words

@@ -12,7 +12,7 @@ from sqlalchemy import delete, select, update
 from app.cli import main
 from app.persistence.audit.chain import event_hash, verify_chain
 from app.persistence.models import AuditEvent
-from app.scenarios.tampering import lift_guard_and, tamper
+from app.scenarios.running.tampering import lift_guard_and, tamper
 
 USERS = ("window", "window2", "reviewer_market", "leader_market")
 

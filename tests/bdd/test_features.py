@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pytest_bdd import scenarios
 
-from app.scenarios.runner import PATHS_ENV
+from app.scenarios.running.runner import PATHS_ENV
 
 FEATURES = Path(__file__).resolve().parents[1] / "features"
 SUBJECTS = sorted(str(d) for d in FEATURES.iterdir() if d.is_dir() and any(d.rglob("*.feature")))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from app.scenarios.recorder import ScenarioRecorder
+from app.scenarios.running.recorder import ScenarioRecorder
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 

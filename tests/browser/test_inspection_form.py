@@ -8,8 +8,8 @@ import zlib
 
 from playwright.sync_api import expect
 
-from app.scenarios.report import write_run
-from app.scenarios.results import RunSummary, ScenarioResult, StepResult
+from app.scenarios.reports.report import write_run
+from app.scenarios.reports.results import RunSummary, ScenarioResult, StepResult
 from app.services.processes.coverage import CoverageReport
 from tests.support.browser import sign_in
 from tests.support.english import english_words

@@ -17,8 +17,8 @@ from app.jobs.handlers import Handlers
 from app.persistence.background.incidents import open_incidents
 from app.persistence.models import Incident
 from app.persistence.background.outbox import OutboxRow, post
-from app.scenarios.jobs import CeleryRunQueue, run_queue
-from app.scenarios.runs import start_run
+from app.scenarios.workshop.jobs import CeleryRunQueue, run_queue
+from app.scenarios.workshop.runs import start_run
 from app.services.access.auth import actor_for_username
 from app.worker import Worker
 from tests.support.jobs import celery_runner, events, purge, wait_for, waiting, worker_thread

@@ -6,10 +6,10 @@ import glob
 
 import pytest
 
-from app.scenarios.checking import KnownNames, check_text
-from app.scenarios.gherkin_text import TextRefused, read_feature
-from app.scenarios.matching import match_step
-from app.scenarios.registry import GIVEN, THEN, WHEN
+from app.scenarios.language.checking import KnownNames, check_text
+from app.scenarios.language.gherkin_text import TextRefused, read_feature
+from app.scenarios.language.matching import match_step
+from app.scenarios.language.registry import GIVEN, THEN, WHEN
 
 OUTLINE = """# language: zh-CN
 @冒烟

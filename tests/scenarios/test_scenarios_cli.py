@@ -12,8 +12,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from app.cli import main
-from app.scenarios.report import write_run
-from app.scenarios.results import RunSummary
+from app.scenarios.reports.report import write_run
+from app.scenarios.reports.results import RunSummary
 from app.services.processes.coverage import CoverageReport, ProcessCoverage
 
 ROOT = Path(__file__).resolve().parents[2]

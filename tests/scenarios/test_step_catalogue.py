@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from pytest_bdd.steps import step_function_context_registry
 
 from app.cli import main
-from app.scenarios.catalogue import load_catalogue
+from app.scenarios.language.catalogue import load_catalogue
 
 FEATURES = Path(__file__).resolve().parents[1] / "features"
 SUBJECTS = {"受理", "审查", "现场核查", "时限", "并联审批", "工程建设项目", "效能", "电子证照", "监管推送", "审计"}

@@ -11,9 +11,9 @@ from typing import Any
 import parse
 import pytest
 
-from app.scenarios.expect import ExpectationFailed
-from app.scenarios.registry import INITIAL, Vocabulary
-from app.scenarios.services import ScenarioServices
+from app.scenarios.running.expect import ExpectationFailed
+from app.scenarios.language.registry import INITIAL, Vocabulary
+from app.scenarios.running.services import ScenarioServices
 from app.scenarios.vocabulary import steps
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,7 +48,7 @@ def test_a_scenario_runs_from_a_dict_of_named_values_without_pytest_bdd(app):
 
 def test_the_application_lists_its_steps_without_importing_the_tests_or_pytest():
     code = ("import sys\n"
-            "from app.scenarios.catalogue import load_catalogue\n"
+            "from app.scenarios.language.catalogue import load_catalogue\n"
             "sections = load_catalogue()\n"
             "assert sum(len(s.entries) for s in sections) > 80\n"
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'tests', 'pytest', '_pytest', 'pytest_bdd'}))")

@@ -12,9 +12,9 @@ from app.domain.errors import InvalidInput
 from app.persistence.audit import scenarios as scenario_store
 from app.persistence.background.incidents import open_incidents
 from app.persistence.tables.scenarios import ScenarioRun
-from app.scenarios.jobs import ThreadRunQueue, run_queue
-from app.scenarios.runs import close_stalled, execute_run, start_nightly, start_run
-from app.scenarios.sandbox import SandboxFactory
+from app.scenarios.workshop.jobs import ThreadRunQueue, run_queue
+from app.scenarios.workshop.runs import close_stalled, execute_run, start_nightly, start_run
+from app.scenarios.running.sandbox import SandboxFactory
 from app.services.access.auth import actor_for_username
 from tests.support.workshop import FAILING, PASSING, save
 

@@ -1,9 +1,9 @@
 """The step vocabulary of the Chinese scenarios, one module per subject. Importing this package
-registers every step in :data:`app.scenarios.registry.VOCABULARY`; :data:`SUBJECTS` is the
+registers every step in :data:`app.scenarios.language.registry.VOCABULARY`; :data:`SUBJECTS` is the
 order of the step catalogue's sections."""
 from __future__ import annotations
 
-from app.scenarios.registry import VOCABULARY, Step
+from app.scenarios.language.registry import VOCABULARY, Step
 from app.scenarios.vocabulary import (
     audit,
     bundles,

@@ -7,10 +7,10 @@ from app.domain.cases.status import CaseStatus
 from app.domain.errors import OneSealError
 from app.persistence.audit.chain import events_for_case, verify_chain
 from app.persistence.models import AuditEvent
-from app.scenarios.expect import ExpectationFailed, expect, expect_answer
-from app.scenarios.registry import then, when
-from app.scenarios.services import ApiResponse, ScenarioServices
-from app.scenarios.tampering import tamper
+from app.scenarios.running.expect import ExpectationFailed, expect, expect_answer
+from app.scenarios.language.registry import then, when
+from app.scenarios.running.services import ApiResponse, ScenarioServices
+from app.scenarios.running.tampering import tamper
 from app.services.audit import trail as audit_trail
 from app.services.audit.trail import TrailPage
 from app.services.reading.case_views import case_detail

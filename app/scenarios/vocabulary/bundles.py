@@ -2,9 +2,9 @@
 One-thing bundles (一件事): the items of one case and each item's own result and certificate."""
 from __future__ import annotations
 
-from app.scenarios.expect import expect, expect_equal
-from app.scenarios.registry import then
-from app.scenarios.services import ScenarioServices
+from app.scenarios.running.expect import expect, expect_equal
+from app.scenarios.language.registry import then
+from app.scenarios.running.services import ScenarioServices
 from app.services.reading.case_views import CaseItemView
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from app.domain.errors import OneSealError
-from app.scenarios.expect import ExpectationFailed, expect, expect_equal, expect_in
-from app.scenarios.inspection_form import filled_in
-from app.scenarios.registry import given, then, when
-from app.scenarios.services import ScenarioServices
+from app.scenarios.running.expect import ExpectationFailed, expect, expect_equal, expect_in
+from app.scenarios.running.inspection_form import filled_in
+from app.scenarios.language.registry import given, then, when
+from app.scenarios.running.services import ScenarioServices
 from app.services.casework.claims import claim_task
 from app.services.casework.completion import Completion, complete_task
 from app.services.intake.application import Application

@@ -12,9 +12,9 @@ from app.domain.licences.certificates import CertificateStatus
 from app.domain.timing.clock import local_date
 from app.domain.errors import OneSealError
 from app.persistence.tables.certificates import Certificate, LicenceApplication
-from app.scenarios.expect import expect, expect_equal
-from app.scenarios.registry import then, when
-from app.scenarios.services import ScenarioServices
+from app.scenarios.running.expect import expect, expect_equal
+from app.scenarios.language.registry import then, when
+from app.scenarios.running.services import ScenarioServices
 from app.services.certificates.expiry import expire_due
 from app.services.certificates.lifecycle import apply_for
 from app.services.certificates.registry import effective_status

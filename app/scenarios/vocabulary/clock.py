@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from app.domain.timing.clock import BUREAU_ZONE, local_date
-from app.scenarios.expect import expect, expect_equal, expect_in
-from app.scenarios.registry import given, then, when
-from app.scenarios.services import ScenarioServices
+from app.scenarios.running.expect import expect, expect_equal, expect_in
+from app.scenarios.language.registry import given, then, when
+from app.scenarios.running.services import ScenarioServices
 from app.scenarios.vocabulary.inbox import inbox_items
 from app.worker import Worker
 

@@ -3,9 +3,9 @@ Commitment-based approval (告知承诺) and the revocation an untrue commitment
 from __future__ import annotations
 
 from app.domain.errors import OneSealError
-from app.scenarios.expect import expect, expect_equal, present
-from app.scenarios.registry import then, when
-from app.scenarios.services import ScenarioServices
+from app.scenarios.running.expect import expect, expect_equal, present
+from app.scenarios.language.registry import then, when
+from app.scenarios.running.services import ScenarioServices
 from app.scenarios.vocabulary.cases import work
 
 

@@ -3,9 +3,9 @@ Steps that read the inbox exactly as a user's inbox page does (the inbox project
 scenario can check that a task reaches the right people and nobody else."""
 from __future__ import annotations
 
-from app.scenarios.expect import expect
-from app.scenarios.registry import then
-from app.scenarios.services import ScenarioServices
+from app.scenarios.running.expect import expect
+from app.scenarios.language.registry import then
+from app.scenarios.running.services import ScenarioServices
 from app.services.reading.inbox import InboxRequest, InboxRow, inbox
 
 TABS = {"我的待办": "mine", "部门待办": "department", "已办": "done"}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from app.domain.errors import OneSealError
 from app.persistence.access.users import usernames_named
-from app.scenarios.expect import expect, expect_equal, present
-from app.scenarios.registry import given, then, when
-from app.scenarios.services import ScenarioServices
+from app.scenarios.running.expect import expect, expect_equal, present
+from app.scenarios.language.registry import given, then, when
+from app.scenarios.running.services import ScenarioServices
 from app.scenarios.vocabulary.cases import register, work
 from app.scenarios.vocabulary.rules import RISK
 

@@ -3,9 +3,9 @@ Materials at the window: accepting with gaps (容缺受理) and the materials th
 from __future__ import annotations
 
 from app.domain.errors import OneSealError
-from app.scenarios.expect import expect, expect_equal, present
-from app.scenarios.registry import given, then, when
-from app.scenarios.services import ScenarioServices
+from app.scenarios.running.expect import expect, expect_equal, present
+from app.scenarios.language.registry import given, then, when
+from app.scenarios.running.services import ScenarioServices
 from app.scenarios.vocabulary.cases import listed, register
 from app.services.intake.materials import receive_materials
 

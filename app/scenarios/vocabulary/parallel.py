@@ -2,9 +2,9 @@
 Parallel approval (并联审批): the mode, each department's answer kept apart, the outcome."""
 from __future__ import annotations
 
-from app.scenarios.expect import expect, expect_equal, present
-from app.scenarios.registry import then
-from app.scenarios.services import ScenarioServices
+from app.scenarios.running.expect import expect, expect_equal, present
+from app.scenarios.language.registry import then
+from app.scenarios.running.services import ScenarioServices
 from app.services.casework.parallel_review import ParallelView
 
 OUTCOMES = {"通过": "approve", "不通过": "reject"}

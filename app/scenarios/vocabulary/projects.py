@@ -7,10 +7,10 @@ from typing import Any
 
 from app.domain.errors import OneSealError
 from app.persistence.models import TaskRecord
-from app.scenarios.expect import expect, expect_equal, present
-from app.scenarios.inspection_form import filled_in
-from app.scenarios.registry import given, then, when
-from app.scenarios.services import ScenarioServices
+from app.scenarios.running.expect import expect, expect_equal, present
+from app.scenarios.running.inspection_form import filled_in
+from app.scenarios.language.registry import given, then, when
+from app.scenarios.running.services import ScenarioServices
 from app.scenarios.vocabulary.cases import DECISIONS, listed, register
 from app.services.casework.claims import claim_task
 from app.services.casework.completion import Completion, complete_task

@@ -6,9 +6,9 @@ import json
 
 from app.domain.errors import InvalidInput, OneSealError
 from app.domain.design.rule_decision import RuleDecision
-from app.scenarios.expect import expect, expect_answer, expect_equal
-from app.scenarios.registry import then, when
-from app.scenarios.services import ScenarioServices
+from app.scenarios.running.expect import expect, expect_answer, expect_equal
+from app.scenarios.language.registry import then, when
+from app.scenarios.running.services import ScenarioServices
 
 YES_NO = {"是": True, "否": False}
 RISK = {"低": "low", "中": "medium", "高": "high"}

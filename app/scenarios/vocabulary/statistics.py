@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from app.domain.errors import OneSealError
-from app.scenarios.expect import ExpectationFailed, expect, expect_equal
-from app.scenarios.registry import then, when
-from app.scenarios.services import ScenarioServices
+from app.scenarios.running.expect import ExpectationFailed, expect, expect_equal
+from app.scenarios.language.registry import then, when
+from app.scenarios.running.services import ScenarioServices
 from app.services.statistics.figures import Figures, compute_figures
 from app.services.runtime import Runtime
 from app.services.statistics.period import parse_period

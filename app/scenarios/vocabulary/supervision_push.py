@@ -17,9 +17,9 @@ from app.jobs import push
 from app.jobs.context import JobContext
 from app.persistence.tables.certificates import Certificate
 from app.persistence.tables.push import SupervisionFinding
-from app.scenarios.expect import expect, expect_equal
-from app.scenarios.registry import given, then, when
-from app.scenarios.services import ScenarioServices
+from app.scenarios.running.expect import expect, expect_equal
+from app.scenarios.language.registry import given, then, when
+from app.scenarios.running.services import ScenarioServices
 from app.services.supervision_push.endpoints import put_endpoint
 from app.services.supervision_push.findings import post_finding
 

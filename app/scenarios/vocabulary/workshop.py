@@ -11,10 +11,10 @@ from app.domain.errors import OneSealError
 from app.persistence.audit import scenarios as scenario_store
 from app.persistence.models import Case
 from app.persistence.tables.scenarios import ScenarioRun
-from app.scenarios.expect import ExpectationFailed, expect, expect_answer, expect_equal, expect_in
-from app.scenarios.registry import given, then, when
-from app.scenarios.sandbox import SANDBOX_FLAG, SandboxFactory
-from app.scenarios.services import ScenarioServices
+from app.scenarios.running.expect import ExpectationFailed, expect, expect_answer, expect_equal, expect_in
+from app.scenarios.language.registry import given, then, when
+from app.scenarios.running.sandbox import SANDBOX_FLAG, SandboxFactory
+from app.scenarios.running.services import ScenarioServices
 
 #: a scenario of the library may itself run the library (the shipped 场景工坊 does), once and no deeper
 MAX_DEPTH = 2
@@ -42,7 +42,7 @@ def _text(name: str, rows: list[list[str]]) -> str:
 @given("“{username}”在场景库中编写场景“{name}”，步骤为：")
 def write_scenario(services: ScenarioServices, username: str, name: str, datatable: list[list[str]]) -> None:
     """审计人员把表格中的句子（每行一步）作为一个场景保存到场景库。"""
-    from app.scenarios.library import create_document
+    from app.scenarios.workshop.library import create_document
 
     actor = services.actor(username)
     services.run(lambda session, runtime: create_document(session, runtime, actor, name=name,
@@ -52,7 +52,7 @@ def write_scenario(services: ScenarioServices, username: str, name: str, datatab
 @when("“{username}”修改场景库中的“{name}”，把“{old}”改为“{new}”")
 def edit_scenario(services: ScenarioServices, username: str, name: str, old: str, new: str) -> None:
     """审计人员修改场景中的文字，保存为新版本。"""
-    from app.scenarios.library import save_version
+    from app.scenarios.workshop.library import save_version
 
     actor = services.actor(username)
     document = _document(services, name)
@@ -67,7 +67,7 @@ def edit_scenario(services: ScenarioServices, username: str, name: str, old: str
 @when("“{username}”运行场景库中的“{name}”", produces="answer")
 def run_scenario(services: ScenarioServices, username: str, name: str) -> ScenarioRun | OneSealError:
     """审计人员运行场景库中的一个场景：在沙箱（临时数据库）中运行，等它结束。"""
-    from app.scenarios.runs import execute_run, start_run
+    from app.scenarios.workshop.runs import execute_run, start_run
 
     depth = _depth(services)
     actor = services.actor(username)
@@ -92,7 +92,7 @@ def _run(answer: object) -> ScenarioRun:
 @then("场景运行结果为“{label}”")
 def run_status(answer: object, label: str) -> None:
     """场景运行的结果：全部通过、有场景未通过、运行出错。"""
-    from app.scenarios.runs import RUN_STATUS
+    from app.scenarios.workshop.runs import RUN_STATUS
 
     run = _run(answer)
     expect_equal(RUN_STATUS.get(run.status, run.status), label, run.message)

@@ -15,10 +15,10 @@ from markupsafe import Markup, escape
 
 from app.domain.timing.clock import BUREAU_ZONE
 from app.domain.errors import InvalidInput
-from app.scenarios import report as scenario_files
+from app.scenarios.reports import report as scenario_files
 from app.persistence.audit import scenarios as scenario_store
-from app.scenarios.run_report import coverage_of, summary_of
-from app.scenarios.views import library_coverage, run_view
+from app.scenarios.reports.run_report import coverage_of, summary_of
+from app.scenarios.workshop.views import library_coverage, run_view
 from app.services.audit import trail as audit_trail
 from app.services.audit.readable import raw_json
 from app.services.processes import coverage as path_coverage

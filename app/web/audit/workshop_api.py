@@ -14,13 +14,14 @@ from flask import Blueprint, Response, after_this_request, current_app, request
 
 from app.domain.errors import InvalidInput, NotFound
 from app.persistence.processes import models as model_store
-from app.scenarios import library, runs
-from app.scenarios.checking import check_text
-from app.scenarios.completion import editor_catalogue
-from app.scenarios.jobs import run_queue
-from app.scenarios.known import known_names
-from app.scenarios.run_report import html_report, junit_xml
-from app.scenarios.views import document_view, library_view, revision_view, run_view
+from app.scenarios.workshop import library
+from app.scenarios.workshop import runs
+from app.scenarios.language.checking import check_text
+from app.scenarios.language.completion import editor_catalogue
+from app.scenarios.workshop.jobs import run_queue
+from app.scenarios.language.known import known_names
+from app.scenarios.reports.run_report import html_report, junit_xml
+from app.scenarios.workshop.views import document_view, library_view, revision_view, run_view
 from app.web.edge.api import ActorLoader, api, bearer_actor, json_body
 from app.web.edge.units import Call, ext
 

@@ -12,10 +12,11 @@ from typing import Any
 from flask import Blueprint, render_template, request
 
 from app.persistence.audit import scenarios as scenario_store
-from app.scenarios import library, runs
-from app.scenarios.catalogue import load_catalogue
-from app.scenarios.completion import chinese_sentence
-from app.scenarios.views import diagrams_of_run, document_view, library_view, revision_view, run_view
+from app.scenarios.workshop import library
+from app.scenarios.workshop import runs
+from app.scenarios.language.catalogue import load_catalogue
+from app.scenarios.language.completion import chinese_sentence
+from app.scenarios.workshop.views import diagrams_of_run, document_view, library_view, revision_view, run_view
 from app.services.processes import modeler as process_models
 from app.web.audit import workshop_api
 from app.web.edge.api import browser_actor

@@ -156,7 +156,7 @@ def deploy(call: Call, model_id: int, version: int) -> tuple[Any, int]:
 def _gate_view(call: Call, model_id: int, version: int) -> dict[str, Any]:
     from app.persistence.processes import models as model_store
     from app.persistence.audit import scenarios as scenario_store
-    from app.scenarios.views import run_view
+    from app.scenarios.workshop.views import run_view
     from app.services.processes.scenario_gate import gate_state
 
     call.actor.require(*process_models.READERS)
@@ -168,7 +168,7 @@ def _gate_view(call: Call, model_id: int, version: int) -> dict[str, Any]:
 
 
 def start_scenario_check(call: Call, model_id: int, version: int) -> tuple[Any, int]:
-    from app.scenarios.runs import start_gate_check
+    from app.scenarios.workshop.runs import start_gate_check
     from app.web.audit.workshop_api import submit_after_commit
 
     run = start_gate_check(call.session, call.runtime, call.actor, model_id, version)

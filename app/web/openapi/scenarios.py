@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.scenarios.gherkin_text import MAX_CHARS
+from app.scenarios.language.gherkin_text import MAX_CHARS
 from app.web.edge.request_input import MAX_ID
 from app.web.openapi.parts import IDEMPOTENCY, errors, json_body, ok, path_id, query
 

@@ -2,7 +2,7 @@
 by a designer's deploy gate, or nightly; executed as a background job in sandboxes.
 
 :func:`start_run` checks what will run, stores a queued run and returns it; the caller commits
-and hands the run's id to the job queue (:mod:`app.scenarios.jobs`), which calls
+and hands the run's id to the job queue (:mod:`app.scenarios.workshop.jobs`), which calls
 :func:`execute_run`. The job claims the run (compare-and-set, so it runs once), prepares the
 sandbox state (what is deployed now, or a draft on top of it), writes a result row per scenario
 and updates it step by step, so the run's page shows each step as it goes. Whatever happens,
@@ -27,11 +27,11 @@ from app.persistence.audit import scenarios as store
 from app.persistence.engine.db import Database
 from app.persistence.background.incidents import record_failure
 from app.persistence.tables.scenarios import ScenarioDocument, ScenarioRun, ScenarioRunResult
-from app.scenarios.checking import CheckResult, check_text
-from app.scenarios.execution import initial_steps, run_scenario
-from app.scenarios.known import known_names
-from app.scenarios.library import READERS, WRITERS, clean_tags, clean_text
-from app.scenarios.sandbox import Draft, SandboxFactory
+from app.scenarios.language.checking import CheckResult, check_text
+from app.scenarios.running.execution import initial_steps, run_scenario
+from app.scenarios.language.known import known_names
+from app.scenarios.workshop.library import READERS, WRITERS, clean_tags, clean_text
+from app.scenarios.running.sandbox import Draft, SandboxFactory
 from app.services.actor import Actor
 from app.services.processes.coverage import CoverageReport
 from app.services.processes.scenario_gate import scenarios_for_process

@@ -21,7 +21,7 @@ from app.domain.errors import Conflict, InvalidInput
 from app.domain.roles import Role
 from app.persistence.audit import scenarios as store
 from app.persistence.tables.scenarios import ScenarioDocument, ScenarioRevision
-from app.scenarios.gherkin_text import MAX_CHARS, MAX_TAG_CHARS, MAX_TAGS, TextRefused, read_feature
+from app.scenarios.language.gherkin_text import MAX_CHARS, MAX_TAG_CHARS, MAX_TAGS, TextRefused, read_feature
 from app.services.actor import Actor
 from app.services.processes.modeler import version_comment
 from app.services.runtime import Runtime

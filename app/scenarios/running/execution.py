@@ -1,17 +1,17 @@
 """Running checked scenarios in sandboxes, step by step, without pytest.
 
 Only steps of the catalogue run: each sentence was matched to a registered step by
-:mod:`app.scenarios.checking`, and the step's plain function is called with the sentence's
+:mod:`app.scenarios.language.checking`, and the step's plain function is called with the sentence's
 values, the scenario's named values (``services``, ``case_id``, ``answer``) and its data table,
 exactly as ``tests/steps.py`` has pytest-bdd call it. No text reaches an interpreter.
 
-Each scenario gets a sandbox of its own (:mod:`app.scenarios.sandbox`), a time budget and a memory
+Each scenario gets a sandbox of its own (:mod:`app.scenarios.running.sandbox`), a time budget and a memory
 budget checked between its steps; a scenario over either stops as ``error`` and the rest of its
-steps stay ``not_run``. Runs execute in the service's process (see :mod:`app.scenarios.jobs`), so
+steps stay ``not_run``. Runs execute in the service's process (see :mod:`app.scenarios.workshop.jobs`), so
 the memory budget is the process's resident memory: it stops scenarios before they starve the
 service, it cannot tell which run grew. What one scenario can ask for is bounded beforehand by
-the text's limits (:mod:`app.scenarios.gherkin_text`) and the checked values
-(:mod:`app.scenarios.checking`). ``on_step`` is told of every step as it starts and ends, so a run can show its
+the text's limits (:mod:`app.scenarios.language.gherkin_text`) and the checked values
+(:mod:`app.scenarios.language.checking`). ``on_step`` is told of every step as it starts and ends, so a run can show its
 progress.
 """
 from __future__ import annotations
@@ -22,12 +22,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.scenarios.checking import CheckedScenario
-from app.scenarios.gherkin_text import ScenarioText
-from app.scenarios.recorder import describe_error
-from app.scenarios.registry import DATATABLE, INITIAL, THEN
-from app.scenarios.sandbox import SandboxBase, SandboxFactory
-from app.scenarios.services import ScenarioServices
+from app.scenarios.language.checking import CheckedScenario
+from app.scenarios.language.gherkin_text import ScenarioText
+from app.scenarios.running.recorder import describe_error
+from app.scenarios.language.registry import DATATABLE, INITIAL, THEN
+from app.scenarios.running.sandbox import SandboxBase, SandboxFactory
+from app.scenarios.running.services import ScenarioServices
 from app.services.processes.coverage import CoverageReport, collect
 
 StepListener = Callable[[int, dict[str, Any]], None]

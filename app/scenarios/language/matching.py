@@ -15,7 +15,7 @@ from typing import Any
 
 import parse
 
-from app.scenarios.registry import PLACEHOLDER, Step
+from app.scenarios.language.registry import PLACEHOLDER, Step
 
 
 @dataclass(frozen=True)

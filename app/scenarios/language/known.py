@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from sqlalchemy.orm import Session
 
 from app.persistence.processes import versions as process_versions
-from app.scenarios.checking import KnownNames
+from app.scenarios.language.checking import KnownNames
 from app.services.demo import demo_users
 from app.services.runtime import Runtime
 from app.workflow.checking.coverage import DiagramOutline, outline

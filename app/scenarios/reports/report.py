@@ -11,8 +11,8 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from app.scenarios.catalogue import INTRO, StepSection, to_markdown
-from app.scenarios.results import RunSummary
+from app.scenarios.language.catalogue import INTRO, StepSection, to_markdown
+from app.scenarios.reports.results import RunSummary
 from app.services.processes.coverage import CoverageReport
 
 REPORT_HTML = "report.html"
@@ -22,7 +22,7 @@ COVERAGE_JSON = "coverage.json"
 STEPS_HTML = "steps.html"
 STEPS_MD = "steps.md"
 
-_templates = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+_templates = Environment(loader=FileSystemLoader(Path(__file__).parents[1] / "templates"),
                          autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
 
 

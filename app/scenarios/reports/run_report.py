@@ -11,8 +11,8 @@ from xml.etree import ElementTree
 
 from app.domain.timing.clock import BUREAU_ZONE
 from app.persistence.tables.scenarios import ScenarioRun, ScenarioRunResult
-from app.scenarios.report import render_report
-from app.scenarios.results import RunSummary, ScenarioResult, StepResult
+from app.scenarios.reports.report import render_report
+from app.scenarios.reports.results import RunSummary, ScenarioResult, StepResult
 from app.services.processes.coverage import CoverageReport, CoverageReportDict
 
 

@@ -1,6 +1,6 @@
 """The seam between asking for a scenario run and running it: a queue with one method, ``submit``.
 
-The job itself is :func:`app.scenarios.runs.execute_run` ``(db, runtime, factory, run_id)``; it
+The job itself is :func:`app.scenarios.workshop.runs.execute_run` ``(db, runtime, factory, run_id)``; it
 finds everything it needs in the database (the queued run), claims it with a compare-and-set and
 may be called by any executor, any number of times. Until the job engine of the operations work
 (Celery, ``app/jobs``) takes it over, runs execute in the service's own process:
@@ -23,8 +23,8 @@ from typing import Any, Protocol
 
 from app.persistence.audit import scenarios as scenario_store
 from app.persistence.engine.db import Database
-from app.scenarios.runs import close_stalled, execute_run
-from app.scenarios.sandbox import SandboxFactory
+from app.scenarios.workshop.runs import close_stalled, execute_run
+from app.scenarios.running.sandbox import SandboxFactory
 from app.services.runtime import Runtime
 
 log = logging.getLogger(__name__)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from app.domain.errors import OneSealError
-from app.scenarios.expect import ExpectationFailed
-from app.scenarios.results import ScenarioResult, StepResult
+from app.scenarios.running.expect import ExpectationFailed
+from app.scenarios.reports.results import ScenarioResult, StepResult
 from app.services.processes.coverage import CoverageReport, collect
 
 PLUGIN_NAME = "oneseal-scenarios"

@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.scenarios.registry import GIVEN, THEN, WHEN
+from app.scenarios.language.registry import GIVEN, THEN, WHEN
 
 MAX_CHARS = 64_000
 MAX_LINES = 2_000

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.domain.bureau.catalogue import Catalogue
 from app.persistence.cases import tasks as task_queries
 from app.persistence.models import TaskRecord
-from app.scenarios.expect import ExpectationFailed, expect
+from app.scenarios.running.expect import ExpectationFailed, expect
 from app.services.access.auth import actor_for_username
 from app.services.actor import Actor
 from app.services.reading.case_views import CaseDetail, case_detail

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from app.persistence.processes import versions as process_versions
 from app.persistence.audit import scenarios as store
 from app.persistence.tables.scenarios import ScenarioDocument, ScenarioRevision, ScenarioRun, ScenarioRunResult
-from app.scenarios.library import LibraryEntry
-from app.scenarios.runs import PURPOSE_LABELS, RUN_STATUS
+from app.scenarios.workshop.library import LibraryEntry
+from app.scenarios.workshop.runs import PURPOSE_LABELS, RUN_STATUS
 from app.services.processes.coverage import CoverageReport, coverage_views
 from app.services.runtime import Runtime
 

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from app.scenarios.gherkin_text import FeatureText, StepLine, TextProblem, TextRefused, read_feature
-from app.scenarios.matching import StepMatch, match_step, other_kinds, suggestions
-from app.scenarios.registry import DATATABLE, KEYWORDS
+from app.scenarios.language.gherkin_text import FeatureText, StepLine, TextProblem, TextRefused, read_feature
+from app.scenarios.language.matching import StepMatch, match_step, other_kinds, suggestions
+from app.scenarios.language.registry import DATATABLE, KEYWORDS
 
 #: the largest number a sentence may give, by the name of its placeholder (others: 1,000)
 NUMBER_LIMITS = {"days": 400, "count": 1_000, "number": 100, "event_id": 1_000_000, "used": 5_000,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.scenarios.catalogue import load_catalogue
-from app.scenarios.checking import KnownNames
-from app.scenarios.registry import PLACEHOLDER
+from app.scenarios.language.catalogue import load_catalogue
+from app.scenarios.language.checking import KnownNames
+from app.scenarios.language.registry import PLACEHOLDER
 
 #: placeholder name → what an auditor calls it
 PARAMETER_LABELS = {

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from app.scenarios.registry import GIVEN, KEYWORDS, PLACEHOLDER, THEN, WHEN, Step
+from app.scenarios.language.registry import GIVEN, KEYWORDS, PLACEHOLDER, THEN, WHEN, Step
 
 KIND_ORDER = {GIVEN: 0, WHEN: 1, THEN: 2}
 

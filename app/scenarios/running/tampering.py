@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.persistence.audit.chain import GENESIS, event_hash
 from app.persistence.models import AuditEvent
-from app.scenarios.expect import expect
+from app.scenarios.running.expect import expect
 
 #: how an event is tampered with: edited, deleted, a forged one inserted before it, swapped with the next
 HOW = ("edit", "delete", "insert", "swap")

@@ -17,7 +17,7 @@ from pathlib import Path
 from app.config import ROOT
 from app.domain.timing.clock import BUREAU_ZONE
 from app.domain.errors import InvalidInput
-from app.scenarios.results import RunSummary
+from app.scenarios.reports.results import RunSummary
 from app.services.processes.coverage import CoverageReport
 
 #: feature files or folders for ``tests/bdd/test_features.py`` to bind, joined by os.pathsep
@@ -68,9 +68,9 @@ def run_scenarios(paths: list[Path], output: Path, *, database_url: str | None =
     run; by default each scenario gets its own SQLite file. The exit code is pytest's: 0 when
     every scenario passed, 1 when some failed, other values when the run itself failed.
     """
-    from app.scenarios.catalogue import load_catalogue
-    from app.scenarios.recorder import ScenarioRecorder
-    from app.scenarios.report import JUNIT_XML, write_run, write_steps
+    from app.scenarios.language.catalogue import load_catalogue
+    from app.scenarios.running.recorder import ScenarioRecorder
+    from app.scenarios.reports.report import JUNIT_XML, write_run, write_steps
 
     try:
         import pytest

@@ -1,0 +1,1 @@
+"""The scenarios' language: reading Gherkin text, the step registry and catalogue, matching a sentence to its step, the names a scenario may use, checking and completing a scenario as it is written."""

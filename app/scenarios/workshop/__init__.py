@@ -1,0 +1,1 @@
+"""The auditors' workshop: the scenario library, runs and their queue, what its pages show."""
