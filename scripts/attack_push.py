@@ -36,7 +36,6 @@ import os
 import random
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -57,6 +56,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from app.domain.licences.supervision_push import BadSignature, check_signature, signature  # noqa: E402
 from attack_input import HOSTILE_JSON  # noqa: E402
+from scripts.live.processes import free_port  # noqa: E402
 
 ONESEAL = str(Path(sys.executable).with_name("oneseal"))
 PASSWORD = os.environ.get("ONESEAL_DEMO_PASSWORD", "oneseal-demo")
@@ -89,12 +89,6 @@ class Tally:
 
 
 TALLY = Tally()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # --------------------------------------------------------------------------- the receiver

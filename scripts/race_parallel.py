@@ -31,7 +31,6 @@ import argparse
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -47,6 +46,9 @@ from zoneinfo import ZoneInfo
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from scripts.live.processes import free_port  # noqa: E402
 ONESEAL = str(Path(sys.executable).with_name("oneseal"))
 PASSWORD = os.environ.get("ONESEAL_DEMO_PASSWORD", "oneseal-demo")
 PARALLEL_ITEMS = ("XK-0008", "XK-0015", "XK-0023")
@@ -90,12 +92,6 @@ class Tally:
 
 
 TALLY = Tally()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Server:

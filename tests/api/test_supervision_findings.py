@@ -302,3 +302,24 @@ def test_no_finding_while_the_bureaus_own_revocation_of_the_licence_is_under_way
     refused = post_finding(api, {"licence_number": number, "action": "revoke", "reason": "同一问题"},
                            user="supervisor_agriculture", expect=409)
     assert refused["code"] == "revocation_pending" and "撤销程序" in refused["message"]
+
+
+def test_the_desk_counts_findings_and_post_checks_that_are_overdue(api, clock):
+    from tests.support.commitment import approved
+
+    case = approved(api)  # 告知承诺: the supervisor's post-check is due in 20 working days
+    _case, certificate = issued(api)
+    post_finding(api, {"licence_number": certificate["number"], "action": "revoke", "reason": "属实"})
+
+    def figures(department: str) -> dict[str, Any]:
+        summary = api.get(f"/api/v1/supervision/summary?department={department}", as_user="admin").get_json()
+        return summary["departments"][0]
+    assert (figures("market")["findings_overdue"], figures("agriculture")["checks_overdue"]) == (0, 0)
+    from datetime import date, timedelta
+    later = date.fromisoformat(case["time_limit"]["due_date"]) + timedelta(days=40)
+    clock.set(clock.now().replace(year=later.year, month=later.month, day=later.day))
+    api.tokens.clear()  # tokens expire with the clock moved
+    assert figures("market")["findings_overdue"] == 1 and figures("market")["findings_open"] == 1
+    assert figures("agriculture")["checks_overdue"] == 1 and figures("agriculture")["checks_due"] == 0
+    listed = api.get("/api/v1/supervision/findings", as_user="supervisor_market").get_json()["findings"]
+    assert listed[0]["overdue"] is True

@@ -13,7 +13,7 @@ from app.services.certificates import lifecycle, registry, seals, verification
 from app.services.reading import case_views
 from app.web.edge.api import api, json_body
 from app.web.edge.client_address import client_address
-from app.web.edge.request_input import int_param
+from app.web.edge.request_input import int_param, text_param
 from app.web.edge.units import Call, ext
 from app.web.edge.rate_limit import DatabaseFailureLimiter, FailureLimiter
 
@@ -21,7 +21,6 @@ bp = Blueprint("certificates_api", __name__, url_prefix="/api/v1")
 
 FAILURES_PER_CLIENT = 10
 FAILURE_WINDOW = timedelta(minutes=15)
-MAX_QUERY_TEXT = 64
 
 
 def verification_limiter() -> FailureLimiter:
@@ -31,13 +30,6 @@ def verification_limiter() -> FailureLimiter:
         limiter = current_app.extensions["oneseal_certificate_limiter"] = DatabaseFailureLimiter(
             ext().db, ext().runtime.clock, "certificates", FAILURES_PER_CLIENT, FAILURE_WINDOW)
     return limiter
-
-
-def _text(name: str) -> str | None:
-    value = request.args.get(name)
-    if value is not None and len(value) > MAX_QUERY_TEXT:
-        raise InvalidInput("invalid_query", f"{name} 不能超过 {MAX_QUERY_TEXT} 个字符", field=name)
-    return value or None
 
 
 def _date(name: str) -> date | None:
@@ -52,7 +44,8 @@ def _date(name: str) -> date | None:
 
 def search_from_args() -> registry.RegistrySearch:
     return registry.RegistrySearch(
-        number=_text("number"), holder=_text("holder"), item=_text("item"), status=_text("status"),
+        number=text_param("number"), holder=text_param("holder"), item=text_param("item"),
+        status=text_param("status"),
         issued_from=_date("from"), issued_to=_date("to"), page=int_param("page", 1),
         page_size=int_param("page_size", 20, high=registry.MAX_PAGE_SIZE))
 

@@ -91,6 +91,18 @@ def int_param(name: str, default: int, low: int = 1, high: int = MAX_PAGE, *, wh
     return int(raw)
 
 
+#: the longest free-text query parameter a search takes
+MAX_QUERY_TEXT = 64
+
+
+def text_param(name: str, limit: int = MAX_QUERY_TEXT) -> str | None:
+    """A query-string text of at most ``limit`` characters; absent or empty means None."""
+    value = request.args.get(name)
+    if value is not None and len(value) > limit:
+        raise InvalidInput("invalid_query", f"{name} 不能超过 {limit} 个字符", field=name)
+    return value or None
+
+
 # --------------------------------------------------------------------------- checks
 
 def _refuse_characters(where: str) -> InvalidInput:

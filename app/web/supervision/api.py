@@ -17,11 +17,10 @@ from app.services.actor import Actor
 from app.services.runtime import Runtime
 from app.services.supervision_push import desk, endpoints, findings
 from app.web.edge.api import api, bearer_actor, json_body
-from app.web.edge.request_input import int_param
+from app.web.edge.request_input import int_param, text_param
 from app.web.edge.units import Call
 
 bp = Blueprint("supervision_api", __name__, url_prefix="/api/v1/supervision")
-MAX_QUERY_TEXT = 64
 
 
 def signed_or_bearer_actor(session: Session, runtime: Runtime) -> Actor:
@@ -43,13 +42,6 @@ def signed_or_bearer_actor(session: Session, runtime: Runtime) -> Actor:
     g.oneseal_signed_key = "signed:" + hashlib.sha256(signed.encode("utf-8", "replace")).hexdigest()
     return Actor(username=f"department:{department}", role=Role.SUPERVISOR, department=department,
                  display_name=runtime.catalogue.department_name(department))
-
-
-def _text(name: str) -> str | None:
-    value = request.args.get(name)
-    if value is not None and len(value) > MAX_QUERY_TEXT:
-        raise InvalidInput("invalid_query", f"{name} 不能超过 {MAX_QUERY_TEXT} 个字符", field=name)
-    return value or None
 
 
 @bp.get("/endpoints")
@@ -83,16 +75,16 @@ def post_finding(call: Call) -> tuple[Any, int]:
 @bp.get("/findings")
 @api()
 def list_findings(call: Call) -> tuple[Any, int]:
-    return desk.findings(call.session, call.runtime, call.actor, department=_text("department"),
-                         state=_text("state"), page=int_param("page", 1),
+    return desk.findings(call.session, call.runtime, call.actor, department=text_param("department"),
+                         state=text_param("state"), page=int_param("page", 1),
                          page_size=int_param("page_size", 20, high=desk.MAX_PAGE)), 200
 
 
 @bp.get("/events")
 @api()
 def list_events(call: Call) -> tuple[Any, int]:
-    query = desk.EventQuery(department=_text("department"), state=_text("state"), type=_text("type"),
-                            licence=_text("licence"), page=int_param("page", 1),
+    query = desk.EventQuery(department=text_param("department"), state=text_param("state"), type=text_param("type"),
+                            licence=text_param("licence"), page=int_param("page", 1),
                             page_size=int_param("page_size", 20, high=desk.MAX_PAGE))
     return desk.deliveries(call.session, call.runtime, call.actor, query), 200
 
@@ -112,4 +104,4 @@ def redeliver(call: Call, delivery_id: int) -> tuple[Any, int]:
 @bp.get("/summary")
 @api()
 def summary(call: Call) -> tuple[Any, int]:
-    return {"departments": desk.figures(call.session, call.runtime, call.actor, _text("department"))}, 200
+    return {"departments": desk.figures(call.session, call.runtime, call.actor, text_param("department"))}, 200
