@@ -57,6 +57,8 @@ class Worker:
         self.ctx = JobContext(db, runtime) if handlers is None else JobContext(db, runtime, handlers)
         self.batch = batch
         self.stopping = threading.Event()
+        #: run_forever's push thread delivers the supervision push; a pass then leaves it alone
+        self.pushing = False
 
     def run_pass(self) -> PassReport:
         report = PassReport()
@@ -74,7 +76,7 @@ class Worker:
             if self.stopping.is_set():
                 return report
             report.delivered += self._job(report, lambda: outbox.deliver(self.ctx, message_id)) is True
-        if not self.stopping.is_set():
+        if not self.stopping.is_set() and not self.pushing:
             pushed, failed = push.deliver_due(self.ctx, self.batch, self.stopping)
             report.pushed, report.failures = pushed, report.failures + failed
         if not self.stopping.is_set() and supervision.due(self.ctx):  # after the deadlines moved
@@ -102,6 +104,7 @@ class Worker:
         pusher = threading.Thread(target=push.run_loop, args=(self.ctx, self.stopping), name="oneseal-push",
                                   daemon=True)
         pusher.start()
+        self.pushing = True
         while not self.stopping.is_set():
             try:
                 log.info("worker pass: %s", self.run_pass())
