@@ -54,6 +54,9 @@ class Settings:
     scan_timers_seconds: int = 10
     scan_deadlines_seconds: int = 60
     scan_outbox_seconds: int = 5
+    #: Celery beat: seconds between two refreshes of the roll-ups changes have marked (the
+    #: in-process worker refreshes them every pass); a reader refreshes what is left itself
+    refresh_figures_seconds: int = 10
     #: a job found by a scan is sent once, then not again for this many seconds while it is
     #: under way (a lost message is sent again after it)
     job_claim_seconds: int = 300

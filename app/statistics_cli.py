@@ -48,10 +48,13 @@ def stats(ctx: click.Context, first: str | None, last: str | None, department: s
     from app.services.statistics import export
     from app.services.statistics.figures import compute_figures
     from app.services.statistics.period import parse_period
+    from app.services.statistics.rollup import catch_up
 
     db, runtime = _context()
     args = {k: v for k, v in (("from", first), ("to", last), ("department", department), ("item", item)) if v}
     try:
+        with db.unit_of_work() as session:  # what changes have marked, computed again first
+            catch_up(session, runtime.calendar)
         with db.session(write=False) as session:
             now = runtime.clock.now()
             figures = compute_figures(session, runtime, parse_period(args, SYSTEM, runtime.catalogue, now), now)

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from app.jobs import cases, outbox, push, supervision
+from app.jobs import cases, figures, outbox, push, supervision
 from app.jobs.context import JobContext
 from app.jobs.handlers import Handlers
 from app.jobs.runs import JobFailed
@@ -42,12 +42,14 @@ class PassReport:
     supervision: str = ""
     #: licences whose term ended, marked expired (到期失效)
     expired: int = 0
+    #: roll-up rows of the figures computed again where changes had marked them
+    figures: int = 0
     #: supervision-push deliveries made (监管推送)
     pushed: int = 0
 
     def __str__(self) -> str:
         return (f"定时事件 {self.timers} 个，预警 {self.warnings} 件，超期督办 {self.overdue} 件，"
-                f"消息投递 {self.delivered} 条，监管推送 {self.pushed} 条，证照到期 {self.expired} 件，失败 {self.failures} 项"
+                f"消息投递 {self.delivered} 条，监管推送 {self.pushed} 条，证照到期 {self.expired} 件，统计更新 {self.figures} 行，失败 {self.failures} 项"
                 + (f"；{self.supervision}" if self.supervision else ""))
 
 
@@ -79,6 +81,8 @@ class Worker:
         if not self.stopping.is_set() and not self.pushing:
             pushed, failed = push.deliver_due(self.ctx, self.batch, self.stopping)
             report.pushed, report.failures = pushed, report.failures + failed
+        if not self.stopping.is_set():
+            report.figures = self._job(report, lambda: figures.refresh_figures(self.ctx)) or 0
         if not self.stopping.is_set() and supervision.due(self.ctx):  # after the deadlines moved
             report.supervision = self._job(report, lambda: supervision.supervise(self.ctx)) or ""
         if not self.stopping.is_set():

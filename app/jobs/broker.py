@@ -24,7 +24,7 @@ import redis
 from celery import Celery, Task
 
 from app.config import Settings
-from app.jobs import cases, outbox, push, supervision
+from app.jobs import cases, figures, outbox, push, supervision
 from app.jobs.claims import Claims
 from app.jobs.context import JobContext, build_context
 from app.jobs.runs import JobFailed
@@ -36,6 +36,8 @@ SCAN_TIMERS, SCAN_DEADLINES, SCAN_OUTBOX = "oneseal.scan_timers", "oneseal.scan_
 SCENARIO_RUN = "oneseal.scenario_run"
 #: the bureau's jobs: beat asks hourly; licences expire, and the day's supervision runs once a working day
 SUPERVISE = "oneseal.supervise"
+#: the roll-ups of the figures that changes have marked, computed again (beat)
+REFRESH_FIGURES = "oneseal.refresh_figures"
 FIRE_TIMERS, CHECK_DEADLINE, DELIVER = "oneseal.fire_timers", "oneseal.check_deadline", "oneseal.deliver"
 #: the supervision push: a scan of due deliveries (beat, and the web process after a commit that
 #: wrote some), and one attempt at one delivery
@@ -180,6 +182,15 @@ class Runner:
             except JobFailed:
                 return ""  # kept as an incident; the next hour's scan tries again
 
+        @app.task(name=REFRESH_FIGURES, shared=False)
+        def refresh_figures() -> int:
+            """The roll-ups changes have marked, computed again (one task at a time is enough:
+            two at once take turns on the months' rows and the second finds little left)."""
+            try:
+                return figures.refresh_figures(self.ctx)
+            except JobFailed:
+                return 0  # kept as an incident; the next scan tries again
+
         @app.task(name=SCENARIO_RUN, shared=False)
         def scenario_run(run_id: int) -> None:
             """Run an auditor's scenario run: ``execute_run`` claims it by compare-and-set, so a
@@ -192,6 +203,7 @@ class Runner:
         self.scenario_run = scenario_run
         self.deliver_push, self.scan_push = deliver_push, scan_push
         self.supervise = supervise
+        self.refresh_figures = refresh_figures
         self.scan_timers, self.scan_deadlines, self.scan_outbox = scan_timers, scan_deadlines, scan_outbox
 
 
@@ -222,6 +234,9 @@ def celery_app(settings: Settings) -> Celery:
                             "options": {"expires": settings.scan_outbox_seconds}},
             "scan-push": {"task": SCAN_PUSH, "schedule": timedelta(seconds=settings.scan_outbox_seconds),
                           "options": {"expires": settings.scan_outbox_seconds}},
+            "refresh-figures": {"task": REFRESH_FIGURES,
+                                "schedule": timedelta(seconds=settings.refresh_figures_seconds),
+                                "options": {"expires": settings.refresh_figures_seconds}},
             "supervise": {"task": SUPERVISE, "schedule": timedelta(hours=1), "options": {"expires": 3600}},
         },
     )

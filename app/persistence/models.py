@@ -297,6 +297,7 @@ from app.persistence.background.outbox import OutboxRow  # noqa: E402,F401
 from app.persistence.tables.figures import (  # noqa: E402,F401
     DailyDuration,
     DailyFigure,
+    FigureRefresh,
     MonthlyDuration,
     MonthlyFigure,
     SupervisionAlert,

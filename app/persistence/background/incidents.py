@@ -18,7 +18,7 @@ from app.persistence.models import Incident
 #: failures in a row after which a background job is reported as an incident
 VISIBLE_AFTER = 3
 #: the kinds of background jobs, retried until they succeed (any other kind is visible at once)
-RETRIED_KINDS = ("timer", "deadline", "outbox", "supervision")
+RETRIED_KINDS = ("timer", "deadline", "outbox", "supervision", "figures")
 
 
 def record_failure(session: Session, kind: str, case_id: int | None, message: str, at: datetime,

@@ -3,9 +3,10 @@
 ``daily_figures`` and ``daily_durations`` are daily roll-ups of the cases, one row per day,
 department and item, and ``monthly_figures``/``monthly_durations`` the sums of their months.
 They are never incremented: whenever a case's figures change (registered,
-accepted, returned, completed) the rows of its day, department and item are computed again from
-the cases, clock suspensions and notices, in the transaction of the change
-(``app/services/statistics/rollup.py``), and ``oneseal stats rebuild`` computes any period again.
+accepted, returned, completed) the transaction of the change marks its day, department and item
+in ``figure_refreshes``, and the marked rows are computed again from the cases, clock suspensions
+and notices before anyone reads them (``app/services/statistics/rollup.py``); ``oneseal stats
+rebuild`` computes any period again.
 """
 from __future__ import annotations
 
@@ -89,6 +90,19 @@ class MonthlyDuration(Base):
     item_code: Mapped[str] = mapped_column(String(32), primary_key=True)
     days: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     cases: Mapped[int] = mapped_column(Integer)
+
+
+class FigureRefresh(Base):
+    """A day, department and item whose roll-ups a committed change has moved and nobody has
+    computed again yet: one row per change, only ever inserted (a change never waits on another
+    change's mark), removed by the refresh that read it."""
+
+    __tablename__ = "figure_refreshes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    department: Mapped[str] = mapped_column(String(64))
+    item_code: Mapped[str] = mapped_column(String(32))
 
 
 class SupervisionAlert(Base):

@@ -14,6 +14,7 @@ from app.scenarios.running.services import ScenarioServices
 from app.services.statistics.figures import Figures, compute_figures
 from app.services.runtime import Runtime
 from app.services.statistics.period import parse_period
+from app.services.statistics.rollup import catch_up
 
 
 def _figures(services: ScenarioServices, username: str, args: dict[str, str]) -> Figures | OneSealError:
@@ -22,6 +23,7 @@ def _figures(services: ScenarioServices, username: str, args: dict[str, str]) ->
 
     def read(session: Session, _runtime: Runtime) -> Figures:
         now: datetime = runtime.clock.now()
+        catch_up(session, runtime.calendar)  # as the statistics page does: what changes marked, first
         return compute_figures(session, runtime, parse_period(args, actor, runtime.catalogue, now), now)
 
     try:

@@ -35,7 +35,7 @@ from app.services.clock.time_limits import start_clock
 from app.services.processes.deployed import definition_for
 from app.services.runtime import Runtime
 from app.services.supervision_push import findings
-from app.services.statistics.rollup import figure_mark, refresh_case
+from app.services.statistics.rollup import figure_mark, mark_case
 from app.services.stepping.advance import StepEffects, advance_case
 from app.services.stepping.project_clock import follow_stage
 from app.workflow.engine import SavedState
@@ -123,7 +123,7 @@ def complete_step(session: Session, runtime: Runtime, actor: Actor, task_id: str
     certificates_after_step(session, runtime, actor.username, case, task, spec, completion.decision, data,
                             completion.clean_opinion, now)
     if figure_mark(case) != mark or supplement.notice_items is not None:
-        refresh_case(session, runtime.calendar, case, now, mark)
+        mark_case(session, case, now, mark)
     after_decision(session, runtime, actor, case, spec, completion.decision, completion.clean_opinion,
                    before["result"], now)
     findings.after_step(session, runtime, actor.username, case, now)  # a finding's case ended: answer it

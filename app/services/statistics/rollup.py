@@ -2,11 +2,20 @@
 item, computed from the stored facts — never incremented, so they cannot drift.
 
 Whenever a change moves a figure (a case registered, accepted, returned for supplement or
-concluded), :func:`refresh_case` computes the rows of the days, department and item that case
-counts in again, in the transaction of the change. Two transactions refreshing the same row
-take turns: the row is locked first (PostgreSQL; SQLite writers are serialized anyway), and the
-facts are read after the lock, so the second sees the first's change. :func:`rebuild` computes
-a whole period again (``oneseal stats rebuild``), e.g. after the calendar changed.
+concluded), :func:`mark_case` marks the days, department and item that case counts in
+(``figure_refreshes``), in the transaction of the change: one statement, where computing the
+rows again there cost a registration or an acceptance more than the rest of its step and grew
+with the day's cases. :func:`catch_up` computes the marked rows again from the facts; whoever
+reads the roll-ups calls it first (the statistics, the day's supervision), and the worker calls
+it every few seconds so that reads find little to do. So a reader never sees a figure that a
+committed change has moved and the roll-ups do not show.
+
+Two refreshes of the same row take turns: the month's row is locked first (PostgreSQL; SQLite
+writers are serialized anyway), and the facts are read after the lock, so the second sees the
+first's work. A mark is removed only at the generation its refresh read: a change that marked
+the row again meanwhile (committed after the facts were read) leaves it for the next refresh.
+:func:`rebuild` computes a whole period again (``oneseal stats rebuild``), e.g. after the
+calendar changed.
 """
 from __future__ import annotations
 
@@ -21,10 +30,11 @@ from sqlalchemy.orm import Session
 from app.domain.timing.clock import BUREAU_ZONE, local_date
 from app.domain.cases.kinds import CaseKind
 from app.domain.timing.working_days import WorkingDayCalendar
-from app.persistence.tables.figures import DailyDuration, DailyFigure, MonthlyDuration, MonthlyFigure
+from app.persistence.tables.figures import (DailyDuration, DailyFigure, FigureRefresh, MonthlyDuration,
+                                            MonthlyFigure)
 from app.persistence.models import Case
 from app.services.statistics.case_figures import RESULT_COUNTERS, ConcludedCase, figures_of
-from app.services.statistics.rollup_statements import COUNTERS, FactQueries, fact_queries, row_writes
+from app.services.statistics.rollup_statements import COUNTERS, FactQueries, fact_queries, marks, row_writes
 
 Key = tuple[date, str, str]
 _CHUNK = 5_000
@@ -138,14 +148,12 @@ def figure_mark(case: Case) -> FigureMark:
     return (case.department, case.accepted_on, case.completed_at, case.result)
 
 
-def refresh_case(session: Session, calendar: WorkingDayCalendar, case: Case, now: datetime,
-                 before: FigureMark | None = None) -> None:
-    """The rows a change of ``case`` at ``now`` moved, computed again: today's row of its
-    department and item; every day it counts in, under both departments, when its department
-    changed (a construction project's stage lead)."""
+def mark_case(session: Session, case: Case, now: datetime, before: FigureMark | None = None) -> None:
+    """Mark the rows a change of ``case`` at ``now`` moved, to be computed again: today's row of
+    its department and item; every day it counts in, under both departments, when its
+    department changed (a construction project's stage lead)."""
     if case.kind == CaseKind.REVOCATION:
         return
-    session.flush()
     departments = {case.department}
     days = {local_date(now)}
     if before is not None and before[0] != case.department:
@@ -154,7 +162,32 @@ def refresh_case(session: Session, calendar: WorkingDayCalendar, case: Case, now
         days.update(d for d in (before[1], case.accepted_on) if d is not None)
         if case.completed_at is not None:
             days.add(local_date(case.completed_at))
-    refresh(session, calendar, [(day, dept, case.item_code) for day in days for dept in departments])
+    rows = [{"day": day, "department": department, "item_code": case.item_code}
+            for day in sorted(days) for department in sorted(departments)]
+    session.connection().execute(marks(session.get_bind().dialect.name).mark, rows[0] if len(rows) == 1 else rows)
+
+
+def has_pending(session: Session) -> bool:
+    """Whether some change has moved roll-ups not computed again yet."""
+    return session.connection().execute(marks(session.get_bind().dialect.name).any_pending).first() is not None
+
+
+def catch_up(session: Session, calendar: WorkingDayCalendar, *, batch: int = 2_000) -> int:
+    """Compute every marked row again, the marks ``batch`` at a time (oldest first), and remove
+    the marks read; the marks done. Marks committed meanwhile wait for the next call."""
+    statements = marks(session.get_bind().dialect.name)
+    connection = session.connection()
+    done, after = 0, 0
+    while True:
+        pending = connection.execute(statements.pending, {"b_after": after, "b_limit": batch}).all()
+        if not pending:
+            return done
+        refresh(session, calendar, {(day, department, item) for _, day, department, item in pending})
+        ids = [row[0] for row in pending]
+        connection.execute(statements.unmark, {"b_ids": ids})
+        done, after = done + len(ids), ids[-1]
+        if len(ids) < batch:
+            return done
 
 
 def rebuild(session: Session, calendar: WorkingDayCalendar, first: date, last: date) -> int:
@@ -162,6 +195,7 @@ def rebuild(session: Session, calendar: WorkingDayCalendar, first: date, last: d
     their days; return the daily rows written. (Run it while the service is quiet: a change
     committed meanwhile is computed again by its own transaction, but may be overwritten here.)"""
     tally = compute(session, calendar, first, last)
+    session.execute(delete(FigureRefresh).where(FigureRefresh.day >= first, FigureRefresh.day <= last))
     session.execute(delete(DailyDuration).where(DailyDuration.day >= first, DailyDuration.day <= last))
     session.execute(delete(DailyFigure).where(DailyFigure.day >= first, DailyFigure.day <= last))
     _insert(session, tally)

@@ -1,6 +1,7 @@
 """The statements the roll-ups are read and written with (``rollup.py``), each built once per
 shape and run with parameters: building a SQLAlchemy statement costs more than running it, and a
-refresh runs in the transaction of every registration and acceptance.
+change marks the rows it moved in its own transaction (:func:`marks`), and a refresh computes them
+again before they are read.
 
 Parameters: ``b_start``/``b_end`` a period's bounds in UTC, ``b_first``/``b_last`` its days,
 ``b_day``, ``b_month``/``b_month_end``, ``b_department``, ``b_item``.
@@ -16,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app.domain.cases.kinds import CaseKind
 from app.persistence.engine.base import Base
-from app.persistence.tables.figures import DailyDuration, DailyFigure, MonthlyDuration, MonthlyFigure
+from app.persistence.tables.figures import DailyDuration, DailyFigure, FigureRefresh, MonthlyDuration, MonthlyFigure
 from app.persistence.models import Case, ClockSuspension, SupplementNotice
 
 COUNTERS = ("received", "accepted", "accepted_with_gaps", "returned", "completed", "not_accepted",
@@ -154,6 +155,28 @@ def row_writes(dialect: str) -> RowWrites:
             .where(day_durations.c.day >= month, day_durations.c.day <= last_day,
                    day_durations.c.department == department, day_durations.c.item_code == item)
             .group_by(day_durations.c.days)),
+    )
+
+
+@dataclass(frozen=True)
+class MarkStatements:
+    """The marks of rows to compute again (``figure_refreshes``, one row per change)."""
+
+    mark: Any  # parameters day, department, item_code
+    pending: Any  # the marks after id b_after, oldest first (LIMIT b_limit)
+    any_pending: Any
+    unmark: Any  # the marks of the ids read (b_ids, expanding)
+
+
+@lru_cache(maxsize=None)
+def marks(dialect: str) -> MarkStatements:
+    table = _table(FigureRefresh)
+    return MarkStatements(
+        mark=table.insert(),
+        pending=select(table.c.id, table.c.day, table.c.department, table.c.item_code)
+        .where(table.c.id > bindparam("b_after")).order_by(table.c.id).limit(bindparam("b_limit")),
+        any_pending=select(table.c.id).limit(1),
+        unmark=table.delete().where(table.c.id.in_(bindparam("b_ids", expanding=True))),
     )
 
 

@@ -32,6 +32,7 @@ from app.domain.cases.kinds import CaseKind, TaskKind, TaskStatus
 from app.domain.roles import Role
 from app.persistence.audit.chain import append_event
 from app.persistence.tables.figures import DailyFigure, SupervisionAlert, SupervisionRun
+from app.services.statistics.rollup import catch_up
 from app.persistence.models import Case, TaskRecord
 from app.services.clock.time_limits import working_days_left
 from app.services.runtime import Runtime
@@ -83,6 +84,7 @@ def run_daily_supervision(session: Session, runtime: Runtime, now: datetime) -> 
         if _case_alert(session, runtime, case, today, now):
             report.cases.append(case.number)
     first = today - timedelta(days=policy.look_back_days)
+    catch_up(session, runtime.calendar)  # the roll-ups as every committed change left them
     rows = session.execute(select(DailyFigure.department, func.sum(DailyFigure.timed), func.sum(DailyFigure.on_time))
                            .where(DailyFigure.day >= first, DailyFigure.day < today)
                            .group_by(DailyFigure.department).order_by(DailyFigure.department))

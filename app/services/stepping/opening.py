@@ -26,7 +26,7 @@ from app.persistence.models import Case
 from app.services.clock.time_limits import start_clock
 from app.services.processes.deployed import compile_version
 from app.services.runtime import Runtime
-from app.services.statistics.rollup import refresh_case
+from app.services.statistics.rollup import mark_case
 from app.services.stepping.advance import advance_case
 
 
@@ -82,5 +82,5 @@ def open_case(session: Session, runtime: Runtime, actor: str, opening: Opening, 
                         "status": case.status, "process_version": version.version})
     effects.write(session)
     session.flush()
-    refresh_case(session, runtime.calendar, case, now)
+    mark_case(session, case, now)
     return case

@@ -18,7 +18,7 @@ from app.persistence.models import WorkflowState
 from app.persistence.cases.workflow_states import load_state
 from app.services.processes.deployed import definition_for
 from app.services.runtime import Runtime
-from app.services.statistics.rollup import figure_mark, refresh_case
+from app.services.statistics.rollup import figure_mark, mark_case
 from app.services.stepping.advance import advance_case
 from app.workflow.engine import SavedState, WorkflowRun
 
@@ -53,5 +53,5 @@ def fire_due_timers(session: Session, runtime: Runtime, case_id: int, now: datet
                         "result_label": CaseResult(case.result).label if case.result else None})
     effects.write(session)
     if figure_mark(case) != mark:
-        refresh_case(session, runtime.calendar, case, now, mark)
+        mark_case(session, case, now, mark)
     return True

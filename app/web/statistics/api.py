@@ -2,12 +2,15 @@
 period, the same as an Excel report, and the cases behind any figure."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, request
 
 from app.services.statistics import drilldown, export
-from app.services.statistics.figures import compute_figures
+from app.services.statistics.figures import Figures, compute_figures
+from app.services.statistics.period import Period
+from app.services.statistics.rollup import catch_up, has_pending
 from app.services.statistics.period import parse_period
 from app.web.edge.api import api, bearer_actor
 from app.web.edge.downloads import Download, download
@@ -23,7 +26,17 @@ REPORT_NAME = "效能统计报表"
 def statistics(call: Call) -> tuple[Any, int]:
     now = call.runtime.clock.now()
     period = parse_period(request.args, call.actor, call.runtime.catalogue, now)
-    return compute_figures(call.session, call.runtime, period, now), 200
+    return current_figures(call, period, now), 200
+
+
+def current_figures(call: Call, period: Period, now: datetime) -> Figures:
+    """The figures of ``period``, every roll-up a committed change has moved computed again
+    first: in a write unit of its own, after which the request's read starts afresh and sees them."""
+    if has_pending(call.session):
+        with call.writing() as session:
+            catch_up(session, call.runtime.calendar)
+        call.session.rollback()  # the read's snapshot predates the refresh: the next one sees it
+    return compute_figures(call.session, call.runtime, period, now)
 
 
 @bp.get("/statistics.xlsx")
@@ -44,7 +57,7 @@ def report(call: Call) -> Download:
     """The Excel report of what the request asks for (the API and the page alike)."""
     now = call.runtime.clock.now()
     period = parse_period(request.args, call.actor, call.runtime.catalogue, now)
-    figures = compute_figures(call.session, call.runtime, period, now)
+    figures = current_figures(call, period, now)
     body = export.to_xlsx(figures, call.runtime.catalogue.bureau_name)
     return Download([body], f"{REPORT_NAME}_{period.first}_{period.last}",
                     f"statistics_{period.first}_{period.last}", "xlsx")

@@ -12,7 +12,6 @@ from app.config import ROOT
 from app.domain.errors import InvalidInput
 from app.services.statistics import drilldown
 from app.services.statistics.export import SUMMARY, period_line
-from app.services.statistics.figures import compute_figures
 from app.services.statistics.period import parse_period
 from app.services.statistics.supervision import recent_alerts
 from app.web.edge.api import browser_actor
@@ -20,7 +19,7 @@ from app.web.edge.downloads import Download, download
 from app.web.edge.pages import page
 from app.web.edge.request_input import int_param
 from app.web.edge.units import Call
-from app.web.statistics.api import report
+from app.web.statistics.api import current_figures, report
 
 bp = Blueprint("statistics_pages", __name__, template_folder="../templates")
 
@@ -42,7 +41,7 @@ def statistics(call: Call) -> Any:
     except InvalidInput as err:
         period = parse_period({}, call.actor, catalogue, now)
         error, status = err.message, 400
-    figures = compute_figures(call.session, call.runtime, period, now)
+    figures = current_figures(call, period, now)
     alerts = recent_alerts(call.session, call.runtime, period.department, period.last - timedelta(days=30))
     departments = [(code, d.name) for code, d in catalogue.departments.items() if code != "window"]
     items = sorted(((i.code, i.name) for i in catalogue.items.values()), key=lambda pair: pair[0])
