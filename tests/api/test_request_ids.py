@@ -106,10 +106,10 @@ def test_the_request_id_is_hashed_with_the_event(behind_proxy):
 
 def test_events_written_outside_a_request_hash_as_before(ext):
     """No request, no id: the hashed payload is the one of earlier releases (old trails verify)."""
-    from app.persistence.audit.chain import append_event, event_hash
+    from app.persistence.audit.chain import append_event_now, event_hash
 
     with ext.db.unit_of_work() as session:
-        written = append_event(session, occurred_at=ext.runtime.clock.now(), actor="system", action="probe")
+        written = append_event_now(session, occurred_at=ext.runtime.clock.now(), actor="system", action="probe")
     assert written.request_id is None
     assert written.hash == event_hash(written.prev_hash, written.occurred_at, "system", "probe", None, None, {}, {})
 

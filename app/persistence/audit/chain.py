@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from app.observability.context import MAX_LENGTH as REQUEST_ID_LENGTH
@@ -116,29 +117,72 @@ def known_chain_tip(session: Session, tip: str | None) -> None:
 
 def append_event(session: Session, *, occurred_at: datetime, actor: str, action: str,
                  case_id: int | None = None, element_id: str | None = None,
-                 before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> AppendedEvent:
-    """Write an event in the caller's transaction: it commits (or not) with the change it records.
+                 before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> None:
+    """Record an event in the caller's transaction: it commits (or not) with the change it records.
 
-    The row is inserted at once, in call order, so the trail's ids follow the chain.
+    On SQLite it is written at once (the writer holds the database's lock anyway). On
+    PostgreSQL it is written when the transaction commits (:func:`write_pending`, called by the
+    session before its commit, and by every reader of the trail first): the chain's lock, which
+    every writer of the trail needs, is then held only over the appends and the commit, never
+    over the rest of the step (an engine step, a signature). Either way the events are written
+    in call order, so the trail's ids follow the chain.
     """
-    prev = _chain_tip(session)
-    # stored as JSON reads back: what verification recomputes the hash from
-    before = json.loads(_canonical(before or {}))
-    after = json.loads(_canonical(after or {}))
-    occurred_at = occurred_at.astimezone(UTC)
+    fields = _fields(occurred_at, actor, action, case_id, element_id, before, after)
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection()  # the transaction begun (it may be the session's first act)
+        transaction = session.get_transaction()
+        queued: tuple[Any, list[dict[str, Any]]] | None = session.info.get(_PENDING)
+        if queued is None or queued[0] is not transaction:
+            queued = session.info[_PENDING] = (transaction, [])
+        queued[1].append(fields)
+        return
+    _insert_event(session, fields)
+
+
+def append_event_now(session: Session, *, occurred_at: datetime, actor: str, action: str,
+                     case_id: int | None = None, element_id: str | None = None,
+                     before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> AppendedEvent:
+    """Write an event at once, after those this transaction has recorded before it, and return it
+    as stored (for a caller that needs its id or hash, e.g. a notice numbered after its event)."""
+    write_pending(session)
+    return _insert_event(session, _fields(occurred_at, actor, action, case_id, element_id, before, after))
+
+
+def write_pending(session: Session) -> None:
+    """Write the events this transaction recorded and has not written yet, in order."""
+    queued = session.info.pop(_PENDING, None)
+    if queued is None or queued[0] is not session.get_transaction():
+        return  # none, or left by a transaction that has ended (rolled back: dropped)
+    for fields in queued[1]:
+        _insert_event(session, fields)
+
+
+#: session.info key: (transaction, the events it recorded and has not written yet) (PostgreSQL)
+_PENDING = "oneseal_audit_pending"
+# every session, whatever made it: a recorded event is never left behind by a commit
+sa_event.listen(Session, "before_commit", write_pending)
+
+
+def _fields(occurred_at: datetime, actor: str, action: str, case_id: int | None, element_id: str | None,
+            before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, Any]:
     request_id = current_request_id()
-    if request_id is not None:
-        request_id = request_id[:REQUEST_ID_LENGTH]
-    digest = event_hash(prev, occurred_at, actor, action, case_id, element_id, before, after, request_id)
-    row = {"occurred_at": occurred_at, "actor": actor, "action": action, "case_id": case_id,
-           "element_id": element_id, "before": before, "after": after, "prev_hash": prev, "hash": digest,
-           "request_id": request_id}
-    key = session.connection().execute(_INSERT, row).inserted_primary_key
+    return {"occurred_at": occurred_at.astimezone(UTC), "actor": actor, "action": action, "case_id": case_id,
+            "element_id": element_id,
+            # stored as JSON reads back: what verification recomputes the hash from
+            "before": json.loads(_canonical(before or {})), "after": json.loads(_canonical(after or {})),
+            "request_id": request_id[:REQUEST_ID_LENGTH] if request_id is not None else None}
+
+
+def _insert_event(session: Session, fields: dict[str, Any]) -> AppendedEvent:
+    prev = _chain_tip(session)
+    digest = event_hash(prev, fields["occurred_at"], fields["actor"], fields["action"], fields["case_id"],
+                        fields["element_id"], fields["before"], fields["after"], fields["request_id"])
+    key = session.connection().execute(_INSERT, {**fields, "prev_hash": prev, "hash": digest}).inserted_primary_key
     if key is None:  # never for a one-row insert into a table with an integer key
         raise RuntimeError("audit event written without an id")
     session.info[_TIP] = (session.get_transaction(), digest)
-    return AppendedEvent(key[0], occurred_at, actor, action, case_id, element_id, before, after, prev, digest,
-                         request_id)
+    return AppendedEvent(key[0], fields["occurred_at"], fields["actor"], fields["action"], fields["case_id"],
+                         fields["element_id"], fields["before"], fields["after"], prev, digest, fields["request_id"])
 
 
 @dataclass(frozen=True)
@@ -159,6 +203,7 @@ def verify_chain(session: Session, batch: int = 2_000) -> tuple[int, ChainBreak 
     happened: the hash of a later event (``reordered``), of an earlier event (the events in
     between were ``inserted``), or of no stored event (its predecessor was ``removed``).
     """
+    write_pending(session)
     previous: AuditEvent | None = None
     checked = 0
     for event in _iter_events(session, batch):
@@ -203,6 +248,7 @@ def stored_hash(session: Session, event_id: int) -> str | None:
 
 def chain_head(session: Session) -> AuditEvent | None:
     """The last event: its id and hash are the anchor to write down outside the system."""
+    write_pending(session)
     return session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
 
 
@@ -210,4 +256,5 @@ _EVENTS_OF_CASE = select(AuditEvent).where(AuditEvent.case_id == bindparam("b_ca
 
 
 def events_for_case(session: Session, case_id: int) -> list[AuditEvent]:
+    write_pending(session)
     return list(session.scalars(_EVENTS_OF_CASE, {"b_case": case_id}))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from app.persistence.audit.chain import AppendedEvent, append_event, lock_chain
+from app.persistence.audit.chain import AppendedEvent, append_event_now, lock_chain
 from app.persistence.audit.queries import events_of_action
 from app.services.actor import Actor
 from app.services.runtime import Runtime
@@ -48,6 +48,6 @@ def record_rules_versions(session: Session, runtime: Runtime, actor: Actor) -> l
             continue
         after = ({"version": new, "title": summary.title, "file": Path(summary.file).name,
                   "rules": summary.rule_count} if summary else {"version": None, "removed": True})
-        events.append(append_event(session, occurred_at=now, actor=actor.username, action=RULES_CHANGED,
+        events.append(append_event_now(session, occurred_at=now, actor=actor.username, action=RULES_CHANGED,
                                    element_id=name, before={"version": old} if old else {}, after=after))
     return events

@@ -17,7 +17,7 @@ from app.domain.bureau.catalogue import Material, Subject
 from app.domain.timing.clock import local_date
 from app.domain.errors import InvalidInput
 from app.domain.roles import Role
-from app.persistence.audit.chain import append_event
+from app.persistence.audit.chain import append_event_now
 from app.services.actor import Actor
 from app.services.runtime import Runtime
 
@@ -57,7 +57,7 @@ def issue_intake_notice(session: Session, runtime: Runtime, actor: Actor, *, ite
     if not missing:
         raise InvalidInput("nothing_missing", "材料齐全，无需出具一次性告知书，可直接受理", field="materials")
     now = runtime.clock.now()
-    event = append_event(session, occurred_at=now, actor=actor.username, action="intake_notice_issued",
+    event = append_event_now(session, occurred_at=now, actor=actor.username, action="intake_notice_issued",
                          after={"item_code": item.code, "applicant": name,
                                 "missing": [m.code for m in missing], "received": sorted(set(received))})
     return IntakeNotice(number=f"告〔{local_date(now).year}〕{event.id}号", item=item, applicant_name=name,

@@ -60,8 +60,14 @@ def open_case(session: Session, runtime: Runtime, actor: str, opening: Opening, 
     now = now or runtime.clock.now()
     version = process_versions.latest_version(session, opening.process_id)
     definition = compile_version(session, runtime, version)
+    # PostgreSQL: the year's counter row, once taken, is held to the commit, and every
+    # registration needs it; taken last, registrations take turns over their last few
+    # statements instead of the whole step. Until then the case carries a provisional number
+    # no other transaction can see. (A SQLite writer holds the database anyway: it takes the
+    # number first, with the audit trail's tip in the same statement.)
+    number_last = session.get_bind().dialect.name == "postgresql"
     case = Case(
-        number=next_case_number(session, now.year), query_code=secrets.token_hex(3).upper(),
+        number=_provisional_number() if number_last else next_case_number(session, now.year), query_code=secrets.token_hex(3).upper(),
         kind=opening.kind.value, item_code=opening.item_code, item_name=opening.item_name,
         department=opening.department, applicant_name=opening.applicant_name,
         applicant=dict(opening.applicant), materials=list(opening.materials), facts=dict(opening.facts),
@@ -76,6 +82,8 @@ def open_case(session: Session, runtime: Runtime, actor: str, opening: Opening, 
     # a new case has no projected task yet: nothing to read back
     effects = advance_case(session, runtime, case, lambda: runtime.engine.start(definition, data),
                            now=now, actor=actor, ready_before=set())
+    if number_last:
+        case.number = next_case_number(session, now.year)  # written with the case's other changes below
     append_event(session, occurred_at=now, actor=actor, action="case_registered", case_id=case.id,
                  after={"number": case.number, "item_code": opening.item_code,
                         "applicant": case.applicant_name, **opening.registered,
@@ -84,3 +92,8 @@ def open_case(session: Session, runtime: Runtime, actor: str, opening: Opening, 
     session.flush()
     mark_case(session, case, now)
     return case
+
+
+def _provisional_number() -> str:
+    """A unique stand-in for a new case's number, replaced before its transaction commits."""
+    return "~" + secrets.token_hex(7)
