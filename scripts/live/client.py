@@ -1,5 +1,7 @@
 """A keep-alive JSON client over ``http.client``, one connection at a time, reconnecting when
-the server went away. With ``retry`` (the chaos run) a request whose answer never came, or that
+the server went away. A request that finds its kept-alive connection closed by the server while
+it sat idle (gunicorn closes those after a few seconds) is sent once more on a new connection,
+as HTTP client libraries do (only a read, or a write with its ``Idempotency-Key``). With ``retry`` (the chaos run) a request whose answer never came, or that
 was refused as busy or still in progress, is sent again with the same ``Idempotency-Key``."""
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ class Client:
         self.connection: http.client.HTTPConnection | None = None
         self.sent = 0  # HTTP requests sent, retries included
         self.failures = 0  # requests that got no answer (connection refused, reset, timed out)
+        self.answered = 0  # answers received on the current connection
 
     def _connection(self) -> http.client.HTTPConnection:
         if self.connection is None:
@@ -42,6 +45,7 @@ class Client:
         if self.connection is not None:
             self.connection.close()
             self.connection = None
+        self.answered = 0
 
     def once(self, method: str, path: str, body: Any = None, *, token: str | None = None,
              key: str | None = None, headers: dict[str, str] | None = None) -> Answer:
@@ -53,18 +57,28 @@ class Client:
             sent_headers["Idempotency-Key"] = key
         payload = None if body is None else json.dumps(body, ensure_ascii=False).encode("utf-8")
         started = time.perf_counter()
-        self.sent += 1
-        try:
-            connection = self._connection()
-            connection.request(method, path, body=payload, headers=sent_headers)
-            response = connection.getresponse()
-            data = response.read()
-            if response.getheader("Connection", "").lower() == "close":
+        for fresh in (False, True):
+            self.sent += 1
+            kept_alive = self.connection is not None and self.answered > 0
+            try:
+                connection = self._connection()
+                connection.request(method, path, body=payload, headers=sent_headers)
+                response = connection.getresponse()
+                data = response.read()
+                self.answered += 1
+                if response.getheader("Connection", "").lower() == "close":
+                    self.close()
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
                 self.close()
-        except (OSError, http.client.HTTPException):
-            self.close()
-            self.failures += 1
-            return Answer(0, None, (time.perf_counter() - started) * 1000)
+                if kept_alive and not fresh and (method == "GET" or key):
+                    continue  # the server had closed the idle connection (a write is safe again: its key)
+                self.failures += 1
+                return Answer(0, None, (time.perf_counter() - started) * 1000)
+            except (OSError, http.client.HTTPException):
+                self.close()
+                self.failures += 1
+                return Answer(0, None, (time.perf_counter() - started) * 1000)
         ms = (time.perf_counter() - started) * 1000
         try:
             parsed = json.loads(data) if data else None
