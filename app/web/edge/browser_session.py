@@ -106,9 +106,10 @@ def signed_out_post() -> Response:
 def _resolve_early() -> None:
     """Find the user before any handler opens its own unit of work, so that writing the session's
     last-seen time never waits on the handler's own write lock (SQLite)."""
+    if request.path.startswith("/api/v1/"):
+        return  # the Bearer API: no cookie session to look at (nor to open)
     endpoint = request.endpoint or ""
-    if SID in session and not endpoint.endswith(".static") and endpoint not in _FILE_ENDPOINTS \
-            and not request.path.startswith("/api/v1/"):
+    if SID in session and not endpoint.endswith(".static") and endpoint not in _FILE_ENDPOINTS:
         current_actor()
 
 

@@ -121,9 +121,12 @@ def _screen_text() -> None:
     for key, value in request.args.items(multi=True):
         _check_text(key, "查询参数")
         _check_text(value, f"查询参数“{key}”")
-    for key, value in request.headers.items():
-        if "\x00" in value:
-            raise _refuse_characters(f"请求头“{key}”")
+    environ = request.environ
+    if any("\x00" in value for key, value in environ.items() if key.startswith(("HTTP_", "CONTENT_"))
+           and isinstance(value, str)):  # the headers, straight from the environ (no copy)
+        for key, value in request.headers.items():
+            if "\x00" in value:
+                raise _refuse_characters(f"请求头“{key}”")
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         for key, value in request.form.items(multi=True):
             if not isinstance(key, str) or not isinstance(value, str):  # a part with no name
