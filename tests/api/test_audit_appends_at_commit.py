@@ -122,3 +122,33 @@ def test_simultaneous_registrations_get_consecutive_numbers(api, ext):
     numbers = sorted(a.body["number"] for a in answers)
     serials = [int(n.split("-")[1]) for n in numbers]
     assert serials == list(range(serials[0], serials[0] + 6)) and not any(n.startswith("~") for n in numbers)
+
+
+def test_the_database_chains_events_exactly_as_the_service_hashes_them(ext, clock):
+    """PostgreSQL computes each hash from the text the service sends around the previous hash;
+    verification recomputes it in Python: an event with Chinese text, numbers, nesting, an
+    escaped control character and a request id verifies."""
+    from app.observability.context import bind_request_id, unbind
+    from app.persistence.audit.chain import event_hash, hashed_around_prev
+
+    fields = {"occurred_at": clock.now(), "actor": "window", "action": "probe_unicode", "case_id": None,
+              "element_id": "审查", "before": {"面积": 120.5, "层": [1, 2, {"子": None}]},
+              "after": {"意见": "同意\n“予以受理”\u0007", "big": 10**18, "f": 1e-7}, "request_id": "req-12345678"}
+    head, tail = hashed_around_prev(fields)
+    import hashlib
+    prev = "ab" * 32
+    assert hashlib.sha256((head + prev + tail).encode("utf-8")).hexdigest() == event_hash(
+        prev, fields["occurred_at"], "window", "probe_unicode", None, "审查", fields["before"], fields["after"],
+        "req-12345678")
+    token = bind_request_id("req-12345678")
+    try:
+        with ext.db.unit_of_work() as session:
+            append_event(session, occurred_at=fields["occurred_at"], actor="window", action="probe_unicode",
+                         element_id="审查", before=fields["before"], after=fields["after"])
+            append_event(session, occurred_at=clock.now(), actor="system", action="probe_next")
+    finally:
+        unbind(token)
+    with ext.db.session(write=False) as session:
+        assert verify_chain(session)[1] is None
+        stored = session.scalar(select(AuditEvent).where(AuditEvent.action == "probe_unicode"))
+        assert stored.after == fields["after"] and stored.request_id == "req-12345678"

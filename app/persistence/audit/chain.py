@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,16 +34,35 @@ def _canonical(event_fields: dict[str, Any]) -> bytes:
                       default=str).encode("utf-8")
 
 
-def event_hash(prev_hash: str, occurred_at: datetime, actor: str, action: str,
-               case_id: int | None, element_id: str | None, before: dict[str, Any],
-               after: dict[str, Any], request_id: str | None = None) -> str:
+def _payload(prev_hash: str, occurred_at: datetime, actor: str, action: str, case_id: int | None,
+             element_id: str | None, before: dict[str, Any], after: dict[str, Any],
+             request_id: str | None) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "prev": prev_hash, "at": occurred_at.isoformat(timespec="microseconds"), "actor": actor,
         "action": action, "case": case_id, "element": element_id, "before": before, "after": after,
     }
     if request_id is not None:
         payload["request"] = request_id
+    return payload
+
+
+def event_hash(prev_hash: str, occurred_at: datetime, actor: str, action: str,
+               case_id: int | None, element_id: str | None, before: dict[str, Any],
+               after: dict[str, Any], request_id: str | None = None) -> str:
+    payload = _payload(prev_hash, occurred_at, actor, action, case_id, element_id, before, after, request_id)
     return hashlib.sha256(_canonical(payload)).hexdigest()
+
+
+def hashed_around_prev(fields: dict[str, Any]) -> tuple[str, str]:
+    """The text an event's hash is taken of, before and after the previous event's hash: the
+    hash is sha256(head + prev + tail), exactly :func:`event_hash` (for the database to chain
+    events it is given, see :func:`write_pending`)."""
+    marker = uuid.uuid4().hex  # 128 random bits: found nowhere else in the text
+    text_ = _canonical(_payload(marker, fields["occurred_at"], fields["actor"], fields["action"], fields["case_id"],
+                                fields["element_id"], fields["before"], fields["after"],
+                                fields["request_id"])).decode("utf-8")
+    head, tail = text_.split(marker)
+    return head, tail
 
 
 def lock_chain(session: Session) -> None:
@@ -149,12 +169,26 @@ def append_event_now(session: Session, *, occurred_at: datetime, actor: str, act
 
 
 def write_pending(session: Session) -> None:
-    """Write the events this transaction recorded and has not written yet, in order."""
+    """Write the events this transaction recorded and has not written yet, in order: on
+    PostgreSQL in one call that takes the chain's lock, reads the tip, chains and inserts them
+    (``oneseal_append_events``, migration 0011), so the lock waits on no round trip of ours
+    before the commit's."""
     queued = session.info.pop(_PENDING, None)
-    if queued is None or queued[0] is not session.get_transaction():
+    if queued is None or queued[0] is not session.get_transaction() or not queued[1]:
         return  # none, or left by a transaction that has ended (rolled back: dropped)
+    events = []
     for fields in queued[1]:
-        _insert_event(session, fields)
+        head, tail = hashed_around_prev(fields)
+        events.append({"occurred_at": fields["occurred_at"].isoformat(timespec="microseconds"),
+                       "actor": fields["actor"], "action": fields["action"], "case_id": fields["case_id"],
+                       "element_id": fields["element_id"], "request_id": fields["request_id"],
+                       "before": _canonical(fields["before"]).decode("utf-8"),
+                       "after": _canonical(fields["after"]).decode("utf-8"), "head": head, "tail": tail})
+    session.connection().execute(_APPEND_EVENTS, {"events": json.dumps(events, ensure_ascii=False)})
+    session.info.pop(_TIP, None)  # the tip moved in the database: an immediate append reads it again
+
+
+_APPEND_EVENTS = text("SELECT oneseal_append_events(CAST(:events AS jsonb))")
 
 
 #: session.info key: (transaction, the events it recorded and has not written yet) (PostgreSQL)

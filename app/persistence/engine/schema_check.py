@@ -68,6 +68,9 @@ def check_connection(connection: Connection) -> SchemaReport:
     present = _triggers(connection)
     for trigger in sorted(AUDIT_GUARD_TRIGGERS.get(connection.dialect.name, set()) - present):
         report.differences.append(f"审计表的只追加保护缺失：触发器 {trigger}")
+    if connection.dialect.name == "postgresql" and not connection.execute(
+            text("SELECT 1 FROM pg_proc WHERE proname = 'oneseal_append_events'")).first():
+        report.differences.append("审计记录的追加函数缺失：oneseal_append_events（请运行 oneseal db upgrade）")
     return report
 
 
