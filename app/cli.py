@@ -46,12 +46,13 @@ def main() -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="服务进程数；大于 1 时使用 gunicorn")
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="每个进程的线程数")
+@click.option("--threads", default=None, type=click.IntRange(1, 256),
+              help="每个进程的线程数（默认：单进程 waitress 为 8，多进程 gunicorn 为 2）")
 @click.option("--graceful-timeout", default=30, show_default=True, type=click.IntRange(1, 3600),
               help="收到 SIGTERM 后等待处理中请求完成的秒数（gunicorn）")
 @click.option("--server", type=click.Choice(["waitress", "gunicorn"]), default=None,
               help="指定服务器（默认：单进程 waitress，多进程 gunicorn）")
-def serve(host: str, port: int, workers: int, threads: int, graceful_timeout: int, server: str | None) -> None:
+def serve(host: str, port: int, workers: int, threads: int | None, graceful_timeout: int, server: str | None) -> None:
     from app.serving import serve as run_server
 
     try:

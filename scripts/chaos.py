@@ -79,7 +79,7 @@ def main() -> int:
         env = environment(url, folder)
         seed(env)
         command = shlex.split(args.serve_command) if args.serve_command else None
-        servers = Servers.build(args.processes, env, folder, command)
+        servers = Servers.build(args.processes[-1], env, folder, command)
         background = worker(env, folder)
         servers.start()
         background.start(wait=False)

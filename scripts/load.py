@@ -6,16 +6,22 @@ clients share out) on a fresh database seeded by ``oneseal init-db --demo`` — 
 a new PostgreSQL database on the server of ``--database-url`` (dropped afterwards). Then
 ``--clients`` client processes (each with two connections) register cases, read inboxes, claim
 and complete steps and race on purpose on the same task (see ``scripts/live/traffic.py``) for
-``--minutes``. Afterwards every 2xx completion must be in the audit trail exactly once with its
-task completed, no task completed twice, every 2xx registration made exactly one case, and
-``oneseal check cases`` must be clean (``scripts/live/verdict.py``).
+``--minutes``, each pausing ``--think-ms`` on average between two actions (0: none, every
+client sends its next request as soon as it has the answer). Afterwards every 2xx completion
+must be in the audit trail exactly once with its task completed, no task completed twice, every
+2xx registration made exactly one case, and ``oneseal check cases`` must be clean
+(``scripts/live/verdict.py``).
 
-    .venv/bin/python scripts/load.py [--processes 1] [--minutes 1] [--clients 8]
+``--processes 1,2`` runs the whole of it once per count, one after the other in the same run
+(each on a fresh database, with the same clients and minutes), prints each one's line and then
+the last line with ``scaling=<n>``: the last count's completions a second over the first's.
+
+    .venv/bin/python scripts/load.py [--processes 1[,2]] [--minutes 1] [--clients 8] [--think-ms 0]
         [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/any] [--serve-command "…{port}…"]
 
 The last line reads ``requests=<n> errors_5xx=<n> lost=<n> double=<n> completions_per_s=<n>
-p99_ms=<n> cases_check=ok``; the exit status is 1 when anything was lost, doubled or
-inconsistent, or a request got a 5xx.
+p99_ms=<n> cases_check=ok`` (of the last count, and `` scaling=<n>`` when several were run); the
+exit status is 1 when anything was lost, doubled or inconsistent, or a request got a 5xx.
 """
 from __future__ import annotations
 
@@ -40,7 +46,8 @@ from scripts.live.verdict import judge, quantile  # noqa: E402
 
 def arguments(description: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--processes", type=int, default=1, help="server processes")
+    parser.add_argument("--processes", type=_counts, default=[1],
+                        help="server processes; several (1,2) run one after the other in the same run")
     parser.add_argument("--minutes", type=float, default=1.0)
     parser.add_argument("--clients", type=int, default=8, help="client processes")
     parser.add_argument("--database-url", default=None,
@@ -48,8 +55,17 @@ def arguments(description: str) -> argparse.ArgumentParser:
     parser.add_argument("--serve-command", default=None,
                         help="the server command, {port} and {processes} filled in (default: oneseal serve)")
     parser.add_argument("--minimal", action="store_true", help="completions ask for Prefer: return=minimal")
+    parser.add_argument("--think-ms", type=float, default=0.0,
+                        help="a client's mean pause between two actions (exponential); 0: none")
     parser.add_argument("--keep", action="store_true", help="keep the run's folder and database")
     return parser
+
+
+def _counts(text: str) -> list[int]:
+    counts = [int(part) for part in text.split(",") if part.strip()]
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError("server processes: 1, or several such as 1,2")
+    return counts
 
 
 def drive(plan_for: Callable[[int], Plan], clients: int) -> float:
@@ -81,21 +97,23 @@ def report(records: list[dict], seconds: float) -> tuple[int, int, float, float]
     return errors_5xx, completions, completions / seconds, quantile(timed, 0.99)
 
 
-def main() -> int:
-    args = arguments(__doc__.splitlines()[0]).parse_args()
+def run_once(args: argparse.Namespace, processes: int) -> tuple[str, float, bool]:
+    """One load run with ``processes`` server processes: its last line, its completions a
+    second, and whether anything went wrong."""
     folder = Path(tempfile.mkdtemp(prefix="oneseal-load-"))
     with throwaway_database(args.database_url, folder, keep=args.keep) as url:
         env = environment(url, folder)
         seed(env)
         command = shlex.split(args.serve_command) if args.serve_command else None
-        servers = Servers.build(args.processes, env, folder, command)
+        servers = Servers.build(processes, env, folder, command)
         servers.start()
-        print(f"{len(servers.children)} server(s), {args.processes} process(es) in all, ports {servers.ports}; "
-              f"{args.clients} clients for {args.minutes} min on {url.split('://')[0]}", flush=True)
+        print(f"{len(servers.children)} server(s), {processes} process(es) in all, ports {servers.ports}; "
+              f"{args.clients} clients for {args.minutes} min on {url.split('://')[0]}"
+              + (f", {args.think_ms:g} ms between actions" if args.think_ms else ""), flush=True)
         try:
             deadline = time.time() + args.minutes * 60
-            seconds = drive(lambda i: Plan(i, servers.ports, deadline, folder, PASSWORD, minimal=args.minimal),
-                            args.clients)
+            seconds = drive(lambda i: Plan(i, servers.ports, deadline, folder, PASSWORD, minimal=args.minimal,
+                                           think_ms=args.think_ms), args.clients)
         finally:
             servers.stop()
         records, sent, no_answer = read_records(folder)
@@ -105,12 +123,28 @@ def main() -> int:
         print("  !", note)
     print(f"completions {completions} in {seconds:.1f} s; registrations {verdict.registered_ok}; "
           f"no answer {no_answer}; folder {folder}")
-    print(f"requests={sent} errors_5xx={errors_5xx} lost={verdict.lost} double={verdict.double} "
-          f"completions_per_s={per_second:.1f} p99_ms={p99:.1f} cases_check={'ok' if verdict.cases_check else 'failed'}")
-    bad = errors_5xx or verdict.lost or verdict.double or not verdict.cases_check or no_answer
+    line = (f"requests={sent} errors_5xx={errors_5xx} lost={verdict.lost} double={verdict.double} "
+            f"completions_per_s={per_second:.1f} p99_ms={p99:.1f} cases_check={'ok' if verdict.cases_check else 'failed'}")
+    bad = bool(errors_5xx or verdict.lost or verdict.double or not verdict.cases_check or no_answer)
     if not bad and not args.keep:
         shutil.rmtree(folder, ignore_errors=True)  # the logs stay when something went wrong
-    return 1 if bad else 0
+    return line, per_second, bad
+
+
+def main() -> int:
+    args = arguments(__doc__.splitlines()[0]).parse_args()
+    results = []
+    for processes in args.processes:
+        line, per_second, bad = run_once(args, processes)
+        results.append((processes, line, per_second, bad))
+        if len(args.processes) > 1:
+            print(f"processes={processes} {line}", flush=True)
+    last_line = results[-1][1]
+    if len(results) > 1:
+        first, last = results[0][2], results[-1][2]
+        last_line += f" scaling={last / first if first else 0:.2f}"
+    print(last_line)
+    return 1 if any(bad for *_, bad in results) else 0
 
 
 if __name__ == "__main__":

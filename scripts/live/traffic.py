@@ -62,6 +62,7 @@ class Plan:
     register_share: float = 0.2
     race_share: float = 0.1
     minimal: bool = False  # ask completions for the short answer (Prefer: return=minimal)
+    think_ms: float = 0.0  # a user's mean pause between two actions (exponential); 0: none
 
 
 class Traffic:
@@ -185,6 +186,8 @@ class Traffic:
         while time.time() < self.plan.deadline:
             if self.rng.random() < self.plan.register_share or not self.work():
                 self.register()
+            if self.plan.think_ms > 0:
+                time.sleep(min(self.rng.expovariate(1000.0 / self.plan.think_ms), 20 * self.plan.think_ms / 1000))
         self.client.close()
         self.racer.close()
         sent = self.client.sent + self.racer.sent
