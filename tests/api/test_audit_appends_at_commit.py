@@ -152,3 +152,47 @@ def test_the_database_chains_events_exactly_as_the_service_hashes_them(ext, cloc
         assert verify_chain(session)[1] is None
         stored = session.scalar(select(AuditEvent).where(AuditEvent.action == "probe_unicode"))
         assert stored.after == fields["after"] and stored.request_id == "req-12345678"
+
+
+def test_a_savepoint_inside_the_step_neither_writes_nor_loses_the_events(ext, clock):
+    """A savepoint's end is not the commit (SQLAlchemy calls before_commit for both): the events
+    recorded before it are written with the transaction; those recorded inside a savepoint that
+    rolls back go with it, as SQLite's inserts do."""
+    before = _count(ext)
+    with ext.db.unit_of_work() as session:
+        append_event(session, occurred_at=clock.now(), actor="system", action="probe_before")
+        with session.begin_nested():
+            pass  # released: a counter's first row made in its own savepoint, say
+        if not ext.db.is_sqlite:
+            assert not _holds_chain_lock(session)
+        try:
+            with session.begin_nested():
+                append_event(session, occurred_at=clock.now(), actor="system", action="probe_undone")
+                raise ValueError("the savepoint's statement failed")
+        except ValueError:
+            pass
+        append_event(session, occurred_at=clock.now(), actor="system", action="probe_after")
+    with ext.db.session(write=False) as session:
+        actions = list(session.scalars(select(AuditEvent.action).order_by(AuditEvent.id.desc()).limit(2)))
+        assert actions == ["probe_after", "probe_before"] and _count(ext) == before + 2
+        assert verify_chain(session)[1] is None
+
+
+def test_two_first_refusals_of_the_year_at_once_each_keep_their_event(api, ext):
+    """The first refusal letter of an item's year makes its number counter in a savepoint; two
+    at once: one savepoint fails and is retried — both steps keep their task_completed event."""
+    from tests.support.races import race
+
+    items = api.get("/api/v1/items", as_user="window").get_json()["items"]
+    materials = [m["code"] for m in next(i for i in items if i["code"] == "XK-0002")["materials"]]
+    cases = [api.post("/api/v1/cases", as_user="window", json={
+        "item_code": "XK-0002", "applicant": {"name": f"补办申请人{n}"}, "materials": materials}).get_json()
+        for n in range(2)]
+    answers = race(api, [("window", f"/api/v1/tasks/{c['tasks'][0]['id']}/complete",
+                          {"decision": "reject", "opinion": "不符合条件"}) for c in cases])
+    assert [a.status for a in answers] == [200, 200], [a.body for a in answers]
+    with ext.db.session(write=False) as session:
+        for case in cases:
+            events = [e.action for e in events_for_case(session, case["id"])]
+            assert events.count("task_completed") == 1, events
+        assert verify_chain(session)[1] is None

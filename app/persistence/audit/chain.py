@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from app.observability.context import MAX_LENGTH as REQUEST_ID_LENGTH
 from app.observability.context import current_request_id
@@ -193,8 +193,46 @@ _APPEND_EVENTS = text("SELECT oneseal_append_events(CAST(:events AS jsonb))")
 
 #: session.info key: (transaction, the events it recorded and has not written yet) (PostgreSQL)
 _PENDING = "oneseal_audit_pending"
+#: session.info key: the savepoints begun while events were recorded → how many were recorded then
+_SAVEPOINTS = "oneseal_audit_savepoints"
+
+
+def _before_commit(session: Session) -> None:
+    """Write the recorded events when the transaction itself commits — not when a savepoint
+    inside it is released (SQLAlchemy calls this hook for both): a savepoint's end is not the
+    commit, and writing there would hold the chain's lock over the rest of the step."""
+    if not session.in_nested_transaction():
+        write_pending(session)
+
+
+def _savepoint_begun(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.nested:
+        queued = session.info.get(_PENDING)
+        count = len(queued[1]) if queued is not None and queued[0] is session.get_transaction() else 0
+        session.info.setdefault(_SAVEPOINTS, {})[transaction] = count
+
+
+def _savepoint_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    """A savepoint rolled back takes the events recorded inside it along (as SQLite's inserts
+    inside it are rolled back with it)."""
+    begun = session.info.get(_SAVEPOINTS, {}).pop(previous_transaction, None)
+    if previous_transaction.nested:
+        session.info.pop(_TIP, None)  # the tip kept may be an event the savepoint took away: read it again
+    queued = session.info.get(_PENDING)
+    if begun is not None and queued is not None:
+        del queued[1][begun:]
+
+
+def _transaction_ended(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_SAVEPOINTS, None)
+
+
 # every session, whatever made it: a recorded event is never left behind by a commit
-sa_event.listen(Session, "before_commit", write_pending)
+sa_event.listen(Session, "before_commit", _before_commit)
+sa_event.listen(Session, "after_transaction_create", _savepoint_begun)
+sa_event.listen(Session, "after_soft_rollback", _savepoint_rolled_back)
+sa_event.listen(Session, "after_transaction_end", _transaction_ended)
 
 
 def _fields(occurred_at: datetime, actor: str, action: str, case_id: int | None, element_id: str | None,
