@@ -54,3 +54,21 @@ def test_a_revocation_that_keeps_the_licence_leaves_it_standing(api):
     revocation = work(api, revocation, "leader_agriculture", "keep", "不予撤销")
     assert revocation["result"] == "upheld"
     assert api.get(f"/api/v1/cases/{case['id']}", as_user="window").get_json()["result"] == "approved"
+
+
+def test_a_revocation_takes_the_grant_out_of_the_figures_of_the_day_it_was_granted(api):
+    """The parent's result changes long after it was concluded: the roll-up of the day it was
+    concluded is computed again (as a rebuild from scratch would count it), not left granted."""
+    from tests.support.statistics import statistics
+
+    case = approved(api)
+    case = complete(api, case, "出件", "window", data={"delivery": "窗口领取"})
+    case = complete(api, case, "事后核查", "inspector_site_survey", decision="fail", opinion="承诺不实")
+    assert case["status"] == "completed" and case["result"] == "approved"
+    day = case["completed_at"][:10]
+    period = {"from": day, "to": day, "item": VETERINARY}
+    assert statistics(api, **period)["granted"] == 1  # read: the day's row computed now
+    revocation = api.get(f"/api/v1/cases/{case['follow_up_cases'][0]['id']}", as_user="window").get_json()
+    revocation = work(api, revocation, "reviewer_agriculture", "revoke", "承诺不实，建议撤销")
+    work(api, revocation, "leader_agriculture", "revoke", "依法撤销该许可")
+    assert statistics(api, **period)["granted"] == 0

@@ -24,6 +24,7 @@ from app.persistence.background.push_findings import finding_of_case
 from app.services.actor import Actor
 from app.services.certificates.lifecycle import revoke_licences
 from app.services.runtime import Runtime
+from app.services.statistics.rollup import mark_result_changed
 from app.services.stepping.opening import Opening, open_case
 from app.workflow.task_metadata import HumanTaskSpec
 
@@ -41,6 +42,7 @@ def after_decision(session: Session, runtime: Runtime, actor: Actor, case: Case,
         parent.result = case.result
         parent.updated_at = now
         session.flush()
+        mark_result_changed(session, parent)  # its result counted on the day it was concluded
         append_event(session, occurred_at=now, actor=actor.username, action=action,
                      case_id=parent.id, before={"result": before},
                      after={"result": parent.result, "by_case": case.number, "opinion": opinion})

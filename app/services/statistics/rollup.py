@@ -167,6 +167,15 @@ def mark_case(session: Session, case: Case, now: datetime, before: FigureMark | 
     session.connection().execute(marks(session.get_bind().dialect.name).mark, rows[0] if len(rows) == 1 else rows)
 
 
+def mark_result_changed(session: Session, case: Case) -> None:
+    """Mark the row a concluded case's result counts in (the day it was concluded), when its
+    result changes afterwards: a revocation (撤销) or withdrawal (撤回) taking its licence back."""
+    if case.completed_at is None or case.kind == CaseKind.REVOCATION:
+        return
+    session.connection().execute(marks(session.get_bind().dialect.name).mark, {
+        "day": local_date(case.completed_at), "department": case.department, "item_code": case.item_code})
+
+
 def has_pending(session: Session) -> bool:
     """Whether some change has moved roll-ups not computed again yet."""
     return session.connection().execute(marks(session.get_bind().dialect.name).any_pending).first() is not None
