@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.domain.cases.status import CaseStatus
+from app.domain.timing.clock import local_date
 from app.domain.bureau.catalogue import Subject
 from app.domain.cases.kinds import CaseKind
 from app.persistence.processes import versions as process_versions
@@ -67,7 +68,8 @@ def open_case(session: Session, runtime: Runtime, actor: str, opening: Opening, 
     # number first, with the audit trail's tip in the same statement.)
     number_last = session.get_bind().dialect.name == "postgresql"
     case = Case(
-        number=_provisional_number() if number_last else next_case_number(session, now.year), query_code=secrets.token_hex(3).upper(),
+        number=_provisional_number() if number_last else next_case_number(session, local_date(now).year),
+        query_code=secrets.token_hex(3).upper(),
         kind=opening.kind.value, item_code=opening.item_code, item_name=opening.item_name,
         department=opening.department, applicant_name=opening.applicant_name,
         applicant=dict(opening.applicant), materials=list(opening.materials), facts=dict(opening.facts),
@@ -83,7 +85,7 @@ def open_case(session: Session, runtime: Runtime, actor: str, opening: Opening, 
     effects = advance_case(session, runtime, case, lambda: runtime.engine.start(definition, data),
                            now=now, actor=actor, ready_before=set())
     if number_last:
-        case.number = next_case_number(session, now.year)  # written with the case's other changes below
+        case.number = next_case_number(session, local_date(now).year)  # written with the case's other changes below
     append_event(session, occurred_at=now, actor=actor, action="case_registered", case_id=case.id,
                  after={"number": case.number, "item_code": opening.item_code,
                         "applicant": case.applicant_name, **opening.registered,
