@@ -100,3 +100,17 @@ def test_a_rebuild_clears_the_marks_of_its_period_only(api, ext, clock):
     assert _received_row(ext, MARCH_2) == 1
     with ext.db.session(write=False) as session:
         assert session.scalar(select(func.count()).select_from(DailyFigure)) == 1
+
+
+def test_with_a_broker_beats_refresh_task_computes_what_changes_marked(api, ext, clock):
+    from app.jobs.broker import REFRESH_FIGURES, celery_app
+    from tests.support.jobs import celery_runner, wait_for, worker_thread
+
+    assert celery_app(ext.runtime.settings).conf.beat_schedule["refresh-figures"]["task"] == REFRESH_FIGURES
+    on(api, clock, "2026-03-02")
+    register(api, PUBLICATION)
+    register(api, PUBLICATION)
+    with celery_runner(ext) as celery, worker_thread(celery):
+        celery.refresh_figures.delay()  # what beat sends, through Redis
+        wait_for(lambda: _marks(ext) == [], what="the marks computed")
+    assert _received_row(ext, MARCH_2) == 2
