@@ -12,8 +12,8 @@ committed change has moved and the roll-ups do not show.
 
 Two refreshes of the same row take turns: the month's row is locked first (PostgreSQL; SQLite
 writers are serialized anyway), and the facts are read after the lock, so the second sees the
-first's work. A mark is removed only at the generation its refresh read: a change that marked
-the row again meanwhile (committed after the facts were read) leaves it for the next refresh.
+first's work. A refresh removes exactly the marks it read, each committed before it read the
+facts: a change committed meanwhile has its own mark, left for the next refresh.
 :func:`rebuild` computes a whole period again (``oneseal stats rebuild``), e.g. after the
 calendar changed.
 """
@@ -162,9 +162,8 @@ def mark_case(session: Session, case: Case, now: datetime, before: FigureMark | 
         days.update(d for d in (before[1], case.accepted_on) if d is not None)
         if case.completed_at is not None:
             days.add(local_date(case.completed_at))
-    rows = [{"day": day, "department": department, "item_code": case.item_code}
-            for day in sorted(days) for department in sorted(departments)]
-    session.connection().execute(marks(session.get_bind().dialect.name).mark, rows[0] if len(rows) == 1 else rows)
+    _mark(session, [{"day": day, "department": department, "item_code": case.item_code}
+                    for day in sorted(days) for department in sorted(departments)])
 
 
 def mark_result_changed(session: Session, case: Case) -> None:
@@ -172,20 +171,23 @@ def mark_result_changed(session: Session, case: Case) -> None:
     result changes afterwards: a revocation (撤销) or withdrawal (撤回) taking its licence back."""
     if case.completed_at is None or case.kind == CaseKind.REVOCATION:
         return
-    session.connection().execute(marks(session.get_bind().dialect.name).mark, {
-        "day": local_date(case.completed_at), "department": case.department, "item_code": case.item_code})
+    _mark(session, [{"day": local_date(case.completed_at), "department": case.department,
+                     "item_code": case.item_code}])
+
+
+def _mark(session: Session, rows: list[dict[str, Any]]) -> None:
+    session.connection().execute(marks().mark, rows[0] if len(rows) == 1 else rows)
 
 
 def has_pending(session: Session) -> bool:
     """Whether some change has moved roll-ups not computed again yet."""
-    return session.connection().execute(marks(session.get_bind().dialect.name).any_pending).first() is not None
+    return session.connection().execute(marks().any_pending).first() is not None
 
 
 def catch_up(session: Session, calendar: WorkingDayCalendar, *, batch: int = 2_000) -> int:
     """Compute every marked row again, the marks ``batch`` at a time (oldest first), and remove
     the marks read; the marks done. Marks committed meanwhile wait for the next call."""
-    statements = marks(session.get_bind().dialect.name)
-    connection = session.connection()
+    statements, connection = marks(), session.connection()
     done, after = 0, 0
     while True:
         pending = connection.execute(statements.pending, {"b_after": after, "b_limit": batch}).all()

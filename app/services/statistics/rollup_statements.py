@@ -160,7 +160,8 @@ def row_writes(dialect: str) -> RowWrites:
 
 @dataclass(frozen=True)
 class MarkStatements:
-    """The marks of rows to compute again (``figure_refreshes``, one row per change)."""
+    """The marks of rows to compute again (``figure_refreshes``, one row per change); the same
+    on every database."""
 
     mark: Any  # parameters day, department, item_code
     pending: Any  # the marks after id b_after, oldest first (LIMIT b_limit)
@@ -169,7 +170,7 @@ class MarkStatements:
 
 
 @lru_cache(maxsize=None)
-def marks(dialect: str) -> MarkStatements:
+def marks() -> MarkStatements:
     table = _table(FigureRefresh)
     return MarkStatements(
         mark=table.insert(),

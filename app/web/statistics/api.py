@@ -9,9 +9,8 @@ from flask import Blueprint, request
 
 from app.services.statistics import drilldown, export
 from app.services.statistics.figures import Figures, compute_figures
-from app.services.statistics.period import Period
+from app.services.statistics.period import Period, parse_period
 from app.services.statistics.rollup import catch_up, has_pending
-from app.services.statistics.period import parse_period
 from app.web.edge.api import api, bearer_actor
 from app.web.edge.downloads import Download, download
 from app.web.edge.request_input import int_param
