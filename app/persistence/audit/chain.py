@@ -147,16 +147,21 @@ def append_event(session: Session, *, occurred_at: datetime, actor: str, action:
     over the rest of the step (an engine step, a signature). Either way the events are written
     in call order, so the trail's ids follow the chain.
     """
-    fields = _fields(occurred_at, actor, action, case_id, element_id, before, after)
+    before_text, after_text = _canonical(before or {}), _canonical(after or {})
+    fields = _fields(occurred_at, actor, action, case_id, element_id, before_text, after_text)
     if session.get_bind().dialect.name == "postgresql":
         session.connection()  # the transaction begun (it may be the session's first act)
         transaction = session.get_transaction()
-        queued: tuple[Any, list[dict[str, Any]]] | None = session.info.get(_PENDING)
+        queued: tuple[Any, list[_Recorded]] | None = session.info.get(_PENDING)
         if queued is None or queued[0] is not transaction:
             queued = session.info[_PENDING] = (transaction, [])
-        queued[1].append(fields)
+        queued[1].append((fields, before_text, after_text))
         return
     _insert_event(session, fields)
+
+
+#: an event recorded for the commit: its fields, and its before and after as canonical JSON
+_Recorded = tuple[dict[str, Any], bytes, bytes]
 
 
 def append_event_now(session: Session, *, occurred_at: datetime, actor: str, action: str,
@@ -165,7 +170,8 @@ def append_event_now(session: Session, *, occurred_at: datetime, actor: str, act
     """Write an event at once, after those this transaction has recorded before it, and return it
     as stored (for a caller that needs its id or hash, e.g. a notice numbered after its event)."""
     write_pending(session)
-    return _insert_event(session, _fields(occurred_at, actor, action, case_id, element_id, before, after))
+    return _insert_event(session, _fields(occurred_at, actor, action, case_id, element_id,
+                                          _canonical(before or {}), _canonical(after or {})))
 
 
 def write_pending(session: Session) -> None:
@@ -177,13 +183,13 @@ def write_pending(session: Session) -> None:
     if queued is None or queued[0] is not session.get_transaction() or not queued[1]:
         return  # none, or left by a transaction that has ended (rolled back: dropped)
     events = []
-    for fields in queued[1]:
+    for fields, before_text, after_text in queued[1]:
         head, tail = hashed_around_prev(fields)
         events.append({"occurred_at": fields["occurred_at"].isoformat(timespec="microseconds"),
                        "actor": fields["actor"], "action": fields["action"], "case_id": fields["case_id"],
                        "element_id": fields["element_id"], "request_id": fields["request_id"],
-                       "before": _canonical(fields["before"]).decode("utf-8"),
-                       "after": _canonical(fields["after"]).decode("utf-8"), "head": head, "tail": tail})
+                       "before": before_text.decode("utf-8"), "after": after_text.decode("utf-8"),
+                       "head": head, "tail": tail})
     session.connection().execute(_APPEND_EVENTS, {"events": json.dumps(events, ensure_ascii=False)})
     session.info.pop(_TIP, None)  # the tip moved in the database: an immediate append reads it again
 
@@ -236,12 +242,12 @@ sa_event.listen(Session, "after_transaction_end", _transaction_ended)
 
 
 def _fields(occurred_at: datetime, actor: str, action: str, case_id: int | None, element_id: str | None,
-            before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, Any]:
+            before_text: bytes, after_text: bytes) -> dict[str, Any]:
     request_id = current_request_id()
     return {"occurred_at": occurred_at.astimezone(UTC), "actor": actor, "action": action, "case_id": case_id,
             "element_id": element_id,
             # stored as JSON reads back: what verification recomputes the hash from
-            "before": json.loads(_canonical(before or {})), "after": json.loads(_canonical(after or {})),
+            "before": json.loads(before_text), "after": json.loads(after_text),
             "request_id": request_id[:REQUEST_ID_LENGTH] if request_id is not None else None}
 
 
