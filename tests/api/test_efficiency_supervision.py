@@ -81,3 +81,19 @@ def test_the_efficiency_supervisor_reads_every_case_and_changes_nothing(api, clo
     refused = api.post(f"/api/v1/tasks/{case['tasks'][0]['id']}/claim", as_user="efficiency")
     assert refused.status_code == 403 and refused.get_json()["code"] == "read_only_role"
     assert "效能监察人员为只读角色" in refused.get_json()["message"]
+
+
+def test_the_supervision_run_on_its_own_reads_the_figures_changes_have_marked(api, ext, clock):
+    """Run as `oneseal stats supervise` or Celery's hourly task runs it — no worker pass and no
+    reader of the statistics before it: it computes the marked roll-ups itself first."""
+    from app.services.statistics.supervision import run_daily_supervision
+
+    ext.runtime.supervision = dataclasses.replace(ext.runtime.supervision, minimum_completed=1)
+    on(api, clock, "2026-03-02")
+    late = step(api, register(api, PUBLICATION))  # due 03-11
+    on(api, clock, "2026-03-12")
+    finish(api, late)
+    on(api, clock, "2026-03-13")
+    with ext.db.unit_of_work() as session:
+        report = run_daily_supervision(session, ext.runtime, clock.now())
+    assert "按时办结率低于督办线的部门 1 个（文化和旅游局）" in str(report)

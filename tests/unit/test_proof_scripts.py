@@ -62,3 +62,44 @@ def test_the_http_benchmark_fills_its_queue_and_ends_with_its_figures():
     assert queued and int(queued.group(1)) >= 40, done.stdout  # the 40 filled, besides the demo's
     assert re.fullmatch(r"completion_p50_ms=[\d.]+ registration_p50_ms=[\d.]+ case_view_p50_ms=[\d.]+ "
                         r"claim_p50_ms=[\d.]+ tasks_list_p50_ms=[\d.]+ floor_p50_ms=[\d.]+", lines[-1]), lines[-1]
+
+
+def test_load_runs_one_and_two_processes_in_the_same_run_and_says_how_they_scale():
+    last = _run("load.py", "--processes", "1,2", "--minutes", "0.1", "--clients", "2", "--think-ms", "20")
+    assert re.fullmatch(r"requests=\d+ errors_5xx=0 lost=0 double=0 completions_per_s=[\d.]+ p99_ms=[\d.]+ "
+                        r"cases_check=ok scaling=[\d.]+", last), last
+
+
+def test_the_load_client_sends_again_what_found_its_idle_connection_closed():
+    """gunicorn closes a kept-alive connection left idle: the next request on it gets no answer
+    although the server never saw it; the client sends it once more on a new connection."""
+    import socket
+    import threading
+
+    from scripts.live.client import Client
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    answer = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+
+    def serve() -> None:
+        for _ in range(2):  # each connection: one answer, then closed as if idle too long
+            conn, _ = listener.accept()
+            conn.recv(65536)
+            conn.sendall(answer)
+            conn.close()
+
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
+    client = Client(listener.getsockname()[1], timeout=5)
+    try:
+        assert client.once("GET", "/api/v1/health").status == 200
+        again = client.once("GET", "/api/v1/health")  # its connection was closed meanwhile
+        assert again.status == 200 and client.failures == 0 and client.sent == 3
+        post = client.once("POST", "/api/v1/cases", {"x": 1})  # a write without a key is not sent again
+        assert post.status == 0 and client.failures == 1
+    finally:
+        client.close()
+        listener.close()
+    server.join(5)
