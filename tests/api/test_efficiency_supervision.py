@@ -40,13 +40,18 @@ def test_a_case_due_tomorrow_gets_a_supervision_task_for_the_section_chief_once(
     assert "即将超期办件 0 件" in Worker(ext.db, ext.runtime).run_pass().supervision
 
 
-def test_a_department_below_the_on_time_line_is_recorded(api, ext, clock):
+def _one_case_concluded_late(api, ext, clock) -> None:
+    """Culture and tourism's only concluded case, a day late; the clock on the day after."""
     ext.runtime.supervision = dataclasses.replace(ext.runtime.supervision, minimum_completed=1)
     on(api, clock, "2026-03-02")
     late = step(api, register(api, PUBLICATION))  # due 03-11
     on(api, clock, "2026-03-12")
     finish(api, late)
     on(api, clock, "2026-03-13")
+
+
+def test_a_department_below_the_on_time_line_is_recorded(api, ext, clock):
+    _one_case_concluded_late(api, ext, clock)
     assert "按时办结率低于督办线的部门 1 个（文化和旅游局）" in Worker(ext.db, ext.runtime).run_pass().supervision
     with ext.db.session(write=False) as session:
         alert = session.scalars(select(SupervisionAlert).where(SupervisionAlert.kind == "department_on_time")).one()
@@ -88,12 +93,7 @@ def test_the_supervision_run_on_its_own_reads_the_figures_changes_have_marked(ap
     reader of the statistics before it: it computes the marked roll-ups itself first."""
     from app.services.statistics.supervision import run_daily_supervision
 
-    ext.runtime.supervision = dataclasses.replace(ext.runtime.supervision, minimum_completed=1)
-    on(api, clock, "2026-03-02")
-    late = step(api, register(api, PUBLICATION))  # due 03-11
-    on(api, clock, "2026-03-12")
-    finish(api, late)
-    on(api, clock, "2026-03-13")
+    _one_case_concluded_late(api, ext, clock)
     with ext.db.unit_of_work() as session:
         report = run_daily_supervision(session, ext.runtime, clock.now())
     assert "按时办结率低于督办线的部门 1 个（文化和旅游局）" in str(report)
