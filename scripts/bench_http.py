@@ -51,7 +51,7 @@ from app.services.intake.application import Application  # noqa: E402
 from app.services.intake.registration import register_case  # noqa: E402
 from scripts.live.client import Answer, Client  # noqa: E402
 from scripts.live.database import PASSWORD, environment, seed  # noqa: E402
-from scripts.live.processes import Servers  # noqa: E402
+from scripts.live.processes import Servers, interpreter  # noqa: E402
 
 ITEM = "XK-0001"  # 食品经营许可: the standard flow, its first step 受理 at the window
 FILLER = Actor("window2", Role.WINDOW, "window", "窗口二")
@@ -207,7 +207,7 @@ def main() -> int:
         servers.stop()
         shutil.rmtree(folder, ignore_errors=True)
     print(f"queue of window2: {listed['total']} open steps, {len(listed['items'])} rows a page; "
-          f"load average {load_at_start:.2f} at the start, {os.getloadavg()[0]:.2f} at the end")
+          f"load average {load_at_start:.2f} at the start, {os.getloadavg()[0]:.2f} at the end; {interpreter()}")
     for label, samples in results.items():
         ordered = sorted(samples)
         print(f"  {label:<13} p50 {statistics.median(ordered):6.2f} ms   p90 {ordered[int(0.9 * len(ordered))]:6.2f} ms"

@@ -39,7 +39,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scripts.live.database import PASSWORD, environment, seed, throwaway_database  # noqa: E402
-from scripts.live.processes import Servers  # noqa: E402
+from scripts.live.processes import Servers, interpreter  # noqa: E402
 from scripts.live.traffic import Plan, read_records, run_client  # noqa: E402
 from scripts.live.verdict import judge, quantile  # noqa: E402
 
@@ -109,7 +109,8 @@ def run_once(args: argparse.Namespace, processes: int) -> tuple[str, float, bool
         servers.start()
         print(f"{len(servers.children)} server(s), {processes} process(es) in all, ports {servers.ports}; "
               f"{args.clients} clients for {args.minutes} min on {url.split('://')[0]}"
-              + (f", {args.think_ms:g} ms between actions" if args.think_ms else ""), flush=True)
+              + (f", {args.think_ms:g} ms between actions" if args.think_ms else "") + f"; {interpreter()}",
+              flush=True)
         try:
             deadline = time.time() + args.minutes * 60
             seconds = drive(lambda i: Plan(i, servers.ports, deadline, folder, PASSWORD, minimal=args.minimal,

@@ -10,8 +10,10 @@ from __future__ import annotations
 import http.client
 import os
 import signal
+import platform
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +27,12 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def interpreter() -> str:
+    """The Python the servers run on (the ``oneseal`` beside this interpreter): the figures
+    depend on its build — a distribution's, built with PGO and LTO, spends less CPU a request."""
+    return f"Python {platform.python_version()} ({sys.base_prefix})"
 
 
 def serve_takes_workers() -> bool:
