@@ -6,7 +6,7 @@ admin) on the suite's database; ``scripts/fuzz_api.py`` runs the same for minute
 from __future__ import annotations
 
 from tests.support.api import PASSWORD
-from tests.support.api_fuzzing import fuzz_for
+from tests.support.api_fuzzing import fuzz, fuzz_for, prepare
 
 EXAMPLES_PER_OPERATION = 20
 
@@ -19,3 +19,17 @@ def test_no_operation_answers_a_generated_request_with_a_server_error(app):
     assert not report.server_errors, "\n".join(report.server_errors[:10])
     assert not report.nonconforming, "\n".join(report.nonconforming[:10])
 
+
+
+def test_a_run_whose_time_runs_out_in_the_middle_of_an_operation_ends_cleanly(app):
+    """``scripts/fuzz_api.py --minutes M`` stops sending when its time is up, wherever it is: the
+    examples left are still generated alike (Hypothesis refuses draws that change between runs)."""
+    tokens, known = prepare(app, PASSWORD)
+    asked = {"n": 0}
+
+    def keep_going() -> bool:
+        asked["n"] += 1
+        return asked["n"] <= 7  # time runs out on the eighth example of the first operation
+
+    report = fuzz(app, tokens, known, examples=EXAMPLES_PER_OPERATION, keep_going=keep_going)
+    assert report.requests == 7 and report.operations >= 26
