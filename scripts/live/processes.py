@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import http.client
 import os
-import signal
 import platform
+import signal
 import socket
 import subprocess
 import sys
