@@ -230,8 +230,11 @@ def check_cases_command(numbers: tuple[str, ...]) -> None:
         report = check_cases(session, runtime, ids)
     for drift in report.drifts:
         click.echo(drift.describe())
+    for line in report.counts:
+        click.echo(line)
     if report.drifts:
         click.echo(f"发现 {len(report.drifts)} 个办件的流程状态与待办不一致（共核对 {report.checked} 件）")
+    if not report.ok:
         sys.exit(1)
     click.echo(f"流程状态与待办一致：已核对 {report.checked} 个办件")
 

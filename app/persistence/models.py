@@ -311,6 +311,7 @@ from app.persistence.tables.certificates import (  # noqa: E402,F401
     SealRecord,
 )
 from app.persistence.tables.opinions import CommonOpinion  # noqa: E402,F401
+from app.persistence.tables.queue_counts import TaskQueueCount  # noqa: E402,F401
 from app.persistence.tables.attachments import Attachment  # noqa: E402,F401
 from app.persistence.tables.projects import Project, ProjectStage  # noqa: E402,F401
 from app.persistence.tables.scenarios import (  # noqa: E402,F401

@@ -16,6 +16,7 @@ from app.domain.cases.kinds import TaskKind, TaskStatus
 from app.persistence.audit.chain import chain_tip_query, known_chain_tip
 from app.persistence.engine.changes import rows_changed
 from app.persistence.models import Case, TaskRecord, User
+from app.persistence.tables.queue_counts import TaskQueueCount
 
 CASE_NUMBER = re.compile(r"^\d{4}-\d{6}$")
 #: the columns a select returns, kept through the filters added to it
@@ -217,14 +218,45 @@ def count_tabs(session: Session, query: InboxQuery) -> dict[str, int]:
     部门待办 is the actor's whole queue less what they hold, so it is counted as a plain range of
     the queue index rather than row by row against the holder."""
     shapes = tuple(_Shape.of(replace(query, tab=tab)) for tab in ("mine", "queue", "done"))
-    mine, queue, done = session.connection().execute(_tab_counts_statement(shapes), _params(query)).one()
+    kept = session.get_bind().dialect.name == "sqlite"  # the queue's count is kept there (unfiltered)
+    statement = _tab_counts_statement(shapes, kept)
+    mine, queue, done = session.connection().execute(statement, _params(query)).one()
     return {"mine": mine, "department": queue - mine, "done": done}
 
 
 @lru_cache(maxsize=128)
-def _tab_counts_statement(shapes: tuple[_Shape, ...]) -> Select[Any]:
-    """The counts of ``shapes`` in one statement (one round through the driver, not three)."""
-    return select(*(_count_statement(shape).scalar_subquery() for shape in shapes))
+def _tab_counts_statement(shapes: tuple[_Shape, ...], kept: bool) -> Select[Any]:
+    """The counts of ``shapes`` in one statement (one round through the driver, not three); with
+    ``kept``, an unfiltered queue is counted by its row of ``task_queue_counts`` (SQLite: see
+    :mod:`app.persistence.tables.queue_counts`) instead of a walk over its index."""
+    return select(*((_kept_queue_count() if kept and _is_whole_queue(shape) else _count_statement(shape))
+                    .scalar_subquery() for shape in shapes))
+
+
+def queue_count_drifts(session: Session) -> list[tuple[str, str, int, int]]:
+    """SQLite: every (role, department, kept, actual) whose kept count of ready tasks differs from
+    the rows; none elsewhere (nothing is kept there)."""
+    if session.get_bind().dialect.name != "sqlite":
+        return []
+    actual = {(r, d): n for r, d, n in session.execute(
+        select(TaskRecord.role, TaskRecord.department, func.count())
+        .where(TaskRecord.status == TaskStatus.READY).group_by(TaskRecord.role, TaskRecord.department))}
+    kept = {(r, d): n for r, d, n in session.execute(
+        select(TaskQueueCount.role, TaskQueueCount.department, TaskQueueCount.ready))}
+    return [(role, department, kept.get((role, department), 0), actual.get((role, department), 0))
+            for role, department in sorted(set(actual) | set(kept))
+            if kept.get((role, department), 0) != actual.get((role, department), 0)]
+
+
+def _is_whole_queue(shape: _Shape) -> bool:
+    return shape.tab == "queue" and not shape.deadline and shape.search is None
+
+
+def _kept_queue_count() -> Select[Any]:
+    kept = (select(TaskQueueCount.ready)
+            .where(TaskQueueCount.role == bindparam("b_role"), TaskQueueCount.department == bindparam("b_department"))
+            .scalar_subquery())
+    return select(func.coalesce(kept, 0))
 
 
 def inbox_page(session: Session, query: InboxQuery) -> list[tuple[TaskRow, InboxCase]]:

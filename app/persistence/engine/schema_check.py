@@ -18,6 +18,7 @@ from sqlalchemy import Connection, ForeignKeyConstraint, PrimaryKeyConstraint, U
 
 from app.persistence.engine.migrate import comparison_options, current_revision, head_revision, migration_engine
 from app.persistence.engine.base import Base
+from app.persistence.tables.queue_counts import QUEUE_COUNT_TRIGGERS
 
 #: the triggers that keep ``audit_events`` append-only, by database
 AUDIT_GUARD_TRIGGERS = {
@@ -68,6 +69,9 @@ def check_connection(connection: Connection) -> SchemaReport:
     present = _triggers(connection)
     for trigger in sorted(AUDIT_GUARD_TRIGGERS.get(connection.dialect.name, set()) - present):
         report.differences.append(f"审计表的只追加保护缺失：触发器 {trigger}")
+    if connection.dialect.name == "sqlite":  # the inbox reads the kept counts there
+        for trigger in sorted(set(QUEUE_COUNT_TRIGGERS) - present):
+            report.differences.append(f"待办计数的维护触发器缺失：触发器 {trigger}")
     if connection.dialect.name == "postgresql" and not connection.execute(
             text("SELECT 1 FROM pg_proc WHERE proname = 'oneseal_append_events'")).first():
         report.differences.append("审计记录的追加函数缺失：oneseal_append_events（请运行 oneseal db upgrade）")
