@@ -8,6 +8,8 @@ SQLite's foreign keys are off while tables are rebuilt, and checked before the c
 """
 from __future__ import annotations
 
+import sqlite3
+import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -51,6 +53,25 @@ class UpgradeResult:
     adopted: bool = False
 
 
+#: how long a migration's connection tries to put a new SQLite file into WAL mode
+WAL_WAIT_SECONDS = 30.0
+
+
+def _into_wal(dbapi_connection: Any) -> None:
+    """``PRAGMA journal_mode=WAL``, tried again while another upgrader holds the file: on a new
+    file SQLite answers "database is locked" at once rather than waiting its busy timeout
+    (two ``oneseal db upgrade`` started together on an empty file)."""
+    deadline = time.monotonic() + WAL_WAIT_SECONDS
+    while True:
+        try:
+            dbapi_connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 def migration_engine(url: str) -> Engine:
     """An engine for migrations only: no pool; on SQLite, transactions we begin ourselves
     (so DDL is transactional) with foreign keys off (a rebuilt table may be dropped)."""
@@ -62,7 +83,7 @@ def migration_engine(url: str) -> Engine:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         dbapi_connection.execute("PRAGMA foreign_keys=OFF")
-        dbapi_connection.execute("PRAGMA journal_mode=WAL")
+        _into_wal(dbapi_connection)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
