@@ -79,7 +79,7 @@ from scripts.live import traffic as traffic_module  # noqa: E402
 from scripts.live.client import Answer, Client  # noqa: E402
 from scripts.live.database import PASSWORD, environment, oneseal, run_command, seed, throwaway_database  # noqa: E402
 from scripts.live.processes import Child, Servers, answers, worker  # noqa: E402
-from scripts.live.traffic import MARKER, WINDOW, Plan, Traffic, read_records  # noqa: E402
+from scripts.live.traffic import MARKER, Plan, Traffic, read_records  # noqa: E402
 from scripts.live.verdict import judge  # noqa: E402
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -327,20 +327,15 @@ class WriterTraffic(Traffic):
         self.racer = CountingClient(self.port, self.tally)
         self.counts = counts
 
-    def register(self) -> None:
-        user = self.rng.choice(WINDOW)
-        item = self.rng.choices(list(WRITE_ITEMS), weights=list(WRITE_ITEMS.values()))[0]
-        self.registered += 1
-        marker = f"{MARKER}{self.plan.index}-{self.registered}"
-        body = {"item_code": item, "applicant": {"name": marker, "contact": "0910-1234567"},
-                "materials": self.materials[item], "facts": {}}
-        headers = {"Prefer": "return=minimal"} if self.rng.random() < 0.5 else None
-        answer = self.request(self.client, "POST", "/api/v1/cases", body, user=user, write=True, headers=headers)
-        number = answer.body.get("number") if answer.status == 201 and isinstance(answer.body, dict) else None
-        if answer.status == 201:
+    items = WRITE_ITEMS
+
+    def registration_headers(self) -> dict[str, str] | None:
+        return {"Prefer": "return=minimal"} if self.rng.random() < 0.5 else None
+
+    def registered_as(self, item: str, answer: Answer) -> None:
+        if answer.status == 201:  # counted where the readers see it
             with self.counts.get_lock():
                 self.counts[TRACKED.index(item)] += 1
-        self.note("register", answer, marker=marker, number=number, item=item)
 
     def complete(self, client: Client, task: dict[str, Any], user: str) -> Answer:
         element, roll = task["element_id"], self.rng.random()

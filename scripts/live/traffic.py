@@ -66,6 +66,9 @@ class Plan:
 
 
 class Traffic:
+    #: the items registered, with their weights
+    items: dict[str, float] = ITEMS
+
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
         self.rng = random.Random(plan.index * 7919 + int(time.time()))
@@ -109,14 +112,23 @@ class Traffic:
     # ------------------------------------------------------------------ the actions
     def register(self) -> None:
         user = self.rng.choice(WINDOW)
-        item = self.rng.choices(list(ITEMS), weights=list(ITEMS.values()))[0]
+        item = self.rng.choices(list(self.items), weights=list(self.items.values()))[0]
         self.registered += 1
         marker = f"{MARKER}{self.plan.index}-{self.registered}"
         body = {"item_code": item, "applicant": {"name": marker, "contact": "0910-1234567"},
                 "materials": self.materials[item], "facts": {}}
-        answer = self.request(self.client, "POST", "/api/v1/cases", body, user=user, write=True)
+        answer = self.request(self.client, "POST", "/api/v1/cases", body, user=user, write=True,
+                              headers=self.registration_headers())
         number = answer.body.get("number") if answer.status == 201 and isinstance(answer.body, dict) else None
-        self.note("register", answer, marker=marker, number=number)
+        self.registered_as(item, answer)
+        self.note("register", answer, marker=marker, number=number, item=item)
+
+    def registration_headers(self) -> dict[str, str] | None:
+        """Extra headers of a registration (none here)."""
+        return None
+
+    def registered_as(self, item: str, answer: Answer) -> None:
+        """Told of each registration's answer (a traffic that counts them overrides it)."""
 
     def inbox(self, user: str) -> list[dict[str, Any]]:
         tab = "mine" if self.rng.random() < 0.2 else "department"
