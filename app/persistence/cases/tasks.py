@@ -243,9 +243,8 @@ def queue_count_drifts(session: Session) -> list[tuple[str, str, int, int]]:
         .where(TaskRecord.status == TaskStatus.READY).group_by(TaskRecord.role, TaskRecord.department))}
     kept = {(r, d): n for r, d, n in session.execute(
         select(TaskQueueCount.role, TaskQueueCount.department, TaskQueueCount.ready))}
-    return [(role, department, kept.get((role, department), 0), actual.get((role, department), 0))
-            for role, department in sorted(set(actual) | set(kept))
-            if kept.get((role, department), 0) != actual.get((role, department), 0)]
+    counts = {queue: (kept.get(queue, 0), actual.get(queue, 0)) for queue in sorted(set(actual) | set(kept))}
+    return [(role, department, held, real) for (role, department), (held, real) in counts.items() if held != real]
 
 
 def _is_whole_queue(shape: _Shape) -> bool:

@@ -17,10 +17,11 @@ branch_labels = None
 depends_on = None
 
 
-def _change(sign: str, row: str) -> str:
-    """The statement adding ``sign``1 to the count of ``row`` (NEW or OLD)'s role and department."""
-    return (f"INSERT INTO task_queue_counts (role, department, ready) VALUES ({row}.role, {row}.department, {sign}1) "
-            f"ON CONFLICT (role, department) DO UPDATE SET ready = ready {sign} 1;")
+def _change(sign: str, row: str, when: str = "true") -> str:
+    """The statement adding ``sign``1 to the count of ``row`` (NEW or OLD)'s role and department
+    when ``when`` holds (SQLite's upsert from a SELECT needs a WHERE)."""
+    return (f"INSERT INTO task_queue_counts (role, department, ready) SELECT {row}.role, {row}.department, {sign}1 "
+            f"WHERE {when} ON CONFLICT (role, department) DO UPDATE SET ready = ready {sign} 1;")
 
 
 #: the triggers as this revision defines them (names in app/persistence/tables/queue_counts.py)
@@ -32,12 +33,8 @@ TRIGGERS = (
     # a change of status, role or department: out of the old count if it was ready, into the new
     # one if it is; both when a ready task moves to another department
     "CREATE TRIGGER tasks_queue_count_update AFTER UPDATE OF status, role, department ON tasks "
-    "WHEN OLD.status = 'ready' OR NEW.status = 'ready' BEGIN "
-    "INSERT INTO task_queue_counts (role, department, ready) SELECT OLD.role, OLD.department, -1 "
-    "WHERE OLD.status = 'ready' ON CONFLICT (role, department) DO UPDATE SET ready = ready - 1; "
-    "INSERT INTO task_queue_counts (role, department, ready) SELECT NEW.role, NEW.department, 1 "
-    "WHERE NEW.status = 'ready' ON CONFLICT (role, department) DO UPDATE SET ready = ready + 1; "
-    "END",
+    "WHEN OLD.status = 'ready' OR NEW.status = 'ready' "
+    "BEGIN " + _change("-", "OLD", "OLD.status = 'ready'") + " " + _change("+", "NEW", "NEW.status = 'ready'") + " END",
 )
 FILL = ("INSERT INTO task_queue_counts (role, department, ready) "
         "SELECT role, department, count(*) FROM tasks WHERE status = 'ready' GROUP BY role, department")
