@@ -21,7 +21,7 @@ NPM_STAMP := node_modules/.package-lock.json
 MODELER_BUNDLE := node_modules/.oneseal/modeler.js
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: install browser run typecheck test test-postgres lint clean
+.PHONY: install browser run typecheck test test-postgres lint clean print-python
 
 install: $(STAMP) $(NPM_STAMP) $(MODELER_BUNDLE) browser
 
@@ -63,6 +63,10 @@ test: install typecheck
 
 test-postgres: install
 	ONESEAL_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# the interpreter a new venv would be made from (tests/unit/test_proof_scripts.py asks)
+print-python:
+	@echo $(PYTHON)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache node_modules

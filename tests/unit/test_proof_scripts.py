@@ -5,6 +5,7 @@ Figures (completions a second, p99) are read from the scripts' output, never ass
 """
 from __future__ import annotations
 
+import os
 import platform
 import re
 import subprocess
@@ -106,3 +107,16 @@ def test_the_load_client_sends_again_what_found_its_idle_connection_closed():
         client.close()
         listener.close()
     server.join(5)
+
+
+def test_make_builds_the_venv_from_the_distributions_python_when_it_can():
+    """The distribution's interpreter is built with PGO and LTO (README, "Production"): the
+    Makefile takes it when it is 3.11–3.13 and has venv with ensurepip, else python3 on the PATH."""
+    alone = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "PYTHON")}
+    chosen = subprocess.run(["make", "-s", "--no-print-directory", "print-python"], cwd=SCRIPTS.parent, env=alone,
+                            capture_output=True, text=True, check=True).stdout.strip()
+    system = Path("/usr/bin/python3")
+    usable = system.exists() and subprocess.run(
+        [str(system), "-c", "import sys, ensurepip, venv; sys.exit(not (3, 11) <= sys.version_info[:2] < (3, 14))"],
+        capture_output=True).returncode == 0
+    assert chosen == ("/usr/bin/python3" if usable else "python3")
