@@ -9,6 +9,12 @@ connection of its own whenever the log has grown past a threshold: it copies wha
 still needs, never waits for a reader or a writer, and writers go on appending meanwhile. Once
 the whole log is copied, the next writer starts it again from the beginning.
 
+How much of the log is still to copy is read from the wal-index header in the ``-shm`` file
+(its frame count and how many of them are already back in the database: the layout is SQLite's
+documented file format, https://www.sqlite.org/walformat.html). The log file's size cannot say
+it: a log started again keeps its size, so a size test once past the threshold would checkpoint
+every turn from then on, each on a new connection that parses the whole schema again.
+
 One thread per database and process, started on first use in the process that uses it (a
 forked server process starts its own), stopped when the database is disposed or collected.
 """
@@ -17,6 +23,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+import struct
 import threading
 import weakref
 from pathlib import Path
@@ -29,6 +36,12 @@ INTERVAL_S = 0.25
 #: checkpoint did (a completion rewrites the same hot pages again and again; a checkpoint copies
 #: each once, so fewer, larger checkpoints copy less in all)
 THRESHOLD_BYTES = 8_000 * 4096
+#: the wal-index header's first copy: the page size (u16 at 14; 1 means 65,536) and the last
+#: valid frame (u32 at 16); the checkpoint info after both copies: frames copied back (u32 at 96),
+#: all in the machine's byte order
+_PAGE_SIZE_AT, _LAST_FRAME_AT, _COPIED_AT, _HEADER_BYTES = 14, 16, 96, 100
+#: each frame of the log: a 24-byte header before its page
+_FRAME_HEADER = 24
 
 
 class Checkpointer:
@@ -36,7 +49,7 @@ class Checkpointer:
 
     def __init__(self, path: Path, *, interval: float = INTERVAL_S, threshold: int = THRESHOLD_BYTES) -> None:
         self.path = path
-        self.wal = Path(f"{path}-wal")
+        self.shm = Path(f"{path}-shm")
         self.interval = interval
         self.threshold = threshold
         self.checkpoints = 0  # how many ran (read by the tests and benchmarks)
@@ -62,10 +75,25 @@ class Checkpointer:
         self._stop.set()
 
     def due(self) -> bool:
+        backlog = self.backlog_bytes()
+        return backlog is not None and backlog >= self.threshold
+
+    def backlog_bytes(self) -> int | None:
+        """Bytes of log not yet copied back into the database, read from the wal-index header
+        (never a lock nor a connection); None when there is no log. A header read while a writer
+        changes it may be off by one commit: the next turn reads it again."""
         try:
-            return self.wal.stat().st_size >= self.threshold
+            with self.shm.open("rb") as shm:
+                header = shm.read(_HEADER_BYTES)
         except FileNotFoundError:
-            return False
+            return None
+        if len(header) < _HEADER_BYTES:
+            return None
+        (page_size,) = struct.unpack_from("=H", header, _PAGE_SIZE_AT)
+        (last_frame,) = struct.unpack_from("=I", header, _LAST_FRAME_AT)
+        (copied,) = struct.unpack_from("=I", header, _COPIED_AT)
+        page_size = 65_536 if page_size == 1 else page_size
+        return max(0, last_frame - copied) * (page_size + _FRAME_HEADER)
 
     def checkpoint(self) -> tuple[int, int, int] | None:
         """One PASSIVE checkpoint: (busy, pages in the log, pages copied), or None if the file is gone."""
