@@ -160,3 +160,25 @@ def test_signing_in_again_ends_the_browser_s_earlier_session(app, ext):
     assert signed_out(copy)  # the earlier session's cookie opens nothing any more
     with ext.db.session(write=False) as session:
         assert sorted(r or "" for r in session.scalars(select(WebSession.end_reason))) == ["", "replaced"]
+
+
+def test_a_request_without_the_session_cookie_builds_no_signer(app, api, monkeypatch):
+    """The Bearer API never carries the cookie: its session is the empty one, at no cost; a
+    browser's cookie is still read and checked."""
+    built = []
+    interface = app.session_interface
+    original = interface.get_signing_serializer
+    monkeypatch.setattr(interface, "get_signing_serializer", lambda flask_app: built.append(1) or original(flask_app))
+    assert api.get("/api/v1/tasks", "reviewer_market").status_code == 200
+    assert app.test_client().get("/api/v1/health").status_code == 200
+    stranger = app.test_client()
+    stranger.set_cookie("other", "1")  # another cookie is not the session's
+    assert stranger.get("/api/v1/health").status_code == 200
+    assert built == []
+    client, _ = signed_in(app, "reviewer_market")
+    assert built  # signing in wrote the cookie with the signer
+    built.clear()
+    assert client.get("/").status_code == 200 and built  # and a signed-in page reads it with it
+    forged = app.test_client()
+    forged.set_cookie("session", "not-a-signed-value")
+    assert signed_out(forged)
