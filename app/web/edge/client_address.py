@@ -39,6 +39,8 @@ class TrustedProxies:
                                f"（如 10.0.0.1,10.1.0.0/16）：{raw}", setting="trusted_proxies") from None
 
     def _trusted(self, address: str) -> bool:
+        if not self.networks:  # nothing to compare with: no address need be parsed (every request asks)
+            return False
         try:
             ip = ipaddress.ip_address(address)
         except ValueError:
