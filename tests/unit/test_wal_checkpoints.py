@@ -1,6 +1,7 @@
 """SQLite's log is checkpointed by a thread of the service, never by a request's commit."""
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -111,3 +112,80 @@ def test_the_thread_checkpoints_once_for_a_log_that_stopped_growing(tmp_path: Pa
         assert checkpointer.checkpoints == 1
     finally:
         db.dispose()
+
+
+def test_a_long_log_with_a_tail_left_to_copy_is_due_until_copied_whole(tmp_path: Path):
+    """A PASSIVE checkpoint stops short of what a reader (or a writer meanwhile) still needs; the
+    log starts again only once all of it is copied, so the thread keeps at it while it is long."""
+    db = Database(f"sqlite:///{tmp_path / 'service.db'}", background_checkpoints=True)
+    checkpointer = db.checkpointer
+    assert checkpointer is not None
+    checkpointer.threshold = 1024 * 1024
+    db.session().close()
+    checkpointer.stop()
+    try:
+        _fill(db, 1_000)  # some 3 MB of log
+        reader = db.read_engine.raw_connection()
+        try:
+            cursor = reader.cursor()
+            cursor.execute("BEGIN")
+            cursor.execute("SELECT count(*) FROM scratch").fetchone()  # a snapshot at the log's present end
+            _fill(db, 5)  # a short tail after it
+            busy, in_log, copied = checkpointer.checkpoint() or (0, 0, 0)
+            assert in_log > copied  # the reader's snapshot held the tail back
+            assert 0 < (checkpointer.backlog_bytes() or 0) < checkpointer.threshold
+            assert checkpointer.due()  # the log is long and not all copied: again next turn
+        finally:
+            reader.close()
+        busy, in_log, copied = checkpointer.checkpoint() or (1, -1, -2)
+        assert busy == 0 and in_log == copied and not checkpointer.due()
+    finally:
+        db.dispose()
+
+
+def _log_generation(wal: Path) -> int:
+    """The log's checkpoint sequence number (its header, bytes 12–15): one more each time the log
+    starts again from its beginning."""
+    with wal.open("rb") as log_file:
+        return int.from_bytes(log_file.read(32)[12:16], "big")
+
+
+def test_after_a_checkpoint_the_log_starts_again_under_a_writer_that_never_pauses(tmp_path: Path):
+    """The last pass has this process's writers wait: the next one finds the log copied whole and
+    starts it again, however busy the writers (else the log's file grows without end)."""
+    db = Database(f"sqlite:///{tmp_path / 'service.db'}", background_checkpoints=True)
+    checkpointer = db.checkpointer
+    assert checkpointer is not None
+    db.session().close()
+    checkpointer.stop()  # this test runs the checkpoints itself
+    _fill(db, 1)
+    stop, commits, failures = threading.Event(), [0], []
+
+    def write() -> None:
+        try:
+            while not stop.is_set():
+                with db.unit_of_work() as session:
+                    session.execute(text("INSERT INTO scratch (body) VALUES (:body)"), [{"body": "页" * 1000}] * 4)
+                commits[0] += 1
+        except Exception as err:  # pragma: no cover - reported below
+            failures.append(err)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    wal = tmp_path / "service.db-wal"
+    try:
+        while commits[0] < 50 and writer.is_alive():
+            time.sleep(0.005)
+        for _ in range(3):
+            generation = _log_generation(wal)
+            result = checkpointer.checkpoint()
+            assert result is not None and result[0] == 0 and result[1] == result[2]
+            seen = commits[0]
+            while commits[0] < seen + 2 and writer.is_alive():
+                time.sleep(0.001)
+            assert _log_generation(wal) > generation
+    finally:
+        stop.set()
+        writer.join()
+        db.dispose()
+    assert not failures

@@ -9,11 +9,12 @@ connection of its own whenever the log has grown past a threshold: it copies wha
 still needs, never waits for a reader or a writer, and writers go on appending meanwhile. Once
 the whole log is copied, the next writer starts it again from the beginning.
 
-How much of the log is still to copy is read from the wal-index header in the ``-shm`` file
-(its frame count and how many of them are already back in the database: the layout is SQLite's
-documented file format, https://www.sqlite.org/walformat.html). The log file's size cannot say
-it: a log started again keeps its size, so a size test once past the threshold would checkpoint
-every turn from then on, each on a new connection that parses the whole schema again.
+How long the log is and how much of it is still to copy are read from the wal-index header in
+the ``-shm`` file (its frame count and how many of them are already back in the database: the
+layout is SQLite's documented file format, https://www.sqlite.org/walformat.html). The log
+file's size cannot say it: a log started again keeps its size, so a size test once past the
+threshold would checkpoint every turn from then on, each on a new connection that parses the
+whole schema again, with nothing to copy.
 
 One thread per database and process, started on first use in the process that uses it (a
 forked server process starts its own), stopped when the database is disposed or collected.
@@ -26,6 +27,8 @@ import sqlite3
 import struct
 import threading
 import weakref
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -47,8 +50,11 @@ _FRAME_HEADER = 24
 class Checkpointer:
     """Runs ``PRAGMA wal_checkpoint(PASSIVE)`` on one SQLite file from a daemon thread."""
 
-    def __init__(self, path: Path, *, interval: float = INTERVAL_S, threshold: int = THRESHOLD_BYTES) -> None:
+    def __init__(self, path: Path, *, interval: float = INTERVAL_S, threshold: int = THRESHOLD_BYTES,
+                 writers_paused: Callable[[], AbstractContextManager[bool]] | None = None) -> None:
         self.path = path
+        #: has this process's writers wait (the context says whether they do) while the log's tail is copied
+        self.writers_paused = writers_paused
         self.shm = Path(f"{path}-shm")
         self.interval = interval
         self.threshold = threshold
@@ -75,13 +81,23 @@ class Checkpointer:
         self._stop.set()
 
     def due(self) -> bool:
-        backlog = self.backlog_bytes()
-        return backlog is not None and backlog >= self.threshold
+        """Whether the log has grown past the threshold since it last started again, and still
+        holds pages not copied back. While a writer keeps appending, a PASSIVE checkpoint ends
+        a few pages short of the log's end, and the log starts again only once one copies it
+        all: so, once past the threshold, every turn checkpoints until one does."""
+        log_state = self.log_state()
+        return log_state is not None and log_state[0] >= self.threshold and log_state[1] > 0
 
     def backlog_bytes(self) -> int | None:
-        """Bytes of log not yet copied back into the database, read from the wal-index header
-        (never a lock nor a connection); None when there is no log. A header read while a writer
-        changes it may be off by one commit: the next turn reads it again."""
+        """Bytes of log not yet copied back into the database; None when there is no log."""
+        log_state = self.log_state()
+        return None if log_state is None else log_state[1]
+
+    def log_state(self) -> tuple[int, int] | None:
+        """(bytes in the log since it last started again, bytes of them not yet copied back),
+        read from the wal-index header (never a lock nor a connection); None when there is no
+        log. A header read while a writer changes it may be off by one commit: the next turn
+        reads it again."""
         try:
             with self.shm.open("rb") as shm:
                 header = shm.read(_HEADER_BYTES)
@@ -92,11 +108,19 @@ class Checkpointer:
         (page_size,) = struct.unpack_from("=H", header, _PAGE_SIZE_AT)
         (last_frame,) = struct.unpack_from("=I", header, _LAST_FRAME_AT)
         (copied,) = struct.unpack_from("=I", header, _COPIED_AT)
-        page_size = 65_536 if page_size == 1 else page_size
-        return max(0, last_frame - copied) * (page_size + _FRAME_HEADER)
+        frame = (65_536 if page_size == 1 else page_size) + _FRAME_HEADER
+        return last_frame * frame, max(0, last_frame - copied) * frame
 
     def checkpoint(self) -> tuple[int, int, int] | None:
-        """One PASSIVE checkpoint: (busy, pages in the log, pages copied), or None if the file is gone."""
+        """Copy the log back: (busy, pages in the log, pages copied) of the last pass, or None if
+        the file is gone or another checkpoint holds it.
+
+        PASSIVE passes while writers go on, each copying what was there when it began; what the
+        writers appended meanwhile is copied by a last pass while this process's writers wait
+        for their turn (:class:`~app.persistence.engine.db.WriterTurns`): a short tail, copied in
+        a few milliseconds, once per threshold of log. The next writer then finds the log copied
+        whole and starts it again. Without that pass a writer that never pauses for as long as a
+        pass takes would never find it so, and the log's file would grow without end."""
         try:
             # mode=rw: never create a database that is no longer there
             connection = sqlite3.connect(f"file:{self.path}?mode=rw", uri=True, timeout=0,
@@ -104,14 +128,38 @@ class Checkpointer:
         except sqlite3.OperationalError:
             return None
         try:
-            row = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
             self.checkpoints += 1
-            return (int(row[0]), int(row[1]), int(row[2])) if row else None
+            result = _passive(connection)  # the bulk, while writers go on
+            if self._tail_left(result):
+                result = _passive(connection)  # what they appended meanwhile
+            if self.writers_paused is not None and result is not None and result[0] == 0:
+                # and the rest with no writer of this process between: a writer that began
+                # during a pass appends after the log's end even once the pass has copied it all
+                with self.writers_paused() as paused:
+                    if paused:
+                        result = _passive(connection)
+            return result
         except sqlite3.OperationalError as err:  # another process's checkpoint holds the lock: next time
             log.debug("checkpoint skipped: %s", err)
             return None
         finally:
             connection.close()
+
+
+    def _tail_left(self, result: tuple[int, int, int] | None) -> bool:
+        """Whether the log holds pages the pass did not copy: it stopped short (a reader's
+        snapshot), or writers appended after it began (its own figures cannot say that)."""
+        if result is None or result[0] != 0:
+            return False
+        log_state = self.log_state()
+        return result[1] > result[2] or (log_state is not None and log_state[1] > 0)
+
+
+def _passive(connection: sqlite3.Connection) -> tuple[int, int, int] | None:
+    # every row read: the statement ends and holds no read lock on the log (which would keep
+    # the next writer from starting it again)
+    rows = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+    return (int(rows[0][0]), int(rows[0][1]), int(rows[0][2])) if rows else None
 
 
 def _run(ref: weakref.ref[Checkpointer], stop: threading.Event, interval: float) -> None:

@@ -29,7 +29,7 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 #: WAL pages (4 KB each) after which a commit checkpoints the log back into the database
 SQLITE_CHECKPOINT_PAGES = 8_000
 
-def _sqlite_engine(url: str, *, immediate: bool, autocheckpoint: int) -> Engine:
+def _sqlite_engine(url: str, *, turns: WriterTurns | None, autocheckpoint: int) -> Engine:
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15},
                            pool_size=8, max_overflow=8)
 
@@ -50,13 +50,11 @@ def _sqlite_engine(url: str, *, immediate: bool, autocheckpoint: int) -> Engine:
         cursor.execute(f"PRAGMA wal_autocheckpoint={autocheckpoint}")
         cursor.close()
 
-    if not immediate:
+    if turns is None:  # the readers
         @event.listens_for(engine, "begin")
         def _on_begin_read(connection: Any) -> None:
             connection.exec_driver_sql("BEGIN")
         return engine
-
-    turns = WriterTurns()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
@@ -67,14 +65,13 @@ def _sqlite_engine(url: str, *, immediate: bool, autocheckpoint: int) -> Engine:
             turns.give_back(connection.info)
             raise
 
-    @event.listens_for(engine, "commit")
-    @event.listens_for(engine, "rollback")
-    def _on_end(connection: Any) -> None:
-        turns.give_back(connection.info)
-
+    # Given back when the connection returns to the pool, after its COMMIT or ROLLBACK has run
+    # (a session returns it at the end of each transaction): the engine's "commit" and
+    # "rollback" events come before the statement, and a writer let in then would find the
+    # database still locked and sleep in SQLite's busy handler.
     @event.listens_for(engine, "checkin")
     def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
-        turns.give_back(record.info)  # a transaction that ended without either (a lost connection)
+        turns.give_back(record.info)
 
     return engine
 
@@ -86,8 +83,10 @@ class WriterTurns:
     100 ms at a time, up to the busy timeout), so with several threads writing a request can
     lose its turn again and again and wait hundreds of milliseconds. Waiting on a lock of the
     process instead, each writer is woken as soon as the one before it commits. Writers of
-    other processes still queue on SQLite's busy timeout. The turn is held from BEGIN to
-    COMMIT or ROLLBACK, which SQLite's write lock is anyway.
+    other processes still queue on SQLite's busy timeout. The turn is held from BEGIN until the
+    connection is back in the pool, after its COMMIT or ROLLBACK (SQLite's write lock is held
+    until then anyway). The background checkpoint takes it too, for the short last pass that
+    lets the log start again (:meth:`paused`).
     """
 
     _HELD = "oneseal_writer_turn"
@@ -106,6 +105,20 @@ class WriterTurns:
         if info.pop(self._HELD, False):
             self._lock.release()
 
+    def held(self) -> bool:
+        return self._lock.locked()
+
+    @contextmanager
+    def paused(self, timeout: float = 1.0) -> Iterator[bool]:
+        """No writer of this process begins while held (True), once the one writing now has
+        committed; False if that took longer than ``timeout`` (nothing is held then)."""
+        taken = self._lock.acquire(timeout=timeout)
+        try:
+            yield taken
+        finally:
+            if taken:
+                self._lock.release()
+
 
 class Database:
     """Owns the engines and session factories of one database URL.
@@ -118,13 +131,15 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         self.checkpointer: Checkpointer | None = None
+        self.writer_turns: WriterTurns | None = None  # SQLite: this process's writers, one at a time
         if self.is_sqlite:
             path = url.removeprefix("sqlite:///")
+            turns = self.writer_turns = WriterTurns()
             if background_checkpoints and path and path != ":memory:" and "mode=memory" not in path:
-                self.checkpointer = Checkpointer(Path(path))
+                self.checkpointer = Checkpointer(Path(path), writers_paused=turns.paused)
             autocheckpoint = 0 if self.checkpointer is not None else SQLITE_CHECKPOINT_PAGES
-            self.write_engine = _sqlite_engine(url, immediate=True, autocheckpoint=autocheckpoint)
-            self.read_engine = _sqlite_engine(url, immediate=False, autocheckpoint=autocheckpoint)
+            self.write_engine = _sqlite_engine(url, turns=turns, autocheckpoint=autocheckpoint)
+            self.read_engine = _sqlite_engine(url, turns=None, autocheckpoint=autocheckpoint)
         else:
             self.write_engine = create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
             self.read_engine = self.write_engine
