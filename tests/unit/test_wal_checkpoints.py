@@ -1,6 +1,8 @@
 """SQLite's log is checkpointed by a thread of the service, never by a request's commit."""
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -70,26 +72,27 @@ def test_a_database_that_is_gone_is_not_made_again(tmp_path: Path):
 
 
 def test_a_log_copied_back_is_not_due_again_until_it_grows_past_the_threshold(tmp_path: Path):
-    """A log started again keeps its file's size: the backlog is read from the wal-index, so the
+    """A log started again keeps its file's size: its length is read from the frames, so the
     thread does not checkpoint (on a new connection parsing the schema) every turn from then on."""
     db = Database(f"sqlite:///{tmp_path / 'service.db'}", background_checkpoints=True)
     checkpointer = db.checkpointer
     assert checkpointer is not None
-    assert checkpointer.backlog_bytes() is None  # no log yet
+    assert checkpointer.log_state() is None and checkpointer.log_bytes() == 0  # no log yet
     checkpointer.threshold = 1024 * 1024
     try:
         db.session().close()  # the thread starts with the first session…
         checkpointer.stop()  # …and stops at its next turn: this test runs the checks itself
         _fill(db, 1_000)  # some 3 MB of log
-        backlog = checkpointer.backlog_bytes()
-        assert backlog is not None and backlog > checkpointer.threshold and checkpointer.due()
+        assert checkpointer.log_bytes() > checkpointer.threshold and checkpointer.due()
         busy, in_log, copied = checkpointer.checkpoint() or (1, -1, -2)
         assert busy == 0 and in_log == copied
-        assert checkpointer.backlog_bytes() == 0 and not checkpointer.due()
+        state = checkpointer.log_state()
+        assert state is not None and state[1] == in_log  # every frame counted
+        assert not checkpointer.due()  # all copied, nothing written since
         _fill(db, 10)  # the next writer starts the log again from its beginning: the file keeps its size
         wal_size = (tmp_path / "service.db-wal").stat().st_size
         assert wal_size > checkpointer.threshold
-        assert 0 < (checkpointer.backlog_bytes() or 0) < checkpointer.threshold and not checkpointer.due()
+        assert 0 < checkpointer.log_bytes() < checkpointer.threshold and not checkpointer.due()
         _fill(db, 1_000)
         assert checkpointer.due()
     finally:
@@ -133,7 +136,6 @@ def test_a_long_log_with_a_tail_left_to_copy_is_due_until_copied_whole(tmp_path:
             _fill(db, 5)  # a short tail after it
             busy, in_log, copied = checkpointer.checkpoint() or (0, 0, 0)
             assert in_log > copied  # the reader's snapshot held the tail back
-            assert 0 < (checkpointer.backlog_bytes() or 0) < checkpointer.threshold
             assert checkpointer.due()  # the log is long and not all copied: again next turn
         finally:
             reader.close()
@@ -189,3 +191,55 @@ def test_after_a_checkpoint_the_log_starts_again_under_a_writer_that_never_pause
         writer.join()
         db.dispose()
     assert not failures
+
+
+def test_reading_the_log_s_length_keeps_every_lock_of_this_process(tmp_path: Path):
+    """POSIX locks belong to the process and the file: closing any descriptor of the ``-shm``
+    file would drop those of every SQLite connection here, and another process could then start
+    the log again under a read transaction of ours (https://www.sqlite.org/howtocorrupt.html 2.2)."""
+    path = tmp_path / "locks.db"
+    db = Database(f"sqlite:///{path}", background_checkpoints=True)
+    checkpointer = db.checkpointer
+    assert checkpointer is not None
+    db.session().close()
+    checkpointer.stop()
+    _fill(db, 200)
+    other = (f"import sqlite3; c = sqlite3.connect({str(path)!r}, isolation_level=None, timeout=0); "
+             "c.execute('INSERT INTO scratch (body) VALUES (1)'); "
+             "print(c.execute('PRAGMA wal_checkpoint(TRUNCATE)').fetchone()[0])")
+    reader = db.read_engine.raw_connection()
+    try:
+        cursor = reader.cursor()
+        cursor.execute("BEGIN")
+        cursor.execute("SELECT count(*) FROM scratch").fetchone()  # our snapshot: a read mark on the log
+        busy = subprocess.run([sys.executable, "-c", other], capture_output=True, text=True, check=True).stdout
+        assert busy.strip() == "1"  # another process cannot start the log again under our reader…
+        for _ in range(3):
+            checkpointer.due()
+            checkpointer.log_state()
+        busy = subprocess.run([sys.executable, "-c", other], capture_output=True, text=True, check=True).stdout
+        assert busy.strip() == "1"  # …nor after this process read the log's length
+        assert cursor.execute("SELECT count(*) FROM scratch").fetchone()[0] == 200
+    finally:
+        reader.close()
+        db.dispose()
+
+
+def test_a_database_used_again_after_dispose_checkpoints_again(tmp_path: Path):
+    """``oneseal serve`` disposes the engines the app was built with (no connection crosses a
+    fork) and then serves on them: the thread stopped with them must start again."""
+    db = Database(f"sqlite:///{tmp_path / 'service.db'}", background_checkpoints=True)
+    checkpointer = db.checkpointer
+    assert checkpointer is not None
+    try:
+        db.session().close()
+        db.dispose()
+        checkpointer.threshold = 64 * 1024
+        checkpointer.interval = 0.01
+        _fill(db, 200)  # used again: some 600 KB of log
+        deadline = time.monotonic() + 10
+        while checkpointer.checkpoints == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert checkpointer.checkpoints >= 1
+    finally:
+        db.dispose()

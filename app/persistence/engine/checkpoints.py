@@ -4,27 +4,29 @@ In WAL mode every commit appends to the log; a checkpoint copies the log back in
 database file. Left to SQLite, the commit that crosses ``wal_autocheckpoint`` pages runs the
 checkpoint itself and its request waits for it (about 30 ms at 8,000 pages, once in some 700
 completions: ``scripts/simulate_projects.py``'s worst step). A service's connections turn the
-automatic checkpoint off and a :class:`Checkpointer` thread runs a PASSIVE checkpoint on a
-connection of its own whenever the log has grown past a threshold: it copies what no reader
-still needs, never waits for a reader or a writer, and writers go on appending meanwhile. Once
-the whole log is copied, the next writer starts it again from the beginning.
+automatic checkpoint off and a :class:`Checkpointer` thread runs PASSIVE checkpoints on a
+connection of its own once the log has grown past a threshold: they copy what no reader still
+needs, never wait for a reader or a writer, and writers go on appending meanwhile. Once the whole
+log is copied, the next writer starts it again from the beginning.
 
-How long the log is and how much of it is still to copy are read from the wal-index header in
-the ``-shm`` file (its frame count and how many of them are already back in the database: the
-layout is SQLite's documented file format, https://www.sqlite.org/walformat.html). The log
-file's size cannot say it: a log started again keeps its size, so a size test once past the
-threshold would checkpoint every turn from then on, each on a new connection that parses the
-whole schema again, with nothing to copy.
+How long the log is since it last started again is read from the ``-wal`` file itself: its
+header's salts, and a binary search for the last frame that carries them (SQLite's documented
+format, https://www.sqlite.org/walformat.html). Not the file's size: a log started again keeps
+it, so a size test once past the threshold would checkpoint every turn from then on, each on a
+new connection that parses the whole schema again. And never the ``-shm`` file: SQLite's
+connections hold POSIX locks on it, and closing any other descriptor of it in this process
+would drop them all (https://www.sqlite.org/howtocorrupt.html, 2.2); the ``-wal`` file carries
+no lock.
 
 One thread per database and process, started on first use in the process that uses it (a
-forked server process starts its own), stopped when the database is disposed or collected.
+forked server process starts its own, and so does a database used again after ``dispose``),
+stopped when the database is disposed or collected.
 """
 from __future__ import annotations
 
 import logging
 import os
 import sqlite3
-import struct
 import threading
 import weakref
 from collections.abc import Callable
@@ -39,12 +41,11 @@ INTERVAL_S = 0.25
 #: checkpoint did (a completion rewrites the same hot pages again and again; a checkpoint copies
 #: each once, so fewer, larger checkpoints copy less in all)
 THRESHOLD_BYTES = 8_000 * 4096
-#: the wal-index header's first copy: the page size (u16 at 14; 1 means 65,536) and the last
-#: valid frame (u32 at 16); the checkpoint info after both copies: frames copied back (u32 at 96),
-#: all in the machine's byte order
-_PAGE_SIZE_AT, _LAST_FRAME_AT, _COPIED_AT, _HEADER_BYTES = 14, 16, 96, 100
-#: each frame of the log: a 24-byte header before its page
-_FRAME_HEADER = 24
+#: the log's header, and each frame's before its page: the salts at 16–23 and 8–15 (big-endian)
+_LOG_HEADER, _FRAME_HEADER = 32, 24
+
+#: (salts of the log's present start, frames written since it started, bytes a frame)
+LogState = tuple[bytes, int, int]
 
 
 class Checkpointer:
@@ -53,23 +54,28 @@ class Checkpointer:
     def __init__(self, path: Path, *, interval: float = INTERVAL_S, threshold: int = THRESHOLD_BYTES,
                  writers_paused: Callable[[], AbstractContextManager[bool]] | None = None) -> None:
         self.path = path
+        self.wal = Path(f"{path}-wal")
         #: has this process's writers wait (the context says whether they do) while the log's tail is copied
         self.writers_paused = writers_paused
-        self.shm = Path(f"{path}-shm")
         self.interval = interval
         self.threshold = threshold
         self.checkpoints = 0  # how many ran (read by the tests and benchmarks)
+        self._copied_whole: LogState | None = None  # the log as the last checkpoint left it, all copied
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._pid = 0
         self._lock = threading.Lock()
 
+    def _running(self) -> bool:
+        return (self._pid == os.getpid() and self._thread is not None and self._thread.is_alive()
+                and not self._stop.is_set())
+
     def ensure_running(self) -> None:
         """Start the thread in this process if it is not running (cheap when it is)."""
-        if self._pid == os.getpid() and self._thread is not None:
+        if self._running():
             return
         with self._lock:
-            if self._pid == os.getpid() and self._thread is not None:
+            if self._running():
                 return
             self._stop = threading.Event()
             self._thread = threading.Thread(target=_run, args=(weakref.ref(self), self._stop, self.interval),
@@ -81,35 +87,42 @@ class Checkpointer:
         self._stop.set()
 
     def due(self) -> bool:
-        """Whether the log has grown past the threshold since it last started again, and still
-        holds pages not copied back. While a writer keeps appending, a PASSIVE checkpoint ends
-        a few pages short of the log's end, and the log starts again only once one copies it
-        all: so, once past the threshold, every turn checkpoints until one does."""
-        log_state = self.log_state()
-        return log_state is not None and log_state[0] >= self.threshold and log_state[1] > 0
+        """Whether the log has grown past the threshold since it last started again, unless the
+        last checkpoint copied all of it and nothing was written since. While writers keep
+        appending, the log starts again only once a checkpoint has copied it whole: so, once past
+        the threshold, every turn checkpoints until one has."""
+        state = self.log_state()
+        return state is not None and self.log_bytes(state) >= self.threshold and state != self._copied_whole
 
-    def backlog_bytes(self) -> int | None:
-        """Bytes of log not yet copied back into the database; None when there is no log."""
-        log_state = self.log_state()
-        return None if log_state is None else log_state[1]
+    def log_bytes(self, state: LogState | None = None) -> int:
+        """Bytes the log holds since it last started again (0 with no log)."""
+        state = state if state is not None else self.log_state()
+        return 0 if state is None else state[1] * state[2]
 
-    def log_state(self) -> tuple[int, int] | None:
-        """(bytes in the log since it last started again, bytes of them not yet copied back),
-        read from the wal-index header (never a lock nor a connection); None when there is no
-        log. A header read while a writer changes it may be off by one commit: the next turn
-        reads it again."""
+    def log_state(self) -> LogState | None:
+        """The log's salts, how many frames carry them (those written since it last started
+        again: later frames are an earlier start's), found by a binary search on the frames'
+        headers, and the bytes of a frame; None with no log. Read while a writer appends, the count may miss its last frames: the next
+        turn reads it again."""
         try:
-            with self.shm.open("rb") as shm:
-                header = shm.read(_HEADER_BYTES)
+            fd = os.open(self.wal, os.O_RDONLY)
         except FileNotFoundError:
             return None
-        if len(header) < _HEADER_BYTES:
-            return None
-        (page_size,) = struct.unpack_from("=H", header, _PAGE_SIZE_AT)
-        (last_frame,) = struct.unpack_from("=I", header, _LAST_FRAME_AT)
-        (copied,) = struct.unpack_from("=I", header, _COPIED_AT)
-        frame = (65_536 if page_size == 1 else page_size) + _FRAME_HEADER
-        return last_frame * frame, max(0, last_frame - copied) * frame
+        try:
+            header = os.pread(fd, _LOG_HEADER, 0)
+            if len(header) < _LOG_HEADER:
+                return None
+            salts, frame = header[16:24], int.from_bytes(header[8:12], "big") + _FRAME_HEADER
+            low, high = 0, max(0, (os.fstat(fd).st_size - _LOG_HEADER) // frame)
+            while low < high:  # frames before ``low`` carry the salts, from ``high`` on none does
+                middle = (low + high) // 2
+                if os.pread(fd, 8, _LOG_HEADER + middle * frame + 8) == salts:
+                    low = middle + 1
+                else:
+                    high = middle
+            return salts, low, frame
+        finally:
+            os.close(fd)
 
     def checkpoint(self) -> tuple[int, int, int] | None:
         """Copy the log back: (busy, pages in the log, pages copied) of the last pass, or None if
@@ -132,12 +145,16 @@ class Checkpointer:
             result = _passive(connection)  # the bulk, while writers go on
             if self._tail_left(result):
                 result = _passive(connection)  # what they appended meanwhile
-            if self.writers_paused is not None and result is not None and result[0] == 0:
-                # and the rest with no writer of this process between: a writer that began
-                # during a pass appends after the log's end even once the pass has copied it all
-                with self.writers_paused() as paused:
-                    if paused:
-                        result = _passive(connection)
+            if self.writers_paused is None or result is None or result[0] != 0:
+                return result
+            # and the rest with no writer of this process between: a writer that began during a
+            # pass appends after the log's end even once the pass has copied all it saw
+            with self.writers_paused() as paused:
+                if paused:
+                    result = _passive(connection)
+                    state = self.log_state()
+                    if result is not None and result[1] == result[2] and state is not None and state[1] == result[1]:
+                        self._copied_whole = state
             return result
         except sqlite3.OperationalError as err:  # another process's checkpoint holds the lock: next time
             log.debug("checkpoint skipped: %s", err)
@@ -145,14 +162,13 @@ class Checkpointer:
         finally:
             connection.close()
 
-
     def _tail_left(self, result: tuple[int, int, int] | None) -> bool:
         """Whether the log holds pages the pass did not copy: it stopped short (a reader's
         snapshot), or writers appended after it began (its own figures cannot say that)."""
         if result is None or result[0] != 0:
             return False
-        log_state = self.log_state()
-        return result[1] > result[2] or (log_state is not None and log_state[1] > 0)
+        state = self.log_state()
+        return result[1] > result[2] or (state is not None and state[1] > result[1])
 
 
 def _passive(connection: sqlite3.Connection) -> tuple[int, int, int] | None:
