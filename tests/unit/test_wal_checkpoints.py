@@ -1,6 +1,7 @@
 """SQLite's log is checkpointed by a thread of the service, never by a request's commit."""
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from app.persistence.engine.checkpoints import Checkpointer
 from app.persistence.engine.db import SQLITE_CHECKPOINT_PAGES, Database
 from tests.support.database import ON_POSTGRES
 
@@ -243,3 +245,24 @@ def test_a_database_used_again_after_dispose_checkpoints_again(tmp_path: Path):
         assert checkpointer.checkpoints >= 1
     finally:
         db.dispose()
+
+
+def test_a_checkpointer_of_its_own_is_not_due_again_for_a_log_it_copied_whole(tmp_path: Path):
+    """Without the writers' turns to wait on (a checkpointer made on its own), a log copied whole
+    and not written since is not checkpointed again either."""
+    path = tmp_path / "plain.db"
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.execute("PRAGMA wal_autocheckpoint=0")
+    writer.execute("CREATE TABLE scratch (id INTEGER PRIMARY KEY, body TEXT)")
+    for _ in range(100):
+        writer.execute("INSERT INTO scratch (body) VALUES (?)", ("页" * 1000,))
+    checkpointer = Checkpointer(path, threshold=64 * 1024)
+    try:
+        assert checkpointer.due()
+        busy, in_log, copied = checkpointer.checkpoint() or (1, -1, -2)
+        assert busy == 0 and in_log == copied and not checkpointer.due()
+        writer.execute("INSERT INTO scratch (body) VALUES ('x')")  # the log starts again: short
+        assert not checkpointer.due()
+    finally:
+        writer.close()

@@ -146,21 +146,27 @@ class Checkpointer:
             if self._tail_left(result):
                 result = _passive(connection)  # what they appended meanwhile
             if self.writers_paused is None or result is None or result[0] != 0:
+                self._note_copied_whole(result)
                 return result
             # and the rest with no writer of this process between: a writer that began during a
             # pass appends after the log's end even once the pass has copied all it saw
             with self.writers_paused() as paused:
                 if paused:
                     result = _passive(connection)
-                    state = self.log_state()
-                    if result is not None and result[1] == result[2] and state is not None and state[1] == result[1]:
-                        self._copied_whole = state
+                self._note_copied_whole(result)
             return result
         except sqlite3.OperationalError as err:  # another process's checkpoint holds the lock: next time
             log.debug("checkpoint skipped: %s", err)
             return None
         finally:
             connection.close()
+
+    def _note_copied_whole(self, result: tuple[int, int, int] | None) -> None:
+        """Remember the log as it is if the pass copied all of it: not due again until written."""
+        state = self.log_state()
+        if result is not None and result[0] == 0 and result[1] == result[2] and state is not None \
+                and state[1] == result[1]:
+            self._copied_whole = state
 
     def _tail_left(self, result: tuple[int, int, int] | None) -> bool:
         """Whether the log holds pages the pass did not copy: it stopped short (a reader's
