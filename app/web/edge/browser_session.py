@@ -19,9 +19,9 @@ from typing import Any
 
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, flash, g, redirect, request, session, url_for
+from flask import Flask, Request, current_app, flash, g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
-from werkzeug.wrappers import Request, Response
+from werkzeug.wrappers import Response
 from sqlalchemy.exc import OperationalError
 
 from app.domain.errors import InvalidInput
