@@ -102,8 +102,8 @@ class Checkpointer:
     def log_state(self) -> LogState | None:
         """The log's salts, how many frames carry them (those written since it last started
         again: later frames are an earlier start's), found by a binary search on the frames'
-        headers, and the bytes of a frame; None with no log. Read while a writer appends, the count may miss its last frames: the next
-        turn reads it again."""
+        headers, and the bytes of a frame; None with no log. Read while a writer appends, the
+        count may miss its last frames: the next turn reads it again."""
         try:
             fd = os.open(self.wal, os.O_RDONLY)
         except FileNotFoundError:
