@@ -6,7 +6,10 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -29,6 +32,34 @@ def _fill(db: Database, rows: int) -> None:
 def _pragma(db: Database, name: str) -> int:
     with db.session(write=False) as session:
         return int(session.execute(text(f"PRAGMA {name}")).scalar_one())
+
+
+def _service(path: Path) -> tuple[Database, Checkpointer]:
+    """A service's database (its log checkpointed by a thread) and its checkpointer."""
+    db = Database(f"sqlite:///{path}", background_checkpoints=True)
+    assert db.checkpointer is not None
+    return db, db.checkpointer
+
+
+def _by_hand(db: Database) -> None:
+    """The thread starts with the first session and stops at its next turn: the test runs the
+    checks and checkpoints itself."""
+    db.session().close()
+    assert db.checkpointer is not None
+    db.checkpointer.stop()
+
+
+@contextmanager
+def _snapshot(db: Database) -> Iterator[Any]:
+    """A read transaction held open (a read mark on the log at its present end); its cursor."""
+    reader = db.read_engine.raw_connection()
+    try:
+        cursor = reader.cursor()
+        cursor.execute("BEGIN")
+        cursor.execute("SELECT count(*) FROM scratch").fetchone()
+        yield cursor
+    finally:
+        reader.close()
 
 
 def test_a_service_never_checkpoints_in_a_commit(tmp_path: Path):
@@ -76,14 +107,11 @@ def test_a_database_that_is_gone_is_not_made_again(tmp_path: Path):
 def test_a_log_copied_back_is_not_due_again_until_it_grows_past_the_threshold(tmp_path: Path):
     """A log started again keeps its file's size: its length is read from the frames, so the
     thread does not checkpoint (on a new connection parsing the schema) every turn from then on."""
-    db = Database(f"sqlite:///{tmp_path / 'service.db'}", background_checkpoints=True)
-    checkpointer = db.checkpointer
-    assert checkpointer is not None
+    db, checkpointer = _service(tmp_path / "service.db")
     assert checkpointer.log_state() is None and checkpointer.log_bytes() == 0  # no log yet
     checkpointer.threshold = 1024 * 1024
     try:
-        db.session().close()  # the thread starts with the first session…
-        checkpointer.stop()  # …and stops at its next turn: this test runs the checks itself
+        _by_hand(db)
         _fill(db, 1_000)  # some 3 MB of log
         assert checkpointer.log_bytes() > checkpointer.threshold and checkpointer.due()
         busy, in_log, copied = checkpointer.checkpoint() or (1, -1, -2)
@@ -102,9 +130,7 @@ def test_a_log_copied_back_is_not_due_again_until_it_grows_past_the_threshold(tm
 
 
 def test_the_thread_checkpoints_once_for_a_log_that_stopped_growing(tmp_path: Path):
-    db = Database(f"sqlite:///{tmp_path / 'service.db'}", background_checkpoints=True)
-    checkpointer = db.checkpointer
-    assert checkpointer is not None
+    db, checkpointer = _service(tmp_path / "service.db")
     checkpointer.threshold = 64 * 1024
     checkpointer.interval = 0.01
     try:
@@ -122,25 +148,16 @@ def test_the_thread_checkpoints_once_for_a_log_that_stopped_growing(tmp_path: Pa
 def test_a_long_log_with_a_tail_left_to_copy_is_due_until_copied_whole(tmp_path: Path):
     """A PASSIVE checkpoint stops short of what a reader (or a writer meanwhile) still needs; the
     log starts again only once all of it is copied, so the thread keeps at it while it is long."""
-    db = Database(f"sqlite:///{tmp_path / 'service.db'}", background_checkpoints=True)
-    checkpointer = db.checkpointer
-    assert checkpointer is not None
+    db, checkpointer = _service(tmp_path / "service.db")
     checkpointer.threshold = 1024 * 1024
-    db.session().close()
-    checkpointer.stop()
+    _by_hand(db)
     try:
         _fill(db, 1_000)  # some 3 MB of log
-        reader = db.read_engine.raw_connection()
-        try:
-            cursor = reader.cursor()
-            cursor.execute("BEGIN")
-            cursor.execute("SELECT count(*) FROM scratch").fetchone()  # a snapshot at the log's present end
-            _fill(db, 5)  # a short tail after it
+        with _snapshot(db):
+            _fill(db, 5)  # a short tail after the snapshot
             busy, in_log, copied = checkpointer.checkpoint() or (0, 0, 0)
             assert in_log > copied  # the reader's snapshot held the tail back
             assert checkpointer.due()  # the log is long and not all copied: again next turn
-        finally:
-            reader.close()
         busy, in_log, copied = checkpointer.checkpoint() or (1, -1, -2)
         assert busy == 0 and in_log == copied and not checkpointer.due()
     finally:
@@ -157,11 +174,8 @@ def _log_generation(wal: Path) -> int:
 def test_after_a_checkpoint_the_log_starts_again_under_a_writer_that_never_pauses(tmp_path: Path):
     """The last pass has this process's writers wait: the next one finds the log copied whole and
     starts it again, however busy the writers (else the log's file grows without end)."""
-    db = Database(f"sqlite:///{tmp_path / 'service.db'}", background_checkpoints=True)
-    checkpointer = db.checkpointer
-    assert checkpointer is not None
-    db.session().close()
-    checkpointer.stop()  # this test runs the checkpoints itself
+    db, checkpointer = _service(tmp_path / "service.db")
+    _by_hand(db)
     _fill(db, 1)
     stop, commits, failures = threading.Event(), [0], []
 
@@ -200,39 +214,30 @@ def test_reading_the_log_s_length_keeps_every_lock_of_this_process(tmp_path: Pat
     file would drop those of every SQLite connection here, and another process could then start
     the log again under a read transaction of ours (https://www.sqlite.org/howtocorrupt.html 2.2)."""
     path = tmp_path / "locks.db"
-    db = Database(f"sqlite:///{path}", background_checkpoints=True)
-    checkpointer = db.checkpointer
-    assert checkpointer is not None
-    db.session().close()
-    checkpointer.stop()
+    db, checkpointer = _service(path)
+    _by_hand(db)
     _fill(db, 200)
     other = (f"import sqlite3; c = sqlite3.connect({str(path)!r}, isolation_level=None, timeout=0); "
              "c.execute('INSERT INTO scratch (body) VALUES (1)'); "
              "print(c.execute('PRAGMA wal_checkpoint(TRUNCATE)').fetchone()[0])")
-    reader = db.read_engine.raw_connection()
     try:
-        cursor = reader.cursor()
-        cursor.execute("BEGIN")
-        cursor.execute("SELECT count(*) FROM scratch").fetchone()  # our snapshot: a read mark on the log
-        busy = subprocess.run([sys.executable, "-c", other], capture_output=True, text=True, check=True).stdout
-        assert busy.strip() == "1"  # another process cannot start the log again under our reader…
-        for _ in range(3):
-            checkpointer.due()
-            checkpointer.log_state()
-        busy = subprocess.run([sys.executable, "-c", other], capture_output=True, text=True, check=True).stdout
-        assert busy.strip() == "1"  # …nor after this process read the log's length
-        assert cursor.execute("SELECT count(*) FROM scratch").fetchone()[0] == 200
+        with _snapshot(db) as cursor:  # our read mark on the log
+            busy = subprocess.run([sys.executable, "-c", other], capture_output=True, text=True, check=True).stdout
+            assert busy.strip() == "1"  # another process cannot start the log again under our reader…
+            for _ in range(3):
+                checkpointer.due()
+                checkpointer.log_state()
+            busy = subprocess.run([sys.executable, "-c", other], capture_output=True, text=True, check=True).stdout
+            assert busy.strip() == "1"  # …nor after this process read the log's length
+            assert cursor.execute("SELECT count(*) FROM scratch").fetchone()[0] == 200
     finally:
-        reader.close()
         db.dispose()
 
 
 def test_a_database_used_again_after_dispose_checkpoints_again(tmp_path: Path):
     """``oneseal serve`` disposes the engines the app was built with (no connection crosses a
     fork) and then serves on them: the thread stopped with them must start again."""
-    db = Database(f"sqlite:///{tmp_path / 'service.db'}", background_checkpoints=True)
-    checkpointer = db.checkpointer
-    assert checkpointer is not None
+    db, checkpointer = _service(tmp_path / "service.db")
     try:
         db.session().close()
         db.dispose()
