@@ -271,3 +271,36 @@ def test_a_checkpointer_of_its_own_is_not_due_again_for_a_log_it_copied_whole(tm
         assert not checkpointer.due()
     finally:
         writer.close()
+
+
+def test_once_disposed_no_checkpoint_is_still_writing_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A database file is copied as soon as its database is disposed (the benchmark's template,
+    the scenario sandbox's base): a checkpoint still copying pages into it then would leave a
+    torn copy. ``dispose`` waits for the thread's checkpoint to end."""
+    db, checkpointer = _service(tmp_path / "service.db")
+    checkpointer.threshold = 64 * 1024
+    checkpointer.interval = 0.01
+    started, finished = threading.Event(), threading.Event()
+    copy = Checkpointer.checkpoint
+
+    def slow(self: Checkpointer) -> Any:
+        started.set()
+        time.sleep(0.3)
+        try:
+            return copy(self)
+        finally:
+            finished.set()
+
+    monkeypatch.setattr(Checkpointer, "checkpoint", slow)
+    try:
+        _fill(db, 200)
+        assert started.wait(10)
+    finally:
+        db.dispose()
+    assert finished.is_set()
+    assert not (tmp_path / "service.db-wal").exists()  # the last connection closed: the log copied back and gone
+    copied = tmp_path / "copy.db"
+    copied.write_bytes((tmp_path / "service.db").read_bytes())
+    with sqlite3.connect(copied) as check:
+        assert check.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert check.execute("SELECT count(*) FROM scratch").fetchone() == (200,)
