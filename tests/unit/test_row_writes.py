@@ -124,3 +124,49 @@ def test_written_once_writes_each_row_once_however_often_it_changes(ext, case_id
         assert statements.seen.count("UPDATE") == 1 and case.version == version + 1
     with ext.db.unit_of_work() as session:
         assert session.get(Case, case_id).applicant_name == "丙书店"
+
+
+def _stored(session, task_id: str) -> dict[str, Any]:
+    """The row as the database holds it (the driver's values, no type of ours applied)."""
+    row = session.connection().exec_driver_sql(
+        "SELECT * FROM tasks WHERE id = " + ("?" if session.get_bind().dialect.paramstyle == "qmark" else "%s"),
+        (task_id,)).mappings().one()
+    return {key: value for key, value in row.items() if key != "id"}
+
+
+def test_a_prepared_statement_stores_exactly_what_the_orm_would(ext, case_id):
+    """Rows written by their prepared SQL hold, column by column, what the ORM's own flush
+    writes for the same values: times on the second and with microseconds, JSON with Chinese
+    text, absent values; before and after an update."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import inspect as inspect_
+
+    from app.persistence.engine import prepared as prepared_sql, row_writes
+
+    on_the_second = datetime(2026, 12, 7, 9, 0, 0, tzinfo=UTC)
+    with_micro = datetime(2026, 12, 7, 9, 0, 0, 123456, tzinfo=UTC)
+
+    def task(task_id: str) -> TaskRecord:
+        return TaskRecord(id=task_id, case_id=case_id, element_id="Task_受理", name="受理", role="window",
+                          department="综合窗口", kind="workflow", item_code="XK-0009", project_stage=None,
+                          status="ready", claimed_by=None, created_at=on_the_second, due_at=with_micro,
+                          data={"意见": "同意", "n": 1, "list": [1, "二"]})
+
+    with ext.db.unit_of_work() as session:
+        prepared, flushed = task("prepared-row"), task("flushed-row")
+        write_rows(session, prepared)
+        session.add(flushed)
+        session.flush()
+        mapper = inspect_(TaskRecord)
+        keys = tuple(column.key for key, column in row_writes._columns(mapper).items()
+                     if key in inspect_(prepared).dict)
+        assert prepared_sql._prepared(row_writes._insert_statement(mapper), keys,
+                                    session.get_bind().dialect) is not None, "the insert took the prepared path"
+        assert _stored(session, "prepared-row") == _stored(session, "flushed-row")
+        for row in (prepared, flushed):
+            row.status, row.completed_at, row.completed_by = "completed", with_micro, "window"
+            row.opinion, row.data = "材料齐全，予以受理", {"审核": {"结论": "通过"}}
+        write_rows(session, prepared)
+        session.flush()
+        assert _stored(session, "prepared-row") == _stored(session, "flushed-row")

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.errors import Conflict, NotFound
 from app.persistence.engine.batches import in_batches
+from app.persistence.engine.prepared import send
 from app.persistence.models import WorkflowState
 
 _TABLE = WorkflowState.metadata.tables[WorkflowState.__tablename__]  # the Table (``__table__`` is typed FromClause)
@@ -60,12 +61,12 @@ def save_state(session: Session, *, case_id: int, process_version_id: int, state
                               "next_timer_at": next_timer_at}
     connection = session.connection()
     if previous is None:
-        connection.execute(_INSERT, {"case_id": case_id, "process_version_id": process_version_id,
+        send(connection, _INSERT, {"case_id": case_id, "process_version_id": process_version_id,
                                      "revision": 0, **values})
         return
     if previous.next_timer_at == next_timer_at:
         del values["next_timer_at"]
-    if connection.execute(_UPDATE, {"b_case": case_id, "b_revision": previous.revision, **values}).rowcount != 1:
+    if send(connection, _UPDATE, {"b_case": case_id, "b_revision": previous.revision, **values}).rowcount != 1:
         raise Conflict("case_state_stale", "办件的流程状态已被他人同时更新，请刷新后重试",
                        case_id=case_id, revision=previous.revision)
 

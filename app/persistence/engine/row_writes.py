@@ -8,6 +8,8 @@ row and leaves each object as a flush would have: persistent, clean, its version
 The semantics are the flush's own: only changed columns are written, a versioned row is
 updated only at the version it was read at (else :class:`StaleDataError`, a 409 at the edge),
 and a change made to an object after this is flushed by the ORM as usual.
+
+Each statement goes out prepared (:func:`~app.persistence.engine.prepared.send`).
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from sqlalchemy.orm.attributes import get_history
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.persistence.engine.base import Base
+from app.persistence.engine.prepared import send
 
 
 @contextmanager
@@ -61,7 +64,7 @@ def _insert(session: Session, state: InstanceState[Any]) -> None:
     values = {column.key: state.dict[key] for key, column in _columns(mapper).items() if key in state.dict}
     if any(values.get(column.key) is None for column in table.primary_key):
         raise ValueError(f"{mapper.class_.__name__}: write_rows inserts rows with their key set")
-    session.connection().execute(_insert_statement(mapper), values)
+    send(session.connection(), _insert_statement(mapper), values)
     row = state.obj()
     make_transient_to_detached(row)  # as if just loaded: persistent once added, with no history
     session.add(row)
@@ -82,7 +85,7 @@ def _update(session: Session, state: InstanceState[Any]) -> None:
             read_at = getattr(row, version_key)
             params["b_version"], params[columns[version_key].key] = read_at, read_at + 1
         statement = _update_statement(mapper, version_key is not None)
-        if session.connection().execute(statement, params).rowcount != 1:
+        if send(session.connection(), statement, params).rowcount != 1:
             raise StaleDataError(f"{mapper.class_.__name__} {state.key} 已被他人更新或删除")
         if version_key is not None:
             state.dict[version_key] = read_at + 1
@@ -123,3 +126,4 @@ def _update_statement(mapper: Mapper[Any], versioned: bool) -> Any:
     if versioned and mapper.version_id_col is not None:
         condition = and_(condition, mapper.version_id_col == bindparam("b_version"))
     return table.update().where(condition)
+

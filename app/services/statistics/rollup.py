@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from app.domain.timing.clock import BUREAU_ZONE, local_date
 from app.domain.cases.kinds import CaseKind
 from app.domain.timing.working_days import WorkingDayCalendar
+from app.persistence.engine.prepared import send
 from app.persistence.tables.figures import (DailyDuration, DailyFigure, FigureRefresh, MonthlyDuration,
                                             MonthlyFigure)
 from app.persistence.models import Case
@@ -176,7 +177,10 @@ def mark_result_changed(session: Session, case: Case) -> None:
 
 
 def _mark(session: Session, rows: list[dict[str, Any]]) -> None:
-    session.connection().execute(marks().mark, rows[0] if len(rows) == 1 else rows)
+    if len(rows) == 1:
+        send(session.connection(), marks().mark, rows[0])
+    else:
+        session.connection().execute(marks().mark, rows)
 
 
 def has_pending(session: Session) -> bool:
