@@ -170,3 +170,25 @@ def test_a_prepared_statement_stores_exactly_what_the_orm_would(ext, case_id):
         write_rows(session, prepared)
         session.flush()
         assert _stored(session, "prepared-row") == _stored(session, "flushed-row")
+
+
+
+def test_a_prepared_query_reads_what_sqlalchemy_reads(ext, case_id):
+    """The prepared reads (a token's holder, a case's ready tasks) give, value for value, the
+    rows SQLAlchemy's own execution gives: times converted, flags as booleans, JSON parsed, and
+    the values the statement holds itself (``status = 'ready'``) bound."""
+    from app.persistence.access import users
+    from app.persistence.access.users import token_digest
+    from app.persistence.cases import tasks as task_queries
+    from app.persistence.engine import prepared as prepared_sql
+    from app.services.access.auth import issue_token
+
+    with ext.db.unit_of_work() as session:
+        token = issue_token(session, ext.runtime, actor_for_username(session, "window"))
+    with ext.db.unit_of_work() as session:
+        connection = session.connection()
+        for statement, values in ((task_queries._READY_ROWS_OF_CASE, {"b_case": case_id}),
+                                  (users._TOKEN_HOLDER, {"b_hash": token_digest(token)})):
+            assert prepared_sql._prepared(statement, tuple(values), connection.dialect) is not None
+            read = prepared_sql.fetch(connection, statement, values)
+            assert read and read == [tuple(row) for row in connection.execute(statement, values)]

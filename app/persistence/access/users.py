@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from app.persistence.engine.changes import rows_changed
+from app.persistence.engine.prepared import fetch
 from app.persistence.models import ApiToken, User
 
 
@@ -73,11 +74,15 @@ _TOKEN_HOLDER = (select(User.username, User.role, User.department, User.display_
 
 def holder_of_token(session: Session, token: str, now: datetime) -> TokenHolder | None:
     """The active user of an unexpired token, or None."""
-    # through the connection: columns, so the ORM's execution (some 30 µs) is not needed
-    row = session.connection().execute(_TOKEN_HOLDER, {"b_hash": token_digest(token)}).first()
-    if row is None or row.expires_at <= now or not row.active:
+    # columns through the connection, prepared: neither the ORM's execution nor SQLAlchemy's
+    # per-call assembly of the statement is needed (some 40 µs, on every API request)
+    rows = fetch(session.connection(), _TOKEN_HOLDER, {"b_hash": token_digest(token)})
+    if not rows:
         return None
-    return TokenHolder(row.username, row.role, row.department, row.display_name)
+    username, role, department, display_name, active, expires_at = rows[0]
+    if expires_at <= now or not active:
+        return None
+    return TokenHolder(username, role, department, display_name)
 
 
 def colleagues(session: Session, role: str, department: str) -> list[User]:

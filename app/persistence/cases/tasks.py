@@ -15,6 +15,7 @@ from app.domain.errors import NotFound
 from app.domain.cases.kinds import TaskKind, TaskStatus
 from app.persistence.audit.chain import chain_tip_query, known_chain_tip
 from app.persistence.engine.changes import rows_changed
+from app.persistence.engine.prepared import fetch
 from app.persistence.models import Case, TaskRecord, User
 from app.persistence.tables.queue_counts import TaskQueueCount
 
@@ -63,8 +64,7 @@ def ready_task_rows(session: Session, case_id: int) -> list[TaskRow]:
     """The case's ready tasks as rows (what the short answer shows), after flushing this unit of
     work's changes (a Core read does not flush by itself)."""
     session.flush()
-    rows = session.connection().execute(_READY_ROWS_OF_CASE, {"b_case": case_id})
-    return [TaskRow(*row) for row in rows]
+    return [TaskRow(*row) for row in fetch(session.connection(), _READY_ROWS_OF_CASE, {"b_case": case_id})]
 
 
 def ready_tasks_of_case(session: Session, case_id: int) -> list[TaskRecord]:

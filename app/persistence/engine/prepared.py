@@ -21,18 +21,27 @@ from sqlalchemy import Connection, CursorResult, Dialect
 
 @dataclass(frozen=True)
 class _Prepared:
-    """One statement's SQL for one database, its parameters in the order the SQL takes them
-    (by name where the driver's style is named) and each one's conversion by its column type."""
+    """One statement's SQL for one database: its parameters in the order the SQL takes them (by
+    name where the driver's style is named), each one's conversion by its type, the values the
+    statement itself holds (``status = 'ready'``, ``revision + 1``) and, for a query, each
+    result column's conversion."""
 
     sql: str
     names: tuple[str, ...]
     processors: tuple[Callable[[Any], Any] | None, ...]
     positional: bool
+    constants: dict[str, Any]
+    readers: tuple[Callable[[Any], Any] | None, ...] = ()
 
     def parameters(self, values: dict[str, Any]) -> Any:
+        given = {**self.constants, **values} if self.constants else values
         converted = [value if process is None else process(value)
-                     for process, value in zip(self.processors, [values[name] for name in self.names])]
+                     for process, value in zip(self.processors, [given[name] for name in self.names])]
         return tuple(converted) if self.positional else dict(zip(self.names, converted))
+
+    def row(self, raw: Any) -> tuple[Any, ...]:
+        return tuple(value if read is None or value is None else read(value)
+                     for read, value in zip(self.readers, raw))
 
 
 def send(connection: Connection, statement: Any, values: dict[str, Any]) -> CursorResult[Any]:
@@ -44,14 +53,39 @@ def send(connection: Connection, statement: Any, values: dict[str, Any]) -> Curs
     return connection.exec_driver_sql(prepared.sql, prepared.parameters(values))
 
 
+def fetch(connection: Connection, statement: Any, values: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """The rows of ``statement`` (a SELECT of columns, built once) with ``values``, each value
+    converted by its column's type: what ``connection.execute(...).all()`` gives, as tuples."""
+    prepared = _prepared(statement, tuple(values), connection.dialect)
+    if prepared is None:
+        return [tuple(row) for row in connection.execute(statement, values)]
+    result = connection.exec_driver_sql(prepared.sql, prepared.parameters(values))
+    try:
+        return [prepared.row(raw) for raw in result.cursor.fetchall()]
+    finally:
+        result.close()
+
+
 @lru_cache(maxsize=256)
 def _prepared(statement: Any, keys: tuple[str, ...], dialect: Dialect) -> _Prepared | None:
-    """``statement`` compiled for ``dialect`` with values for ``keys``; None when it would take
-    a value not among them (a default or ``onupdate`` that SQLAlchemy fills in)."""
+    """``statement`` compiled for ``dialect`` with values for ``keys``; None when SQLAlchemy
+    must take part in sending it: a value it fills in itself (a column default, ``onupdate``),
+    a parameter it renames or expands, or a result column it reads specially."""
     compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+    if (compiled.insert_prefetch or compiled.update_prefetch or compiled.post_compile_params
+            or compiled.literal_execute_params or getattr(compiled, "escaped_bind_names", None)):
+        return None
     positional = compiled.positiontup is not None
     names = tuple(compiled.positiontup) if positional else tuple(compiled.binds)
-    if not set(names) <= set(keys) or getattr(compiled, "escaped_bind_names", None):
-        return None
+    constants: dict[str, Any] = {}
+    for name in set(names) - set(keys):
+        bind = compiled.binds[name]
+        if bind.callable is not None or bind.value is None:
+            return None
+        constants[name] = bind.value
     processors = tuple(compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
-    return _Prepared(compiled.string, names, processors, positional)
+    readers: tuple[Callable[[Any], Any] | None, ...] = ()
+    if getattr(statement, "is_select", False):
+        columns = list(statement.selected_columns)
+        readers = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
+    return _Prepared(compiled.string, names, processors, positional, constants, readers)
