@@ -9,21 +9,14 @@ control that shows the test would catch the loss.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from SpiffWorkflow.util.task import TaskState
 
-from app.rules_engine import load_rules_engine
-from app.services.decisions import build_evaluator
 from app.workflow import serializer as serializer_module
-from app.workflow.definitions import DefinitionCatalogue, Document
-from app.workflow.engine import WorkflowEngine
+from app.workflow.definitions import Document
 from app.workflow.serializer import prune_finished_data
-
-ROOT = Path(__file__).resolve().parents[2]
-PROJECT = ["construction_project", "project_stage", "project_completion", "site_inspection"]
+from tests.support.project_flow import START, answer, engine_for, project_engine
 
 JOIN = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">
@@ -55,12 +48,6 @@ JOIN = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def _engine(documents: list[Document], process_id: str, rules=None):
-    evaluator, recorder = build_evaluator(rules)
-    definition = DefinitionCatalogue(evaluator).compile(documents, process_id)
-    return WorkflowEngine(evaluator, lambda: datetime(2026, 3, 2, 1, 30, tzinfo=UTC)), definition, recorder
-
-
 def _branches(engine, definition):
     run = engine.start(definition, {"case": "甲乙丙"})
     for element, value in (("branch_a", 1), ("branch_b", 2)):
@@ -74,7 +61,7 @@ def _branches(engine, definition):
 
 
 def test_a_join_still_merges_every_branch_after_save_and_restore():
-    engine, definition, _ = _engine([Document("join.bpmn", JOIN.encode())], "three_branches")
+    engine, definition, _ = engine_for([Document("join.bpmn", JOIN.encode())], "three_branches")
     data = _branches(engine, definition)
     assert {k: data.get(k) for k in ("case", "branch_a", "branch_b", "branch_c")} == \
         {"case": "甲乙丙", "branch_a": 1, "branch_b": 2, "branch_c": 3}
@@ -90,38 +77,8 @@ def test_pruning_finished_tasks_with_cancelled_children_would_lose_a_branch(monk
         return 0
 
     monkeypatch.setattr(serializer_module, "prune_finished_data", naive)
-    engine, definition, _ = _engine([Document("join.bpmn", JOIN.encode())], "three_branches")
+    engine, definition, _ = engine_for([Document("join.bpmn", JOIN.encode())], "three_branches")
     assert "branch_a" not in _branches(engine, definition)
-
-
-def _project_engine():
-    documents = [Document(f"{n}.bpmn", (ROOT / "processes" / f"{n}.bpmn").read_bytes()) for n in PROJECT]
-    return _engine(documents, "construction_project", load_rules_engine(ROOT / "rules"))
-
-
-def _stage(number: int, survey: bool) -> dict:
-    departments = [f"department_{i}" for i in range(8)]
-    stage = {"number": number, "lead": "department_0",
-             "items": [{"item": f"XK-{number}{i:03d}", "department": d} for i, d in enumerate(departments)]}
-    facts = {"requires_site_inspection": True, "departments_involved": 8, "parallel_approval": True,
-             "risk_level": "medium", "technical": False, "bureau_qualified": True}
-    stage["survey"] = {"facts": facts, "lead": "site_survey", "departments": ["site_survey", *departments]} \
-        if survey else None
-    return stage
-
-
-START = {"project_stages": [_stage(1, True), _stage(2, False), _stage(3, True),
-                            {"number": 4, "lead": "department_0", "item": "XK-4000",
-                             "acceptance": [f"department_{i}" for i in range(8)]}]}
-
-
-def _answer(task) -> dict:
-    if task.spec.field_spec("finding"):
-        return {"finding": "合格"}
-    data = {"decision": "approve"} if task.spec.decisions else {}
-    if task.spec.field_spec("scope"):
-        data["scope"] = f"范围-{task.item_code or task.element_id}"
-    return data
 
 
 def _ready(run) -> list[tuple]:
@@ -132,7 +89,7 @@ def _ready(run) -> list[tuple]:
 
 
 def test_a_project_restored_after_every_step_runs_like_one_never_saved():
-    engine, definition, recorder = _project_engine()
+    engine, definition, recorder = project_engine()
     with recorder.recording():
         kept = engine.start(definition, START)             # in memory, never saved: never pruned
         saved = engine.start(definition, START).save()     # saved and restored at every step
@@ -143,8 +100,8 @@ def test_a_project_restored_after_every_step_runs_like_one_never_saved():
             first = sorted(kept.ready_tasks(), key=lambda t: (t.element_id, t.department or ""))[0]
             twin = next(t for t in restored.ready_tasks() if (t.element_id, t.department, t.item_code)
                         == (first.element_id, first.department, first.item_code))
-            kept.complete(first.id, _answer(first))
-            restored.complete(twin.id, _answer(twin))
+            kept.complete(first.id, answer(first))
+            restored.complete(twin.id, answer(twin))
             saved = restored.save()
             steps += 1
     final = engine.restore(definition, saved)
@@ -160,7 +117,7 @@ def test_a_project_restored_after_every_step_runs_like_one_never_saved():
 
 
 def test_pruning_keeps_the_frontier_and_empties_what_is_behind_it():
-    engine, definition, recorder = _project_engine()
+    engine, definition, recorder = project_engine()
     with recorder.recording():
         run = engine.start(definition, START)
         (accept,) = run.ready_tasks()
@@ -185,7 +142,7 @@ def test_states_saved_without_pruning_load_and_continue(prune_first, monkeypatch
     """A state saved by the previous release (nothing pruned) loads and completes."""
     if not prune_first:
         monkeypatch.setattr(serializer_module, "prune_finished_data", lambda workflow: 0)
-    engine, definition, _ = _engine([Document("join.bpmn", JOIN.encode())], "three_branches")
+    engine, definition, _ = engine_for([Document("join.bpmn", JOIN.encode())], "three_branches")
     run = engine.start(definition, {"case": "旧版本"})
     (first,) = [t for t in run.ready_tasks() if t.element_id == "branch_a"]
     run.complete(first.id, {"branch_a": 1})

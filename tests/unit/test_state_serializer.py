@@ -6,7 +6,7 @@ from __future__ import annotations
 from SpiffWorkflow.bpmn.serializer.default.workflow import TaskConverter
 
 from app.workflow import serializer as serializer_module
-from tests.unit.test_state_pruning import START, _answer, _project_engine
+from tests.support.project_flow import START, answer, project_engine
 
 
 def _dump_with(monkeypatch, to_dict, run) -> str:
@@ -22,13 +22,13 @@ def _library_dump(monkeypatch, engine, run) -> str:
 
 
 def test_every_saved_state_of_a_project_is_the_library_s_own_json(monkeypatch):
-    engine, definition, _ = _project_engine()
+    engine, definition, _ = project_engine()
     run = engine.start(definition, START)
     steps = 0
     while run.ready_tasks() and steps < 400:
         assert engine.serializer.dump(run._workflow) == _library_dump(monkeypatch, engine, run)
         task = run.ready_tasks()[0]
-        run.complete(task.id, _answer(task))
+        run.complete(task.id, answer(task))
         steps += 1
     assert steps > 50 and run.is_completed
     assert engine.serializer.dump(run._workflow) == _library_dump(monkeypatch, engine, run)
@@ -36,7 +36,7 @@ def test_every_saved_state_of_a_project_is_the_library_s_own_json(monkeypatch):
 
 def test_the_library_s_dictionary_differs_when_the_converter_is_wrong(monkeypatch):
     """Control: a task dictionary that leaves the changes out of its delta is caught."""
-    engine, definition, _ = _project_engine()
+    engine, definition, _ = project_engine()
     run = engine.start(definition, START)
     original = serializer_module._TaskConverter.to_dict
 
@@ -50,5 +50,5 @@ def test_the_library_s_dictionary_differs_when_the_converter_is_wrong(monkeypatc
     while run.ready_tasks() and not differs:
         differs = _dump_with(monkeypatch, lossy, run) != _library_dump(monkeypatch, engine, run)
         task = run.ready_tasks()[0]
-        run.complete(task.id, _answer(task))
+        run.complete(task.id, answer(task))
     assert differs
