@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from scripts.live.database import environment
 from scripts.live.verdict import judge
 from tests.support.cases import register, work
@@ -66,6 +68,15 @@ def test_the_http_benchmark_fills_its_queue_and_ends_with_its_figures():
     assert f"Python {platform.python_version()} ({sys.base_prefix})" in done.stdout, done.stdout
     assert re.fullmatch(r"completion_p50_ms=[\d.]+ registration_p50_ms=[\d.]+ case_view_p50_ms=[\d.]+ "
                         r"claim_p50_ms=[\d.]+ tasks_list_p50_ms=[\d.]+ floor_p50_ms=[\d.]+", lines[-1]), lines[-1]
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite only, whatever the suite's database: run once")
+def test_the_side_by_side_benchmark_serves_both_versions_and_says_which_is_faster():
+    done = subprocess.run([sys.executable, str(SCRIPTS / "bench_http_ab.py"), "--base", "HEAD", "--runs", "4",
+                           "--rounds", "1", "--open-tasks", "20"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    last = done.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(r"base_p50_ms=[\d.]+ head_p50_ms=[\d.]+ ratio=[\d.]+", last), last
 
 
 def test_load_runs_one_and_two_processes_in_the_same_run_and_says_how_they_scale():
