@@ -41,7 +41,8 @@ ANSWERS: dict[str, dict[str, Any]] = {
     "accept_and_decide": {"decision": "approve", "opinion": "当场办结"},
     "review_application": {"decision": "approve", "opinion": "符合条件"},
     "decide_application": {"decision": "approve", "opinion": "准予"},
-    "make_certificate": {"data": {"certificate_no": "JY-LOAD"}},
+    # 制证 signs the licence in the step's own transaction: the scope is what it certifies
+    "make_certificate": {"opinion": "制证", "data": {"scope": "预包装食品销售（含冷藏冷冻食品）"}},
     "issue_result": {"data": {"delivery": "窗口领取"}},
     "inspect_independently": INSPECTION, "inspect_on_commission": INSPECTION,
     "inspect_jointly": INSPECTION, "conclude_joint_inspection": INSPECTION,
@@ -49,6 +50,18 @@ ANSWERS: dict[str, dict[str, Any]] = {
 MARKER = "负载测试"
 #: the inspection steps done on site: their form also asks for the day and the second inspector
 ON_SITE = frozenset({"inspect_independently", "inspect_on_commission", "inspect_jointly"})
+
+
+def answer_for(element_id: str, user: str) -> dict[str, Any]:
+    """What ``user`` completes the step ``element_id`` with: its answer in :data:`ANSWERS`, and on
+    site the day and the second inspector (核查须两人)."""
+    body = dict(ANSWERS[element_id])
+    if element_id in ON_SITE:
+        second = user.replace("inspector2_", "inspector_", 1) if user.startswith("inspector2_") \
+            else user.replace("inspector_", "inspector2_", 1)
+        body["data"] = {**body["data"], "second_inspector": second,
+                        "inspected_on": datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()}
+    return body
 
 
 @dataclass(frozen=True)
@@ -145,14 +158,7 @@ class Traffic:
         return answer
 
     def complete(self, client: Client, task: dict[str, Any], user: str) -> Answer:
-        body = dict(ANSWERS[task["element_id"]])
-        if task["element_id"] == "make_certificate":
-            body = {"data": {"certificate_no": f"JY-{uuid.uuid4().hex[:10]}"}}
-        if task["element_id"] in ON_SITE:  # two inspectors on a day (核查须两人)
-            second = user.replace("inspector2_", "inspector_", 1) if user.startswith("inspector2_") \
-                else user.replace("inspector_", "inspector2_", 1)
-            body["data"] = {**body["data"], "second_inspector": second,
-                            "inspected_on": datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()}
+        body = answer_for(task["element_id"], user)
         headers = {"Prefer": "return=minimal"} if self.plan.minimal else None
         answer = self.request(client, "POST", f"/api/v1/tasks/{task['id']}/complete", body, user=user,
                               write=True, headers=headers)

@@ -131,3 +131,33 @@ def test_make_builds_the_venv_from_the_distributions_python_when_it_can():
         [str(system), "-c", "import sys, ensurepip, venv; sys.exit(not (3, 11) <= sys.version_info[:2] < (3, 14))"],
         capture_output=True).returncode == 0
     assert chosen == ("/usr/bin/python3" if usable else "python3")
+
+
+def test_every_answer_of_the_load_traffic_is_one_its_step_accepts():
+    """The traffic's answers follow the shipped diagrams: a field a step no longer declares
+    would be refused (400) every time, and the load would never get past that step (制证 once
+    asked for a certificate number: no licence was signed under load or kill -9)."""
+    from app.workflow.definitions import Document
+    from scripts.live.traffic import ANSWERS, answer_for
+    from tests.support.project_flow import engine_for
+    from tests.support.shipped_paths import DOCUMENTS, PROCESSES
+
+    checked = set()
+    for process_id, names in DOCUMENTS.items():
+        _, definition, _ = engine_for([Document(f"{n}.bpmn", (PROCESSES / f"{n}.bpmn").read_bytes()) for n in names],
+                                      process_id)
+        for element_id in ANSWERS:
+            answer = answer_for(element_id, "inspector_market")
+            try:
+                spec = definition.human_task(element_id)
+            except (KeyError, LookupError):
+                continue
+            checked.add(element_id)
+            declared = {f.name for f in spec.fields}
+            assert set(answer.get("data", {})) <= declared, (process_id, element_id, declared)
+            assert set(f.name for f in spec.fields if f.required) <= set(answer.get("data", {})), (process_id, element_id)
+            if spec.decisions:
+                assert answer.get("decision") in spec.decisions, (process_id, element_id)
+            else:
+                assert answer.get("decision") in (None, ""), (process_id, element_id)
+    assert checked == set(ANSWERS), set(ANSWERS) - checked
