@@ -50,6 +50,29 @@ def test_reviewer_claims_and_completes_from_the_task_page(app, api):
     assert "经审查，符合条件" in case_page and "办理过程" in case_page
 
 
+def test_a_form_whose_version_is_not_a_whole_number_completes_nothing(app, api):
+    """The form's hidden version is the lost-update check: a value that is not a whole number
+    is refused (400, the page again), never read as "no version" and completed unchecked."""
+    case = work(api, register(api), "window", "approve")
+    task_id = case["tasks"][0]["id"]
+    client = app.test_client()
+    login(client, "reviewer_market")
+    token = csrf(client, f"/tasks/{task_id}")
+    assert client.post(f"/tasks/{task_id}/claim", data={"csrf_token": token}).status_code == 302
+    for version in ("1.5", "0x2", "1e3", "-1", "９", "9" * 5000):
+        response = client.post(f"/tasks/{task_id}/complete", data={
+            "csrf_token": token, "decision": "approve", "opinion": "经审查，符合条件", "version": version})
+        assert response.status_code == 400, version
+        assert "办件版本号应为整数" in response.get_data(as_text=True)
+    assert api.get(f"/api/v1/cases/{case['id']}", as_user="window").get_json()["status"] == case["status"]
+    stale = client.post(f"/tasks/{task_id}/complete", data={
+        "csrf_token": token, "decision": "approve", "opinion": "经审查，符合条件", "version": str(case["version"] - 1)})
+    assert stale.status_code == 409
+    done = client.post(f"/tasks/{task_id}/complete", data={
+        "csrf_token": token, "decision": "approve", "opinion": "经审查，符合条件", "version": f" {case['version']} "})
+    assert done.status_code == 302
+
+
 def test_other_department_cannot_open_the_task_page(app, api):
     case = register(api)
     case = work(api, case, "window", "approve")

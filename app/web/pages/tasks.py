@@ -9,7 +9,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
 
-from app.domain.errors import OneSealError
+from app.domain.errors import InvalidInput, OneSealError
 from app.domain.roles import Role
 from app.services.actor import Actor
 from app.services.casework.claims import claim_task, release_task
@@ -137,7 +137,7 @@ def completion_from_form(form: Any, spec: Any) -> Completion:
               for code in _ticked(form)] if decision == RETURN_DECISION else None
     materials = form.getlist("supplement_material") if spec and spec.suspends_clock == "supplement" else None
     return Completion(decision=decision, opinion=form.get("opinion"), data=data,
-                      expected_version=_int_or_none(form.get("version")), notice=notice, materials=materials)
+                      expected_version=_form_version(form.get("version")), notice=notice, materials=materials)
 
 
 @bp.post("/tasks/<task_id>/complete")
@@ -154,8 +154,13 @@ def complete(call: Call, task_id: str) -> Any:
     return _act(call, task_id, action, said, then=url_for("pages.inbox"))
 
 
-def _int_or_none(raw: str | None) -> int | None:
-    try:
-        return int(raw) if raw else None
-    except ValueError:
+def _form_version(raw: str | None) -> int | None:
+    """The case version the form was filled in against (its hidden field); absent or empty: no
+    check. Anything else but a whole number is refused, never read as absent: that would complete
+    the step without the lost-update check (the API refuses the same values)."""
+    text = (raw or "").strip()
+    if not text:
         return None
+    if not (text.isascii() and text.isdigit() and len(text) <= 18):
+        raise InvalidInput("invalid_version", "办件版本号应为整数，请刷新页面后重新提交")  # hidden: said above the form
+    return int(text)
