@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from app.domain.errors import InvalidInput
 from app.domain.design.rule_decision import FactValue
-from app.rules_engine.spec import INT_LIMIT, FactSpec, RulesetSpec, preview, value_kind
+from app.rules_engine.spec import INT_LIMIT, FactSpec, RulesetSpec, described, preview, value_kind
 
 CODE = "invalid_facts"
 
@@ -48,7 +48,7 @@ def validate_facts(spec: RulesetSpec, raw: object) -> dict[str, FactValue]:
 def check_value(spec: RulesetSpec, fact: FactSpec, value: object) -> FactValue:
     """One fact value, checked for exact type and bounds."""
     label = f"事实「{fact.title}」({fact.name})"
-    got = f"收到{value_kind(value)} {preview(value)}"
+    got = f"收到{described(value)}"
     if fact.type == "bool":
         if type(value) is not bool:
             raise _fail(spec, f"{label} 应为布尔值 true/false，{got}", fact.name, "type",

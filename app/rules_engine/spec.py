@@ -152,6 +152,16 @@ def value_kind(value: object) -> str:
     return type(value).__name__
 
 
+def described(value: object) -> str:
+    """A received value as a message names it: its kind, and a short rendering where that says
+    more (``字符串 「…」``, ``整数 5``, ``布尔值 true``), never the kind twice (``空值 null``,
+    ``列表``, ``超出范围的整数``)."""
+    kind, shown = value_kind(value), preview(value)
+    if shown == kind or isinstance(value, int) and not isinstance(value, bool) and abs(value) > INT_LIMIT:
+        return shown
+    return f"{kind} {shown}"
+
+
 def preview(value: object, limit: int = 20) -> str:
     """A short rendering of a value for messages: strings are cut, never copied whole."""
     if isinstance(value, str):

@@ -72,6 +72,19 @@ def test_chinese_text_in_int_field_is_quoted_in_message(engine: RulesEngine) -> 
     assert "应为整数" in error.message and "「三个部门」" in error.message
 
 
+@pytest.mark.parametrize(("name", "value", "said"), [
+    ("technical", None, "收到空值 null"),
+    ("departments_involved", 2 ** 63 - 1, "收到超出范围的整数"),
+    ("departments_involved", [1, 2], "收到列表"),
+    ("technical", 1, "收到整数 1"),
+    ("departments_involved", "三个部门", "收到字符串 「三个部门」"),
+])
+def test_the_message_names_what_it_received_once(engine: RulesEngine, name: str, value: object, said: str) -> None:
+    """Kind and value, the kind never twice (空值 null 空值 null, 整数 超出范围的整数)."""
+    message = rejected(engine, {**VALID, name: value}).message
+    assert message.endswith(said), message
+
+
 @pytest.mark.parametrize("value", ["HIGH", "高", "", "high "])
 def test_enum_values_are_exact(engine: RulesEngine, value: str) -> None:
     error = rejected(engine, {**VALID, "risk_level": value})

@@ -106,7 +106,7 @@ def text_param(name: str, limit: int = MAX_QUERY_TEXT) -> str | None:
 # --------------------------------------------------------------------------- checks
 
 def _refuse_characters(where: str) -> InvalidInput:
-    return InvalidInput("invalid_characters", f"{where}含有不可见的控制字符或非法字符（如 NUL、孤立代理项），请删除后重试",
+    return InvalidInput("invalid_characters", f"{where}含有不允许的字符（空字符 NUL 或孤立的代理项），请删除后重试",
                         field=where)
 
 
