@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session, SessionTransaction
 from app.observability.context import MAX_LENGTH as REQUEST_ID_LENGTH
 from app.observability.context import current_request_id
 from app.persistence.engine.batches import in_batches
-from app.persistence.engine.prepared import send
 from app.persistence.models import AuditEvent
 
 GENESIS = "0" * 64
@@ -256,17 +255,11 @@ def _insert_event(session: Session, fields: dict[str, Any]) -> AppendedEvent:
     prev = _chain_tip(session)
     digest = event_hash(prev, fields["occurred_at"], fields["actor"], fields["action"], fields["case_id"],
                         fields["element_id"], fields["before"], fields["after"], fields["request_id"])
-    connection, row = session.connection(), {**fields, "prev_hash": prev, "hash": digest}
-    event_id: int | None
-    if connection.dialect.name == "sqlite":  # prepared, as a completion's other rows; SQLite tells the id
-        event_id = send(connection, _INSERT, row).lastrowid
-    else:
-        key = connection.execute(_INSERT, row).inserted_primary_key
-        event_id = None if key is None else key[0]
-    if event_id is None:  # never for a one-row insert into a table with an integer key
+    key = session.connection().execute(_INSERT, {**fields, "prev_hash": prev, "hash": digest}).inserted_primary_key
+    if key is None:  # never for a one-row insert into a table with an integer key
         raise RuntimeError("audit event written without an id")
     session.info[_TIP] = (session.get_transaction(), digest)
-    return AppendedEvent(event_id, fields["occurred_at"], fields["actor"], fields["action"], fields["case_id"],
+    return AppendedEvent(key[0], fields["occurred_at"], fields["actor"], fields["action"], fields["case_id"],
                          fields["element_id"], fields["before"], fields["after"], prev, digest, fields["request_id"])
 
 
