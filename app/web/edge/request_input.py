@@ -85,10 +85,21 @@ def int_param(name: str, default: int, low: int = 1, high: int = MAX_PAGE, *, wh
     raw = request.args.get(name)
     if raw is None:
         return default
-    raw = raw.strip()
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= len(str(high))) or not low <= int(raw) <= high:
+    value = whole_number(raw, high)
+    if value is None or value < low:
         raise InvalidInput("invalid_query", f"查询参数“{name}”应为 {low} 至 {high} 之间的{what}", field=name)
-    return int(raw)
+    return value
+
+
+def whole_number(raw: str, high: int) -> int | None:
+    """``raw`` (spaces around it aside) as a whole number from 0 to ``high``, else None. Digits
+    only (no sign, no ``²``, no ``1e3``), and at most as many as ``high`` has, so no huge number
+    is ever converted."""
+    text = raw.strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= len(str(high))):
+        return None
+    value = int(text)
+    return value if value <= high else None
 
 
 #: the longest free-text query parameter a search takes

@@ -21,6 +21,7 @@ from app.services.reading.task_page import spec_of_task, task_page_view, where_n
 from app.web.edge.browser_session import FORM_PAGE_FIELD
 from app.web.edge.pages import page, safe_next, wants_json
 from app.web.edge.responses import error_body, json_response, status_of
+from app.web.edge.request_input import whole_number
 from app.web.edge.units import Call
 from app.web.pages.common import FIELD_LABELS, bp
 
@@ -42,6 +43,8 @@ def _render_task(call: Call, task_id: str, errors: dict[str, str] | None = None,
 
 
 _NOTICE_ENTRY = re.compile(r"^notice\[(\d+)\]")
+#: the largest case version a form can name (the column's 64-bit integer)
+MAX_VERSION = 2**63 - 1
 
 
 def _refused(err: OneSealError) -> tuple[dict[str, str], dict[str, Any]]:
@@ -158,9 +161,9 @@ def _form_version(raw: str | None) -> int | None:
     """The case version the form was filled in against (its hidden field); absent or empty: no
     check. Anything else but a whole number is refused, never read as absent: that would complete
     the step without the lost-update check (the API refuses the same values)."""
-    text = (raw or "").strip()
-    if not text:
+    if raw is None or not raw.strip():
         return None
-    if not (text.isascii() and text.isdigit() and len(text) <= 18):
+    version = whole_number(raw, MAX_VERSION)
+    if version is None:
         raise InvalidInput("invalid_version", "办件版本号应为整数，请刷新页面后重新提交")  # hidden: said above the form
-    return int(text)
+    return version
