@@ -172,7 +172,6 @@ def test_a_prepared_statement_stores_exactly_what_the_orm_would(ext, case_id):
         assert _stored(session, "prepared-row") == _stored(session, "flushed-row")
 
 
-
 def test_a_prepared_query_reads_what_sqlalchemy_reads(ext, case_id):
     """The prepared reads (a token's holder, a case's ready tasks) give, value for value, the
     rows SQLAlchemy's own execution gives: times converted, flags as booleans, JSON parsed, and

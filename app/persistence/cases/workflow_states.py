@@ -62,7 +62,7 @@ def save_state(session: Session, *, case_id: int, process_version_id: int, state
     connection = session.connection()
     if previous is None:
         send(connection, _INSERT, {"case_id": case_id, "process_version_id": process_version_id,
-                                     "revision": 0, **values})
+                                   "revision": 0, **values})
         return
     if previous.next_timer_at == next_timer_at:
         del values["next_timer_at"]

@@ -31,17 +31,14 @@ class _Prepared:
     processors: tuple[Callable[[Any], Any] | None, ...]
     positional: bool
     constants: dict[str, Any]
-    readers: tuple[Callable[[Any], Any] | None, ...] = ()
+    #: a query's conversion of each result column; None for a statement that returns no rows
+    readers: tuple[Callable[[Any], Any] | None, ...] | None = None
 
     def parameters(self, values: dict[str, Any]) -> Any:
         given = {**self.constants, **values} if self.constants else values
         converted = [value if process is None else process(value)
                      for process, value in zip(self.processors, [given[name] for name in self.names])]
         return tuple(converted) if self.positional else dict(zip(self.names, converted))
-
-    def row(self, raw: Any) -> tuple[Any, ...]:
-        return tuple(value if read is None or value is None else read(value)
-                     for read, value in zip(self.readers, raw))
 
 
 def send(connection: Connection, statement: Any, values: dict[str, Any]) -> CursorResult[Any]:
@@ -57,11 +54,13 @@ def fetch(connection: Connection, statement: Any, values: dict[str, Any]) -> lis
     """The rows of ``statement`` (a SELECT of columns, built once) with ``values``, each value
     converted by its column's type: what ``connection.execute(...).all()`` gives, as tuples."""
     prepared = _prepared(statement, tuple(values), connection.dialect)
-    if prepared is None:
+    if prepared is None or prepared.readers is None:
         return [tuple(row) for row in connection.execute(statement, values)]
+    readers = prepared.readers
     result = connection.exec_driver_sql(prepared.sql, prepared.parameters(values))
     try:
-        return [prepared.row(raw) for raw in result.cursor.fetchall()]
+        return [tuple(value if read is None or value is None else read(value) for read, value in zip(readers, raw))
+                for raw in result.cursor.fetchall()]
     finally:
         result.close()
 
@@ -84,8 +83,8 @@ def _prepared(statement: Any, keys: tuple[str, ...], dialect: Dialect) -> _Prepa
             return None
         constants[name] = bind.value
     processors = tuple(compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
-    readers: tuple[Callable[[Any], Any] | None, ...] = ()
+    readers = None
     if getattr(statement, "is_select", False):
-        columns = list(statement.selected_columns)
-        readers = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
+        readers = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
+                        for column in statement.selected_columns)
     return _Prepared(compiled.string, names, processors, positional, constants, readers)

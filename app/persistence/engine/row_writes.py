@@ -126,4 +126,3 @@ def _update_statement(mapper: Mapper[Any], versioned: bool) -> Any:
     if versioned and mapper.version_id_col is not None:
         condition = and_(condition, mapper.version_id_col == bindparam("b_version"))
     return table.update().where(condition)
-
