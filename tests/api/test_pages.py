@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from tests.support.api import PASSWORD
 from tests.support.cases import register, work
-from tests.support.pages import csrf, login, signed_in, text
+from tests.support.pages import claimed_review, csrf, login, signed_in, text
 
 
 def test_login_rotates_session_and_inbox_shows_chinese_tabs(app):
@@ -53,12 +53,8 @@ def test_reviewer_claims_and_completes_from_the_task_page(app, api):
 def test_a_form_whose_version_is_not_a_whole_number_completes_nothing(app, api):
     """The form's hidden version is the lost-update check: a value that is not a whole number
     is refused (400, the page again), never read as "no version" and completed unchecked."""
-    case = work(api, register(api), "window", "approve")
+    case, client, token = claimed_review(app, api)
     task_id = case["tasks"][0]["id"]
-    client = app.test_client()
-    login(client, "reviewer_market")
-    token = csrf(client, f"/tasks/{task_id}")
-    assert client.post(f"/tasks/{task_id}/claim", data={"csrf_token": token}).status_code == 302
     for version in ("1.5", "0x2", "1e3", "-1", "９", "9" * 5000):
         response = client.post(f"/tasks/{task_id}/complete", data={
             "csrf_token": token, "decision": "approve", "opinion": "经审查，符合条件", "version": version})
@@ -141,12 +137,8 @@ def test_a_form_field_the_step_does_not_declare_is_refused_and_changes_nothing(a
     """RELIABILITY.md 14: a field outside the step's declared fields → 400 naming it, task data unchanged."""
     from app.persistence.models import Case, TaskRecord
 
-    case = work(api, register(api), "window", "approve")
+    case, client, token = claimed_review(app, api)
     task_id = case["tasks"][0]["id"]
-    client = app.test_client()
-    login(client, "reviewer_market")
-    token = csrf(client, f"/tasks/{task_id}")
-    assert client.post(f"/tasks/{task_id}/claim", data={"csrf_token": token}).status_code == 302
     for smuggled in ({"director_signed": "true"}, {"field_director_signed": "true"}):
         response = client.post(f"/tasks/{task_id}/complete", data={
             "csrf_token": token, "decision": "approve", "opinion": "同意", **smuggled})

@@ -8,15 +8,12 @@ from sqlalchemy import update
 from app.persistence.models import TaskRecord, WebSession
 from tests.support.api import PASSWORD
 from tests.support.cases import register, work
-from tests.support.pages import login, signed_in, text
+from tests.support.pages import claimed_review, login, text
 
 
 def _claimed_review(app, api):
-    case = work(api, register(api), "window", "approve")
-    task_id = case["tasks"][0]["id"]
-    client, token = signed_in(app, "reviewer_market")
-    assert client.post(f"/tasks/{task_id}/claim", data={"csrf_token": token}).status_code == 302
-    return client, token, task_id
+    case, client, token = claimed_review(app, api)
+    return client, token, case["tasks"][0]["id"]
 
 
 def _sessions_run_out(ext):

@@ -1,11 +1,12 @@
 """Server-rendered pages in tests: the CSRF token of a page, signing in through the login form,
-the text of a response, the section cards and the brief of a case or task page."""
+a review claimed through the pages, the text of a response, the section cards and the brief of a case or task page."""
 from __future__ import annotations
 
 import re
 from typing import Any
 
 from tests.support.api import PASSWORD
+from tests.support.cases import register, work
 
 
 def csrf(client: Any, path: str) -> str:
@@ -27,6 +28,15 @@ def login(client: Any, username: str) -> str:
 def signed_in(app: Any, username: str) -> tuple[Any, str]:
     client = app.test_client()
     return client, login(client, username)
+
+
+def claimed_review(app: Any, api: Any) -> tuple[dict[str, Any], Any, str]:
+    """A case accepted at the window whose review the market reviewer has claimed through the
+    pages: the case (its review first among its tasks), the reviewer's client and CSRF token."""
+    case = work(api, register(api), "window", "approve")
+    client, token = signed_in(app, "reviewer_market")
+    assert client.post(f"/tasks/{case['tasks'][0]['id']}/claim", data={"csrf_token": token}).status_code == 302
+    return case, client, token
 
 
 def text(response: Any) -> str:
