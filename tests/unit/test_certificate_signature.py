@@ -99,3 +99,42 @@ def test_pages_are_made_with_reportlabs_accelerators_in_c():
 
     assert type(rl_accel.fp_str).__name__ == "builtin_function_or_method"
     assert type(rl_accel.asciiBase85Encode).__name__ == "builtin_function_or_method"
+
+
+def test_the_signed_attributes_are_the_ones_pyhanko_itself_would_sign(tmp_path):
+    """The seal's certificate reference is encoded once per seal instead of per signature: the
+    signed attributes must stay exactly those of pyHanko's own default PAdES signer."""
+    from datetime import date
+
+    from asn1crypto import keys as asn1_keys
+    from cryptography.hazmat.primitives import serialization
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
+    from app.documents.event_loops import outside_running_loop
+    from app.documents.layout import DocumentContent, render
+    from app.documents.signing import FIELD_NAME, asn1_certificate
+
+    def attributes(data: bytes) -> dict[str, bytes]:
+        (signature,) = PdfFileReader(io.BytesIO(data)).embedded_signatures
+        (info,) = signature.signed_data["signer_infos"]
+        return {attribute["type"].native: attribute["values"].dump() for attribute in info["signed_attrs"]}
+
+    page = render(DocumentContent(
+        kind="certificate", title="食品经营许可证", number="2026-XK-0001-Z00001", holder="张三",
+        item_name="食品经营许可", issued_on=date(2026, 3, 2), bureau_name="县行政审批服务局",
+        verify_url="http://127.0.0.1/verify", check_code="ABCDEFGH", rows=(("经营者名称", "张三"),)))
+    for folder, bureau in (("one", "县行政审批服务局"), ("other", "别的县行政审批服务局")):
+        seal = init_demo_seal(tmp_path / folder, bureau)
+        ours = attributes(sign_pdf(page, seal, reason="证照", location="县"))
+        key = seal.key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                     serialization.NoEncryption())
+        plain = signers.SimpleSigner(signing_cert=asn1_certificate(seal.certificate),
+                                     signing_key=asn1_keys.PrivateKeyInfo.load(key), cert_registry=None)
+        meta = signers.PdfSignatureMetadata(field_name=FIELD_NAME, subfilter=fields.SigSeedSubFilter.PADES,
+                                            md_algorithm="sha256")
+        theirs = attributes(outside_running_loop(  # pyHanko runs its own event loop
+            lambda: signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(page)), meta, signer=plain).getvalue()))
+        assert set(ours) == set(theirs) == {"content_type", "message_digest", "signing_certificate_v2"}
+        assert ours["signing_certificate_v2"] == theirs["signing_certificate_v2"]  # this seal's own certificate
+        assert ours["content_type"] == theirs["content_type"]
