@@ -1,4 +1,4 @@
-"""The HTTP path on the real server: one client in sequence, SQLite, one server process.
+"""The HTTP path on the real server: one client in sequence, SQLite (or PostgreSQL), one server process.
 
 A fresh SQLite database gets the shipped diagrams, the demo users and ``--open-tasks`` open
 steps in the window's queue (cases registered through the services, in this process, spread over
@@ -14,6 +14,7 @@ after another, ``--runs`` of each:
 - ``tasks_list``: ``GET /api/v1/tasks?tab=department`` (20 rows) over the queue of open steps.
 
     .venv/bin/python scripts/bench_http.py [--runs 300] [--open-tasks 10000] [--minimal] [--idempotency]
+        [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/any]
 
 Besides each request's wall time at the client (p50/p90/p99), the server process's CPU time
 over each batch is printed per request: on a shared machine the wall time also waits for the
@@ -50,7 +51,7 @@ from app.services.actor import Actor  # noqa: E402
 from app.services.intake.application import Application  # noqa: E402
 from app.services.intake.registration import register_case  # noqa: E402
 from scripts.live.client import Answer, Client  # noqa: E402
-from scripts.live.database import PASSWORD, environment, seed  # noqa: E402
+from scripts.live.database import PASSWORD, environment, seed, throwaway_database  # noqa: E402
 from scripts.live.processes import Servers, interpreter  # noqa: E402
 
 ITEM = "XK-0001"  # 食品经营许可: the standard flow, its first step 受理 at the window
@@ -133,11 +134,19 @@ def main() -> int:
     parser.add_argument("--idempotency", action="store_true", help="every write with an Idempotency-Key")
     parser.add_argument("--template", type=Path, default=None,
                         help="a filled database to copy (made there first if missing): measure again without refilling")
+    parser.add_argument("--database-url", default=None,
+                        help="a PostgreSQL server (postgresql+psycopg://…/any): a throwaway database is made on it")
     parser.add_argument("--serve-command", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.database_url and args.template is not None:
+        parser.error("--template copies a SQLite file; it cannot be used with --database-url")
 
     folder = Path(tempfile.mkdtemp(prefix="oneseal-bench-http-"))
-    url = f"sqlite:///{folder / 'oneseal.db'}"
+    with throwaway_database(args.database_url, folder) as url:
+        return run(args, folder, url)
+
+
+def run(args: argparse.Namespace, folder: Path, url: str) -> int:
     env = environment(url, folder)
     if args.template is not None and args.template.exists():
         shutil.copyfile(args.template, folder / "oneseal.db")
@@ -206,7 +215,8 @@ def main() -> int:
     finally:
         servers.stop()
         shutil.rmtree(folder, ignore_errors=True)
-    print(f"queue of window2: {listed['total']} open steps, {len(listed['items'])} rows a page; "
+    print(f"database: {'PostgreSQL' if url.startswith('postgresql') else 'SQLite'}; "
+          f"queue of window2: {listed['total']} open steps, {len(listed['items'])} rows a page; "
           f"load average {load_at_start:.2f} at the start, {os.getloadavg()[0]:.2f} at the end; {interpreter()}")
     for label, samples in results.items():
         ordered = sorted(samples)

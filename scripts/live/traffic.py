@@ -162,7 +162,7 @@ class Traffic:
         headers = {"Prefer": "return=minimal"} if self.plan.minimal else None
         answer = self.request(client, "POST", f"/api/v1/tasks/{task['id']}/complete", body, user=user,
                               write=True, headers=headers)
-        self.note("complete", answer, task=task["id"], user=user)
+        self.note("complete", answer, task=task["id"], user=user, step=task["element_id"])
         return answer
 
     def race(self, action: str, task: dict[str, Any], users: tuple[str, str]) -> None:
