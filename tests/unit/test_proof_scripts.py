@@ -58,10 +58,12 @@ def test_the_verdict_finds_a_lost_and_a_doubled_completion(api, settings, tmp_pa
 
 
 def test_the_http_benchmark_fills_its_queue_and_ends_with_its_figures():
+    extra = ["--database-url", BASE_URL] if ON_POSTGRES else []  # on the suite's database
     done = subprocess.run([sys.executable, str(SCRIPTS / "bench_http.py"), "--runs", "5", "--open-tasks", "40",
-                           "--days", "4"], capture_output=True, text=True, timeout=600)
+                           "--days", "4", *extra], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     lines = done.stdout.strip().splitlines()
+    assert f"database: {'PostgreSQL' if ON_POSTGRES else 'SQLite'}; " in done.stdout, done.stdout
     queued = re.search(r"queue of window2: (\d+) open steps, 20 rows a page; load average", done.stdout)
     assert queued and int(queued.group(1)) >= 40, done.stdout  # the 40 filled, besides the demo's
     # the figures name the interpreter the server ran on (its build changes them)
