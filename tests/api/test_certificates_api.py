@@ -18,6 +18,10 @@ def test_an_approval_on_the_spot_issues_a_signed_licence_listed_with_the_case(ap
     assert detail["holder"] == "张三餐饮店" and detail["scope"] == "预包装食品销售（含冷藏冷冻食品）"
     assert detail["delivery"] == "电子送达"
     assert [h["action"] for h in detail["history"]] == ["issued", "delivered"]
+    # people read names and labels; the stored values stay beside them for programs
+    assert detail["issued_by"] == "window" and detail["issued_by_name"] not in ("", "window")
+    assert [(h["status_after"], h["status_after_label"]) for h in detail["history"]] == [("valid", "有效")] * 2
+    assert {h["actor_name"] for h in detail["history"]} == {detail["issued_by_name"]}
     assert {"label": "经营项目", "value": "预包装食品销售（含冷藏冷冻食品）"} in detail["fields"]
     actions = [h["action"] for h in case["history"]]
     assert "certificate_issued" in actions and "certificate_delivered" in actions

@@ -45,3 +45,27 @@ def test_the_main_pages_show_no_english_words(app, api, pages, user):
         if words:
             found[path] = sorted(words)
     assert found == {}, repr(found)[:3000]
+
+
+def test_a_code_of_letters_alone_is_not_read_as_english(app, api, monkeypatch):
+    """A query code or a check code is random and may be letters only (FEEFFE): the pages mark
+    them as not to be translated, so neither a translator nor this check reads them as words."""
+    import app.domain.licences.certificates as certificates
+    import app.services.stepping.opening as opening
+    from tests.support.certificates import issued
+
+    monkeypatch.setattr(opening.secrets, "token_hex", lambda size: "feeffe")
+    monkeypatch.setattr(certificates, "new_check_code", lambda: "ABCDEFGH")
+    monkeypatch.setattr("app.services.certificates.issuing.new_check_code", lambda: "ABCDEFGH")
+    case, certificate = issued(api)
+    assert certificate["check_code"] == "ABCDEFGH"
+    client, _ = signed_in(app, "window")
+    for path, code in ((f"/cases/{case['id']}/receipt", "FEEFFE"), (f"/certificates/{certificate['number']}", "ABCDEFGH")):
+        page = text(client.get(path))
+        assert code in page and english_words(page) == set(), path
+
+
+def test_the_check_reads_on_after_a_hidden_element_and_skips_what_is_marked_untranslated():
+    page = ("<p>受理 <span hidden>Hidden <b>bold</b></span> Visible</p><input hidden value='x'><p>Later</p>"
+            "<div translate='no'>FEEFFE <div>Inner</div></div><p>After</p>")
+    assert english_words(page) == {"Visible", "Later", "After"}

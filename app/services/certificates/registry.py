@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session, undefer
 from app.domain.licences.certificates import CertificateStatus, DocumentKind
 from app.domain.timing.clock import BUREAU_ZONE, local_date
 from app.domain.errors import Forbidden, InvalidInput, NotFound
+from app.persistence.access.users import display_names
 from app.persistence.cases import tasks as task_queries
 from app.persistence.cases.rows import get_case
 from app.persistence.tables.certificates import Certificate, CertificateEvent
 from app.persistence.models import Case, TaskRecord
-from app.services.actor import Actor
+from app.services.actor import SYSTEM, Actor
 from app.services.certificates.status import ACTION_LABELS
 from app.services.runtime import Runtime
 
@@ -80,10 +81,14 @@ def certificates_of_case(session: Session, case_id: int, today: date) -> list[Ca
 class HistoryRow(TypedDict):
     occurred_at: str
     actor: str
+    #: the actor's name as people read it (the user name when the user is gone; 系统 for jobs)
+    actor_name: str
     action: str
     action_label: str
     status_before: str | None
     status_after: str
+    status_before_label: str | None
+    status_after_label: str
     case_id: int | None
     case_number: str | None
     reason: str
@@ -100,6 +105,7 @@ class CertificateDetail(CaseCertificate):
     fields: list[dict[str, str]]
     issued_on: str
     issued_by: str
+    issued_by_name: str
     status_since: str
     case_id: int
     case_number: str
@@ -136,22 +142,40 @@ def certificate_detail(session: Session, runtime: Runtime, actor: Actor, number:
     events = list(session.scalars(select(CertificateEvent).where(CertificateEvent.certificate_id == c.id)
                                   .order_by(CertificateEvent.id)))
     case_numbers = _case_numbers(session, {e.case_id for e in events if e.case_id is not None})
+    names = display_names(session, {c.issued_by, *(e.actor for e in events)})
     older = session.get(Certificate, c.supersedes_id) if c.supersedes_id else None
     newer = session.scalar(select(Certificate.number).where(Certificate.supersedes_id == c.id))
     return {
         **_case_view(c, today), "holder": c.holder, "item_name": c.item_name, "department": c.department,
         "department_name": runtime.catalogue.department_name(c.department), "scope": c.scope,
         "fields": list(c.fields), "issued_on": c.issued_on.isoformat(), "issued_by": c.issued_by,
-        "status_since": status_since(c, today), "case_id": c.case_id, "case_number": case.number,
+        "issued_by_name": _name(names, c.issued_by), "status_since": status_since(c, today), "case_id": c.case_id, "case_number": case.number,
         "delivered_at": c.delivered_at.isoformat() if c.delivered_at else None, "delivery": c.delivery,
         "seal_fingerprint": c.seal_fingerprint, "pdf_sha256": c.pdf_sha256,
         "supersedes": older.number if older else None, "superseded_by": newer,
-        "history": [{"occurred_at": e.occurred_at.isoformat(), "actor": e.actor, "action": e.action,
+        "history": [{"occurred_at": e.occurred_at.isoformat(), "actor": e.actor,
+                     "actor_name": _name(names, e.actor), "action": e.action,
                      "action_label": ACTION_LABELS.get(e.action, e.action), "status_before": e.status_before,
-                     "status_after": e.status_after, "case_id": e.case_id,
+                     "status_after": e.status_after, "status_before_label": _status_label(e.status_before),
+                     "status_after_label": _status_label(e.status_after) or e.status_after, "case_id": e.case_id,
                      "case_number": case_numbers.get(e.case_id) if e.case_id is not None else None,
                      "reason": e.reason} for e in events],
     }
+
+
+def _name(names: dict[str, str], username: str) -> str:
+    if username == SYSTEM.username:
+        return SYSTEM.display_name
+    return names.get(username, username)
+
+
+def _status_label(status: str | None) -> str | None:
+    if status is None:
+        return None
+    try:
+        return CertificateStatus(status).label
+    except ValueError:  # a status of a later release: shown as stored
+        return status
 
 
 def _case_numbers(session: Session, ids: set[int]) -> dict[int, str]:
