@@ -8,6 +8,7 @@ import click
 
 from app.config import Settings
 from app.domain.errors import OneSealError
+from app.domain.licences.certificates import DocumentKind
 
 
 def _bureau_name(settings: Settings) -> str:
@@ -79,7 +80,7 @@ def certificates() -> None:
     pass
 
 
-@certificates.command("verify", help="核验签章 PDF：签章完好、由本局印章所签、证照现行有效时以 0 退出，否则以 1 退出")
+@certificates.command("verify", help="核验签章 PDF（证照或不予许可决定书）：签章完好、由本局印章所签、文书现行有效时以 0 退出，否则以 1 退出")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def certificates_verify(file: Path) -> None:
     import logging
@@ -101,9 +102,12 @@ def certificates_verify(file: Path) -> None:
         verdict = verify_file(session, runtime, file.read_bytes())
     db.dispose()
     licence = verdict.certificate
+    refusal = licence is not None and licence["kind"] == DocumentKind.REFUSAL.value
     if licence is not None:
-        click.echo(f"证照编号：{licence['number']}")
-        click.echo(f"持证人：{licence['holder']}")
+        click.echo(f"{'文书' if refusal else '证照'}编号：{licence['number']}")
+        if refusal:
+            click.echo("文书类型：不予行政许可决定书（申请未获许可，不是许可证照）")
+        click.echo(f"{'申请人' if refusal else '持证人'}：{licence['holder']}")
         click.echo(f"事项：{licence['item_name']}（{licence['type_name']}）")
         click.echo(f"状态：{licence['status_label']}（自 {licence['status_since'][:10]}）")
     elif verdict.signature.number:
@@ -111,7 +115,8 @@ def certificates_verify(file: Path) -> None:
     if verdict.signature.signer_subject:
         click.echo(f"签章证书：{verdict.signature.signer_subject}")
     if verdict.ok:
-        click.echo("核验通过：签章完好，由本局电子印章签发，证照现行有效")
+        click.echo("核验通过：签章完好，由本局电子印章签发，" +
+                   ("是本局的不予行政许可决定书（不是许可证照）" if refusal else "证照现行有效"))
         sys.exit(0)
     for problem in verdict.problems:
         click.echo(f"核验不通过：{problem}")

@@ -68,3 +68,16 @@ def test_seal_show_and_a_rotated_seal_keeps_earlier_certificates_verifiable(app,
     assert result.exit_code == 0, result.output
     seals = api.get("/api/v1/public/seals").get_json()["seals"]
     assert len(seals) == 2 and [s["current"] for s in seals] == [True, False]  # this app still signs with seal 1
+
+
+def test_a_refusal_letter_verifies_as_the_bureaus_document_and_says_it_is_no_licence(api, run, tmp_path):
+    from tests.support.cases import register, work
+
+    case = work(api, register(api, "XK-0002"), "window", "reject", "原证照已注销，不予补办")
+    (letter,) = case["certificates"]
+    path = tmp_path / "refusal.pdf"
+    path.write_bytes(pdf_of(api, letter["number"]))
+    result = run("certificates", "verify", str(path))
+    assert result.exit_code == 0, result.output  # genuine, signed by the bureau, in force
+    assert f"文书编号：{letter['number']}" in result.output and "不是许可证照" in result.output
+    assert "申请人：" in result.output and "持证人" not in result.output and "证照现行有效" not in result.output

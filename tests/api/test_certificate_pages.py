@@ -52,3 +52,17 @@ def test_staff_search_the_registry_and_read_a_certificate_with_its_history(app, 
     outsider, _ = signed_in(app, "reviewer_forestry")
     assert certificate["number"] not in text(outsider.get("/certificates"))
     assert outsider.get(f"/certificates/{certificate['number']}").status_code == 403
+
+
+def test_a_refusal_letter_is_shown_as_genuine_but_never_as_a_licence(app, api):
+    """A 不予行政许可决定书 verifies as the bureau's own document; nobody may read it as a licence."""
+    from tests.support.cases import register, work
+
+    case = work(api, register(api, "XK-0002"), "window", "reject", "原证照已注销，不予补办")
+    (letter,) = case["certificates"]
+    html = text(app.test_client().get(f"/verify?number={letter['number']}&code={letter['check_code']}"))
+    assert "✔ 文书真实，有效" in html and "不是许可证照" in html and 'id="verify-refusal"' in html
+    assert "<dt>申请人</dt>" in html and "持证人" not in html
+    _, licence = issued(api)
+    html = text(app.test_client().get(f"/verify?number={licence['number']}&code={licence['check_code']}"))
+    assert "<dt>持证人</dt>" in html and "verify-refusal" not in html and "文书真实" not in html
