@@ -73,7 +73,7 @@ def gunicorn_options(settings: Settings, *, host: str, port: int, workers: int, 
     return {
         "bind": [_bind(host, port)],
         "workers": workers,
-        "worker_class": "gthread",
+        "worker_class": "app.gunicorn_worker.OneSealWorker",  # gthread, its refusals in Chinese JSON
         "threads": threads,
         "graceful_timeout": graceful_timeout,
         "timeout": max(60, graceful_timeout + 10),

@@ -142,3 +142,38 @@ def test_the_workers_job_counts_are_added_to_the_servers_metrics(app, database_u
     assert _metric(text, "oneseal_jobs_total", job="timer", outcome="ok") == 4
     assert _metric(text, "oneseal_jobs_total", job="deadline", outcome="failed") == 2
     assert text.count("# TYPE oneseal_jobs_total counter") == 1
+
+
+def _raw(port: int, request: bytes) -> tuple[bytes, bytes]:
+    """One request sent as given; the answer's head and body."""
+    conn = socket.create_connection(("127.0.0.1", port), timeout=30)
+    conn.sendall(request)
+    answer = b""
+    while chunk := conn.recv(65536):
+        answer += chunk
+    conn.close()
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return head, body
+
+
+def test_requests_gunicorn_cannot_parse_get_a_chinese_answer_with_a_code(app, database_url, tmp_path: Path):
+    """A URL over gunicorn's limit, a malformed request line or header: gunicorn refuses them
+    before the application sees them, in the service's own format (found by the outside attack:
+    an English HTML page without a code)."""
+    env = server_env(database_url, tmp_path / "instance")
+    with running_server(env, tmp_path / "server.log", "--workers", "2") as server:
+        cases = [
+            (b"GET /api/v1/public/certificates/" + b"A" * 5000 + b"?code=x HTTP/1.1\r\nHost: t\r\n\r\n",
+             b"414", "request_line_too_long"),
+            ("GET /verify?number=证照 HTTP/1.1\r\nHost: t\r\n\r\n".encode(), b"400", "invalid_http_request"),
+            (b"GET /api/v1/health HTTP/1.1\r\nHost: t\r\nBad Header\r\n\r\n", b"400", "invalid_http_request"),
+            (b"GET /api/v1/health HTTP/1.1\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(200)) + b"\r\n",
+             b"431", "request_headers_too_large"),
+        ]
+        for request, status, code in cases:
+            head, body = _raw(server.port, request)
+            assert head.startswith(b"HTTP/1.1 " + status), head
+            assert b"content-type: application/json; charset=utf-8" in head.lower(), head
+            answer = json.loads(body)
+            assert answer["code"] == code and re.search(r"[\u4e00-\u9fff]", answer["message"]), answer
+        assert server.request("GET", "/api/v1/health").status == 200  # the workers serve on
