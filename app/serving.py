@@ -148,9 +148,8 @@ def serve(*, host: str, port: int, workers: int, threads: int | None, graceful_t
                 shutil.rmtree(metrics_dir, ignore_errors=True)
         return
 
-    from waitress import serve as waitress_serve
-
     from app.observability.logs import configure_logging
+    from app.waitress_server import serve as waitress_serve
 
     settings = Settings.load()
     configure_logging(settings.log_format)

@@ -177,3 +177,34 @@ def test_requests_gunicorn_cannot_parse_get_a_chinese_answer_with_a_code(app, da
             answer = json.loads(body)
             assert answer["code"] == code and re.search(r"[\u4e00-\u9fff]", answer["message"]), answer
         assert server.request("GET", "/api/v1/health").status == 200  # the workers serve on
+
+
+def test_requests_waitress_cannot_parse_get_a_chinese_answer_with_a_code(app, database_url, tmp_path: Path):
+    """The same under the one waitress process of ``make run``: its own refusals in the service's format."""
+    env = server_env(database_url, tmp_path / "instance")
+    with running_server(env, tmp_path / "server.log") as server:
+        cases = [
+            (b"GET /api/v1/health HTTP/1.1\r\nHost: t\r\nBad Header\r\n\r\n", b"400", "invalid_http_request"),
+            (b"POST /api/v1/auth/token HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+             b"501", "unsupported_transfer_coding"),
+        ]
+        for request, status, code in cases:
+            head, body = _raw(server.port, request)
+            assert re.match(rb"HTTP/1\.[01] " + status, head), head  # waitress: 1.0 when the version was unread
+            assert b"content-type: application/json; charset=utf-8" in head.lower(), head
+            answer = json.loads(body)
+            assert answer["code"] == code and re.search(r"[\u4e00-\u9fff]", answer["message"]), answer
+        assert server.request("GET", "/api/v1/health").status == 200
+
+
+def test_each_kind_of_waitress_refusal_has_its_own_code():
+    from waitress.utilities import (BadRequest, InternalServerError, RequestEntityTooLarge,
+                                    RequestHeaderFieldsTooLarge, ServerNotImplemented)
+
+    from app.waitress_server import refusal_body
+
+    codes = {kind.__name__: json.loads(refusal_body(kind("x")))["code"] for kind in (
+        BadRequest, RequestHeaderFieldsTooLarge, RequestEntityTooLarge, ServerNotImplemented, InternalServerError)}
+    assert codes == {"BadRequest": "invalid_http_request", "RequestHeaderFieldsTooLarge": "request_headers_too_large",
+                     "RequestEntityTooLarge": "request_body_too_large",
+                     "ServerNotImplemented": "unsupported_transfer_coding", "InternalServerError": "server_error"}
