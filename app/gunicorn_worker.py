@@ -10,12 +10,13 @@ Imported only where gunicorn runs (Linux, ``oneseal serve --workers N``).
 """
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from gunicorn import util
 from gunicorn.http import errors
 from gunicorn.workers.gthread import ThreadWorker
+
+from app.server_refusals import CONTENT_TYPE, refusal_body
 
 
 def _kinds(*names: str) -> tuple[type[BaseException], ...]:
@@ -23,29 +24,23 @@ def _kinds(*names: str) -> tuple[type[BaseException], ...]:
     return tuple(getattr(errors, name) for name in names if hasattr(errors, name))
 
 
-#: status, reason phrase, machine code and message for each kind of request gunicorn refuses
-_REFUSALS: tuple[tuple[tuple[type[BaseException], ...], int, str, str, str], ...] = (
-    (_kinds("LimitRequestLine"), 414, "URI Too Long", "request_line_too_long",
-     "请求地址过长，请缩短查询条件后重试"),
-    (_kinds("LimitRequestHeaders"), 431, "Request Header Fields Too Large", "request_headers_too_large",
-     "请求头过多或过大"),
-    (_kinds("UnsupportedTransferCoding"), 501, "Not Implemented", "unsupported_transfer_coding",
-     "不支持该传输编码（Transfer-Encoding）"),
-    (_kinds("ExpectationFailed"), 417, "Expectation Failed", "expectation_failed",
-     "不支持该 Expect 请求头"),
+#: status, reason phrase and machine code for each kind of request gunicorn refuses
+_REFUSALS: tuple[tuple[tuple[type[BaseException], ...], int, str, str], ...] = (
+    (_kinds("LimitRequestLine"), 414, "URI Too Long", "request_line_too_long"),
+    (_kinds("LimitRequestHeaders"), 431, "Request Header Fields Too Large", "request_headers_too_large"),
+    (_kinds("UnsupportedTransferCoding"), 501, "Not Implemented", "unsupported_transfer_coding"),
+    (_kinds("ExpectationFailed"), 417, "Expectation Failed", "expectation_failed"),
     (_kinds("InvalidRequestLine", "InvalidRequestMethod", "InvalidHTTPVersion", "InvalidHeader",
             "InvalidHeaderName", "ObsoleteFolding", "InvalidSchemeHeaders", "InvalidChunkSize",
-            "ChunkMissingTerminator", "InvalidChunkExtension"),
-     400, "Bad Request", "invalid_http_request", "请求格式不正确，不是有效的 HTTP 请求"),
+            "ChunkMissingTerminator", "InvalidChunkExtension"), 400, "Bad Request", "invalid_http_request"),
 )
 
 
 def refusal(exc: BaseException) -> tuple[int, str, bytes] | None:
-    """The status line and the JSON body for a request gunicorn refused; None to leave it to gunicorn."""
-    for kinds, status, reason, code, message in _REFUSALS:
+    """The status, reason phrase and body for a request gunicorn refused; None to leave it to gunicorn."""
+    for kinds, status, reason, code in _REFUSALS:
         if isinstance(exc, kinds):
-            body = json.dumps({"code": code, "message": message}, ensure_ascii=False).encode("utf-8")
-            return status, reason, body
+            return status, reason, refusal_body(code)
     return None
 
 
@@ -60,7 +55,7 @@ class OneSealWorker(ThreadWorker):
         status, reason, body = answer
         self.log.warning("Invalid request from ip=%s: %s", (addr or ("",))[0], exc)
         head = (f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\n"
-                f"Content-Type: application/json; charset=utf-8\r\nContent-Length: {len(body)}\r\n\r\n")
+                f"Content-Type: {CONTENT_TYPE}\r\nContent-Length: {len(body)}\r\n\r\n")
         try:
             util.write_nonblock(client, head.encode("latin-1") + body)
         except Exception:  # the client is gone: nothing to tell it

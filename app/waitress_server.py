@@ -5,7 +5,6 @@ waitress chose, instead of its English plain-text page. The same refusals under 
 :mod:`app.gunicorn_worker`."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from waitress import create_server
@@ -14,27 +13,27 @@ from waitress.task import ErrorTask
 from waitress.utilities import (BadRequest, RequestEntityTooLarge, RequestHeaderFieldsTooLarge,
                                 ServerNotImplemented)
 
+from app.server_refusals import CONTENT_TYPE, refusal_body
+
 #: the most specific kind first: waitress's size refusals are kinds of its BadRequest
-_REFUSALS: tuple[tuple[type, str, str], ...] = (
-    (RequestHeaderFieldsTooLarge, "request_headers_too_large", "请求头过多或过大"),
-    (RequestEntityTooLarge, "request_body_too_large", "请求内容过大"),
-    (BadRequest, "invalid_http_request", "请求格式不正确，不是有效的 HTTP 请求"),
-    (ServerNotImplemented, "unsupported_transfer_coding", "不支持该传输编码（Transfer-Encoding）"),
+_CODES: tuple[tuple[type, str], ...] = (
+    (RequestHeaderFieldsTooLarge, "request_headers_too_large"),
+    (RequestEntityTooLarge, "request_body_too_large"),
+    (BadRequest, "invalid_http_request"),
+    (ServerNotImplemented, "unsupported_transfer_coding"),
 )
 
 
-def refusal_body(error: object) -> bytes:
-    code, message = next(((code, message) for kind, code, message in _REFUSALS if isinstance(error, kind)),
-                         ("server_error", "服务器内部错误，请稍后重试"))
-    return json.dumps({"code": code, "message": message}, ensure_ascii=False).encode("utf-8")
+def refusal_code(error: object) -> str:
+    return next((code for kind, code in _CODES if isinstance(error, kind)), "server_error")
 
 
 class _RefusalTask(ErrorTask):
     def execute(self) -> None:
         error = self.request.error
-        body = refusal_body(error)
+        body = refusal_body(refusal_code(error))
         self.status = f"{error.code} {error.reason}"
-        self.response_headers.append(("Content-Type", "application/json; charset=utf-8"))
+        self.response_headers.append(("Content-Type", CONTENT_TYPE))
         self.set_close_on_finish()
         self.content_length = len(body)
         self.write(body)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import threading
-
 from collections.abc import Iterator
 
 from asn1crypto import cms as asn1_cms

@@ -201,10 +201,23 @@ def test_each_kind_of_waitress_refusal_has_its_own_code():
     from waitress.utilities import (BadRequest, InternalServerError, RequestEntityTooLarge,
                                     RequestHeaderFieldsTooLarge, ServerNotImplemented)
 
-    from app.waitress_server import refusal_body
+    from app.waitress_server import refusal_code
 
-    codes = {kind.__name__: json.loads(refusal_body(kind("x")))["code"] for kind in (
+    codes = {kind.__name__: refusal_code(kind("x")) for kind in (
         BadRequest, RequestHeaderFieldsTooLarge, RequestEntityTooLarge, ServerNotImplemented, InternalServerError)}
     assert codes == {"BadRequest": "invalid_http_request", "RequestHeaderFieldsTooLarge": "request_headers_too_large",
                      "RequestEntityTooLarge": "request_body_too_large",
                      "ServerNotImplemented": "unsupported_transfer_coding", "InternalServerError": "server_error"}
+
+
+def test_every_server_refusal_has_a_chinese_message_and_each_gunicorn_kind_is_known():
+    from gunicorn.http import errors
+
+    from app.gunicorn_worker import refusal
+    from app.server_refusals import MESSAGES, refusal_body
+
+    for code in MESSAGES:
+        body = json.loads(refusal_body(code))
+        assert body["code"] == code and re.search(r"[\u4e00-\u9fff]", body["message"]), body
+    assert refusal(errors.LimitRequestLine(5000, 4094))[:2] == (414, "URI Too Long")
+    assert refusal(ValueError("an application error")) is None  # left to gunicorn (a 500)
