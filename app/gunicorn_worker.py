@@ -32,7 +32,9 @@ _REFUSALS: tuple[tuple[tuple[type[BaseException], ...], int, str, str], ...] = (
     (_kinds("ExpectationFailed"), 417, "Expectation Failed", "expectation_failed"),
     (_kinds("InvalidRequestLine", "InvalidRequestMethod", "InvalidHTTPVersion", "InvalidHeader",
             "InvalidHeaderName", "ObsoleteFolding", "InvalidSchemeHeaders", "InvalidChunkSize",
-            "ChunkMissingTerminator", "InvalidChunkExtension"), 400, "Bad Request", "invalid_http_request"),
+            "ChunkMissingTerminator", "InvalidChunkExtension",
+            # a SCRIPT_NAME header (trusted from the proxy) the request's path does not start with
+            "ConfigurationProblem"), 400, "Bad Request", "invalid_http_request"),
 )
 
 

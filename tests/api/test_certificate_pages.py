@@ -63,6 +63,11 @@ def test_a_refusal_letter_is_shown_as_genuine_but_never_as_a_licence(app, api):
     html = text(app.test_client().get(f"/verify?number={letter['number']}&code={letter['check_code']}"))
     assert "✔ 文书真实，有效" in html and "不是许可证照" in html and 'id="verify-refusal"' in html
     assert "<dt>申请人</dt>" in html and "持证人" not in html
+    assert "<dt>作出机关</dt>" in html and "发证机关" not in html
+    client, _ = signed_in(app, "window")  # the staff's page of the letter: the same words
+    staff = text(client.get(f"/certificates/{letter['number']}"))
+    assert "<dt>申请人</dt>" in staff and "持证人" not in staff
     _, licence = issued(api)
     html = text(app.test_client().get(f"/verify?number={licence['number']}&code={licence['check_code']}"))
     assert "<dt>持证人</dt>" in html and "verify-refusal" not in html and "文书真实" not in html
+    assert "<dt>发证机关</dt>" in html

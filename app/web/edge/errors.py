@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from app.domain.errors import OneSealError
+from app.server_refusals import MESSAGES as SERVER_MESSAGES
 from app.web.edge.request_input import is_api_request
 from app.web.edge.responses import error_response, json_response, status_of
 
@@ -44,7 +45,21 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception) -> ResponseReturnValue:
+        if _unreadable_body(err):
+            log.warning("unreadable request body on %s %s: %s", request.method, request.path, err)
+            message = SERVER_MESSAGES["invalid_http_request"]
+            if is_api_request():
+                return json_response({"code": "invalid_http_request", "message": message, "details": {}}, 400)
+            return render_template("error.html", status=400, message=message), 400
         log.exception("unexpected error on %s %s", request.method, request.path)
         if is_api_request():
             return json_response({"code": "internal_error", "message": "服务器内部错误，已记录", "details": {}}, 500)
         return render_template("error.html", status=500, message="服务器内部错误，已记录"), 500
+
+
+def _unreadable_body(err: Exception) -> bool:
+    """The server could not read the request's body: gunicorn raises its parser's errors (a bad
+    chunk size, a missing chunk terminator, a malformed trailer, the client gone mid-body) only
+    when the application reads the body. The client's fault, answered 400 like the server's own
+    refusals (named by module: the web edge does not import gunicorn, which runs on Linux only)."""
+    return type(err).__module__.startswith("gunicorn.http")
