@@ -71,3 +71,9 @@ def test_a_refusal_letter_is_shown_as_genuine_but_never_as_a_licence(app, api):
     html = text(app.test_client().get(f"/verify?number={licence['number']}&code={licence['check_code']}"))
     assert "<dt>持证人</dt>" in html and "verify-refusal" not in html and "文书真实" not in html
     assert "<dt>发证机关</dt>" in html
+
+
+def test_a_huge_number_typed_into_verify_is_not_echoed_back_whole(app):
+    page = app.test_client().get("/verify?number=" + "9" * 100_000 + "&code=ABCDEFGH")
+    assert page.status_code == 404 and len(page.get_data()) < 50_000
+    assert 'value="' + "9" * 48 + '"' in text(page)
