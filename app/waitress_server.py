@@ -45,9 +45,15 @@ class _Channel(HTTPChannel):
 
 def serve(app: Any, **options: Any) -> None:
     """Like ``waitress.serve``: listen and serve until stopped."""
-    server = create_server(app, **options)
-    listeners = [server] if hasattr(server, "channel_class") else list(getattr(server, "map", {}).values())
+    server(app, **options).run()
+
+
+def server(app: Any, **options: Any) -> Any:
+    """waitress's server for ``options``, each of its listening sockets answering refusals as
+    above (a host name such as ``localhost`` may give two: IPv4 and IPv6)."""
+    built = create_server(app, **options)
+    listeners = [built] if hasattr(built, "channel_class") else list(getattr(built, "map", {}).values())
     for listener in listeners:
         if hasattr(listener, "channel_class"):
             listener.channel_class = _Channel
-    server.run()
+    return built

@@ -229,3 +229,18 @@ def test_every_server_refusal_has_a_chinese_message_and_each_gunicorn_kind_is_kn
         assert body["code"] == code and re.search(r"[\u4e00-\u9fff]", body["message"]), body
     assert refusal(errors.LimitRequestLine(5000, 4094))[:2] == (414, "URI Too Long")
     assert refusal(ValueError("an application error")) is None  # left to gunicorn (a 500)
+
+
+def test_every_listening_socket_of_waitress_answers_refusals_in_the_services_format():
+    from app.waitress_server import _Channel, server
+
+    def app(environ, start_response):  # never reached by a refused request
+        start_response("200 OK", [])
+        return [b""]
+
+    for listen in ("127.0.0.1:0", "127.0.0.1:0 127.0.0.1:0"):  # one socket, and two (a multi-socket server)
+        built = server(app, listen=listen, _start=False)
+        sockets = [built] if hasattr(built, "channel_class") else \
+            [s for s in built.map.values() if hasattr(s, "channel_class")]
+        assert len(sockets) == len(listen.split()) and all(s.channel_class is _Channel for s in sockets)
+        built.close()

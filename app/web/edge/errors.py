@@ -32,9 +32,7 @@ def register(app: Flask) -> None:
     def _http_error(err: HTTPException) -> ResponseReturnValue:
         status = err.code or 500
         code, message = _MESSAGES.get(status, ("http_error", "请求无法处理"))
-        if is_api_request():
-            return json_response({"code": code, "message": message, "details": {}}, status)
-        return render_template("error.html", status=status, message=message), status
+        return _answer(status, code, message)
 
     @app.errorhandler(OneSealError)
     def _refused(err: OneSealError):  # type: ignore[no-untyped-def]
@@ -47,14 +45,16 @@ def register(app: Flask) -> None:
     def _unexpected(err: Exception) -> ResponseReturnValue:
         if _unreadable_body(err):
             log.warning("unreadable request body on %s %s: %s", request.method, request.path, err)
-            message = SERVER_MESSAGES["invalid_http_request"]
-            if is_api_request():
-                return json_response({"code": "invalid_http_request", "message": message, "details": {}}, 400)
-            return render_template("error.html", status=400, message=message), 400
+            return _answer(400, "invalid_http_request", SERVER_MESSAGES["invalid_http_request"])
         log.exception("unexpected error on %s %s", request.method, request.path)
-        if is_api_request():
-            return json_response({"code": "internal_error", "message": "服务器内部错误，已记录", "details": {}}, 500)
-        return render_template("error.html", status=500, message="服务器内部错误，已记录"), 500
+        return _answer(500, "internal_error", "服务器内部错误，已记录")
+
+
+def _answer(status: int, code: str, message: str) -> ResponseReturnValue:
+    """A refusal the edge makes itself: JSON with its code for the API, the error page for a person."""
+    if is_api_request():
+        return json_response({"code": code, "message": message, "details": {}}, status)
+    return render_template("error.html", status=status, message=message), status
 
 
 def _unreadable_body(err: Exception) -> bool:
