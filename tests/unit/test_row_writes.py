@@ -191,3 +191,56 @@ def test_a_prepared_query_reads_what_sqlalchemy_reads(ext, case_id):
             assert prepared_sql._prepared(statement, tuple(values), connection.dialect) is not None
             read = prepared_sql.fetch(connection, statement, values)
             assert read and read == [tuple(row) for row in connection.execute(statement, values)]
+
+
+def test_a_prepared_statement_goes_to_the_driver_unless_someone_listens(ext, case_id, monkeypatch):
+    """Sent on the driver's cursor, in SQLAlchemy's transaction, without its execution machinery
+    (a fifth of a completion's Python work); a listener to the connection's statements (a test
+    counting them) gets them through SQLAlchemy as before."""
+    from sqlalchemy.engine import base
+
+    from app.persistence.access import users
+    from app.persistence.engine import prepared as prepared_sql
+
+    executed: list[str] = []
+    original = base.Connection._execute_context
+
+    def counted(self: Any, dialect: Any, constructor: Any, statement: Any, *rest: Any, **kw: Any) -> Any:
+        executed.append(str(statement).split()[0])
+        return original(self, dialect, constructor, statement, *rest, **kw)
+
+    monkeypatch.setattr(base.Connection, "_execute_context", counted)
+    with ext.db.unit_of_work() as session:
+        task = session.scalars(select(TaskRecord).where(TaskRecord.case_id == case_id)).first()
+        executed.clear()
+        connection = session.connection()
+        assert prepared_sql.send(connection, update(TaskRecord.__table__).where(
+            TaskRecord.__table__.c.id == task.id), {"opinion": "直达驱动"}) == 1
+        assert prepared_sql.fetch(connection, users._TOKEN_HOLDER, {"b_hash": "无此凭证"}) == []
+        assert executed == []
+        statements = Statements(ext.db.write_engine)
+        try:
+            assert prepared_sql.fetch(connection, users._TOKEN_HOLDER, {"b_hash": "无此凭证"}) == []
+        finally:
+            statements.close()
+        assert statements.seen == ["SELECT"] and len(executed) == 1
+    with ext.db.unit_of_work() as session:
+        assert session.get(TaskRecord, task.id).opinion == "直达驱动"
+
+
+def test_a_refused_prepared_statement_raises_as_sqlalchemy_does(ext, case_id):
+    """A driver error on the direct path arrives as SQLAlchemy's own exception, the driver's
+    error inside, so the edge answers it as before (a duplicate key: 409 ``conflict``)."""
+    from sqlalchemy.exc import IntegrityError
+
+    from app.persistence.engine import prepared as prepared_sql
+
+    with ext.db.unit_of_work() as session:
+        task = session.scalars(select(TaskRecord).where(TaskRecord.case_id == case_id)).first()
+        values = {"id": task.id, "case_id": case_id, "element_id": "Task_重复", "name": "重复",
+                  "role": "window", "kind": "workflow", "status": "ready"}
+        with pytest.raises(IntegrityError) as raised:
+            prepared_sql.send(session.connection(), TaskRecord.__table__.insert(), values)
+        assert isinstance(raised.value.orig, session.get_bind().dialect.loaded_dbapi.IntegrityError)
+        assert raised.value.statement.startswith("INSERT INTO tasks")
+        session.rollback()

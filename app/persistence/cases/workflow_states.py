@@ -66,7 +66,7 @@ def save_state(session: Session, *, case_id: int, process_version_id: int, state
         return
     if previous.next_timer_at == next_timer_at:
         del values["next_timer_at"]
-    if send(connection, _UPDATE, {"b_case": case_id, "b_revision": previous.revision, **values}).rowcount != 1:
+    if send(connection, _UPDATE, {"b_case": case_id, "b_revision": previous.revision, **values}) != 1:
         raise Conflict("case_state_stale", "办件的流程状态已被他人同时更新，请刷新后重试",
                        case_id=case_id, revision=previous.revision)
 

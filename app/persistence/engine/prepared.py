@@ -1,13 +1,19 @@
 """Statements sent as their SQL text, compiled once: the few a completion sends every time.
 
 A compiled construct executed by SQLAlchemy looks its compiled form up in a cache and builds its
-parameters again on every call (some 10 µs a statement, a few per cent of a completion). For a
-statement whose shape repeats, :func:`send` compiles it once per set of values and database and
-sends the SQL text with the values converted by the columns' own types, for that database: the
-connection's events, error translation and transaction are SQLAlchemy's as for any statement.
-A statement that would take a value SQLAlchemy supplies itself (a column default, ``onupdate``)
-or renames its parameters is sent the usual way. ``tests/unit/test_row_writes.py`` pins that a
-row so written holds, column by column, what the ORM would have stored.
+parameters again on every call (some 10 µs a statement, a few per cent of a completion), and its
+execution and result machinery costs more again (over a hundred Python calls for a one-row
+read). For a statement whose shape repeats, :func:`send` and :func:`fetch` compile it once per
+set of values and database and hand the SQL text, with the values converted by the columns' own
+types, to a cursor of the driver connection SQLAlchemy holds, inside the transaction SQLAlchemy
+began on it. A driver error is raised as SQLAlchemy raises it (``IntegrityError``,
+``OperationalError``… with the driver's error as ``orig``) and a connection the database dropped
+is invalidated, as SQLAlchemy does. When something listens to the connection's statements
+(``before_cursor_execute``: a test counting them), or outside a transaction, the statement goes
+through SQLAlchemy's execution instead. A statement that would take a value SQLAlchemy supplies
+itself (a column default, ``onupdate``) or renames its parameters is sent the usual way.
+``tests/unit/test_row_writes.py`` pins that a row so written holds, column by column, what the
+ORM would have stored, and that a read gives what SQLAlchemy's gives.
 """
 from __future__ import annotations
 
@@ -16,7 +22,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult, Dialect
+from sqlalchemy import Connection, Dialect
+from sqlalchemy.exc import DBAPIError
 
 
 @dataclass(frozen=True)
@@ -41,28 +48,61 @@ class _Prepared:
         return tuple(converted) if self.positional else dict(zip(self.names, converted))
 
 
-def send(connection: Connection, statement: Any, values: dict[str, Any]) -> CursorResult[Any]:
+def send(connection: Connection, statement: Any, values: dict[str, Any]) -> int:
     """Execute ``statement`` (an INSERT or UPDATE construct, built once) with one row of
-    ``values``, as ``connection.execute`` would."""
+    ``values``, as ``connection.execute`` would; the number of rows it changed."""
     prepared = _prepared(statement, tuple(values), connection.dialect)
-    if prepared is None:
-        return connection.execute(statement, values)
-    return connection.exec_driver_sql(prepared.sql, prepared.parameters(values))
+    if prepared is None or not _sendable(connection):
+        return connection.execute(statement, values).rowcount
+    cursor = _execute(connection, prepared.sql, prepared.parameters(values))
+    try:
+        return int(cursor.rowcount)
+    finally:
+        cursor.close()
 
 
 def fetch(connection: Connection, statement: Any, values: dict[str, Any]) -> list[tuple[Any, ...]]:
     """The rows of ``statement`` (a SELECT of columns, built once) with ``values``, each value
     converted by its column's type: what ``connection.execute(...).all()`` gives, as tuples."""
     prepared = _prepared(statement, tuple(values), connection.dialect)
-    if prepared is None or prepared.readers is None:
+    if prepared is None or prepared.readers is None or not _sendable(connection):
         return [tuple(row) for row in connection.execute(statement, values)]
     readers = prepared.readers
-    result = connection.exec_driver_sql(prepared.sql, prepared.parameters(values))
+    cursor = _execute(connection, prepared.sql, prepared.parameters(values))
     try:
         return [tuple(value if read is None or value is None else read(value) for read, value in zip(readers, raw))
-                for raw in result.cursor.fetchall()]
+                for raw in cursor.fetchall()]
     finally:
-        result.close()
+        cursor.close()
+
+
+def _sendable(connection: Connection) -> bool:
+    """Whether a statement may go straight to the driver: inside the transaction SQLAlchemy has
+    begun on this connection, with nobody listening to its statements (a listener, such as a
+    test counting them, gets them the usual way)."""
+    events = connection.dispatch
+    return (connection.in_transaction() and not events.before_cursor_execute
+            and not events.after_cursor_execute)
+
+
+def _execute(connection: Connection, sql: str, parameters: Any) -> Any:
+    """``sql`` on a cursor of the connection's driver connection, in its transaction; a driver
+    error is raised as SQLAlchemy raises it (``sqlalchemy.exc.OperationalError``…), and a
+    connection the database dropped is invalidated, as SQLAlchemy does."""
+    dbapi_connection = connection.connection.dbapi_connection
+    assert dbapi_connection is not None
+    cursor = dbapi_connection.cursor()
+    dialect = connection.dialect
+    try:
+        cursor.execute(sql, parameters)
+    except dialect.loaded_dbapi.Error as err:
+        dropped = dialect.is_disconnect(err, dbapi_connection, cursor)
+        cursor.close()
+        if dropped:
+            connection.invalidate(err)
+        raise DBAPIError.instance(sql, parameters, err, dialect.loaded_dbapi.Error, dialect=dialect,
+                                  connection_invalidated=dropped) from err
+    return cursor
 
 
 @lru_cache(maxsize=256)

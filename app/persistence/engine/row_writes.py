@@ -85,7 +85,7 @@ def _update(session: Session, state: InstanceState[Any]) -> None:
             read_at = getattr(row, version_key)
             params["b_version"], params[columns[version_key].key] = read_at, read_at + 1
         statement = _update_statement(mapper, version_key is not None)
-        if send(session.connection(), statement, params).rowcount != 1:
+        if send(session.connection(), statement, params) != 1:
             raise StaleDataError(f"{mapper.class_.__name__} {state.key} 已被他人更新或删除")
         if version_key is not None:
             state.dict[version_key] = read_at + 1
