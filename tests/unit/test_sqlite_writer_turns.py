@@ -68,3 +68,34 @@ def test_the_checkpoint_s_pause_waits_for_the_writer_s_commit(tmp_path: Path):
         release.set()
         writer.join(5)
         db.dispose()
+
+
+def test_a_writer_that_finds_the_database_locked_is_told_it_is_busy(tmp_path: Path):
+    """Another process holds the write lock past the busy timeout: the ``BEGIN IMMEDIATE`` our
+    begin event sends to the driver fails as SQLAlchemy's ``OperationalError`` (what the edge
+    answers as 503 ``database_busy``), and the writer's turn is given back."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from app.web.edge.units import is_busy
+
+    path = tmp_path / "busy.db"
+    db = Database(f"sqlite:///{path}")
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        with db.unit_of_work() as session:
+            session.execute(text("CREATE TABLE scratch (id INTEGER PRIMARY KEY)"))
+        other.execute("BEGIN IMMEDIATE")
+        connection = db.write_engine.connect()
+        try:
+            connection.connection.dbapi_connection.execute("PRAGMA busy_timeout=50")
+            with pytest.raises(OperationalError) as raised:
+                connection.begin()
+            assert isinstance(raised.value.orig, sqlite3.OperationalError) and is_busy(raised.value)
+        finally:
+            connection.close()
+        assert db.writer_turns is not None and not db.writer_turns.held()
+    finally:
+        other.close()
+        db.dispose()

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.observability import metrics
 from app.persistence.engine import commit_hooks
 from app.persistence.engine.checkpoints import Checkpointer
+from app.persistence.engine.prepared import execute_plain
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 #: WAL pages (4 KB each) after which a commit checkpoints the log back into the database
@@ -53,14 +54,14 @@ def _sqlite_engine(url: str, *, turns: WriterTurns | None, autocheckpoint: int) 
     if turns is None:  # the readers
         @event.listens_for(engine, "begin")
         def _on_begin_read(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN")
+            execute_plain(connection, "BEGIN")
         return engine
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         turns.take(connection.info)
         try:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            execute_plain(connection, "BEGIN IMMEDIATE")
         except BaseException:
             turns.give_back(connection.info)
             raise

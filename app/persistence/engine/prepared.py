@@ -9,7 +9,7 @@ types, to a cursor of the driver connection SQLAlchemy holds, inside the transac
 began on it. A driver error is raised as SQLAlchemy raises it (``IntegrityError``,
 ``OperationalError``… with the driver's error as ``orig``) and a connection the database dropped
 is invalidated, as SQLAlchemy does. When something listens to the connection's statements
-(``before_cursor_execute``: a test counting them), or outside a transaction, the statement goes
+(``before_cursor_execute`` on the engine: a test counting them), or outside a transaction, the statement goes
 through SQLAlchemy's execution instead. A statement that would take a value SQLAlchemy supplies
 itself (a column default, ``onupdate``) or renames its parameters is sent the usual way.
 ``tests/unit/test_row_writes.py`` pins that a row so written holds, column by column, what the
@@ -76,11 +76,20 @@ def fetch(connection: Connection, statement: Any, values: dict[str, Any]) -> lis
         cursor.close()
 
 
+def execute_plain(connection: Connection, sql: str) -> None:
+    """``sql`` without parameters or rows (``BEGIN IMMEDIATE``), straight to the driver, its
+    errors raised as SQLAlchemy's; for a connection event, where SQLAlchemy's own execution
+    would only add its machinery."""
+    _execute(connection, sql, ()).close()
+
+
 def _sendable(connection: Connection) -> bool:
     """Whether a statement may go straight to the driver: inside the transaction SQLAlchemy has
-    begun on this connection, with nobody listening to its statements (a listener, such as a
-    test counting them, gets them the usual way)."""
-    events = connection.dispatch
+    begun on this connection, with nobody listening to the engine's statements (a listener, such
+    as a test counting them, gets them the usual way). The engine's listeners, not the
+    connection's joined view of them: that view is built again for every connection, a
+    request's worth of Python calls; nothing here listens on a single connection."""
+    events = connection.engine.dispatch
     return (connection.in_transaction() and not events.before_cursor_execute
             and not events.after_cursor_execute)
 
