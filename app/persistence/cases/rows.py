@@ -12,6 +12,8 @@ from app.domain.errors import NotFound
 from app.persistence.audit.chain import chain_tip_query, known_chain_tip
 from app.persistence.models import Case, CaseNumberCounter, TaskRecord, WorkflowState
 from app.persistence.cases.workflow_states import StoredState
+from app.persistence.engine.prepared import fetch
+from app.persistence.engine.row_loads import as_loaded, columns_of
 
 
 def next_case_number(session: Session, year: int) -> str:
@@ -66,32 +68,41 @@ def lock_task_for_step(session: Session, task_id: str) -> tuple[TaskRecord, Case
     them current, and the audit trail's tip with them (see
     :func:`~app.persistence.audit.chain.known_chain_tip`).
     """
-    if session.get_bind().dialect.name == "sqlite":
-        row = session.execute(_COMPLETION_LOAD_SQLITE, {"b_task": task_id}).first()
-        if row is None:
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        rows = fetch(connection, _COMPLETION_LOAD_SQLITE, {"b_task": task_id})
+        if not rows:
             raise NotFound("task_not_found", "任务不存在", task_id=task_id)
-        known_chain_tip(session, row[6])
-        return row[0], row[1], StoredState(*row[2:6])
-    case = session.scalar(_LOCK_CASE_OF_TASK, {"b_task": task_id})
-    row = session.execute(_TASK_AND_STATE, {"b_task": task_id}).first() if case is not None else None
-    if case is None or row is None:
+        row = rows[0]
+        known_chain_tip(session, row[-1])
+        return (as_loaded(session, TaskRecord, row[:_TASK_END]), as_loaded(session, Case, row[_TASK_END:_CASE_END]),
+                StoredState(*row[_CASE_END:_CASE_END + 4]))
+    case_rows = fetch(connection, _LOCK_CASE_OF_TASK, {"b_task": task_id})
+    rows = fetch(connection, _TASK_AND_STATE, {"b_task": task_id}) if case_rows else []
+    if not rows:
         raise NotFound("task_not_found", "任务不存在", task_id=task_id)
-    return row[0], case, StoredState(*row[1:5])
+    row = rows[0]
+    return (as_loaded(session, TaskRecord, row[:_TASK_END]), as_loaded(session, Case, case_rows[0]),
+            StoredState(*row[_TASK_END:_TASK_END + 4]))
 
 
+# Prepared reads of every column (a query of the ORM entities would cost more Python than the
+# step's SQL): the objects are made as the ORM would load them (app/persistence/engine/row_loads.py).
+_TASKS, _CASES, _STATES = TaskRecord.__table__, Case.__table__, WorkflowState.__table__
+_TASK_COLUMNS, _CASE_COLUMNS = columns_of(TaskRecord), columns_of(Case)
+_TASK_END = len(_TASK_COLUMNS)
+_CASE_END = _TASK_END + len(_CASE_COLUMNS)
 _STATE_COLUMNS = (WorkflowState.state, WorkflowState.serializer_version, WorkflowState.next_timer_at,
                   WorkflowState.revision)
-_LOCK_CASE_OF_TASK = (select(Case).join(TaskRecord, TaskRecord.case_id == Case.id)
-                      .where(TaskRecord.id == bindparam("b_task")).with_for_update(of=Case)
-                      .execution_options(populate_existing=True))
-_TASK_AND_STATE = (select(TaskRecord, *_STATE_COLUMNS)
-                   .join(WorkflowState, WorkflowState.case_id == TaskRecord.case_id)
-                   .where(TaskRecord.id == bindparam("b_task")).with_for_update(of=TaskRecord)
-                   .execution_options(populate_existing=True))
-_COMPLETION_LOAD_SQLITE = (select(TaskRecord, Case, *_STATE_COLUMNS, chain_tip_query())
-                           .join(Case, Case.id == TaskRecord.case_id)
-                           .join(WorkflowState, WorkflowState.case_id == Case.id)
-                           .where(TaskRecord.id == bindparam("b_task")))
+_LOCK_CASE_OF_TASK = (select(*_CASE_COLUMNS).join_from(_CASES, _TASKS, _TASKS.c.case_id == _CASES.c.id)
+                      .where(_TASKS.c.id == bindparam("b_task")).with_for_update(of=_CASES))
+_TASK_AND_STATE = (select(*_TASK_COLUMNS, *_STATE_COLUMNS)
+                   .join_from(_TASKS, _STATES, _STATES.c.case_id == _TASKS.c.case_id)
+                   .where(_TASKS.c.id == bindparam("b_task")).with_for_update(of=_TASKS))
+_COMPLETION_LOAD_SQLITE = (select(*_TASK_COLUMNS, *_CASE_COLUMNS, *_STATE_COLUMNS, chain_tip_query())
+                           .join_from(_TASKS, _CASES, _CASES.c.id == _TASKS.c.case_id)
+                           .join(_STATES, _STATES.c.case_id == _CASES.c.id)
+                           .where(_TASKS.c.id == bindparam("b_task")))
 
 
 def find_case_by_number(session: Session, number: str) -> Case | None:

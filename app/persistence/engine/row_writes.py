@@ -16,15 +16,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table, and_, bindparam, inspect
 from sqlalchemy.orm import InstanceState, Mapper, Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import get_history
+from sqlalchemy.orm.attributes import get_history, instance_state
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.persistence.engine.base import Base
 from app.persistence.engine.prepared import send
+
+Row = TypeVar("Row", bound=Base)
 
 
 @contextmanager
@@ -40,6 +42,20 @@ def written_once(session: Session, *rows: Base) -> Iterator[None]:
         yield
     write_rows(session, *rows)
     session.flush()
+
+
+def new_row(cls: type[Row], **values: Any) -> Row:
+    """A new ``cls`` object holding ``values``, for :func:`write_rows` to insert: what
+    ``cls(**values)`` makes, without the attribute events a constructor fires for each value (a
+    new row has no history to keep; a change made to it afterwards is tracked as usual)."""
+    mapper = inspect(cls)
+    columns = _columns(mapper)
+    unknown = [key for key in values if key not in columns]
+    if unknown:
+        raise TypeError(f"{cls.__name__} has no column {', '.join(unknown)}")
+    row = mapper.class_manager.new_instance()
+    instance_state(row).dict.update(values)
+    return cast(Row, row)
 
 
 def write_rows(session: Session, *rows: Base) -> None:

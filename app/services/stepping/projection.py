@@ -14,6 +14,7 @@ from app.domain.bureau.catalogue import Catalogue
 from app.domain.cases.kinds import TaskKind, TaskStatus
 from app.domain.roles import WINDOW_DEPARTMENT, Role, role_for_lane
 from app.persistence.cases import tasks as task_queries
+from app.persistence.engine.row_writes import new_row
 from app.persistence.models import Case, TaskRecord
 from app.services.clock.time_limits import due_moment
 from app.workflow.engine import ReadyTask, WorkflowFailure, WorkflowRun
@@ -58,11 +59,11 @@ def _new_record(case: Case, task: ReadyTask, now: datetime, catalogue: Catalogue
         raise WorkflowFailure("task_lane_unknown",
                               f"任务 {task.element_id}（{task.name}）所在泳道未对应任何角色",
                               element_id=task.element_id)
-    return TaskRecord(id=task.id, case_id=case.id, element_id=task.element_id, name=task.name,
-                      role=role.value, department=_department_for(role, case, task, catalogue),
-                      kind=TaskKind.WORKFLOW, status=TaskStatus.READY, claimed_by=None, created_at=now,
-                      due_at=due_moment(case), data={}, item_code=task.item_code,
-                      project_stage=task.project_stage)
+    return new_row(TaskRecord, id=task.id, case_id=case.id, element_id=task.element_id, name=task.name,
+                   role=role.value, department=_department_for(role, case, task, catalogue),
+                   kind=TaskKind.WORKFLOW, status=TaskStatus.READY, claimed_by=None, created_at=now,
+                   due_at=due_moment(case), data={}, item_code=task.item_code,
+                   project_stage=task.project_stage)
 
 
 def next_status(case: Case, run: WorkflowRun) -> CaseStatus:
