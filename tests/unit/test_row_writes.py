@@ -244,3 +244,31 @@ def test_a_refused_prepared_statement_raises_as_sqlalchemy_does(ext, case_id):
         assert isinstance(raised.value.orig, session.get_bind().dialect.loaded_dbapi.IntegrityError)
         assert raised.value.statement.startswith("INSERT INTO tasks")
         session.rollback()
+
+
+def test_only_the_columns_changed_from_what_was_read_are_written(ext, case_id):
+    """A value set again unchanged, or set and then set back, is not written (as the ORM's own
+    history decides); the version still moves on once."""
+    written: list[dict[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if statement.startswith("UPDATE cases"):
+            written.append(parameters)
+
+    with ext.db.unit_of_work() as session:
+        case = session.get(Case, case_id)
+        read_at, status, materials, facts = case.version, case.status, list(case.materials), dict(case.facts)
+        case.status = status  # unchanged
+        case.materials = list(materials)  # an equal JSON value
+        case.result = "approved"
+        case.facts = {"临时": 1}
+        case.facts = dict(facts)  # and back
+        event.listen(ext.db.write_engine, "before_cursor_execute", record)
+        try:
+            write_rows(session, case)
+        finally:
+            event.remove(ext.db.write_engine, "before_cursor_execute", record)
+        assert case.version == read_at + 1
+    assert len(written) == 1
+    sent = str(written[0])
+    assert "approved" in sent and status not in sent and "临时" not in sent

@@ -20,7 +20,7 @@ from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table, and_, bindparam, inspect
 from sqlalchemy.orm import InstanceState, Mapper, Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import get_history, instance_state
+from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.persistence.engine.base import Base
@@ -90,9 +90,12 @@ def _update(session: Session, state: InstanceState[Any]) -> None:
     mapper = state.mapper
     row = state.obj()
     columns = _columns(mapper)
-    # the attributes set since the row was read (committed_state holds their read values)
-    params = {columns[key].key: state.dict[key] for key in state.committed_state
-              if key in columns and get_history(row, key).added}
+    # the attributes set since the row was read to a value other than the one read (committed_state
+    # holds the values read): what the ORM's history calls "added", decided by the same comparison
+    # of each column's type (a value set again unchanged is not written)
+    same, values = _comparisons(mapper), state.dict
+    params = {columns[key].key: values[key] for key, read in state.committed_state.items()
+              if key in columns and key in values and same[key](values[key], read) is not True}
     if params:
         for column in _table(mapper).primary_key:
             params[f"b_{column.key}"] = getattr(row, mapper.get_property_by_column(column).key)
@@ -110,6 +113,13 @@ def _update(session: Session, state: InstanceState[Any]) -> None:
     # public set_committed_value() clears an attribute's history but leaves the row in the
     # dirty list, so the next flush would plan it again (both pinned by tests/unit/test_row_writes.py).
     state._commit_all(state.dict, session.identity_map)
+
+
+@lru_cache(maxsize=None)
+def _comparisons(mapper: Mapper[Any]) -> dict[str, Any]:
+    """Attribute name → its column type's comparison (``TypeEngine.compare_values``), the one the
+    ORM's attribute history uses."""
+    return {key: column.type.compare_values for key, column in _columns(mapper).items()}
 
 
 @lru_cache(maxsize=None)
