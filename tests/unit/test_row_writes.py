@@ -272,3 +272,22 @@ def test_only_the_columns_changed_from_what_was_read_are_written(ext, case_id):
     assert len(written) == 1
     sent = str(written[0])
     assert "approved" in sent and status not in sent and "临时" not in sent
+
+
+def test_a_prepared_insert_gives_the_new_row_s_key(ext, case_id):
+    """An audit event written by the prepared insert: its key is the stored row's, and the row
+    holds what the ORM reads back (the chain verifies)."""
+    from datetime import UTC, datetime
+
+    from app.persistence.audit.chain import append_event_now, verify_chain
+    from app.persistence.models import AuditEvent
+
+    with ext.db.unit_of_work() as session:
+        appended = append_event_now(session, occurred_at=datetime(2026, 12, 7, 9, 0, 0, 5, tzinfo=UTC),
+                                    actor="window", action="note_added", case_id=case_id,
+                                    after={"意见": "同意", "n": [1, "二"]})
+    with ext.db.unit_of_work() as session:
+        stored = session.get(AuditEvent, appended.id)
+        assert stored is not None and (stored.hash, stored.after) == (appended.hash, {"意见": "同意", "n": [1, "二"]})
+        assert session.scalars(select(AuditEvent.id).order_by(AuditEvent.id.desc())).first() == appended.id
+        assert verify_chain(session)[1] is None

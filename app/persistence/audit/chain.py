@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from app.observability.context import MAX_LENGTH as REQUEST_ID_LENGTH
 from app.observability.context import current_request_id
 from app.persistence.engine.batches import in_batches
+from app.persistence.engine.prepared import insert
 from app.persistence.models import AuditEvent
 
 GENESIS = "0" * 64
@@ -255,11 +256,9 @@ def _insert_event(session: Session, fields: dict[str, Any]) -> AppendedEvent:
     prev = _chain_tip(session)
     digest = event_hash(prev, fields["occurred_at"], fields["actor"], fields["action"], fields["case_id"],
                         fields["element_id"], fields["before"], fields["after"], fields["request_id"])
-    key = session.connection().execute(_INSERT, {**fields, "prev_hash": prev, "hash": digest}).inserted_primary_key
-    if key is None:  # never for a one-row insert into a table with an integer key
-        raise RuntimeError("audit event written without an id")
+    key = insert(session.connection(), _INSERT, {**fields, "prev_hash": prev, "hash": digest})
     session.info[_TIP] = (session.get_transaction(), digest)
-    return AppendedEvent(key[0], fields["occurred_at"], fields["actor"], fields["action"], fields["case_id"],
+    return AppendedEvent(key, fields["occurred_at"], fields["actor"], fields["action"], fields["case_id"],
                          fields["element_id"], fields["before"], fields["after"], prev, digest, fields["request_id"])
 
 

@@ -61,6 +61,23 @@ def send(connection: Connection, statement: Any, values: dict[str, Any]) -> int:
         cursor.close()
 
 
+def insert(connection: Connection, statement: Any, values: dict[str, Any]) -> int:
+    """Execute ``statement`` (an INSERT of one row into a table with an integer key, built
+    once) with ``values``; the new row's key. Straight to the driver where it tells the key
+    (SQLite's ``lastrowid``), else as ``connection.execute`` would."""
+    prepared = _prepared(statement, tuple(values), connection.dialect)
+    if prepared is None or connection.dialect.name != "sqlite" or not _sendable(connection):
+        key = connection.execute(statement, values).inserted_primary_key
+        if key is None:
+            raise RuntimeError("row inserted without a key")
+        return int(key[0])
+    cursor = _execute(connection, prepared.sql, prepared.parameters(values))
+    try:
+        return int(cursor.lastrowid)
+    finally:
+        cursor.close()
+
+
 def fetch(connection: Connection, statement: Any, values: dict[str, Any]) -> list[tuple[Any, ...]]:
     """The rows of ``statement`` (a SELECT of columns, built once) with ``values``, each value
     converted by its column's type: what ``connection.execute(...).all()`` gives, as tuples."""
