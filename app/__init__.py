@@ -10,6 +10,7 @@ from app.config import Settings
 from app.domain.timing.clock import Clock
 from app.persistence.engine.db import Database
 from app.services.runtime import Runtime, build_runtime
+from app.web.edge.flask_app import ServiceFlask
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     """The application; ``runtime`` one already built (a scenario's sandbox shares the service's
     catalogue, rules and parsed diagrams), else built from ``settings``."""
     settings = settings or Settings.load()
-    app = Flask(__name__, instance_path=str(settings.instance_dir))
+    app = ServiceFlask(__name__, instance_path=str(settings.instance_dir))
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.max_upload_bytes,

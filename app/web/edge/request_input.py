@@ -66,8 +66,9 @@ def screen_request() -> None:
     """``before_request``: refuse what no handler should see (the error handlers of
     :mod:`app.web.edge.errors` answer JSON or the error page); None lets the request through."""
     _screen_text()
-    int_param("page", 1, high=MAX_PAGE, what="页码")
-    int_param("page_size", 1, high=MAX_PAGE_SIZE, what="每页条数")
+    if request.query_string:  # (werkzeug's args.get of an absent name raises and catches a KeyError)
+        int_param("page", 1, high=MAX_PAGE, what="页码")
+        int_param("page_size", 1, high=MAX_PAGE_SIZE, what="每页条数")
     if request.method not in ("GET", "HEAD", "OPTIONS") and _is_json():
         g.json_body = _parse_json_body()
 
@@ -129,7 +130,7 @@ def _check_text(value: str, where: str) -> None:
 def _screen_text() -> None:
     """Path, query string, headers and (for form posts) form fields."""
     _check_text(request.path, "请求路径")
-    for key, value in request.args.items(multi=True):
+    for key, value in request.args.items(multi=True) if request.query_string else ():
         _check_text(key, "查询参数")
         _check_text(value, f"查询参数“{key}”")
     environ = request.environ
