@@ -235,7 +235,9 @@ class WorkflowRun:
     @property
     def is_completed(self) -> bool:
         if self._completed is None:
-            self._completed = self._workflow.is_completed()
+            # a ready human task is an unfinished task of the tree (in a subprocess: its parent
+            # task is unfinished too), so the walk over the tree is needed only without one
+            self._completed = False if self._ready else self._workflow.is_completed()
         return self._completed
 
     @property
