@@ -78,11 +78,40 @@ def prune_finished_data(workflow: BpmnWorkflow) -> int:
 class _SpecByReferenceConverter(BpmnWorkflowConverter):
     """Converts a top-level workflow without its spec; restores with a given definition."""
 
+    #: the task converter, set by :class:`_Codec` (its tasks are converted without the registry)
+    tasks: _TaskConverter | None = None
+
     def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
-        dct = WorkflowConverter.to_dict(self, workflow)
+        dct = self.workflow_fields(workflow)
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
+
+    def workflow_fields(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        """The library's ``WorkflowConverter.to_dict``, key for key, each task's dictionary made
+        by the task converter itself rather than through the registry's lookup of its type and
+        the wrapper that adds its typename (every save writes every task)."""
+        tasks = self.tasks
+        if tasks is None:
+            return WorkflowConverter.to_dict(self, workflow)
+        registry, to_dict, typename = self.registry, tasks.to_dict, tasks.typename
+        converted = {}
+        for key, task in workflow.tasks.items():
+            if task.__class__ is Task:
+                dct = to_dict(task)
+                dct["typename"] = typename
+            else:
+                dct = registry.convert(task)
+            converted[str(key)] = dct
+        return {
+            "data": registry.convert(registry.clean(workflow.data)),
+            "correlations": workflow.correlations,
+            "last_task": str(workflow.last_task.id) if workflow.last_task is not None else None,
+            "success": workflow.success,
+            "completed": workflow.completed,
+            "tasks": converted,
+            "root": str(workflow.task_tree.id),
+        }
 
     def from_dict(self, dct: dict[str, Any], definition: ProcessDefinition | None = None,
                   **_: Any) -> BpmnWorkflow:
@@ -115,11 +144,12 @@ class _TaskConverter(TaskConverter):
             data = {}
             delta = {"updates": {key: mine[key] for key in mine if key not in theirs or mine[key] != theirs[key]},
                      "deletions": [key for key in theirs if key not in mine]}
+        internal = task.internal_data  # (an empty one converts to an empty one)
         return {"id": str(task.id), "parent": str(task._parent) if parent is not None else None,
                 "children": [str(child) for child in task._children],
-                "last_state_change": task.last_state_change, "state": task.state,
+                "last_state_change": task.last_state_change, "state": task._state,
                 "task_spec": task.task_spec.name, "triggered": task.triggered,
-                "internal_data": self.registry.convert(task.internal_data), "data": data, "delta": delta}
+                "internal_data": self.registry.convert(internal) if internal else {}, "data": data, "delta": delta}
 
 
 class _Codec:
@@ -130,7 +160,8 @@ class _Codec:
         config.pop(BpmnWorkflow, None)
         config[Task] = _TaskConverter
         self.registry = BpmnWorkflowSerializer.configure(config)
-        _SpecByReferenceConverter(BpmnWorkflow, self.registry)
+        workflows = _SpecByReferenceConverter(BpmnWorkflow, self.registry)
+        workflows.tasks = _TaskConverter(Task, self.registry)
         self.encoder = create_encoder(self.registry)
         self.default = self.encoder().default
 
