@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -79,6 +80,28 @@ def test_the_side_by_side_benchmark_serves_both_versions_and_says_which_is_faste
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     last = done.stdout.strip().splitlines()[-1]
     assert re.fullmatch(r"base_p50_ms=[\d.]+ head_p50_ms=[\d.]+ ratio=[\d.]+", last), last
+
+
+@pytest.mark.skipif(ON_POSTGRES or shutil.which("valgrind") is None,
+                    reason="SQLite only, whatever the suite's database; needs valgrind")
+def test_the_instruction_count_measures_each_kind_under_callgrind_and_compares_with_a_base():
+    done = subprocess.run([sys.executable, str(SCRIPTS / "bench_instructions.py"), "--kinds", "floor,claim",
+                           "--requests", "3", "--open-tasks", "5", "--base", "HEAD"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    last = done.stdout.strip().splitlines()[-1]
+    figures = re.fullmatch(r"floor_instructions=(\d+) claim_instructions=(\d+) floor_ratio=([\d.]+) "
+                           r"claim_ratio=([\d.]+)", last)
+    assert figures, last
+    floor, claim = int(figures.group(1)), int(figures.group(2))
+    assert 0 < floor < claim  # thousands a request: a claim does more than the health probe
+    assert 0.9 < float(figures.group(3)) < 1.1  # the same revision on both sides
+
+
+def test_the_instruction_count_refuses_a_kind_it_does_not_know():
+    done = subprocess.run([sys.executable, str(SCRIPTS / "bench_instructions.py"), "--kinds", "floor,lunch"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "lunch" in done.stderr
 
 
 def test_load_runs_one_and_two_processes_in_the_same_run_and_says_how_they_scale():
