@@ -2,7 +2,11 @@
 
 A domain error rolls the unit back (and keeps the incident it carries, in a transaction of its
 own); a concurrent update becomes a conflict; a busy database a ``database_busy`` answer that
-the API retries and the pages show as 503. Nothing is half-written.
+the API retries and the pages show as 503; a connection the database dropped (a restart, a
+failover, a backend terminated) a 503 ``database_unreachable`` that is not retried here: a
+write whose COMMIT was cut off may have landed, and its client retries with its
+``Idempotency-Key``. Both tell the client when to retry (``Retry-After``). Nothing is
+half-written.
 """
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -30,8 +34,22 @@ def ext() -> Any:
     return current_app.extensions["oneseal"]
 
 
+#: seconds a client is told to wait before trying again when the database is busy or unreachable
+RETRY_AFTER_SECONDS = 1
+
+
 class DatabaseBusy(Unavailable):
     """SQLite locked, a PostgreSQL deadlock or serialization failure: a moment to retry."""
+
+
+class DatabaseUnreachable(Unavailable):
+    """The connection to the database was lost during the request (SQLAlchemy invalidated it:
+    the pool opens a new one for the next request)."""
+
+
+def _unreachable() -> DatabaseUnreachable:
+    return DatabaseUnreachable("database_unreachable", "与数据库的连接中断，请稍后重试（提交类操作请先刷新，确认是否已保存）",
+                               retry_after=RETRY_AFTER_SECONDS)
 
 
 @dataclass
@@ -87,14 +105,39 @@ def unit(write: bool) -> Iterator[Session]:
         session.rollback()
         log.info("integrity conflict: %s", err.orig)
         raise Conflict("conflict", "数据已被他人同时修改，请刷新后重试") from None
-    except OperationalError as err:
-        session.rollback()
-        if not is_busy(err):
+    except DBAPIError as err:
+        _roll_back(session)
+        if err.connection_invalidated:
+            log.warning("database connection lost: %s", err.orig)
+            raise _unreachable() from None
+        if not isinstance(err, OperationalError) or not is_busy(err):
             raise
         log.warning("database busy: %s", err.orig)
-        raise DatabaseBusy("database_busy", "系统繁忙，请稍后重试（未保存任何更改）") from None
+        raise DatabaseBusy("database_busy", "系统繁忙，请稍后重试（未保存任何更改）",
+                           retry_after=RETRY_AFTER_SECONDS) from None
     except BaseException:
         session.rollback()
         raise
     finally:
+        _close(session)
+
+
+def _roll_back(session: Session) -> None:
+    """Roll the unit back after a database error; a connection already lost has nothing to roll back."""
+    try:
+        session.rollback()
+    except DBAPIError as err:
+        if not err.connection_invalidated:
+            raise
+
+
+def _close(session: Session) -> None:
+    """Close the unit: its connection back to the pool after a ROLLBACK that ends any transaction
+    left open (a read unit's). A connection the database dropped meanwhile fails that ROLLBACK and
+    is discarded; what the unit did (a read answered, a write committed) stands."""
+    try:
         session.close()
+    except DBAPIError as err:
+        if not err.connection_invalidated:
+            raise
+        log.warning("database connection lost as the unit closed: %s", err.orig)
