@@ -84,3 +84,24 @@ def test_a_terminated_postgresql_backend_is_a_503_and_the_next_request_gets_a_ne
             session.execute(text("SELECT 1"))
         assert raised.value.details["retry_after"] == 1
     assert api.get("/api/v1/tasks", as_user="window").status_code == 200
+
+
+def test_a_page_whose_sign_in_check_loses_the_connection_shows_the_503_page(app, monkeypatch):
+    """Outside a unit of work too (the browser session's check): the error page, in Chinese,
+    with when to retry."""
+    from app.web.edge import browser_session
+    from tests.support.pages import signed_in
+
+    client, _ = signed_in(app, "window")
+    original, dropped = browser_session.check_session, []
+
+    def check_once(*args: Any, **kwargs: Any) -> Any:
+        if not dropped:  # (the error page asks again, on a new connection)
+            dropped.append(1)
+            _dropped()
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(browser_session, "check_session", check_once)
+    page = client.get("/inbox")
+    assert page.status_code == 503 and page.headers["Retry-After"] == "1"
+    assert "与数据库的连接中断" in page.get_data(as_text=True)

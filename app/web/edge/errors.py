@@ -6,12 +6,14 @@ import logging
 
 from flask import Flask, render_template, request
 from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from app.domain.errors import OneSealError
 from app.server_refusals import MESSAGES as SERVER_MESSAGES
 from app.web.edge.request_input import is_api_request
 from app.web.edge.responses import error_response, json_response, status_of
+from app.web.edge.units import database_unreachable
 
 log = logging.getLogger(__name__)
 
@@ -34,20 +36,30 @@ def register(app: Flask) -> None:
         code, message = _MESSAGES.get(status, ("http_error", "请求无法处理"))
         return _answer(status, code, message)
 
-    @app.errorhandler(OneSealError)
-    def _refused(err: OneSealError):  # type: ignore[no-untyped-def]
-        if is_api_request():
-            return error_response(err)
-        status = status_of(err)
-        return render_template("error.html", status=status, message=err.message), status
+    app.register_error_handler(OneSealError, _refused)
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception) -> ResponseReturnValue:
+        if isinstance(err, DBAPIError) and err.connection_invalidated:
+            # outside a unit of work (a page's sign-in check, the login limiter): as a unit answers it
+            log.warning("database connection lost on %s %s: %s", request.method, request.path, err.orig)
+            return _refused(database_unreachable())
         if _unreadable_body(err):
             log.warning("unreadable request body on %s %s: %s", request.method, request.path, err)
             return _answer(400, "invalid_http_request", SERVER_MESSAGES["invalid_http_request"])
         log.exception("unexpected error on %s %s", request.method, request.path)
         return _answer(500, "internal_error", "服务器内部错误，已记录")
+
+
+def _refused(err: OneSealError) -> ResponseReturnValue:
+    """A domain error: JSON with its code for the API, the error page for a person (both with
+    ``Retry-After`` when the error says when to retry)."""
+    if is_api_request():
+        return error_response(err)
+    status = status_of(err)
+    retry = err.details.get("retry_after")
+    headers = {"Retry-After": str(retry)} if retry is not None else {}
+    return render_template("error.html", status=status, message=err.message), status, headers
 
 
 def _answer(status: int, code: str, message: str) -> ResponseReturnValue:

@@ -47,7 +47,7 @@ class DatabaseUnreachable(Unavailable):
     the pool opens a new one for the next request)."""
 
 
-def _unreachable() -> DatabaseUnreachable:
+def database_unreachable() -> DatabaseUnreachable:
     return DatabaseUnreachable("database_unreachable", "与数据库的连接中断，请稍后重试（提交类操作请先刷新，确认是否已保存）",
                                retry_after=RETRY_AFTER_SECONDS)
 
@@ -109,7 +109,7 @@ def unit(write: bool) -> Iterator[Session]:
         _roll_back(session)
         if err.connection_invalidated:
             log.warning("database connection lost: %s", err.orig)
-            raise _unreachable() from None
+            raise database_unreachable() from None
         if not isinstance(err, OperationalError) or not is_busy(err):
             raise
         log.warning("database busy: %s", err.orig)
