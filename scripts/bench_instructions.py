@@ -41,24 +41,14 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from scripts.live.database import environment, seed  # noqa: E402  (no import of app: see --measure)
+
 KINDS = ("completion", "registration", "claim", "case_view", "floor")
 ITEM = "XK-0001"  # 食品经营许可, as bench_http.py
-PASSWORD = "instructions-password"
 WARM = 20
 MINIMAL = {"HTTP_PREFER": "return=minimal"}
-
-
-def settings_environment(database: Path, folder: Path) -> dict[str, str]:
-    """The ``ONESEAL_*`` settings of the measuring process (those of ``scripts/live``'s servers)."""
-    return {
-        "ONESEAL_DATABASE_URL": f"sqlite:///{database}",
-        "ONESEAL_INSTANCE_DIR": str(folder / "instance"),
-        "ONESEAL_REPORTS_DIR": str(folder / "reports"),
-        "ONESEAL_SECRET_KEY": "instructions-secret",
-        "ONESEAL_PASSWORD_METHOD": "pbkdf2:sha256:1000",
-        "ONESEAL_DEMO_PASSWORD": PASSWORD,
-        "ONESEAL_TOKEN_TTL_HOURS": "24",
-    }
 
 
 # --------------------------------------------------------------------------- the measuring process
@@ -106,7 +96,8 @@ def measure(kind: str, requests: int) -> None:
     from app.serving import _built
 
     client = _Wsgi(_built(Settings.load()))
-    client.token = client.call("POST", "/api/v1/auth/token", {"username": "window", "password": PASSWORD})["token"]
+    password = os.environ["ONESEAL_DEMO_PASSWORD"]  # the demo users' (scripts/live/database.py)
+    client.token = client.call("POST", "/api/v1/auth/token", {"username": "window", "password": password})["token"]
     item = next(i for i in client.call("GET", "/api/v1/items")["items"] if i["code"] == ITEM)
     application = {"item_code": ITEM, "applicant": {"name": "张三餐饮店", "contact": "0910-1234567"},
                    "materials": [m["code"] for m in item["materials"]], "facts": {}}
@@ -149,7 +140,7 @@ def count(kind: str, tree: Path, template: Path, folder: Path, requests: int) ->
     run = folder / f"{tree.name}-{kind}"
     run.mkdir()
     shutil.copyfile(template, run / "oneseal.db")
-    env = {**os.environ, **settings_environment(run / "oneseal.db", run), "PYTHONPATH": str(tree)}
+    env = environment(f"sqlite:///{run / 'oneseal.db'}", run, PYTHONPATH=str(tree))
     done = subprocess.run(["valgrind", "--tool=callgrind", "--instr-atstart=no",
                            f"--callgrind-out-file={run / 'callgrind.out'}", sys.executable, str(Path(__file__).resolve()),
                            "--measure", kind, "--requests", str(requests)],
@@ -162,15 +153,10 @@ def count(kind: str, tree: Path, template: Path, folder: Path, requests: int) ->
 
 def filled_template(folder: Path, open_tasks: int) -> Path:
     """A database with the demo data and ``open_tasks`` open steps in the window's queue."""
-    sys.path.insert(0, str(ROOT))
     from scripts.bench_http import fill
-    from scripts.live.database import seed
 
     template = folder / "template.db"
-    env = {**os.environ, **settings_environment(template, folder)}
-    seed(env)
-    for key, value in settings_environment(template, folder).items():
-        os.environ.setdefault(key, value)
+    seed(environment(f"sqlite:///{template}", folder))
     fill(f"sqlite:///{template}", folder, open_tasks, days=10)
     return template
 
@@ -184,7 +170,7 @@ def main() -> int:
     parser.add_argument("--measure", choices=KINDS, help=argparse.SUPPRESS)  # the measuring process
     args = parser.parse_args()
     if args.measure:
-        sys.path.insert(0, os.getcwd())  # the tree's code (also first on PYTHONPATH)
+        sys.path.insert(0, os.getcwd())  # the tree's code (first on PYTHONPATH too), not this checkout's
         measure(args.measure, args.requests)
         return 0
     kinds = [k for k in args.kinds.split(",") if k]

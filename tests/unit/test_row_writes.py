@@ -11,18 +11,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.persistence.models import Case, TaskRecord
 from app.persistence.engine.row_writes import write_rows
 from app.services.access.auth import actor_for_username
-from app.services.intake.application import Application
-from app.services.intake.registration import register_case
-
-
-@pytest.fixture
-def case_id(ext: Any) -> int:
-    with ext.db.unit_of_work() as session:
-        window = actor_for_username(session, "window")
-        item = ext.runtime.catalogue.item("XK-0009")
-        case = register_case(session, ext.runtime, window,
-                             Application(item.code, {"name": "新华书店"}, [m.code for m in item.materials]))
-        return case.id
 
 
 class Statements:
