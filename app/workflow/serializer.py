@@ -78,8 +78,10 @@ def prune_finished_data(workflow: BpmnWorkflow) -> int:
 class _SpecByReferenceConverter(BpmnWorkflowConverter):
     """Converts a top-level workflow without its spec; restores with a given definition."""
 
-    #: the task converter, set by :class:`_Codec` (its tasks are converted without the registry)
-    tasks: _TaskConverter | None = None
+    def __init__(self, target_class: type, registry: Any) -> None:
+        super().__init__(target_class, registry)
+        #: the tasks' converter, called directly (it is also the registry's, for subprocesses)
+        self.tasks = _TaskConverter(Task, registry)
 
     def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
         dct = self.workflow_fields(workflow)
@@ -91,18 +93,11 @@ class _SpecByReferenceConverter(BpmnWorkflowConverter):
         """The library's ``WorkflowConverter.to_dict``, key for key, each task's dictionary made
         by the task converter itself rather than through the registry's lookup of its type and
         the wrapper that adds its typename (every save writes every task)."""
-        tasks = self.tasks
-        if tasks is None:
-            return WorkflowConverter.to_dict(self, workflow)
-        registry, to_dict, typename = self.registry, tasks.to_dict, tasks.typename
+        registry, to_dict, typename = self.registry, self.tasks.to_dict, self.tasks.typename
         converted = {}
         for key, task in workflow.tasks.items():
-            if task.__class__ is Task:
-                dct = to_dict(task)
-                dct["typename"] = typename
-            else:
-                dct = registry.convert(task)
-            converted[str(key)] = dct
+            dct = converted[str(key)] = to_dict(task)
+            dct["typename"] = typename
         return {
             "data": registry.convert(registry.clean(workflow.data)),
             "correlations": workflow.correlations,
@@ -160,8 +155,7 @@ class _Codec:
         config.pop(BpmnWorkflow, None)
         config[Task] = _TaskConverter
         self.registry = BpmnWorkflowSerializer.configure(config)
-        workflows = _SpecByReferenceConverter(BpmnWorkflow, self.registry)
-        workflows.tasks = _TaskConverter(Task, self.registry)
+        _SpecByReferenceConverter(BpmnWorkflow, self.registry)
         self.encoder = create_encoder(self.registry)
         self.default = self.encoder().default
 

@@ -7,7 +7,7 @@ from app.web.edge import flask_app
 from app.web.edge.flask_app import ServiceFlask
 
 
-def test_a_plain_function_is_asked_about_once_and_a_coroutine_function_still_runs(monkeypatch):
+def test_a_plain_function_is_asked_about_once_and_a_coroutine_function_still_goes_to_async_to_sync(monkeypatch):
     app = ServiceFlask(__name__)
     asked: list[object] = []
     monkeypatch.setattr(flask_app, "iscoroutinefunction", lambda func: asked.append(func) or asyncio.iscoroutinefunction(func))
@@ -20,11 +20,10 @@ def test_a_plain_function_is_asked_about_once_and_a_coroutine_function_still_run
 
     assert app.ensure_sync(plain) is plain and app.ensure_sync(plain) is plain
     assert asked == [plain]
-    try:
-        import asgiref  # noqa: F401  (Flask runs a coroutine function with it)
-    except ImportError:
-        return
-    assert app.ensure_sync(later)() == "异步"
+    handed: list[object] = []
+    monkeypatch.setattr(app, "async_to_sync", lambda func: handed.append(func) or "同步包装")
+    assert app.ensure_sync(later) == "同步包装" and app.ensure_sync(later) == "同步包装"
+    assert handed == [later, later]  # never remembered as plain
 
 
 def test_the_functions_remembered_are_bounded(monkeypatch):

@@ -147,7 +147,7 @@ def test_a_prepared_statement_stores_exactly_what_the_orm_would(ext, case_id):
         session.add(flushed)
         session.flush()
         mapper = inspect_(TaskRecord)
-        keys = tuple(column.key for key, column in row_writes._columns(mapper).items()
+        keys = tuple(column.key for key, column in row_writes.mapped_columns(mapper).items()
                      if key in inspect_(prepared).dict)
         assert prepared_sql._prepared(row_writes._insert_statement(mapper), keys,
                                     session.get_bind().dialect) is not None, "the insert took the prepared path"

@@ -21,23 +21,24 @@ from sqlalchemy.orm import Mapper, Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_state
 
 from app.persistence.engine.base import Base
+from app.persistence.engine.row_writes import mapped_columns
 
 Row = TypeVar("Row", bound=Base)
 
 
 def columns_of(cls: type[Base]) -> tuple[ColumnElement[Any], ...]:
     """The columns of ``cls``'s table in the order :func:`as_loaded` takes their values."""
-    return tuple(column for _, column in _attributes(inspect(cls)))
+    return tuple(mapped_columns(inspect(cls)).values())
 
 
 def as_loaded(session: Session, cls: type[Row], values: Sequence[Any]) -> Row:
     """The ``cls`` object of a row read with :func:`columns_of` (values in that order), as a
     query would have loaded it into ``session``."""
     mapper = inspect(cls)
-    attributes = _attributes(mapper)
-    if len(values) != len(attributes):
-        raise ValueError(f"{cls.__name__}: {len(values)} values for {len(attributes)} columns")
-    read = {key: value for (key, _), value in zip(attributes, values)}
+    columns = mapped_columns(mapper)
+    if len(values) != len(columns):
+        raise ValueError(f"{cls.__name__}: {len(values)} values for {len(columns)} columns")
+    read = dict(zip(columns, values))
     identity = mapper.identity_key_from_primary_key(tuple(read[key] for key in _key(mapper)))
     existing = session.identity_map.get(identity)
     if existing is not None:  # the session's own object, brought up to the row as read
@@ -51,14 +52,6 @@ def as_loaded(session: Session, cls: type[Row], values: Sequence[Any]) -> Row:
     make_transient_to_detached(row)
     session.add(row)
     return cast(Row, row)
-
-
-@lru_cache(maxsize=None)
-def _attributes(mapper: Mapper[Any]) -> tuple[tuple[str, ColumnElement[Any]], ...]:
-    """(attribute name, column) of each mapped column of the mapper's one table."""
-    table = mapper.local_table
-    assert mapper.tables == [table], mapper
-    return tuple((prop.key, prop.columns[0]) for prop in mapper.column_attrs)
 
 
 @lru_cache(maxsize=None)

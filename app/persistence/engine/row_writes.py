@@ -49,7 +49,7 @@ def new_row(cls: type[Row], **values: Any) -> Row:
     ``cls(**values)`` makes, without the attribute events a constructor fires for each value (a
     new row has no history to keep; a change made to it afterwards is tracked as usual)."""
     mapper = inspect(cls)
-    columns = _columns(mapper)
+    columns = mapped_columns(mapper)
     unknown = [key for key in values if key not in columns]
     if unknown:
         raise TypeError(f"{cls.__name__} has no column {', '.join(unknown)}")
@@ -77,7 +77,7 @@ def write_rows(session: Session, *rows: Base) -> None:
 def _insert(session: Session, state: InstanceState[Any]) -> None:
     mapper = state.mapper
     table = _table(mapper)
-    values = {column.key: state.dict[key] for key, column in _columns(mapper).items() if key in state.dict}
+    values = {column.key: state.dict[key] for key, column in mapped_columns(mapper).items() if key in state.dict}
     if any(values.get(column.key) is None for column in table.primary_key):
         raise ValueError(f"{mapper.class_.__name__}: write_rows inserts rows with their key set")
     send(session.connection(), _insert_statement(mapper), values)
@@ -89,7 +89,7 @@ def _insert(session: Session, state: InstanceState[Any]) -> None:
 def _update(session: Session, state: InstanceState[Any]) -> None:
     mapper = state.mapper
     row = state.obj()
-    columns = _columns(mapper)
+    columns = mapped_columns(mapper)
     # the attributes set since the row was read to a value other than the one read (committed_state
     # holds the values read): what the ORM's history calls "added", decided by the same comparison
     # of each column's type (a value set again unchanged is not written)
@@ -119,12 +119,14 @@ def _update(session: Session, state: InstanceState[Any]) -> None:
 def _comparisons(mapper: Mapper[Any]) -> dict[str, Any]:
     """Attribute name → its column type's comparison (``TypeEngine.compare_values``), the one the
     ORM's attribute history uses."""
-    return {key: column.type.compare_values for key, column in _columns(mapper).items()}
+    return {key: column.type.compare_values for key, column in mapped_columns(mapper).items()}
 
 
 @lru_cache(maxsize=None)
-def _columns(mapper: Mapper[Any]) -> dict[str, Any]:
-    """Attribute name → column, for each mapped column of the mapper's one table."""
+def mapped_columns(mapper: Mapper[Any]) -> dict[str, Any]:
+    """Attribute name → column, for each mapped column of the mapper's one table, in the
+    mapper's order (the order :mod:`app.persistence.engine.row_loads` reads them in)."""
+    _table(mapper)  # one table: the rows written and read here are plain rows
     return {prop.key: prop.columns[0] for prop in mapper.column_attrs}
 
 

@@ -66,9 +66,8 @@ def screen_request() -> None:
     """``before_request``: refuse what no handler should see (the error handlers of
     :mod:`app.web.edge.errors` answer JSON or the error page); None lets the request through."""
     _screen_text()
-    if request.query_string:  # (werkzeug's args.get of an absent name raises and catches a KeyError)
-        int_param("page", 1, high=MAX_PAGE, what="页码")
-        int_param("page_size", 1, high=MAX_PAGE_SIZE, what="每页条数")
+    int_param("page", 1, high=MAX_PAGE, what="页码")
+    int_param("page_size", 1, high=MAX_PAGE_SIZE, what="每页条数")
     if request.method not in ("GET", "HEAD", "OPTIONS") and _is_json():
         g.json_body = _parse_json_body()
 
@@ -83,13 +82,21 @@ def json_body() -> Any:
 def int_param(name: str, default: int, low: int = 1, high: int = MAX_PAGE, *, what: str = "整数") -> int:
     """A query-string integer in ``[low, high]``; absent means ``default``. Digits only (no sign,
     no ``²``), and at most as many as ``high`` has, so no huge number is ever converted."""
-    raw = request.args.get(name)
+    raw = _query_value(name)
     if raw is None:
         return default
     value = whole_number(raw, high)
     if value is None or value < low:
         raise InvalidInput("invalid_query", f"查询参数“{name}”应为 {low} 至 {high} 之间的{what}", field=name)
     return value
+
+
+def _query_value(name: str) -> str | None:
+    """The query string's first value of ``name``, None when absent (asked first: werkzeug's
+    ``args.get`` of an absent name raises and catches an HTTP error, and every request asks
+    for ``page`` and ``page_size``)."""
+    args = request.args
+    return args[name] if name in args else None
 
 
 def whole_number(raw: str, high: int) -> int | None:
@@ -109,7 +116,7 @@ MAX_QUERY_TEXT = 64
 
 def text_param(name: str, limit: int = MAX_QUERY_TEXT) -> str | None:
     """A query-string text of at most ``limit`` characters; absent or empty means None."""
-    value = request.args.get(name)
+    value = _query_value(name)
     if value is not None and len(value) > limit:
         raise InvalidInput("invalid_query", f"{name} 不能超过 {limit} 个字符", field=name)
     return value or None
@@ -130,7 +137,7 @@ def _check_text(value: str, where: str) -> None:
 def _screen_text() -> None:
     """Path, query string, headers and (for form posts) form fields."""
     _check_text(request.path, "请求路径")
-    for key, value in request.args.items(multi=True) if request.query_string else ():
+    for key, value in request.args.items(multi=True):
         _check_text(key, "查询参数")
         _check_text(value, f"查询参数“{key}”")
     environ = request.environ
